@@ -1,0 +1,3 @@
+"""B12 meal-planner Telegram bot."""
+
+__version__ = "0.1.0"
