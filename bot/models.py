@@ -265,3 +265,37 @@ class DayPlan:
 
     def meal(self, slot: Slot) -> PlannedMeal | None:
         return next((m for m in self.meals if m.slot == slot), None)
+
+
+DEFAULT_PUSH_TIME = dt.time(7, 30)
+DEFAULT_EVENING_TIME = dt.time(19, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class UserSettings:
+    """A bot user's stored settings (one row of the `users` table)."""
+
+    user_id: int
+    chat_id: int
+    first_name: str = ""
+    diet: Diet = Diet.OMNIVORE
+    target_ug: float = DEFAULT_TARGET_UG
+    exclude: frozenset[str] = frozenset()
+    slots: tuple[Slot, ...] = DEFAULT_SLOTS
+    timezone: str = "UTC"  # IANA name
+    push_time: dt.time = DEFAULT_PUSH_TIME  # local time of the daily push
+    push_enabled: bool = True  # False after /stop or "pause"
+    active: bool = True  # False once Telegram says the user blocked the bot
+    onboarded: bool = False  # finished /start
+    household_id: int | None = None
+    evening_check: bool = False  # opt-in evening B12 check (issue 6)
+    evening_time: dt.time = DEFAULT_EVENING_TIME
+
+    def profile(self) -> Profile:
+        return Profile(
+            diet=self.diet,
+            target_ug=self.target_ug,
+            exclude=self.exclude,
+            slots=self.slots,
+            name=self.first_name,
+        )
