@@ -1,0 +1,280 @@
+"""PNG charts for /progress and /levels, sized and styled for a phone screen.
+
+Uses matplotlib's object API (`Figure` + `FigureCanvasAgg`): no pyplot, no display and no
+global state, so charts can be drawn from a worker thread while the bot runs. Colours are
+the Okabe-Ito colour-blind-safe palette; fonts are at least 14 pt on an 8 x 6 in figure at
+150 dpi (1200 x 900 px).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import AutoDateLocator, DateFormatter, DayLocator, date2num
+from matplotlib.figure import Figure
+
+from bot.labs import BANDS, MARKERS, PG_PER_PMOL, LabResult, Marker
+from bot.tally import DayTally
+
+FIG_SIZE_IN = (8.0, 6.0)
+DPI = 150
+FONT = 15
+TITLE_FONT = 18
+SMALL_FONT = 14
+
+# Okabe-Ito palette (Okabe & Ito 2008), safe for the common colour-vision deficiencies.
+BLUE = "#0072B2"
+SKY = "#56B4E9"
+ORANGE = "#E69F00"
+VERMILLION = "#D55E00"
+GREEN = "#009E73"
+YELLOW = "#F0E442"
+GREY = "#555555"
+
+WINDOW_DAYS = 30
+BAND_ALPHA = 0.22  # band shading: light enough for the data to stand out
+
+
+def _new_figure() -> tuple[Figure, Axes]:
+    fig = Figure(figsize=FIG_SIZE_IN, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.tick_params(labelsize=SMALL_FONT)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return fig, ax
+
+
+def _png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI)
+    return buf.getvalue()
+
+
+def _no_data(fig: Figure, ax: Axes, title: str, message: str) -> bytes:
+    ax.set_title(title, fontsize=TITLE_FONT)
+    ax.set_axis_off()
+    ax.text(
+        0.5,
+        0.5,
+        message,
+        ha="center",
+        va="center",
+        fontsize=FONT + 2,
+        wrap=True,
+        transform=ax.transAxes,
+    )
+    return _png(fig)
+
+
+def progress_chart(
+    days: Sequence[DayTally], target_ug: float, today: dt.date | None = None
+) -> bytes:
+    """Daily B12 over the last 30 days: food eaten and supplements (stacked bars), the
+    plan (line) and the target (dashed line). Returns PNG bytes.
+
+    A large supplement (1,000 µg) would flatten everything else, so the y-axis is scaled
+    to food, plan and target, and taller bars are cut at the top with their value written
+    on them.
+    """
+    fig, ax = _new_figure()
+    title = "Your B12, last 30 days"
+    if not days:
+        return _no_data(
+            fig,
+            ax,
+            title,
+            "No data yet.\nMark meals as eaten or log a supplement\nto see your progress here.",
+        )
+    end = today or max(t.date for t in days)
+    start = end - dt.timedelta(days=WINDOW_DAYS - 1)
+    window = sorted((t for t in days if start <= t.date <= end), key=lambda t: t.date)
+    if not window:
+        return _no_data(fig, ax, title, "Nothing logged in the last 30 days.")
+
+    # One slot per calendar day; unlogged days stay empty (NaN breaks the plan line).
+    by_day = {t.date: t for t in window}
+    dates = [start + dt.timedelta(days=i) for i in range(WINDOW_DAYS)]
+    x = [date2num(d) for d in dates]
+    nan = float("nan")
+    food = [by_day[d].eaten_ug if d in by_day else 0.0 for d in dates]
+    supp = [by_day[d].supplement_ug if d in by_day else 0.0 for d in dates]
+    planned = [by_day[d].planned_ug if d in by_day else nan for d in dates]
+    logged_planned = [t.planned_ug for t in window]
+    totals = [f + s for f, s in zip(food, supp, strict=True)]
+
+    natural_top = max([target_ug * 1.6, *food, *logged_planned])
+    top = max(totals) * 1.12 if max(totals) <= natural_top * 2 else natural_top * 1.25
+    clipped = [min(s, max(0.0, top - f)) for f, s in zip(food, supp, strict=True)]
+
+    ax.bar(x, food, width=0.8, color=BLUE, label="Food eaten", zorder=2)
+    if any(supp):
+        ax.bar(
+            x,
+            clipped,
+            width=0.8,
+            bottom=food,
+            color=ORANGE,
+            label="Supplement",
+            hatch="//",
+            edgecolor="white",
+            linewidth=0,
+            zorder=2,
+        )
+    for xi, f, s in zip(x, food, supp, strict=True):
+        if f + s > top:  # bar cut at the top: write the supplement dose on it
+            ax.text(
+                xi,
+                top * 0.98,
+                f"+{s:,.0f} µg",
+                rotation=90,
+                ha="center",
+                va="top",
+                fontsize=SMALL_FONT - 1,
+                color="black",
+                zorder=5,
+                bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "linewidth": 0},
+            )
+    ax.plot(
+        x,
+        planned,
+        color=GREY,
+        marker="o",
+        markersize=5,
+        linewidth=2,
+        label="Planned",
+        zorder=3,
+    )
+    ax.axhline(
+        target_ug,
+        color=VERMILLION,
+        linestyle="--",
+        linewidth=2.5,
+        label=f"Target {target_ug:g} µg",
+        zorder=4,
+    )
+
+    ax.set_ylim(0, top)
+    ax.set_xlim(date2num(start) - 0.7, date2num(end) + 0.7)
+    ax.xaxis.set_major_locator(DayLocator(interval=7))
+    ax.xaxis.set_major_formatter(DateFormatter("%-d %b"))
+    ax.set_ylabel("B12 (µg/day)", fontsize=FONT)
+    ax.set_xlabel("Date", fontsize=FONT)
+    ax.set_title(title, fontsize=TITLE_FONT)
+    ax.grid(axis="y", color="#dddddd", zorder=0)
+    ax.legend(
+        fontsize=SMALL_FONT,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.16),
+        ncol=4,
+        frameon=False,
+        handlelength=1.5,
+        columnspacing=1.0,
+    )
+    return _png(fig)
+
+
+def _band_regions(
+    result: LabResult | None, marker: Marker
+) -> list[tuple[float | None, float | None, str, str]]:
+    """(low, high, colour, label) regions in the canonical unit; None = open end."""
+    if result is not None and result.has_range:
+        low, high = result.canonical_range()
+        unit = MARKERS[marker].canonical_unit
+        if low is not None and high is not None:
+            label = f"your lab's range ({low:g}–{high:g} {unit})"
+        elif high is not None:
+            label = f"your lab's range (up to {high:g} {unit})"
+        else:
+            label = f"your lab's range (from {low:g} {unit})"
+        return [(low, high, GREEN, label)]
+    scheme = BANDS[marker]
+    lo, hi = scheme.low_edge, scheme.high_edge
+    if scheme.low_is_bad:
+        return [
+            (None, lo, VERMILLION, "low"),
+            (lo, hi, YELLOW, "borderline"),
+            (hi, None, GREEN, "adequate"),
+        ]
+    return [
+        (None, lo, GREEN, "not raised"),
+        (lo, hi, YELLOW, "borderline"),
+        (hi, None, VERMILLION, "raised"),
+    ]
+
+
+def levels_chart(
+    results: Sequence[LabResult], marker: Marker, today: dt.date | None = None
+) -> bytes:
+    """One marker's results over time (in its canonical unit) on shaded bands: the common
+    ones, or the lab range of the latest result when it has one. Returns PNG bytes."""
+    info = MARKERS[marker]
+    unit = info.canonical_unit
+    fig, ax = _new_figure()
+    title = f"Your {info.name} results"
+    points = sorted((r for r in results if r.marker is marker), key=lambda r: r.taken_on)
+    if not points:
+        return _no_data(
+            fig,
+            ax,
+            title,
+            f"No {info.name} results yet.\nAdd one with\n/levels add {marker.value} …",
+        )
+
+    values = [r.canonical_value for r in points]
+    x = [date2num(r.taken_on) for r in points]
+    latest = points[-1]
+    regions = _band_regions(latest, marker)
+    edges = [e for lo, hi, _, _ in regions for e in (lo, hi) if e is not None]
+    top = max([*values, *edges]) * 1.3
+
+    first, last = points[0].taken_on, max(points[-1].taken_on, today or points[-1].taken_on)
+    span = max((last - first).days, 60)
+    pad = max(span * 0.08, 10)
+    x_lo, x_hi = date2num(first) - pad, date2num(last) + pad
+
+    for lo, hi, colour, label in regions:
+        y0, y1 = lo if lo is not None else 0.0, hi if hi is not None else top
+        ax.axhspan(y0, y1, color=colour, alpha=BAND_ALPHA, linewidth=0, zorder=0)
+        ax.text(
+            x_lo + (x_hi - x_lo) * 0.01,
+            (y0 + y1) / 2,
+            label,
+            fontsize=SMALL_FONT,
+            va="center",
+            ha="left",
+            color="#333333",
+            zorder=1,
+        )
+    ax.plot(x, values, color=BLUE, marker="o", markersize=10, linewidth=2.5, zorder=3)
+    for xi, v in zip(x, values, strict=True):
+        ax.annotate(
+            f"{v:,.3g}" if v < 10 else f"{v:,.0f}",
+            (xi, v),
+            textcoords="offset points",
+            xytext=(0, 12),
+            ha="center",
+            fontsize=SMALL_FONT,
+            fontweight="bold",
+            zorder=4,
+        )
+
+    ax.set_ylim(0, top)
+    ax.set_xlim(x_lo, x_hi)
+    ax.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=6))
+    ax.xaxis.set_major_formatter(DateFormatter("%b %Y" if span > 180 else "%-d %b"))
+    ax.set_ylabel(f"{info.name} ({unit})", fontsize=FONT)
+    if marker is Marker.SERUM:  # many labs report pmol/L: show both scales
+        right = ax.secondary_yaxis(
+            "right", functions=(lambda v: v / PG_PER_PMOL, lambda v: v * PG_PER_PMOL)
+        )
+        right.set_ylabel("pmol/L", fontsize=FONT)
+        right.tick_params(labelsize=SMALL_FONT)
+    ax.set_title(title, fontsize=TITLE_FONT)
+    source = "your lab's range" if latest.has_range else BANDS[marker].source.split(";")[0]
+    ax.set_xlabel(f"Date · bands: {source} · information, not a diagnosis", fontsize=SMALL_FONT)
+    return _png(fig)

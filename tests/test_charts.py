@@ -1,0 +1,159 @@
+"""Charts: valid PNGs of the phone-readable size, drawn data visible, no display needed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib import image as mpimg
+
+from bot.charts import (
+    BAND_ALPHA,
+    BLUE,
+    DPI,
+    FIG_SIZE_IN,
+    GREEN,
+    ORANGE,
+    VERMILLION,
+    YELLOW,
+    levels_chart,
+    progress_chart,
+)
+from bot.labs import LabResult, Marker, parse_levels_add
+from bot.tally import DayTally, day_tally
+
+TODAY = dt.date(2026, 10, 30)
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+EXPECTED_SHAPE = (int(FIG_SIZE_IN[1] * DPI), int(FIG_SIZE_IN[0] * DPI))
+
+
+def decode(png: bytes) -> np.ndarray:
+    assert png.startswith(PNG_SIGNATURE)
+    img = mpimg.imread(io.BytesIO(png), format="png")
+    assert img.shape[:2] == EXPECTED_SHAPE  # 1200 x 900 px: 8 x 6 in at 150 dpi
+    return img
+
+
+def pixels_near(img: np.ndarray, hex_colour: str, tol: float = 0.03) -> int:
+    """How many pixels have (about) this colour: proof that something was drawn in it."""
+    rgb = np.array([int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)])
+    return int((np.abs(img[..., :3] - rgb) < tol).all(axis=-1).sum())
+
+
+def tint(hex_colour: str) -> str:
+    """The colour a band shading has on white (alpha blend)."""
+    rgb = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    mixed = [1 - BAND_ALPHA * (1 - c) for c in rgb]
+    return "#" + "".join(f"{round(c * 255):02x}" for c in mixed)
+
+
+def month(days_with_supplement: tuple[int, ...] = ()) -> list[DayTally]:
+    out = []
+    for i in range(30):
+        supp = [1000.0] if i in days_with_supplement else []
+        out.append(
+            day_tally(TODAY - dt.timedelta(days=i), [1.1, 1.3], [0.9, 1.3][: 1 + i % 2], supp)
+        )
+    return out
+
+
+def test_progress_chart_is_png_with_bars_target_and_supplement() -> None:
+    img = decode(progress_chart(month((3, 10)), 2.4, TODAY))
+    assert pixels_near(img, BLUE) > 5000  # food bars
+    assert pixels_near(img, VERMILLION) > 500  # target line
+    assert pixels_near(img, ORANGE) > 500  # supplement bars
+
+
+def test_progress_without_supplement_draws_no_supplement_bars() -> None:
+    img = decode(progress_chart(month(), 2.4, TODAY))
+    assert pixels_near(img, ORANGE) == 0
+    assert pixels_near(img, BLUE) > 5000
+
+
+def test_progress_empty_gives_no_data_chart() -> None:
+    img = decode(progress_chart([], 2.4, TODAY))
+    assert pixels_near(img, BLUE) == 0 and pixels_near(img, VERMILLION) == 0
+    # the "no data yet" text is drawn: some dark pixels exist
+    assert (img[..., :3].max(axis=-1) < 0.2).sum() > 500
+
+
+def test_progress_only_old_days_is_no_data() -> None:
+    old = [day_tally(TODAY - dt.timedelta(days=60), [1.0], [1.0])]
+    img = decode(progress_chart(old, 2.4, TODAY))
+    assert pixels_near(img, BLUE) == 0
+
+
+def test_progress_single_day() -> None:
+    img = decode(progress_chart([day_tally(TODAY, [2.0], [1.5])], 2.4, TODAY))
+    assert pixels_near(img, BLUE) > 100
+
+
+def serum_results() -> list[LabResult]:
+    return [
+        parse_levels_add(text, TODAY)
+        for text in (
+            "serum 180 pg/mL 2025-11-02",
+            "serum 180 pmol/L 2026-02-10",
+            "serum 420 ng/L 2026-10-02",
+            "mma 0.3 umol/L 2026-09-01",  # other marker: ignored by the serum chart
+        )
+    ]
+
+
+def test_levels_chart_png_with_bands() -> None:
+    img = decode(levels_chart(serum_results(), Marker.SERUM, TODAY))
+    assert pixels_near(img, BLUE) > 300  # the result line and points
+    for band in (VERMILLION, YELLOW, GREEN):  # low, borderline, adequate shaded
+        assert pixels_near(img, tint(band), tol=0.01) > 10_000, band
+
+
+def test_levels_chart_single_point_and_lab_range() -> None:
+    one = [parse_levels_add("mma 0.3 umol/L 2026-09-01 range 0.0-0.4", TODAY)]
+    img = decode(levels_chart(one, Marker.MMA, TODAY))
+    assert pixels_near(img, BLUE) > 100
+    # only the lab's range is shaded, not the common borderline/raised bands
+    assert pixels_near(img, tint(GREEN), tol=0.01) > 10_000
+    assert pixels_near(img, tint(YELLOW), tol=0.01) == 0
+    assert pixels_near(img, tint(VERMILLION), tol=0.01) == 0
+
+
+def test_levels_chart_no_results_for_marker() -> None:
+    img = decode(levels_chart(serum_results(), Marker.HOMOCYSTEINE, TODAY))
+    assert pixels_near(img, BLUE) == 0
+    assert pixels_near(img, tint(GREEN), tol=0.01) == 0  # no band shading either
+    decode(levels_chart([], Marker.SERUM))
+
+
+@pytest.mark.parametrize("marker", list(Marker))
+def test_levels_chart_every_marker(marker: Marker) -> None:
+    value = {"serum": "250 pg/mL", "holotc": "60 pmol/L", "mma": "450 nmol/L"}.get(
+        marker.value, "14 umol/L"
+    )
+    results = [parse_levels_add(f"{marker.value} {value} 2026-0{m}-01", TODAY) for m in (3, 6, 9)]
+    img = decode(levels_chart(results, marker, TODAY))
+    assert pixels_near(img, BLUE) > 300
+
+
+def test_charts_need_no_pyplot_or_display() -> None:
+    code = (
+        "import sys, datetime as dt\n"
+        "import bot.charts\n"
+        "from bot.tally import day_tally\n"
+        "bot.charts.progress_chart([day_tally(dt.date(2026,1,1),[1],[1])], 2.4)\n"
+        "assert 'matplotlib.pyplot' not in sys.modules\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "MPLBACKEND": "", "DISPLAY": ""}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[1],
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
