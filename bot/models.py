@@ -242,6 +242,13 @@ class PlannedMeal:
     kcal: float  # per person
     protein_g: float  # per person
     fortified_b12: bool = False
+    # Optional top-up eaten with this meal (e.g. a 250 ml glass of fortified soy milk). When set,
+    # b12_ug/kcal/protein_g above are the meal as eaten: recipe serving + top-up.
+    topup_item: str | None = None  # ingredient id
+    topup_grams: float = 0.0  # per person
+    topup_b12_ug: float = 0.0  # per person
+    topup_kcal: float = 0.0  # per person
+    topup_label: str = ""  # e.g. "a glass (250 ml) of fortified soy milk"
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +265,7 @@ class DayPlan:
     shortfall_ug: float = 0.0  # > 0 only when no plan could meet every constraint
     notes: tuple[str, ...] = ()  # plain-language advice (how to close a gap, etc.)
     swaps: tuple[tuple[Slot, tuple[str, ...]], ...] = ()  # per slot: recipe ids already shown
+    repeats: tuple[str, ...] = ()  # recipe ids reused from history because nothing else fitted
 
     @property
     def meets_target(self) -> bool:

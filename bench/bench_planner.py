@@ -1,0 +1,145 @@
+"""Benchmark plan_day and plan_week on the shipped recipes and on a generated 500-recipe set.
+
+    taskset -c 0 .venv/bin/python bench/bench_planner.py [--iterations N]
+
+Prints the machine, then median and p95 per call after a warm-up. Goals (issue 3): plan_day
+median < 1 ms and plan_week median < 10 ms on 500 recipes, one core, CPython. Timing lives here,
+never in unit tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.models import DEFAULT_SLOTS, SLOT_ORDER, Diet, Profile, RecipeSet
+from bot.planner import Planner, check_plan
+from bot.recipes import load_recipes
+
+START = dt.date(2026, 1, 5)
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count() or 0
+    return (
+        f"{platform.platform()} · {platform.python_implementation()} "
+        f"{platform.python_version()} · {cpu} · {os.cpu_count()} cores, {usable} usable"
+    )
+
+
+def scaled_copies(rs: RecipeSet, size: int, seed: int = 1) -> RecipeSet:
+    """`size` recipes: the shipped ones plus copies with new ids and amounts scaled 0.7-1.3."""
+    rng = random.Random(seed)
+    originals = sorted(rs.recipes.values(), key=lambda r: r.id)
+    recipes = {r.id: r for r in originals}
+    copy_no = 0
+    while len(recipes) < size:
+        base = originals[copy_no % len(originals)]
+        factor = rng.uniform(0.7, 1.3)
+        rid = f"{base.id}_v{copy_no // len(originals) + 1}"
+        recipes[rid] = replace(
+            base,
+            id=rid,
+            name=f"{base.name} (variant {copy_no // len(originals) + 1})",
+            per_serving=base.per_serving.scaled(factor),
+            grams_per_serving={k: v * factor for k, v in base.grams_per_serving.items()},
+            b12_by_item={k: v * factor for k, v in base.b12_by_item.items()},
+        )
+        copy_no += 1
+    return RecipeSet(ingredients=rs.ingredients, recipes=recipes)
+
+
+def profiles() -> list[Profile]:
+    result = []
+    for diet in Diet:
+        for target in (2.4, 2.8, 4.0):
+            for slots in (DEFAULT_SLOTS, SLOT_ORDER):
+                result.append(Profile(diet=diet, target_ug=target, slots=slots))
+    result.append(Profile(diet=Diet.VEGAN, target_ug=4.0, exclude=frozenset({"tofu_firm"})))
+    result.append(Profile(diet=Diet.OMNIVORE, kcal_range=(1400.0, 2200.0)))
+    return result
+
+
+def summary(samples_ns: list[int]) -> str:
+    ms = sorted(s / 1e6 for s in samples_ns)
+    p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
+    return f"median {statistics.median(ms):.3f} ms · p95 {p95:.3f} ms · n={len(ms)}"
+
+
+def timed(calls: list[Callable[[], object]]) -> list[int]:
+    samples = []
+    for call in calls:
+        t0 = time.perf_counter_ns()
+        call()
+        samples.append(time.perf_counter_ns() - t0)
+    return samples
+
+
+def bench(name: str, rs: RecipeSet, iterations: int) -> None:
+    planner = Planner(rs)
+    profs = profiles()
+    rng = random.Random(42)
+    ids = sorted(rs.recipes)
+
+    def day_call(i: int) -> Callable[[], object]:
+        profile = profs[i % len(profs)]
+        day = START + dt.timedelta(days=i)
+        history = rng.sample(ids, min(21, len(ids)))  # about a week of earlier meals
+        return lambda: planner.plan_day(profile, day, history)
+
+    def week_call(i: int) -> Callable[[], object]:
+        profile = profs[i % len(profs)]
+        return lambda: planner.plan_week(profile, START + dt.timedelta(days=7 * i))
+
+    timed([day_call(i) for i in range(200)])  # warm-up: caches, branch predictors
+    day_ns = timed([day_call(i) for i in range(iterations)])
+    timed([week_call(i) for i in range(20)])
+    week_ns = timed([week_call(i) for i in range(max(50, iterations // 10))])
+
+    # the figures only count if the plans are right: check a sample outside the timing
+    bad = 0
+    for i in range(200):
+        profile = profs[i % len(profs)]
+        plan = planner.plan_day(profile, START + dt.timedelta(days=i))
+        bad += bool(check_plan(rs, profile, plan))
+    print(f"{name}: {len(rs.recipes)} recipes")
+    print(f"  plan_day   {summary(day_ns)}")
+    print(f"  plan_week  {summary(week_ns)}")
+    print(f"  plans failing check_plan in a 200-plan sample: {bad}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--iterations", type=int, default=2000)
+    args = parser.parse_args()
+    print(machine())
+    shipped = load_recipes()
+    bench("shipped set", shipped, args.iterations)
+    bench("generated set", scaled_copies(shipped, 500), args.iterations)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

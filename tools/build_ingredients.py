@@ -1,0 +1,376 @@
+"""Write recipes/ingredients.yaml from a short spec plus USDA SR28, so no value is typed by hand.
+
+Dev tool only (needs ../shared/nutrition/usda_sr28_abbrev.csv):
+
+    python tools/build_ingredients.py            # rewrite recipes/ingredients.yaml
+    python tools/build_ingredients.py --check    # exit 1 if the file on disk differs
+
+Each spec row names the SR28 NDB_No and which SR28 household measure (GmWt_1 or GmWt_2) gives
+the grams of one piece/slice/tsp/tbsp/cup; the measure text is checked against the unit, and
+the count in it ("2 tbsp", ".5 cup", "10 sheets") is divided out. `ml` picks the measure used
+for density: grams of that cup (or tbsp) / 240 ml (or 15 ml), the same cup the loader uses.
+Foods SR28 lacks come from tools/label_foods.yaml, each naming its product label in `source`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sr28_extract import CSV_PATH, load_rows, per_100g
+
+OUT_PATH = Path(__file__).resolve().parents[1] / "recipes" / "ingredients.yaml"
+
+PRODUCE = "Fruit & veg"
+DAIRY = "Dairy & eggs"
+FISH = "Fish & seafood"
+MEAT = "Meat"
+PLANT = "Plant milks & tofu"
+BAKERY = "Bread & bakery"
+GRAINS = "Grains, pasta & cereal"
+TINS = "Tins & jars"
+NUTS = "Nuts, seeds & dried fruit"
+PANTRY = "Oils, spices & condiments"
+FROZEN = "Frozen"
+
+ANALOGUE_NOTE = "algae/tempeh/mushroom analogue, counted as 0 (Watanabe 2014)"
+ANALOGUE_NDBS = frozenset({"16114", "11446", "11260"})  # tempeh, nori, white mushrooms
+
+# Words a measure description must contain for each unit (piece accepts any count noun).
+UNIT_WORDS: dict[str, tuple[str, ...]] = {
+    "tsp": ("tsp",),
+    "tbsp": ("tbsp", "tablespoon"),
+    "cup": ("cup",),
+    "slice": ("slice",),
+    "piece": (),
+}
+
+
+@dataclass(frozen=True)
+class Spec:
+    id: str
+    ndb: str
+    name: str
+    kind: str
+    aisle: str
+    units: dict[str, int] = field(default_factory=dict)  # unit -> SR28 measure 1 or 2
+    ml: int | None = None  # SR28 measure (a cup or tbsp) that gives the density
+    fortified: bool = False
+
+
+S = Spec
+SPECS: list[Spec] = [
+    # Dairy & eggs
+    S("egg", "01123", "Egg, whole, raw (large)", "egg", DAIRY, {"piece": 1}),
+    S("milk", "01079", "Milk, 2% fat", "dairy", DAIRY, {"cup": 1}, ml=1),
+    S("greek_yogurt", "01256", "Greek yogurt, plain, nonfat", "dairy", DAIRY),
+    S("yogurt", "01116", "Yogurt, plain, whole milk", "dairy", DAIRY),
+    S("swiss_cheese", "01040", "Swiss cheese", "dairy", DAIRY),
+    S("cheddar", "01009", "Cheddar cheese", "dairy", DAIRY),
+    S("cottage_cheese", "01016", "Cottage cheese, 1% fat", "dairy", DAIRY),
+    S("feta", "01019", "Feta cheese", "dairy", DAIRY),
+    S("mozzarella", "01028", "Mozzarella, part-skim", "dairy", DAIRY),
+    S("parmesan", "01032", "Parmesan, grated", "dairy", DAIRY, {"tbsp": 2}),
+    S("ricotta", "01037", "Ricotta, part-skim", "dairy", DAIRY),
+    S("butter", "01145", "Butter, unsalted", "dairy", DAIRY, {"tbsp": 2}),
+    S("honey", "19296", "Honey", "honey", PANTRY, {"tbsp": 2}),
+    S("mayonnaise", "04708", "Mayonnaise, reduced fat, with olive oil", "egg", PANTRY, {"tbsp": 1}),
+    # Fish & seafood
+    S("salmon", "15236", "Atlantic salmon, farmed, raw", "fish", FISH),
+    S("smoked_salmon", "15077", "Smoked salmon", "fish", FISH),
+    S("tuna_canned", "15121", "Tuna, light, canned in water, drained", "fish", FISH),
+    S("sardines_canned", "15088", "Sardines, canned in oil, drained", "fish", FISH),
+    S("mackerel", "15046", "Atlantic mackerel, raw", "fish", FISH, {"piece": 1}),
+    S("trout", "15240", "Rainbow trout, farmed, raw", "fish", FISH, {"piece": 1}),
+    S("cod", "15015", "Atlantic cod, raw", "fish", FISH),
+    S("shrimp", "15149", "Shrimp, raw", "shellfish", FISH),
+    S("mussels", "15164", "Blue mussels, raw (meat)", "shellfish", FISH),
+    S("clams_canned", "15160", "Clams, canned, drained", "shellfish", FISH),
+    # Meat
+    S("beef_mince", "23562", "Beef mince, 90% lean, raw", "meat", MEAT),
+    S("beef_sirloin", "13929", "Beef top sirloin steak, raw", "meat", MEAT),
+    S("beef_liver", "13325", "Beef liver, raw", "meat", MEAT),
+    S("chicken_breast", "05062", "Chicken breast, skinless, raw", "meat", MEAT),
+    S("chicken_thigh", "05096", "Chicken thigh, skinless, raw", "meat", MEAT, {"piece": 1}),
+    S("lamb_mince", "17224", "Lamb mince, raw", "meat", MEAT),
+    S("pork_tenderloin", "10218", "Pork tenderloin, raw", "meat", MEAT),
+    # Plant milks, tofu & friends
+    S(
+        "soy_milk_fortified",
+        "16222",
+        "Soy milk, unsweetened, fortified",
+        "plant",
+        PLANT,
+        {"cup": 1},
+        ml=1,
+        fortified=True,
+    ),
+    S(
+        "almond_milk_fortified",
+        "14016",
+        "Almond milk, vanilla, fortified",
+        "plant",
+        PLANT,
+        {"cup": 2},
+        ml=2,
+        fortified=True,
+    ),
+    S("tofu_firm", "16126", "Tofu, firm", "plant", PLANT),
+    S("tempeh", "16114", "Tempeh", "plant", PLANT),
+    S("hummus", "16158", "Hummus", "plant", PLANT, {"tbsp": 1}),
+    # Bread & bakery
+    S("bread_wholewheat", "18075", "Wholemeal bread", "plant", BAKERY, {"slice": 1}),
+    S("bread_white", "18069", "White bread", "plant", BAKERY, {"slice": 1}),
+    S("bread_rye", "18060", "Rye bread", "plant", BAKERY, {"slice": 2}),
+    S("english_muffin", "18266", "English muffin, wholemeal", "plant", BAKERY, {"piece": 2}),
+    S("tortilla", "18364", "Flour tortilla", "plant", BAKERY, {"piece": 1}),
+    S("corn_tortilla", "18363", "Corn tortilla", "plant", BAKERY),
+    S("pita", "18042", "Wholemeal pita (large)", "plant", BAKERY, {"piece": 1}),
+    S("crispbread", "18216", "Rye crispbread", "plant", BAKERY),
+    S("crackers", "18235", "Wholewheat crackers", "plant", BAKERY),
+    # Grains, pasta & cereal
+    S("oats", "08120", "Rolled oats", "plant", GRAINS, {"cup": 1}),
+    S("quinoa", "20035", "Quinoa, dry", "plant", GRAINS, {"cup": 1}),
+    S("rice", "20044", "White rice, long-grain, dry", "plant", GRAINS, {"cup": 1}),
+    S("brown_rice", "20036", "Brown rice, dry", "plant", GRAINS, {"cup": 1}),
+    S("pasta", "20120", "Pasta, dry", "plant", GRAINS),
+    S("rice_noodles", "20133", "Rice noodles, dry", "plant", GRAINS),
+    S("couscous", "20028", "Couscous, dry", "plant", GRAINS, {"cup": 1}),
+    S("flour", "20081", "Plain flour", "plant", GRAINS, {"cup": 1}),
+    S("chickpea_flour", "16157", "Chickpea flour (besan)", "plant", GRAINS, {"cup": 1}),
+    S("popcorn", "19034", "Popcorn, air-popped", "plant", GRAINS, {"cup": 1}),
+    S(
+        "cheerios",
+        "08013",
+        "Cheerios (fortified oat cereal)",
+        "plant",
+        GRAINS,
+        {"cup": 1},
+        fortified=True,
+    ),
+    S(
+        "bran_flakes",
+        "08029",
+        "Bran flakes, fortified",
+        "plant",
+        GRAINS,
+        {"cup": 1},
+        fortified=True,
+    ),
+    S(
+        "total_cereal",
+        "08077",
+        "Whole Grain Total (fortified cereal)",
+        "plant",
+        GRAINS,
+        {"cup": 1},
+        fortified=True,
+    ),
+    # Tins & jars
+    S("chickpeas", "16359", "Chickpeas, canned, drained and rinsed", "plant", TINS, {"cup": 2}),
+    S(
+        "black_beans",
+        "16015",
+        "Black beans, cooked (or canned, drained)",
+        "plant",
+        TINS,
+        {"cup": 1},
+    ),
+    S(
+        "white_beans",
+        "16050",
+        "White beans, cooked (or canned, drained)",
+        "plant",
+        TINS,
+        {"cup": 1},
+    ),
+    S("red_lentils", "16144", "Red lentils, dry", "plant", TINS, {"cup": 1}),
+    S("green_lentils", "16069", "Green or brown lentils, dry", "plant", TINS, {"cup": 1}),
+    S("tomatoes_canned", "11531", "Chopped tomatoes, canned", "plant", TINS, {"cup": 1}),
+    S("tomato_paste", "11546", "Tomato paste", "plant", TINS, {"cup": 2}),
+    S("tomato_sauce", "11549", "Tomato passata / sauce", "plant", TINS, {"cup": 1}),
+    S("coconut_milk", "12118", "Coconut milk, canned", "plant", TINS, {"tbsp": 2}, ml=1),
+    S("olives", "09193", "Black olives", "plant", TINS, {"tbsp": 1}),
+    S("capers", "02054", "Capers", "plant", TINS, {"tbsp": 1}),
+    S("salsa", "06164", "Tomato salsa", "plant", TINS, {"tbsp": 1}),
+    S("veg_broth", "06700", "Vegetable broth", "plant", TINS, ml=1),
+    S("chicken_broth", "06194", "Chicken broth", "meat", TINS, ml=1),
+    S("peanut_butter", "16098", "Peanut butter, smooth", "plant", TINS, {"tbsp": 1}),
+    S("tahini", "12698", "Tahini", "plant", TINS, {"tbsp": 1}),
+    # Nuts, seeds & dried fruit
+    S("chia_seeds", "12006", "Chia seeds", "plant", NUTS),
+    S("almonds", "12061", "Almonds", "plant", NUTS),
+    S("walnuts", "12155", "Walnuts", "plant", NUTS),
+    S("cashews", "12087", "Cashews, raw", "plant", NUTS),
+    S("flaxseed", "12220", "Flaxseed", "plant", NUTS, {"tbsp": 1}),
+    S("pumpkin_seeds", "12014", "Pumpkin seeds", "plant", NUTS),
+    S("sunflower_seeds", "12036", "Sunflower seeds", "plant", NUTS),
+    S("sesame_seeds", "12023", "Sesame seeds", "plant", NUTS, {"tbsp": 2}),
+    S("raisins", "09298", "Raisins", "plant", NUTS),
+    # Fruit & veg
+    S("spinach", "11457", "Spinach", "plant", PRODUCE),
+    S("kale", "11233", "Kale", "plant", PRODUCE),
+    S("broccoli", "11090", "Broccoli", "plant", PRODUCE),
+    S("cauliflower", "11135", "Cauliflower", "plant", PRODUCE),
+    S("tomato", "11529", "Tomatoes", "plant", PRODUCE),
+    S("onion", "11282", "Onion", "plant", PRODUCE),
+    S("garlic", "11215", "Garlic", "plant", PRODUCE, {"tsp": 2}),
+    S("carrot", "11124", "Carrot", "plant", PRODUCE),
+    S("celery", "11143", "Celery", "plant", PRODUCE),
+    S("red_pepper", "11821", "Red bell pepper", "plant", PRODUCE),
+    S("cucumber", "11205", "Cucumber", "plant", PRODUCE),
+    S("zucchini", "11477", "Courgette (zucchini)", "plant", PRODUCE),
+    S("mushrooms", "11260", "Mushrooms, white", "plant", PRODUCE),
+    S("green_beans", "11052", "Green beans", "plant", PRODUCE),
+    S("sweet_potato", "11507", "Sweet potato", "plant", PRODUCE),
+    S("potato", "11352", "Potatoes", "plant", PRODUCE),
+    S("avocado", "09037", "Avocado", "plant", PRODUCE),
+    S("lettuce", "11251", "Romaine lettuce", "plant", PRODUCE),
+    S("leek", "11246", "Leek", "plant", PRODUCE),
+    S("eggplant", "11209", "Aubergine (eggplant)", "plant", PRODUCE),
+    S("asparagus", "11011", "Asparagus", "plant", PRODUCE),
+    S("ginger", "11216", "Fresh ginger", "plant", PRODUCE, {"tsp": 1}),
+    S("spring_onion", "11291", "Spring onions", "plant", PRODUCE, {"tbsp": 2}),
+    S("parsley", "11297", "Parsley, fresh", "plant", PRODUCE, {"tbsp": 2}),
+    S("basil", "02044", "Basil, fresh", "plant", PRODUCE),
+    S("cilantro", "11165", "Coriander leaves (cilantro)", "plant", PRODUCE),
+    S("nori", "11446", "Nori (laver) sheets", "plant", PRODUCE, {"piece": 1}),
+    S("banana", "09040", "Banana", "plant", PRODUCE),
+    S("apple", "09003", "Apple", "plant", PRODUCE),
+    S("blueberries", "09050", "Blueberries", "plant", PRODUCE, {"cup": 1}),
+    S("strawberries", "09316", "Strawberries", "plant", PRODUCE),
+    S("raspberries", "09302", "Raspberries", "plant", PRODUCE, {"cup": 1}),
+    S("mango", "09176", "Mango", "plant", PRODUCE),
+    S("pineapple", "09266", "Pineapple", "plant", PRODUCE),
+    S("lemon", "09150", "Lemon", "plant", PRODUCE, {"piece": 2}),
+    S("lemon_juice", "09152", "Lemon juice", "plant", PRODUCE, ml=1),
+    S("lime_juice", "09160", "Lime juice", "plant", PRODUCE, ml=1),
+    # Frozen
+    S("peas", "11312", "Green peas, frozen", "plant", FROZEN, {"cup": 1}),
+    S("sweetcorn", "11178", "Sweetcorn, frozen", "plant", FROZEN, {"cup": 1}),
+    S("edamame", "11212", "Edamame, shelled", "plant", FROZEN, {"cup": 1}),
+    # Oils, spices & condiments
+    S("olive_oil", "04053", "Olive oil", "plant", PANTRY, {"tbsp": 1}, ml=2),
+    S("canola_oil", "04582", "Rapeseed (canola) oil", "plant", PANTRY, {"tbsp": 1}, ml=2),
+    S("sesame_oil", "04058", "Sesame oil", "plant", PANTRY, {"tbsp": 1}, ml=2),
+    S("maple_syrup", "19353", "Maple syrup", "plant", PANTRY, {"tbsp": 1}),
+    S("soy_sauce", "16123", "Soy sauce", "plant", PANTRY, {"tbsp": 1, "tsp": 2}),
+    S("mustard", "02046", "Mustard", "plant", PANTRY, {"tsp": 1}),
+    S("cider_vinegar", "02048", "Cider vinegar", "plant", PANTRY, {"tbsp": 1}),
+    S("cocoa", "19165", "Cocoa powder, unsweetened", "plant", PANTRY, {"tbsp": 2}),
+    S("vanilla", "02050", "Vanilla extract", "plant", PANTRY, {"tsp": 1, "tbsp": 2}),
+    S("cinnamon", "02010", "Ground cinnamon", "plant", PANTRY, {"tsp": 1, "tbsp": 2}),
+    S("cumin", "02014", "Cumin", "plant", PANTRY, {"tsp": 1, "tbsp": 2}),
+    S("curry_powder", "02015", "Curry powder", "plant", PANTRY, {"tsp": 1, "tbsp": 2}),
+    S("paprika", "02028", "Paprika", "plant", PANTRY, {"tsp": 1, "tbsp": 2}),
+    S("turmeric", "02043", "Ground turmeric", "plant", PANTRY, {"tsp": 1, "tbsp": 2}),
+    S("chili_powder", "02009", "Chilli powder", "plant", PANTRY, {"tsp": 1, "tbsp": 2}),
+    S("garlic_powder", "02020", "Garlic powder", "plant", PANTRY, {"tsp": 1, "tbsp": 2}),
+    S("oregano", "02027", "Dried oregano", "plant", PANTRY, {"tsp": 1}),
+    S("thyme", "02042", "Dried thyme", "plant", PANTRY, {"tsp": 1, "tbsp": 2}),
+    S("black_pepper", "02030", "Black pepper, ground", "plant", PANTRY, {"tsp": 1, "tbsp": 2}),
+    S("salt", "02047", "Salt", "plant", PANTRY, {"tsp": 1, "tbsp": 2}),
+    S("baking_powder", "18369", "Baking powder", "plant", PANTRY, {"tsp": 1}),
+    S("cornstarch", "20027", "Cornflour (cornstarch)", "plant", PANTRY),
+]
+
+LABEL_FOODS_PATH = Path(__file__).resolve().parent / "label_foods.yaml"
+
+
+def measure_grams(row: dict[str, str], index: int, unit: str) -> tuple[float, str]:
+    """Grams of ONE unit from SR28 measure `index`, and the measure text it came from."""
+    grams = float(row[f"GmWt_{index}"])
+    desc = row[f"GmWt_Desc{index}"].strip()
+    words = UNIT_WORDS[unit]
+    if words and not any(w in desc for w in words):
+        raise ValueError(f"{row['NDB_No']}: measure {index} {desc!r} is not a {unit}")
+    match = re.match(r"^(\d*\.?\d+)\s", desc)
+    if not match:
+        raise ValueError(f"{row['NDB_No']}: cannot read a count in {desc!r}")
+    return grams / float(match.group(1)), desc
+
+
+def fmt(value: float) -> str:
+    return f"{value:.4g}" if not float(value).is_integer() else str(int(value))
+
+
+def render(rows: dict[str, dict[str, str]]) -> str:
+    lines = [
+        "# Ingredient table: per-100 g values copied by tools/build_ingredients.py from USDA SR28",
+        "# (NDB_No in `ndb`), or a named product label (`source`) for foods SR28 lacks.",
+        "# Do not edit numbers by hand: change the spec in tools/build_ingredients.py, rerun it.",
+        "# Units: grams of one piece/slice/tsp/tbsp/cup from SR28 household measures;",
+        "# g_per_ml from an SR28 cup (/240 ml) or tablespoon (/15 ml) weight.",
+        "",
+    ]
+    for spec in SPECS:
+        row = rows[spec.ndb]
+        values = per_100g(row)
+        for required in ("kcal", "protein_g", "b12_ug"):
+            if required not in values:
+                raise ValueError(f"{spec.id}: SR28 {spec.ndb} has no {required}")
+        note = None
+        if spec.ndb in ANALOGUE_NDBS:
+            values["b12_ug"] = 0.0
+            note = ANALOGUE_NOTE
+        block = ", ".join(f"{k}: {fmt(v)}" for k, v in values.items())
+        lines += [
+            f"{spec.id}:  # SR28 {spec.ndb} {row['Shrt_Desc']}",
+            f"  name: {spec.name}",
+            f"  kind: {spec.kind}",
+            f"  aisle: {spec.aisle}",
+            f'  ndb: "{spec.ndb}"',
+        ]
+        if spec.fortified:
+            lines.append("  fortified: true")
+        lines.append(f"  per_100g: {{{block}}}")
+        if note:
+            lines.append(f'  b12_note: "{note}"')
+        if spec.units:
+            parts, sources = [], []
+            for unit, index in spec.units.items():
+                grams, desc = measure_grams(row, index, unit)
+                parts.append(f"{unit}: {fmt(round(grams, 2))}")
+                sources.append(f"{unit} from '{desc}'")
+            lines.append(f"  units: {{{', '.join(parts)}}}  # SR28 {'; '.join(sources)}")
+        if spec.ml is not None:
+            unit = "cup" if "cup" in row[f"GmWt_Desc{spec.ml}"] else "tbsp"
+            grams, desc = measure_grams(row, spec.ml, unit)
+            volume = 240.0 if unit == "cup" else 15.0
+            lines.append(
+                f"  g_per_ml: {fmt(round(grams / volume, 3))}  # SR28 '{desc}' = "
+                f"{fmt(grams)} g / {fmt(volume)} ml"
+            )
+    lines.append("# --- foods SR28 lacks: product labels (conservative typical values) ---")
+    label_lines = LABEL_FOODS_PATH.read_text(encoding="utf-8").splitlines()
+    lines += [line for line in label_lines if not line.startswith("#")]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="compare instead of writing")
+    args = parser.parse_args(argv)
+    if not CSV_PATH.exists():
+        print(f"SR28 file not found: {CSV_PATH}", file=sys.stderr)
+        return 1
+    ids = [s.id for s in SPECS]
+    if len(ids) != len(set(ids)):
+        print("duplicate ingredient ids in SPECS", file=sys.stderr)
+        return 1
+    text = render(load_rows())
+    if args.check:
+        same = OUT_PATH.exists() and OUT_PATH.read_text(encoding="utf-8") == text
+        print("up to date" if same else f"{OUT_PATH} differs from the spec")
+        return 0 if same else 1
+    OUT_PATH.write_text(text, encoding="utf-8")
+    print(f"wrote {len(SPECS)} SR28 ingredients + label foods to {OUT_PATH}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
