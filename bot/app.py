@@ -1,0 +1,254 @@
+"""Wire the Telegram application: settings -> PTB Application -> long polling or webhook.
+
+Start-up order matters: the store and the recipe set are opened in post_init (inside the event
+loop PTB runs), handlers find them in `bot_data["services"]`, and one repeating JobQueue tick
+drives every user's daily push (bot.push decides who is due; this module only sends).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import sys
+from collections.abc import Callable, Mapping
+from typing import IO
+from urllib.parse import urlparse
+
+from telegram import BotCommand, Update
+from telegram.constants import ParseMode
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest
+
+from bot import push
+from bot.config import MissingTokenError, Settings, SettingsError, load_settings
+from bot.recipes import RecipeError, load_recipes
+from bot.render import COMMANDS
+from bot.services import Services, utc_now
+from bot.storage import Store
+
+log = logging.getLogger(__name__)
+
+FIRST_TICK_SECONDS = 2.0
+RATE_LIMIT_RETRIES = 2
+
+
+def build_application(
+    settings: Settings,
+    *,
+    now: Callable[[], dt.datetime] = utc_now,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+) -> Application:
+    """A ready-to-run Application; `now` and `request` are injectable for tests.
+
+    The store opens in post_init. Code that drives the application by hand (tests, bench)
+    calls `await app.initialize()` and then `await app.post_init(app)`, or `start_services`.
+    """
+    from bot.handlers import register
+
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.api_base_file_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=dt.UTC))
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=settings.rate_limit_per_second,
+                overall_time_period=1,
+                group_max_rate=20,
+                group_time_period=60,
+                max_retries=RATE_LIMIT_RETRIES,
+            )
+        )
+        .post_init(functools.partial(start_services, settings=settings, now=now))
+        .post_shutdown(stop_services)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if updates_request is not None:
+        builder = builder.get_updates_request(updates_request)
+    application = builder.build()
+    register(application)
+    return application
+
+
+async def start_services(
+    application: Application,
+    *,
+    settings: Settings,
+    now: Callable[[], dt.datetime] = utc_now,
+) -> Services:
+    """Open the store, load recipes, publish Services, set commands, schedule the push tick."""
+    existing = application.bot_data.get("services")
+    if isinstance(existing, Services):
+        return existing
+    recipes = load_recipes(settings.recipes_dir)
+    store = await Store.open(settings.database_path)
+    services = Services(store=store, recipes=recipes, settings=settings, now=now)
+    application.bot_data["services"] = services
+    log.info(
+        "database %s (schema v%s), %d recipes",
+        settings.database_path,
+        store.schema_version,
+        len(recipes.recipes),
+    )
+    try:
+        await application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+    except TelegramError as exc:  # not fatal: commands still work when typed
+        log.warning("could not set the command menu: %s", exc)
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            push_tick_job,
+            interval=settings.push_tick_seconds,
+            first=FIRST_TICK_SECONDS,
+            name="daily-push-tick",
+            job_kwargs={"max_instances": 1, "coalesce": True},
+        )
+    return services
+
+
+async def stop_services(application: Application) -> None:
+    services = application.bot_data.pop("services", None)
+    if isinstance(services, Services):
+        await services.store.close()
+
+
+async def run_push_tick_now(application: Application) -> push.PushOutcome:
+    """One push tick: every user whose morning push is due gets it (exactly once)."""
+    services: Services = application.bot_data["services"]
+    send = functools.partial(services.send_daily_push, application.bot)
+    return await push.run_push_tick(
+        services.store,
+        services.now(),
+        send,
+        catch_up=dt.timedelta(hours=services.settings.catch_up_hours),
+    )
+
+
+async def push_tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    outcome = await run_push_tick_now(context.application)
+    if outcome.sent or outcome.blocked or outcome.failed:
+        log.info("push tick: %s", outcome)
+
+
+# --------------------------------------------------------------------------- logging
+
+
+class TokenRedactingFilter(logging.Filter):
+    """Replace the bot token in any record (message, args, traceback) before it is written.
+
+    httpx logs every request URL, and Telegram URLs contain the token; exceptions from the
+    HTTP layer repeat it. Attached to handlers, so records from every logger pass through it.
+    """
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def redact(self, text: str) -> str:
+        return text.replace(self.token, "<redacted-token>") if self.token else text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.token:
+            return True
+        message = record.getMessage()
+        if self.token in message:
+            record.msg = self.redact(message)
+            record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+def configure_logging(
+    level: str, token: str, *, stream: IO[str] | None = None
+) -> TokenRedactingFilter:
+    """Log to stderr (or `stream`) with the token redacted from every handler's records."""
+    redactor = TokenRedactingFilter(token)
+    root = logging.getLogger()
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(level)
+    for existing in root.handlers:
+        existing.addFilter(redactor)
+    # httpx logs each request URL (with the token) at INFO; keep only its warnings.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    return redactor
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def run_bot(environ: Mapping[str, str] | None = None) -> int:
+    """`python main.py`: long polling, or a webhook when WEBHOOK_URL is set."""
+    import os
+
+    try:
+        settings = load_settings(os.environ if environ is None else environ)
+    except MissingTokenError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except SettingsError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    redactor = configure_logging(settings.log_level, settings.token)
+    try:  # fail fast with the loader's own list of problems, before touching Telegram
+        load_recipes(settings.recipes_dir)
+    except RecipeError as exc:
+        print(f"The recipe set has problems:\n{exc}", file=sys.stderr)
+        return 1
+    application = build_application(settings)
+    try:
+        _run(application, settings)
+    except InvalidToken:
+        print(
+            "Telegram rejected TELEGRAM_BOT_TOKEN. Check it with @BotFather (/mybots -> your "
+            "bot -> API Token) and set it again.",
+            file=sys.stderr,
+        )
+        return 1
+    except SettingsError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    except NetworkError as exc:
+        print(
+            f"Could not reach the Bot API at {settings.api_base_url}: "
+            f"{redactor.redact(str(exc))}. Check the network or TELEGRAM_API_BASE_URL.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _run(application: Application, settings: Settings) -> None:
+    if settings.webhook_url:
+        try:
+            import tornado  # noqa: F401  (PTB's webhook server)
+        except ImportError:
+            raise SettingsError(
+                "WEBHOOK_URL is set but webhook support is not installed: run "
+                "pip install -e '.[webhook]' (or unset WEBHOOK_URL for long polling)"
+            ) from None
+        path = urlparse(settings.webhook_url).path.lstrip("/")
+        log.info("webhook mode on %s:%s", settings.webhook_listen, settings.webhook_port)
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=path,
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        log.info("long polling %s", settings.api_base_url)
+        application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -1,0 +1,136 @@
+"""Bot settings from the environment (and a `.env` file), validated once at start-up.
+
+The environment wins over `.env` so a deployment can override a developer's file. A missing
+token is the one error every new user hits, so its message says exactly how to get one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+
+
+class MissingTokenError(RuntimeError):
+    """TELEGRAM_BOT_TOKEN is not set."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "TELEGRAM_BOT_TOKEN is not set.\n"
+            "To get a token: open Telegram, talk to @BotFather, send /newbot, choose a name and a\n"
+            "username ending in 'bot', and copy the token it gives you (it looks like\n"
+            "123456789:AAE...). Then run:\n"
+            "  TELEGRAM_BOT_TOKEN=<your token> python main.py\n"
+            "or put the line TELEGRAM_BOT_TOKEN=<your token> in a .env file next to main.py."
+        )
+
+
+class SettingsError(ValueError):
+    """A setting has a value the bot cannot use (the message names the variable)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str
+    database_path: Path = Path("data/bot.sqlite3")
+    api_base_url: str = DEFAULT_API_BASE_URL
+    recipes_dir: Path | None = None
+    log_level: str = "INFO"
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: str | None = None
+    push_tick_seconds: float = 60
+    catch_up_hours: float = 6
+    rate_limit_per_second: float = 30
+
+    @property
+    def api_base_file_url(self) -> str:
+        """Telegram serves files under /file/bot<token>; local servers mirror that layout."""
+        base = self.api_base_url.rstrip("/")
+        if base.endswith("/bot"):
+            return base[: -len("/bot")] + "/file/bot"
+        return base + "/file/bot"
+
+    def __repr__(self) -> str:  # never print the token, even in a traceback
+        return (
+            f"Settings(token='***', database_path={self.database_path!r}, "
+            f"api_base_url={self.api_base_url!r}, recipes_dir={self.recipes_dir!r}, "
+            f"log_level={self.log_level!r}, webhook_url={self.webhook_url!r})"
+        )
+
+
+def parse_dotenv(text: str) -> dict[str, str]:
+    """KEY=VALUE lines; `#` comments, blank lines, `export ` prefixes and quotes allowed."""
+    values: dict[str, str] = {}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :].strip()
+        key, _, value = line.partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        values[key.strip()] = value
+    return values
+
+
+def _number(
+    values: Mapping[str, str],
+    key: str,
+    default: float,
+    *,
+    minimum: float,
+    maximum: float = float("inf"),
+) -> float:
+    raw = values.get(key, "").strip()
+    if not raw:
+        return default
+    try:
+        number = float(raw)
+    except ValueError:
+        raise SettingsError(f"{key} must be a number, got {raw!r}") from None
+    if not minimum <= number <= maximum:
+        upper = f" and at most {maximum:g}" if maximum != float("inf") else ""
+        raise SettingsError(f"{key} must be at least {minimum:g}{upper}, got {raw!r}")
+    return number
+
+
+def load_settings(
+    environ: Mapping[str, str] = os.environ, dotenv_path: Path | None = Path(".env")
+) -> Settings:
+    """Merge `.env` (if present) with `environ`; raise MissingTokenError without a token."""
+    values: dict[str, str] = {}
+    if dotenv_path is not None and dotenv_path.is_file():
+        values.update(parse_dotenv(dotenv_path.read_text(encoding="utf-8")))
+    values.update({k: v for k, v in environ.items() if v is not None})
+
+    token = values.get("TELEGRAM_BOT_TOKEN", "").strip()
+    if not token:
+        raise MissingTokenError()
+    recipes_dir = values.get("RECIPES_DIR", "").strip()
+    webhook_url = values.get("WEBHOOK_URL", "").strip()
+    log_level = values.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
+    return Settings(
+        token=token,
+        database_path=Path(values.get("DATABASE_PATH", "").strip() or "data/bot.sqlite3"),
+        api_base_url=values.get("TELEGRAM_API_BASE_URL", "").strip() or DEFAULT_API_BASE_URL,
+        recipes_dir=Path(recipes_dir) if recipes_dir else None,
+        log_level=log_level,
+        webhook_url=webhook_url or None,
+        webhook_listen=values.get("WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
+        webhook_port=int(_number(values, "WEBHOOK_PORT", 8443, minimum=1, maximum=65535)),
+        webhook_secret=values.get("WEBHOOK_SECRET", "").strip() or None,
+        push_tick_seconds=_number(values, "PUSH_TICK_SECONDS", 60, minimum=1),
+        catch_up_hours=_number(values, "CATCH_UP_HOURS", 6, minimum=0, maximum=12),
+        rate_limit_per_second=_number(values, "RATE_LIMIT_PER_SECOND", 30, minimum=1),
+    )

@@ -1,0 +1,72 @@
+"""Small helpers every handler module shares: services, the current user, sending HTML."""
+
+from __future__ import annotations
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.models import UserSettings
+from bot.render import split_message
+from bot.services import Services
+
+Context = ContextTypes.DEFAULT_TYPE
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
+
+
+def services(context: Context) -> Services:
+    found = context.bot_data.get("services")
+    if not isinstance(found, Services):
+        raise RuntimeError("services are not started: call start_services (post_init) first")
+    return found
+
+
+async def current_user(update: Update, context: Context) -> UserSettings:
+    """The stored user for this update (created on first contact, name refreshed).
+
+    Pushes go to the private chat, whose id equals the user id in Telegram, so a command sent
+    in a group never redirects a user's morning plan into that group.
+    """
+    tg_user = update.effective_user
+    if tg_user is None:
+        raise RuntimeError("update without a user")
+    return await services(context).ensure_user(tg_user.id, tg_user.id, tg_user.first_name or "")
+
+
+async def reply(update: Update, text: str, markup: Markup = None) -> Message | None:
+    """Send HTML text to the update's chat, split under 4,096 characters; keyboard on the last."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    parts = split_message(text)
+    sent: Message | None = None
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        sent = await chat.send_message(
+            part, parse_mode=ParseMode.HTML, reply_markup=markup if last else None
+        )
+    return sent
+
+
+async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Edit the button's message in place; too long or unchanged -> send/ignore instead."""
+    parts = split_message(text)
+    if len(parts) > 1 or query.message is None:
+        if query.message is not None:
+            for index, part in enumerate(parts):
+                last = index == len(parts) - 1
+                await query.message.chat.send_message(
+                    part, parse_mode=ParseMode.HTML, reply_markup=markup if last else None
+                )
+        return
+    try:
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+def command_args(context: Context) -> str:
+    """The text after the command, joined back with single spaces."""
+    return " ".join(context.args or []).strip()

@@ -1,0 +1,80 @@
+"""/help, /about, answers for unknown commands and free text, and the error handler.
+
+Nothing a user sends goes unanswered: unknown commands, plain text and stale buttons from an
+older bot version get a short pointer to what works.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.handlers.base import Context, reply
+from bot.render import render_about, render_free_text, render_help, render_unknown_command
+
+log = logging.getLogger(__name__)
+
+SOMETHING_WENT_WRONG = (
+    "Sorry, something went wrong on my side. Please try again in a moment; your data is safe."
+)
+
+
+async def help_command(update: Update, context: Context) -> None:
+    await reply(update, render_help())
+
+
+async def about_command(update: Update, context: Context) -> None:
+    await reply(update, render_about())
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    message = update.effective_message
+    text = message.text if message is not None and message.text else "/?"
+    command = text.split()[0].split("@")[0]
+    await reply(update, render_unknown_command(command))
+
+
+async def free_text(update: Update, context: Context) -> None:
+    await reply(update, render_free_text())
+
+
+async def unknown_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    if query is not None:
+        await query.answer(
+            "This button is from an older version of the bot. Send /today for a fresh plan.",
+            show_alert=True,
+        )
+
+
+async def error_handler(update: object, context: Context) -> None:
+    """Log the failure (the logging filter redacts the token) and tell the user."""
+    log.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(SOMETHING_WENT_WRONG, show_alert=True)
+        elif update.effective_chat is not None:
+            await update.effective_chat.send_message(
+                SOMETHING_WENT_WRONG, parse_mode=ParseMode.HTML
+            )
+    except TelegramError as exc:
+        log.warning("could not tell the user about the error: %s", exc)
+
+
+def register(application: Application) -> None:
+    application.add_handler(CommandHandler("help", help_command))
+    application.add_handler(CommandHandler("about", about_command))
+
+
+def register_fallbacks(application: Application) -> None:
+    """Must come after every feature's handlers: these catch whatever nobody else took."""
+    application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, free_text))
+    application.add_handler(CallbackQueryHandler(unknown_button))
+    application.add_error_handler(error_handler)

@@ -1,0 +1,349 @@
+"""PTB's offline test pattern: a real Application whose HTTP layer is a recorder.
+
+`RecordingRequest` replaces PTB's HTTPX request object. It records every Bot API call
+(method name + decoded parameters) and answers with canned JSON shaped like Telegram's, and it
+is strict where Telegram is strict (HTML that does not parse, texts over 4,096 characters,
+callback data over 64 bytes), so a test fails where Telegram would answer 400.
+
+`OfflineChat` builds real `Update` objects (commands with entities, button taps that point at
+a message the bot sent, locations) and feeds them through `application.process_update`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import itertools
+import json
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+from telegram.request import BaseRequest, RequestData
+
+BOT_USER = {
+    "id": 999000,
+    "is_bot": True,
+    "first_name": "B12 Planner",
+    "username": "b12_test_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": True,
+}
+
+# Tags Telegram's HTML parse mode accepts.
+ALLOWED_TAGS = {
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
+    "code", "pre", "blockquote", "tg-emoji",
+}  # fmt: skip
+
+
+class TelegramHTMLChecker(HTMLParser):
+    """Raises ValueError on what Telegram rejects: unknown tags, unbalanced tags, stray '<'."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.stack: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            raise ValueError(f"Unsupported start tag {tag!r}")
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            raise ValueError(f"Unmatched end tag {tag!r}")
+        self.stack.pop()
+
+    def handle_entityref(self, name: str) -> None:
+        if name not in {"lt", "gt", "amp", "quot"}:
+            raise ValueError(f"Unsupported entity &{name};")
+
+    def check(self, text: str) -> None:
+        for match in re.finditer(r"[<&]", text):
+            rest = text[match.start() :]
+            if match.group() == "<" and not _TAG_RE.match(rest):
+                raise ValueError(f"unescaped '<' at {match.start()}")
+            if match.group() == "&" and not _ENTITY_RE.match(rest):
+                raise ValueError(f"unescaped '&' at {match.start()}")
+        self.feed(text)
+        self.close()
+        if self.stack:
+            raise ValueError(f"Unclosed tags {self.stack}")
+
+
+_TAG_RE = re.compile(r"</?[a-z][a-z0-9-]*(\s[^<>]*)?>")
+_ENTITY_RE = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[a-z]+);")
+
+
+def check_html(text: str) -> None:
+    TelegramHTMLChecker().check(text)
+
+
+def visible_text(html_text: str) -> str:
+    """What the user sees: tags dropped, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", html_text))
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text", ""))
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """(label, callback_data or url) of every inline button."""
+        markup = self.params.get("reply_markup") or {}
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        out = []
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                out.append(
+                    (
+                        button["text"],
+                        button.get("callback_data")
+                        or button.get("url")
+                        or button.get("switch_inline_query")
+                        or "",
+                    )
+                )
+        return out
+
+
+@dataclass
+class StoredMessage:
+    message_id: int
+    chat_id: int
+    text: str
+    reply_markup: dict[str, Any] | None
+
+
+class TelegramError400(Exception):
+    pass
+
+
+@dataclass
+class RecordingRequest(BaseRequest):
+    """Records Bot API calls and answers like Telegram (strictly) without any network."""
+
+    calls: list[Call] = field(default_factory=list)
+    messages: dict[tuple[int, int], StoredMessage] = field(default_factory=dict)
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        name = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data is not None else {}
+        self.calls.append(Call(name, params))
+        try:
+            result = self.respond(name, params)
+        except TelegramError400 as exc:
+            body = {"ok": False, "error_code": 400, "description": f"Bad Request: {exc}"}
+            return 400, json.dumps(body).encode()
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    # --- canned answers ------------------------------------------------------------------
+
+    def _check_outgoing(self, params: dict[str, Any]) -> None:
+        text = str(params.get("text", ""))
+        if not text.strip():
+            raise TelegramError400("message text is empty")
+        if len(text) > 4096:
+            raise TelegramError400("message is too long")
+        if params.get("parse_mode") == "HTML":
+            try:
+                check_html(text)
+            except ValueError as exc:
+                raise TelegramError400(f"can't parse entities: {exc}") from None
+        for _, data in Call("", params).buttons:
+            if len(data.encode()) > 64:
+                raise TelegramError400("BUTTON_DATA_INVALID")
+
+    def _message(self, stored: StoredMessage) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "message_id": stored.message_id,
+            "date": int(dt.datetime.now(dt.UTC).timestamp()),
+            "chat": {"id": stored.chat_id, "type": "private" if stored.chat_id > 0 else "group"},
+            "from": BOT_USER,
+            "text": stored.text,
+        }
+        if stored.reply_markup and "inline_keyboard" in stored.reply_markup:
+            message["reply_markup"] = stored.reply_markup
+        return message
+
+    def respond(self, name: str, params: dict[str, Any]) -> Any:
+        if name == "getMe":
+            return BOT_USER
+        if name == "sendMessage":
+            self._check_outgoing(params)
+            chat_id = int(params["chat_id"])
+            stored = StoredMessage(
+                next(self._ids), chat_id, str(params["text"]), params.get("reply_markup")
+            )
+            self.messages[(chat_id, stored.message_id)] = stored
+            return self._message(stored)
+        if name == "editMessageText":
+            self._check_outgoing(params)
+            key = (int(params["chat_id"]), int(params["message_id"]))
+            old = self.messages.get(key)
+            if old is None:
+                raise TelegramError400("message to edit not found")
+            new_markup = params.get("reply_markup")
+            if old.text == params["text"] and old.reply_markup == new_markup:
+                raise TelegramError400(
+                    "message is not modified: specified new message content and reply markup "
+                    "are exactly the same as a current content and reply markup of the message"
+                )
+            stored = StoredMessage(key[1], key[0], str(params["text"]), new_markup)
+            self.messages[key] = stored
+            return self._message(stored)
+        if name in ("sendDocument", "sendPhoto"):
+            chat_id = int(params["chat_id"])
+            stored = StoredMessage(next(self._ids), chat_id, "", None)
+            message = self._message(stored)
+            del message["text"]
+            if name == "sendPhoto":
+                message["photo"] = [
+                    {"file_id": "p1", "file_unique_id": "u1", "width": 800, "height": 600}
+                ]
+            else:
+                message["document"] = {"file_id": "d1", "file_unique_id": "u2"}
+            return message
+        if name == "getUpdates":
+            return []
+        # answerCallbackQuery, setMyCommands, sendChatAction, deleteWebhook, ...
+        return True
+
+    # --- inspection ----------------------------------------------------------------------
+
+    def of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+
+@dataclass
+class TgUser:
+    id: int = 4242
+    first_name: str = "Ana"
+    username: str | None = "ana"
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.username:
+            data["username"] = self.username
+        return data
+
+
+class OfflineChat:
+    """One user's private chat with the bot, driven by real Updates."""
+
+    _update_ids = itertools.count(1)
+
+    def __init__(self, application: Application, request: RecordingRequest, user: TgUser):
+        self.app = application
+        self.request = request
+        self.user = user
+
+    @property
+    def chat(self) -> dict[str, Any]:
+        return {"id": self.user.id, "type": "private", "first_name": self.user.first_name}
+
+    def _message(self, **extra: Any) -> dict[str, Any]:
+        return {
+            "message_id": next(self._update_ids) + 100000,
+            "date": int(dt.datetime.now(dt.UTC).timestamp()),
+            "chat": self.chat,
+            "from": self.user.as_dict(),
+            **extra,
+        }
+
+    async def _process(self, data: dict[str, Any]) -> list[Call]:
+        before = len(self.request.calls)
+        update = Update.de_json({"update_id": next(self._update_ids), **data}, self.app.bot)
+        await self.app.process_update(update)
+        return self.request.calls[before:]
+
+    async def send(self, text: str) -> list[Call]:
+        """The user sends `text` (a leading /command gets its bot_command entity)."""
+        extra: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            command = text.split()[0]
+            extra["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return await self._process({"message": self._message(**extra)})
+
+    async def send_location(self, latitude: float, longitude: float) -> list[Call]:
+        location = {"latitude": latitude, "longitude": longitude}
+        return await self._process({"message": self._message(location=location)})
+
+    def messages(self) -> list[StoredMessage]:
+        """The chat's messages as they look now (edits applied), oldest first."""
+        return [
+            m
+            for (chat_id, _), m in sorted(self.request.messages.items(), key=lambda kv: kv[0][1])
+            if chat_id == self.user.id
+        ]
+
+    def find_button(self, label: str) -> tuple[StoredMessage, str]:
+        """The newest message with a button whose label contains `label`."""
+        for message in reversed(self.messages()):
+            for text, data in Call("", {"reply_markup": message.reply_markup}).buttons:
+                if label in text:
+                    return message, data
+        raise AssertionError(f"no button {label!r} in the chat")
+
+    async def tap(self, label: str) -> list[Call]:
+        message, data = self.find_button(label)
+        return await self.tap_data(data, message)
+
+    async def tap_data(self, data: str, message: StoredMessage) -> list[Call]:
+        query = {
+            "id": str(next(self._update_ids)),
+            "from": self.user.as_dict(),
+            "chat_instance": f"ci{self.user.id}",
+            "data": data,
+            "message": {
+                "message_id": message.message_id,
+                "date": int(dt.datetime.now(dt.UTC).timestamp()),
+                "chat": self.chat,
+                "from": BOT_USER,
+                "text": message.text,
+            },
+        }
+        return await self._process({"callback_query": query})
+
+
+def texts(calls: list[Call], method: str = "sendMessage") -> list[str]:
+    return [c.text for c in calls if c.method == method]
+
+
+def answers(calls: list[Call]) -> list[str]:
+    """Texts of answerCallbackQuery calls (the toast a user sees)."""
+    return [str(c.params.get("text", "")) for c in calls if c.method == "answerCallbackQuery"]

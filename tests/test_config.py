@@ -1,0 +1,61 @@
+"""Settings from the environment and .env: env wins, bad values are named, the token hides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import MissingTokenError, SettingsError, load_settings
+
+
+def test_dotenv_is_read_and_environment_wins(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        "# comment\n"
+        "export TELEGRAM_BOT_TOKEN='111:fromfile'\n"
+        "DATABASE_PATH=db/from_file.sqlite3  # trailing comment\n"
+        'LOG_LEVEL="debug"\n'
+        "RECIPES_DIR=my_recipes\n",
+        encoding="utf-8",
+    )
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": "222:fromenv"}, dotenv)
+    assert settings.token == "222:fromenv"
+    assert settings.database_path == Path("db/from_file.sqlite3")
+    assert settings.log_level == "DEBUG"
+    assert settings.recipes_dir == Path("my_recipes")
+    assert settings.webhook_url is None
+
+
+def test_defaults_and_local_api_server(tmp_path: Path) -> None:
+    settings = load_settings(
+        {"TELEGRAM_BOT_TOKEN": "1:x", "TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081/bot"},
+        tmp_path / "absent.env",
+    )
+    assert settings.database_path == Path("data/bot.sqlite3")
+    assert settings.api_base_file_url == "http://127.0.0.1:8081/file/bot"
+    assert settings.rate_limit_per_second == 30 and settings.catch_up_hours == 6
+    assert load_settings({"TELEGRAM_BOT_TOKEN": "1:x"}, None).api_base_file_url == (
+        "https://api.telegram.org/file/bot"
+    )
+
+
+def test_missing_token_explains_botfather(tmp_path: Path) -> None:
+    with pytest.raises(MissingTokenError) as info:
+        load_settings({"TELEGRAM_BOT_TOKEN": "  "}, tmp_path / "absent.env")
+    assert "@BotFather" in str(info.value) and "/newbot" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("WEBHOOK_PORT", "http"), ("CATCH_UP_HOURS", "48"), ("RATE_LIMIT_PER_SECOND", "0"),
+     ("LOG_LEVEL", "LOUD")],
+)  # fmt: skip
+def test_bad_values_name_the_variable(key: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=key):
+        load_settings({"TELEGRAM_BOT_TOKEN": "1:x", key: value}, None)
+
+
+def test_repr_hides_the_token() -> None:
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": "1:supersecret"}, None)
+    assert "supersecret" not in repr(settings) and "supersecret" not in str(settings)
