@@ -1,0 +1,439 @@
+"""Family sharing through the real Application, offline (tests/ptb_offline.py harness).
+
+Two users make a household and join by link, see one plan that meets both targets, swap a
+meal (the other is told), use a group chat and inline mode; the security rules of issue 5
+(only members, no forged buttons or inline requests, dead tokens, joining twice, leaving)
+each get a test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ptb_offline import (
+    BOT_USER,
+    Call,
+    OfflineChat,
+    RecordingRequest,
+    TgUser,
+    answers,
+    texts,
+    visible_text,
+)
+from telegram import Update
+from telegram.ext import Application
+
+from bot import household as hh
+from bot.app import build_application, run_group_push_tick_now, stop_services
+from bot.config import Settings
+from bot.handlers.family import GroupThrottle
+from bot.render_family import INVALID_INVITE, PRIVATE_ONLY
+from bot.services import Services
+from bot.storage import household_owner
+
+UTC = dt.UTC
+TOKEN = "123456789:AAEsecretTOKENvalue_for-tests"
+START = dt.datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
+GROUP_ID = -100777
+_ids = itertools.count(500000)
+
+
+class Clock:
+    def __init__(self, start: dt.datetime) -> None:
+        self.current = start
+
+    def now(self) -> dt.datetime:
+        return self.current
+
+
+@dataclass
+class FamilyRequest(RecordingRequest):
+    """The recorder plus what family features call: getChatMember and answerInlineQuery."""
+
+    admins: frozenset[int] = frozenset()
+
+    def respond(self, name: str, params: dict[str, Any]) -> Any:
+        if name == "getChatMember":
+            user_id = int(params["user_id"])
+            user = {"id": user_id, "is_bot": False, "first_name": "x"}
+            if user_id in self.admins:
+                return {"status": "creator", "user": user, "is_anonymous": False}
+            return {"status": "member", "user": user}
+        if name == "answerInlineQuery":
+            json.loads(params["results"]) if isinstance(params["results"], str) else None
+            return True
+        return super().respond(name, params)
+
+
+class GroupChat(OfflineChat):
+    """The same user, writing in a family group."""
+
+    @property
+    def chat(self) -> dict[str, Any]:
+        return {"id": GROUP_ID, "type": "group", "title": "Smith family"}
+
+    def messages(self):  # the group's messages
+        return [m for (cid, _), m in sorted(self.request.messages.items()) if cid == GROUP_ID]
+
+
+async def inline(chat: OfflineChat, query: str = "") -> list[dict[str, Any]]:
+    """Send an inline query as this user; returns the result cards."""
+    before = len(chat.request.calls)
+    data = {
+        "update_id": next(_ids),
+        "inline_query": {
+            "id": str(next(_ids)),
+            "from": chat.user.as_dict(),
+            "query": query,
+            "offset": "",
+        },
+    }
+    await chat.app.process_update(Update.de_json(data, chat.app.bot))
+    calls = [c for c in chat.request.calls[before:] if c.method == "answerInlineQuery"]
+    assert len(calls) == 1
+    results = calls[0].params["results"]
+    return json.loads(results) if isinstance(results, str) else results
+
+
+@dataclass
+class Harness:
+    app: Application
+    request: FamilyRequest
+    clock: Clock
+
+    @property
+    def services(self) -> Services:
+        return self.app.bot_data["services"]
+
+    def chat(self, user: TgUser) -> OfflineChat:
+        return OfflineChat(self.app, self.request, user)
+
+    def group(self, user: TgUser) -> GroupChat:
+        return GroupChat(self.app, self.request, user)
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
+    clock = Clock(START)
+    settings = Settings(token=TOKEN, database_path=tmp_path / "bot.sqlite3")
+    request = FamilyRequest()
+    app = build_application(
+        settings, now=clock.now, request=request, updates_request=RecordingRequest()
+    )
+    await app.initialize()
+    await app.post_init(app)  # type: ignore[misc]
+    try:
+        yield Harness(app, request, clock)
+    finally:
+        await stop_services(app)
+        await app.shutdown()
+
+
+ANA = TgUser(id=1001, first_name="Ana", username="ana")
+BEN = TgUser(id=1002, first_name="Ben", username="ben")
+CLEO = TgUser(id=1003, first_name="Cleo", username="cleo")
+
+
+async def onboard(chat: OfflineChat, diet: str, target: str) -> None:
+    await chat.send("/start")
+    await chat.tap(diet)
+    await chat.tap(target)
+    await chat.tap("Berlin")
+    await chat.tap("07:30")
+
+
+def invite_token(calls: list[Call]) -> str:
+    for text in texts(calls):
+        match = re.search(r"https://t\.me/b12_test_bot\?start=([A-Za-z0-9_-]+)", text)
+        if match:
+            return match.group(1)
+    raise AssertionError("no invite link sent")
+
+
+def dishes(text: str) -> list[str]:
+    """Dish names of a rendered plan, in order."""
+    out = []
+    for line in visible_text(text).splitlines():
+        match = re.match(r"^\S+ (Breakfast|Lunch|Dinner|Snack): (.+)$", line.strip())
+        if match:
+            out.append(re.sub(r" \([^()]*µg B12\)$", "", match.group(2)))
+    return out
+
+
+async def family_of_two(bot: Harness) -> tuple[OfflineChat, OfflineChat, str]:
+    ana, ben = bot.chat(ANA), bot.chat(BEN)
+    await onboard(ana, "Omnivore", "4.0")  # MS: clinician suggested the higher EU value
+    await onboard(ben, "Vegan", "2.4")
+    calls = await ana.send("/family create The Smiths")
+    token = invite_token(calls)
+    calls = await ben.send(f"/start {token}")
+    assert "Ana invites you to The Smiths" in visible_text(texts(calls)[-1])
+    bot.request.clear()
+    calls = await ben.tap("Join")
+    assert "You're in The Smiths" in visible_text(texts(calls, "editMessageText")[-1])
+    notices = [c for c in calls if c.method == "sendMessage" and c.params["chat_id"] == ANA.id]
+    assert [visible_text(c.text) for c in notices] == ["👋 Ben joined The Smiths."]
+    return ana, ben, token
+
+
+async def today_text(chat: OfflineChat) -> str:
+    calls = await chat.send("/today")
+    return texts(calls)[-1]
+
+
+# --------------------------------------------------------------------------- the main story
+
+
+async def test_two_members_share_one_plan_that_meets_both_targets(bot: Harness) -> None:
+    ana, ben, _ = await family_of_two(bot)
+    ana_today, ben_today = await today_text(ana), await today_text(ben)
+    assert "of your 4.0 µg target: met" in visible_text(ana_today)
+    assert "of your 2.4 µg target: met" in visible_text(ben_today)
+    assert "Shared household plan for 2 people" in visible_text(ana_today)
+    # the stored plan: one per household and day, every rule rechecked from the recipes
+    svc = bot.services
+    user = await svc.store.get_user(ANA.id)
+    day = svc.today(user)
+    raw = await svc.store.get_plan(household_owner(user.household_id), day)
+    plan = hh.from_dict(raw)
+    members = await svc.family.members(user.household_id)
+    assert hh.check_household(svc.recipes, plan, members) == []
+    assert all(m.servings == 2 for m in plan.plan.meals)
+    shared = [svc.recipes.recipes[m.recipe_id].name for m in plan.plan.meals]
+    for text in (ana_today, ben_today):  # both see every shared meal
+        assert [d for d in dishes(text) if d in shared] == shared
+    # the vegan member's diet rules the shared menu
+    assert all(svc.recipes.recipes[m.recipe_id].diet.value == "vegan" for m in plan.plan.meals)
+
+
+async def test_swap_by_one_member_changes_it_for_both_and_tells_the_other(bot: Harness) -> None:
+    ana, ben, _ = await family_of_two(bot)
+    before = dishes(await today_text(ana))
+    await today_text(ben)
+    bot.request.clear()
+    calls = await ben.tap("Swap lunch")
+    edited = texts(calls, "editMessageText")[-1]
+    notices = [c for c in calls if c.method == "sendMessage" and c.params["chat_id"] == ANA.id]
+    assert len(notices) == 1
+    notice = visible_text(notices[0].text)
+    assert notice.startswith("🔁 Ben swapped lunch") and len(notice) < 200
+    new_lunch = [d for d in dishes(edited) if d not in before]
+    assert new_lunch and new_lunch[0] in notice
+    assert new_lunch[0] in dishes(await today_text(ana))
+    assert not any(c.params["chat_id"] == BEN.id for c in notices)
+
+
+async def test_forged_and_expired_tokens_get_no_household(bot: Harness) -> None:
+    _, _, token = await family_of_two(bot)
+    cleo = bot.chat(CLEO)
+    await onboard(cleo, "Vegetarian", "2.4")
+    for forged in ("A" * 32, token[:-1] + ("x" if token[-1] != "x" else "y"), "nope"):
+        calls = await cleo.send(f"/start {forged}")
+        assert texts(calls) == [INVALID_INVITE]
+    bot.clock.current = START + dt.timedelta(days=7, seconds=1)
+    calls = await cleo.send(f"/start {token}")
+    assert texts(calls) == [INVALID_INVITE]
+    assert (await bot.services.store.get_user(CLEO.id)).household_id is None
+    assert "Shared household" not in visible_text(await today_text(cleo))
+
+
+async def test_an_old_join_button_with_a_revoked_token_does_nothing(bot: Harness) -> None:
+    ana, ben = bot.chat(ANA), bot.chat(CLEO)
+    await onboard(ana, "Omnivore", "2.4")
+    token = invite_token(await ana.send("/family create Home"))
+    await ben.send(f"/start {token}")
+    await ana.send("/family revoke")
+    calls = await ben.tap("Join")
+    assert any("no longer valid" in a for a in answers(calls))
+    assert (await bot.services.store.get_user(CLEO.id)).household_id is None
+    # a regenerated link works, the one before it doesn't
+    old = invite_token(await ana.send("/family invite"))
+    new = invite_token(await ana.send("/family invite"))
+    assert texts(await ben.send(f"/start {old}")) == [INVALID_INVITE]
+    assert "invites you" in visible_text(texts(await ben.send(f"/start {new}"))[-1])
+
+
+async def test_joining_twice_is_harmless(bot: Harness) -> None:
+    _, ben, token = await family_of_two(bot)
+    calls = await ben.send(f"/start {token}")
+    assert "already in" in visible_text(texts(calls)[-1])
+    calls = await ben.tap_data(f"v1:fam:join:{token}", ben.messages()[-1])  # old Join button
+    assert "You're already in this household." in answers(calls)
+    members = await bot.services.family.households.members(
+        (await bot.services.store.get_user(BEN.id)).household_id
+    )
+    assert len(members) == 2
+
+
+async def test_leaving_removes_access_at_once(bot: Harness) -> None:
+    ana, ben, _ = await family_of_two(bot)
+    await today_text(ben)
+    await ben.send("/family leave")
+    bot.request.clear()
+    calls = await ben.tap("Yes, leave")
+    assert "You left The Smiths" in visible_text(texts(calls, "editMessageText")[-1])
+    assert "Shared household" not in visible_text(await today_text(ben))
+    cards = await inline(ben)
+    assert all("The Smiths" not in c["input_message_content"]["message_text"] for c in cards)
+    # the household plan is replanned for the one member left
+    ana_today = await today_text(ana)
+    assert "Shared household plan for 1 person" in visible_text(ana_today)
+
+
+async def test_only_the_owner_removes_or_hands_over_and_only_in_own_household(
+    bot: Harness,
+) -> None:
+    ana, ben, _ = await family_of_two(bot)
+    cleo = bot.chat(CLEO)
+    await onboard(cleo, "Omnivore", "2.4")
+    message = ben.messages()[-1]
+    for chat, data in (
+        (cleo, f"v1:fam:rm!:{BEN.id}"),  # outsider forging a button
+        (ben, f"v1:fam:rm!:{ANA.id}"),  # member, not owner
+        (ben, f"v1:fam:own!:{BEN.id}"),
+        (ana, f"v1:fam:rm!:{CLEO.id}"),  # owner, but not their member
+    ):
+        calls = await chat.tap_data(data, message)
+        assert answers(calls) and not any(c.method == "editMessageText" for c in calls)
+    svc = bot.services
+    hid = (await svc.store.get_user(ANA.id)).household_id
+    assert [m.user_id for m in await svc.family.households.members(hid)] == [ANA.id, BEN.id]
+    # the owner hands over, then the new owner removes the old one
+    await ana.send("/family")
+    await ana.tap("Make Ben owner")
+    bot.request.clear()
+    calls = await ana.tap("Yes, hand over")
+    assert any(c.params.get("chat_id") == BEN.id for c in calls if c.method == "sendMessage")
+    assert await svc.family.households.membership(BEN.id) == (hid, "owner")
+    await ben.send("/family remove Ana")
+    await ben.tap("Yes, remove")
+    assert await svc.family.households.membership(ANA.id) is None
+    assert "Shared household" not in visible_text(await today_text(ana))
+
+
+async def test_callback_for_another_households_plan_shows_only_your_own(bot: Harness) -> None:
+    ana, _, _ = await family_of_two(bot)
+    ana_text = await today_text(ana)
+    cleo = bot.chat(CLEO)
+    await onboard(cleo, "Omnivore", "2.4")
+    message, data = ana.find_button("Swap lunch")
+    calls = await cleo.tap_data(data, message)
+    shown = " ".join(visible_text(t) for t in texts(calls, "editMessageText") + texts(calls))
+    assert "Shared household" not in shown and "Ana" not in shown
+    assert dishes(await today_text(ana)) == dishes(ana_text)  # nothing changed for them
+
+
+async def test_inline_cards_show_only_the_askers_own_plan(bot: Harness) -> None:
+    ana, _, _ = await family_of_two(bot)
+    today = visible_text(await today_text(ana))
+    cards = await inline(ana)
+    assert [c["type"] for c in cards] == ["article", "article"]
+    day_card = cards[0]["input_message_content"]["message_text"]
+    assert "The Smiths" in visible_text(day_card)
+    assert all(d in today for d in dishes(day_card))
+    assert "Week" in cards[1]["title"]
+    # an outsider asking for "the Smiths" or a household id gets their own plan only
+    cleo = bot.chat(CLEO)
+    await onboard(cleo, "Omnivore", "2.4")
+    for query in ("The Smiths", "h:1", "1"):
+        for card in await inline(cleo, query):
+            assert "The Smiths" not in card["input_message_content"]["message_text"]
+    # someone who never set up gets a button to start, and no data
+    stranger = bot.chat(TgUser(id=1999, first_name="Zed"))
+    assert await inline(stranger) == []
+
+
+async def test_share_button_opens_inline_mode(bot: Harness) -> None:
+    ana, _, _ = await family_of_two(bot)
+    calls = await ana.send("/today")
+    markup = calls[-1].params["reply_markup"]
+    markup = json.loads(markup) if isinstance(markup, str) else markup
+    share = [b for row in markup["inline_keyboard"] for b in row if "Share" in b["text"]]
+    assert len(share) == 1 and "switch_inline_query" in share[0]
+    assert share[0]["switch_inline_query"] == START.strftime("%Y%m%d")
+
+
+# --------------------------------------------------------------------------- groups
+
+
+async def test_group_link_plan_and_private_only_commands(bot: Harness) -> None:
+    ana, _, _ = await family_of_two(bot)
+    cleo = bot.chat(CLEO)
+    await onboard(cleo, "Omnivore", "2.4")
+    g_ana, g_ben, g_cleo = bot.group(ANA), bot.group(BEN), bot.group(CLEO)
+    calls = await g_ana.send("/plan")
+    assert "isn't linked" in visible_text(texts(calls)[-1])
+    bot.request.admins = frozenset({ANA.id, CLEO.id})
+    calls = await g_cleo.send("/family link")  # admin, not a member
+    assert "Only members" in visible_text(texts(calls)[-1])
+    calls = await g_ben.send("/family link")  # member, not an admin
+    assert "Only group admins" in visible_text(texts(calls)[-1])
+    calls = await g_ana.send("/family link")
+    assert "now gets" in visible_text(texts(calls)[-1]) and "07:30" in texts(calls)[-1]
+    calls = await g_cleo.send("/plan")
+    group_text = visible_text(texts(calls)[-1])
+    ana_dishes = dishes(await today_text(ana))
+    assert "The Smiths" in group_text and all(d in group_text for d in ana_dishes[:3])
+    assert "Ana: " in group_text and "Ben: " in group_text
+    for command in ("/settings", "/target 3", "/today", "/start"):
+        calls = await g_ben.send(command)
+        assert texts(calls) == [PRIVATE_ONLY]
+    svc = bot.services
+    for user in (ANA, BEN):  # group commands never move anyone's private chat
+        assert (await svc.store.get_user(user.id)).chat_id == user.id
+    assert (await svc.store.get_user(BEN.id)).target_ug == 2.4
+
+
+async def test_group_push_once_a_day(bot: Harness) -> None:
+    await family_of_two(bot)
+    bot.request.admins = frozenset({ANA.id})
+    await bot.group(ANA).send("/family link")
+    bot.request.clear()
+    bot.clock.current = dt.datetime(2026, 11, 25, 6, 29, tzinfo=UTC)  # 07:29 Berlin
+    assert await run_group_push_tick_now(bot.app) == 0
+    bot.clock.current = dt.datetime(2026, 11, 25, 6, 30, tzinfo=UTC)
+    assert await run_group_push_tick_now(bot.app) == 1
+    assert await run_group_push_tick_now(bot.app) == 0
+    sent = [c for c in bot.request.of("sendMessage") if c.params["chat_id"] == GROUP_ID]
+    assert len(sent) == 1 and "Wed 25 Nov" in sent[0].text
+
+
+def test_group_throttle_allows_20_a_minute() -> None:
+    now = [0.0]
+    gate = GroupThrottle(clock=lambda: now[0])
+    assert all(gate.allow(1) for _ in range(20))
+    assert not gate.allow(1)
+    assert gate.allow(2)  # per group
+    now[0] = 60.0
+    assert gate.allow(1)
+
+
+async def test_family_screen_and_household_shopping_for_everyone(bot: Harness) -> None:
+    _, ben, _ = await family_of_two(bot)
+    calls = await ben.send("/family")
+    text = visible_text(texts(calls)[-1])
+    assert "The Smiths" in text and "👑 Ana" in text and "Ben (you)" in text
+    labels = [label for label, _ in calls[-1].buttons]
+    assert not any("Remove" in label for label in labels)  # not the owner
+    svc = bot.services
+    user = await svc.store.get_user(ANA.id)
+    views, items = await svc.shopping(user, svc.today(user), 2)
+    hid = user.household_id
+    hplans = [await svc.family.household_plan(hid, v.date) for v in views]
+    expected = {i.item_id: i.grams for i in hh.household_shopping(svc.recipes, hplans)}
+    assert {i.item_id: i.grams for i in items} == expected
+    one_meal = hplans[0].plan.meals[0]
+    recipe = svc.recipes.recipes[one_meal.recipe_id]
+    some_item, grams = next(iter(recipe.grams_per_serving.items()))
+    assert expected[some_item] >= 2 * grams - 1e-9  # both members' servings
+
+
+assert BOT_USER["username"] == "b12_test_bot"
