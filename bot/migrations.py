@@ -141,10 +141,114 @@ CREATE TRIGGER households_delete_plans AFTER DELETE ON households BEGIN
 END;
 """
 
+# v4: tracking (issue 6): meal check-offs, doses, lab results, reminders, own products, the
+# evening-check schedule, retest reminders and the tracking message ledger (storage_tracking).
+_V4 = """
+CREATE TABLE meal_logs (
+    id          INTEGER PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+    local_date  TEXT    NOT NULL,                        -- ISO local date
+    slot        TEXT    NOT NULL,                        -- planned slot, or 'extra'
+    recipe_id   TEXT,
+    status      TEXT    NOT NULL CHECK (status IN ('eaten', 'skipped', 'other')),
+    b12_ug      REAL    NOT NULL DEFAULT 0 CHECK (b12_ug >= 0),  -- µg eaten (0 unless eaten)
+    planned_ug  REAL    NOT NULL DEFAULT 0 CHECK (planned_ug >= 0),
+    note        TEXT    NOT NULL DEFAULT '',
+    logged_utc  TEXT    NOT NULL
+);
+CREATE UNIQUE INDEX meal_logs_slot ON meal_logs (user_id, local_date, slot) WHERE slot <> 'extra';
+CREATE INDEX meal_logs_day ON meal_logs (user_id, local_date);
+
+CREATE TABLE reminders (
+    id                    INTEGER PRIMARY KEY,
+    user_id               INTEGER NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+    data                  TEXT    NOT NULL,              -- Reminder.to_dict() as JSON
+    next_fire_utc         INTEGER NOT NULL,              -- next regular occurrence
+    snooze_fire_utc       INTEGER,                       -- a snoozed occurrence fires again then
+    snooze_occurrence_utc INTEGER,
+    last_fired_utc        INTEGER,
+    last_answer           TEXT CHECK (last_answer IN ('taken', 'skipped', 'snoozed')),
+    last_answered_utc     INTEGER,
+    created_utc           TEXT    NOT NULL
+);
+CREATE INDEX reminders_user ON reminders (user_id);
+CREATE INDEX reminders_due ON reminders (next_fire_utc);
+CREATE INDEX reminders_snoozed ON reminders (snooze_fire_utc) WHERE snooze_fire_utc IS NOT NULL;
+
+CREATE TABLE doses (
+    id             INTEGER PRIMARY KEY,
+    user_id        INTEGER NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+    local_date     TEXT    NOT NULL,
+    taken_utc      TEXT    NOT NULL,
+    dose_ug        REAL    NOT NULL CHECK (dose_ug > 0),
+    kind           TEXT    NOT NULL CHECK (kind IN ('oral', 'injection')),
+    reminder_id    INTEGER REFERENCES reminders (id) ON DELETE SET NULL,
+    occurrence_utc INTEGER                               -- the reminder occurrence it answers
+);
+CREATE INDEX doses_day ON doses (user_id, local_date);
+CREATE UNIQUE INDEX doses_occurrence ON doses (reminder_id, occurrence_utc)
+    WHERE reminder_id IS NOT NULL;
+
+CREATE TABLE lab_results (
+    id          INTEGER PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+    marker      TEXT    NOT NULL,
+    taken_on    TEXT    NOT NULL,
+    data        TEXT    NOT NULL,                        -- LabResult.to_dict() as JSON
+    created_utc TEXT    NOT NULL
+);
+CREATE INDEX lab_results_user ON lab_results (user_id, taken_on);
+
+CREATE TABLE user_products (
+    user_id       INTEGER NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+    ingredient_id TEXT    NOT NULL,
+    b12_per_100g  REAL    NOT NULL CHECK (b12_per_100g >= 0),
+    label_value   REAL    NOT NULL CHECK (label_value >= 0),
+    label_unit    TEXT    NOT NULL,                      -- '100 g' or '100 ml'
+    updated_utc   TEXT    NOT NULL,
+    PRIMARY KEY (user_id, ingredient_id)
+) WITHOUT ROWID;
+
+CREATE TABLE evening_schedule (
+    user_id       INTEGER PRIMARY KEY REFERENCES users (user_id) ON DELETE CASCADE,
+    next_fire_utc INTEGER NOT NULL,
+    timezone      TEXT    NOT NULL,                      -- settings it was computed from
+    local_time    TEXT    NOT NULL
+);
+CREATE INDEX evening_due ON evening_schedule (next_fire_utc);
+
+CREATE TABLE retest_settings (
+    user_id       INTEGER PRIMARY KEY REFERENCES users (user_id) ON DELETE CASCADE,
+    months        INTEGER NOT NULL CHECK (months BETWEEN 1 AND 36),
+    due_date      TEXT,                                  -- last result + months (local date)
+    next_fire_utc INTEGER,                               -- NULL: nothing to send
+    updated_utc   TEXT    NOT NULL
+);
+
+CREATE TABLE tracking_sends (
+    user_id      INTEGER NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+    kind         TEXT    NOT NULL CHECK (kind IN ('reminder', 'evening', 'retest')),
+    key          TEXT    NOT NULL,                       -- e.g. '<reminder id>@<fire ts>'
+    state        TEXT    NOT NULL CHECK (state IN ('sending', 'sent', 'blocked', 'failed')),
+    message_id   INTEGER,
+    claimed_utc  TEXT    NOT NULL,
+    finished_utc TEXT,
+    PRIMARY KEY (kind, key)
+) WITHOUT ROWID;
+CREATE INDEX tracking_sends_user ON tracking_sends (user_id);
+-- /delete leaves nothing that names the user: households they created and invites they made
+-- outlive them (other members stay), so forget the creator and drop their invites.
+CREATE TRIGGER users_delete_forget_creator AFTER DELETE ON users BEGIN
+    UPDATE households SET created_by = NULL WHERE created_by = old.user_id;
+    DELETE FROM household_invites WHERE created_by = old.user_id;
+END;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     (1, _V1),
     (2, _V2),
     (3, _V3),
+    (4, _V4),
 )
 
 

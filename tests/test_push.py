@@ -206,8 +206,9 @@ class CrashingSend(FakeSend):
 
     async def __call__(self, user: UserSettings, local_date: dt.date) -> int:
         self.calls.append(user.user_id)
+        call_number = len(self.calls)  # taken before yielding: other workers append meanwhile
         await asyncio.sleep(0)
-        if len(self.calls) == self.crash_on:
+        if call_number == self.crash_on:
             if self.delivered_first:
                 self.delivered.append((user.user_id, local_date))
             raise Crash
@@ -226,10 +227,12 @@ async def test_restart_mid_fan_out_no_duplicate_no_miss(
     for uid in range(1, n + 1):
         await add_user(s, uid, due - dt.timedelta(hours=3))
     crashing = CrashingSend(crash_on=k, delivered_first=delivered_first)
-    with pytest.raises(Crash):
-        await tick(s, due, crashing, concurrency=1)
+    try:
+        with pytest.raises(Crash):
+            await tick(s, due, crashing, concurrency=1)
+    finally:
+        await s.close()  # the process is gone
     in_flight = crashing.calls[-1]
-    await s.close()  # the process is gone
 
     s = await Store.open(db_path)  # restart: a new Store on the same file
     try:
@@ -260,9 +263,11 @@ async def test_crash_with_concurrent_sends_only_in_flight_users_are_uncertain(
     for uid in range(1, n + 1):
         await add_user(s, uid, due - dt.timedelta(hours=3))
     crashing = CrashingSend(crash_on=25, delivered_first=False)
-    with pytest.raises(Crash):
-        await tick(s, due, crashing, concurrency=concurrency)
-    await s.close()
+    try:
+        with pytest.raises(Crash):
+            await tick(s, due, crashing, concurrency=concurrency)
+    finally:
+        await s.close()
 
     s = await Store.open(db_path)
     try:
