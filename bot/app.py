@@ -27,6 +27,7 @@ from bot.recipes import RecipeError, load_recipes
 from bot.render import COMMANDS
 from bot.services import Services, utc_now
 from bot.storage import Store
+from bot.tracking_jobs import schedule_tracking_jobs
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ async def start_services(
     store = await Store.open(settings.database_path)
     services = Services(store=store, recipes=recipes, settings=settings, now=now)
     application.bot_data["services"] = services
+    services.family.bot = application.bot  # household swap notices
     log.info(
         "database %s (schema v%s), %d recipes",
         settings.database_path,
@@ -107,6 +109,7 @@ async def start_services(
             name="daily-push-tick",
             job_kwargs={"max_instances": 1, "coalesce": True},
         )
+    schedule_tracking_jobs(application, settings.push_tick_seconds)  # reminders (issue 6)
     return services
 
 
@@ -128,10 +131,23 @@ async def run_push_tick_now(application: Application) -> push.PushOutcome:
     )
 
 
+async def run_group_push_tick_now(application: Application) -> int:
+    """Linked family groups whose push time has come get the household plan (once a day)."""
+    services: Services = application.bot_data["services"]
+    return await services.family.run_group_push_tick(
+        application.bot,
+        services.now(),
+        dt.timedelta(hours=services.settings.catch_up_hours),
+    )
+
+
 async def push_tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     outcome = await run_push_tick_now(context.application)
     if outcome.sent or outcome.blocked or outcome.failed:
         log.info("push tick: %s", outcome)
+    groups = await run_group_push_tick_now(context.application)
+    if groups:
+        log.info("group push tick: %d sent", groups)
 
 
 # --------------------------------------------------------------------------- logging

@@ -19,7 +19,8 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {name!r}; use an IANA name like Europe/Berlin") from exc
+        msg = f"unknown time zone {name!r}; use an IANA name like Europe/Berlin"
+        raise ValueError(msg) from exc
 
 
 def local_date_at(utc: dt.datetime, tz: str) -> dt.date:

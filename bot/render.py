@@ -207,10 +207,14 @@ def plan_keyboard(plan: DayPlan) -> InlineKeyboardMarkup:
                 ),
             ]
         )
+    from bot.render_tracking import checkoff_rows  # issue 6: ✅ eaten / ⏭ skipped per meal
+
+    rows.extend(checkoff_rows(plan))
     rows.append(
         [
             InlineKeyboardButton("🛒 Shopping list", callback_data=callback("shop", code, 1)),
-            InlineKeyboardButton("📤 Share", callback_data=callback("share", code)),
+            # inline mode (switch on with @BotFather /setinline): pick a chat, drop the card
+            InlineKeyboardButton("📤 Share", switch_inline_query=code),
         ]
     )
     return InlineKeyboardMarkup(rows)
@@ -368,10 +372,19 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("week", "Seven days at a glance"),
     ("shopping", "Shopping list (/shopping 3 for 3 days)"),
     ("recipe", "A recipe: /recipe salmon"),
+    ("family", "Plan for your household, invite family"),
     ("settings", "Diet, target, meals, time, zone, pushes"),
     ("help", "What I can do"),
     ("about", "Data sources and disclaimer"),
     ("stop", "Stop the daily plan"),
+    # issue 6: tracking
+    ("log", "Tick off today's meals"),
+    ("progress", "Your B12 today, 7 and 30 days, with a chart"),
+    ("levels", "Lab results: /levels add serum 320 pg/mL"),
+    ("remind", "Supplement or injection reminders"),
+    ("myproducts", "Your fortified products' label values"),
+    ("faq", "Questions about B12 and MS"),
+    ("privacy", "What is stored; /export and /delete"),
 )
 
 
@@ -386,11 +399,16 @@ def render_help() -> str:
             "/week: seven days at a glance",
             "/shopping [days]: shopping list, e.g. <code>/shopping 3</code>",
             "/recipe &lt;name&gt;: a recipe, e.g. <code>/recipe porridge</code>",
+            "/family: one plan for your household; invite family with a link",
             "/settings: diet, target, meals, push time, time zone, pause",
             "/target 3.5 · /time 06:45 · /timezone Europe/Berlin",
             "/exclude peanuts, tofu · /include tofu",
             "/stop: no more daily plans (your data stays until /delete)",
             "/about: data sources and disclaimer",
+            "",
+            "<b>Tracking</b>: /log tick off meals · /ate &lt;dish or µg&gt; · /took 1000 · "
+            "/progress · /levels · /remind · /myproducts · /evening · /faq · /privacy · "
+            "/export · /delete",
             "",
             f"<i>{esc(DISCLAIMER)}</i>",
         ]

@@ -20,6 +20,7 @@ from telegram.constants import ParseMode
 from bot import planner
 from bot.clock import local_date_at
 from bot.config import Settings
+from bot.family_services import FamilyServices, family_for
 from bot.models import DayPlan, RecipeSet, Slot, UserSettings
 from bot.render import fmt_day, render_plan, split_message
 from bot.shopping import ShoppingItem, shopping_list
@@ -99,31 +100,51 @@ class Services:
     async def _history(self, owner: str, day: dt.date) -> list[str]:
         return await self.store.recent_recipe_ids(owner, day, HISTORY_DAYS)
 
+    @property
+    def family(self) -> FamilyServices:
+        """Household plans (issue 5): members of a household read one shared plan per day."""
+        return family_for(self)
+
     async def day_plan(self, user: UserSettings, day: dt.date) -> DayPlan:
         """The stored plan for `day`, planning and saving it on first use."""
+        if user.household_id is not None:
+            return await self.family.member_view(user, day)
         owner = owner_key(user)
         async with self._lock(owner):
             plan = await self._stored(owner, user, day)
             if plan is not None:
                 return plan
             history = await self._history(owner, day)
-            plan = planner.plan_day(self.recipes, user.profile(), day, history)
+            recipes = await self.recipes_for(user)
+            plan = planner.plan_day(recipes, user.profile(), day, history)
             await self.store.save_plan(owner, day, planner.plan_to_dict(plan))
             return plan
 
+    async def recipes_for(self, user: UserSettings) -> RecipeSet:
+        """The recipe set as this user's own plans see it: their /myproducts label values
+        replace the typical B12 of those fortified products (issue 6)."""
+        from bot.tracking_service import tracking_store, user_recipes
+
+        return await user_recipes(tracking_store(self.store), self.recipes, user.user_id)
+
     async def stored_plan(self, user: UserSettings, day: dt.date) -> DayPlan | None:
         """The stored plan for `day` if there is a usable one (never plans)."""
+        if user.household_id is not None:
+            return await self.family.member_view(user, day)
         return await self._stored(owner_key(user), user, day)
 
     async def swap_meal(self, user: UserSettings, day: dt.date, slot: Slot) -> DayPlan:
         """Replace one meal and store the result, so every later reader sees the swap."""
+        if user.household_id is not None:  # everyone's plan changes; the others are told
+            return await self.family.swap(user, day, slot)
         owner = owner_key(user)
         async with self._lock(owner):
             current = await self._stored(owner, user, day)
             history = await self._history(owner, day)
+            recipes = await self.recipes_for(user)
             if current is None:
-                current = planner.plan_day(self.recipes, user.profile(), day, history)
-            new = planner.swap(self.recipes, user.profile(), current, slot, history)
+                current = planner.plan_day(recipes, user.profile(), day, history)
+            new = planner.swap(recipes, user.profile(), current, slot, history)
             await self.store.save_plan(owner, day, planner.plan_to_dict(new))
             return new
 
@@ -134,6 +155,8 @@ class Services:
     async def shopping(
         self, user: UserSettings, start: dt.date, days: int
     ) -> tuple[list[DayPlan], list[ShoppingItem]]:
+        if user.household_id is not None:  # amounts for every member and their top-ups
+            return await self.family.shopping(user, start, days)
         plans = await self.plans(user, start, days)
         return plans, shopping_list(self.recipes, plans)
 

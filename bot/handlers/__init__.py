@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from bot.handlers import common, onboarding, plans, settings
+from bot.handlers import common, family, onboarding, plans, settings, tracking
 
-FEATURES = (onboarding, plans, settings, common)
+# family first: it takes /start <invite> and answers personal commands in groups itself
+FEATURES = (family, onboarding, plans, settings, tracking, common)
 
 
 def register(application: Application) -> None:

@@ -166,7 +166,9 @@ async def delete_command(update: Update, context: Context) -> None:
     )
     await reply(
         update,
-        "This erases your settings and plans for good. Are you sure?",
+        "This erases everything I store about you, for good: settings, plans, meal and "
+        "supplement logs, lab results, reminders, your products and household membership. "
+        "/export first if you want a copy. Are you sure?",
         markup,
     )
 
