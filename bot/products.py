@@ -1,0 +1,188 @@
+"""`/myproducts`: a user's own fortified products (B12 from their label) in plans and tallies.
+
+Pure code. Fortified foods differ by brand (one oat drink has 0.38 µg B12 per 100 ml, another
+none), so a user may replace the typical value of a fortified ingredient with the one printed
+on their own product. `with_products` derives a RecipeSet in which those ingredients carry the
+user's values and every recipe's per-serving B12 is recomputed, so the planner, the plan
+messages and the tally all see the same numbers. Derived sets are cached by their overrides:
+the planner caches its indexes per RecipeSet identity, so equal overrides must give the same
+object.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+
+from bot.models import Ingredient, PlannedMeal, Recipe, RecipeSet
+from bot.recipes import resolve_ingredient
+
+# Typo guard, not nutrition advice: no label states more than this per 100 g/ml
+# (nutritional yeast, the richest, is labelled around 20-100 µg per 100 g).
+MAX_B12_PER_100 = 1000.0
+
+PRODUCT_EXAMPLES = (
+    "Examples:\n"
+    "/myproducts soy_milk_fortified 0.4 — your soy drink has 0.4 µg B12 per 100 ml\n"
+    "/myproducts nutritional yeast 22 — 22 µg per 100 g\n"
+    "/myproducts clear — back to the typical values"
+)
+
+_CACHE_LIMIT = 64
+_cache: dict[tuple[int, tuple[tuple[str, float], ...]], RecipeSet] = {}
+
+
+class ProductInputError(ValueError):
+    """Bad `/myproducts` input; `str(exc)` is a message fit to show the user."""
+
+
+def product_ingredients(recipes: RecipeSet) -> list[Ingredient]:
+    """Ingredients a user may set from a label: the fortified ones (B12 varies by brand)."""
+    return sorted((i for i in recipes.ingredients.values() if i.fortified), key=lambda i: i.id)
+
+
+def unit_word(ing: Ingredient) -> str:
+    """'100 ml' for drinks and other liquids measured by volume, else '100 g'."""
+    text = f"{ing.id} {ing.name}".lower()
+    liquid = ing.g_per_ml is not None and any(w in text for w in ("milk", "drink", "juice"))
+    return "100 ml" if liquid else "100 g"
+
+
+def per_100g_from_label(ing: Ingredient, value_per_100: float) -> float:
+    """µg per 100 g from a label value per 100 ml (drinks) or per 100 g."""
+    if unit_word(ing) == "100 ml" and ing.g_per_ml:
+        return value_per_100 / ing.g_per_ml
+    return value_per_100
+
+
+def label_from_per_100g(ing: Ingredient, per_100g: float) -> float:
+    """Inverse of per_100g_from_label: the value as a label shows it."""
+    if unit_word(ing) == "100 ml" and ing.g_per_ml:
+        return per_100g * ing.g_per_ml
+    return per_100g
+
+
+_NUMBER = re.compile(r"^(\d+(?:[.,]\d+)?|[.,]\d+)(µg|μg|ug|mcg)?$")
+_TAIL_WORDS = {"µg", "μg", "ug", "mcg", "per", "100", "g", "ml", "100g", "100ml", "/", "/100"}
+
+
+def parse_product(text: str, recipes: RecipeSet) -> tuple[str, float]:
+    """Parse `<ingredient> <µg per 100 g or ml>` into (ingredient id, label value per 100).
+
+    The ingredient may be its id or words of its name; only fortified ingredients qualify.
+    """
+    toks = text.split()
+    index = next((i for i, t in enumerate(toks) if _NUMBER.match(t.lower())), None)
+    allowed = product_ingredients(recipes)
+    names = ", ".join(i.id for i in allowed)
+    if index is None or index == 0:
+        raise ProductInputError(
+            f"Tell me the product and the µg of B12 per 100 g or 100 ml on its label.\n"
+            f"{PRODUCT_EXAMPLES}\nProducts you can set: {names}."
+        )
+    rest = [t.lower() for t in toks[index + 1 :]]
+    if any(t not in _TAIL_WORDS for t in rest):
+        raise ProductInputError(
+            f"I did not understand '{' '.join(toks[index + 1 :])}' after the number. "
+            f"Give the µg per 100 g (or 100 ml for drinks).\n{PRODUCT_EXAMPLES}"
+        )
+    match = _NUMBER.match(toks[index].lower())
+    assert match is not None
+    value = float(match.group(1).replace(",", "."))
+    ing_id = resolve_product(" ".join(toks[:index]), recipes)
+    ing = recipes.ingredients[ing_id]
+    if value > MAX_B12_PER_100:
+        raise ProductInputError(
+            f"{toks[index]} µg per {unit_word(ing)} is not a plausible label value (I accept 0 "
+            f"to {MAX_B12_PER_100:,.0f}). Check the number: labels often give µg per serving; "
+            f"I need it per {unit_word(ing)}."
+        )
+    return ing_id, value
+
+
+def resolve_product(query: str, recipes: RecipeSet) -> str:
+    """The fortified ingredient id a user's words mean, or a clear error."""
+    allowed = {i.id for i in product_ingredients(recipes)}
+    names = ", ".join(sorted(allowed))
+    key = query.strip().lower()
+    if key in allowed:
+        return key
+    hits = [i for i in resolve_ingredient(recipes, key) if i in allowed]
+    if len(hits) == 1:
+        return hits[0]
+    if len(hits) > 1:
+        raise ProductInputError(
+            f"'{query}' could be {', '.join(hits)}. Send the exact name, e.g. "
+            f"/myproducts {hits[0]} 0.4"
+        )
+    if key in recipes.ingredients:
+        raise ProductInputError(
+            f"{recipes.ingredients[key].name} is not a fortified product, so its B12 does "
+            f"not depend on the brand. Products you can set: {names}."
+        )
+    raise ProductInputError(f"I don't know the product '{query}'. Products you can set: {names}.")
+
+
+def _key(overrides: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
+    return tuple(sorted((k, float(v)) for k, v in overrides.items()))
+
+
+def with_products(recipes: RecipeSet, overrides_per_100g: Mapping[str, float]) -> RecipeSet:
+    """`recipes` with the given ingredients' B12 per 100 g replaced (same object when empty).
+
+    Unknown ids are ignored (an ingredient removed from the set since the user saved it).
+    """
+    known = {k: v for k, v in overrides_per_100g.items() if k in recipes.ingredients}
+    if not known:
+        return recipes
+    key = (id(recipes), _key(known))
+    cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    ingredients = dict(recipes.ingredients)
+    for ing_id, b12 in known.items():
+        ing = ingredients[ing_id]
+        ingredients[ing_id] = dataclasses.replace(
+            ing, per_100g=dataclasses.replace(ing.per_100g, b12_ug=float(b12))
+        )
+    recipes_out = {
+        rid: _recompute(r, ingredients) if r.item_ids & known.keys() else r
+        for rid, r in recipes.recipes.items()
+    }
+    derived = RecipeSet(ingredients=ingredients, recipes=recipes_out)
+    if len(_cache) >= _CACHE_LIMIT:
+        _cache.clear()
+    _cache[key] = derived
+    return derived
+
+
+def _recompute(recipe: Recipe, ingredients: Mapping[str, Ingredient]) -> Recipe:
+    b12_by_item = {
+        item: ingredients[item].per_100g.b12_ug * grams / 100.0
+        for item, grams in recipe.grams_per_serving.items()
+    }
+    top = max(b12_by_item, key=lambda i: b12_by_item[i])
+    return dataclasses.replace(
+        recipe,
+        per_serving=dataclasses.replace(recipe.per_serving, b12_ug=sum(b12_by_item.values())),
+        b12_by_item=b12_by_item,
+        fortified_b12=any(ingredients[i].fortified and b > 0 for i, b in b12_by_item.items()),
+        main_b12_source=top if b12_by_item[top] > 0 else None,
+    )
+
+
+def meal_b12_ug(recipes: RecipeSet, meal: PlannedMeal) -> float:
+    """B12 of one planned meal as eaten (one serving + its top-up), from `recipes`' values.
+
+    Pass the user's derived set (with_products) so their own labels count. Falls back to the
+    plan's stored number when the recipe has left the set.
+    """
+    recipe = recipes.recipes.get(meal.recipe_id)
+    if recipe is None:
+        return meal.b12_ug
+    b12 = recipe.b12_ug
+    if meal.topup_item:
+        ing = recipes.ingredients.get(meal.topup_item)
+        b12 += meal.topup_b12_ug if ing is None else ing.per_100g.b12_ug * meal.topup_grams / 100.0
+    return b12
