@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 
 FIRST_TICK_SECONDS = 2.0
 RATE_LIMIT_RETRIES = 2
+# 8-16 sends in flight fill Telegram's 30 msg/s; more costs CPU (httpcore scans its pool).
+PUSH_CONCURRENCY = 16
+# Third-party loggers that log request URLs (with the token) at INFO: warnings only.
+QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler")
 
 
 def build_application(
@@ -128,6 +132,7 @@ async def run_push_tick_now(application: Application) -> push.PushOutcome:
         services.now(),
         send,
         catch_up=dt.timedelta(hours=services.settings.catch_up_hours),
+        concurrency=PUSH_CONCURRENCY,
     )
 
 
@@ -195,10 +200,12 @@ def configure_logging(
     root.setLevel(level)
     for existing in root.handlers:
         existing.addFilter(redactor)
+    # Only our own bot.* loggers follow LOG_LEVEL. At DEBUG, PTB and httpx log whole request
+    # payloads (users' lab values, doses): PTB stays at INFO or above whatever LOG_LEVEL is.
+    logging.getLogger("telegram").setLevel(max(root.level, logging.INFO))
     # httpx logs each request URL (with the token) at INFO; keep only its warnings.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(root.level, logging.WARNING))
     return redactor
 
 

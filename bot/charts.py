@@ -126,7 +126,7 @@ def progress_chart(
             zorder=2,
         )
     for xi, f, s in zip(x, food, supp, strict=True):
-        if f + s > top:  # bar cut at the top: write the supplement dose on it
+        if f + s > top:  # bar cut at the top: write the supplement dose inside its top
             ax.text(
                 xi,
                 top * 0.98,
@@ -136,8 +136,10 @@ def progress_chart(
                 va="top",
                 fontsize=SMALL_FONT - 1,
                 color="black",
-                zorder=5,
-                bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "linewidth": 0},
+                # Below the plan line and target (zorder 3-4), so that day's planned dot stays
+                # visible on the label; the plain box hides the hatch for legibility.
+                zorder=2.5,
+                bbox={"boxstyle": "square,pad=0.1", "facecolor": ORANGE, "linewidth": 0},
             )
     ax.plot(
         x,

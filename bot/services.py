@@ -25,6 +25,7 @@ from bot.models import DayPlan, RecipeSet, Slot, UserSettings
 from bot.render import fmt_day, render_plan, split_message
 from bot.shopping import ShoppingItem, shopping_list
 from bot.storage import Store
+from bot.tracking_service import tracking_store
 
 if TYPE_CHECKING:
     from telegram import Bot
@@ -170,7 +171,15 @@ class Services:
         return await self.store.ensure_user(user_id, chat_id, first_name, now_utc=self.now())
 
     async def update_user(self, user_id: int, **fields: object) -> UserSettings:
-        return await self.store.update_user(user_id, now_utc=self.now(), **fields)
+        """Change settings. Every zone change (/timezone, location, zone buttons) comes through
+        here, so this is where the user's reminders move to the new zone."""
+        now = self.now()
+        user = await self.store.update_user(user_id, now_utc=now, **fields)
+        if "timezone" in fields:
+            await tracking_store(self.store).rezone_reminders(
+                user_id, user.timezone, retest_time=user.push_time, now_utc=now
+            )
+        return user
 
     # --- push ----------------------------------------------------------------------------
 

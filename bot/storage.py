@@ -559,6 +559,17 @@ class Store:
         return await self._run(run)
 
 
+class StoreRepository:
+    """Base of the repositories that share the Store's one connection (households, tracking):
+    their methods run through `Store._run`, so they are atomic like the Store's own."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await self.store._run(fn, *args)
+
+
 # --- helpers that run on the connection thread ----------------------------------------------
 
 

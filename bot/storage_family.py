@@ -19,11 +19,10 @@ import re
 import secrets
 import sqlite3
 from dataclasses import dataclass
-from typing import Any
 
 from bot.models import UserSettings
 from bot.schedule import check_catch_up, latest_push_at_or_before, push_local_date, require_aware
-from bot.storage import Store, _transaction, _user_from_row
+from bot.storage import StoreRepository, _from_iso, _hhmm, _iso, _transaction, _user_from_row
 
 UTC = dt.UTC
 INVITE_TTL = dt.timedelta(days=7)
@@ -149,18 +148,6 @@ def clean_name(name: str) -> str:
     return text
 
 
-def _iso(moment: dt.datetime) -> str:
-    return require_aware(moment, "timestamp").astimezone(UTC).isoformat(timespec="seconds")
-
-
-def _from_iso(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text).astimezone(UTC)
-
-
-def _hhmm(value: dt.time) -> str:
-    return f"{value.hour:02d}:{value.minute:02d}"
-
-
 def _household(row: sqlite3.Row) -> Household:
     return Household(row["household_id"], row["name"], _from_iso(row["created_utc"]))
 
@@ -217,14 +204,8 @@ def _leave(c: sqlite3.Connection, user_id: int) -> LeaveResult | None:
     return LeaveResult(household_id, new_owner, ended)
 
 
-class HouseholdStore:
+class HouseholdStore(StoreRepository):
     """Repository for households over the Store's connection (no SQL outside this module)."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    async def _run(self, fn: Any, *args: Any) -> Any:
-        return await self.store._run(fn, *args)
 
     # --- households ---------------------------------------------------------------------
 

@@ -22,11 +22,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.clock import next_local_occurrence_utc
+from bot.clock import local_date_at, local_instant_utc, next_local_occurrence_utc
 from bot.labs import LabResult
 from bot.migrations import MIGRATIONS
 from bot.reminders import Reminder
-from bot.storage import Store
+from bot.reminders import next_fire_utc as next_reminder_fire
+from bot.schedule import require_aware
+from bot.storage import StoreRepository, _iso, _transaction, _ts
 
 UTC = dt.UTC
 MEAL_STATUSES = ("eaten", "skipped", "other")
@@ -118,26 +120,17 @@ class Retest:
 # --- conversions ----------------------------------------------------------------------------
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("pass an aware datetime (UTC), not a naive one")
-    return moment.astimezone(UTC)
-
-
-def _ts(moment: dt.datetime) -> int:
-    return int(_aware(moment).timestamp() // 1)
+def retest_fire_utc(
+    due: dt.date, local_time: dt.time, tz: str, now_utc: dt.datetime
+) -> dt.datetime:
+    """When the retest reminder goes out: at `local_time` on the due date in `tz`, or at the
+    next `local_time` when that moment has passed."""
+    fire = local_instant_utc(due, local_time, tz)
+    return fire if fire > now_utc else next_local_occurrence_utc(local_time, tz, now_utc)
 
 
 def _from_ts(seconds: int | None) -> dt.datetime | None:
     return None if seconds is None else dt.datetime.fromtimestamp(seconds, UTC)
-
-
-def _iso(moment: dt.datetime) -> str:
-    return _aware(moment).isoformat(timespec="seconds")
-
-
-def _hhmm(value: dt.time) -> str:
-    return f"{value.hour:02d}:{value.minute:02d}"
 
 
 def _reminder_from_row(row: sqlite3.Row) -> StoredReminder:
@@ -159,31 +152,11 @@ def _check_in(value: str, allowed: Sequence[str], what: str) -> str:
     return value
 
 
-class _transaction:
-    """BEGIN IMMEDIATE … COMMIT, ROLLBACK on error (the connection is in autocommit mode)."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-
-    def __enter__(self) -> sqlite3.Connection:
-        self._conn.execute("BEGIN IMMEDIATE")
-        return self._conn
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self._conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
-
-
 # --- the repository -------------------------------------------------------------------------
 
 
-class TrackingStore:
+class TrackingStore(StoreRepository):
     """Tracking tables over `store`'s connection (the store must include migration 4)."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    async def _run(self, fn: Any, *args: Any) -> Any:
-        return await self.store._run(fn, *args)
 
     # --- meals ------------------------------------------------------------------------------
 
@@ -488,6 +461,47 @@ class TrackingStore:
 
         await self._run(run)
 
+    async def rezone_reminders(
+        self, user_id: int, tz: str, *, retest_time: dt.time, now_utc: dt.datetime
+    ) -> int:
+        """The user moved to zone `tz`: their reminders keep their local time, now in `tz`, and
+        their next firing is recomputed after now (DST-correct, bot.reminders). An occurrence
+        that already fired on that local day is not repeated. A pending retest reminder moves
+        to `retest_time` (the plan time) in `tz`. Returns how many reminders moved."""
+        now = require_aware(now_utc).astimezone(UTC)
+
+        def run(c: sqlite3.Connection) -> int:
+            moved = 0
+            with _transaction(c):
+                retest = c.execute(
+                    "SELECT due_date FROM retest_settings WHERE user_id = ? "
+                    "AND due_date IS NOT NULL AND next_fire_utc IS NOT NULL",
+                    (user_id,),
+                ).fetchone()
+                if retest is not None:
+                    due = dt.date.fromisoformat(retest[0])
+                    c.execute(
+                        "UPDATE retest_settings SET next_fire_utc = ? WHERE user_id = ?",
+                        (_ts(retest_fire_utc(due, retest_time, tz, now)), user_id),
+                    )
+                rows = c.execute("SELECT * FROM reminders WHERE user_id = ?", (user_id,))
+                for stored in [_reminder_from_row(r) for r in rows.fetchall()]:
+                    if stored.reminder.tz == tz:
+                        continue
+                    reminder = dataclasses.replace(stored.reminder, tz=tz)
+                    fire = next_reminder_fire(reminder, now)
+                    last = stored.last_fired_utc
+                    if last is not None and local_date_at(last, tz) == local_date_at(fire, tz):
+                        fire = next_reminder_fire(reminder, fire)
+                    c.execute(
+                        "UPDATE reminders SET data = ?, next_fire_utc = ? WHERE id = ?",
+                        (json.dumps(reminder.to_dict(), sort_keys=True), _ts(fire), stored.id),
+                    )
+                    moved += 1
+            return moved
+
+        return await self._run(run)
+
     async def reschedule_reminder(self, reminder_id: int, next_fire_utc: dt.datetime) -> None:
         def run(c: sqlite3.Connection) -> None:
             c.execute(
@@ -665,7 +679,7 @@ class TrackingStore:
         Opted-in users without a row (or whose time or zone changed) get their next evening
         time after now; opted-out users lose their row. Returns rows inserted or changed.
         """
-        now = _aware(now_utc)
+        now = require_aware(now_utc).astimezone(UTC)
 
         def run(c: sqlite3.Connection) -> int:
             only = "" if user_id is None else " AND u.user_id = :uid"

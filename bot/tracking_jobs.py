@@ -194,7 +194,7 @@ def make_senders(application: Application) -> tuple[SendReminder, SendEvening, S
         render_retest_reminder,
     )
     from bot.services import Services, send_html
-    from bot.storage_tracking import _ts
+    from bot.storage import _ts
     from bot.tracking_service import day_tallies, tracking_store, user_recipes
 
     def services() -> Services:

@@ -7,6 +7,10 @@ callback data over 64 bytes), so a test fails where Telegram would answer 400.
 
 `OfflineChat` builds real `Update` objects (commands with entities, button taps that point at
 a message the bot sent, locations) and feeds them through `application.process_update`.
+
+`running_application` starts the bot's real Application (bot.app.build_application) over a fresh
+database with a recorder as its HTTP layer and a controlled `Clock`; `OfflineBot` is the handle
+the handler tests hold, `onboard` taps a user through /start.
 """
 
 from __future__ import annotations
@@ -16,13 +20,24 @@ import html
 import itertools
 import json
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 from telegram import Update
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
+
+from bot.app import build_application, stop_services
+from bot.config import Settings
+from bot.services import Services
+
+TOKEN = "123456789:AAEsecretTOKENvalue_for-tests"
+# Tuesday 24 Nov 2026, 09:00 UTC = 10:00 in Berlin.
+START = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)
 
 BOT_USER = {
     "id": 999000,
@@ -347,3 +362,66 @@ def texts(calls: list[Call], method: str = "sendMessage") -> list[str]:
 def answers(calls: list[Call]) -> list[str]:
     """Texts of answerCallbackQuery calls (the toast a user sees)."""
     return [str(c.params.get("text", "")) for c in calls if c.method == "answerCallbackQuery"]
+
+
+# --- the bot's real Application, offline -------------------------------------------------------
+
+
+class Clock:
+    """The `now` the application sees; tests move it by hand."""
+
+    def __init__(self, start: dt.datetime = START) -> None:
+        self.current = start
+
+    def now(self) -> dt.datetime:
+        return self.current
+
+    def set(self, moment: dt.datetime) -> None:
+        self.current = moment
+
+    def advance(self, **delta: float) -> None:
+        self.current += dt.timedelta(**delta)
+
+
+@asynccontextmanager
+async def running_application(
+    tmp_path: Path, clock: Clock, request: RecordingRequest
+) -> AsyncIterator[Application]:
+    """build_application over a fresh database in `tmp_path`, `request` as its HTTP layer,
+    started as run_bot starts it (initialize + post_init) and stopped afterwards."""
+    settings = Settings(token=TOKEN, database_path=tmp_path / "bot.sqlite3")
+    app = build_application(
+        settings, now=clock.now, request=request, updates_request=RecordingRequest()
+    )
+    await app.initialize()
+    await app.post_init(app)  # type: ignore[misc]
+    try:
+        yield app
+    finally:
+        await stop_services(app)
+        await app.shutdown()
+
+
+@dataclass
+class OfflineBot:
+    """What a handler test holds: the running application, its recorder and its clock."""
+
+    app: Application
+    request: RecordingRequest
+    clock: Clock
+
+    @property
+    def services(self) -> Services:
+        return self.app.bot_data["services"]
+
+    def chat(self, user: TgUser | None = None) -> OfflineChat:
+        return OfflineChat(self.app, self.request, user or TgUser())
+
+
+async def onboard(chat: OfflineChat, diet: str = "Vegan", target: str = "2.4") -> None:
+    """Tap through /start: diet, target, Berlin, daily plan at 07:30."""
+    await chat.send("/start")
+    await chat.tap(diet)
+    await chat.tap(target)
+    await chat.tap("Berlin")
+    await chat.tap("07:30")

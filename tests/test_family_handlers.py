@@ -20,38 +20,30 @@ from typing import Any
 import pytest
 from ptb_offline import (
     BOT_USER,
+    START,
     Call,
+    Clock,
+    OfflineBot,
     OfflineChat,
     RecordingRequest,
     TgUser,
     answers,
+    onboard,
+    running_application,
     texts,
     visible_text,
 )
 from telegram import Update
-from telegram.ext import Application
 
 from bot import household as hh
-from bot.app import build_application, run_group_push_tick_now, stop_services
-from bot.config import Settings
+from bot.app import run_group_push_tick_now
 from bot.handlers.family import GroupThrottle
 from bot.render_family import INVALID_INVITE, PRIVATE_ONLY
-from bot.services import Services
 from bot.storage import household_owner
 
 UTC = dt.UTC
-TOKEN = "123456789:AAEsecretTOKENvalue_for-tests"
-START = dt.datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
 GROUP_ID = -100777
 _ids = itertools.count(500000)
-
-
-class Clock:
-    def __init__(self, start: dt.datetime) -> None:
-        self.current = start
-
-    def now(self) -> dt.datetime:
-        return self.current
 
 
 @dataclass
@@ -104,17 +96,8 @@ async def inline(chat: OfflineChat, query: str = "") -> list[dict[str, Any]]:
 
 
 @dataclass
-class Harness:
-    app: Application
+class Harness(OfflineBot):
     request: FamilyRequest
-    clock: Clock
-
-    @property
-    def services(self) -> Services:
-        return self.app.bot_data["services"]
-
-    def chat(self, user: TgUser) -> OfflineChat:
-        return OfflineChat(self.app, self.request, user)
 
     def group(self, user: TgUser) -> GroupChat:
         return GroupChat(self.app, self.request, user)
@@ -123,31 +106,14 @@ class Harness:
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
     clock = Clock(START)
-    settings = Settings(token=TOKEN, database_path=tmp_path / "bot.sqlite3")
     request = FamilyRequest()
-    app = build_application(
-        settings, now=clock.now, request=request, updates_request=RecordingRequest()
-    )
-    await app.initialize()
-    await app.post_init(app)  # type: ignore[misc]
-    try:
+    async with running_application(tmp_path, clock, request) as app:
         yield Harness(app, request, clock)
-    finally:
-        await stop_services(app)
-        await app.shutdown()
 
 
 ANA = TgUser(id=1001, first_name="Ana", username="ana")
 BEN = TgUser(id=1002, first_name="Ben", username="ben")
 CLEO = TgUser(id=1003, first_name="Cleo", username="cleo")
-
-
-async def onboard(chat: OfflineChat, diet: str, target: str) -> None:
-    await chat.send("/start")
-    await chat.tap(diet)
-    await chat.tap(target)
-    await chat.tap("Berlin")
-    await chat.tap("07:30")
 
 
 def invite_token(calls: list[Call]) -> str:

@@ -7,89 +7,46 @@ import datetime as dt
 import io
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from ptb_offline import (
-    OfflineChat,
+    START,
+    TOKEN,
+    Clock,
+    OfflineBot,
     RecordingRequest,
     TgUser,
     answers,
     check_html,
+    onboard,
+    running_application,
     texts,
     visible_text,
 )
-from telegram.ext import Application, CommandHandler
+from telegram.ext import CommandHandler
 
 from bot import planner
 from bot.app import (
-    build_application,
     configure_logging,
     run_bot,
     run_push_tick_now,
-    stop_services,
 )
-from bot.config import Settings
 from bot.models import Diet, Slot
 from bot.recipes import resolve_ingredient
 from bot.render import format_quantity, split_message
-from bot.services import Services
+from bot.tracking_service import tracking_store
 
 UTC = dt.UTC
-TOKEN = "123456789:AAEsecretTOKENvalue_for-tests"
-# Tuesday 24 Nov 2026, 09:00 UTC = 10:00 in Berlin.
-START = dt.datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, start: dt.datetime) -> None:
-        self.current = start
-
-    def now(self) -> dt.datetime:
-        return self.current
-
-    def advance(self, **delta: float) -> None:
-        self.current += dt.timedelta(**delta)
-
-
-@dataclass
-class Harness:
-    app: Application
-    request: RecordingRequest
-    clock: Clock
-
-    @property
-    def services(self) -> Services:
-        return self.app.bot_data["services"]
-
-    def chat(self, user: TgUser | None = None) -> OfflineChat:
-        return OfflineChat(self.app, self.request, user or TgUser())
+Harness = OfflineBot
 
 
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
     clock = Clock(START)
-    settings = Settings(token=TOKEN, database_path=tmp_path / "bot.sqlite3")
     request = RecordingRequest()
-    app = build_application(
-        settings, now=clock.now, request=request, updates_request=RecordingRequest()
-    )
-    await app.initialize()
-    await app.post_init(app)  # type: ignore[misc]
-    try:
+    async with running_application(tmp_path, clock, request) as app:
         yield Harness(app, request, clock)
-    finally:
-        await stop_services(app)
-        await app.shutdown()
-
-
-async def onboard(chat: OfflineChat, diet: str = "Vegan", target: str = "2.4") -> None:
-    await chat.send("/start")
-    await chat.tap(diet)
-    await chat.tap(target)
-    await chat.tap("Berlin")
-    await chat.tap("07:30")
 
 
 def meal_lines(text: str) -> dict[str, str]:
@@ -508,6 +465,43 @@ def test_token_never_reaches_logs(caplog: pytest.LogCaptureFixture) -> None:
         assert "getMe 502" in text and "polling failed" in text
         assert "/getMe 502" in text and "<redacted-token>" in text
     assert "POST https://x/bot<redacted-token>/getMe\n" not in stream.getvalue()  # INFO muted
+
+
+THIRD_PARTY_LOGGERS = ("telegram", "httpx", "httpcore", "apscheduler")
+
+
+async def test_debug_logging_carries_no_health_values(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """LOG_LEVEL=DEBUG turns on our own bot.* loggers only: PTB and httpx log whole request
+    payloads at DEBUG (the user's /levels text, the bot's replies with doses), so they stay at
+    INFO or above."""
+    saved = {name: logging.getLogger(name).level for name in ("", *THIRD_PARTY_LOGGERS)}
+    caplog.set_level(logging.DEBUG)
+    stream = io.StringIO()
+    redactor = configure_logging("DEBUG", TOKEN, stream=stream)
+    try:
+        assert logging.getLogger("bot.handlers.tracking").isEnabledFor(logging.DEBUG)
+        for name in THIRD_PARTY_LOGGERS:
+            assert not logging.getLogger(name).isEnabledFor(logging.DEBUG), name
+        chat = bot.chat()
+        await onboard(chat)
+        await chat.send("/levels add serum 346.5 pg/mL 2026-10-02")
+        await chat.send("/levels add mma 0.437 umol/L 2026-10-02")
+        await chat.send("/took 777.5")
+        replies = "\n".join(texts(await chat.send("/progress")) + texts(await chat.send("/levels")))
+        labs = await tracking_store(bot.services.store).labs(chat.user.id)
+    finally:
+        _remove_logging(redactor)
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
+    # the values were stored and shown, so there was something to leak
+    assert sorted(lab.result.value for lab in labs) == [0.437, 346.5]
+    assert "pg/mL" in replies and "778 µg" in replies
+    logged = "\n".join(r.getMessage() for r in caplog.records) + stream.getvalue()
+    assert "added a lab result" in logged  # our own INFO lines still come through
+    for value in ("346.5", "0.437", "777.5", "pg/mL", "µmol/L", "µg"):
+        assert value not in logged, f"log mentions {value!r}"
 
 
 def test_run_bot_without_token_exits_2_with_botfather_hint(

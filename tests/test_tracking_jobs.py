@@ -9,18 +9,21 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from ptb_offline import texts, visible_text
 from telegram.error import Forbidden, NetworkError
+from tracking_harness import offline_bot, onboard
 
 from bot.clock import zone
 from bot.models import UserSettings
 from bot.reminders import Reminder, ReminderKind, next_fire_utc
 from bot.storage import Store
 from bot.storage_tracking import DueReminder, TrackingStore
-from bot.tracking_jobs import TrackingOutcome, run_tracking_tick
+from bot.tracking_jobs import TrackingOutcome, run_tracking_tick, run_tracking_tick_now
 
 UTC = dt.UTC
 BERLIN = "Europe/Berlin"
 ANA = 2001
+PLAN_TIME = dt.time(7, 30)
 
 
 class Recorder:
@@ -256,3 +259,86 @@ async def test_retest_reminder_sent_once(ts: TrackingStore) -> None:
     await rec.tick(ts, fire)
     await rec.tick(ts, fire + dt.timedelta(minutes=1))
     assert [what for _, _, _, what in rec.of("retest")] == [dt.date(2027, 4, 2)]
+
+
+# --------------------------------------------------------------------------- a new time zone
+
+
+async def test_timezone_command_moves_reminders_to_the_new_zone(tmp_path: Path) -> None:
+    """A daily 08:00 reminder made in UTC, then /timezone Europe/Berlin: it fires at 08:00
+    Berlin, i.e. 07:00 UTC in winter, and the list shows the new zone."""
+    async with offline_bot(tmp_path) as bot:  # Tue 24 Nov 2026, 09:00 UTC
+        chat = bot.chat()
+        await onboard(chat)
+        await chat.send("/timezone UTC")
+        await chat.send("/remind daily 1000 08:00")
+        (made,) = await bot.tracking.reminders(chat.user.id)
+        assert made.reminder.tz == "UTC"
+        assert made.next_fire_utc == dt.datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+
+        await chat.send("/timezone Europe/Berlin")
+        (moved,) = await bot.tracking.reminders(chat.user.id)
+        assert moved.reminder.tz == BERLIN and moved.reminder.local_time == dt.time(8, 0)
+        assert moved.next_fire_utc == dt.datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
+        listing = visible_text(texts(await chat.send("/remind"))[0])
+        assert f"at 08:00 ({BERLIN})" in listing
+
+        bot.clock.set(dt.datetime(2026, 11, 25, 7, 0, tzinfo=UTC))
+        assert (await run_tracking_tick_now(bot.app)).reminders == 1
+
+
+async def test_timezone_change_moves_the_retest_reminder_to_the_plan_time_there(
+    tmp_path: Path,
+) -> None:
+    """The retest reminder comes at the plan time (07:30) on its due date; after a move from
+    Berlin to New York it comes at 07:30 New York time."""
+    async with offline_bot(tmp_path) as bot:  # Tue 24 Nov 2026, 09:00 UTC
+        chat = bot.chat()
+        await onboard(chat)  # Berlin, plan at 07:30
+        await chat.send("/levels add serum 310 pg/mL 2026-11-20")
+        await chat.send("/levels retest 3")
+        retest = await bot.tracking.get_retest(chat.user.id)
+        assert retest is not None and retest.due_date == dt.date(2027, 2, 20)
+        assert retest.next_fire_utc == dt.datetime(2027, 2, 20, 6, 30, tzinfo=UTC)
+
+        await chat.send("/timezone America/New_York")
+        moved = await bot.tracking.get_retest(chat.user.id)
+        assert moved is not None and moved.due_date == dt.date(2027, 2, 20)
+        assert moved.next_fire_utc == dt.datetime(2027, 2, 20, 12, 30, tzinfo=UTC)  # EST
+
+
+async def test_rezone_does_not_repeat_an_occurrence_already_fired_that_local_day(
+    ts: TrackingStore,
+) -> None:
+    """Fired at 08:00 Berlin (07:00 UTC); at 07:30 UTC the user moves to UTC, where 08:00 has
+    not come yet today: that day's tablet is not reminded twice, the next one is tomorrow."""
+    start = dt.datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    await add_daily(ts, dt.time(8, 0), start)
+    rec = Recorder()
+    await rec.tick(ts, dt.datetime(2026, 11, 25, 7, 0, tzinfo=UTC))
+    assert len(rec.of("reminder")) == 1
+
+    moved_at = dt.datetime(2026, 11, 25, 7, 30, tzinfo=UTC)
+    moved = await ts.rezone_reminders(ANA, "UTC", retest_time=PLAN_TIME, now_utc=moved_at)
+    again = await ts.rezone_reminders(ANA, "UTC", retest_time=PLAN_TIME, now_utc=moved_at)
+    assert (moved, again) == (1, 0)  # the second call finds it already there
+    (stored,) = await ts.reminders(ANA)
+    assert stored.reminder.tz == "UTC"
+    assert stored.next_fire_utc == dt.datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+    await tick_every(rec, ts, moved_at, dt.datetime(2026, 11, 26, 9, 0, tzinfo=UTC), minutes=30)
+    assert [when for _, _, when, _ in rec.of("reminder")] == [
+        dt.datetime(2026, 11, 25, 7, 0, tzinfo=UTC),
+        dt.datetime(2026, 11, 26, 8, 0, tzinfo=UTC),
+    ]
+
+
+async def test_rezone_keeps_the_weekday_and_follows_dst_in_the_new_zone(ts: TrackingStore) -> None:
+    """A Sunday 09:00 reminder moved from Berlin to New York just before the US DST change
+    (Sun 1 Nov 2026): it fires at 09:00 New York time, which is EST (14:00 UTC) that day."""
+    now = dt.datetime(2026, 10, 30, 12, 0, tzinfo=UTC)
+    reminder = Reminder(ReminderKind.WEEKLY, 2000.0, dt.time(9, 0), BERLIN, weekday=6)
+    await ts.add_reminder(ANA, reminder, next_fire_utc(reminder, now), now_utc=now)
+    await ts.rezone_reminders(ANA, "America/New_York", retest_time=PLAN_TIME, now_utc=now)
+    (stored,) = await ts.reminders(ANA)
+    assert stored.reminder.weekday == 6 and stored.reminder.tz == "America/New_York"
+    assert stored.next_fire_utc == dt.datetime(2026, 11, 1, 14, 0, tzinfo=UTC)

@@ -11,30 +11,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ptb_offline import OfflineChat, RecordingRequest, TgUser
-from telegram.ext import Application
+from ptb_offline import (
+    START,
+    Clock,
+    OfflineBot,
+    RecordingRequest,
+    onboard,
+    running_application,
+)
 
-from bot.app import build_application, stop_services
-from bot.config import Settings
-from bot.services import Services
 from bot.storage_tracking import TrackingStore
 from bot.tracking_service import tracking_store
 
-UTC = dt.UTC
-TOKEN = "123456789:AAEsecretTOKENvalue_for-tests"
-# Tuesday 24 Nov 2026, 09:00 UTC = 10:00 in Berlin.
-START = dt.datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, start: dt.datetime) -> None:
-        self.current = start
-
-    def now(self) -> dt.datetime:
-        return self.current
-
-    def set(self, moment: dt.datetime) -> None:
-        self.current = moment
+__all__ = ["Clock", "FileRecordingRequest", "Harness", "offline_bot", "onboard"]
 
 
 @dataclass
@@ -59,43 +48,17 @@ class FileRecordingRequest(RecordingRequest):
 
 
 @dataclass
-class Harness:
-    app: Application
+class Harness(OfflineBot):
     request: FileRecordingRequest
-    clock: Clock
-
-    @property
-    def services(self) -> Services:
-        return self.app.bot_data["services"]
 
     @property
     def tracking(self) -> TrackingStore:
         return tracking_store(self.services.store)
 
-    def chat(self, user: TgUser | None = None) -> OfflineChat:
-        return OfflineChat(self.app, self.request, user or TgUser())
-
 
 @asynccontextmanager
 async def offline_bot(tmp_path: Path, start: dt.datetime = START) -> AsyncIterator[Harness]:
     clock = Clock(start)
-    settings = Settings(token=TOKEN, database_path=tmp_path / "bot.sqlite3")
     request = FileRecordingRequest()
-    app = build_application(
-        settings, now=clock.now, request=request, updates_request=RecordingRequest()
-    )
-    await app.initialize()
-    await app.post_init(app)  # type: ignore[misc]
-    try:
+    async with running_application(tmp_path, clock, request) as app:
         yield Harness(app, request, clock)
-    finally:
-        await stop_services(app)
-        await app.shutdown()
-
-
-async def onboard(chat: OfflineChat, diet: str = "Vegan", target: str = "2.4") -> None:
-    await chat.send("/start")
-    await chat.tap(diet)
-    await chat.tap(target)
-    await chat.tap("Berlin")
-    await chat.tap("07:30")

@@ -12,7 +12,7 @@ import functools
 import re
 import zoneinfo
 
-from telegram import ReplyKeyboardRemove, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.clock import zone
@@ -39,6 +39,9 @@ from bot.render import (
 
 MIN_TARGET_UG = 0.5
 MAX_TARGET_UG = 50.0
+STALE_CHOICE = "That choice is out of date. Send /settings."
+
+Question = tuple[str, InlineKeyboardMarkup | None]  # (text, keyboard) of the next message
 
 
 # --------------------------------------------------------------------------- parsing
@@ -142,58 +145,60 @@ async def start(update: Update, context: Context) -> None:
 # --------------------------------------------------------------------------- button choices
 
 
-async def _after_choice(update: Update, context: Context, user: UserSettings, flow: str) -> None:
-    """Settings flow: show the settings again. Onboarding: handled by the caller."""
+def _choice(update: Update) -> tuple[CallbackQuery, str, str]:
+    """The tapped button's query, its flow (onboarding or settings) and the chosen value."""
     query = update.callback_query
-    if query is not None and flow == FLOW_SETTINGS:
-        text, markup = render_settings(user)
-        await edit(query, text, markup)
+    assert query is not None and query.data is not None
+    _, _, flow, value = query.data.split(":", 3)
+    return query, flow, value
+
+
+async def _after_choice(
+    query: CallbackQuery, user: UserSettings, onboarding: bool, next_question: Question
+) -> None:
+    """Onboarding: ask the next question. Settings: show the settings menu again."""
+    text, markup = next_question if onboarding else render_settings(user)
+    await edit(query, text, markup)
+
+
+async def _save_plan_choice(
+    update: Update, context: Context, toast: str, next_question: Question, **fields: object
+) -> None:
+    """Store a diet or target tap, replan from today on, then go on (see _after_choice)."""
+    query, flow, _ = _choice(update)
+    await current_user(update, context)
+    svc = services(context)
+    user = await svc.update_user(query.from_user.id, **fields)
+    await svc.settings_changed(user)
+    await query.answer(toast)
+    await _after_choice(query, user, flow == FLOW_ONBOARDING and not user.onboarded, next_question)
 
 
 async def on_diet(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    _, _, flow, value = query.data.split(":", 3)
+    query, _, value = _choice(update)
     try:
         diet = Diet(value)
     except ValueError:
-        await query.answer("That choice is out of date. Send /settings.", show_alert=True)
+        await query.answer(STALE_CHOICE, show_alert=True)
         return
-    await current_user(update, context)
-    svc = services(context)
-    user = await svc.update_user(query.from_user.id, diet=diet)
-    await svc.settings_changed(user)
-    await query.answer(f"Diet: {diet.value}")
-    if flow == FLOW_ONBOARDING and not user.onboarded:
-        await edit(query, render_target_question(), target_keyboard(FLOW_ONBOARDING))
-    else:
-        await _after_choice(update, context, user, FLOW_SETTINGS)
+    next_question = (render_target_question(), target_keyboard(FLOW_ONBOARDING))
+    await _save_plan_choice(update, context, f"Diet: {diet.value}", next_question, diet=diet)
 
 
 async def on_target(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    _, _, flow, value = query.data.split(":", 3)
+    query, _, value = _choice(update)
     try:
         target = parse_target(value)
     except ValueError:
-        await query.answer("That choice is out of date. Send /settings.", show_alert=True)
+        await query.answer(STALE_CHOICE, show_alert=True)
         return
-    await current_user(update, context)
-    svc = services(context)
-    user = await svc.update_user(query.from_user.id, target_ug=target)
-    await svc.settings_changed(user)
-    await query.answer(f"Target: {fmt_ug(target)} µg a day")
-    if flow == FLOW_ONBOARDING and not user.onboarded:
-        await edit(query, render_timezone_question(), timezone_keyboard(FLOW_ONBOARDING))
-    else:
-        await _after_choice(update, context, user, FLOW_SETTINGS)
+    toast = f"Target: {fmt_ug(target)} µg a day"
+    next_question = (render_timezone_question(), timezone_keyboard(FLOW_ONBOARDING))
+    await _save_plan_choice(update, context, toast, next_question, target_ug=target)
 
 
 async def on_timezone(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    _, _, flow, value = query.data.split(":", 3)
+    query, flow, value = _choice(update)
     try:
         zone(value)
     except ValueError:
@@ -202,10 +207,10 @@ async def on_timezone(update: Update, context: Context) -> None:
     await current_user(update, context)
     user = await services(context).update_user(query.from_user.id, timezone=value)
     await query.answer(f"Time zone: {value}")
-    if flow == FLOW_ONBOARDING and not user.onboarded:
-        await edit(query, render_time_question(value), time_keyboard(FLOW_ONBOARDING))
-    else:
-        await _after_choice(update, context, user, FLOW_SETTINGS)
+    onboarding = flow == FLOW_ONBOARDING and not user.onboarded
+    await _after_choice(
+        query, user, onboarding, (render_time_question(value), time_keyboard(FLOW_ONBOARDING))
+    )
 
 
 async def on_location_button(update: Update, context: Context) -> None:
@@ -220,9 +225,7 @@ async def on_location_button(update: Update, context: Context) -> None:
 
 
 async def on_time(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    _, _, flow, value = query.data.split(":", 3)
+    query, flow, value = _choice(update)
     try:
         push_time = parse_time(f"{value[:2]}:{value[2:]}")
     except ValueError:
@@ -234,11 +237,8 @@ async def on_time(update: Update, context: Context) -> None:
         fields["onboarded"] = True
     user = await services(context).update_user(query.from_user.id, **fields)
     await query.answer(f"Daily plan at {push_time.strftime('%H:%M')}")
-    if flow == FLOW_ONBOARDING and not before.onboarded:
-        text, markup = render_onboarding_done(user)
-        await edit(query, text, markup)
-    else:
-        await _after_choice(update, context, user, FLOW_SETTINGS)
+    onboarding = flow == FLOW_ONBOARDING and not before.onboarded
+    await _after_choice(query, user, onboarding, render_onboarding_done(user))
 
 
 # --------------------------------------------------------------------------- typed shortcuts

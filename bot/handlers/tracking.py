@@ -19,7 +19,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.charts import levels_chart, progress_chart
-from bot.clock import local_date_at, local_instant_utc, next_local_occurrence_utc
+from bot.clock import local_date_at
 from bot.handlers.base import Context, command_args, current_user, edit, reply, services
 from bot.labs import LabInputError, next_retest, parse_levels_add, parse_months
 from bot.models import UserSettings
@@ -70,7 +70,7 @@ from bot.render_tracking import (
     render_took_help,
 )
 from bot.services import Services
-from bot.storage_tracking import StoredLab, TrackingStore
+from bot.storage_tracking import StoredLab, TrackingStore, retest_fire_utc
 from bot.tracking_service import (
     day_tallies,
     planned_meal_b12,
@@ -350,9 +350,7 @@ async def _schedule_retest(
         return
     latest = max(lab.result.taken_on for lab in labs)
     due = next_retest(latest, months)
-    fire = local_instant_utc(due, user.push_time, user.timezone)
-    if fire <= now:
-        fire = next_local_occurrence_utc(user.push_time, user.timezone, now)
+    fire = retest_fire_utc(due, user.push_time, user.timezone, now)
     await ts.set_retest(user.user_id, months, due, fire, now_utc=now)
 
 
