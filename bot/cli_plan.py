@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import difflib
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from bot.models import DEFAULT_SLOTS, SLOT_ORDER, TARGET_PRESETS, DayPlan, Diet, Profile, RecipeSet
 from bot.planner import plan_days
 from bot.shopping import FORTIFIED_NOTE, item_to_dict, shopping_by_aisle, shopping_list
+
+if TYPE_CHECKING:
+    from bot.recipes import IngredientMatch
 
 MAX_DAYS = 28
 
@@ -87,7 +90,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     parser.add_argument(
         "--exclude",
         default="",
-        help="comma-separated ingredient ids or words (soy_milk,tofu or 'peanuts,fish')",
+        help="comma-separated ingredient ids, words or food groups "
+        "(tofu,soy_milk_fortified or 'peanuts,fish' or 'soy,gluten,tree nuts,dairy')",
     )
     parser.add_argument("--snack", action="store_true", help="add a snack slot")
     parser.add_argument("--kcal", type=_kcal, help="daily kcal range per person, e.g. 1600-2200")
@@ -97,24 +101,29 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     parser.set_defaults(func=run)
 
 
-def resolve_excludes(rs: RecipeSet, text: str) -> frozenset[str]:
-    """Ingredient ids for a comma list of ids or words; UsageError names unknown words."""
-    from bot.recipes import resolve_ingredient
+def match_excludes(rs: RecipeSet, text: str) -> list[IngredientMatch]:
+    """What each word of a comma list means (ids, or group words like soy, gluten, nuts).
 
-    ids: set[str] = set()
+    UsageError names an unknown word with suggestions that start like it.
+    """
+    from bot.recipes import match_ingredient, suggest_ingredient_words
+
+    matches: list[IngredientMatch] = []
     for word in (w.strip() for w in text.split(",")):
         if not word:
             continue
-        if word in rs.ingredients:
-            ids.add(word)
-            continue
-        matches = resolve_ingredient(rs, word)
-        if not matches:
-            close = difflib.get_close_matches(word.lower(), list(rs.ingredients), n=5, cutoff=0.5)
-            hint = f"; close ids: {', '.join(close)}" if close else ""
-            raise UsageError(f"--exclude: no ingredient matches {word!r}{hint}")
-        ids.update(matches)
-    return frozenset(ids)
+        match = match_ingredient(rs, word)
+        if not match.known:
+            close = suggest_ingredient_words(rs, word)
+            hint = f"; close: {', '.join(close)}" if close else ""
+            raise UsageError(f"--exclude: no ingredient or food group matches {word!r}{hint}")
+        matches.append(match)
+    return matches
+
+
+def resolve_excludes(rs: RecipeSet, text: str) -> frozenset[str]:
+    """Ingredient ids for a comma list of ids or words; UsageError names unknown words."""
+    return frozenset(i for m in match_excludes(rs, text) for i in m.ids)
 
 
 def _mark(ok: bool) -> str:
@@ -141,7 +150,7 @@ def format_day(rs: RecipeSet, plan: DayPlan) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.recipes import RecipeError, load_recipes
+    from bot.recipes import RecipeError, describe_match, load_recipes
 
     try:
         rs = load_recipes(args.recipes)
@@ -149,10 +158,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: cannot load recipes:\n{exc}", file=sys.stderr)
         return 1
     try:
-        exclude = resolve_excludes(rs, args.exclude)
+        matches = match_excludes(rs, args.exclude)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    exclude = frozenset(i for m in matches for i in m.ids)
     slots = SLOT_ORDER if args.snack else DEFAULT_SLOTS
     profile = Profile(
         diet=Diet(args.diet),
@@ -198,11 +208,18 @@ def run(args: argparse.Namespace) -> int:
                 for p in plans
             ],
             "shopping_list": [item_to_dict(i) for i in items],
+            "excluded": [
+                {"word": m.word, "groups": list(m.groups), "ids": list(m.ids)} for m in matches
+            ],
         }
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
-    excluded = f", excluding {', '.join(sorted(exclude))}" if exclude else ""
-    print(f"B12 plan: {profile.diet.value}, target {profile.target_ug:g} µg/day{excluded}")
+    print(f"B12 plan: {profile.diet.value}, target {profile.target_ug:g} µg/day")
+    for match in matches:
+        print(f"Excluding {describe_match(rs, match)}")
+    if matches:
+        for note in dict.fromkeys(n for m in matches for n in m.notes):
+            print(f"  note: {note}")
     print()
     for plan in plans:
         print("\n".join(format_day(rs, plan)))

@@ -154,6 +154,8 @@ class Ingredient:
     # grams for one `piece`, `slice`, `tsp`, `tbsp` or `cup` (SR28 household measures)
     unit_grams: dict[str, float] = field(default_factory=dict)
     g_per_ml: float | None = None
+    # allergen and food groups (soy, gluten, tree_nut, milk, cheese, ...) that /exclude words match
+    groups: frozenset[str] = frozenset()
 
     def grams(self, amount: float, unit: str) -> float:
         """Convert an amount in a recipe unit to grams (the loader checks the unit is possible)."""

@@ -45,13 +45,97 @@ RECIPE_OPTIONAL = ("tags",)
 LINE_KEYS = ("item", "amount", "unit")
 
 INGREDIENT_REQUIRED = ("name", "kind", "aisle", "per_100g")
-INGREDIENT_OPTIONAL = ("ndb", "source", "fortified", "units", "g_per_ml", "b12_note")
+INGREDIENT_OPTIONAL = ("ndb", "source", "fortified", "groups", "units", "g_per_ml", "b12_note")
 PER_100G_REQUIRED = ("kcal", "protein_g", "b12_ug")
 PER_100G_OPTIONAL = ("fat_g", "carbs_g", "fibre_g", "folate_ug", "vit_d_ug")
 UNIT_WEIGHT_KEYS = ("piece", "slice", "tsp", "tbsp", "cup")
 
 SLOT_NAMES = tuple(s.value for s in SLOT_ORDER)
 KIND_NAMES = tuple(k.value for k in Kind)
+
+# Allergen and food groups an ingredient may list in `groups:`. The first block is the EU's 14
+# major allergens (Regulation 1169/2011 Annex II) and the US's 9 (FALCPA + FASTER Act); the rest
+# are words people use for what they avoid. A group means "contains it as an ingredient in the
+# usual product"; labels vary, so users with an allergy still read the label.
+ALLERGEN_GROUPS: dict[str, str] = {
+    "gluten": "cereals containing gluten: wheat, rye, barley, spelt (oats are kept apart)",
+    "wheat": "wheat in any form (flour, semolina, bran, couscous, soy sauce)",
+    "crustacean": "crustaceans (shrimp, prawns, crab, lobster)",
+    "mollusc": "molluscs (mussels, clams, oysters, squid)",
+    "shellfish": "crustaceans and molluscs",
+    "egg": "eggs and foods made with egg",
+    "fish": "fish",
+    "peanut": "peanuts",
+    "tree_nut": "tree nuts: almonds, cashews, walnuts, hazelnuts, pecans, pistachios ...",
+    "soy": "soybeans and soy foods",
+    "milk": "milk and dairy foods (cow, goat, sheep)",
+    "celery": "celery and celeriac (also in most stock and broth)",
+    "mustard": "mustard (also in many curry powders and mayonnaises)",
+    "sesame": "sesame seeds, tahini and sesame oil",
+    "sulphites": "sulphur dioxide / sulphites above 10 mg/kg (dried fruit, vinegar, bottled juice)",
+    "lupin": "lupin flour and seeds",
+}
+FOOD_GROUPS: dict[str, str] = {
+    "nuts": "tree nuts and peanuts (what people mean by 'nuts')",
+    "cheese": "cheese of any kind",
+    "cereal": "breakfast cereals",
+    "oats": "oats and oat products (not gluten by themselves; often cross-contaminated)",
+    "rye": "rye (a gluten cereal)",
+    "barley": "barley and malt (a gluten cereal)",
+    "meat": "meat and poultry, and broth made from them",
+    "red_meat": "beef, lamb and pork",
+    "beef": "beef",
+    "pork": "pork",
+    "lamb": "lamb and mutton",
+    "poultry": "chicken and other poultry",
+    "legume": "beans, lentils, peas, chickpeas, soy and peanuts",
+    "mushroom": "mushrooms",
+    "yeast": "baker's and nutritional yeast",
+    "corn": "corn (maize)",
+    "coconut": "coconut (not a tree nut in EU or current US rules)",
+    "nightshade": "tomatoes, potatoes, peppers, aubergine, chilli and paprika",
+}
+KNOWN_GROUPS: dict[str, str] = ALLERGEN_GROUPS | FOOD_GROUPS
+
+# A group that implies others: an ingredient listing the key must list these too.
+GROUP_IMPLIES: dict[str, frozenset[str]] = {
+    "wheat": frozenset({"gluten"}),
+    "rye": frozenset({"gluten"}),
+    "barley": frozenset({"gluten"}),
+    "crustacean": frozenset({"shellfish"}),
+    "mollusc": frozenset({"shellfish"}),
+    "tree_nut": frozenset({"nuts"}),
+    "peanut": frozenset({"nuts", "legume"}),
+    "soy": frozenset({"legume"}),
+    "lupin": frozenset({"legume"}),
+    "cheese": frozenset({"milk"}),
+    "beef": frozenset({"red_meat", "meat"}),
+    "pork": frozenset({"red_meat", "meat"}),
+    "lamb": frozenset({"red_meat", "meat"}),
+    "red_meat": frozenset({"meat"}),
+    "poultry": frozenset({"meat"}),
+}
+
+# Each animal kind must carry its group, and a plant must carry none of them (diet safety).
+KIND_GROUP: dict[Kind, str] = {
+    Kind.DAIRY: "milk",
+    Kind.EGG: "egg",
+    Kind.FISH: "fish",
+    Kind.SHELLFISH: "shellfish",
+    Kind.MEAT: "meat",
+}
+
+
+def expand_groups(groups: Iterable[str]) -> frozenset[str]:
+    """`groups` plus every group they imply (wheat -> gluten, beef -> red_meat -> meat)."""
+    found = set(groups)
+    todo = list(found)
+    while todo:
+        for implied in GROUP_IMPLIES.get(todo.pop(), frozenset()):
+            if implied not in found:
+                found.add(implied)
+                todo.append(implied)
+    return frozenset(found)
 
 
 # --------------------------------------------------------------------------- problems
@@ -320,6 +404,60 @@ def _unit_weights(data: object, field: str, report: _Problems) -> dict[str, floa
     return weights if ok else None
 
 
+def _check_groups(
+    value: object, kind: Kind | None, field: str, report: _Problems
+) -> frozenset[str] | None:
+    """Known group names only, closed under GROUP_IMPLIES and consistent with the kind.
+
+    The checks exist because a missing group silently lets an allergen through /exclude.
+    Without a list, an animal food gets its kind's group (egg, fish, milk, shellfish, meat).
+    """
+    if value is None:
+        value = []
+    if not isinstance(value, list):
+        report.bad(field, f"must be a list like [soy, legume], got {_describe(value)}")
+        return None
+    before = report.count
+    groups: set[str] = set()
+    for i, name in enumerate(value):
+        if not isinstance(name, str) or name not in KNOWN_GROUPS:
+            close = _closest(str(name).strip().lower(), KNOWN_GROUPS, n=3, cutoff=0.5)
+            hint = f"; closest: {', '.join(close)}" if close else ""
+            report.bad(
+                f"{field}[{i}]",
+                f"unknown group {_describe(name)}{hint}. Known groups: "
+                f"{', '.join(sorted(KNOWN_GROUPS))}",
+            )
+        elif name in groups:
+            report.bad(f"{field}[{i}]", f"group {name!r} is listed twice")
+        else:
+            groups.add(name)
+    if report.count > before:
+        return None
+    if not groups and kind in KIND_GROUP:
+        # a table without groups still lets "eggs", "fish", "dairy", "meat" reach its animal foods
+        groups = set(expand_groups({KIND_GROUP[kind]}))
+    told: set[str] = set()
+    for name in sorted(groups):
+        missing = sorted(GROUP_IMPLIES.get(name, frozenset()) - groups)
+        if missing:
+            report.bad(field, f"{name!r} implies {', '.join(missing)}: add them to the list")
+            told.update(missing)
+    if kind is not None:
+        needed = KIND_GROUP.get(kind)
+        if needed and groups and needed not in groups | told:
+            report.bad(field, f"kind {kind.value} needs the group {needed!r} in the list")
+        if kind is Kind.PLANT:
+            animal = sorted(groups & set(KIND_GROUP.values()))
+            if animal:
+                report.bad(
+                    field,
+                    f"kind plant cannot be in group {', '.join(animal)}: vegan plans would "
+                    "include it; set kind to the animal food it contains",
+                )
+    return frozenset(groups) if report.count == before else None
+
+
 def _check_ingredient(ing_id: object, data: object, report: _Problems) -> Ingredient | None:
     before = report.count
     key = str(ing_id)
@@ -397,10 +535,12 @@ def _check_ingredient(ing_id: object, data: object, report: _Problems) -> Ingred
         report.bad(f"{key}.g_per_ml", f"must be a density greater than 0, got {g_per_ml!r}")
     if "b12_note" in data:
         _text(data["b12_note"], f"{key}.b12_note", report)
+    groups = _check_groups(data.get("groups"), kind, f"{key}.groups", report)
 
     if report.count > before:
         return None
     assert name and aisle and kind and per_100g is not None and unit_grams is not None
+    assert groups is not None
     return Ingredient(
         id=key,
         name=name,
@@ -412,6 +552,7 @@ def _check_ingredient(ing_id: object, data: object, report: _Problems) -> Ingred
         fortified=bool(fortified),
         unit_grams=unit_grams,
         g_per_ml=float(g_per_ml) if g_per_ml is not None else None,
+        groups=groups,
     )
 
 
@@ -806,17 +947,6 @@ def find_recipe(rs: RecipeSet, query: str) -> Recipe | None:
     return best[0] if best else None
 
 
-_KIND_WORDS: dict[str, frozenset[Kind]] = {
-    "egg": frozenset({Kind.EGG}),
-    "fish": frozenset({Kind.FISH}),
-    "seafood": frozenset({Kind.FISH, Kind.SHELLFISH}),
-    "shellfish": frozenset({Kind.SHELLFISH}),
-    "meat": frozenset({Kind.MEAT}),
-    "dairy": frozenset({Kind.DAIRY}),
-    "honey": frozenset({Kind.HONEY}),
-}
-
-
 def _singular(word: str) -> str:
     for plural, single in (("ies", "y"), ("oes", "o"), ("ches", "ch"), ("shes", "sh")):
         if word.endswith(plural) and len(word) > len(plural) + 1:
@@ -826,38 +956,212 @@ def _singular(word: str) -> str:
     return word
 
 
-def resolve_ingredient(rs: RecipeSet, word: str) -> list[str]:
-    """Ingredient ids a user's word means, e.g. "peanuts" -> peanut_butter, peanuts.
+def _words(text: str) -> list[str]:
+    """Lower-case singular words: "Tree-Nuts" -> [tree, nut], "cow's milk" -> [cow, milk]."""
+    text = re.sub(r"'s\b|'", "", text.lower())
+    return [_singular(w) for w in _normal(text).split()]
 
-    Kind words (eggs, fish, seafood, dairy, meat, shellfish, honey) mean every ingredient of
-    that kind (plus ids containing the word). Other words match whole words of an id or name,
-    plural-insensitive; failing that, the end of a compound word ("nuts" -> walnuts, "berries"
-    -> blueberries); failing that, the closest ids and names (typos). Used by /exclude, so
-    erring towards more matches is the safe side.
+
+# "peanut allergy", "allergic to nuts", "lactose intolerance": the food is the other words
+_FILLER_WORDS = frozenset(
+    {"allergy", "allergie", "allergic", "intolerance", "intolerant", "sensitivity", "to", "no"}
+)
+
+
+def _query_words(text: str) -> list[str]:
+    words = _words(text)
+    kept = [w for w in words if w not in _FILLER_WORDS]
+    return kept or words
+
+
+# What people type (singular words, see _words) -> the groups they mean. Every group name is
+# added too (tree_nut -> "tree nut"). "milk" alone is the allergen: all dairy.
+_GROUP_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "nut": ("nuts",),
+    "treenut": ("tree_nut",),
+    "groundnut": ("peanut",),
+    "soya": ("soy",),
+    "soja": ("soy",),
+    "soybean": ("soy",),
+    "soy bean": ("soy",),
+    "soya bean": ("soy",),
+    "dairy": ("milk",),
+    "dairy product": ("milk",),
+    "milk product": ("milk",),
+    "cow milk": ("milk",),
+    "lactose": ("milk",),
+    "casein": ("milk",),
+    "whey": ("milk",),
+    "seafood": ("fish", "shellfish"),
+    "mollusk": ("mollusc",),
+    "celeriac": ("celery",),
+    "lupine": ("lupin",),
+    "sulphite": ("sulphites",),
+    "sulfite": ("sulphites",),
+    "sulphur dioxide": ("sulphites",),
+    "sulfur dioxide": ("sulphites",),
+    "breakfast cereal": ("cereal",),
+    "oat": ("oats",),
+    "pulse": ("legume",),
+    "ham": ("pork",),
+    "bacon": ("pork",),
+    "mutton": ("lamb",),
+    "fungi": ("mushroom",),
+    "maize": ("corn",),
+    "malt": ("barley",),
+}
+GROUP_WORDS: dict[str, tuple[str, ...]] = {
+    " ".join(_words(name)): (name,) for name in KNOWN_GROUPS
+} | _GROUP_SYNONYMS
+
+# Said about the whole group when it is excluded: what it deliberately leaves in.
+GROUP_NOTES: dict[str, str] = {
+    "gluten": "oats are kept (they are gluten-free unless cross-contaminated): buy oats "
+    "labelled gluten-free, or exclude oats too",
+    "nuts": "coconut is kept (it is not a tree nut); exclude coconut too if you react to it",
+    "tree_nut": "coconut is kept (it is not a tree nut); exclude coconut too if you react to it",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class IngredientMatch:
+    """What one word of a user's exclusion list means.
+
+    `groups` is set when the word named a food group (soy, gluten, nuts ...); `ids` may then be
+    empty (no recipe food contains lupin), which is not an unknown word.
     """
-    query = [_singular(w) for w in _normal(word).split()]
-    if not query:
-        return []
+
+    word: str
+    ids: tuple[str, ...]
+    groups: tuple[str, ...] = ()
+
+    @property
+    def known(self) -> bool:
+        return bool(self.ids or self.groups)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(GROUP_NOTES[g] for g in self.groups if g in GROUP_NOTES)
+
+
+def _group_members(rs: RecipeSet, groups: Iterable[str]) -> set[str]:
+    wanted = set(groups)
+    return {i.id for i in rs.ingredients.values() if i.groups & wanted}
+
+
+def _word_matches(rs: RecipeSet, query: list[str]) -> set[str]:
+    """Ids whose id or name words contain every query word (exact id first)."""
     joined = "_".join(query)
     hits: set[str] = set()
-    kinds = _KIND_WORDS.get(query[0], frozenset()) if len(query) == 1 else frozenset()
     for ing in rs.ingredients.values():
-        id_tokens = {_singular(t) for t in _normal(ing.id).split()}
-        # "meat" in "Mussels, meat only" is not about meat: kind words skip the name
-        name_tokens = set() if kinds else {_singular(t) for t in _normal(ing.name).split()}
-        tokens = id_tokens | name_tokens
-        if ing.id == joined or all(w in tokens for w in query) or ing.kind in kinds:
+        tokens = set(_words(ing.id)) | set(_words(ing.name))
+        if ing.id == joined or all(w in tokens for w in query):
             hits.add(ing.id)
+    return hits
+
+
+def match_ingredient(rs: RecipeSet, word: str) -> IngredientMatch:
+    """What a user's word means, group words first.
+
+    Order: a multi-word phrase that names foods ("soy milk", "peanut butter") means those
+    foods; a group word, singular or plural ("soy", "nuts", "tree-nuts", "gluten", "dairy",
+    "milk", "seafood") means every ingredient in the group; then words of an id or name; then
+    the end of a compound word ("berries" -> blueberries); then the closest ids and names
+    (typos). Used by /exclude, so erring towards more matches is the safe side.
+    """
+    query = _query_words(word)
+    if not query:
+        return IngredientMatch(word, ())
+    phrase = " ".join(query)
+    groups = GROUP_WORDS.get(phrase, ())
+    if len(query) > 1:
+        hits = _word_matches(rs, query)
+        if hits:
+            return IngredientMatch(word, tuple(sorted(hits)))
+    if groups:
+        hits = _group_members(rs, groups)
+        exact = "_".join(query)
+        if exact in rs.ingredients:
+            hits.add(exact)
+        if hits:
+            return IngredientMatch(word, tuple(sorted(hits)), groups)
+    hits = _word_matches(rs, query)
     if not hits and len(query) == 1 and len(query[0]) >= 3:
         for ing in rs.ingredients.values():
-            words = _normal(ing.id).split() + _normal(ing.name).split()
-            if any(_singular(t).endswith(query[0]) for t in words):
+            if any(t.endswith(query[0]) for t in _words(ing.id) + _words(ing.name)):
                 hits.add(ing.id)
-    if not hits:
+    if not hits and not groups:
+        # typos keep their first letter: "salmom" -> salmon, but never "barley" -> parsley
         names = {_normal(i.name): i.id for i in rs.ingredients.values()}
-        hits.update(_closest(joined, rs.ingredients, n=3, cutoff=0.75))
-        hits.update(names[n] for n in _closest(" ".join(query), names, n=3, cutoff=0.75))
-    return sorted(hits)
+        close_ids = _closest("_".join(query), rs.ingredients, n=3, cutoff=0.75)
+        close_names = [names[n] for n in _closest(phrase, names, n=3, cutoff=0.75)]
+        hits.update(i for i in close_ids + close_names if i[0] == phrase[0])
+    return IngredientMatch(word, tuple(sorted(hits)), groups)
+
+
+def resolve_ingredient(rs: RecipeSet, word: str) -> list[str]:
+    """Ingredient ids a user's word means, e.g. "soy" -> edamame, soy_milk_fortified, tofu_firm...
+
+    See `match_ingredient` for the order; an empty list means nothing to exclude.
+    """
+    return list(match_ingredient(rs, word).ids)
+
+
+def suggest_ingredient_words(rs: RecipeSet, word: str, n: int = 5) -> list[str]:
+    """Words to offer for an unknown word: group words and ids that start like it, then typos.
+
+    Suggestions share the input's first letters ("glutn" -> gluten, "cashew nut" -> cashews),
+    so a user never gets an unrelated food offered as "close".
+    """
+    query = _query_words(word)
+    if not query:
+        return []
+    phrase = " ".join(query)
+    # normalised form -> (what to show, what it means: one suggestion per meaning)
+    candidates: dict[str, tuple[str, object]] = {}
+    for form, groups in GROUP_WORDS.items():
+        single = len(groups) == 1 and _singular(groups[0]) == form
+        shown = groups[0] if form not in _GROUP_SYNONYMS or single else form
+        candidates.setdefault(form, (shown.replace("_", " "), groups))
+    for ing in rs.ingredients.values():
+        candidates.setdefault(" ".join(_words(ing.id)), (ing.id, ing.id))
+    prefix = query[0][:3]
+    scored: list[tuple[float, str, object]] = []
+    for form, (shown, meaning) in candidates.items():
+        starts = any(w.startswith(prefix) for w in form.split())
+        ratio = difflib.SequenceMatcher(None, phrase, form).ratio()
+        best_word = max(
+            difflib.SequenceMatcher(None, q, w).ratio() for q in query for w in form.split()
+        )
+        score = max(ratio, best_word * 0.9) + (0.2 if starts else 0.0)
+        if score >= 0.85:
+            scored.append((score, shown, meaning))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    result: list[str] = []
+    meanings: list[object] = []
+    for _, shown, meaning in scored:
+        if shown not in result and meaning not in meanings:
+            result.append(shown)
+            meanings.append(meaning)
+    return result[:n]
+
+
+def short_name(ing: Ingredient) -> str:
+    """ "Soy milk, unsweetened, fortified" -> "Soy milk": enough to recognise in a list."""
+    return re.split(r"\s*[,(]", ing.name, maxsplit=1)[0].strip() or ing.name
+
+
+def describe_match(rs: RecipeSet, match: IngredientMatch, shown: int = 4) -> str:
+    """One line for a reply: "soy (6 foods: Edamame, Soy milk, Tofu, Tempeh, …)"."""
+    names = sorted({short_name(rs.ingredients[i]) for i in match.ids if i in rs.ingredients})
+    label = " + ".join(g.replace("_", " ") for g in match.groups) or match.word
+    if not match.ids:
+        return f"{label} (no food in the recipes contains it)"
+    if not match.groups and len(names) == 1:
+        return names[0]
+    listed = ", ".join(names[:shown]) + (", …" if len(names) > shown else "")
+    count = len(match.ids)
+    return f"{label} ({count} food{'s' if count != 1 else ''}: {listed})"
 
 
 # --------------------------------------------------------------------------- JSON
@@ -920,16 +1224,27 @@ def allowed_for(rs: RecipeSet, diet: Diet | None = None, meal: Slot | None = Non
 
 
 __all__ = [
+    "ALLERGEN_GROUPS",
     "DEFAULT_RECIPES_DIR",
+    "FOOD_GROUPS",
+    "GROUP_IMPLIES",
+    "GROUP_WORDS",
+    "KNOWN_GROUPS",
+    "IngredientMatch",
     "Problem",
     "RecipeError",
     "allowed_for",
+    "describe_match",
+    "expand_groups",
     "find_recipe",
     "load_ingredients",
     "load_recipes",
+    "match_ingredient",
     "nutrients_to_json",
     "recipe_to_json",
     "resolve_ingredient",
     "search_recipes",
+    "short_name",
     "shown_path",
+    "suggest_ingredient_words",
 ]

@@ -390,6 +390,42 @@ def test_ingredient_table_problems_name_the_field(tmp_path: Path) -> None:
     assert len(problems) == 5
 
 
+def test_unknown_group_names_file_field_and_closest_groups(tmp_path: Path) -> None:
+    table = json.loads(json.dumps(INGREDIENTS))
+    table["tofu_firm"]["groups"] = ["legume", "soya"]
+    root = write_set(tmp_path / "r", {"a.yaml": VALID_RECIPE}, ingredients=table)
+    problem = only_problem(root)
+    assert_names(problem, "ingredients.yaml", "tofu_firm.groups[1]")
+    assert "unknown group 'soya'" in problem.message and "closest: soy" in problem.message
+
+
+def test_group_lists_must_be_complete_and_fit_the_kind(tmp_path: Path) -> None:
+    table = json.loads(json.dumps(INGREDIENTS))
+    table["tofu_firm"]["groups"] = ["soy"]  # soy implies legume
+    table["whole_milk"]["groups"] = ["cheese"]  # cheese implies milk
+    table["peanut_butter"]["groups"] = ["milk"]  # a plant in an animal group: vegans would eat it
+    table["egg"]["groups"] = ["mustard"]  # an egg without the egg group
+    table["salmon"]["groups"] = "fish"  # not a list
+    root = write_set(tmp_path / "r", {"a.yaml": VALID_RECIPE}, ingredients=table)
+    by_field = {p.field: p.message for p in problems_of(root)}
+    assert "'soy' implies legume" in by_field["tofu_firm.groups"]
+    assert "'cheese' implies milk" in by_field["whole_milk.groups"]
+    assert "kind plant" in by_field["peanut_butter.groups"]
+    assert "needs the group 'egg'" in by_field["egg.groups"]
+    assert "must be a list" in by_field["salmon.groups"]
+
+
+def test_groups_load_and_animal_kinds_get_their_group(tmp_path: Path) -> None:
+    table = json.loads(json.dumps(INGREDIENTS))
+    table["tofu_firm"]["groups"] = ["legume", "soy"]
+    rs = load_recipes(write_set(tmp_path / "r", {"a.yaml": VALID_RECIPE}, ingredients=table))
+    assert rs.ingredients["tofu_firm"].groups == frozenset({"soy", "legume"})
+    assert rs.ingredients["salmon"].groups == frozenset({"fish"})  # no list: from its kind
+    assert rs.ingredients["chicken_breast"].groups == frozenset({"meat"})
+    assert rs.ingredients["rolled_oats"].groups == frozenset()
+    assert resolve_ingredient(rs, "soya") == ["tofu_firm"]  # group word, no "soy" in the name
+
+
 def test_label_sourced_ingredient_must_be_fortified(tmp_path: Path) -> None:
     table = json.loads(json.dumps(INGREDIENTS))
     table["oat_milk_fortified"]["fortified"] = False

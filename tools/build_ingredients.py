@@ -10,6 +10,8 @@ the grams of one piece/slice/tsp/tbsp/cup; the measure text is checked against t
 the count in it ("2 tbsp", ".5 cup", "10 sheets") is divided out. `ml` picks the measure used
 for density: grams of that cup (or tbsp) / 240 ml (or 15 ml), the same cup the loader uses.
 Foods SR28 lacks come from tools/label_foods.yaml, each naming its product label in `source`.
+GROUPS gives each food its allergen / food groups (soy, gluten, tree_nut, milk, cheese, ...),
+which /exclude and `plan --exclude` match; label foods list theirs in label_foods.yaml.
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 from sr28_extract import CSV_PATH, load_rows, per_100g
+
+from bot.recipes import expand_groups
 
 OUT_PATH = Path(__file__).resolve().parents[1] / "recipes" / "ingredients.yaml"
 
@@ -278,6 +283,123 @@ SPECS: list[Spec] = [
     S("cornstarch", "20027", "Cornflour (cornstarch)", "plant", PANTRY),
 ]
 
+# Allergen / food groups per ingredient (bot/recipes.py KNOWN_GROUPS names them). Listed here
+# are the groups of the usual product; render() adds what they imply (wheat -> gluten,
+# tree_nut -> nuts, beef -> red_meat -> meat, ...) and the loader checks the result.
+# Where brands differ, the safe side is taken and said in a comment: for /exclude a food
+# wrongly left in can harm someone, a food wrongly left out only costs variety.
+WHEAT = ("wheat",)  # implies gluten
+GROUPS: dict[str, tuple[str, ...]] = {
+    # Dairy & eggs
+    "egg": ("egg",),
+    "milk": ("milk",),
+    "greek_yogurt": ("milk",),
+    "yogurt": ("milk",),
+    "swiss_cheese": ("cheese",),
+    "cheddar": ("cheese",),
+    "cottage_cheese": ("cheese",),
+    "feta": ("cheese",),  # sheep/goat milk: still milk
+    "mozzarella": ("cheese",),
+    "parmesan": ("cheese",),
+    "ricotta": ("cheese",),
+    "butter": ("milk",),
+    # mayonnaise: egg yolk; most brands (Hellmann's included) add mustard
+    "mayonnaise": ("egg", "mustard"),
+    # Fish & seafood
+    "salmon": ("fish",),
+    "smoked_salmon": ("fish",),
+    "tuna_canned": ("fish",),
+    "sardines_canned": ("fish",),
+    "mackerel": ("fish",),
+    "trout": ("fish",),
+    "cod": ("fish",),
+    "shrimp": ("crustacean", "sulphites"),  # frozen prawns are often treated with sulphites
+    "mussels": ("mollusc",),
+    "clams_canned": ("mollusc",),
+    # Meat
+    "beef_mince": ("beef",),
+    "beef_sirloin": ("beef",),
+    "beef_liver": ("beef",),
+    "chicken_breast": ("poultry",),
+    "chicken_thigh": ("poultry",),
+    "lamb_mince": ("lamb",),
+    "pork_tenderloin": ("pork",),
+    "chicken_broth": ("poultry", "celery"),  # stock is made with celery
+    # Plant milks, tofu & friends
+    "soy_milk_fortified": ("soy",),
+    "almond_milk_fortified": ("tree_nut",),
+    "tofu_firm": ("soy",),
+    "tempeh": ("soy",),
+    "hummus": ("legume", "sesame"),  # chickpeas + tahini
+    # Bread & bakery: yeast-raised breads
+    "bread_wholewheat": (*WHEAT, "yeast"),
+    "bread_white": (*WHEAT, "yeast"),
+    "bread_rye": (*WHEAT, "rye", "yeast"),  # rye breads are mostly wheat flour plus rye
+    "english_muffin": (*WHEAT, "yeast"),
+    "tortilla": WHEAT,
+    "corn_tortilla": ("corn",),
+    "pita": (*WHEAT, "yeast"),
+    "crispbread": ("rye", "yeast"),  # rye flour only, no wheat; many brands add yeast
+    "crackers": WHEAT,
+    # Grains, pasta & cereal
+    "oats": ("oats",),  # not gluten by itself; "gluten" tells the user to buy gluten-free oats
+    "pasta": WHEAT,  # durum wheat semolina
+    "couscous": WHEAT,
+    "flour": WHEAT,
+    "chickpea_flour": ("legume",),
+    "popcorn": ("corn",),
+    # SR28 is US General Mills Cheerios (oats, corn starch; labelled gluten-free in the US), but
+    # UK/EU Nestlé Cheerios are made with whole grain wheat and barley: safe side is wheat.
+    "cheerios": ("cereal", "oats", "corn", "barley", *WHEAT),
+    "bran_flakes": ("cereal", "barley", *WHEAT),  # wheat bran, whole wheat, malted barley
+    "total_cereal": ("cereal", *WHEAT),  # whole grain wheat
+    # Tins & jars
+    "chickpeas": ("legume",),
+    "black_beans": ("legume",),
+    "white_beans": ("legume",),
+    "red_lentils": ("legume",),
+    "green_lentils": ("legume",),
+    "tomatoes_canned": ("nightshade",),
+    "tomato_paste": ("nightshade",),
+    "tomato_sauce": ("nightshade",),
+    "coconut_milk": ("coconut", "sulphites"),  # many canned brands add sodium metabisulphite
+    "salsa": ("nightshade",),  # tomatoes, chilli, peppers
+    "veg_broth": ("celery",),  # stock is made with celery
+    "peanut_butter": ("peanut",),
+    "tahini": ("sesame",),
+    # Nuts, seeds & dried fruit
+    "almonds": ("tree_nut",),
+    "walnuts": ("tree_nut",),
+    "cashews": ("tree_nut",),
+    "sesame_seeds": ("sesame",),
+    "raisins": ("sulphites",),  # golden raisins and sultanas are usually sulphured
+    # Fruit & veg
+    "tomato": ("nightshade",),
+    "celery": ("celery",),
+    "red_pepper": ("nightshade",),
+    "mushrooms": ("mushroom",),
+    "green_beans": ("legume",),
+    "potato": ("nightshade",),  # sweet potato is not a nightshade
+    "eggplant": ("nightshade",),
+    "lemon_juice": ("sulphites",),  # bottled lemon and lime juice usually carry sulphites
+    "lime_juice": ("sulphites",),
+    # Frozen
+    "peas": ("legume",),
+    "sweetcorn": ("corn",),
+    "edamame": ("soy",),
+    # Oils, spices & condiments
+    "sesame_oil": ("sesame",),
+    "soy_sauce": ("soy", *WHEAT),  # shoyu: soybeans and wheat
+    "mustard": ("mustard", "sulphites"),  # Dijon-style mustards add metabisulphite
+    "cider_vinegar": ("sulphites",),
+    # curry powder blends usually contain chilli and often mustard and celery seed
+    "curry_powder": ("nightshade", "mustard", "celery"),
+    "paprika": ("nightshade",),
+    "chili_powder": ("nightshade",),
+    "baking_powder": ("corn",),  # US double-acting: corn starch
+    "cornstarch": ("corn",),
+}
+
 LABEL_FOODS_PATH = Path(__file__).resolve().parent / "label_foods.yaml"
 
 
@@ -325,6 +447,8 @@ def render(rows: dict[str, dict[str, str]]) -> str:
             f"  aisle: {spec.aisle}",
             f'  ndb: "{spec.ndb}"',
         ]
+        if spec.id in GROUPS:
+            lines.append(f"  groups: [{', '.join(sorted(expand_groups(GROUPS[spec.id])))}]")
         if spec.fortified:
             lines.append("  fortified: true")
         lines.append(f"  per_100g: {{{block}}}")
@@ -361,6 +485,10 @@ def main(argv: list[str] | None = None) -> int:
     ids = [s.id for s in SPECS]
     if len(ids) != len(set(ids)):
         print("duplicate ingredient ids in SPECS", file=sys.stderr)
+        return 1
+    stray = sorted(set(GROUPS) - set(ids))
+    if stray:
+        print(f"GROUPS names ids not in SPECS: {', '.join(stray)}", file=sys.stderr)
         return 1
     text = render(load_rows())
     if args.check:
