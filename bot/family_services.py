@@ -70,11 +70,18 @@ class FamilyServices:
             raw = await svc.store.get_plan(owner, day)
             if raw is not None:
                 try:
-                    refreshed = hh.refresh(svc.recipes, hh.from_dict(raw), members)
+                    stored = hh.from_dict(raw)
+                    refreshed = hh.refresh(svc.recipes, stored, members)
                 except ValueError as exc:
                     log.warning("stored plan %s on %s unreadable, replanning: %s", owner, day, exc)
                     refreshed = None
                 if refreshed is not None:
+                    if refreshed.members != stored.members:
+                        # a member's settings changed their top-ups: store what they now see,
+                        # so check-offs and /progress (which read the stored plan) agree
+                        await svc.store.save_plan(
+                            owner, day, hh.to_dict(refreshed), now_utc=svc.now()
+                        )
                     return refreshed
             history = await svc.store.recent_recipe_ids(owner, day, HISTORY_DAYS)
             plan = hh.plan_household_day(svc.recipes, members, day, history)

@@ -298,14 +298,80 @@ def personal_topups(
     return tuple(c.topup for c in best_combo), False
 
 
-def member_day(recipes: RecipeSet, plan: DayPlan, member: Member) -> MemberDay:
-    """The member's totals on the shared plan, with personal top-ups where needed."""
+def missing_meal_notes(
+    recipes: RecipeSet, plan: DayPlan, members: Sequence[Member]
+) -> dict[int, list[str]]:
+    """Per member: a note for their meals the shared plan has none of, and why.
+
+    The planner leaves a meal out when no recipe fits the combined diet and exclusions; a
+    member must be told, not shown a day that silently lacks breakfast. The note names the
+    members whose own settings rule out every recipe for that meal (so whoever can change it
+    knows), or says it is the combination.
+    """
+    ordered = sorted_members(members)
+    planner = planner_for(recipes)
+    planned = {m.slot for m in plan.meals}
+    reasons: dict[int, dict[str, list[str]]] = {m.user_id: {} for m in ordered}
+    for slot in SLOT_ORDER:
+        eaters = [m for m in ordered if slot in m.profile.slots]
+        if slot in planned or not eaters:
+            continue
+        blockers = [
+            m
+            for m in ordered
+            if not planner.candidates(slot, m.profile.diet, m.profile.exclude).all
+        ]
+        for member in eaters:
+            others = [m.name or "another member" for m in blockers if m is not member]
+            if member in blockers:
+                why = "own"
+            elif others:
+                why = " and ".join(others)
+            else:
+                why = ""
+            reasons[member.user_id].setdefault(why, []).append(slot.value)
+    out: dict[int, list[str]] = {}
+    for user_id, by_reason in reasons.items():
+        notes = []
+        for why, slots in by_reason.items():
+            meals = _join_or(slots)
+            if why == "own":
+                notes.append(
+                    f"No {meals} recipe fits your diet and exclusions, so the shared plan has "
+                    f"no {meals}; fewer exclusions in /settings would let one fit."
+                )
+            elif why:
+                notes.append(
+                    f"The shared plan has no {meals}: {why}'s diet and exclusions rule out "
+                    f"every {meals} recipe."
+                )
+            else:
+                notes.append(
+                    f"The shared plan has no {meals}: no {meals} recipe fits everyone's diets "
+                    "and exclusions together."
+                )
+        out[user_id] = notes
+    return out
+
+
+def _join_or(words: Sequence[str]) -> str:
+    """'breakfast', 'breakfast or lunch', 'breakfast, lunch or dinner'."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def member_day(
+    recipes: RecipeSet, plan: DayPlan, member: Member, first_notes: Sequence[str] = ()
+) -> MemberDay:
+    """The member's totals on the shared plan, with personal top-ups where needed.
+
+    `first_notes` (e.g. missing_meal_notes) come before the member's own notes.
+    """
     profile = member.profile
     shared_total = _totals(plan, member, ())[0]
     topups, met = personal_topups(recipes, plan, member)
     total, absorbed, fort, kcal, protein = _totals(plan, member, topups)
     target, abs_min, fort_min = _rules(profile)
-    notes: list[str] = []
+    notes: list[str] = list(first_notes)
     for t in topups:
         if t.kind == KIND_ITEM:
             notes.append(
@@ -331,6 +397,17 @@ def member_day(recipes: RecipeSet, plan: DayPlan, member: Member) -> MemberDay:
                 f"Only {fort} of your meals have fortified B12; the Vegan Society advises "
                 "fortified foods at least twice a day."
             )
+    if profile.kcal_range is not None:
+        lo, hi = profile.kcal_range
+        if not lo - EPS <= kcal <= hi + EPS:
+            notes.append(
+                f"Calories ({kcal:.0f} kcal) are outside your range {lo:.0f}-{hi:.0f} kcal: "
+                "the shared meals could not fit it."
+            )
+    eaten_ids = [m.recipe_id for m in plan.meals if m.slot in profile.slots]
+    eaten_ids += [t.ref_id for t in topups if t.kind == KIND_SNACK]
+    if len(set(eaten_ids)) < len(eaten_ids):
+        notes.append("Not enough different recipes fit: one recipe appears twice today.")
     return MemberDay(
         user_id=member.user_id,
         name=member.name,
@@ -376,7 +453,10 @@ def _plan_shared(
 def evaluate(recipes: RecipeSet, plan: DayPlan, members: Sequence[Member]) -> HouseholdPlan:
     """Wrap a shared plan with every member's own day (personal top-ups recomputed)."""
     ordered = sorted_members(members)
-    return HouseholdPlan(plan, tuple(member_day(recipes, plan, m) for m in ordered))
+    missing = missing_meal_notes(recipes, plan, ordered)
+    return HouseholdPlan(
+        plan, tuple(member_day(recipes, plan, m, missing[m.user_id]) for m in ordered)
+    )
 
 
 def plan_household_day(

@@ -350,14 +350,24 @@ def parse_levels_add(text: str, today: dt.date) -> LabResult:
             if seen_range or not toks:
                 raise LabInputError(f"Give one range after '{tok}', e.g. 'range 200-900'.")
             ref = _parse_range(toks.pop(0), marker, unit)
+            _skip_range_unit(toks, unit)
             seen_range = True
         elif _ISO_DATE.match(tok) or _OTHER_DATE.match(tok):
             if seen_date:
                 raise LabInputError("Give only one date (YYYY-MM-DD).")
             taken_on = _parse_date(tok, today)
             seen_date = True
+        elif _RANGE.match(tok) or _ONE_SIDED.match(tok):  # a bare "200-900": the lab range
+            if seen_range:
+                raise LabInputError(f"Give only one range (got a second one, '{tok}').")
+            ref = _parse_range(tok, marker, unit)
+            _skip_range_unit(toks, unit)
+            seen_range = True
         else:
-            raise LabInputError(f"I did not understand '{tok}'.\n{ADD_EXAMPLES}")
+            raise LabInputError(
+                f"I did not understand '{tok}'. For the lab's reference range write it in "
+                f"{unit} like 'range {_example_range(marker)}'.\n{ADD_EXAMPLES}"
+            )
 
     canonical = to_canonical(marker, value, unit)
     if value <= 0:
@@ -370,6 +380,30 @@ def parse_levels_add(text: str, today: dt.date) -> LabResult:
             f"{_fmt(lo)}–{_fmt(hi)} {unit}). Check the number and the unit on your lab report."
         )
     return LabResult(marker, value, unit, taken_on, ref[0], ref[1])
+
+
+def _skip_range_unit(toks: list[str], unit: str) -> None:
+    """Drop a unit written after the range ("200-900 pg/mL"); it must be the value's unit."""
+    if not toks:
+        return
+    given = parse_unit(toks[0])
+    if given is None:
+        return
+    if given != unit:
+        raise LabInputError(
+            f"Write the range in the same unit as the value ({unit}), not {toks[0]}."
+        )
+    toks.pop(0)
+
+
+def _example_range(marker: Marker) -> str:
+    """A typical-looking lab range for the example in messages (format only, not advice)."""
+    return {
+        Marker.SERUM: "200-900",
+        Marker.HOLOTC: "35-150",
+        Marker.MMA: "0.0-0.4",
+        Marker.HOMOCYSTEINE: "5-15",
+    }[marker]
 
 
 def _example_value(marker: Marker) -> str:

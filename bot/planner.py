@@ -30,6 +30,7 @@ import hashlib
 import itertools
 import math
 import random
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -180,11 +181,45 @@ def _seed(profile: Profile, *parts: object) -> int:
 # --------------------------------------------------------------------------- top-ups
 
 
+def short_name(name: str) -> str:
+    """An ingredient name that reads naturally mid-sentence ("a glass of ...").
+
+    Table names are list-style ("Almond milk, vanilla, fortified"): one-word qualifiers move in
+    front of the food, so it becomes "fortified vanilla almond milk"; longer qualifiers
+    ("canned in water") stay where they are. The first capital is lowercased only when it is
+    plain sentence case, so brands and proper names ("Cheerios", "Whole Grain Total") keep
+    their capitals. A closing "(...)" stays at the end.
+    """
+    name = " ".join(name.split())
+    tail = ""
+    paren = re.search(r"\s*\([^()]*\)$", name)
+    if paren:
+        name, tail = name[: paren.start()], name[paren.start() :]
+    head, *qualifiers = [part.strip() for part in name.split(",")]
+    # "Tofu, firm" is list style, so a one-word head is sentence case; "Cheerios" alone is not
+    head = _sentence_lower(head, one_word=bool(qualifiers))
+    if qualifiers and all(q and " " not in q for q in qualifiers):
+        text = " ".join([*reversed(qualifiers), head])
+    else:
+        text = ", ".join([head, *qualifiers])
+    return text + tail
+
+
+def _sentence_lower(text: str, one_word: bool) -> str:
+    """'Soy milk' -> 'soy milk'; 'Whole Grain Total', 'Cheerios', 'USDA milk' unchanged."""
+    words = text.split()
+    if not words or not words[0][:1].isupper() or (len(words[0]) > 1 and words[0].isupper()):
+        return text
+    if any(w[:1].isupper() for w in words[1:]) or (len(words) == 1 and not one_word):
+        return text
+    return text[:1].lower() + text[1:]
+
+
 def _topup_for(ing: Ingredient) -> TopUp | None:
     """A sensible portion of a fortified item, or None when it supplies no B12."""
     if not ing.fortified or ing.per_100g.b12_ug <= 0:
         return None
-    name = ing.name[:1].lower() + ing.name[1:]
+    name = short_name(ing.name)
     text = f"{ing.id} {ing.name}".lower()
     if ing.g_per_ml is not None and any(w in text for w in ("milk", "drink", "juice")):
         grams = GLASS_ML * ing.g_per_ml

@@ -12,15 +12,23 @@ object.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Mapping
 
 from bot.models import Ingredient, PlannedMeal, Recipe, RecipeSet
+from bot.planner import short_name
 from bot.recipes import resolve_ingredient
 
-# Typo guard, not nutrition advice: no label states more than this per 100 g/ml
-# (nutritional yeast, the richest, is labelled around 20-100 µg per 100 g).
-MAX_B12_PER_100 = 1000.0
+# Typo guard, not nutrition advice. The richest fortified food is nutritional yeast: labels
+# range from about 4 µg per tablespoon to 15 µg per 10 g (150 µg per 100 g, Bragg; see the
+# nutritional_yeast source in recipes/ingredients.yaml). 200 µg per 100 g or ml leaves a third
+# of headroom over that and still refuses "cheerios 1000" (a per-serving or %DV figure).
+MAX_B12_PER_100 = 200.0
+# A label may differ from the typical value by brand, but not by more than this factor: the
+# richest fortified products sit well within it (Whole Grain Total ~20 µg per 100 g vs
+# cereals' 5-7; soy drinks 0.4-1.1 µg per 100 ml), while a %DV typed as µg is far outside.
+MAX_TIMES_TYPICAL = 10.0
 
 PRODUCT_EXAMPLES = (
     "Examples:\n"
@@ -64,6 +72,8 @@ def label_from_per_100g(ing: Ingredient, per_100g: float) -> float:
 
 
 _NUMBER = re.compile(r"^(\d+(?:[.,]\d+)?|[.,]\d+)(µg|μg|ug|mcg)?$")
+_NEGATIVE = re.compile(r"^[-−–]\s*(\d+(?:[.,]\d+)?|[.,]\d+)(µg|μg|ug|mcg)?$")
+_NOT_A_NUMBER = {"nan", "inf", "infinity", "-inf", "+inf"}
 _TAIL_WORDS = {"µg", "μg", "ug", "mcg", "per", "100", "g", "ml", "100g", "100ml", "/", "/100"}
 
 
@@ -73,6 +83,12 @@ def parse_product(text: str, recipes: RecipeSet) -> tuple[str, float]:
     The ingredient may be its id or words of its name; only fortified ingredients qualify.
     """
     toks = text.split()
+    bad = next((t for t in toks if _NEGATIVE.match(t) or t.lower() in _NOT_A_NUMBER), None)
+    if bad is not None:
+        raise ProductInputError(
+            f"'{bad}' is not a B12 amount: give the µg per 100 g (or 100 ml) from the label, "
+            f"0 or more.\n{PRODUCT_EXAMPLES}"
+        )
     index = next((i for i, t in enumerate(toks) if _NUMBER.match(t.lower())), None)
     allowed = product_ingredients(recipes)
     names = ", ".join(i.id for i in allowed)
@@ -92,13 +108,37 @@ def parse_product(text: str, recipes: RecipeSet) -> tuple[str, float]:
     value = float(match.group(1).replace(",", "."))
     ing_id = resolve_product(" ".join(toks[:index]), recipes)
     ing = recipes.ingredients[ing_id]
-    if value > MAX_B12_PER_100:
+    limit = max_label_value(ing)
+    if not math.isfinite(value) or not 0 <= value <= limit:
+        unit = unit_word(ing)
+        typical = label_from_per_100g(ing, ing.per_100g.b12_ug)
+        example = f"/myproducts {ing_id} {_fmt(typical)}"
+        serving = (
+            "1 µg per 250 ml glass is 0.4 µg per 100 ml"
+            if unit == "100 ml"
+            else "1.2 µg per 30 g serving is 4 µg per 100 g"
+        )
         raise ProductInputError(
-            f"{toks[index]} µg per {unit_word(ing)} is not a plausible label value (I accept 0 "
-            f"to {MAX_B12_PER_100:,.0f}). Check the number: labels often give µg per serving; "
-            f"I need it per {unit_word(ing)}."
+            f"{toks[index]} µg per {unit} is not a plausible label value for "
+            f"{short_name(ing.name)} (typical {_fmt(typical)} µg; I accept 0 to {_fmt(limit)} "
+            f"µg per {unit}). Check the number: labels often give µg per serving or a % of the "
+            f"daily value; I need µg per {unit} ({serving}).\nExample: {example}"
         )
     return ing_id, value
+
+
+def max_label_value(ing: Ingredient) -> float:
+    """The highest label value (per 100 g or ml, as the label shows it) accepted for `ing`:
+    MAX_TIMES_TYPICAL x its typical value, never above MAX_B12_PER_100."""
+    typical = label_from_per_100g(ing, ing.per_100g.b12_ug)
+    if typical <= 0:
+        return MAX_B12_PER_100
+    return min(MAX_B12_PER_100, MAX_TIMES_TYPICAL * typical)
+
+
+def _fmt(value: float) -> str:
+    """'6.8', '0.38', '200': short, without trailing zeros."""
+    return f"{value:.2f}".rstrip("0").rstrip(".") if value < 10 else f"{value:,.0f}"
 
 
 def resolve_product(query: str, recipes: RecipeSet) -> str:

@@ -173,9 +173,27 @@ def _parse_time(tok: str) -> dt.time:
     m = _TIME.match(tok)
     if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
         raise ReminderInputError(
-            f"'{tok}' is not a time; use 24-hour HH:MM, e.g. 08:00.\n{REMIND_EXAMPLES}"
+            f"'{tok}' is not a valid time: use 24-hour HH:MM from 00:00 to 23:59, e.g. 08:00."
+            f"\n{REMIND_EXAMPLES}"
         )
     return dt.time(int(m.group(1)), int(m.group(2)))
+
+
+def _looks_like_time(tok: str) -> bool:
+    """'08:00', '25:00', '8h30': meant as a time (a dose never has ':' or 'h')."""
+    return ":" in tok or re.fullmatch(r"\d{1,2}h\d{2}", tok.lower()) is not None
+
+
+def _pop_time(toks: list[str]) -> dt.time | None:
+    """Take the one time-looking token out of `toks`, wherever it is (None when there is none),
+    so the time may come before or after the dose."""
+    found = [i for i, t in enumerate(toks) if _looks_like_time(t)]
+    if not found:
+        return None
+    if len(found) > 1:
+        times = ", ".join(f"'{toks[i]}'" for i in found)
+        raise ReminderInputError(f"Give one time, not {times}.\n{REMIND_EXAMPLES}")
+    return _parse_time(toks.pop(found[0]))
 
 
 def _parse_dose(toks: list[str]) -> float:
@@ -228,32 +246,39 @@ def parse_remind(text: str, tz: str, today: dt.date) -> Reminder:
         raise ReminderInputError(f"What should I remind you of?\n{REMIND_EXAMPLES}")
     kind_word = toks.pop(0).lower()
     if kind_word in ("daily", "tablet"):
+        local_time = _pop_time(toks)
         dose = _parse_dose(toks)
-        if len(toks) != 1:
-            raise ReminderInputError(f"Give the dose, then the time.\n{REMIND_EXAMPLES}")
-        return Reminder(ReminderKind.DAILY, dose, _parse_time(toks[0]), tz)
+        if local_time is None and len(toks) == 1:
+            local_time = _parse_time(toks.pop(0))
+        if local_time is None and not toks:
+            raise ReminderInputError(f"Add the time, 24-hour HH:MM, e.g. 08:00.\n{REMIND_EXAMPLES}")
+        if local_time is None or toks:
+            raise ReminderInputError(f"Give the dose and the time.\n{REMIND_EXAMPLES}")
+        return Reminder(ReminderKind.DAILY, dose, local_time, tz)
     if kind_word == "weekly":
+        local_time = _pop_time(toks)
+        days = [i for i, t in enumerate(toks) if t.lower() in WEEKDAYS]
+        weekday = WEEKDAYS[toks.pop(days[0]).lower()] if len(days) == 1 else None
         dose = _parse_dose(toks)
-        if len(toks) != 2:
+        if weekday is None and toks:
+            day_word = toks.pop(0)
+            if day_word.lower() not in WEEKDAYS:
+                raise ReminderInputError(
+                    f"'{day_word}' is not a weekday; use mon, tue, wed, thu, fri, sat or sun."
+                )
+            weekday = WEEKDAYS[day_word.lower()]
+        if local_time is None and len(toks) == 1:
+            local_time = _parse_time(toks.pop(0))
+        if weekday is None or local_time is None or toks:
             raise ReminderInputError(f"Give the dose, the weekday and the time.\n{REMIND_EXAMPLES}")
-        day_word = toks[0].lower()
-        if day_word not in WEEKDAYS:
-            raise ReminderInputError(
-                f"'{toks[0]}' is not a weekday; use mon, tue, wed, thu, fri, sat or sun."
-            )
-        return Reminder(
-            ReminderKind.WEEKLY, dose, _parse_time(toks[1]), tz, weekday=WEEKDAYS[day_word]
-        )
+        return Reminder(ReminderKind.WEEKLY, dose, local_time, tz, weekday=weekday)
     if kind_word == "injection":
+        local_time = _pop_time(toks)
         dose = _parse_dose(toks)
         if (
-            len(toks) < 4
+            len(toks) < (3 if local_time is not None else 4)
             or toks[0].lower() != "every"
-            or toks[2].lower()
-            not in (
-                "week",
-                "weeks",
-            )
+            or toks[2].lower() not in ("week", "weeks")
         ):
             raise ReminderInputError(
                 f"Write it as 'injection <µg> every <N> weeks <HH:MM>'.\n{REMIND_EXAMPLES}"
@@ -263,8 +288,11 @@ def parse_remind(text: str, tz: str, today: dt.date) -> Reminder:
                 f"'{toks[1]}' weeks: use a whole number from 1 to {MAX_EVERY_WEEKS}."
             )
         every = int(toks[1])
-        local_time = _parse_time(toks[3])
-        rest = toks[4:]
+        if local_time is None:
+            local_time = _parse_time(toks[3])
+            rest = toks[4:]
+        else:
+            rest = toks[3:]
         start = _parse_start(rest, today)
         if rest:
             raise ReminderInputError(f"I did not understand '{' '.join(rest)}'.")
