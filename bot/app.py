@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import re
 import sys
 from collections.abc import Callable, Mapping
 from typing import IO
@@ -35,8 +36,9 @@ FIRST_TICK_SECONDS = 2.0
 RATE_LIMIT_RETRIES = 2
 # 8-16 sends in flight fill Telegram's 30 msg/s; more costs CPU (httpcore scans its pool).
 PUSH_CONCURRENCY = 16
-# Third-party loggers that log request URLs (with the token) at INFO: warnings only.
-QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler")
+# Third-party loggers that log request URLs (with the token) at INFO, or (aiosqlite, at DEBUG)
+# every database call with its arguments: warnings only.
+QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler", "aiosqlite")
 
 
 def build_application(
@@ -188,6 +190,36 @@ class TokenRedactingFilter(logging.Filter):
         return True
 
 
+class StartupFailureFilter(logging.Filter):
+    """PTB logs a failed start (bad token, no network) as an ERROR with a ~100-line traceback;
+    run_bot prints one friendly line for exactly these, so the record is demoted to DEBUG and
+    shown only when our own loggers are at DEBUG. Attached to PTB's "telegram.ext" logger."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        starting = record.getMessage().startswith("Network Retry Loop (Bootstrap")
+        if not (record.exc_info and starting):
+            return True
+        if not isinstance(record.exc_info[1], InvalidToken | NetworkError):
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return log.isEnabledFor(logging.DEBUG)
+
+
+# "<bot id>:<secret>" as @BotFather issues it: digits, a colon, ~35 URL-safe characters.
+TOKEN_SHAPE = re.compile(r"^\d{5,16}:[A-Za-z0-9_-]{30,64}$")
+MALFORMED_TOKEN = (
+    "TELEGRAM_BOT_TOKEN does not look like a bot token. @BotFather's tokens look like "
+    "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw (digits, a colon, then about 35 letters, "
+    "digits, '-' or '_'). Copy it again from @BotFather (/mybots -> your bot -> API Token), "
+    "without quotes or spaces."
+)
+
+
+def token_looks_valid(token: str) -> bool:
+    """A local shape check: a typo is reported at once instead of after a network round trip."""
+    return TOKEN_SHAPE.fullmatch(token) is not None
+
+
 def configure_logging(
     level: str, token: str, *, stream: IO[str] | None = None
 ) -> TokenRedactingFilter:
@@ -203,6 +235,9 @@ def configure_logging(
     # Only our own bot.* loggers follow LOG_LEVEL. At DEBUG, PTB and httpx log whole request
     # payloads (users' lab values, doses): PTB stays at INFO or above whatever LOG_LEVEL is.
     logging.getLogger("telegram").setLevel(max(root.level, logging.INFO))
+    ptb = logging.getLogger("telegram.ext")
+    if not any(isinstance(f, StartupFailureFilter) for f in ptb.filters):
+        ptb.addFilter(StartupFailureFilter())
     # httpx logs each request URL (with the token) at INFO; keep only its warnings.
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(max(root.level, logging.WARNING))
@@ -223,6 +258,9 @@ def run_bot(environ: Mapping[str, str] | None = None) -> int:
         return 2
     except SettingsError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    if not token_looks_valid(settings.token):
+        print(MALFORMED_TOKEN, file=sys.stderr)  # never the token itself
         return 2
     redactor = configure_logging(settings.log_level, settings.token)
     try:  # fail fast with the loader's own list of problems, before touching Telegram

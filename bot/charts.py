@@ -14,7 +14,15 @@ from collections.abc import Sequence
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import AutoDateLocator, DateFormatter, DayLocator, date2num
+from matplotlib.dates import (
+    DAILY,
+    DateFormatter,
+    MonthLocator,
+    RRuleLocator,
+    date2num,
+    num2date,
+    rrulewrapper,
+)
 from matplotlib.figure import Figure
 
 from bot.labs import BANDS, MARKERS, PG_PER_PMOL, LabResult, Marker
@@ -37,6 +45,28 @@ GREY = "#555555"
 
 WINDOW_DAYS = 30
 BAND_ALPHA = 0.22  # band shading: light enough for the data to stand out
+
+
+MAX_DATE_TICKS = 5  # "22 Nov" labels at 14 pt: five fit the 8 in width with room between
+DAY_STEPS = (1, 2, 3, 7, 14, 21, 28)
+MONTH_STEPS = (1, 2, 3, 4, 6, 12)
+
+
+def _date_ticks(ax: Axes, first: dt.date, last: dt.date) -> None:
+    """Evenly spaced date ticks from `first`: every N days (N from DAY_STEPS) or every N
+    months. matplotlib's day locators restart each month (…, 29 Nov, 1 Dec), which put two
+    labels on top of each other; counting from the first day keeps the gaps equal."""
+    days = max((last - first).days, 1)
+    if days <= 120:
+        step = next((n for n in DAY_STEPS if days / n <= MAX_DATE_TICKS), DAY_STEPS[-1])
+        start = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
+        ax.xaxis.set_major_locator(RRuleLocator(rrulewrapper(DAILY, interval=step, dtstart=start)))
+        ax.xaxis.set_major_formatter(DateFormatter("%-d %b"))
+        return
+    months = days / 30.4
+    step = next((n for n in MONTH_STEPS if months / n <= MAX_DATE_TICKS), MONTH_STEPS[-1])
+    ax.xaxis.set_major_locator(MonthLocator(interval=step))
+    ax.xaxis.set_major_formatter(DateFormatter("%b %Y"))
 
 
 def _new_figure() -> tuple[Figure, Axes]:
@@ -162,8 +192,7 @@ def progress_chart(
 
     ax.set_ylim(0, top)
     ax.set_xlim(date2num(start) - 0.7, date2num(end) + 0.7)
-    ax.xaxis.set_major_locator(DayLocator(interval=7))
-    ax.xaxis.set_major_formatter(DateFormatter("%-d %b"))
+    _date_ticks(ax, start, end)
     ax.set_ylabel("B12 (µg/day)", fontsize=FONT)
     ax.set_xlabel("Date", fontsize=FONT)
     ax.set_title(title, fontsize=TITLE_FONT)
@@ -267,8 +296,7 @@ def levels_chart(
 
     ax.set_ylim(0, top)
     ax.set_xlim(x_lo, x_hi)
-    ax.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=6))
-    ax.xaxis.set_major_formatter(DateFormatter("%b %Y" if span > 180 else "%-d %b"))
+    _date_ticks(ax, num2date(x_lo).date(), num2date(x_hi).date())
     ax.set_ylabel(f"{info.name} ({unit})", fontsize=FONT)
     if marker is Marker.SERUM:  # many labs report pmol/L: show both scales
         right = ax.secondary_yaxis(

@@ -17,10 +17,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
 
 from bot.models import (
     DIET_ORDER,
+    KIND_DIET,
     SLOT_ORDER,
     TARGET_PRESETS,
     DayPlan,
     Diet,
+    Kind,
     Recipe,
     RecipeSet,
     Slot,
@@ -288,20 +290,101 @@ _UNIT_WORD: dict[str, tuple[str, str]] = {
 }
 
 
+# Units cooks measure with spoons, cups or by the piece: shown as kitchen fractions.
+KITCHEN_UNITS = frozenset({"tsp", "tbsp", "cup", "piece", "slice"})
+# (value, glyph) a cook can measure; ⅛ only as a last resort before "a pinch"
+_FRACTIONS: tuple[tuple[float, str], ...] = (
+    (0.0, ""),
+    (1 / 8, "⅛"),
+    (1 / 4, "¼"),
+    (1 / 3, "⅓"),
+    (1 / 2, "½"),
+    (2 / 3, "⅔"),
+    (3 / 4, "¾"),
+    (1.0, ""),
+)
+PINCH_TSP = 1 / 16  # below this a spoon measure means "a pinch"
+
+
+def kitchen_amount(amount: float) -> str:
+    """0.25 -> "¼", 1.5 -> "1½", 0.12 -> "⅛", 2.0 -> "2": the nearest measurable fraction."""
+    whole = int(amount)
+    value, glyph = min(_FRACTIONS, key=lambda f: abs(amount - whole - f[0]))
+    if value == 1.0:
+        whole, glyph = whole + 1, ""
+    if whole == 0 and not glyph:
+        return "⅛"  # something, however little, is in the dish
+    return f"{whole or ''}{glyph}"
+
+
+def fmt_grams(grams: float) -> str:
+    """Weights as a cook reads them: 133.3 -> "133", 5.62 -> "5.6", 0.29 -> "0.3"."""
+    if grams >= 10:
+        return f"{round(grams):d}"
+    text = f"{grams:.1f}".removesuffix(".0")
+    return text if text != "0" else "<0.1"
+
+
 def format_quantity(amount: float, unit: str) -> str:
+    """A recipe line's amount: "¼ tsp", "1½ tbsp", "2 ×" (pieces), "133 g", "a pinch"."""
     singular, plural = _UNIT_WORD.get(unit, (unit, unit))
-    word = singular if abs(amount - 1) < 1e-9 else plural
-    return f"{fmt_amount(amount)} {word}".rstrip() if word else f"{fmt_amount(amount)} ×"
+    if unit in ("tsp", "tbsp") and amount < PINCH_TSP * (3 if unit == "tbsp" else 1):
+        return "a pinch"
+    if unit in KITCHEN_UNITS:
+        number = kitchen_amount(amount)
+        word = singular if amount <= 1 + 1e-9 else plural
+    else:
+        number = fmt_grams(amount) if unit in ("g", "ml") else fmt_amount(amount)
+        word = singular if abs(amount - 1) < 1e-9 else plural
+    return f"{number} {word}".rstrip() if word else f"{number} ×"
 
 
-def render_recipe(recipe: Recipe, recipes: RecipeSet, servings: int = 1) -> str:
-    """Ingredients scaled to `servings`, the steps, and B12 + kcal per serving."""
+KIND_WORD: dict[Kind, str] = {
+    Kind.MEAT: "meat",
+    Kind.FISH: "fish",
+    Kind.SHELLFISH: "shellfish",
+    Kind.EGG: "eggs",
+    Kind.DAIRY: "dairy",
+    Kind.HONEY: "honey",
+}
+
+
+def not_in_plan_line(recipe: Recipe, recipes: RecipeSet, user: UserSettings) -> str | None:
+    """Why a looked-up dish would never be planned for this user (diet, exclusions), or None."""
+    reasons = []
+    kinds = {
+        ing.kind
+        for ing in (recipes.ingredients.get(i) for i in recipe.item_ids)
+        if ing is not None and not user.diet.allows(KIND_DIET[ing.kind])
+    }
+    if kinds:
+        words = " and ".join(sorted(KIND_WORD.get(k, k.value) for k in kinds))
+        reasons.append(f"contains {words} (you're {user.diet.value})")
+    excluded = recipe.item_ids & user.exclude
+    if excluded:
+        names = join_names(ingredient_names(excluded, recipes))
+        reasons.append(f"contains {names}, which you left out")
+    if not reasons:
+        return None
+    return f"⚠️ Not in your plan: {esc('; '.join(reasons))}."
+
+
+def render_recipe(
+    recipe: Recipe, recipes: RecipeSet, servings: int = 1, user: UserSettings | None = None
+) -> str:
+    """Ingredients scaled to `servings`, the steps, and B12 + kcal per serving; with `user`,
+    a first line when the dish is outside their diet or exclusions."""
     servings = max(1, servings)
     factor = servings / recipe.servings
     people = "1 serving" if servings == 1 else f"{servings} servings"
     lines = [
         f"📖 <b>{esc(recipe.name)}</b>",
         f"{people} · {recipe.time_min} min · {esc(recipe.diet.value)}",
+    ]
+    conflict = not_in_plan_line(recipe, recipes, user) if user is not None else None
+    if conflict:
+        lines.append(conflict)
+    lines += [
         "",
         f"<b>Per serving:</b> B12 {fmt_ug(recipe.b12_ug)} µg · "
         f"{round(recipe.per_serving.kcal)} kcal · {round(recipe.per_serving.protein_g)} g protein",
@@ -322,7 +405,7 @@ def render_recipe(recipe: Recipe, recipes: RecipeSet, servings: int = 1) -> str:
         qty = format_quantity(line.amount * factor, line.unit)
         grams = ""
         if line.unit not in ("g", "ml"):
-            grams = f" ({fmt_amount(line.grams_total * factor)} g)"
+            grams = f" ({fmt_grams(line.grams_total * factor)} g)"
         lines.append(f"• {esc(qty)} {esc(name)}{esc(grams)}")
     lines += ["", "<b>Steps</b>"]
     for number, step in enumerate(recipe.steps, start=1):
@@ -452,6 +535,14 @@ def render_free_text() -> str:
     )
 
 
+def render_other_message(kind: str) -> str:
+    """Answer to a sticker, photo, voice message, file...: say what works instead of silence."""
+    return (
+        f"I can't read {esc(kind)}, only text and commands. Send /today for today's plan, "
+        "/help for everything I can do. To set your time zone, send your 📍 location."
+    )
+
+
 # --------------------------------------------------------------------------- onboarding + settings
 
 
@@ -463,10 +554,13 @@ def render_welcome(first_name: str) -> str:
     )
 
 
-def render_welcome_back(user: UserSettings) -> tuple[str, InlineKeyboardMarkup]:
+def render_welcome_back(
+    user: UserSettings, recipes: RecipeSet | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
     name = esc(user.first_name) if user.first_name else "there"
     text = (
-        f"Welcome back, {name}! Your settings are kept:\n\n{settings_summary(user)}\n\n"
+        f"Welcome back, {name}! Your settings are kept:\n\n"
+        f"{settings_summary(user, recipes)}\n\n"
         "Want to change anything?"
     )
     markup = InlineKeyboardMarkup(
@@ -546,10 +640,12 @@ def time_keyboard(flow: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([buttons[i : i + 4] for i in range(0, len(buttons), 4)])
 
 
-def render_onboarding_done(user: UserSettings) -> tuple[str, InlineKeyboardMarkup]:
+def render_onboarding_done(
+    user: UserSettings, recipes: RecipeSet | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
     text = (
         "All set! 🎉\n\n"
-        f"{settings_summary(user)}\n\n"
+        f"{settings_summary(user, recipes)}\n\n"
         f"You'll get your plan every day at {user.push_time.strftime('%H:%M')}. "
         "Send /today to see today's plan now.\n\n"
         f"<i>{esc(DISCLAIMER)}</i>"
@@ -564,8 +660,25 @@ def slots_label(slots: Iterable[Slot]) -> str:
     return ", ".join(s.value for s in slots)
 
 
-def settings_summary(user: UserSettings) -> str:
-    excluded = ", ".join(sorted(user.exclude)) if user.exclude else "nothing"
+NAME_SEPARATOR = " · "  # food names contain commas ("Tofu, firm"), so lists never use ", "
+
+
+def ingredient_names(ids: Iterable[str], recipes: RecipeSet | None) -> list[str]:
+    """Display names for ingredient ids, sorted; an id unknown to `recipes` is shown readably."""
+    known = recipes.ingredients if recipes is not None else {}
+    return sorted(
+        (known[i].name if i in known else i.replace("_", " ") for i in ids),
+        key=str.lower,
+    )
+
+
+def join_names(names: Iterable[str]) -> str:
+    """Names joined with " · " (plain text: escape the result)."""
+    return NAME_SEPARATOR.join(names)
+
+
+def settings_summary(user: UserSettings, recipes: RecipeSet | None = None) -> str:
+    excluded = join_names(ingredient_names(user.exclude, recipes)) if user.exclude else "nothing"
     pushes = (
         f"daily at {user.push_time.strftime('%H:%M')}"
         if user.push_enabled
@@ -583,8 +696,10 @@ def settings_summary(user: UserSettings) -> str:
     )
 
 
-def render_settings(user: UserSettings) -> tuple[str, InlineKeyboardMarkup]:
-    text = f"⚙️ <b>Your settings</b>\n\n{settings_summary(user)}"
+def render_settings(
+    user: UserSettings, recipes: RecipeSet | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    text = f"⚙️ <b>Your settings</b>\n\n{settings_summary(user, recipes)}"
     pause = (
         InlineKeyboardButton("⏸ Pause daily plan", callback_data=callback("push", "off"))
         if user.push_enabled
@@ -633,12 +748,8 @@ def render_meals_question(user: UserSettings) -> str:
 
 def render_exclusions(user: UserSettings, recipes: RecipeSet) -> str:
     if user.exclude:
-        names = ", ".join(
-            sorted(
-                recipes.ingredients[i].name if i in recipes.ingredients else i for i in user.exclude
-            )
-        )
-        current = f"Left out now: {esc(names)}."
+        names = "\n".join(f"• {esc(name)}" for name in ingredient_names(user.exclude, recipes))
+        current = f"Left out now:\n{names}\n\nTap a food below to bring it back."
     else:
         current = "Nothing is left out now."
     return (
@@ -646,6 +757,29 @@ def render_exclusions(user: UserSettings, recipes: RecipeSet) -> str:
         "Leave foods out with <code>/exclude peanuts, tofu</code> and bring them back with "
         "<code>/include tofu</code>."
     )
+
+
+MAX_INCLUDE_BUTTONS = 40  # Telegram allows 100 buttons; past 40 a screen is a wall
+
+
+def exclusions_keyboard(
+    user: UserSettings, recipes: RecipeSet, *, back: bool = True
+) -> InlineKeyboardMarkup | None:
+    """One "↩️ <food>" button per excluded ingredient (two a row), then ⬅️ Back."""
+    known = recipes.ingredients
+    items = sorted(user.exclude, key=lambda i: (known[i].name if i in known else i).lower())[
+        :MAX_INCLUDE_BUTTONS
+    ]
+    buttons = [
+        InlineKeyboardButton(
+            f"↩️ {known[i].name if i in known else i}"[:40], callback_data=callback("incl", i)
+        )
+        for i in items
+    ]
+    rows = [buttons[k : k + 2] for k in range(0, len(buttons), 2)]
+    if back:
+        rows.append([InlineKeyboardButton("⬅️ Back", callback_data=callback("menu", "main"))])
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 # --------------------------------------------------------------------------- splitting

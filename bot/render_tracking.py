@@ -134,8 +134,15 @@ def render_other_hint() -> str:
     )
 
 
-def render_extra_logged(what: str, b12_ug: float, day_tally: DayTally | None, target: float) -> str:
-    return f"➕ Logged {esc(what)}: {fmt_ug(b12_ug)} µg B12.\n{tally_line(day_tally, target)}"
+def render_extra_logged(
+    dish: str | None, b12_ug: float, day_tally: DayTally | None, target: float
+) -> str:
+    """`dish` is the recipe's name, or None for "/ate 1.2" (then the amount is all there is)."""
+    if dish is None:
+        head = f"➕ Logged {fmt_ug(b12_ug)} µg B12 from food."
+    else:
+        head = f"➕ Logged {esc(dish)}: {fmt_ug(b12_ug)} µg B12."
+    return f"{head}\n{tally_line(day_tally, target)}"
 
 
 def render_ate_help() -> str:
@@ -178,6 +185,14 @@ def render_progress(summary: Summary) -> str:
     return "\n".join(lines)
 
 
+def render_progress_empty_hint() -> str:
+    """/progress before anything was logged: how to fill the chart (instead of an empty one)."""
+    return (
+        "Nothing logged in the last 30 days yet, so there is no chart. Tick off meals with "
+        "✅ on your plan (or /log), or log a supplement with <code>/took 10</code>."
+    )
+
+
 PROGRESS_CAPTION = "Daily B12, last 30 days: food eaten and supplements against your target."
 
 
@@ -194,8 +209,8 @@ def render_levels(labs: Sequence[StoredLab], retest: Retest | None) -> str:
         ]
     else:
         lines = ["<b>🧪 Your B12 lab results</b>"]
-        for number, lab in enumerate(labs, start=1):
-            lines.append(f"{number}. {esc(format_result(lab.result))}")
+        for lab in labs:
+            lines.append(f"#{lab.number}. {esc(format_result(lab.result))}")
         lines.append("")
         latest: dict[Marker, StoredLab] = {}
         for lab in labs:
@@ -206,8 +221,8 @@ def render_levels(labs: Sequence[StoredLab], retest: Retest | None) -> str:
             lines.append(f"<b>Latest {esc(MARKERS[marker].name)}</b>: {esc(text)}")
         lines.append("")
         lines.append(
-            "Add: <code>/levels add serum 320 pg/mL 2026-10-02</code> · remove: "
-            "<code>/levels delete 2</code>"
+            "Add: <code>/levels add serum 320 pg/mL 2026-10-02</code> · remove result #"
+            f"{labs[-1].number}: <code>/levels delete {labs[-1].number}</code>"
         )
     lines.append(render_retest_status(retest))
     lines.append(f"<i>{esc(LAB_DISCLAIMER)}</i>")
@@ -228,13 +243,20 @@ def render_retest_status(retest: Retest | None) -> str:
     )
 
 
-def render_lab_added(lab: StoredLab, count: int) -> str:
+def render_lab_added(lab: StoredLab) -> str:
     band = classify(lab.result)
     return "\n".join(
         [
-            f"🧪 Saved result {count}: {esc(format_result(lab.result))}",
+            f"🧪 Saved result #{lab.number}: {esc(format_result(lab.result))}",
             esc(band.text),
         ]
+    )
+
+
+def render_lab_removed(lab: StoredLab) -> str:
+    """Names what was removed, so a wrong number is noticed (and can be added again)."""
+    return (
+        f"🗑 Removed result #{lab.number}: {esc(format_result(lab.result))}. /levels shows the rest."
     )
 
 
@@ -247,7 +269,7 @@ def render_levels_help() -> str:
             "µmol/L or nmol/L for MMA; µmol/L for homocysteine.",
             "<code>/levels retest 6</code>: remind me 6 months after my latest result "
             "(<code>/levels retest off</code> to stop). <code>/levels delete 2</code>: remove "
-            "result 2.",
+            "result #2 (the numbers /levels shows).",
             f"<i>{esc(LAB_DISCLAIMER)}</i>",
         ]
     )
@@ -296,11 +318,12 @@ def reminder_keyboard(reminder_id: int, occurrence_ts: int) -> InlineKeyboardMar
 
 
 def render_reminder_message(reminder: Reminder, *, snoozed: bool = False) -> str:
-    what = "injection" if reminder.is_injection else "B12 supplement"
+    """'⏰ Injection: 1,000 µg every 4 weeks …' then what to do: the schedule names the dose
+    and the kind once (no "injection: Injection:")."""
     again = " (snoozed reminder)" if snoozed else ""
     return (
-        f"⏰ Time for your {what}{again}: <b>{esc(reminder.describe())}</b>\n"
-        "Tap ✅ Taken when done, so it counts in your daily tally."
+        f"⏰ <b>{esc(reminder.describe())}</b>\n"
+        f"It's time{again}: tap ✅ Taken when done, so it counts in your daily tally."
     )
 
 
@@ -362,10 +385,9 @@ def render_products(products: Sequence[Product], recipes: RecipeSet) -> str:
             f"• {esc(name)}: <b>{fmt_ug(p.label_value)} µg</b> per {esc(p.label_unit)}{typical}"
         )
     lines.append("")
-    lines.append(
-        "You can set: "
-        + esc(", ".join(f"{i.id} (per {unit_word(i)})" for i in product_ingredients(recipes)))
-    )
+    lines.append("You can set (type the name or the code):")
+    for ing in sorted(product_ingredients(recipes), key=lambda i: i.name.lower()):
+        lines.append(f"• {esc(ing.name)}: <code>{esc(ing.id)}</code>, per {unit_word(ing)}")
     lines.append(esc(PRODUCT_EXAMPLES))
     return "\n".join(lines)
 

@@ -71,8 +71,13 @@ class DoseLog:
 
 @dataclass(frozen=True, slots=True)
 class StoredLab:
+    """A stored result. `number` is the user's own, stable "result #N": given once when the
+    result is saved (1 + the highest number in use), so adding a back-dated result or deleting
+    another never renumbers it, and "/levels delete N" removes what the user was shown as #N."""
+
     id: int
     result: LabResult
+    number: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,27 +333,45 @@ class TrackingStore(StoreRepository):
     # --- lab results ------------------------------------------------------------------------
 
     async def add_lab(self, user_id: int, result: LabResult, *, now_utc: dt.datetime) -> int:
-        text = json.dumps(result.to_dict(), sort_keys=True)
+        """Store a result under the next number of this user; returns the row id."""
 
         def run(c: sqlite3.Connection) -> int:
-            cur = c.execute(
-                "INSERT INTO lab_results (user_id, marker, taken_on, data, created_utc) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (user_id, result.marker.value, result.taken_on.isoformat(), text, _iso(now_utc)),
-            )
-            return int(cur.lastrowid or 0)
+            with _transaction(c):
+                number = _highest_lab_number(c, user_id) + 1
+                text = json.dumps({**result.to_dict(), LAB_NUMBER_KEY: number}, sort_keys=True)
+                cur = c.execute(
+                    "INSERT INTO lab_results (user_id, marker, taken_on, data, created_utc) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (
+                        user_id,
+                        result.marker.value,
+                        result.taken_on.isoformat(),
+                        text,
+                        _iso(now_utc),
+                    ),
+                )
+                return int(cur.lastrowid or 0)
 
         return await self._run(run)
 
     async def labs(self, user_id: int) -> list[StoredLab]:
-        """The user's results, oldest first."""
+        """The user's results, oldest first (by date taken), each with its stable number.
+
+        Results saved before numbers existed get theirs here, once, in the order they were
+        saved, and keep them from then on."""
 
         def run(c: sqlite3.Connection) -> list[StoredLab]:
+            _number_unnumbered_labs(c, user_id)
             rows = c.execute(
                 "SELECT id, data FROM lab_results WHERE user_id = ? ORDER BY taken_on, id",
                 (user_id,),
             ).fetchall()
-            return [StoredLab(r["id"], LabResult.from_dict(json.loads(r["data"]))) for r in rows]
+            found = []
+            for row in rows:
+                data = json.loads(row["data"])
+                number = int(data.pop(LAB_NUMBER_KEY))
+                found.append(StoredLab(row["id"], LabResult.from_dict(data), number))
+            return found
 
         return await self._run(run)
 
@@ -906,3 +929,36 @@ def _exportable(row: dict[str, Any]) -> dict[str, Any]:
             value = value.decode("utf-8", "replace")
         out[key] = value
     return out
+
+
+# --- lab numbers -------------------------------------------------------------------------------
+
+LAB_NUMBER_KEY = "number"  # the user's "result #N", kept in the row's JSON
+
+
+def _highest_lab_number(c: sqlite3.Connection, user_id: int) -> int:
+    row = c.execute(
+        "SELECT MAX(CAST(json_extract(data, '$.number') AS INTEGER)) FROM lab_results "
+        "WHERE user_id = ?",
+        (user_id,),
+    ).fetchone()
+    return int(row[0] or 0)
+
+
+def _number_unnumbered_labs(c: sqlite3.Connection, user_id: int) -> None:
+    """Give rows stored without a number (older versions) the next numbers, in saving order."""
+    query = (
+        "SELECT id, data FROM lab_results WHERE user_id = ? "
+        "AND json_extract(data, '$.number') IS NULL ORDER BY id"
+    )
+    if not c.execute(query, (user_id,)).fetchone():
+        return  # the usual case: a plain read, no write lock
+    with _transaction(c):
+        number = _highest_lab_number(c, user_id)
+        for row in c.execute(query, (user_id,)).fetchall():
+            number += 1
+            data = {**json.loads(row[1]), LAB_NUMBER_KEY: number}
+            c.execute(
+                "UPDATE lab_results SET data = ? WHERE id = ?",
+                (json.dumps(data, sort_keys=True), row[0]),
+            )

@@ -250,6 +250,19 @@ class RecordingRequest(BaseRequest):
             else:
                 message["document"] = {"file_id": "d1", "file_unique_id": "u2"}
             return message
+        if name == "sendMediaGroup":  # an album: one photo message per item
+            media = params["media"]
+            items = json.loads(media) if isinstance(media, str) else media
+            chat_id = int(params["chat_id"])
+            album = []
+            for _ in items:
+                message = self._message(StoredMessage(next(self._ids), chat_id, "", None))
+                del message["text"]
+                message["photo"] = [
+                    {"file_id": "p1", "file_unique_id": "u1", "width": 800, "height": 600}
+                ]
+                album.append(message)
+            return album
         if name == "getUpdates":
             return []
         # answerCallbackQuery, setMyCommands, sendChatAction, deleteWebhook, ...

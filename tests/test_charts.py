@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from matplotlib import image as mpimg
+from matplotlib.dates import date2num, num2date
 
 from bot.charts import (
     BAND_ALPHA,
@@ -18,9 +20,12 @@ from bot.charts import (
     DPI,
     FIG_SIZE_IN,
     GREEN,
+    GREY,
     ORANGE,
     VERMILLION,
     YELLOW,
+    _date_ticks,
+    _new_figure,
     levels_chart,
     progress_chart,
 )
@@ -157,3 +162,49 @@ def test_charts_need_no_pyplot_or_display() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_cut_supplement_label_leaves_the_planned_dot_visible() -> None:
+    def grey_pixels(supplement: float) -> int:  # one day: one planned dot at 4.0 µg
+        png = progress_chart([day_tally(TODAY, [4.0], [0.5], [supplement])], 2.4, TODAY)
+        return pixels_near(decode(png), GREY)
+
+    assert grey_pixels(1000.0) >= grey_pixels(5.0 / 1.12 - 0.5)
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [
+        (dt.date(2026, 11, 19), dt.date(2026, 12, 11)),  # MMA results 29 Nov + 1 Dec, padded
+        (dt.date(2026, 11, 2), dt.date(2026, 12, 1)),  # /progress: 30 days to 1 Dec
+        (dt.date(2026, 1, 28), dt.date(2026, 3, 3)),  # across a short February
+        (dt.date(2026, 6, 1), dt.date(2026, 6, 3)),
+        (dt.date(2024, 3, 29), dt.date(2026, 12, 1)),  # years: month ticks
+    ],
+)
+def test_date_ticks_are_evenly_spaced_and_labels_do_not_overlap(
+    first: dt.date, last: dt.date
+) -> None:
+    """Day locators restart each month ("29 Nov" right next to "1 Dec"): ticks must keep equal
+    gaps (days) or whole-month gaps, and no two labels may touch."""
+    fig, ax = _new_figure()
+    ax.set_xlim(date2num(first), date2num(last))
+    _date_ticks(ax, first, last)
+    fig.canvas.draw()
+    ticks = [t for t in ax.get_xticks() if date2num(first) <= t <= date2num(last)]
+    assert 2 <= len(ticks) <= 6
+    gaps = {round(b - a) for a, b in itertools.pairwise(ticks)}
+    if (last - first).days <= 120:
+        assert len(gaps) == 1  # the same number of days between all ticks
+    else:
+        days = [num2date(t).day for t in ticks]
+        assert set(days) == {1}
+    renderer = fig.canvas.get_renderer()
+    boxes = [
+        label.get_window_extent(renderer)
+        for label in ax.get_xticklabels()
+        if label.get_visible() and label.get_text()
+    ]
+    boxes.sort(key=lambda b: b.x0)
+    for left, right in itertools.pairwise(boxes):
+        assert left.x1 + 10 < right.x0, "tick labels overlap or touch"

@@ -403,3 +403,26 @@ async def test_family_screen_and_household_shopping_for_everyone(bot: Harness) -
 
 
 assert BOT_USER["username"] == "b12_test_bot"
+
+
+async def test_create_by_button_is_one_message_that_reads_in_order(bot: Harness) -> None:
+    ana = bot.chat(ANA)
+    await onboard(ana)
+    await ana.send("/family")
+    bot.request.clear()
+    calls = await ana.tap("Create a household")
+    assert texts(calls) == []  # nothing sent below the /family message
+    edited = visible_text(texts(calls, "editMessageText")[0])
+    assert edited.startswith("👪 Created Ana's household. You're its owner.")
+    assert edited.index("Created") < edited.index("Invite to") < edited.index("t.me/")
+    calls = await ana.send("/family create")  # already in one: a clear no, not a second home
+    assert len(texts(calls)) == 1
+
+
+async def test_create_by_command_sends_one_message(bot: Harness) -> None:
+    ana = bot.chat(ANA)
+    await onboard(ana)
+    calls = await ana.send("/family create The Smiths")
+    sent = [visible_text(t) for t in texts(calls)]
+    assert len(sent) == 1 and sent[0].startswith("👪 Created The Smiths")
+    assert invite_token(calls)

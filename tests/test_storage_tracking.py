@@ -4,6 +4,7 @@ evening schedule, retest, the exactly-once ledger, and migration of an older dat
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -117,6 +118,58 @@ async def test_lab_results_round_trip_in_date_order_and_per_user(ts: TrackingSto
     assert await ts.delete_lab(ANA, labs[0].id)
     assert [lab.result for lab in await ts.labs(ANA)] == [later]
     assert len(await ts.labs(BEN)) == 1
+
+
+async def test_lab_numbers_are_stable_across_back_dated_adds_and_deletes(
+    ts: TrackingStore,
+) -> None:
+    october = LabResult(Marker.SERUM, 320.0, "pg/mL", dt.date(2026, 10, 2))
+    november = LabResult(Marker.SERUM, 410.0, "pg/mL", dt.date(2026, 11, 20))
+    september = LabResult(Marker.SERUM, 280.0, "pg/mL", dt.date(2026, 9, 1))
+    await ts.add_lab(ANA, october, now_utc=NOW)
+    await ts.add_lab(ANA, november, now_utc=NOW)
+    await ts.add_lab(BEN, september, now_utc=NOW)  # Ben's numbers are his own
+    await ts.add_lab(ANA, september, now_utc=NOW)  # back-dated: listed first, numbered 3
+    labs = await ts.labs(ANA)
+    assert [(lab.number, lab.result) for lab in labs] == [
+        (3, september),
+        (1, october),
+        (2, november),
+    ]
+    assert [lab.number for lab in await ts.labs(BEN)] == [1]
+    assert await ts.delete_lab(ANA, labs[1].id)  # remove #1: the others keep 3 and 2
+    assert [(lab.number, lab.result) for lab in await ts.labs(ANA)] == [
+        (3, september),
+        (2, november),
+    ]
+    assert await ts.add_lab(ANA, october, now_utc=NOW)
+    assert [lab.number for lab in await ts.labs(ANA)] == [3, 4, 2]
+
+
+async def test_lab_rows_saved_without_numbers_get_them_once_in_saving_order(
+    ts: TrackingStore,
+) -> None:
+    """Results stored by the version before numbers: numbered on first read, then kept."""
+    results = [
+        LabResult(Marker.SERUM, 410.0, "pg/mL", dt.date(2026, 11, 20)),
+        LabResult(Marker.SERUM, 320.0, "pg/mL", dt.date(2026, 10, 2)),
+    ]
+
+    def insert_old_rows(c: sqlite3.Connection) -> None:  # no API writes the old format any more
+        for result in results:
+            c.execute(
+                "INSERT INTO lab_results (user_id, marker, taken_on, data, created_utc) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (ANA, result.marker.value, result.taken_on.isoformat(),
+                 json.dumps(result.to_dict()), NOW.isoformat()),
+            )  # fmt: skip
+
+    await ts._run(insert_old_rows)
+    labs = await ts.labs(ANA)
+    assert [(lab.number, lab.result) for lab in labs] == [(2, results[1]), (1, results[0])]
+    assert [lab.number for lab in await ts.labs(ANA)] == [2, 1]
+    await ts.add_lab(ANA, results[0], now_utc=NOW)
+    assert sorted(lab.number for lab in await ts.labs(ANA)) == [1, 2, 3]
 
 
 async def test_due_reminders_regular_then_snoozed_and_advance(ts: TrackingStore) -> None:

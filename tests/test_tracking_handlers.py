@@ -151,7 +151,7 @@ async def test_levels_in_two_units_convert_and_impossible_values_are_refused(
     await onboard(chat)
     calls = await chat.send("/levels add serum 320 pg/mL 2026-10-02")
     text = all_text(calls)
-    assert "Saved result 1" in text and "not a diagnosis" in text
+    assert "Saved result #1" in text and "not a diagnosis" in text
     assert "236 pmol/L" in text  # 320 / 1.355 = 236.2
     calls = await chat.send("/levels add serum 150 pmol/L 2026-11-20")
     text = all_text(calls)
@@ -167,7 +167,7 @@ async def test_levels_in_two_units_convert_and_impossible_values_are_refused(
     bot.request.files.clear()
     calls = await chat.send("/levels")
     text = all_text(calls)
-    assert "1. 2026-10-02" in text and "2. 2026-11-20" in text
+    assert "#1. 2026-10-02" in text and "#2. 2026-11-20" in text
     assert "not a diagnosis" in text and "clinician" in text
     photos = bot.request.uploads("sendPhoto")
     assert len(photos) == 1 and is_png(photos[0])  # one marker -> one chart
@@ -311,6 +311,7 @@ async def test_privacy_and_help_texts_are_valid_html(bot: Harness) -> None:
     assert "/export" in text and "/delete" in text and "log files" in text
     for t in texts(calls):
         check_html(t)
+    await onboard(chat)
     calls = await chat.send("/levels help")
     assert "1.355" in all_text(calls)
     calls = await chat.send("/took")

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
@@ -32,6 +39,31 @@ async def current_user(update: Update, context: Context) -> UserSettings:
     if tg_user is None:
         raise RuntimeError("update without a user")
     return await services(context).ensure_user(tg_user.id, tg_user.id, tg_user.first_name or "")
+
+
+NOT_SET_UP = "👋 Let's set you up first: four quick taps, then I can plan for you."
+NOT_SET_UP_TOAST = "Let's set you up first: send /start."
+START_CALLBACK = "v1:start"
+
+
+async def onboarded_user(update: Update, context: Context) -> UserSettings | None:
+    """The stored user if they finished /start; otherwise None after pointing them to /start.
+
+    Read-only commands must not plan as a default omnivore for someone who never chose a diet,
+    nor re-create the row of someone who just used /delete, so this only reads the store.
+    """
+    tg_user = update.effective_user
+    if tg_user is None:
+        raise RuntimeError("update without a user")
+    stored = await services(context).store.get_user(tg_user.id)
+    if stored is not None and stored.onboarded:
+        return await current_user(update, context)  # refreshes the name and chat id
+    if update.callback_query is not None:
+        await update.callback_query.answer(NOT_SET_UP_TOAST, show_alert=True)
+        return None
+    start_button = InlineKeyboardButton("▶️ Start", callback_data=START_CALLBACK)
+    await reply(update, NOT_SET_UP, InlineKeyboardMarkup([[start_button]]))
+    return None
 
 
 async def reply(update: Update, text: str, markup: Markup = None) -> Message | None:

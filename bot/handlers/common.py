@@ -14,7 +14,13 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.handlers.base import Context, reply
-from bot.render import render_about, render_free_text, render_help, render_unknown_command
+from bot.render import (
+    render_about,
+    render_free_text,
+    render_help,
+    render_other_message,
+    render_unknown_command,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +46,36 @@ async def unknown_command(update: Update, context: Context) -> None:
 
 async def free_text(update: Update, context: Context) -> None:
     await reply(update, render_free_text())
+
+
+# Message attribute -> how the answer names it ("I can't read stickers").
+MESSAGE_KINDS = (
+    ("sticker", "stickers"),
+    ("animation", "GIFs"),
+    ("photo", "photos"),
+    ("video_note", "video messages"),
+    ("video", "videos"),
+    ("voice", "voice messages"),
+    ("audio", "audio files"),
+    ("document", "files"),
+    ("contact", "contacts"),
+    ("venue", "places"),
+    ("poll", "polls"),
+    ("dice", "dice"),
+)
+
+
+def message_kind(update: Update) -> str:
+    message = update.effective_message
+    for attribute, kind in MESSAGE_KINDS:
+        if message is not None and getattr(message, attribute, None):
+            return kind
+    return "that kind of message"
+
+
+async def other_message(update: Update, context: Context) -> None:
+    """Private chats only: anything that is neither text, a command nor a location."""
+    await reply(update, render_other_message(message_kind(update)))
 
 
 async def unknown_button(update: Update, context: Context) -> None:
@@ -75,6 +111,18 @@ def register(application: Application) -> None:
 def register_fallbacks(application: Application) -> None:
     """Must come after every feature's handlers: these catch whatever nobody else took."""
     application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, free_text))
+    private = filters.ChatType.PRIVATE
+    # In groups the bot stays quiet about anything that is not a command.
+    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, free_text))
+    application.add_handler(
+        MessageHandler(
+            private
+            & ~filters.TEXT
+            & ~filters.COMMAND
+            & ~filters.LOCATION
+            & ~filters.StatusUpdate.ALL,
+            other_message,
+        )
+    )
     application.add_handler(CallbackQueryHandler(unknown_button))
     application.add_error_handler(error_handler)

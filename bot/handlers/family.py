@@ -158,12 +158,13 @@ async def _create(update: Update, context: Context, user: UserSettings, name: st
         await reply(update, esc(str(exc)))
         return
     await fam.membership_changed(home.household_id, [user])
-    await reply(update, f"👪 Created <b>{esc(home.name)}</b>. You're its owner.")
-    await _send_invite(update, context, user, home)
+    # one message, so it reads in order: the /family screen becomes "created + invite link"
+    intro = f"👪 Created <b>{esc(home.name)}</b>. You're its owner.\n\n"
+    await _send_invite(update, context, user, home, intro=intro)
 
 
 async def _send_invite(
-    update: Update, context: Context, user: UserSettings, home: Household
+    update: Update, context: Context, user: UserSettings, home: Household, *, intro: str = ""
 ) -> None:
     fam = family(context)
     invite = await fam.households.create_invite(
@@ -172,6 +173,7 @@ async def _send_invite(
     username = context.bot.username
     link = create_deep_linked_url(username, invite.token)
     text, markup = render_invite(home, link, invite.expires_utc)
+    text = intro + text
     query = update.callback_query
     if query is not None:
         await edit(query, text, markup)

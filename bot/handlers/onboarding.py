@@ -16,8 +16,16 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, ReplyKeyboardRemove, U
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.clock import zone
-from bot.handlers.base import Context, command_args, current_user, edit, reply, services
-from bot.models import Diet, UserSettings
+from bot.handlers.base import (
+    START_CALLBACK,
+    Context,
+    command_args,
+    current_user,
+    edit,
+    reply,
+    services,
+)
+from bot.models import Diet, RecipeSet, UserSettings
 from bot.render import (
     FLOW_ONBOARDING,
     FLOW_SETTINGS,
@@ -136,10 +144,18 @@ def _flow(user: UserSettings) -> str:
 async def start(update: Update, context: Context) -> None:
     user = await current_user(update, context)
     if user.onboarded:
-        text, markup = render_welcome_back(user)
+        text, markup = render_welcome_back(user, services(context).recipes)
         await reply(update, text, markup)
         return
     await reply(update, render_welcome(user.first_name), diet_keyboard(FLOW_ONBOARDING))
+
+
+async def on_start_button(update: Update, context: Context) -> None:
+    """The ▶️ Start button under "let's set you up first": the same as sending /start."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await start(update, context)
 
 
 # --------------------------------------------------------------------------- button choices
@@ -154,10 +170,14 @@ def _choice(update: Update) -> tuple[CallbackQuery, str, str]:
 
 
 async def _after_choice(
-    query: CallbackQuery, user: UserSettings, onboarding: bool, next_question: Question
+    query: CallbackQuery,
+    user: UserSettings,
+    onboarding: bool,
+    next_question: Question,
+    recipes: RecipeSet,
 ) -> None:
     """Onboarding: ask the next question. Settings: show the settings menu again."""
-    text, markup = next_question if onboarding else render_settings(user)
+    text, markup = next_question if onboarding else render_settings(user, recipes)
     await edit(query, text, markup)
 
 
@@ -171,7 +191,8 @@ async def _save_plan_choice(
     user = await svc.update_user(query.from_user.id, **fields)
     await svc.settings_changed(user)
     await query.answer(toast)
-    await _after_choice(query, user, flow == FLOW_ONBOARDING and not user.onboarded, next_question)
+    onboarding = flow == FLOW_ONBOARDING and not user.onboarded
+    await _after_choice(query, user, onboarding, next_question, svc.recipes)
 
 
 async def on_diet(update: Update, context: Context) -> None:
@@ -208,9 +229,8 @@ async def on_timezone(update: Update, context: Context) -> None:
     user = await services(context).update_user(query.from_user.id, timezone=value)
     await query.answer(f"Time zone: {value}")
     onboarding = flow == FLOW_ONBOARDING and not user.onboarded
-    await _after_choice(
-        query, user, onboarding, (render_time_question(value), time_keyboard(FLOW_ONBOARDING))
-    )
+    question = (render_time_question(value), time_keyboard(FLOW_ONBOARDING))
+    await _after_choice(query, user, onboarding, question, services(context).recipes)
 
 
 async def on_location_button(update: Update, context: Context) -> None:
@@ -238,7 +258,8 @@ async def on_time(update: Update, context: Context) -> None:
     user = await services(context).update_user(query.from_user.id, **fields)
     await query.answer(f"Daily plan at {push_time.strftime('%H:%M')}")
     onboarding = flow == FLOW_ONBOARDING and not before.onboarded
-    await _after_choice(query, user, onboarding, render_onboarding_done(user))
+    done = render_onboarding_done(user, services(context).recipes)
+    await _after_choice(query, user, onboarding, done, services(context).recipes)
 
 
 # --------------------------------------------------------------------------- typed shortcuts
@@ -279,15 +300,25 @@ async def timezone_command(update: Update, context: Context) -> None:
     await _set_zone(update, context, user, name)
 
 
-async def _set_zone(update: Update, context: Context, user: UserSettings, name: str) -> None:
+async def _set_zone(
+    update: Update,
+    context: Context,
+    user: UserSettings,
+    name: str,
+    done_markup: ReplyKeyboardRemove | None = None,
+) -> None:
+    """Store the zone and answer in ONE message: the next onboarding question, or a
+    confirmation (carrying `done_markup`, e.g. removing the location keyboard)."""
     user = await services(context).update_user(user.user_id, timezone=name)
     if not user.onboarded:
+        # the location keyboard is one-time: it hides itself, so the inline question suffices
         await reply(update, render_time_question(name), time_keyboard(FLOW_ONBOARDING))
     else:
         await reply(
             update,
             f"🌍 Time zone set to <b>{esc(name)}</b>. Your daily plan comes at "
             f"{user.push_time.strftime('%H:%M')} there.",
+            done_markup,
         )
 
 
@@ -304,8 +335,7 @@ async def location_message(update: Update, context: Context) -> None:
             ReplyKeyboardRemove(),
         )
         return
-    await reply(update, f"📍 Thanks, that's <b>{esc(name)}</b>.", ReplyKeyboardRemove())
-    await _set_zone(update, context, user, name)
+    await _set_zone(update, context, user, name, ReplyKeyboardRemove())
 
 
 async def time_command(update: Update, context: Context) -> None:
@@ -326,7 +356,7 @@ async def time_command(update: Update, context: Context) -> None:
     was_onboarded = user.onboarded
     user = await services(context).update_user(user.user_id, push_time=push_time, onboarded=True)
     if not was_onboarded:
-        text, markup = render_onboarding_done(user)
+        text, markup = render_onboarding_done(user, services(context).recipes)
         await reply(update, text, markup)
         return
     await reply(
@@ -338,6 +368,7 @@ async def time_command(update: Update, context: Context) -> None:
 
 def register(application: Application) -> None:
     application.add_handler(CommandHandler("start", start))
+    application.add_handler(CallbackQueryHandler(on_start_button, pattern=f"^{START_CALLBACK}$"))
     application.add_handler(CommandHandler("target", target_command))
     application.add_handler(CommandHandler(["timezone", "zone", "tz"], timezone_command))
     application.add_handler(CommandHandler("time", time_command))

@@ -12,7 +12,7 @@ import datetime as dt
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.handlers.base import Context, command_args, current_user, edit, reply, services
+from bot.handlers.base import Context, command_args, edit, onboarded_user, reply, services
 from bot.models import Slot, UserSettings
 from bot.recipes import find_recipe, search_recipes
 from bot.render import (
@@ -43,17 +43,23 @@ async def send_day(update: Update, context: Context, user: UserSettings, day: dt
 
 
 async def today(update: Update, context: Context) -> None:
-    user = await current_user(update, context)
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
     await send_day(update, context, user, services(context).today(user))
 
 
 async def tomorrow(update: Update, context: Context) -> None:
-    user = await current_user(update, context)
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
     await send_day(update, context, user, services(context).today(user) + dt.timedelta(days=1))
 
 
 async def week(update: Update, context: Context) -> None:
-    user = await current_user(update, context)
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
     svc = services(context)
     plans = await svc.plans(user, svc.today(user), WEEK_DAYS)
     text, markup = render_week(plans, svc.recipes, user)
@@ -93,7 +99,9 @@ async def send_shopping(
 
 
 async def shopping(update: Update, context: Context) -> None:
-    user = await current_user(update, context)
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
     try:
         days = parse_days(command_args(context))
     except ValueError as exc:
@@ -103,7 +111,9 @@ async def shopping(update: Update, context: Context) -> None:
 
 
 async def recipe(update: Update, context: Context) -> None:
-    await current_user(update, context)
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
     query = command_args(context)
     if not query:
         await reply(
@@ -127,7 +137,7 @@ async def recipe(update: Update, context: Context) -> None:
                 for r in others
             ]
         )
-    await reply(update, render_recipe(best, recipes, 1), markup)
+    await reply(update, render_recipe(best, recipes, 1, user), markup)
 
 
 # --------------------------------------------------------------------------- buttons
@@ -153,7 +163,9 @@ async def on_swap(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     parts = query.data.split(":")
-    user = await current_user(update, context)
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
     if len(parts) != 5:
         await query.answer("This button is out of date. Send /today.", show_alert=True)
         return
@@ -194,7 +206,9 @@ async def on_recipe(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     parts = query.data.split(":", 3)
-    await current_user(update, context)
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
     recipes = services(context).recipes
     if len(parts) != 4 or not parts[2].isdigit() or parts[3] not in recipes.recipes:
         await query.answer("That recipe is no longer available. Send /today.", show_alert=True)
@@ -207,7 +221,9 @@ async def on_shopping(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     parts = query.data.split(":")
-    user = await current_user(update, context)
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
     if len(parts) != 4 or not parts[3].isdigit():
         await query.answer("This button is out of date. Send /shopping.", show_alert=True)
         return
@@ -223,7 +239,9 @@ async def on_share(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     parts = query.data.split(":")
-    user = await current_user(update, context)
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
     day = parse_day_code(parts[2]) if len(parts) == 3 else None
     if day is None:
         await query.answer("This button is out of date. Send /today.", show_alert=True)
@@ -241,7 +259,9 @@ async def on_plan(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     parts = query.data.split(":")
-    user = await current_user(update, context)
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
     day = await _day_from_button(update, context, user, parts[2] if len(parts) == 3 else "")
     if day is None:
         return
@@ -252,7 +272,9 @@ async def on_plan(update: Update, context: Context) -> None:
 async def on_today(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
-    user = await current_user(update, context)
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
     await query.answer()
     await send_day(update, context, user, services(context).today(user))
 

@@ -12,7 +12,15 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.handlers.base import Context, command_args, current_user, edit, reply, services
+from bot.handlers.base import (
+    Context,
+    command_args,
+    current_user,
+    edit,
+    onboarded_user,
+    reply,
+    services,
+)
 from bot.models import SLOT_ORDER, RecipeSet, Slot
 from bot.recipes import resolve_ingredient
 from bot.render import (
@@ -20,6 +28,8 @@ from bot.render import (
     callback,
     diet_keyboard,
     esc,
+    exclusions_keyboard,
+    join_names,
     meals_keyboard,
     render_exclusions,
     render_meals_question,
@@ -62,7 +72,7 @@ def unknown_words_text(recipes: RecipeSet, unknown: list[str]) -> str:
     for word in unknown:
         close = close_matches(recipes, word)
         if close:
-            lines.append(f"I don't know “{esc(word)}”. Close: {esc(', '.join(close))}.")
+            lines.append(f"I don't know “{esc(word)}”. Close: {esc(join_names(close))}.")
         else:
             lines.append(f"I don't know “{esc(word)}” as a food in my recipes.")
     lines.append(
@@ -77,8 +87,10 @@ def unknown_words_text(recipes: RecipeSet, unknown: list[str]) -> str:
 
 
 async def settings_command(update: Update, context: Context) -> None:
-    user = await current_user(update, context)
-    text, markup = render_settings(user)
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
+    text, markup = render_settings(user, services(context).recipes)
     await reply(update, text, markup)
 
 
@@ -87,7 +99,8 @@ async def exclude_command(update: Update, context: Context) -> None:
     svc = services(context)
     words = split_words(command_args(context))
     if not words:
-        await reply(update, render_exclusions(user, svc.recipes))
+        markup = exclusions_keyboard(user, svc.recipes, back=False)
+        await reply(update, render_exclusions(user, svc.recipes), markup)
         return
     found: set[str] = set()
     unknown: list[str] = []
@@ -103,9 +116,9 @@ async def exclude_command(update: Update, context: Context) -> None:
         user = await svc.update_user(user.user_id, exclude=user.exclude | found)
         await svc.settings_changed(user)
         names = sorted(ingredient_label(svc.recipes, i) for i in found)
-        lines.append(f"🚫 Left out from now on: <b>{esc(', '.join(names))}</b>.")
+        lines.append(f"🚫 Left out from now on: <b>{esc(join_names(names))}</b>.")
         if not new_ids:
-            lines[-1] = f"🚫 Already left out: {esc(', '.join(names))}."
+            lines[-1] = f"🚫 Already left out: {esc(join_names(names))}."
         lines.append("Your plans from today on are made without them. /include brings one back.")
     if unknown:
         lines.append(unknown_words_text(svc.recipes, unknown))
@@ -120,6 +133,7 @@ async def include_command(update: Update, context: Context) -> None:
         await reply(
             update,
             render_exclusions(user, svc.recipes) + "\n\nExample: <code>/include tofu</code>",
+            exclusions_keyboard(user, svc.recipes, back=False),
         )
         return
     back: set[str] = set()
@@ -138,7 +152,7 @@ async def include_command(update: Update, context: Context) -> None:
         user = await svc.update_user(user.user_id, exclude=user.exclude - back)
         await svc.settings_changed(user)
         names = sorted(ingredient_label(svc.recipes, i) for i in back)
-        lines.append(f"✅ Back in your plans: <b>{esc(', '.join(names))}</b>.")
+        lines.append(f"✅ Back in your plans: <b>{esc(join_names(names))}</b>.")
     for word in not_excluded:
         lines.append(f"“{esc(word)}” was not left out, nothing to change.")
     if unknown:
@@ -147,7 +161,9 @@ async def include_command(update: Update, context: Context) -> None:
 
 
 async def stop_command(update: Update, context: Context) -> None:
-    user = await current_user(update, context)
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
     await services(context).update_user(user.user_id, push_enabled=False)
     await reply(
         update,
@@ -157,7 +173,7 @@ async def stop_command(update: Update, context: Context) -> None:
 
 
 async def delete_command(update: Update, context: Context) -> None:
-    await current_user(update, context)
+    """Only asks: a user row is created by nothing here (a second /delete must not re-create)."""
     markup = InlineKeyboardMarkup(
         [
             [InlineKeyboardButton("🗑 Yes, erase everything", callback_data=callback("del", "yes"))],
@@ -204,9 +220,11 @@ async def on_menu(update: Update, context: Context) -> None:
     elif page == "meals":
         await edit(query, render_meals_question(user), meals_keyboard(user))
     elif page == "excl":
-        await edit(query, render_exclusions(user, svc.recipes), InlineKeyboardMarkup([back]))
+        await edit(
+            query, render_exclusions(user, svc.recipes), exclusions_keyboard(user, svc.recipes)
+        )
     else:
-        text, markup = render_settings(user)
+        text, markup = render_settings(user, svc.recipes)
         await edit(query, text, markup)
 
 
@@ -240,8 +258,24 @@ async def on_push(update: Update, context: Context) -> None:
     enabled = query.data.endswith(":on")
     user = await services(context).update_user(query.from_user.id, push_enabled=enabled)
     await query.answer("Daily plan resumed" if enabled else "Daily plan paused")
-    text, markup = render_settings(user)
+    text, markup = render_settings(user, services(context).recipes)
     await edit(query, text, markup)
+
+
+async def on_include_button(update: Update, context: Context) -> None:
+    """↩️ <food> on the exclusions screen: bring that food back, show the screen again."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    item = query.data.split(":", 2)[2]
+    user = await current_user(update, context)
+    svc = services(context)
+    if item not in user.exclude:
+        await query.answer("That food is already in your plans.")
+    else:
+        user = await svc.update_user(user.user_id, exclude=user.exclude - {item})
+        await svc.settings_changed(user)
+        await query.answer(f"Back in your plans: {ingredient_label(svc.recipes, item)}"[:190])
+    await edit(query, render_exclusions(user, svc.recipes), exclusions_keyboard(user, svc.recipes))
 
 
 async def on_delete(update: Update, context: Context) -> None:
@@ -266,3 +300,4 @@ def register(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(on_slot, pattern=r"^v1:slot:"))
     application.add_handler(CallbackQueryHandler(on_push, pattern=r"^v1:push:"))
     application.add_handler(CallbackQueryHandler(on_delete, pattern=r"^v1:del:"))
+    application.add_handler(CallbackQueryHandler(on_include_button, pattern=r"^v1:incl:"))

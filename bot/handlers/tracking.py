@@ -14,13 +14,20 @@ import json
 import logging
 import re
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, InputMediaPhoto, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.charts import levels_chart, progress_chart
 from bot.clock import local_date_at
-from bot.handlers.base import Context, command_args, current_user, edit, reply, services
+from bot.handlers.base import (
+    Context,
+    command_args,
+    edit,
+    onboarded_user,
+    reply,
+    services,
+)
 from bot.labs import LabInputError, next_retest, parse_levels_add, parse_months
 from bot.models import UserSettings
 from bot.products import (
@@ -57,6 +64,7 @@ from bot.render_tracking import (
     render_faq_index,
     render_faq_unknown,
     render_lab_added,
+    render_lab_removed,
     render_levels,
     render_levels_help,
     render_log,
@@ -64,6 +72,7 @@ from bot.render_tracking import (
     render_privacy,
     render_product_set,
     render_products,
+    render_progress_empty_hint,
     render_reminder_added,
     render_reminders,
     render_retest_status,
@@ -114,7 +123,9 @@ async def _log_view(
 
 async def log_command(update: Update, context: Context) -> None:
     """/log: today's planned meals with ✅ / ⏭ / 🍽 buttons."""
-    user = await current_user(update, context)
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
     svc = services(context)
     text, markup = await _log_view(svc, user, svc.today(user))
     await reply(update, text, markup)
@@ -125,7 +136,9 @@ async def on_checkoff(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     parts = query.data.split(":")
-    user = await current_user(update, context)
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
     svc = services(context)
     if len(parts) != 6 or parts[2] not in ACTION_STATUS:
         await query.answer("This button is out of date. Send /log.", show_alert=True)
@@ -175,7 +188,9 @@ _UG = re.compile(r"^(\d+(?:[.,]\d+)?|[.,]\d+)\s*(?:µg|μg|ug|mcg)?$", re.IGNORE
 
 async def ate_command(update: Update, context: Context) -> None:
     """/ate <dish> or /ate <µg>: something eaten besides the plan."""
-    user = await current_user(update, context)
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
     svc = services(context)
     args = command_args(context)
     if not args:
@@ -210,7 +225,8 @@ async def ate_command(update: Update, context: Context) -> None:
     await ts.add_extra(user.user_id, today, recipe_id, b12, what, now_utc=svc.now())
     log.info("user %s logged an extra meal", user.user_id)
     day_tally = await _today_tally(svc, user, today)
-    await reply(update, render_extra_logged(what, b12, day_tally, user.target_ug))
+    dish = None if recipe_id is None else what  # "/ate 1.2": no name to repeat
+    await reply(update, render_extra_logged(dish, b12, day_tally, user.target_ug))
 
 
 _INJECTION_WORDS = {"injection", "shot", "jab", "inj"}
@@ -239,7 +255,9 @@ def parse_took(text: str) -> tuple[float, str]:
 
 async def took_command(update: Update, context: Context) -> None:
     """/took <µg> [injection]: a dose taken now."""
-    user = await current_user(update, context)
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
     svc = services(context)
     args = command_args(context)
     if not args:
@@ -262,7 +280,9 @@ async def took_command(update: Update, context: Context) -> None:
 
 async def progress_command(update: Update, context: Context) -> None:
     """/progress: today, 7 and 30 days in text, then the 30-day chart as a PNG."""
-    user = await current_user(update, context)
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
     svc = services(context)
     ts = tracking(context)
     today = svc.today(user)
@@ -270,6 +290,10 @@ async def progress_command(update: Update, context: Context) -> None:
     summary, tallies = await summary_for(ts, user, today, recipes)
     from bot.render_tracking import render_progress
 
+    if not any(t.intake_ug > 0 or t.injection_ug > 0 for t in tallies):
+        # an empty chart says nothing: tell the user how to get one instead
+        await reply(update, f"{render_progress(summary)}\n\n{render_progress_empty_hint()}")
+        return
     await reply(update, render_progress(summary))
     png = await asyncio.to_thread(progress_chart, tallies, user.target_ug, today)
     await _send_photo(update, png, PROGRESS_CAPTION)
@@ -286,7 +310,9 @@ async def _send_photo(update: Update, png: bytes, caption: str) -> None:
 
 async def levels_command(update: Update, context: Context) -> None:
     """/levels, /levels add …, /levels retest N|off, /levels delete N, /levels help."""
-    user = await current_user(update, context)
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
     args = command_args(context)
     word, _, rest = args.partition(" ")
     word = word.lower()
@@ -312,11 +338,22 @@ async def _levels_list(update: Update, context: Context, user: UserSettings) -> 
     labs = await ts.labs(user.user_id)
     await reply(update, render_levels(labs, await ts.get_retest(user.user_id)))
     today = services(context).today(user)
-    markers = list(dict.fromkeys(lab.result.marker for lab in labs))
+    markers = list(dict.fromkeys(lab.result.marker for lab in labs))  # only those with results
     results = [lab.result for lab in labs]
-    for marker in markers:
-        png = await asyncio.to_thread(levels_chart, results, marker, today)
-        await _send_photo(update, png, levels_caption(marker))
+    charts = [
+        (await asyncio.to_thread(levels_chart, results, marker, today), levels_caption(marker))
+        for marker in markers
+    ]
+    chat = update.effective_chat
+    if len(charts) == 1:
+        await _send_photo(update, *charts[0])
+    elif charts and chat is not None:  # one album, not a burst of photos
+        await chat.send_media_group(
+            [
+                InputMediaPhoto(png, caption=esc(caption), parse_mode=ParseMode.HTML)
+                for png, caption in charts
+            ]
+        )
 
 
 async def _levels_add(update: Update, context: Context, user: UserSettings, text: str) -> None:
@@ -327,11 +364,10 @@ async def _levels_add(update: Update, context: Context, user: UserSettings, text
     except LabInputError as exc:
         await reply(update, esc(str(exc)))
         return
-    await ts.add_lab(user.user_id, result, now_utc=svc.now())
+    lab_id = await ts.add_lab(user.user_id, result, now_utc=svc.now())
     log.info("user %s added a lab result", user.user_id)
     labs = await ts.labs(user.user_id)
-    number = next(i for i, lab in enumerate(labs, 1) if lab.result == result)
-    text_out = render_lab_added(StoredLab(labs[number - 1].id, result), number)
+    text_out = render_lab_added(next(lab for lab in labs if lab.id == lab_id))
     retest = await ts.get_retest(user.user_id)
     if retest is not None:
         await _schedule_retest(svc, ts, user, retest.months, labs)
@@ -371,20 +407,25 @@ async def _levels_retest(update: Update, context: Context, user: UserSettings, t
 
 
 async def _levels_delete(update: Update, context: Context, user: UserSettings, text: str) -> None:
+    """Delete by the stable number /levels and the "Saved result #N" reply showed."""
     ts = tracking(context)
     labs = await ts.labs(user.user_id)
-    word = text.strip()
-    if not word.isdigit() or not 1 <= int(word) <= len(labs):
+    if not labs:
+        await reply(update, "You have no lab results to remove.")
+        return
+    word = text.strip().lstrip("#")
+    by_number = {lab.number: lab for lab in labs}
+    chosen = by_number.get(int(word)) if word.isdigit() else None
+    if chosen is None:
+        numbers = ", ".join(f"#{lab.number}" for lab in sorted(labs, key=lambda lab: lab.number))
         await reply(
             update,
-            f"Tell me which result to remove by its number in /levels (1 to {len(labs)}), "
-            "e.g. <code>/levels delete 2</code>."
-            if labs
-            else "You have no lab results to remove.",
+            f"Tell me which result to remove by its number in /levels ({numbers}), "
+            f"e.g. <code>/levels delete {labs[-1].number}</code>.",
         )
         return
-    await ts.delete_lab(user.user_id, labs[int(word) - 1].id)
-    await reply(update, f"🗑 Removed result {word}. /levels shows the rest.")
+    await ts.delete_lab(user.user_id, chosen.id)
+    await reply(update, render_lab_removed(chosen))
 
 
 # --------------------------------------------------------------------------- reminders
@@ -392,7 +433,9 @@ async def _levels_delete(update: Update, context: Context, user: UserSettings, t
 
 async def remind_command(update: Update, context: Context) -> None:
     """/remind (list), /remind daily 1000 08:00 …, /remind delete N."""
-    user = await current_user(update, context)
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
     svc = services(context)
     ts = tracking(context)
     args = command_args(context)
@@ -432,7 +475,9 @@ async def on_reminder(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     parts = query.data.split(":")
-    user = await current_user(update, context)
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
     svc = services(context)
     ts = tracking(context)
     if len(parts) != 5 or not parts[3].isdigit() or not parts[4].isdigit():
@@ -499,7 +544,9 @@ async def on_reminder(update: Update, context: Context) -> None:
 async def on_reminder_delete(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
-    user = await current_user(update, context)
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
     ts = tracking(context)
     part = query.data.split(":")[-1]
     deleted = part.isdigit() and await ts.delete_reminder(user.user_id, int(part))
@@ -513,7 +560,9 @@ async def on_reminder_delete(update: Update, context: Context) -> None:
 
 async def myproducts_command(update: Update, context: Context) -> None:
     """/myproducts, /myproducts <product> <µg per 100 g/ml>, /myproducts clear [product]."""
-    user = await current_user(update, context)
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
     svc = services(context)
     ts = tracking(context)
     args = command_args(context)
@@ -557,7 +606,9 @@ _HHMM = re.compile(r"^(\d{1,2})[:.h](\d{2})$")
 
 async def evening_command(update: Update, context: Context) -> None:
     """/evening, /evening on|off, /evening 20:30."""
-    user = await current_user(update, context)
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
     svc = services(context)
     word = command_args(context).lower()
     if word in ("on", "yes"):
@@ -584,7 +635,7 @@ async def evening_command(update: Update, context: Context) -> None:
 
 
 async def faq_command(update: Update, context: Context) -> None:
-    await current_user(update, context)
+    """Answers without storing anything: reading the FAQ is no reason to keep a user row."""
     key = command_args(context)
     if not key:
         await reply(update, render_faq_index(), faq_keyboard())
@@ -613,7 +664,9 @@ async def privacy_command(update: Update, context: Context) -> None:
 
 async def export_command(update: Update, context: Context) -> None:
     """/export: everything stored about the user, as a JSON document."""
-    user = await current_user(update, context)
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
     data = await tracking(context).export_user(user.user_id)
     payload = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode()
     log.info("user %s exported their data", user.user_id)
