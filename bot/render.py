@@ -241,6 +241,24 @@ def render_share(plan: DayPlan, recipes: RecipeSet) -> str:
     return "\n".join(lines)
 
 
+def week_day_gaps(plan: DayPlan, user: UserSettings | None = None) -> list[str]:
+    """Short markers for a /week line: meals no recipe fits, the B12 shortfall.
+
+    The week view has no room for the day's notes, yet a missing breakfast or a short day must
+    not pass unseen; the day's plan (tap the day) carries the full explanation.
+    """
+    gaps: list[str] = []
+    if user is not None:
+        planned = {m.slot for m in plan.meals}
+        missing = [s.value for s in SLOT_ORDER if s in user.slots and s not in planned]
+        if missing:
+            gaps.append(f"no {' or '.join(missing)} fits")
+    if not plan_meets_target(plan):
+        short = max(plan.shortfall_ug, plan.target_ug - plan.b12_ug)
+        gaps.append(f"{fmt_ug(short)} µg short")
+    return gaps
+
+
 def render_week(
     plans: Sequence[DayPlan], recipes: RecipeSet, user: UserSettings | None = None
 ) -> tuple[str, InlineKeyboardMarkup]:
@@ -256,9 +274,14 @@ def render_week(
         )
         dishes = " · ".join(esc(recipe_name(recipes, m.recipe_id)) for m in plan.meals)
         lines.append(f"   {dishes}")
+        gaps = week_day_gaps(plan, user)
+        if gaps:
+            lines.append(f"   ⚠️ {esc(' · '.join(gaps))}")
     met = sum(plan_meets_target(p) for p in plans)
     lines.append("")
     lines.append(f"Target met on {met} of {len(plans)} days. Tap a day for its plan.")
+    if any(week_day_gaps(p, user) for p in plans):
+        lines.append("⚠️ marks a gap: the day's plan says why and how to close it.")
     day_buttons = [
         InlineKeyboardButton(
             p.date.strftime("%a %-d"), callback_data=callback("plan", day_code(p.date))

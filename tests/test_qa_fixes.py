@@ -15,8 +15,16 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from ptb_offline import START, Clock, running_application
-from test_family_handlers import BEN, FamilyRequest, Harness, family_of_two, today_text
+from ptb_offline import START, Clock, onboard, running_application
+from test_family_handlers import (
+    ANA,
+    BEN,
+    FamilyRequest,
+    Harness,
+    family_of_two,
+    invite_token,
+    today_text,
+)
 from test_household import DAY, B, D, L, S, _set, m, modest_set
 
 from bot import household as hh
@@ -35,6 +43,7 @@ from bot.reminders import ReminderInputError, ReminderKind, parse_remind
 from bot.storage import household_owner
 from bot.tracking_service import (
     day_tallies,
+    household_plan,
     member_planned_b12,
     member_planned_by_slot,
     summary_for,
@@ -339,3 +348,46 @@ def test_topup_labels_of_the_shipped_set_read_naturally() -> None:
     for t in hp.member(1).topups:
         if t.kind == hh.KIND_ITEM:
             assert t.label == labels[t.ref_id]
+
+
+# --------------------------------------------------------------------------- 7. check-off value
+
+
+async def test_member_checkoff_counts_the_personal_item_on_a_meal_with_a_shared_topup(
+    family_bot: Harness,
+) -> None:
+    bot = family_bot
+    bot.services.recipes = modest_set()  # food alone meets neither target: top-ups on both sides
+    ana, ben = bot.chat(ANA), bot.chat(BEN)
+    await onboard(ana, "Omnivore", "4.0")
+    await onboard(ben, "Omnivore", "4.0")
+    calls = await ana.send("/family create The Smiths")
+    await ben.send(f"/start {invite_token(calls)}")
+    await ben.tap("Join")
+    svc = bot.services
+    await svc.update_user(ANA.id, target_ug=5.0)
+    user = await svc.update_user(BEN.id, target_ug=8.0)
+    day = svc.today(user)
+    await svc.day_plan(user, day)  # stores the household plan with both members' top-ups
+    ts = tracking_store(svc.store)
+    hplan = await household_plan(ts, user, day)
+    assert hplan is not None
+    shared = {meal.slot: meal for meal in hplan.plan.meals}
+    ben_day = hplan.member(BEN.id)
+    assert ben_day is not None
+    both = [
+        t
+        for t in ben_day.topups
+        if t.kind == hh.KIND_ITEM and shared[t.slot].topup_item is not None
+    ]
+    assert both, "the case under test: a personal item on a meal with a shared top-up"
+    slot = both[0].slot
+    expected = member_planned_by_slot(hplan, BEN.id, svc.recipes)[slot]
+    assert expected == pytest.approx(shared[slot].b12_ug + both[0].b12_ug)
+
+    await today_text(ben)
+    await ben.tap(f"{slot.value.capitalize()} eaten")
+    (logged,) = [x for x in await ts.meal_logs(BEN.id, day, day) if x.slot == slot.value]
+    assert logged.status == "eaten"
+    assert logged.b12_ug == pytest.approx(expected)
+    assert logged.planned_ug == pytest.approx(expected)

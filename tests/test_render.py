@@ -3,6 +3,7 @@ and parse as Telegram HTML whatever the data contains."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 
@@ -15,7 +16,9 @@ from bot.recipes import load_recipes
 from bot.render import (
     CALLBACK_LIMIT,
     callback,
+    fmt_day,
     plan_fingerprint,
+    plan_meets_target,
     recipe_callback,
     render_about,
     render_help,
@@ -24,6 +27,7 @@ from bot.render import (
     render_settings,
     render_share,
     render_week,
+    split_message,
 )
 
 DAY = dt.date(2026, 11, 24)
@@ -106,6 +110,39 @@ def test_shortfall_top_up_and_notes_are_shown_with_a_warning(recipes: RecipeSet)
     assert "plus a glass (250 ml) of <fortified> soy milk (1.2 µg B12 top-up)" in shown
     assert "💡 Add nutritional yeast & soy milk" in shown
     assert "✅" not in shown
+
+
+def test_week_marks_a_missing_meal_and_a_short_day_and_points_to_the_day(
+    recipes: RecipeSet,
+) -> None:
+    user = UserSettings(user_id=1, chat_id=1, diet=Diet.VEGAN, slots=tuple(Slot))
+    plans = planner.plan_week(recipes, user.profile(), DAY)
+    assert all(p.meal(Slot.BREAKFAST) for p in plans) and all(map(plan_meets_target, plans))
+    text, _ = render_week(plans, recipes, user)
+    assert "⚠️" not in visible_text(text)  # nothing to flag on a week that meets every target
+    # day 2 lost its breakfast (no recipe fitted), day 4 falls short of the target
+    no_breakfast = dataclasses.replace(
+        plans[1], meals=tuple(m for m in plans[1].meals if m.slot != Slot.BREAKFAST)
+    )
+    short_by = 0.6
+    short = dataclasses.replace(
+        plans[3], b12_ug=plans[3].target_ug - short_by, shortfall_ug=short_by
+    )
+    week = [plans[0], no_breakfast, plans[2], short, *plans[4:]]
+    text, _ = render_week(week, recipes, user)
+    check_html(text)
+    assert all(len(part) <= 4096 for part in split_message(text))
+    lines = visible_text(text).splitlines()
+    flagged = [i for i, line in enumerate(lines[:-1]) if line.strip().startswith("⚠️")]
+    assert len(flagged) == 2
+    day_of = {i: max(j for j, line in enumerate(lines[:i]) if "µg (≈" in line) for i in flagged}
+    assert fmt_day(no_breakfast.date) in lines[day_of[flagged[0]]]
+    assert "no breakfast fits" in lines[flagged[0]]
+    assert fmt_day(short.date) in lines[day_of[flagged[1]]]
+    assert f"{short_by:.1f} µg short" in lines[flagged[1]]
+    assert "the day's plan says why and how to close it" in lines[-1]
+    # without the user's meals, the short day is still flagged
+    assert "0.6 µg short" in visible_text(render_week(week, recipes, None)[0])
 
 
 def test_week_share_settings_help_about_are_valid_html(recipes: RecipeSet) -> None:

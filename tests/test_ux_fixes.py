@@ -29,7 +29,7 @@ from ptb_offline import (
 )
 from tracking_harness import offline_bot
 
-from bot.recipes import load_recipes
+from bot.recipes import load_recipes, match_ingredient
 from bot.reminders import Reminder, ReminderKind
 from bot.render import fmt_grams, format_quantity, render_recipe
 from bot.render_tracking import render_extra_logged, render_reminder_message
@@ -267,7 +267,7 @@ async def test_settings_and_exclusions_show_names_and_bring_foods_back(bot: Offl
     chat = bot.chat()
     await onboard(chat)
     calls = await chat.send("/exclude peanut butter, tofu")
-    assert "Peanut butter, smooth · Tofu, firm" in visible_text(texts(calls)[0])
+    assert "Left out from now on: Peanut butter; Tofu." in visible_text(texts(calls)[0])
     settings = visible_text(texts(await chat.send("/settings"))[0])
     assert "Excluded: Peanut butter, smooth · Tofu, firm" in settings
     assert "tofu_firm" not in settings and "peanut_butter" not in settings
@@ -289,6 +289,39 @@ async def test_settings_and_exclusions_show_names_and_bring_foods_back(bot: Offl
     assert "Nothing is left out now." in visible_text(texts(calls, "editMessageText")[0])
     stored = await bot.services.store.get_user(chat.user.id)
     assert stored is not None and stored.exclude == frozenset()
+
+
+async def test_exclude_groups_are_summed_up_with_notes_and_lupin_is_known(
+    bot: OfflineBot,
+) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    rs = bot.services.recipes
+    soy, gluten = match_ingredient(rs, "soy"), match_ingredient(rs, "gluten")
+    assert len(gluten.ids) > 4 and gluten.notes  # a long group, with the oats note
+    calls = await chat.send("/exclude soy, gluten, lupin")
+    (shown,) = [visible_text(t) for t in texts(calls)]
+    assert f"🚫 Left out from now on: soy ({len(soy.ids)} foods: " in shown
+    assert f"; gluten ({len(gluten.ids)} foods: " in shown
+    # a group is named with a few of its foods, not every one of them
+    names = [rs.ingredients[i].name.split(",")[0] for i in gluten.ids]
+    assert sum(name in shown for name in names) <= 4
+    assert "oats are kept" in shown.lower()
+    # lupin is a known allergen group that no recipe food contains: not "I don't know"
+    assert "I don't know" not in shown and "lupin (no food in the recipes contains it)" in shown
+    stored = await bot.services.store.get_user(chat.user.id)
+    assert stored is not None and stored.exclude == frozenset(soy.ids + gluten.ids)
+
+    shown = visible_text(texts(await chat.send("/exclude glutn"))[0])
+    assert "I don't know “glutn”. Did you mean: gluten?" in shown
+    assert "soy, gluten, nuts" in shown  # the group examples
+    after = await bot.services.store.get_user(chat.user.id)
+    assert after is not None and after.exclude == stored.exclude
+
+    shown = visible_text(texts(await chat.send("/include soy"))[0])
+    assert shown.startswith("✅ Back in your plans: soy (")
+    after = await bot.services.store.get_user(chat.user.id)
+    assert after is not None and after.exclude == frozenset(gluten.ids) - frozenset(soy.ids)
 
 
 async def test_myproducts_lists_names_with_the_code_to_type(bot: OfflineBot) -> None:

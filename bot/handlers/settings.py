@@ -6,7 +6,6 @@ so the next /today is planned with the new settings; past days stay as they were
 
 from __future__ import annotations
 
-import difflib
 import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -22,7 +21,12 @@ from bot.handlers.base import (
     services,
 )
 from bot.models import SLOT_ORDER, RecipeSet, Slot
-from bot.recipes import resolve_ingredient
+from bot.recipes import (
+    IngredientMatch,
+    describe_match,
+    match_ingredient,
+    suggest_ingredient_words,
+)
 from bot.render import (
     FLOW_SETTINGS,
     callback,
@@ -41,7 +45,7 @@ from bot.render import (
     timezone_keyboard,
 )
 
-KIND_EXAMPLES = ("eggs", "fish", "dairy", "meat")
+KIND_EXAMPLES = ("eggs", "fish", "dairy", "meat", "soy", "gluten", "nuts")
 
 
 def split_words(text: str) -> list[str]:
@@ -55,24 +59,15 @@ def ingredient_label(recipes: RecipeSet, item_id: str) -> str:
     return ing.name if ing is not None else item_id
 
 
-def close_matches(recipes: RecipeSet, word: str, n: int = 4) -> list[str]:
-    """Ingredient names that look like `word`, for the "did you mean" line."""
-    names = {ing.name.lower(): ing.name for ing in recipes.ingredients.values()}
-    names.update({ing.id.replace("_", " "): ing.name for ing in recipes.ingredients.values()})
-    found = difflib.get_close_matches(word.lower(), list(names), n=n * 2, cutoff=0.5)
-    result: list[str] = []
-    for key in found:
-        if names[key] not in result:
-            result.append(names[key])
-    return result[:n]
-
-
 def unknown_words_text(recipes: RecipeSet, unknown: list[str]) -> str:
+    """The answer for words that are neither a food nor a food group: what they may have meant
+    (group words first, so "glutn" offers gluten) and how to say it."""
     lines = []
     for word in unknown:
-        close = close_matches(recipes, word)
+        close = suggest_ingredient_words(recipes, word)
         if close:
-            lines.append(f"I don't know “{esc(word)}”. Close: {esc(join_names(close))}.")
+            offered = ", ".join(f"<code>{esc(c)}</code>" for c in close)
+            lines.append(f"I don't know “{esc(word)}”. Did you mean: {offered}?")
         else:
             lines.append(f"I don't know “{esc(word)}” as a food in my recipes.")
     lines.append(
@@ -102,24 +97,32 @@ async def exclude_command(update: Update, context: Context) -> None:
         markup = exclusions_keyboard(user, svc.recipes, back=False)
         await reply(update, render_exclusions(user, svc.recipes), markup)
         return
-    found: set[str] = set()
+    matches: list[IngredientMatch] = []
     unknown: list[str] = []
     for word in words:
-        ids = resolve_ingredient(svc.recipes, word)
-        if ids:
-            found.update(ids)
+        match = match_ingredient(svc.recipes, word)
+        if match.known:
+            matches.append(match)
         else:
             unknown.append(word)
+    found = {i for match in matches for i in match.ids}
+    with_foods = [match for match in matches if match.ids]
     lines = []
-    new_ids = found - user.exclude
-    if found:
+    if with_foods:
+        new_ids = found - user.exclude
         user = await svc.update_user(user.user_id, exclude=user.exclude | found)
         await svc.settings_changed(user)
-        names = sorted(ingredient_label(svc.recipes, i) for i in found)
-        lines.append(f"🚫 Left out from now on: <b>{esc(join_names(names))}</b>.")
-        if not new_ids:
-            lines[-1] = f"🚫 Already left out: {esc(join_names(names))}."
+        described = "; ".join(esc(describe_match(svc.recipes, match)) for match in with_foods)
+        if new_ids:
+            lines.append(f"🚫 Left out from now on: {described}.")
+        else:
+            lines.append(f"🚫 Already left out: {described}.")
         lines.append("Your plans from today on are made without them. /include brings one back.")
+    for match in matches:
+        if not match.ids:
+            lines.append(f"✅ {esc(describe_match(svc.recipes, match))}: nothing to leave out.")
+    notes = dict.fromkeys(note for match in matches for note in match.notes)
+    lines.extend(f"ℹ️ {esc(note[:1].upper() + note[1:])}." for note in notes)
     if unknown:
         lines.append(unknown_words_text(svc.recipes, unknown))
     await reply(update, "\n".join(lines))
@@ -137,22 +140,29 @@ async def include_command(update: Update, context: Context) -> None:
         )
         return
     back: set[str] = set()
+    labels: list[str] = []
     not_excluded: list[str] = []
     unknown: list[str] = []
     for word in words:
-        ids = set(resolve_ingredient(svc.recipes, word))
-        if not ids:
+        match = match_ingredient(svc.recipes, word)
+        returned = tuple(sorted(set(match.ids) & user.exclude))
+        if not match.known:
             unknown.append(word)
-        elif ids & user.exclude:
-            back |= ids & user.exclude
+        elif returned:
+            back.update(returned)
+            if match.groups:  # a group can be 15 foods: name the group, show a few
+                labels.append(
+                    describe_match(svc.recipes, IngredientMatch(word, returned, match.groups))
+                )
+            else:
+                labels.extend(sorted(ingredient_label(svc.recipes, i) for i in returned))
         else:
             not_excluded.append(word)
     lines = []
     if back:
         user = await svc.update_user(user.user_id, exclude=user.exclude - back)
         await svc.settings_changed(user)
-        names = sorted(ingredient_label(svc.recipes, i) for i in back)
-        lines.append(f"✅ Back in your plans: <b>{esc(join_names(names))}</b>.")
+        lines.append(f"✅ Back in your plans: <b>{esc(join_names(labels))}</b>.")
     for word in not_excluded:
         lines.append(f"“{esc(word)}” was not left out, nothing to change.")
     if unknown:

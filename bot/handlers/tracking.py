@@ -83,6 +83,7 @@ from bot.storage_tracking import StoredLab, TrackingStore, retest_fire_utc
 from bot.tracking_service import (
     day_tallies,
     planned_meal_b12,
+    planned_slot_b12,
     slot_of,
     summary_for,
     tracking_store,
@@ -163,12 +164,16 @@ async def on_checkoff(update: Update, context: Context) -> None:
         return
     slot = slot_of(slot_name)
     meal = plan.meal(slot) if slot is not None else None
-    if meal is None:
+    if slot is None or meal is None:
         await query.answer("That meal is no longer in your plan. Send /log.", show_alert=True)
         return
     ts = tracking(context)
     recipes = await user_recipes(ts, svc.recipes, user.user_id)
-    b12 = planned_meal_b12(recipes, meal)
+    # a household member's meal can carry a shared and a personal top-up; the member view
+    # keeps one top-up item, so value the slot from the household plan itself
+    b12 = await planned_slot_b12(ts, user, day, slot, recipes)
+    if b12 is None:
+        b12 = planned_meal_b12(recipes, meal)
     status = ACTION_STATUS[action]
     await ts.log_meal(
         user.user_id, day, slot_name, meal.recipe_id, status, b12, planned_ug=b12, now_utc=svc.now()
