@@ -13,8 +13,15 @@ import re
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultsButton,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
 
+from bot.faq import faq_entry
 from bot.models import (
     DIET_ORDER,
     KIND_DIET,
@@ -28,6 +35,7 @@ from bot.models import (
     Slot,
     UserSettings,
 )
+from bot.recipes import ALLERGEN_GROUPS, short_name
 from bot.shopping import ShoppingItem
 
 MESSAGE_LIMIT = 4096
@@ -165,9 +173,8 @@ def render_plan(
             f"{esc(recipe_name(recipes, meal.recipe_id))}"
         )
         if meal.topup_item and meal.topup_label:
-            lines.append(
-                f"      ➕ plus {esc(meal.topup_label)} ({fmt_ug(meal.topup_b12_ug)} µg B12 top-up)"
-            )
+            label = topup_label_text(meal.topup_label, meal.topup_grams)
+            lines.append(f"      ➕ plus {esc(label)} ({fmt_ug(meal.topup_b12_ug)} µg B12 top-up)")
         lines.append(f"      B12 {fmt_ug(meal.b12_ug)} µg{fortified} · {round(meal.kcal)} kcal")
     lines.append("")
     mark = target_mark(plan)
@@ -348,6 +355,20 @@ def fmt_grams(grams: float) -> str:
     return text if text != "0" else "<0.1"
 
 
+_LABEL_GRAMS = re.compile(r"\((\d+(?:\.\d+)?) g\)")
+
+
+def topup_label_text(label: str, grams: float) -> str:
+    """A planner top-up label with its "(3.75 g)" written by `fmt_grams`, so a top-up and the
+    recipe view round the same weight the same way ("(3.8 g)" in both)."""
+
+    def regrams(match: re.Match[str]) -> str:
+        weight = grams if grams > 0 else float(match.group(1))
+        return f"({fmt_grams(weight)} g)"
+
+    return _LABEL_GRAMS.sub(regrams, label)
+
+
 def format_quantity(amount: float, unit: str) -> str:
     """A recipe line's amount: "¼ tsp", "1½ tbsp", "2 ×" (pieces), "133 g", "a pinch"."""
     singular, plural = _UNIT_WORD.get(unit, (unit, unit))
@@ -372,6 +393,21 @@ KIND_WORD: dict[Kind, str] = {
 }
 
 
+def excluded_food_names(ids: Iterable[str], recipes: RecipeSet) -> list[str]:
+    """ "Pasta (gluten, wheat)", "Carrots": short names with the allergen groups that explain
+    why a food is left out (exclusions are stored as ids, so the group word the user typed is
+    gone; the ingredient's own allergen groups are the closest honest account)."""
+    shown: set[str] = set()
+    for item in ids:
+        ing = recipes.ingredients.get(item)
+        if ing is None:
+            shown.add(item.replace("_", " "))
+            continue
+        groups = sorted(g.replace("_", " ") for g in ing.groups if g in ALLERGEN_GROUPS)
+        shown.add(f"{short_name(ing)} ({', '.join(groups)})" if groups else short_name(ing))
+    return sorted(shown, key=str.lower)
+
+
 def not_in_plan_line(recipe: Recipe, recipes: RecipeSet, user: UserSettings) -> str | None:
     """Why a looked-up dish would never be planned for this user (diet, exclusions), or None."""
     reasons = []
@@ -385,8 +421,9 @@ def not_in_plan_line(recipe: Recipe, recipes: RecipeSet, user: UserSettings) -> 
         reasons.append(f"contains {words} (you're {user.diet.value})")
     excluded = recipe.item_ids & user.exclude
     if excluded:
-        names = join_names(ingredient_names(excluded, recipes))
-        reasons.append(f"contains {names}, which you left out")
+        names = excluded_food_names(excluded, recipes)
+        it = "it" if len(names) == 1 else "them"
+        reasons.append(f"contains {' and '.join(names)} — you left {it} out")
     if not reasons:
         return None
     return f"⚠️ Not in your plan: {esc('; '.join(reasons))}."
@@ -556,6 +593,31 @@ def render_free_text() -> str:
         "I work with commands: /today for today's plan, /week for the week, "
         "/recipe &lt;name&gt; for a recipe, /settings to change things, /help for everything."
     )
+
+
+CLINICIAN_LINE = "For doses, injections and lab results, talk to your clinician."
+
+
+def render_health_free_text(
+    faq_keys: Sequence[str],
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Answer to a typed health question ("how much b12 for MS?"): the bot does not give
+    personal advice, so it points to the sourced /faq entries and to the clinician."""
+    entries = [e for e in (faq_entry(k) for k in faq_keys) if e is not None]
+    lines = ["I can't give personal health advice, but /faq has short, sourced answers on B12."]
+    if entries:
+        lines.append("These look closest to yours:")
+        lines += [f"• {esc(e.question)} (<code>/faq {esc(e.key)}</code>)" for e in entries]
+    lines.append(CLINICIAN_LINE)
+    rows = [
+        [
+            InlineKeyboardButton(
+                button_label(f"❓ {e.question}"), callback_data=callback("faq", e.key)
+            )
+        ]
+        for e in entries
+    ]
+    return "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None
 
 
 def render_other_message(kind: str) -> str:
@@ -782,6 +844,20 @@ def render_exclusions(user: UserSettings, recipes: RecipeSet) -> str:
     )
 
 
+BUTTON_LABEL_MAX = 32  # what a phone shows of a half-width inline button
+
+
+def button_label(text: str, limit: int = BUTTON_LABEL_MAX) -> str:
+    """`text` if it fits in `limit` characters, else cut at a word boundary and ended with "…"."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    whole_words = text[limit - 1] == " "  # the cut falls between two words
+    cut = head if whole_words or " " not in head else head.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-(") + "…"
+
+
 MAX_INCLUDE_BUTTONS = 40  # Telegram allows 100 buttons; past 40 a screen is a wall
 
 
@@ -793,12 +869,15 @@ def exclusions_keyboard(
     items = sorted(user.exclude, key=lambda i: (known[i].name if i in known else i).lower())[
         :MAX_INCLUDE_BUTTONS
     ]
-    buttons = [
-        InlineKeyboardButton(
-            f"↩️ {known[i].name if i in known else i}"[:40], callback_data=callback("incl", i)
+    short = {i: short_name(known[i]) if i in known else i.replace("_", " ") for i in items}
+    taken = [name.lower() for name in short.values()]
+    buttons = []
+    for i in items:
+        # two foods with one short name ("Milk, whole", "Milk, skim") keep their full names
+        name = short[i] if taken.count(short[i].lower()) == 1 or i not in known else known[i].name
+        buttons.append(
+            InlineKeyboardButton(button_label(f"↩️ {name}"), callback_data=callback("incl", i))
         )
-        for i in items
-    ]
     rows = [buttons[k : k + 2] for k in range(0, len(buttons), 2)]
     if back:
         rows.append([InlineKeyboardButton("⬅️ Back", callback_data=callback("menu", "main"))])
@@ -879,3 +958,15 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
         stack = new_stack
         i = j
     return parts
+
+
+# --------------------------------------------------------------------------- inline
+
+
+SETUP_INLINE_TEXT = "Set up your plan first"
+
+
+def setup_inline_button() -> InlineQueryResultsButton:
+    """Shown above empty inline results for someone without a plan yet: a tap opens the private
+    chat with /start start, which begins onboarding (so the empty list is never a dead end)."""
+    return InlineQueryResultsButton(text=SETUP_INLINE_TEXT, start_parameter="start")

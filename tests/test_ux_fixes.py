@@ -278,7 +278,7 @@ async def test_settings_and_exclusions_show_names_and_bring_foods_back(bot: Offl
     labels = [
         button["text"] for button in chat.find_button("Tofu")[0].reply_markup["inline_keyboard"][0]
     ]
-    assert labels == ["↩️ Peanut butter, smooth", "↩️ Tofu, firm"]
+    assert labels == ["↩️ Peanut butter", "↩️ Tofu"]
     calls = await chat.tap("↩️ Tofu")
     assert answers(calls) == ["Back in your plans: Tofu, firm"]
     stored = await bot.services.store.get_user(chat.user.id)
@@ -463,7 +463,7 @@ async def test_recipe_outside_the_diet_or_exclusions_says_so(bot: OfflineBot) ->
     tofu_dish = next(r for r in recipes.recipes.values() if "tofu_firm" in r.item_ids)
     await chat.send("/exclude tofu")
     shown = visible_text(texts(await chat.send(f"/recipe {tofu_dish.name}"))[0])
-    assert "contains Tofu, firm, which you left out" in shown
+    assert "contains Tofu (soy) — you left it out" in shown
 
 
 # --------------------------------------------------------------------------- 12: bench default

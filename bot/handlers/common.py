@@ -7,6 +7,7 @@ older bot version get a short pointer to what works.
 from __future__ import annotations
 
 import logging
+import re
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -17,6 +18,7 @@ from bot.handlers.base import Context, reply
 from bot.render import (
     render_about,
     render_free_text,
+    render_health_free_text,
     render_help,
     render_other_message,
     render_unknown_command,
@@ -44,8 +46,49 @@ async def unknown_command(update: Update, context: Context) -> None:
     await reply(update, render_unknown_command(command))
 
 
+# Words that make a typed message a health question; "ms" and "lab" only as whole words
+# (not "items", "label").
+_HEALTH_WORDS = re.compile(
+    r"\b(?:b-?12|vitamins?|supplements?|injections?|jabs?|doses?|dosage|ms|multiple sclerosis"
+    r"|deficien\w*|labs?|levels?)\b",
+    re.IGNORECASE,
+)
+# FAQ entry -> words that point to it, in the order the entries are offered.
+_FAQ_TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "supplements",
+        re.compile(
+            r"\b(?:supplements?|injections?|jabs?|shots?|doses?|dosage|how much|pills?|tablets?)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "testing",
+        re.compile(
+            r"\b(?:labs?|levels?|tests?|tested|testing|blood|results?|deficien\w*)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    ("ms", re.compile(r"\b(?:ms|multiple sclerosis)\b", re.IGNORECASE)),
+)
+
+
+def health_faq_keys(text: str) -> tuple[str, ...] | None:
+    """None when `text` is not a health question; else the FAQ keys that fit it (maybe none,
+    e.g. "vitamin?"). Health questions get the FAQ and the clinician, never the command list."""
+    if not _HEALTH_WORDS.search(text):
+        return None
+    return tuple(key for key, words in _FAQ_TOPICS if words.search(text))
+
+
 async def free_text(update: Update, context: Context) -> None:
-    await reply(update, render_free_text())
+    message = update.effective_message
+    keys = health_faq_keys(message.text or "") if message is not None else None
+    if keys is None:
+        await reply(update, render_free_text())
+        return
+    text, markup = render_health_free_text(keys)
+    await reply(update, text, markup)
 
 
 # Message attribute -> how the answer names it ("I can't read stickers").

@@ -76,22 +76,32 @@ def parse_target(text: str) -> float:
 
 
 _TIME_RE = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm)?$", re.IGNORECASE)
+# "0745" / "745": hours and minutes without a separator, as people type them on a phone.
+_HHMM_RE = re.compile(r"^(\d{1,2})(\d{2})\s*(am|pm)?$", re.IGNORECASE)
+TIME_FORMS_HINT = (
+    "Send a 24-hour time as 06:45, 6.45 or 0645, or with am/pm as 7am, e.g. /time 06:45"
+)
 
 
 def parse_time(text: str) -> dt.time:
-    """ "06:45", "6.45", "7", "7am", "19:00" -> time; ValueError naming the problem."""
-    match = _TIME_RE.match(text.strip())
-    hint = "Send hours and minutes in 24-hour time, e.g. /time 06:45"
+    """ "06:45", "6.45", "0645", "645", "7", "7am", "19:00" -> time; ValueError naming the
+    problem and the forms that work."""
+    cleaned = text.strip()
+    match = _TIME_RE.match(cleaned) or _HHMM_RE.match(cleaned)
     if not match:
-        raise ValueError(f"“{text}” is not a time. {hint}")
+        raise ValueError(f"“{text}” is not a time. {TIME_FORMS_HINT}")
     hour, minute = int(match.group(1)), int(match.group(2) or 0)
     suffix = (match.group(3) or "").lower()
     if suffix:
         if not 1 <= hour <= 12:
-            raise ValueError(f"“{text}” is not a time: with am/pm the hour is 1 to 12. {hint}")
+            raise ValueError(
+                f"“{text}” is not a time: with am/pm the hour is 1 to 12. {TIME_FORMS_HINT}"
+            )
         hour = hour % 12 + (12 if suffix == "pm" else 0)
     if hour > 23 or minute > 59:
-        raise ValueError(f"“{text}” is not a time: hours go to 23 and minutes to 59. {hint}")
+        raise ValueError(
+            f"“{text}” is not a time: hours go to 23 and minutes to 59. {TIME_FORMS_HINT}"
+        )
     return dt.time(hour, minute)
 
 
