@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HISTORY_DAYS = 7
+PLAN_AHEAD_DAYS = 15  # /week and inline cards read up to 14 days ahead
 
 
 class NotInHouseholdError(LookupError):
@@ -76,9 +77,9 @@ class FamilyServices:
                     log.warning("stored plan %s on %s unreadable, replanning: %s", owner, day, exc)
                     refreshed = None
                 if refreshed is not None:
-                    if refreshed.members != stored.members:
-                        # a member's settings changed their top-ups: store what they now see,
-                        # so check-offs and /progress (which read the stored plan) agree
+                    if refreshed != stored:
+                        # a member's settings changed their top-ups or servings: store what
+                        # they now see, so check-offs and /progress (which read it) agree
                         await svc.store.save_plan(
                             owner, day, hh.to_dict(refreshed), now_utc=svc.now()
                         )
@@ -146,13 +147,52 @@ class FamilyServices:
                 log.info("swap notice to %s failed: %s", record.user_id, exc)
         return sent
 
-    async def membership_changed(self, household_id: int, users: Sequence[UserSettings]) -> None:
-        """Someone joined or left: plans from today on are planned again for the new members
-        (servings change). Today = the earliest local date among the people involved."""
+    async def membership_changed(
+        self, household_id: int, users: Sequence[UserSettings], horizon_days: int = PLAN_AHEAD_DAYS
+    ) -> dt.date | None:
+        """Someone joined or left: stored plans from today on are kept when they still fit.
+
+        A stored day whose shared meals still fit every current member's diet and exclusions
+        (and leave no meal anyone eats unplanned) is kept: only servings, totals and personal
+        top-ups are recomputed, so nobody's day changes under them. From the first day that
+        does not fit, plans are dropped and planned again on the next read. Returns that first
+        replanned day (None: every stored plan was kept), so the caller can tell the members.
+        Today = the earliest local date among the people involved.
+        """
         days = [self.services.today(u) for u in users]
         if not days:
-            return
-        await self.services.store.delete_plans_from(household_owner(household_id), min(days))
+            return None
+        first = min(days)
+        owner = household_owner(household_id)
+        svc = self.services
+        members = await self.members(household_id)
+        async with svc._lock(owner):
+            if not members:
+                await svc.store.delete_plans_from(owner, first)
+                return None
+            kept: dict[dt.date, hh.HouseholdPlan] = {}
+            replanned: dt.date | None = None
+            for offset in range(horizon_days):
+                day = first + dt.timedelta(days=offset)
+                raw = await svc.store.get_plan(owner, day)
+                if raw is None:
+                    continue
+                try:
+                    adapted = hh.adapt_to_members(svc.recipes, hh.from_dict(raw), members)
+                except ValueError:
+                    adapted = None
+                if adapted is None:
+                    replanned = day
+                    break
+                kept[day] = adapted
+            # drop everything from the first misfit (or past the horizon) on, re-store the rest
+            await svc.store.delete_plans_from(
+                owner, replanned or first + dt.timedelta(days=horizon_days)
+            )
+            for day, plan in kept.items():
+                if replanned is None or day < replanned:
+                    await svc.store.save_plan(owner, day, hh.to_dict(plan), now_utc=svc.now())
+        return replanned
 
     # --- groups ---------------------------------------------------------------------------
 

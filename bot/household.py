@@ -3,7 +3,8 @@
 Pure and deterministic (no I/O, no Telegram, no clock), built on bot.planner.
 
 * The shared meals are planned for the combined profile (strictest diet, union of exclusions,
-  union of meal slots) with servings = number of members.
+  union of meal slots). Every member sees every shared meal; a meal's servings = the number of
+  members who eat that meal (a lunch only two of three eat is cooked and bought for two).
 * Members keep their OWN targets. The shared plan is planned for each distinct member target
   (highest first, without top-ups) and the plan that meets the most members wins; only when no
   such plan meets anyone is a shared top-up (served to all) allowed.
@@ -146,6 +147,21 @@ def household_profile(members: Sequence[Member], target_ug: float | None = None)
     """The profile the shared meals are planned for (no name: it does not change the plan)."""
     base = combine_profiles([m.profile for m in members])
     return replace(base, target_ug=base.target_ug if target_ug is None else target_ug, name="")
+
+
+def eaters(members: Sequence[Member], slot: Slot) -> tuple[Member, ...]:
+    """The members who eat `slot` (in the given order)."""
+    return tuple(m for m in members if slot in m.profile.slots)
+
+
+def with_member_servings(plan: DayPlan, members: Sequence[Member]) -> DayPlan:
+    """The plan with each meal's servings = how many members eat it (cooked and bought for).
+
+    The planner gives every meal one serving per profile; a member who skips lunch must not
+    make the household cook (and shop for) a lunch nobody eats.
+    """
+    meals = tuple(replace(m, servings=len(eaters(members, m.slot))) for m in plan.meals)
+    return plan if meals == plan.meals else replace(plan, meals=meals)
 
 
 def _rules(profile: Profile) -> tuple[float, float, int]:
@@ -359,6 +375,13 @@ def _join_or(words: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
+def _join_and(words: Sequence[str]) -> str:
+    """'Ana', 'Ana and Ben', 'Ana, Ben and Cleo' ('nobody' for none)."""
+    if not words:
+        return "nobody"
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 def member_day(
     recipes: RecipeSet, plan: DayPlan, member: Member, first_notes: Sequence[str] = ()
 ) -> MemberDay:
@@ -447,7 +470,8 @@ def _plan_shared(
     allow_topups: bool,
 ) -> DayPlan:
     profile = household_profile(members, target)
-    return plan_day(recipes, [profile] * len(members), day, history, allow_topups=allow_topups)
+    plan = plan_day(recipes, [profile] * len(members), day, history, allow_topups=allow_topups)
+    return with_member_servings(plan, members)
 
 
 def evaluate(recipes: RecipeSet, plan: DayPlan, members: Sequence[Member]) -> HouseholdPlan:
@@ -502,7 +526,7 @@ def swap_household_meal(
         return evaluate(recipes, current.plan, ordered)
     profile = household_profile(ordered, current.plan.target_ug)
     new = swap(recipes, [profile] * len(ordered), current.plan, slot, history)
-    return evaluate(recipes, new, ordered)
+    return evaluate(recipes, with_member_servings(new, ordered), ordered)
 
 
 def refresh(
@@ -512,22 +536,49 @@ def refresh(
 
     The shared meals stay while the member set is the same and every meal still exists and
     fits the combined diet, exclusions and meal slots; a member's new target only changes
-    their personal top-ups, never the others' menu mid-day.
+    their personal top-ups, and a member's new meal times only the servings, never the
+    others' menu mid-day.
     """
     ordered = sorted_members(members)
     if tuple(m.user_id for m in ordered) != stored.member_ids:
         return None
+    return _fitted(recipes, stored.plan, ordered, drop_uneaten=False)
+
+
+def adapt_to_members(
+    recipes: RecipeSet, stored: HouseholdPlan, members: Sequence[Member]
+) -> HouseholdPlan | None:
+    """The stored plan kept for a NEW member set (someone joined or left), or None.
+
+    Kept when every shared meal still fits everyone's diets and exclusions and no meal anyone
+    eats could now be added: then only servings, totals and personal top-ups change, so the
+    others' day does not change under them. A meal nobody eats any more is dropped. None
+    means the plan must be planned again (and the members told).
+    """
+    ordered = sorted_members(members)
+    return _fitted(recipes, stored.plan, ordered, drop_uneaten=True)
+
+
+def _fitted(
+    recipes: RecipeSet, plan: DayPlan, ordered: tuple[Member, ...], *, drop_uneaten: bool
+) -> HouseholdPlan | None:
     combined = household_profile(ordered)
     planner = planner_for(recipes)
-    plan_slots = {m.slot for m in stored.plan.meals}
+    if drop_uneaten:
+        kept = tuple(m for m in plan.meals if m.slot in combined.slots)
+        if kept != plan.meals:
+            plan = replace(plan, meals=kept, swaps=tuple(
+                (s, ids) for s, ids in plan.swaps if s in combined.slots
+            ))  # fmt: skip
+    plan_slots = {m.slot for m in plan.meals}
     if not plan_slots <= set(combined.slots):
         return None
     for s in combined.slots:
         if s not in plan_slots and planner.candidates(s, combined.diet, combined.exclude).all:
             return None
-    for meal in stored.plan.meals:
+    for meal in plan.meals:
         recipe = recipes.recipes.get(meal.recipe_id)
-        if recipe is None or meal.slot not in recipe.meals or meal.servings != len(ordered):
+        if recipe is None or meal.slot not in recipe.meals:
             return None
         if not combined.diet.allows(recipe.diet) or not recipe.item_ids.isdisjoint(
             combined.exclude
@@ -537,7 +588,7 @@ def refresh(
             ing = recipes.ingredients.get(meal.topup_item)
             if ing is None or not _item_allowed(ing, combined):
                 return None
-    return evaluate(recipes, stored.plan, ordered)
+    return evaluate(recipes, with_member_servings(plan, ordered), ordered)
 
 
 # --------------------------------------------------------------------------- checking
@@ -562,8 +613,13 @@ def check_household(
         if recipe is None:
             problems.append(f"{meal.slot.value}: unknown recipe {meal.recipe_id!r}")
             continue
-        if meal.servings != len(ordered):
-            problems.append(f"{meal.slot.value}: {meal.servings} servings for {len(ordered)}")
+        eating = len(eaters(ordered, meal.slot))
+        if eating == 0:
+            problems.append(f"{meal.slot.value}: no member eats it")
+        elif meal.servings != eating:
+            problems.append(
+                f"{meal.slot.value}: {meal.servings} servings for {eating} member(s) eating it"
+            )
         if not combined.diet.allows(recipe.diet):
             problems.append(f"{meal.slot.value}: {recipe.id} breaks the {combined.diet} diet")
         if not recipe.item_ids.isdisjoint(combined.exclude):
@@ -632,7 +688,9 @@ def member_view(recipes: RecipeSet, hplan: HouseholdPlan, user_id: int) -> DayPl
 
     A DayPlan, so every plan renderer works unchanged. Personal items sit on the meal as its
     top-up (joined to a shared top-up's label when the meal has one); a personal snack is an
-    extra meal with servings=1. Raises KeyError for a non-member
+    extra meal with servings=1. A shared meal the member does not eat is not one of their
+    meals (no B12 counted, no check-off), but a note names it "(not in your meals)", so every
+    member sees the same shared menu. Raises KeyError for a non-member
     (a plan is never shown to someone outside the household).
     """
     day = hplan.member(user_id)
@@ -691,8 +749,19 @@ def member_view(recipes: RecipeSet, hplan: HouseholdPlan, user_id: int) -> DayPl
         + (f" (with {', '.join(others)})" if others else "")
         + "."
     ]
+    names = {d.user_id: d.name or "a member" for d in hplan.members}
+    for meal in hplan.plan.meals:
+        if meal.slot in day.slots:
+            continue
+        others_eating = [names[d.user_id] for d in hplan.members if meal.slot in d.slots]
+        recipe = recipes.recipes.get(meal.recipe_id)
+        notes.append(
+            f"{meal.slot.value.capitalize()} (not in your meals): "
+            f"{recipe.name if recipe else meal.recipe_id}, for {_join_and(others_eating)}; "
+            "not counted in your total."
+        )
     notes += [f"Added {m.topup_label} to {m.slot.value} for everyone." for m in hplan.plan.meals
-              if m.topup_item]  # fmt: skip
+              if m.topup_item and m.slot in day.slots]  # fmt: skip
     if hplan.plan.repeats:
         names = ", ".join(
             recipes.recipes[r].name if r in recipes.recipes else r for r in hplan.plan.repeats
@@ -718,7 +787,8 @@ def member_view(recipes: RecipeSet, hplan: HouseholdPlan, user_id: int) -> DayPl
 
 
 def household_shopping(recipes: RecipeSet, hplans: Sequence[HouseholdPlan]) -> list[ShoppingItem]:
-    """One list for everyone: shared meals x members, plus each member's personal top-ups."""
+    """One list for everyone: each shared meal x the members who eat it (its servings), plus
+    each member's personal top-ups (bought once, for that member only)."""
     plans: list[DayPlan] = []
     extra: dict[str, float] = {}
     for hp in hplans:

@@ -11,7 +11,9 @@ import datetime as dt
 from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.helpers import create_deep_linked_url
 
+from bot.clock import zone
 from bot.household import KIND_SNACK, HouseholdPlan, MemberDay
 from bot.models import DayPlan, RecipeSet
 from bot.render import (
@@ -34,11 +36,34 @@ PRIVATE_ONLY = (
     "Let's do that in a private chat: your personal settings and plan stay between us. "
     "Open a chat with me and send the command there."
 )
+GROUP_PLAN_HINT = (
+    "In this group, /plan shows the household's plan. Your own plan, with your B12 total and "
+    "any personal top-up, your week and shopping list are in a private chat with me."
+)
+# personal commands that ask for a plan: in a group, they point to /plan as well
+PLAN_COMMANDS = frozenset({"today", "tomorrow", "week", "shopping"})
 GROUP_NOT_LINKED = (
     "This group isn't linked to a household yet. A household member who is an admin here can "
     "send /family link to get the daily plan in this group."
 )
 NOT_IN_HOUSEHOLD = "You're not in a household. Send /family to create one or ask for an invite."
+
+
+def private_chat_markup(bot_username: str | None) -> InlineKeyboardMarkup | None:
+    """A URL button to the bot's private chat (t.me link), so "message me privately" is one
+    tap away; None when the bot's username is unknown."""
+    if not bot_username:
+        return None
+    url = create_deep_linked_url(bot_username)
+    return InlineKeyboardMarkup([[InlineKeyboardButton("💬 Open private chat", url=url)]])
+
+
+def render_private_only(
+    command: str, bot_username: str | None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The group answer to a personal command: plan commands also point to /plan."""
+    text = GROUP_PLAN_HINT if command.lower() in PLAN_COMMANDS else PRIVATE_ONLY
+    return text, private_chat_markup(bot_username)
 
 
 def member_label(record: MemberRecord) -> str:
@@ -117,13 +142,27 @@ def _people(n: int) -> str:
     return "person" if n == 1 else "people"
 
 
+def local_expiry(expires_utc: dt.datetime, timezone: str) -> str:
+    """'17 May 2027, 11:00 (Europe/Berlin)': the reader's own clock, with the zone named.
+
+    An unknown zone name falls back to UTC (still named), never to a wrong local time.
+    """
+    try:
+        tz = zone(timezone)
+    except ValueError:
+        tz, timezone = zone("UTC"), "UTC"
+    local = expires_utc.astimezone(tz)
+    return f"{local.strftime('%-d %b %Y, %H:%M')} ({timezone})"
+
+
 def render_invite(
-    household: Household, link: str, expires_utc: dt.datetime
+    household: Household, link: str, expires_utc: dt.datetime, timezone: str = "UTC"
 ) -> tuple[str, InlineKeyboardMarkup]:
+    """The invite link; its expiry in `timezone` (the inviting user's own zone)."""
     text = (
         f"🔗 <b>Invite to {esc(household.name)}</b>\n\n"
         f"Forward this link to the people you cook for:\n{esc(link)}\n\n"
-        f"It works until {esc(expires_utc.strftime('%-d %b %Y, %H:%M UTC'))}. Making a new link "
+        f"It works until {esc(local_expiry(expires_utc, timezone))}. Making a new link "
         "or revoking stops this one."
     )
     markup = InlineKeyboardMarkup(
@@ -180,6 +219,24 @@ def render_swap_notice(actor: str, slot_name: str, new_recipe: str, day: dt.date
     )
 
 
+def render_plan_update_notice(
+    name: str, event: str, first_day: dt.date, today: dt.date, *, lead: str = ""
+) -> str:
+    """One short message: the household plan was planned again because someone joined/left.
+
+    Sent only when the stored plan no longer fitted; a kept plan needs no message.
+    """
+    when = (
+        "Today's household plan was"
+        if first_day <= today
+        else f"The household plans from {fmt_day(first_day)} on were"
+    )
+    return (
+        f"{lead}🔄 {when} updated because {esc(name or 'a member')} {esc(event)}: the menu is "
+        "planned again for everyone in the household now. /today shows it."
+    )
+
+
 def _member_line(day: MemberDay) -> str:
     mark = "✅" if day.met else "⚠️"
     line = (
@@ -201,9 +258,12 @@ def render_group_plan(
     people = len(hplan.members)
     lines = [f"<b>{esc(title)}</b>", f"👪 {esc(household.name)} · {people} {_people(people)}", ""]
     for meal in hplan.plan.meals:
+        eating = [d.name or "member" for d in hplan.members if meal.slot in d.slots]
+        who = "" if len(eating) == people else f" · for {', '.join(eating)}"
         lines.append(
             f"{SLOT_ICON.get(meal.slot, '•')} <b>{esc(meal.slot.value.capitalize())}</b>: "
-            f"{esc(recipe_name(recipes, meal.recipe_id))} ({fmt_ug(meal.b12_ug)} µg B12 each)"
+            f"{esc(recipe_name(recipes, meal.recipe_id))} ({fmt_ug(meal.b12_ug)} µg B12 each"
+            f"{esc(who)})"
         )
         if meal.topup_item and meal.topup_label:
             lines.append(f"      ➕ plus {esc(meal.topup_label)} for everyone")

@@ -38,7 +38,7 @@ from telegram import Update
 from bot import household as hh
 from bot.app import run_group_push_tick_now
 from bot.handlers.family import GroupThrottle
-from bot.render_family import INVALID_INVITE, PRIVATE_ONLY
+from bot.render_family import GROUP_PLAN_HINT, INVALID_INVITE, PRIVATE_ONLY
 from bot.storage import household_owner
 
 UTC = dt.UTC
@@ -349,9 +349,11 @@ async def test_group_link_plan_and_private_only_commands(bot: Harness) -> None:
     ana_dishes = dishes(await today_text(ana))
     assert "The Smiths" in group_text and all(d in group_text for d in ana_dishes[:3])
     assert "Ana: " in group_text and "Ben: " in group_text
-    for command in ("/settings", "/target 3", "/today", "/start"):
+    for command in ("/settings", "/target 3", "/start"):
         calls = await g_ben.send(command)
         assert texts(calls) == [PRIVATE_ONLY]
+    calls = await g_ben.send("/today")  # a plan command also points to the group's /plan
+    assert texts(calls) == [GROUP_PLAN_HINT]
     svc = bot.services
     for user in (ANA, BEN):  # group commands never move anyone's private chat
         assert (await svc.store.get_user(user.id)).chat_id == user.id

@@ -46,12 +46,15 @@ from bot.render_family import (
     PRIVATE_ONLY,
     confirm_keyboard,
     member_label,
+    private_chat_markup,
     render_household,
     render_invite,
     render_invite_confirm,
     render_joined,
     render_no_household,
     render_owner_join_notice,
+    render_plan_update_notice,
+    render_private_only,
     render_share_card,
     render_week_card,
 )
@@ -122,6 +125,27 @@ def _find_member(records: list[MemberRecord], text: str) -> list[MemberRecord]:
     return [r for r in records if member_label(r).lower() == wanted]
 
 
+async def _tell_plan_update(
+    context: Context,
+    member: UserSettings,
+    name: str,
+    event: str,
+    replanned: dt.date | None,
+    lead: str = "",
+) -> None:
+    """Tell a remaining member, in one message, that the plan changed because someone joined
+    or left (with `lead`, e.g. a new-owner line, first); a kept plan needs no plan message."""
+    if replanned is None:
+        if lead:
+            await _tell(context, member, lead)
+        return
+    today = services(context).today(member)
+    text = render_plan_update_notice(
+        name, event, replanned, today, lead=f"{lead}\n" if lead else ""
+    )
+    await _tell(context, member, text)
+
+
 async def _tell(context: Context, user: UserSettings, text: str) -> None:
     """A short message to another member's private chat (their problem never fails ours)."""
     try:
@@ -172,7 +196,7 @@ async def _send_invite(
     )
     username = context.bot.username
     link = create_deep_linked_url(username, invite.token)
-    text, markup = render_invite(home, link, invite.expires_utc)
+    text, markup = render_invite(home, link, invite.expires_utc, user.timezone)
     text = intro + text
     query = update.callback_query
     if query is not None:
@@ -333,9 +357,19 @@ async def on_family_button(update: Update, context: Context) -> None:
         try:
             if action == "rm!":
                 await fam.households.remove_member(user.user_id, target.user_id)
-                await fam.membership_changed(home.household_id, [r.user for r in records])
+                replanned = await fam.membership_changed(
+                    home.household_id, [r.user for r in records]
+                )
                 await _tell(context, target.user, f"You were removed from <b>{esc(home.name)}</b>.")
-                await query.answer(f"Removed {member_label(target)}"[:190])
+                for record in records:
+                    if record.user_id not in (user.user_id, target.user_id):
+                        await _tell_plan_update(
+                            context, record.user, member_label(target), "left", replanned
+                        )
+                toast = f"Removed {member_label(target)}"
+                if replanned is not None:
+                    toast += ". The household plan was updated; the others were told"
+                await query.answer(toast[:190])
             else:
                 await fam.households.transfer_ownership(user.user_id, target.user_id)
                 await _tell(
@@ -359,16 +393,17 @@ async def _leave(update: Update, context: Context, user: UserSettings, home: Hou
         if query is not None:
             await query.answer(NOT_IN_HOUSEHOLD[:190], show_alert=True)
         return
-    await fam.membership_changed(home.household_id, [r.user for r in before])
-    if result.new_owner_id is not None:
-        new_owner = next((r for r in before if r.user_id == result.new_owner_id), None)
-        if new_owner is not None:
-            await _tell(
-                context,
-                new_owner.user,
+    replanned = await fam.membership_changed(home.household_id, [r.user for r in before])
+    for record in before:
+        if record.user_id == user.user_id:
+            continue
+        lead = ""
+        if record.user_id == result.new_owner_id:
+            lead = (
                 f"👑 {esc(user.first_name or 'The owner')} left <b>{esc(home.name)}</b>; "
-                "you're its owner now.",
+                "you're its owner now."
             )
+        await _tell_plan_update(context, record.user, user.first_name, "left", replanned, lead)
     text = f"🚪 You left <b>{esc(home.name)}</b>. /today shows your own plan again."
     if query is not None:
         await query.answer("You left the household")
@@ -417,14 +452,21 @@ async def _join(update: Update, context: Context, user: UserSettings, token: str
         await edit(query, render_joined(home, user.onboarded), None)
         return
     members = await fam.households.members(home.household_id)
-    await fam.membership_changed(home.household_id, [r.user for r in members])
+    replanned = await fam.membership_changed(home.household_id, [r.user for r in members])
     if result.left_household_id is not None:
-        await fam.membership_changed(result.left_household_id, [user])
+        old_members = await fam.households.members(result.left_household_id)
+        left_replanned = await fam.membership_changed(
+            result.left_household_id, [user, *(r.user for r in old_members)]
+        )
+        for record in old_members:
+            await _tell_plan_update(context, record.user, user.first_name, "left", left_replanned)
     await query.answer(f"Welcome to {home.name}!"[:190])
     await edit(query, render_joined(home, user.onboarded), None)
     for record in members:
-        if record.is_owner and record.user_id != user.user_id:
-            await _tell(context, record.user, render_owner_join_notice(user.first_name, home))
+        if record.user_id == user.user_id:
+            continue
+        lead = render_owner_join_notice(user.first_name, home) if record.is_owner else ""
+        await _tell_plan_update(context, record.user, user.first_name, "joined", replanned, lead)
 
 
 # --------------------------------------------------------------------------- groups
@@ -465,12 +507,17 @@ async def group_family(update: Update, context: Context) -> None:
             f"👪 {linked}Send /plan for today's household plan. "
             "Household admins link a group with /family link. Creating a household and invites "
             "happen in a private chat with me.",
+            private_chat_markup(context.bot.username),
         )
         return
     user = await _stored_user(update, context)
     tg_user = update.effective_user
     if user is None or tg_user is None:
-        await reply(update, "Message me privately first (send /start there), then try again.")
+        await reply(
+            update,
+            "Message me privately first (send /start there), then try again.",
+            private_chat_markup(context.bot.username),
+        )
         return
     found = await fam.households.membership(user.user_id)
     if found is None:
@@ -526,10 +573,19 @@ async def private_plan(update: Update, context: Context) -> None:
     await today(update, context)
 
 
+def _command_name(update: Update) -> str:
+    """'today' for '/today@b12_bot 3' (empty when the update is not a command)."""
+    message = update.effective_message
+    text = (message.text or "") if message is not None else ""
+    first = text.split(maxsplit=1)[0] if text.strip() else ""
+    return first.lstrip("/").split("@", 1)[0].lower()
+
+
 async def personal_in_group(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is not None and throttle(context).allow(chat.id):
-        await reply(update, PRIVATE_ONLY)
+        text, markup = render_private_only(_command_name(update), context.bot.username)
+        await reply(update, text, markup)
 
 
 # --------------------------------------------------------------------------- inline mode
