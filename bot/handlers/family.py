@@ -19,7 +19,6 @@ from collections.abc import Callable
 
 from telegram import (
     InlineQueryResultArticle,
-    InlineQueryResultsButton,
     InputTextMessageContent,
     Update,
 )
@@ -38,7 +37,7 @@ from bot.clock import local_date_at
 from bot.family_services import FamilyServices, NotInHouseholdError, family_for
 from bot.handlers.base import Context, current_user, edit, reply, services
 from bot.models import UserSettings
-from bot.render import esc, fmt_day, parse_day_code
+from bot.render import esc, fmt_day, parse_day_code, setup_inline_button
 from bot.render_family import (
     GROUP_NOT_LINKED,
     INVALID_INVITE,
@@ -603,7 +602,7 @@ async def inline_query(update: Update, context: Context) -> None:
             [],
             cache_time=0,
             is_personal=True,
-            button=InlineQueryResultsButton("Set up your B12 plan first", start_parameter="inline"),
+            button=setup_inline_button(),
         )
         return
     today = svc.today(user)
