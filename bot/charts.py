@@ -12,6 +12,7 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.dates import (
@@ -24,6 +25,7 @@ from matplotlib.dates import (
     rrulewrapper,
 )
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch, Rectangle
 
 from bot.labs import BANDS, MARKERS, PG_PER_PMOL, LabResult, Marker
 from bot.tally import DayTally
@@ -42,9 +44,11 @@ VERMILLION = "#D55E00"
 GREEN = "#009E73"
 YELLOW = "#F0E442"
 GREY = "#555555"
+PURPLE = "#CC79A7"  # Okabe-Ito reddish purple: the outline of a lab's own range
 
 WINDOW_DAYS = 30
 BAND_ALPHA = 0.22  # band shading: light enough for the data to stand out
+LAB_BOX_HALF_WIDTH = 0.03  # a lab range's box reaches 3% of the time span either side
 
 
 MAX_DATE_TICKS = 5  # "22 Nov" labels at 14 pt: five fit the 8 in width with room between
@@ -209,40 +213,63 @@ def progress_chart(
     return _png(fig)
 
 
-def _band_regions(
-    result: LabResult | None, marker: Marker
-) -> list[tuple[float | None, float | None, str, str]]:
-    """(low, high, colour, label) regions in the canonical unit; None = open end."""
-    if result is not None and result.has_range:
-        low, high = result.canonical_range()
-        unit = MARKERS[marker].canonical_unit
-        if low is not None and high is not None:
-            label = f"your lab's range ({low:g}–{high:g} {unit})"
-        elif high is not None:
-            label = f"your lab's range (up to {high:g} {unit})"
-        else:
-            label = f"your lab's range (from {low:g} {unit})"
-        return [(low, high, GREEN, label)]
+def _common_regions(marker: Marker) -> list[tuple[float | None, float | None, str, str]]:
+    """(low, high, colour, label) of the common bands in the canonical unit; None = open."""
     scheme = BANDS[marker]
     lo, hi = scheme.low_edge, scheme.high_edge
     if scheme.low_is_bad:
         return [
-            (None, lo, VERMILLION, "low"),
-            (lo, hi, YELLOW, "borderline"),
-            (hi, None, GREEN, "adequate"),
+            (None, lo, VERMILLION, f"low (< {lo:g})"),
+            (lo, hi, YELLOW, f"borderline ({lo:g}–{hi:g})"),
+            (hi, None, GREEN, f"adequate (> {hi:g})"),
         ]
     return [
-        (None, lo, GREEN, "not raised"),
-        (lo, hi, YELLOW, "borderline"),
-        (hi, None, VERMILLION, "raised"),
+        (None, lo, GREEN, f"not raised (< {lo:g})"),
+        (lo, hi, YELLOW, f"borderline ({lo:g}–{hi:g})"),
+        (hi, None, VERMILLION, f"raised (> {hi:g})"),
     ]
+
+
+LabRange = tuple[float | None, float | None]
+
+
+def _lab_range_runs(points: Sequence[LabResult]) -> list[tuple[LabRange, list[LabResult]]]:
+    """Runs of consecutive results (by date) that carry the same lab range: a lab's range
+    applies to the results it came with, not to every result on the chart."""
+    runs: list[tuple[LabRange, list[LabResult]]] = []
+    last_index = -2
+    for index, result in enumerate(points):
+        if not result.has_range:
+            continue
+        rng = result.canonical_range()
+        if runs and runs[-1][0] == rng and last_index == index - 1:
+            runs[-1][1].append(result)
+        else:
+            runs.append((rng, [result]))
+        last_index = index
+    return runs
+
+
+def _lab_range_label(runs: Sequence[tuple[LabRange, list[LabResult]]]) -> str:
+    """The legend entry, with the range as the lab printed it (its own unit)."""
+    if len({rng for rng, _ in runs}) != 1:
+        return "your lab's range (per result)"
+    shown = runs[0][1][0]
+    low, high, unit = shown.ref_low, shown.ref_high, shown.unit
+    if low is not None and high is not None:
+        return f"your lab's range ({low:g}–{high:g} {unit})"
+    if high is not None:
+        return f"your lab's range (up to {high:g} {unit})"
+    return f"your lab's range (from {low:g} {unit})"
 
 
 def levels_chart(
     results: Sequence[LabResult], marker: Marker, today: dt.date | None = None
 ) -> bytes:
-    """One marker's results over time (in its canonical unit) on shaded bands: the common
-    ones, or the lab range of the latest result when it has one. Returns PNG bytes."""
+    """One marker's results over time (in its canonical unit). The common bands are the
+    shaded background; where a result came with its lab's own range, that range is an
+    outlined box around those results only, so one result's range never hides the common
+    bands for the others. The legend says which is which. Returns PNG bytes."""
     info = MARKERS[marker]
     unit = info.canonical_unit
     fig, ax = _new_figure()
@@ -258,9 +285,10 @@ def levels_chart(
 
     values = [r.canonical_value for r in points]
     x = [date2num(r.taken_on) for r in points]
-    latest = points[-1]
-    regions = _band_regions(latest, marker)
+    regions = _common_regions(marker)
+    runs = _lab_range_runs(points)
     edges = [e for lo, hi, _, _ in regions for e in (lo, hi) if e is not None]
+    edges += [e for rng, _ in runs for e in rng if e is not None]
     top = max([*values, *edges]) * 1.3
 
     first, last = points[0].taken_on, max(points[-1].taken_on, today or points[-1].taken_on)
@@ -268,18 +296,37 @@ def levels_chart(
     pad = max(span * 0.08, 10)
     x_lo, x_hi = date2num(first) - pad, date2num(last) + pad
 
+    handles: list[Artist] = []
     for lo, hi, colour, label in regions:
         y0, y1 = lo if lo is not None else 0.0, hi if hi is not None else top
         ax.axhspan(y0, y1, color=colour, alpha=BAND_ALPHA, linewidth=0, zorder=0)
-        ax.text(
-            x_lo + (x_hi - x_lo) * 0.01,
-            (y0 + y1) / 2,
-            label,
-            fontsize=SMALL_FONT,
-            va="center",
-            ha="left",
-            color="#333333",
-            zorder=1,
+        handles.append(Patch(facecolor=colour, alpha=BAND_ALPHA, label=label))
+    half_width = max(span * LAB_BOX_HALF_WIDTH, 4.0)  # days either side of the results
+    for (low, high), run in runs:
+        x0 = date2num(run[0].taken_on) - half_width
+        x1 = date2num(run[-1].taken_on) + half_width
+        y0, y1 = low if low is not None else 0.0, high if high is not None else top
+        ax.add_patch(
+            Rectangle(
+                (x0, y0),
+                x1 - x0,
+                y1 - y0,
+                fill=False,
+                edgecolor=PURPLE,
+                linewidth=3,
+                linestyle="--",
+                zorder=2,
+            )
+        )
+    if runs:
+        handles.append(
+            Patch(
+                fill=False,
+                edgecolor=PURPLE,
+                linewidth=2,
+                linestyle="--",
+                label=_lab_range_label(runs),
+            )
         )
     ax.plot(x, values, color=BLUE, marker="o", markersize=10, linewidth=2.5, zorder=3)
     for xi, v in zip(x, values, strict=True):
@@ -305,6 +352,21 @@ def levels_chart(
         right.set_ylabel("pmol/L", fontsize=FONT)
         right.tick_params(labelsize=SMALL_FONT)
     ax.set_title(title, fontsize=TITLE_FONT)
-    source = "your lab's range" if latest.has_range else BANDS[marker].source.split(";")[0]
-    ax.set_xlabel(f"Date · bands: {source} · information, not a diagnosis", fontsize=SMALL_FONT)
+    source = BANDS[marker].source.split(";")[0]
+    ax.set_xlabel("Date · information, not a diagnosis", fontsize=SMALL_FONT)
+    legend_title = f"Shaded: common bands ({source}), {unit}"
+    if runs:
+        legend_title += "\nOutlined: your lab's range, for the results that came with it"
+    ax.legend(
+        handles=handles,
+        title=legend_title,
+        title_fontsize=SMALL_FONT - 1,
+        fontsize=SMALL_FONT - 1,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.14),
+        ncol=2,
+        frameon=False,
+        handlelength=1.5,
+        columnspacing=1.0,
+    )
     return _png(fig)

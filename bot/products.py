@@ -32,7 +32,7 @@ MAX_TIMES_TYPICAL = 10.0
 
 PRODUCT_EXAMPLES = (
     "Examples:\n"
-    "/myproducts soy_milk_fortified 0.4 — your soy drink has 0.4 µg B12 per 100 ml\n"
+    "/myproducts soy milk 0.4 — your soy drink has 0.4 µg B12 per 100 ml\n"
     "/myproducts nutritional yeast 22 — 22 µg per 100 g\n"
     "/myproducts clear — back to the typical values"
 )
@@ -42,7 +42,29 @@ _cache: dict[tuple[int, tuple[tuple[str, float], ...]], RecipeSet] = {}
 
 
 class ProductInputError(ValueError):
-    """Bad `/myproducts` input; `str(exc)` is a message fit to show the user."""
+    """Bad `/myproducts` input; `str(exc)` is a message fit to show the user.
+
+    `choices` are the ingredient ids the user may pick from, when the message ends by
+    offering them: the Telegram layer lists them by name, with the code to type.
+    """
+
+    def __init__(self, message: str, choices: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.choices = choices
+
+
+def _all_choices(recipes: RecipeSet) -> tuple[str, ...]:
+    return tuple(i.id for i in product_ingredients(recipes))
+
+
+def _try_resolve(query: str, recipes: RecipeSet) -> str | None:
+    """The product `query` names, or None (no error): for guessing what a user meant."""
+    if not query.strip():
+        return None
+    try:
+        return resolve_product(query, recipes)
+    except ProductInputError:
+        return None
 
 
 def product_ingredients(recipes: RecipeSet) -> list[Ingredient]:
@@ -90,12 +112,13 @@ def parse_product(text: str, recipes: RecipeSet) -> tuple[str, float]:
             f"0 or more.\n{PRODUCT_EXAMPLES}"
         )
     index = next((i for i, t in enumerate(toks) if _NUMBER.match(t.lower())), None)
-    allowed = product_ingredients(recipes)
-    names = ", ".join(i.id for i in allowed)
-    if index is None or index == 0:
+    if index is None:
+        _no_number(toks, recipes)
+    if not index:
         raise ProductInputError(
             f"Tell me the product and the µg of B12 per 100 g or 100 ml on its label.\n"
-            f"{PRODUCT_EXAMPLES}\nProducts you can set: {names}."
+            f"{PRODUCT_EXAMPLES}\nProducts you can set:",
+            _all_choices(recipes),
         )
     rest = [t.lower() for t in toks[index + 1 :]]
     if any(t not in _TAIL_WORDS for t in rest):
@@ -127,6 +150,43 @@ def parse_product(text: str, recipes: RecipeSet) -> tuple[str, float]:
     return ing_id, value
 
 
+def _no_number(toks: list[str], recipes: RecipeSet) -> None:
+    """Raise the most specific error for `/myproducts` words without a number: a product and
+    a word that is not a number ("soy milk abc"), or a product alone ("soy milk")."""
+    if len(toks) >= 2:
+        product_words = " ".join(toks[:-1])
+        ing_id = _try_resolve(product_words, recipes)
+        if ing_id is not None and not _names_word(recipes.ingredients[ing_id], toks[-1]):
+            ing = recipes.ingredients[ing_id]
+            typical = _fmt(label_from_per_100g(ing, ing.per_100g.b12_ug))
+            raise ProductInputError(
+                f"“{toks[-1]}” is not a number: write the µg per {unit_word(ing)} from the "
+                f"label, e.g. /myproducts {product_words} {typical}"
+            )
+    whole = " ".join(toks)
+    ing_id = _try_resolve(whole, recipes)
+    if ing_id is not None:
+        ing = recipes.ingredients[ing_id]
+        typical = _fmt(label_from_per_100g(ing, ing.per_100g.b12_ug))
+        raise ProductInputError(
+            f"Add the µg of B12 per {unit_word(ing)} from the label of your "
+            f"{short_name(ing.name)}, e.g. /myproducts {whole} {typical}"
+        )
+    raise ProductInputError(
+        f"Tell me the product and the µg of B12 per 100 g or 100 ml on its label.\n"
+        f"{PRODUCT_EXAMPLES}\nProducts you can set:",
+        _all_choices(recipes),
+    )
+
+
+def _names_word(ing: Ingredient, word: str) -> bool:
+    """Whether `word` is (the start of) a word of the ingredient's name or code: "milk" in
+    "almond milk" names the product, "abc" in "soy milk abc" does not."""
+    key = word.lower().strip(".,;:")
+    words = re.split(r"[\s_,()/-]+", f"{ing.id} {ing.name}".lower())
+    return bool(key) and any(w.startswith(key) or key.startswith(w) for w in words if w)
+
+
 def max_label_value(ing: Ingredient) -> float:
     """The highest label value (per 100 g or ml, as the label shows it) accepted for `ing`:
     MAX_TIMES_TYPICAL x its typical value, never above MAX_B12_PER_100."""
@@ -144,7 +204,6 @@ def _fmt(value: float) -> str:
 def resolve_product(query: str, recipes: RecipeSet) -> str:
     """The fortified ingredient id a user's words mean, or a clear error."""
     allowed = {i.id for i in product_ingredients(recipes)}
-    names = ", ".join(sorted(allowed))
     key = query.strip().lower()
     if key in allowed:
         return key
@@ -153,15 +212,19 @@ def resolve_product(query: str, recipes: RecipeSet) -> str:
         return hits[0]
     if len(hits) > 1:
         raise ProductInputError(
-            f"'{query}' could be {', '.join(hits)}. Send the exact name, e.g. "
-            f"/myproducts {hits[0]} 0.4"
+            f"“{query}” could be more than one product. Send the code of yours with its "
+            f"label value (e.g. /myproducts {hits[0]} 0.4):",
+            tuple(hits),
         )
     if key in recipes.ingredients:
         raise ProductInputError(
             f"{recipes.ingredients[key].name} is not a fortified product, so its B12 does "
-            f"not depend on the brand. Products you can set: {names}."
+            f"not depend on the brand. Products you can set:",
+            _all_choices(recipes),
         )
-    raise ProductInputError(f"I don't know the product '{query}'. Products you can set: {names}.")
+    raise ProductInputError(
+        f"I don't know the product “{query}”. Products you can set:", _all_choices(recipes)
+    )
 
 
 def _key(overrides: Mapping[str, float]) -> tuple[tuple[str, float], ...]:

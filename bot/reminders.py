@@ -82,6 +82,23 @@ class Reminder:
         """Injections bypass the gut: the tally records them apart from oral doses."""
         return self.kind is ReminderKind.EVERY_N_WEEKS
 
+    def same_schedule(self, other: Reminder) -> bool:
+        """Whether both remind of the same dose at the same moments: a second one would only
+        send every reminder twice. Every-N-weeks reminders match when their start dates are
+        a whole number of periods apart (the same injection days)."""
+        if (self.kind, self.dose_ug, self.local_time, self.tz) != (
+            other.kind,
+            other.dose_ug,
+            other.local_time,
+            other.tz,
+        ) or (self.weekday, self.every_weeks) != (other.weekday, other.every_weeks):
+            return False
+        if self.kind is not ReminderKind.EVERY_N_WEEKS:
+            return True
+        assert self.start is not None and other.start is not None
+        assert self.every_weeks is not None
+        return (self.start - other.start).days % (7 * self.every_weeks) == 0
+
     def describe(self) -> str:
         """'Daily tablet: 1,000 µg at 08:00 (Europe/Berlin)'."""
         at = f"at {self.local_time:%H:%M} ({self.tz})"

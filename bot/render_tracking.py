@@ -148,8 +148,18 @@ def render_extra_logged(
 def render_ate_help() -> str:
     return (
         "Tell me what you ate besides the plan: <code>/ate omelette</code> (a dish from my "
-        "recipes) or <code>/ate 1.2</code> (µg of B12, e.g. from a label). /log ticks off "
+        "recipes), <code>/ate 2 eggs</code> or <code>/ate 100 g salmon</code> (one food and "
+        "how much) or <code>/ate 1.2</code> (µg of B12, e.g. from a label). /log ticks off "
         "today's planned meals."
+    )
+
+
+def render_ate_unknown(words: str) -> str:
+    """/ate with words that are neither a dish nor a food with an amount: how to log it."""
+    return (
+        f"I don't know the dish “{esc(words)}”. Try another name; for a single food give "
+        "how much, e.g. <code>/ate 2 eggs</code> or <code>/ate 100 g salmon</code>; or give "
+        "the µg of B12 from its label: <code>/ate 1.2</code>."
     )
 
 
@@ -321,9 +331,14 @@ def render_reminder_message(reminder: Reminder, *, snoozed: bool = False) -> str
     """'⏰ Injection: 1,000 µg every 4 weeks …' then what to do: the schedule names the dose
     and the kind once (no "injection: Injection:")."""
     again = " (snoozed reminder)" if snoozed else ""
+    # injections bypass the gut: bot.tally keeps them out of the oral tally, so say so
+    counts = (
+        "so it is recorded in your log (shown apart from food)"
+        if reminder.is_injection
+        else "so it counts in your daily tally"
+    )
     return (
-        f"⏰ <b>{esc(reminder.describe())}</b>\n"
-        f"It's time{again}: tap ✅ Taken when done, so it counts in your daily tally."
+        f"⏰ <b>{esc(reminder.describe())}</b>\nIt's time{again}: tap ✅ Taken when done, {counts}."
     )
 
 
@@ -385,11 +400,26 @@ def render_products(products: Sequence[Product], recipes: RecipeSet) -> str:
             f"• {esc(name)}: <b>{fmt_ug(p.label_value)} µg</b> per {esc(p.label_unit)}{typical}"
         )
     lines.append("")
-    lines.append("You can set (type the name or the code):")
-    for ing in sorted(product_ingredients(recipes), key=lambda i: i.name.lower()):
-        lines.append(f"• {esc(ing.name)}: <code>{esc(ing.id)}</code>, per {unit_word(ing)}")
+    lines.append("You can set (type words of the name, or the code):")
+    lines.append(render_product_choices([i.id for i in product_ingredients(recipes)], recipes))
     lines.append(esc(PRODUCT_EXAMPLES))
     return "\n".join(lines)
+
+
+def render_product_choices(ingredient_ids: Sequence[str], recipes: RecipeSet) -> str:
+    """Products by name, each with the code to type: people recognise "Oat drink, fortified",
+    not `oat_milk_fortified`."""
+    chosen = [recipes.ingredients[i] for i in ingredient_ids if i in recipes.ingredients]
+    return "\n".join(
+        f"• {esc(ing.name)}: <code>{esc(ing.id)}</code>, per {unit_word(ing)}"
+        for ing in sorted(chosen, key=lambda i: i.name.lower())
+    )
+
+
+def render_product_error(message: str, choices: Sequence[str], recipes: RecipeSet) -> str:
+    """A /myproducts input error; when it offers choices, they follow by name and code."""
+    text = esc(message)
+    return f"{text}\n{render_product_choices(choices, recipes)}" if choices else text
 
 
 def render_product_set(name: str, value: float, unit: str, typical: float) -> str:

@@ -129,12 +129,14 @@ def summarise(tallies: Iterable[DayTally], target: float, today: dt.date) -> Sum
 
 
 def fmt_ug(x: float) -> str:
-    """µg for people: 2.4, 0.45, 1,000."""
+    """µg for people, as the plan messages show them (bot.render.fmt_ug: one decimal, two
+    for tiny non-zero amounts), so a ticked-off meal reads the same as in the plan; doses
+    get thousands separators: 0.6, 2.4, 0.05, 1,000."""
     if x >= 100:
         return f"{x:,.0f}"
-    if x >= 10:
-        return f"{x:.1f}"
-    return f"{x:.2f}".rstrip("0").rstrip(".") if x < 1 else f"{x:.1f}"
+    if 0 < x < 0.095:
+        return f"{x:.2f}"
+    return f"{x:.1f}"
 
 
 def format_summary(summary: Summary) -> str:

@@ -12,6 +12,7 @@ JSON, x-www-form-urlencoded and multipart/form-data).
 
 Test controls: `queue_update`, `user_sends`, `user_taps`, `user_sends_location`, `wait_for`,
 `messages_to`, `calls`; faults: `block(chat_id)`, `inject_retry_after(n, seconds)`,
+`inject_error(method, code, description)`,
 `max_rate` (sendMessage calls per sliding second; counted, and optionally answered with 429).
 
 Run as a script (the bench does, so the server's CPU is not counted in the bench process):
@@ -41,6 +42,7 @@ HOST = "127.0.0.1"
 MAX_TEXT_CHARS = 4096
 MAX_CAPTION_CHARS = 1024
 MAX_CALLBACK_DATA_BYTES = 64
+MEDIA_GROUP_SIZES = range(2, 11)  # an album holds 2-10 items
 MAX_BODY_BYTES = 60 * 1024 * 1024
 
 # Parameters that are plain strings on the wire (PTB JSON-encodes every non-string value).
@@ -64,6 +66,7 @@ SEND_METHODS = frozenset(
     {
         "sendMessage",
         "sendPhoto",
+        "sendMediaGroup",
         "sendDocument",
         "sendLocation",
         "editMessageText",
@@ -293,10 +296,12 @@ class FakeBotApi:
         self.users: dict[int, dict[str, Any]] = {}
         self.commands: list[dict[str, Any]] = []
         self._retry_after: deque[tuple[int, frozenset[str] | None]] = deque()
+        self._errors: dict[str, deque[ApiError]] = {}
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
+        self._media_group_ids = itertools.count(1)
         self._next_message_id: dict[int, int] = {}
         # chat_id -> message_id -> the bot's Message dict (current state, edits applied)
         self._messages: dict[int, dict[int, dict[str, Any]]] = {}
@@ -425,6 +430,13 @@ class FakeBotApi:
         scope = frozenset(methods) if methods else None
         for _ in range(calls):
             self._retry_after.append((retry_after, scope))
+
+    def inject_error(
+        self, method: str, code: int = 400, description: str = "Bad Request", calls: int = 1
+    ) -> None:
+        """The next `calls` requests of `method` fail with this error (e.g. an album refused)."""
+        queue = self._errors.setdefault(method, deque())
+        queue.extend(ApiError(code, description) for _ in range(calls))
 
     def set_member_status(self, chat_id: int, user_id: int, status: str) -> None:
         """getChatMember answers: creator, administrator, member, restricted, left, kicked."""
@@ -622,6 +634,8 @@ class FakeBotApi:
     # ------------------------------------------------------------------ Bot API methods
 
     async def _dispatch(self, method: str, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        if self._errors.get(method):
+            raise self._errors[method].popleft()
         if method in SEND_METHODS:
             self._check_faults(method, params)
         handler = _METHODS.get(method)
@@ -826,6 +840,53 @@ class FakeBotApi:
         self._with_caption(params, message)
         return self._stored(chat_id, message)
 
+    def _m_send_media_group(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        """An album: `media` is a JSON array of InputMedia whose files are `attach://` parts.
+        Everything is checked before anything is stored, as Telegram sends all or nothing."""
+        chat_id = _chat_id(params)
+        media = params.get("media")
+        if not isinstance(media, list) or not all(isinstance(m, dict) for m in media):
+            raise ApiError(400, "Bad Request: can't parse media JSON object")
+        if len(media) not in MEDIA_GROUP_SIZES:
+            raise ApiError(400, "Bad Request: wrong number of media in the album (2-10)")
+        kinds = {str(m.get("type")) for m in media}
+        if not kinds <= {"photo", "video", "document"}:
+            raise ApiError(400, f"Bad Request: unsupported media type in {sorted(kinds)}")
+        if "document" in kinds and len(kinds) > 1:
+            raise ApiError(400, "Bad Request: documents can't be mixed with other media")
+        items: list[tuple[dict[str, Any], bytes | None]] = []
+        for item in media:
+            content, _ = self._upload({"media": item.get("media")}, files, "media")
+            captioned = {
+                "caption": item.get("caption"),
+                "parse_mode": item.get("parse_mode"),
+                "caption_entities": item.get("caption_entities"),
+            }
+            caption, entities = self._text_and_entities(captioned, "caption", MAX_CAPTION_CHARS)
+            items.append(({**item, "caption": caption, "entities": entities}, content))
+        group_id = f"MG{next(self._media_group_ids):08d}"
+        sent: list[dict[str, Any]] = []
+        for item, content in items:
+            message = self._base_message(chat_id)
+            message["media_group_id"] = group_id
+            size = len(content) if content is not None else 0
+            if item["type"] == "photo":
+                message["photo"] = [
+                    {**self._new_file(size // 10), "width": 90, "height": 60},
+                    {**self._new_file(size), "width": 1280, "height": 853},
+                ]
+            elif item["type"] == "video":
+                video = {"width": 640, "height": 360, "duration": 1}
+                message["video"] = {**self._new_file(size), **video}
+            else:
+                message["document"] = {**self._new_file(size), "file_name": "file"}
+            if item["caption"]:
+                message["caption"] = item["caption"]
+                if item["entities"]:
+                    message["caption_entities"] = item["entities"]
+            sent.append(self._stored(chat_id, message))
+        return sent
+
     def _m_send_document(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         chat_id = _chat_id(params)
         content, name = self._upload(params, files, "document")
@@ -997,6 +1058,7 @@ _METHODS: dict[str, Callable[[FakeBotApi, dict[str, Any], dict[str, bytes]], Any
     "sendMessage": FakeBotApi._m_send_message,
     "sendLocation": FakeBotApi._m_send_location,
     "sendPhoto": FakeBotApi._m_send_photo,
+    "sendMediaGroup": FakeBotApi._m_send_media_group,
     "sendDocument": FakeBotApi._m_send_document,
     "editMessageText": FakeBotApi._m_edit_message_text,
     "editMessageReplyMarkup": FakeBotApi._m_edit_message_reply_markup,

@@ -22,6 +22,7 @@ from bot.charts import (
     GREEN,
     GREY,
     ORANGE,
+    PURPLE,
     VERMILLION,
     YELLOW,
     _date_ticks,
@@ -121,10 +122,37 @@ def test_levels_chart_single_point_and_lab_range() -> None:
     one = [parse_levels_add("mma 0.3 umol/L 2026-09-01 range 0.0-0.4", TODAY)]
     img = decode(levels_chart(one, Marker.MMA, TODAY))
     assert pixels_near(img, BLUE) > 100
-    # only the lab's range is shaded, not the common borderline/raised bands
-    assert pixels_near(img, tint(GREEN), tol=0.01) > 10_000
-    assert pixels_near(img, tint(YELLOW), tol=0.01) == 0
-    assert pixels_near(img, tint(VERMILLION), tol=0.01) == 0
+    # the common bands stay the background; the lab's range is an outline on top
+    for band in (GREEN, YELLOW, VERMILLION):
+        assert pixels_near(img, tint(band), tol=0.01) > 10_000, band
+    assert pixels_near(img, PURPLE, tol=0.05) > 500
+
+
+def test_levels_chart_outlines_a_lab_range_only_around_the_result_that_has_it() -> None:
+    """One result with a lab range must not drop the common bands for the others."""
+    results = [
+        parse_levels_add(text, TODAY)
+        for text in (
+            "serum 180 pg/mL 2025-11-02",
+            "serum 250 pmol/L 2026-02-10 range 150-650",
+            "serum 420 ng/L 2026-10-02",
+        )
+    ]
+    png = levels_chart(results, Marker.SERUM, TODAY)
+    Path("/tmp/qa2_levels_lab_range.png").write_bytes(png)
+    img = decode(png)
+    for band in (VERMILLION, YELLOW, GREEN):  # low, borderline, adequate: still shaded
+        assert pixels_near(img, tint(band), tol=0.01) > 10_000, band
+    rgb = np.array([int(PURPLE[i : i + 2], 16) / 255 for i in (1, 3, 5)])
+    outline = (np.abs(img[..., :3] - rgb) < 0.05).all(axis=-1)
+    outline[int(img.shape[0] * 0.75) :, :] = False  # the legend's sample, below the plot
+    columns = np.flatnonzero(outline.any(axis=0))
+    assert columns.size > 0
+    # a narrow box around the February result, not a band across the whole chart
+    assert columns.max() - columns.min() < img.shape[1] * 0.15
+    without_range = [r for r in results if not r.has_range]
+    img = decode(levels_chart(without_range, Marker.SERUM, TODAY))
+    assert pixels_near(img, PURPLE, tol=0.05) == 0
 
 
 def test_levels_chart_no_results_for_marker() -> None:

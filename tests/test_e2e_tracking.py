@@ -63,6 +63,13 @@ async def command_with_upload(api: FakeBotApi, text: str, method: str) -> tuple[
     return "\n".join(replies), content
 
 
+async def album_of(api: FakeBotApi, text: str) -> Any:
+    """Send a command that answers with an album; return the sendMediaGroup call."""
+    mark = api.mark()
+    api.user_sends(ANA, text, first_name="Ana")
+    return await api.wait_for("sendMediaGroup", to_chat(ANA), timeout=WAIT_S, after=mark)
+
+
 async def test_track_chart_labs_export_delete_over_http(tmp_path: Path) -> None:
     clock = Clock()
     async with (
@@ -121,6 +128,29 @@ async def test_track_chart_labs_export_delete_over_http(tmp_path: Path) -> None:
         assert png.startswith(PNG_MAGIC)
         Path("/tmp/h8_e2e_levels.png").write_bytes(png)
 
+        # a second marker: /levels sends both charts as one album
+        reply = await say(api, "/levels add mma 0.25 umol/L 2026-11-20", ANA)
+        assert "Saved result #3" in reply["text"]
+        album = await album_of(api, "/levels")
+        assert album.ok, f"sendMediaGroup answered {album.status}"
+        assert [m["type"] for m in album.params["media"]] == ["photo", "photo"]
+        assert all(content.startswith(PNG_MAGIC) for content in album.files.values())
+        assert len(album.files) == 2
+        captions = [m["caption"] for m in album.result]
+        assert captions[0].startswith("serum B12 over time") and captions[1].startswith("MMA")
+        assert len({m["media_group_id"] for m in album.result}) == 1
+
+        # when Telegram refuses the album, each chart still arrives as its own photo
+        api.inject_error("sendMediaGroup", 400, "Bad Request: group send failed")
+        mark = api.mark()
+        api.user_sends(ANA, "/levels", first_name="Ana")
+        await api.wait_for(
+            "sendPhoto", lambda c: "MMA" in str(c.params.get("caption")), WAIT_S, after=mark
+        )
+        photos = [c for c in api.calls[mark:] if c.method == "sendPhoto" and c.ok]
+        assert [str(c.params["caption"]).split(" over")[0] for c in photos] == ["serum B12", "MMA"]
+        assert not any("went wrong" in str(c.params.get("text")) for c in api.calls[mark:])
+
         # a reminder at 08:00 Berlin the next morning, through the application's tick
         reply = await say(api, "/remind daily 500 08:00", ANA)
         assert "Wed 25 Nov 08:00" in reply["text"]
@@ -135,7 +165,7 @@ async def test_track_chart_labs_export_delete_over_http(tmp_path: Path) -> None:
         # export, then delete after a confirmation tap
         text, payload = await command_with_upload(api, "/export", "sendDocument")
         data = json.loads(payload)
-        assert [lab["unit"] for lab in data["lab_results"]] == ["pg/mL", "pmol/L"]
+        assert [lab["unit"] for lab in data["lab_results"]] == ["pg/mL", "pmol/L", "µmol/L"]
         assert sorted(d["dose_ug"] for d in data["tables"]["doses"]) == [500.0, 1000.0]
         assert {(m["slot"], m["status"]) for m in data["tables"]["meal_logs"]} == {
             ("breakfast", "eaten"),

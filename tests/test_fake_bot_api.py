@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from fake_bot_api import FakeBotApi, parse_html
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
 
@@ -210,6 +210,40 @@ async def test_uploads_chat_info_and_member_status(api: FakeBotApi, bot: Bot) ->
     assert member.status == "member"
     assert await bot.set_my_commands([("today", "Today's plan")])
     assert [c.command for c in await bot.get_my_commands()] == ["today"]
+
+
+async def test_send_media_group_sends_one_album_of_uploaded_photos(
+    api: FakeBotApi, bot: Bot
+) -> None:
+    first, second = b"\x89PNG first chart", b"\x89PNG second, larger chart"
+    sent = await bot.send_media_group(
+        42,
+        [
+            InputMediaPhoto(first, caption="<b>serum</b> B12", parse_mode=ParseMode.HTML),
+            InputMediaPhoto(second, caption="MMA"),
+        ],
+    )
+    assert [m.caption for m in sent] == ["serum B12", "MMA"]
+    assert sent[0].caption_entities[0].type == "bold"
+    assert len({m.media_group_id for m in sent}) == 1 and sent[0].media_group_id
+    assert [m.photo[-1].file_size for m in sent] == [len(first), len(second)]
+    (call,) = api.calls_of("sendMediaGroup")
+    assert sorted(call.files.values()) == sorted([first, second])  # attach:// multipart parts
+    assert [m["media"].startswith("attach://") for m in call.params["media"]] == [True, True]
+    assert [m["message_id"] for m in api.messages_to(42)] == [m.message_id for m in sent]
+
+
+async def test_send_media_group_refuses_what_telegram_refuses(api: FakeBotApi, bot: Bot) -> None:
+    with pytest.raises(BadRequest, match=r"(?i)wrong number of media"):
+        await bot.send_media_group(42, [InputMediaPhoto(b"x")] * 11)
+    with pytest.raises(BadRequest, match=r"(?i)can.t parse entities"):
+        await bot.send_media_group(
+            42, [InputMediaPhoto(b"a", caption="<b>x", parse_mode=ParseMode.HTML)] * 2
+        )
+    assert api.messages_to(42) == []  # all or nothing
+    api.block(42)
+    with pytest.raises(Forbidden):
+        await bot.send_media_group(42, [InputMediaPhoto(b"a"), InputMediaPhoto(b"b")])
 
 
 async def test_wait_for_returns_a_later_matching_call(api: FakeBotApi, bot: Bot) -> None:

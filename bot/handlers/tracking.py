@@ -16,10 +16,12 @@ import re
 
 from telegram import InlineKeyboardMarkup, InputMediaPhoto, Update
 from telegram.constants import ParseMode
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.charts import levels_chart, progress_chart
 from bot.clock import local_date_at
+from bot.food_amount import AmountInputError, is_negative_amount, parse_food_amount
 from bot.handlers.base import (
     Context,
     command_args,
@@ -56,6 +58,7 @@ from bot.render_tracking import (
     levels_caption,
     local_text,
     render_ate_help,
+    render_ate_unknown,
     render_dose_logged,
     render_evening_status,
     render_export_caption,
@@ -70,6 +73,7 @@ from bot.render_tracking import (
     render_log,
     render_other_hint,
     render_privacy,
+    render_product_error,
     render_product_set,
     render_products,
     render_progress_empty_hint,
@@ -80,6 +84,7 @@ from bot.render_tracking import (
 )
 from bot.services import Services
 from bot.storage_tracking import StoredLab, TrackingStore, retest_fire_utc
+from bot.tally import fmt_ug
 from bot.tracking_service import (
     day_tallies,
     planned_meal_b12,
@@ -203,9 +208,23 @@ async def ate_command(update: Update, context: Context) -> None:
         return
     ts = tracking(context)
     today = svc.today(user)
+    if is_negative_amount(args):
+        await reply(
+            update,
+            "The amount must be positive: give the µg of B12 from the label, e.g. "
+            "<code>/ate 1.2</code>, or the food and how much, e.g. <code>/ate 2 eggs</code>.",
+        )
+        return
     number = _UG.match(args)
     if number:
         b12 = float(number.group(1).replace(",", "."))
+        if b12 <= 0:
+            await reply(
+                update,
+                "The amount must be more than 0 µg: e.g. <code>/ate 1.2</code> for 1.2 µg of "
+                "B12 from a label.",
+            )
+            return
         if b12 > MAX_EXTRA_UG:
             await reply(
                 update,
@@ -216,21 +235,32 @@ async def ate_command(update: Update, context: Context) -> None:
             return
         recipe_id, what = None, f"food with {b12:g} µg B12"
     else:
-        recipe = find_recipe(svc.recipes, args)
-        if recipe is None:
-            await reply(
-                update,
-                f"I don't know the dish “{esc(args)}”. Try another name, or give the µg of B12 "
-                "from its label: <code>/ate 1.2</code>.",
-            )
+        recipes = await user_recipes(ts, svc.recipes, user.user_id)  # with the user's labels
+        try:
+            food = parse_food_amount(args, recipes)
+        except AmountInputError as exc:
+            await reply(update, esc(str(exc)))
             return
-        recipes = await user_recipes(ts, svc.recipes, user.user_id)
-        b12 = recipes.recipes[recipe.id].b12_ug
-        recipe_id, what = recipe.id, recipe.name
+        recipe = None if food is not None else find_recipe(svc.recipes, args)
+        if food is not None:
+            if food.b12_ug > MAX_EXTRA_UG:
+                await reply(
+                    update,
+                    f"{esc(food.describe())} would be {fmt_ug(food.b12_ug)} µg B12, more than I "
+                    f"accept from one food ({MAX_EXTRA_UG:g} µg). Check the amount.",
+                )
+                return
+            b12, recipe_id, what = food.b12_ug, None, food.describe()
+        elif recipe is None:
+            await reply(update, render_ate_unknown(args))
+            return
+        else:
+            b12 = recipes.recipes[recipe.id].b12_ug
+            recipe_id, what = recipe.id, recipe.name
     await ts.add_extra(user.user_id, today, recipe_id, b12, what, now_utc=svc.now())
     log.info("user %s logged an extra meal", user.user_id)
     day_tally = await _today_tally(svc, user, today)
-    dish = None if recipe_id is None else what  # "/ate 1.2": no name to repeat
+    dish = None if number else what  # "/ate 1.2": no name to repeat
     await reply(update, render_extra_logged(dish, b12, day_tally, user.target_ug))
 
 
@@ -349,16 +379,37 @@ async def _levels_list(update: Update, context: Context, user: UserSettings) -> 
         (await asyncio.to_thread(levels_chart, results, marker, today), levels_caption(marker))
         for marker in markers
     ]
+    await _send_charts(update, user, charts)
+
+
+async def _send_charts(update: Update, user: UserSettings, charts: list[tuple[bytes, str]]) -> None:
+    """Several charts go as one album, not a burst of photos; when Telegram refuses the album
+    the charts still arrive, one photo each. A blocked chat (Forbidden) is not retried."""
     chat = update.effective_chat
     if len(charts) == 1:
         await _send_photo(update, *charts[0])
-    elif charts and chat is not None:  # one album, not a burst of photos
+        return
+    if not charts or chat is None:
+        return
+    try:
         await chat.send_media_group(
             [
                 InputMediaPhoto(png, caption=esc(caption), parse_mode=ParseMode.HTML)
                 for png, caption in charts
             ]
         )
+    except Forbidden:
+        raise
+    except TelegramError as exc:
+        # the error text can quote the request; log its kind only, never health values
+        log.warning(
+            "user %s: album of %d charts refused (%s); sending one photo each",
+            user.user_id,
+            len(charts),
+            type(exc).__name__,
+        )
+        for png, caption in charts:
+            await _send_photo(update, png, caption)
 
 
 async def _levels_add(update: Update, context: Context, user: UserSettings, text: str) -> None:
@@ -466,6 +517,17 @@ async def remind_command(update: Update, context: Context) -> None:
         reminder = parse_remind(args, user.timezone, svc.today(user))
     except ReminderInputError as exc:
         await reply(update, esc(str(exc)))
+        return
+    existing = await ts.reminders(user.user_id)
+    same = next(
+        (n for n, s in enumerate(existing, start=1) if s.reminder.same_schedule(reminder)), None
+    )
+    if same is not None:
+        await reply(
+            update,
+            f"⏰ You already have this reminder: {esc(reminder.describe())} (number {same} "
+            "in /remind). I did not add it again.",
+        )
         return
     now = svc.now()
     stored = await ts.add_reminder(
@@ -579,7 +641,7 @@ async def myproducts_command(update: Update, context: Context) -> None:
         try:
             ing_id = resolve_product(rest, svc.recipes) if rest.strip() else None
         except ProductInputError as exc:
-            await reply(update, esc(str(exc)))
+            await reply(update, render_product_error(str(exc), exc.choices, svc.recipes))
             return
         removed = await ts.clear_products(user.user_id, ing_id)
         await svc.settings_changed(user)
@@ -589,7 +651,7 @@ async def myproducts_command(update: Update, context: Context) -> None:
     try:
         ing_id, value = parse_product(args, svc.recipes)
     except ProductInputError as exc:
-        await reply(update, esc(str(exc)))
+        await reply(update, render_product_error(str(exc), exc.choices, svc.recipes))
         return
     ing = svc.recipes.ingredients[ing_id]
     unit = unit_word(ing)
