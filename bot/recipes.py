@@ -911,7 +911,9 @@ def _recipe_score(query: str, recipe: Recipe) -> float:
     rid = _normal(recipe.id)
     if query in (name, rid):
         return 1.0
-    if query in name or query in rid:
+    # Whole words (plural allowed) beat a piece of a word: "egg" means eggs, not eggplant.
+    whole = re.compile(r"\b" + re.escape(query) + r"(?:s|es)?\b")
+    if whole.search(name) or whole.search(rid):
         at_start = name.startswith(query) or rid.startswith(query)
         return 0.9 + 0.05 * at_start + 0.04 * len(query) / max(len(name), len(rid))
     words = query.split()

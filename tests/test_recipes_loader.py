@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -715,3 +716,15 @@ def test_shipped_cli_through_main_py() -> None:
     )
     data = json.loads(listing.stdout)
     assert data and all(item["diet"] == "vegan" for item in data)
+
+
+def test_a_whole_word_beats_a_piece_of_a_word_in_recipe_search() -> None:
+    """'/ate egg' or '/recipe egg' means a dish with eggs, not the eggplant (aubergine) one."""
+    if not (SHIPPED / "ingredients.yaml").exists():
+        pytest.skip("shipped recipe set not present")
+    rs = load_recipes(SHIPPED)
+    found = find_recipe(rs, "egg")
+    assert found is not None
+    assert "eggplant" not in found.id
+    assert re.search(r"\begg", found.name.lower())
+    assert "eggplant" in find_recipe(rs, "eggplant").id
