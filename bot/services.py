@@ -171,11 +171,13 @@ class Services:
         return await self.store.ensure_user(user_id, chat_id, first_name, now_utc=self.now())
 
     async def update_user(self, user_id: int, **fields: object) -> UserSettings:
-        """Change settings. Every zone change (/timezone, location, zone buttons) comes through
-        here, so this is where the user's reminders move to the new zone."""
+        """Change settings. Every zone change (/timezone, location, zone buttons) and plan-time
+        change (/time, time buttons) comes through here, so this is where the user's reminders
+        move to the new zone and a pending retest reminder to the new plan time (it fires at
+        the plan time; reminders with their own time are unchanged when only the time moves)."""
         now = self.now()
         user = await self.store.update_user(user_id, now_utc=now, **fields)
-        if "timezone" in fields:
+        if "timezone" in fields or "push_time" in fields:
             await tracking_store(self.store).rezone_reminders(
                 user_id, user.timezone, retest_time=user.push_time, now_utc=now
             )

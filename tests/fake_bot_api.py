@@ -10,8 +10,9 @@ It only ever listens on 127.0.0.1 (ephemeral port by default). Standard library 
 asyncio server with a small HTTP/1.1 parser (keep-alive, Content-Length and chunked bodies;
 JSON, x-www-form-urlencoded and multipart/form-data).
 
-Test controls: `queue_update`, `user_sends`, `user_taps`, `user_sends_location`, `wait_for`,
-`messages_to`, `calls`; faults: `block(chat_id)`, `inject_retry_after(n, seconds)`,
+Test controls: `queue_update`, `user_sends`, `user_sends_in_group`, `user_taps`,
+`user_sends_location`, `set_member_status`, `wait_for`, `messages_to`, `calls`;
+faults: `block(chat_id)`, `inject_retry_after(n, seconds)`,
 `inject_error(method, code, description)`,
 `max_rate` (sendMessage calls per sliding second; counted, and optionally answered with 429).
 
@@ -42,6 +43,7 @@ HOST = "127.0.0.1"
 MAX_TEXT_CHARS = 4096
 MAX_CAPTION_CHARS = 1024
 MAX_CALLBACK_DATA_BYTES = 64
+GROUP_CHAT_TYPES = frozenset({"group", "supergroup"})
 MEDIA_GROUP_SIZES = range(2, 11)  # an album holds 2-10 items
 MAX_BODY_BYTES = 60 * 1024 * 1024
 
@@ -293,6 +295,8 @@ class FakeBotApi:
         self.blocked: set[int] = set()
         self.rate_violations = 0
         self.member_status: dict[tuple[int, int], str] = {}
+        # group chat_id -> its Chat object (type group/supergroup, title), as users wrote there
+        self.group_chats: dict[int, dict[str, Any]] = {}
         self.users: dict[int, dict[str, Any]] = {}
         self.commands: list[dict[str, Any]] = []
         self._retry_after: deque[tuple[int, frozenset[str] | None]] = deque()
@@ -384,6 +388,48 @@ class FakeBotApi:
         """A private text message from the user (a bot_command entity when it starts with /)."""
         message = self._user_message(user_id, first_name)
         message["text"] = text
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [
+                {
+                    "type": "bot_command",
+                    "offset": 0,
+                    "length": len(command.encode("utf-16-le")) // 2,
+                }
+            ]
+        return self.queue_update({"message": message})
+
+    def user_sends_in_group(
+        self,
+        user_id: int,
+        chat_id: int,
+        text: str,
+        *,
+        title: str | None = None,
+        chat_type: str = "group",
+        first_name: str | None = None,
+    ) -> dict[str, Any]:
+        """A text message from the user in a group or supergroup `chat_id` (negative, as on
+        Telegram); a bot_command entity when it starts with /. The chat's title and type are
+        remembered, so the bot's replies and getChat describe the same chat."""
+        if chat_type not in GROUP_CHAT_TYPES:
+            raise ValueError(f"chat_type must be one of {sorted(GROUP_CHAT_TYPES)}")
+        if chat_id >= 0:
+            raise ValueError("group chat ids are negative")
+        known = self.group_chats.get(chat_id, {})
+        chat = {
+            "id": chat_id,
+            "type": chat_type,
+            "title": title or known.get("title") or f"Group {chat_id}",
+        }
+        self.group_chats[chat_id] = chat
+        message: dict[str, Any] = {
+            "message_id": self._new_message_id(chat_id),
+            "from": self.user(user_id, first_name),
+            "chat": dict(chat),
+            "date": int(time.time()),
+            "text": text,
+        }
         if text.startswith("/"):
             command = text.split()[0]
             message["entities"] = [
@@ -691,6 +737,8 @@ class FakeBotApi:
     def _base_message(self, chat_id: int) -> dict[str, Any]:
         if chat_id > 0:
             chat = self._private_chat(self.user(chat_id))
+        elif chat_id in self.group_chats:
+            chat = dict(self.group_chats[chat_id])
         else:
             chat = {"id": chat_id, "type": "group", "title": f"Group {chat_id}"}
         return {
@@ -976,6 +1024,9 @@ class FakeBotApi:
         }
         if chat_id > 0:
             chat.update(type="private", first_name=self.user(chat_id)["first_name"])
+        elif chat_id in self.group_chats:
+            known = self.group_chats[chat_id]
+            chat.update(type=known["type"], title=known["title"])
         else:
             chat.update(type="group", title=f"Group {chat_id}")
         return chat

@@ -259,3 +259,37 @@ async def test_wait_for_returns_a_later_matching_call(api: FakeBotApi, bot: Bot)
     assert call.params["text"] == "two"
     with pytest.raises(TimeoutError, match="no matching editMessageText"):
         await api.wait_for("editMessageText", timeout=0.2)
+
+
+async def test_group_messages_carry_the_group_chat_and_per_chat_member_status(
+    api: FakeBotApi, bot: Bot
+) -> None:
+    api.user_sends_in_group(42, -1001, "/plan@b12_test_bot", title="The Smiths", first_name="Ana")
+    api.user_sends_in_group(43, -100777, "/family link", chat_type="supergroup")
+    updates = await bot.get_updates(timeout=1)
+
+    first = updates[0].message
+    assert first is not None and first.text == "/plan@b12_test_bot"
+    assert first.chat.id == -1001 and first.chat.type == "group"
+    assert first.chat.title == "The Smiths"
+    assert first.from_user is not None and first.from_user.id == 42
+    assert first.entities[0].type == "bot_command" and first.entities[0].length == 18
+    second = updates[1].message
+    assert second is not None and second.chat.type == "supergroup"
+    assert second.entities[0].length == len("/family")
+
+    # the bot's reply and getChat describe the same chat the users wrote in
+    reply = await bot.send_message(-1001, "hi")
+    assert reply.chat.type == "group" and reply.chat.title == "The Smiths"
+    assert (await bot.get_chat(-100777)).type == "supergroup"
+
+    # status is per (chat, user): admin in one group is a plain member in another
+    api.set_member_status(-1001, 42, "administrator")
+    assert (await bot.get_chat_member(-1001, 42)).status == "administrator"
+    assert (await bot.get_chat_member(-100777, 42)).status == "member"
+    assert (await bot.get_chat_member(-1001, 43)).status == "member"
+
+    with pytest.raises(ValueError, match="negative"):
+        api.user_sends_in_group(42, 1001, "/plan")
+    with pytest.raises(ValueError, match="chat_type"):
+        api.user_sends_in_group(42, -1001, "/plan", chat_type="channel")

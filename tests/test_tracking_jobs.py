@@ -307,6 +307,38 @@ async def test_timezone_change_moves_the_retest_reminder_to_the_plan_time_there(
         assert moved.next_fire_utc == dt.datetime(2027, 2, 20, 12, 30, tzinfo=UTC)  # EST
 
 
+async def test_time_command_moves_the_retest_reminder_but_not_other_reminders(
+    tmp_path: Path,
+) -> None:
+    """The retest reminder follows the plan time: after /time 09:15 it comes at 09:15 Berlin
+    on its due date (not at the old 07:30), while a reminder with its own time stays put."""
+    async with offline_bot(tmp_path) as bot:  # Tue 24 Nov 2026, 09:00 UTC
+        chat = bot.chat()
+        await onboard(chat)  # Berlin, plan at 07:30
+        await chat.send("/levels add serum 310 pg/mL 2026-11-20")
+        await chat.send("/levels retest 3")
+        await chat.send("/remind daily 1000 08:00")
+        (daily,) = await bot.tracking.reminders(chat.user.id)
+        retest = await bot.tracking.get_retest(chat.user.id)
+        assert retest is not None
+        assert retest.next_fire_utc == dt.datetime(2027, 2, 20, 6, 30, tzinfo=UTC)
+
+        await chat.send("/time 09:15")
+        user = await bot.services.store.get_user(chat.user.id)
+        assert user is not None and user.push_time == dt.time(9, 15)
+        moved = await bot.tracking.get_retest(chat.user.id)
+        assert moved is not None and moved.due_date == dt.date(2027, 2, 20)
+        assert moved.next_fire_utc == dt.datetime(2027, 2, 20, 8, 15, tzinfo=UTC)  # CET
+        (same,) = await bot.tracking.reminders(chat.user.id)
+        assert same.reminder == daily.reminder and same.next_fire_utc == daily.next_fire_utc
+
+        # the old 07:30 passes without a retest reminder; 09:15 brings it
+        bot.clock.set(dt.datetime(2027, 2, 20, 6, 31, tzinfo=UTC))
+        assert (await run_tracking_tick_now(bot.app)).retests == 0
+        bot.clock.set(dt.datetime(2027, 2, 20, 8, 15, tzinfo=UTC))
+        assert (await run_tracking_tick_now(bot.app)).retests == 1
+
+
 async def test_rezone_does_not_repeat_an_occurrence_already_fired_that_local_day(
     ts: TrackingStore,
 ) -> None:

@@ -540,7 +540,7 @@ async def group_family(update: Update, context: Context) -> None:
     )
     await reply(
         update,
-        f"✅ This group now gets <b>{esc(home.name if home else '')}</b>'s plan every day at "
+        f"✅ This group now gets the plan of <b>{esc(home.name if home else '')}</b> every day at "
         f"{link.push_time.strftime('%H:%M')} ({esc(link.timezone)}). /plan shows it any time.",
     )
 
