@@ -57,13 +57,29 @@ async def onboarded_user(update: Update, context: Context) -> UserSettings | Non
         raise RuntimeError("update without a user")
     stored = await services(context).store.get_user(tg_user.id)
     if stored is not None and stored.onboarded:
-        return await current_user(update, context)  # refreshes the name and chat id
+        name = tg_user.first_name or ""
+        if stored.active and stored.chat_id == tg_user.id and stored.first_name == name:
+            return stored  # nothing to refresh: spare the write on every command
+        return await current_user(update, context)  # refreshes name, chat id, unblocks
     if update.callback_query is not None:
         await update.callback_query.answer(NOT_SET_UP_TOAST, show_alert=True)
         return None
     start_button = InlineKeyboardButton("▶️ Start", callback_data=START_CALLBACK)
     await reply(update, NOT_SET_UP, InlineKeyboardMarkup([[start_button]]))
     return None
+
+
+async def onboarded_button(
+    update: Update, context: Context, maxsplit: int = -1
+) -> tuple[CallbackQuery, list[str], UserSettings] | None:
+    """A tapped button's query, its callback data split on ':', and the onboarded user;
+    None (after pointing the user to /start) when they have not finished set-up."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    user = await onboarded_user(update, context)
+    if user is None:
+        return None
+    return query, query.data.split(":", maxsplit), user
 
 
 async def reply(update: Update, text: str, markup: Markup = None) -> Message | None:

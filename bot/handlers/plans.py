@@ -12,7 +12,15 @@ import datetime as dt
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.handlers.base import Context, command_args, edit, onboarded_user, reply, services
+from bot.handlers.base import (
+    Context,
+    command_args,
+    edit,
+    onboarded_button,
+    onboarded_user,
+    reply,
+    services,
+)
 from bot.models import Slot, UserSettings
 from bot.recipes import find_recipe, search_recipes
 from bot.render import (
@@ -160,12 +168,10 @@ async def _day_from_button(
 
 
 async def on_swap(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    parts = query.data.split(":")
-    user = await onboarded_user(update, context)
-    if user is None:
+    button = await onboarded_button(update, context)
+    if button is None:
         return
+    query, parts, user = button
     if len(parts) != 5:
         await query.answer("This button is out of date. Send /today.", show_alert=True)
         return
@@ -203,12 +209,10 @@ async def on_swap(update: Update, context: Context) -> None:
 
 
 async def on_recipe(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    parts = query.data.split(":", 3)
-    user = await onboarded_user(update, context)
-    if user is None:
+    button = await onboarded_button(update, context, maxsplit=3)
+    if button is None:
         return
+    query, parts, _user = button
     recipes = services(context).recipes
     if len(parts) != 4 or not parts[2].isdigit() or parts[3] not in recipes.recipes:
         await query.answer("That recipe is no longer available. Send /today.", show_alert=True)
@@ -218,12 +222,10 @@ async def on_recipe(update: Update, context: Context) -> None:
 
 
 async def on_shopping(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    parts = query.data.split(":")
-    user = await onboarded_user(update, context)
-    if user is None:
+    button = await onboarded_button(update, context)
+    if button is None:
         return
+    query, parts, user = button
     if len(parts) != 4 or not parts[3].isdigit():
         await query.answer("This button is out of date. Send /shopping.", show_alert=True)
         return
@@ -236,12 +238,10 @@ async def on_shopping(update: Update, context: Context) -> None:
 
 
 async def on_share(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    parts = query.data.split(":")
-    user = await onboarded_user(update, context)
-    if user is None:
+    button = await onboarded_button(update, context)
+    if button is None:
         return
+    query, parts, user = button
     day = parse_day_code(parts[2]) if len(parts) == 3 else None
     if day is None:
         await query.answer("This button is out of date. Send /today.", show_alert=True)
@@ -256,12 +256,10 @@ async def on_share(update: Update, context: Context) -> None:
 
 async def on_plan(update: Update, context: Context) -> None:
     """A day button from /week: that day's plan as a new message."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    parts = query.data.split(":")
-    user = await onboarded_user(update, context)
-    if user is None:
+    button = await onboarded_button(update, context)
+    if button is None:
         return
+    query, parts, user = button
     day = await _day_from_button(update, context, user, parts[2] if len(parts) == 3 else "")
     if day is None:
         return

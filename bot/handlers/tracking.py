@@ -26,6 +26,7 @@ from bot.handlers.base import (
     Context,
     command_args,
     edit,
+    onboarded_button,
     onboarded_user,
     reply,
     services,
@@ -139,12 +140,10 @@ async def log_command(update: Update, context: Context) -> None:
 
 async def on_checkoff(update: Update, context: Context) -> None:
     """A ✅ Eaten / ⏭ Skipped / 🍽 Other tap, from a plan message or from /log."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    parts = query.data.split(":")
-    user = await onboarded_user(update, context)
-    if user is None:
+    button = await onboarded_button(update, context)
+    if button is None:
         return
+    query, parts, user = button
     svc = services(context)
     if len(parts) != 6 or parts[2] not in ACTION_STATUS:
         await query.answer("This button is out of date. Send /log.", show_alert=True)
@@ -539,12 +538,10 @@ async def remind_command(update: Update, context: Context) -> None:
 
 async def on_reminder(update: Update, context: Context) -> None:
     """Taken / Snooze 1 h / Skip on a reminder message."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    parts = query.data.split(":")
-    user = await onboarded_user(update, context)
-    if user is None:
+    button = await onboarded_button(update, context)
+    if button is None:
         return
+    query, parts, user = button
     svc = services(context)
     ts = tracking(context)
     if len(parts) != 5 or not parts[3].isdigit() or not parts[4].isdigit():
