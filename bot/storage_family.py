@@ -204,6 +204,20 @@ def _leave(c: sqlite3.Connection, user_id: int) -> LeaveResult | None:
     return LeaveResult(household_id, new_owner, ended)
 
 
+def _owner_and_member(
+    c: sqlite3.Connection, owner_id: int, member_id: int, action: str
+) -> sqlite3.Row:
+    """The owner's membership row, after checking they own the household and that
+    `member_id` belongs to it (owner-only actions on a member)."""
+    owner = _membership(c, owner_id)
+    if owner is None or owner["role"] != ROLE_OWNER:
+        raise NotOwnerError(f"Only the household's owner can {action}.")
+    member = _membership(c, member_id)
+    if member is None or member["household_id"] != owner["household_id"]:
+        raise NotMemberError("That person is not in your household.")
+    return owner
+
+
 class HouseholdStore(StoreRepository):
     """Repository for households over the Store's connection (no SQL outside this module)."""
 
@@ -421,12 +435,7 @@ class HouseholdStore(StoreRepository):
 
         def run(c: sqlite3.Connection) -> int:
             with _transaction(c):
-                owner = _membership(c, owner_id)
-                if owner is None or owner["role"] != ROLE_OWNER:
-                    raise NotOwnerError("Only the household's owner can remove members.")
-                member = _membership(c, member_id)
-                if member is None or member["household_id"] != owner["household_id"]:
-                    raise NotMemberError("That person is not in your household.")
+                owner = _owner_and_member(c, owner_id, member_id, "remove members")
                 if member_id == owner_id:
                     raise FamilyError("You can't remove yourself: use /family leave.")
                 c.execute("DELETE FROM household_members WHERE user_id = ?", (member_id,))
@@ -439,12 +448,7 @@ class HouseholdStore(StoreRepository):
 
         def run(c: sqlite3.Connection) -> int:
             with _transaction(c):
-                owner = _membership(c, owner_id)
-                if owner is None or owner["role"] != ROLE_OWNER:
-                    raise NotOwnerError("Only the household's owner can hand over ownership.")
-                member = _membership(c, new_owner_id)
-                if member is None or member["household_id"] != owner["household_id"]:
-                    raise NotMemberError("That person is not in your household.")
+                owner = _owner_and_member(c, owner_id, new_owner_id, "hand over ownership")
                 if new_owner_id == owner_id:
                     raise FamilyError("You are the owner already.")
                 c.execute(
