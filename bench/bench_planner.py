@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.models import DEFAULT_SLOTS, SLOT_ORDER, Diet, Profile, RecipeSet
-from bot.planner import Planner, check_plan
-from bot.recipes import load_recipes
+from bot.core.models import DEFAULT_SLOTS, SLOT_ORDER, Diet, Profile, RecipeSet
+from bot.core.planner import Planner, check_plan
+from bot.core.recipes import load_recipes
 
 START = dt.date(2026, 1, 5)
 

@@ -2,7 +2,7 @@
 
 Why: the daily push must reach everyone at their morning time, within Telegram's ~30 msg/s
 budget, exactly once. This drives the real thing end to end — `bot.app.build_application`
-(ExtBot + AIORateLimiter + HTTPX) -> `bot.push.run_push_tick` -> `Services.send_daily_push`
+(ExtBot + AIORateLimiter + HTTPX) -> `bot.services.push.run_push_tick` -> `Services.send_daily_push`
 -> HTTP to tests/fake_bot_api.py on 127.0.0.1 — and counts what arrived on the server.
 
 Two phases, both over the same users:
@@ -53,12 +53,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.app import PUSH_CONCURRENCY, build_application, run_push_tick_now  # noqa: E402
-from bot.clock import zone  # noqa: E402
 from bot.config import load_settings  # noqa: E402
-from bot.models import TARGET_PRESETS, Diet, Slot  # noqa: E402
-from bot.push import run_push_tick  # noqa: E402
-from bot.services import Services  # noqa: E402
-from bot.storage import Store  # noqa: E402
+from bot.core.clock import zone  # noqa: E402
+from bot.core.models import TARGET_PRESETS, Diet, Slot  # noqa: E402
+from bot.services.plans import Services  # noqa: E402
+from bot.services.push import run_push_tick  # noqa: E402
+from bot.storage.store import Store  # noqa: E402
 
 TOKEN = "123456:BENCH"
 FAKE_SERVER = ROOT / "tests" / "fake_bot_api.py"

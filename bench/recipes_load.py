@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.recipes import DEFAULT_RECIPES_DIR, load_recipes
+from bot.core.recipes import DEFAULT_RECIPES_DIR, load_recipes
 
 
 def main() -> None:

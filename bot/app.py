@@ -2,7 +2,7 @@
 
 Start-up order matters: the store and the recipe set are opened in post_init (inside the event
 loop PTB runs), handlers find them in `bot_data["services"]`, and one repeating JobQueue tick
-drives every user's daily push (bot.push decides who is due; this module only sends).
+drives every user's daily push (bot.services.push decides who is due; this module only sends).
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
-from bot import push
+from bot.chat.jobs.tracking import schedule_tracking_jobs
+from bot.chat.render.plans import COMMANDS
 from bot.config import MissingTokenError, Settings, SettingsError, load_settings
-from bot.recipes import RecipeError, load_recipes
-from bot.render import COMMANDS
-from bot.services import Services, utc_now
-from bot.storage import Store
-from bot.tracking_jobs import schedule_tracking_jobs
+from bot.core.recipes import RecipeError, load_recipes
+from bot.services import push
+from bot.services.plans import Services, utc_now
+from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def build_application(
     The store opens in post_init. Code that drives the application by hand (tests, bench)
     calls `await app.initialize()` and then `await app.post_init(app)`, or `start_services`.
     """
-    from bot.handlers import register
+    from bot.chat.handlers import register
 
     builder = (
         ApplicationBuilder()

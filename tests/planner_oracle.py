@@ -11,7 +11,7 @@ import math
 import random
 from dataclasses import dataclass
 
-from bot.models import (
+from bot.core.models import (
     DEFAULT_SLOTS,
     SLOT_ORDER,
     Diet,
@@ -25,7 +25,7 @@ from bot.models import (
     Slot,
     diet_for_kinds,
 )
-from bot.nutrition import absorbed_ug
+from bot.core.nutrition import absorbed_ug
 
 TOL = 1e-9
 

@@ -33,7 +33,7 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_application, stop_services
 from bot.config import Settings
-from bot.services import Services
+from bot.services.plans import Services
 
 TOKEN = "123456789:AAEsecretTOKENvalue_for-tests"
 # Tuesday 24 Nov 2026, 09:00 UTC = 10:00 in Berlin.

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import cli
-from bot.models import Diet, Profile, RecipeSet
-from bot.planner import plan_days
-from bot.recipes import (
+from bot.cli import main as cli
+from bot.core.models import Diet, Profile, RecipeSet
+from bot.core.planner import plan_days
+from bot.core.recipes import (
     KNOWN_GROUPS,
     describe_match,
     load_recipes,

@@ -14,7 +14,7 @@ import pytest
 from matplotlib import image as mpimg
 from matplotlib.dates import date2num, num2date
 
-from bot.charts import (
+from bot.chat.render.charts import (
     BAND_ALPHA,
     BLUE,
     DPI,
@@ -30,8 +30,8 @@ from bot.charts import (
     levels_chart,
     progress_chart,
 )
-from bot.labs import LabResult, Marker, parse_levels_add
-from bot.tally import DayTally, day_tally
+from bot.core.labs import LabResult, Marker, parse_levels_add
+from bot.core.tally import DayTally, day_tally
 
 TODAY = dt.date(2026, 10, 30)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -175,9 +175,9 @@ def test_levels_chart_every_marker(marker: Marker) -> None:
 def test_charts_need_no_pyplot_or_display() -> None:
     code = (
         "import sys, datetime as dt\n"
-        "import bot.charts\n"
-        "from bot.tally import day_tally\n"
-        "bot.charts.progress_chart([day_tally(dt.date(2026,1,1),[1],[1])], 2.4)\n"
+        "import bot.chat.render.charts\n"
+        "from bot.core.tally import day_tally\n"
+        "bot.chat.render.charts.progress_chart([day_tally(dt.date(2026,1,1),[1],[1])], 2.4)\n"
         "assert 'matplotlib.pyplot' not in sys.modules\n"
     )
     env = {"PATH": "/usr/bin:/bin", "MPLBACKEND": "", "DISPLAY": ""}

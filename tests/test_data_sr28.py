@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.models import DEFAULT_SLOTS, UNITS, VOLUME_ML, Kind, Slot
-from bot.nutrition import absorbed_ug
+from bot.core.models import DEFAULT_SLOTS, UNITS, VOLUME_ML, Kind, Slot
+from bot.core.nutrition import absorbed_ug
 
 REPO = Path(__file__).resolve().parents[1]
 RECIPES_DIR = REPO / "recipes"

@@ -24,12 +24,12 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes
 
 from bot.app import build_application, run_push_tick_now
-from bot.clock import local_instant_utc
+from bot.chat.render.plans import fmt_day
 from bot.config import load_settings
-from bot.models import Diet, Slot
-from bot.render import fmt_day
-from bot.services import Services
-from bot.storage import Store
+from bot.core.clock import local_instant_utc
+from bot.core.models import Diet, Slot
+from bot.services.plans import Services
+from bot.storage.store import Store
 
 TOKEN = "123456:TEST"
 ANA = 424242  # onboards through the buttons

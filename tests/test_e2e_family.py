@@ -17,8 +17,8 @@ import pytest
 from fake_bot_api import FakeBotApi
 from test_e2e import TOKEN, WAIT_S, meals_in, running_bot, services_of, tap, to_chat
 
-from bot import household as hh
-from bot.storage import household_owner
+from bot.core import household as hh
+from bot.storage.store import household_owner
 
 ANA, BEN, CLEO = 5101, 5102, 5103
 NAMES = {ANA: "Ana", BEN: "Ben", CLEO: "Cleo"}

@@ -18,11 +18,11 @@ from fake_bot_api import FakeBotApi
 from test_e2e import TOKEN, WAIT_S, buttons, meals_in, running_bot, services_of, tap, to_chat
 from test_e2e_family import LINK, NAMES, Clock, onboard, say
 
-from bot import household as hh
 from bot.app import run_group_push_tick_now
-from bot.clock import local_instant_utc
-from bot.render import fmt_day
-from bot.storage import household_owner
+from bot.chat.render.plans import fmt_day
+from bot.core import household as hh
+from bot.core.clock import local_instant_utc
+from bot.storage.store import household_owner
 
 ANA, BEN = 5101, 5102
 GROUP = -100555

@@ -15,8 +15,8 @@ from fake_bot_api import FakeBotApi
 from test_e2e import WAIT_S, button_data, running_bot, say, services_of, to_chat
 from test_privacy import rows_mentioning
 
-from bot.tally import fmt_ug
-from bot.tracking_jobs import run_tracking_tick_now
+from bot.chat.jobs.tracking import run_tracking_tick_now
+from bot.core.tally import fmt_ug
 
 UTC = dt.UTC
 ANA = 515151515

@@ -35,11 +35,11 @@ from ptb_offline import (
 )
 from telegram import Update
 
-from bot import household as hh
 from bot.app import run_group_push_tick_now
-from bot.handlers.family import GroupThrottle
-from bot.render_family import GROUP_PLAN_HINT, INVALID_INVITE, PRIVATE_ONLY
-from bot.storage import household_owner
+from bot.chat.handlers.family import GroupThrottle
+from bot.chat.render.family import GROUP_PLAN_HINT, INVALID_INVITE, PRIVATE_ONLY
+from bot.core import household as hh
+from bot.storage.store import household_owner
 
 UTC = dt.UTC
 GROUP_ID = -100777

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.faq import (
+from bot.core.faq import (
     FAQ,
     MAX_ANSWER_CHARS,
     SOURCES,

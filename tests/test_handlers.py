@@ -26,16 +26,16 @@ from ptb_offline import (
 )
 from telegram.ext import CommandHandler
 
-from bot import planner
 from bot.app import (
     configure_logging,
     run_bot,
     run_push_tick_now,
 )
-from bot.models import Diet, Slot
-from bot.recipes import resolve_ingredient
-from bot.render import format_quantity, split_message
-from bot.tracking_service import tracking_store
+from bot.chat.render.plans import format_quantity, split_message
+from bot.core import planner
+from bot.core.models import Diet, Slot
+from bot.core.recipes import resolve_ingredient
+from bot.services.tracking import tracking_store
 
 UTC = dt.UTC
 Harness = OfflineBot
@@ -486,7 +486,7 @@ async def test_debug_logging_carries_no_health_values(
     # just after the call phase began, before configure_logging quietened it
     first_record = len(caplog.records)
     try:
-        assert logging.getLogger("bot.handlers.tracking").isEnabledFor(logging.DEBUG)
+        assert logging.getLogger("bot.chat.handlers.tracking").isEnabledFor(logging.DEBUG)
         for name in THIRD_PARTY_LOGGERS:
             assert not logging.getLogger(name).isEnabledFor(logging.DEBUG), name
         chat = bot.chat()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from planner_oracle import ingredient_table, make_recipe
 
-from bot.household import (
+from bot.core.household import (
     KIND_ITEM,
     KIND_SNACK,
     Member,
@@ -25,9 +25,9 @@ from bot.household import (
     swap_household_meal,
     to_dict,
 )
-from bot.models import DEFAULT_SLOTS, SLOT_ORDER, Diet, Profile, RecipeSet, Slot
-from bot.planner import check_plan
-from bot.shopping import shopping_list
+from bot.core.models import DEFAULT_SLOTS, SLOT_ORDER, Diet, Profile, RecipeSet, Slot
+from bot.core.planner import check_plan
+from bot.core.shopping import shopping_list
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = dt.date(2026, 3, 2)
@@ -77,7 +77,7 @@ def vegan_set() -> RecipeSet:
 def _shipped() -> RecipeSet:
     if not (ROOT / "recipes" / "ingredients.yaml").exists():
         pytest.skip("recipes not there")
-    from bot.recipes import load_recipes
+    from bot.core.recipes import load_recipes
 
     return load_recipes(ROOT / "recipes")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.labs import (
+from bot.core.labs import (
     DISCLAIMER,
     MARKERS,
     NG_L,

@@ -20,9 +20,9 @@ from planner_oracle import (
     random_recipe_set,
 )
 
-from bot.models import DEFAULT_SLOTS, SLOT_ORDER, Diet, Profile, RecipeSet, Slot
-from bot.nutrition import absorbed_ug
-from bot.planner import (
+from bot.core.models import DEFAULT_SLOTS, SLOT_ORDER, Diet, Profile, RecipeSet, Slot
+from bot.core.nutrition import absorbed_ug
+from bot.core.planner import (
     check_plan,
     combine_profiles,
     plan_day,
@@ -40,9 +40,9 @@ def _shipped() -> RecipeSet:
     if not (ROOT / "recipes" / "ingredients.yaml").exists():
         pytest.skip("recipes/ingredients.yaml not there yet")
     try:
-        from bot.recipes import load_recipes
+        from bot.core.recipes import load_recipes
     except ImportError:
-        pytest.skip("bot/recipes.py not there yet")
+        pytest.skip("bot/core/recipes.py not there yet")
     return load_recipes()
 
 
@@ -474,7 +474,7 @@ def test_shipped_vegan_without_soy_yeast_or_fortified_food(shipped: RecipeSet) -
 
 
 def _run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    from bot.cli import main
+    from bot.cli.main import main
 
     code = main(["plan", *argv])
     out = capsys.readouterr()
@@ -545,8 +545,8 @@ def test_plan_is_the_same_in_another_process() -> None:
         "import datetime as dt, json, random, sys\n"
         "sys.path.insert(0, 'tests')\n"
         "from planner_oracle import random_recipe_set\n"
-        "from bot.models import Profile, Diet\n"
-        "from bot.planner import plan_week, plan_to_dict\n"
+        "from bot.core.models import Profile, Diet\n"
+        "from bot.core.planner import plan_week, plan_to_dict\n"
         "rs = random_recipe_set(random.Random(3), per_slot=(20, 25))\n"
         "p = Profile(diet=Diet.VEGAN, target_ug=2.8, exclude=frozenset({'tofu', 'oats'}))\n"
         "week = plan_week(rs, p, dt.date(2026, 3, 2), ['lunch_1'])\n"

@@ -15,7 +15,7 @@ import pytest
 from ptb_offline import TgUser, answers, texts, visible_text
 from tracking_harness import Harness, offline_bot, onboard
 
-from bot.storage_family import HouseholdStore
+from bot.storage.family import HouseholdStore
 
 UTC = dt.UTC
 ANA = 987654321  # distinctive: cannot appear by chance inside other numbers of the test
@@ -64,7 +64,7 @@ async def fill_everything(bot: Harness, chat, caplog: pytest.LogCaptureFixture) 
     await chat.send("/myproducts nutritional yeast 23")
     await chat.send("/evening on")
     bot.clock.set(dt.datetime(2026, 11, 25, 7, 0, tzinfo=UTC))
-    from bot.tracking_jobs import run_tracking_tick_now
+    from bot.chat.jobs.tracking import run_tracking_tick_now
 
     await run_tracking_tick_now(bot.app)  # the reminder fires: a ledger row
     await chat.tap("Taken")

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 
-from bot.models import UserSettings
-from bot.push import PushOutcome, RetryPolicy, due_local_date, run_push_tick
-from bot.storage import Store
+from bot.core.models import UserSettings
+from bot.services.push import PushOutcome, RetryPolicy, due_local_date, run_push_tick
+from bot.storage.store import Store
 
 UTC = dt.UTC
 # PTB's own RetryAfter constructor warns about int seconds (PTB_TIMEDELTA migration).

@@ -30,10 +30,10 @@ from test_family_handlers import (
 )
 from test_household import m, modest_set
 
-from bot import household as hh
-from bot.clock import zone
-from bot.models import Slot
-from bot.storage import household_owner
+from bot.core import household as hh
+from bot.core.clock import zone
+from bot.core.models import Slot
+from bot.storage.store import household_owner
 
 DAY = dt.date(2026, 3, 2)
 B, L, D, S = Slot.BREAKFAST, Slot.LUNCH, Slot.DINNER, Slot.SNACK
@@ -288,7 +288,7 @@ async def test_invite_expiry_is_in_the_owners_time_zone(bot: Harness) -> None:
 
 
 def test_invite_expiry_with_an_unknown_zone_says_utc() -> None:
-    from bot.render_family import local_expiry
+    from bot.chat.render.family import local_expiry
 
     moment = dt.datetime(2027, 5, 17, 9, 0, tzinfo=dt.UTC)
     assert local_expiry(moment, "Mars/Olympus") == "17 May 2027, 09:00 (UTC)"

@@ -24,12 +24,9 @@ from ptb_offline import (
 )
 from telegram import InlineQueryResultsButton
 
-from bot import planner
-from bot.handlers.common import health_faq_keys
-from bot.handlers.onboarding import parse_time
-from bot.models import DayPlan, Diet, PlannedMeal, Profile, RecipeSet, Slot, UserSettings
-from bot.recipes import load_recipes
-from bot.render import (
+from bot.chat.handlers.common import health_faq_keys
+from bot.chat.handlers.onboarding import parse_time
+from bot.chat.render.plans import (
     BUTTON_LABEL_MAX,
     CLINICIAN_LINE,
     button_label,
@@ -40,6 +37,9 @@ from bot.render import (
     render_recipe,
     setup_inline_button,
 )
+from bot.core import planner
+from bot.core.models import DayPlan, Diet, PlannedMeal, Profile, RecipeSet, Slot, UserSettings
+from bot.core.recipes import load_recipes
 
 DAY = dt.date(2026, 11, 24)
 

@@ -14,15 +14,15 @@ import pytest
 from ptb_offline import answers, check_html, texts, visible_text
 from tracking_harness import Harness, offline_bot, onboard
 
-from bot.food_amount import AmountInputError, parse_food_amount
-from bot.models import Slot
-from bot.products import product_ingredients
-from bot.recipes import load_recipes
-from bot.reminders import Reminder, ReminderKind
-from bot.render import fmt_ug as plan_fmt_ug
-from bot.render_tracking import checkoff_toast, render_reminder_message, tally_line
-from bot.storage_tracking import EXTRA_SLOT, MealLog
-from bot.tally import day_tally, fmt_ug
+from bot.chat.render.plans import fmt_ug as plan_fmt_ug
+from bot.chat.render.tracking import checkoff_toast, render_reminder_message, tally_line
+from bot.core.food_amount import AmountInputError, parse_food_amount
+from bot.core.models import Slot
+from bot.core.products import product_ingredients
+from bot.core.recipes import load_recipes
+from bot.core.reminders import Reminder, ReminderKind
+from bot.core.tally import day_tally, fmt_ug
+from bot.storage.tracking import EXTRA_SLOT, MealLog
 
 TODAY = dt.date(2026, 11, 24)
 
@@ -98,7 +98,7 @@ def test_injection_reminder_does_not_promise_the_daily_tally() -> None:
         start=dt.date(2026, 11, 1),
     )
     text = visible_text(render_reminder_message(injection))
-    assert "daily tally" not in text  # bot.tally keeps injections out of the oral tally
+    assert "daily tally" not in text  # bot.core.tally keeps injections out of the oral tally
     assert "recorded in your log (shown apart from food)" in text
     tablet = Reminder(ReminderKind.DAILY, 500.0, dt.time(8, 0), "Europe/Berlin")
     assert "counts in your daily tally" in visible_text(render_reminder_message(tablet))

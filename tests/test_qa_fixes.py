@@ -27,11 +27,11 @@ from test_family_handlers import (
 )
 from test_household import DAY, B, D, L, S, _set, m, modest_set
 
-from bot import household as hh
-from bot.labs import LabInputError, parse_levels_add
-from bot.models import Diet, Slot
-from bot.planner import _topup_for, short_name
-from bot.products import (
+from bot.core import household as hh
+from bot.core.labs import LabInputError, parse_levels_add
+from bot.core.models import Diet, Slot
+from bot.core.planner import _topup_for, short_name
+from bot.core.products import (
     MAX_B12_PER_100,
     ProductInputError,
     label_from_per_100g,
@@ -39,9 +39,8 @@ from bot.products import (
     parse_product,
     with_products,
 )
-from bot.reminders import ReminderInputError, ReminderKind, parse_remind
-from bot.storage import household_owner
-from bot.tracking_service import (
+from bot.core.reminders import ReminderInputError, ReminderKind, parse_remind
+from bot.services.tracking import (
     day_tallies,
     household_plan,
     member_planned_b12,
@@ -50,6 +49,7 @@ from bot.tracking_service import (
     tracking_store,
     user_recipes,
 )
+from bot.storage.store import household_owner
 
 ROOT = Path(__file__).resolve().parents[1]
 BERLIN = "Europe/Berlin"
@@ -59,7 +59,7 @@ TODAY = dt.date(2026, 11, 24)
 def shipped():  # type: ignore[no-untyped-def]
     if not (ROOT / "recipes" / "ingredients.yaml").exists():
         pytest.skip("recipes not there")
-    from bot.recipes import load_recipes
+    from bot.core.recipes import load_recipes
 
     return load_recipes(ROOT / "recipes")
 

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import local_date_at, next_local_occurrence_utc
-from bot.reminders import (
+from bot.core.clock import local_date_at, next_local_occurrence_utc
+from bot.core.reminders import (
     Reminder,
     ReminderInputError,
     ReminderKind,

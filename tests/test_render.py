@@ -10,10 +10,7 @@ import html
 import pytest
 from ptb_offline import check_html, visible_text
 
-from bot import planner
-from bot.models import DayPlan, Diet, PlannedMeal, RecipeSet, Slot, UserSettings
-from bot.recipes import load_recipes
-from bot.render import (
+from bot.chat.render.plans import (
     CALLBACK_LIMIT,
     callback,
     fmt_day,
@@ -29,6 +26,9 @@ from bot.render import (
     render_week,
     split_message,
 )
+from bot.core import planner
+from bot.core.models import DayPlan, Diet, PlannedMeal, RecipeSet, Slot, UserSettings
+from bot.core.recipes import load_recipes
 
 DAY = dt.date(2026, 11, 24)
 

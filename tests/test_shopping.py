@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from planner_oracle import ingredient_table, make_recipe
 
-from bot.models import (
+from bot.core.models import (
     DayPlan,
     Diet,
     Ingredient,
@@ -19,8 +19,8 @@ from bot.models import (
     RecipeSet,
     Slot,
 )
-from bot.planner import plan_day, plan_week
-from bot.shopping import (
+from bot.core.planner import plan_day, plan_week
+from bot.core.shopping import (
     AISLE_ORDER,
     FORTIFIED_NOTE,
     display_amount,
@@ -171,9 +171,9 @@ def test_shipped_week_shopping_list() -> None:
     if not (ROOT / "recipes" / "ingredients.yaml").exists():
         pytest.skip("recipes/ingredients.yaml not there yet")
     try:
-        from bot.recipes import load_recipes
+        from bot.core.recipes import load_recipes
     except ImportError:
-        pytest.skip("bot/recipes.py not there yet")
+        pytest.skip("bot/core/recipes.py not there yet")
     rs = load_recipes()
     plans = [plan_day(rs, Profile(diet=Diet.VEGAN, target_ug=4.0), DAY)]
     items = shopping_list(rs, plans)

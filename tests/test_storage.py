@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.migrations import MIGRATIONS, MigrationError, apply_migrations, latest_version
-from bot.models import Diet, Slot, UserSettings
-from bot.storage import Store, UnknownUserError, user_owner
+from bot.core.models import Diet, Slot, UserSettings
+from bot.storage.migrations import MIGRATIONS, MigrationError, apply_migrations, latest_version
+from bot.storage.store import Store, UnknownUserError, user_owner
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 1, 10, 12, 0, tzinfo=UTC)

@@ -7,9 +7,7 @@ import sqlite3
 
 import pytest
 
-from bot.migrations import MIGRATIONS
-from bot.storage import Store, household_owner
-from bot.storage_family import (
+from bot.storage.family import (
     INVITE_TTL,
     AlreadyInHouseholdError,
     FamilyError,
@@ -19,6 +17,8 @@ from bot.storage_family import (
     looks_like_token,
     token_hash,
 )
+from bot.storage.migrations import MIGRATIONS
+from bot.storage.store import Store, household_owner
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.labs import LabResult, Marker
-from bot.migrations import MIGRATIONS, latest_version
-from bot.reminders import Reminder, ReminderKind, next_fire_utc
-from bot.storage import Store
-from bot.storage_tracking import TRACKING_VERSION, TrackingStore
+from bot.core.labs import LabResult, Marker
+from bot.core.reminders import Reminder, ReminderKind, next_fire_utc
+from bot.storage.migrations import MIGRATIONS, latest_version
+from bot.storage.store import Store
+from bot.storage.tracking import TRACKING_VERSION, TrackingStore
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from bot.models import Diet, Kind, Nutrients, Profile, Recipe, RecipeSet, Slot, diet_for_kinds
-from bot.tally import (
+from bot.core.models import Diet, Kind, Nutrients, Profile, Recipe, RecipeSet, Slot, diet_for_kinds
+from bot.core.tally import (
     DayTally,
     day_tally,
     format_summary,
@@ -21,7 +21,7 @@ TODAY = dt.date(2026, 10, 30)
 
 
 def curve(d: float) -> float:
-    """The README's absorption curve, written out here independently of bot.nutrition."""
+    """The README's absorption curve, written out here independently of bot.core.nutrition."""
     return 1.24 * d / (1.53 + d) + 0.01 * d
 
 

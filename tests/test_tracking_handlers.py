@@ -12,12 +12,12 @@ import pytest
 from ptb_offline import answers, check_html, texts, visible_text
 from tracking_harness import Harness, offline_bot, onboard
 
-from bot.faq import FAQ
-from bot.labs import PG_PER_PMOL
-from bot.models import Slot
-from bot.nutrition import absorbed_ug
-from bot.products import meal_b12_ug, with_products
-from bot.tracking_jobs import run_tracking_tick_now
+from bot.chat.jobs.tracking import run_tracking_tick_now
+from bot.core.faq import FAQ
+from bot.core.labs import PG_PER_PMOL
+from bot.core.models import Slot
+from bot.core.nutrition import absorbed_ug
+from bot.core.products import meal_b12_ug, with_products
 
 UTC = dt.UTC
 TODAY = dt.date(2026, 11, 24)
@@ -89,7 +89,7 @@ async def test_check_offs_on_the_plan_message_and_supplement_give_the_right_tall
 
 
 async def bot_tallies(bot: Harness):  # type: ignore[no-untyped-def]
-    from bot.tracking_service import day_tallies
+    from bot.services.tracking import day_tallies
 
     user = await bot.services.store.get_user(4242)
     assert user is not None

@@ -13,12 +13,12 @@ from ptb_offline import texts, visible_text
 from telegram.error import Forbidden, NetworkError
 from tracking_harness import offline_bot, onboard
 
-from bot.clock import zone
-from bot.models import UserSettings
-from bot.reminders import Reminder, ReminderKind, next_fire_utc
-from bot.storage import Store
-from bot.storage_tracking import DueReminder, TrackingStore
-from bot.tracking_jobs import TrackingOutcome, run_tracking_tick, run_tracking_tick_now
+from bot.chat.jobs.tracking import TrackingOutcome, run_tracking_tick, run_tracking_tick_now
+from bot.core.clock import zone
+from bot.core.models import UserSettings
+from bot.core.reminders import Reminder, ReminderKind, next_fire_utc
+from bot.storage.store import Store
+from bot.storage.tracking import DueReminder, TrackingStore
 
 UTC = dt.UTC
 BERLIN = "Europe/Berlin"

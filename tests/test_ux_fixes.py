@@ -29,10 +29,10 @@ from ptb_offline import (
 )
 from tracking_harness import offline_bot
 
-from bot.recipes import load_recipes, match_ingredient
-from bot.reminders import Reminder, ReminderKind
-from bot.render import fmt_grams, format_quantity, render_recipe
-from bot.render_tracking import render_extra_logged, render_reminder_message
+from bot.chat.render.plans import fmt_grams, format_quantity, render_recipe
+from bot.chat.render.tracking import render_extra_logged, render_reminder_message
+from bot.core.recipes import load_recipes, match_ingredient
+from bot.core.reminders import Reminder, ReminderKind
 
 
 @pytest.fixture

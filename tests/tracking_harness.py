@@ -20,8 +20,8 @@ from ptb_offline import (
     running_application,
 )
 
-from bot.storage_tracking import TrackingStore
-from bot.tracking_service import tracking_store
+from bot.services.tracking import tracking_store
+from bot.storage.tracking import TrackingStore
 
 __all__ = ["Clock", "FileRecordingRequest", "Harness", "offline_bot", "onboard"]
 

@@ -1,0 +1,20 @@
+"""Telegram handlers, one module per feature; `register` wires them in a fixed order.
+
+Later features add a module with its own `register(application)` and append it to FEATURES;
+the catch-all fallbacks (unknown command, free text, unknown button) always go last.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+from bot.chat.handlers import common, family, onboarding, plans, settings, tracking
+
+# family first: it takes /start <invite> and answers personal commands in groups itself
+FEATURES = (family, onboarding, plans, settings, tracking, common)
+
+
+def register(application: Application) -> None:
+    for module in FEATURES:
+        module.register(application)
+    common.register_fallbacks(application)

@@ -1,0 +1,120 @@
+"""Small helpers every handler module shares: services, the current user, sending HTML."""
+
+from __future__ import annotations
+
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.chat.render.plans import split_message
+from bot.core.models import UserSettings
+from bot.services.plans import Services
+
+Context = ContextTypes.DEFAULT_TYPE
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
+
+
+def services(context: Context) -> Services:
+    found = context.bot_data.get("services")
+    if not isinstance(found, Services):
+        raise RuntimeError("services are not started: call start_services (post_init) first")
+    return found
+
+
+async def current_user(update: Update, context: Context) -> UserSettings:
+    """The stored user for this update (created on first contact, name refreshed).
+
+    Pushes go to the private chat, whose id equals the user id in Telegram, so a command sent
+    in a group never redirects a user's morning plan into that group.
+    """
+    tg_user = update.effective_user
+    if tg_user is None:
+        raise RuntimeError("update without a user")
+    return await services(context).ensure_user(tg_user.id, tg_user.id, tg_user.first_name or "")
+
+
+NOT_SET_UP = "👋 Let's set you up first: four quick taps, then I can plan for you."
+NOT_SET_UP_TOAST = "Let's set you up first: send /start."
+START_CALLBACK = "v1:start"
+
+
+async def onboarded_user(update: Update, context: Context) -> UserSettings | None:
+    """The stored user if they finished /start; otherwise None after pointing them to /start.
+
+    Read-only commands must not plan as a default omnivore for someone who never chose a diet,
+    nor re-create the row of someone who just used /delete, so this only reads the store.
+    """
+    tg_user = update.effective_user
+    if tg_user is None:
+        raise RuntimeError("update without a user")
+    stored = await services(context).store.get_user(tg_user.id)
+    if stored is not None and stored.onboarded:
+        name = tg_user.first_name or ""
+        if stored.active and stored.chat_id == tg_user.id and stored.first_name == name:
+            return stored  # nothing to refresh: spare the write on every command
+        return await current_user(update, context)  # refreshes name, chat id, unblocks
+    if update.callback_query is not None:
+        await update.callback_query.answer(NOT_SET_UP_TOAST, show_alert=True)
+        return None
+    start_button = InlineKeyboardButton("▶️ Start", callback_data=START_CALLBACK)
+    await reply(update, NOT_SET_UP, InlineKeyboardMarkup([[start_button]]))
+    return None
+
+
+async def onboarded_button(
+    update: Update, context: Context, maxsplit: int = -1
+) -> tuple[CallbackQuery, list[str], UserSettings] | None:
+    """A tapped button's query, its callback data split on ':', and the onboarded user;
+    None (after pointing the user to /start) when they have not finished set-up."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    user = await onboarded_user(update, context)
+    if user is None:
+        return None
+    return query, query.data.split(":", maxsplit), user
+
+
+async def reply(update: Update, text: str, markup: Markup = None) -> Message | None:
+    """Send HTML text to the update's chat, split under 4,096 characters; keyboard on the last."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    parts = split_message(text)
+    sent: Message | None = None
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        sent = await chat.send_message(
+            part, parse_mode=ParseMode.HTML, reply_markup=markup if last else None
+        )
+    return sent
+
+
+async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Edit the button's message in place; too long or unchanged -> send/ignore instead."""
+    parts = split_message(text)
+    if len(parts) > 1 or query.message is None:
+        if query.message is not None:
+            for index, part in enumerate(parts):
+                last = index == len(parts) - 1
+                await query.message.chat.send_message(
+                    part, parse_mode=ParseMode.HTML, reply_markup=markup if last else None
+                )
+        return
+    try:
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+def command_args(context: Context) -> str:
+    """The text after the command, joined back with single spaces."""
+    return " ".join(context.args or []).strip()

@@ -1,0 +1,663 @@
+"""Family sharing: /family, invite deep links, group chats and inline sharing (issue 5).
+
+Every action re-reads membership and role from storage; callback data and inline queries
+only say WHAT to do, never whose data to use (that is always the presser's own household),
+so a forged button or inline query cannot reach another household.
+
+Registered BEFORE the other features: `/start <payload>` in a private chat is an invite
+(other payloads fall through to onboarding), and personal commands in groups answer
+"message me privately" instead of touching anyone's settings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+
+from telegram import (
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Update,
+)
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    InlineQueryHandler,
+    filters,
+)
+from telegram.helpers import create_deep_linked_url
+
+from bot.chat.handlers.base import Context, current_user, edit, reply, services
+from bot.chat.render.family import (
+    GROUP_NOT_LINKED,
+    INVALID_INVITE,
+    NOT_IN_HOUSEHOLD,
+    PRIVATE_ONLY,
+    confirm_keyboard,
+    member_label,
+    private_chat_markup,
+    render_household,
+    render_invite,
+    render_invite_confirm,
+    render_joined,
+    render_no_household,
+    render_owner_join_notice,
+    render_plan_update_notice,
+    render_private_only,
+    render_share_card,
+    render_week_card,
+)
+from bot.chat.render.plans import esc, fmt_day, parse_day_code, setup_inline_button
+from bot.core.clock import local_date_at
+from bot.core.models import UserSettings
+from bot.services.family import FamilyServices, NotInHouseholdError, family_for
+from bot.storage.family import FamilyError, Household, MemberRecord
+
+log = logging.getLogger(__name__)
+
+# Commands about one person's settings or plan: never answered inside a group.
+PERSONAL_COMMANDS = (
+    "start", "settings", "target", "time", "timezone", "zone", "tz", "exclude", "include",
+    "stop", "delete", "today", "tomorrow", "week", "shopping",
+)  # fmt: skip
+NON_INVITE_PAYLOADS = frozenset({"inline", "share", "start"})
+GROUP_MAX_MESSAGES = 20  # Telegram: about 20 messages a minute per group
+GROUP_PERIOD_S = 60.0
+INLINE_CACHE_S = 30
+WEEK_DAYS = 7
+ADMIN_STATUSES = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
+
+
+class GroupThrottle:
+    """At most `limit` replies per group per `period` seconds; beyond that /plan is ignored
+    (PTB's AIORateLimiter would queue them, and a queue in a busy group only grows)."""
+
+    def __init__(
+        self,
+        limit: int = GROUP_MAX_MESSAGES,
+        period: float = GROUP_PERIOD_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit = limit
+        self.period = period
+        self.clock = clock
+        self._sent: dict[int, deque[float]] = {}
+
+    def allow(self, chat_id: int) -> bool:
+        now = self.clock()
+        times = self._sent.setdefault(chat_id, deque())
+        while times and now - times[0] >= self.period:
+            times.popleft()
+        if len(times) >= self.limit:
+            return False
+        times.append(now)
+        return True
+
+
+def family(context: Context) -> FamilyServices:
+    return family_for(services(context))
+
+
+def throttle(context: Context) -> GroupThrottle:
+    found = context.bot_data.get("group_throttle")
+    if not isinstance(found, GroupThrottle):
+        found = GroupThrottle()
+        context.bot_data["group_throttle"] = found
+    return found
+
+
+def _is_private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
+def _find_member(records: list[MemberRecord], text: str) -> list[MemberRecord]:
+    wanted = text.strip().lstrip("@").lower()
+    if wanted.isdigit():
+        return [r for r in records if r.user_id == int(wanted)]
+    return [r for r in records if member_label(r).lower() == wanted]
+
+
+async def _tell_plan_update(
+    context: Context,
+    member: UserSettings,
+    name: str,
+    event: str,
+    replanned: dt.date | None,
+    lead: str = "",
+) -> None:
+    """Tell a remaining member, in one message, that the plan changed because someone joined
+    or left (with `lead`, e.g. a new-owner line, first); a kept plan needs no plan message."""
+    if replanned is None:
+        if lead:
+            await _tell(context, member, lead)
+        return
+    today = services(context).today(member)
+    text = render_plan_update_notice(
+        name, event, replanned, today, lead=f"{lead}\n" if lead else ""
+    )
+    await _tell(context, member, text)
+
+
+async def _tell(context: Context, user: UserSettings, text: str) -> None:
+    """A short message to another member's private chat (their problem never fails ours)."""
+    try:
+        await context.bot.send_message(user.chat_id, text, parse_mode=ParseMode.HTML)
+    except TelegramError as exc:
+        log.info("could not tell user %s: %s", user.user_id, exc)
+
+
+# --------------------------------------------------------------------------- /family (private)
+
+
+async def show_family(update: Update, context: Context, user: UserSettings) -> None:
+    fam = family(context)
+    home = await fam.households.household_of(user.user_id)
+    if home is None:
+        text, markup = render_no_household(user.first_name)
+    else:
+        members = await fam.households.members(home.household_id)
+        groups = await fam.households.groups_of(home.household_id)
+        text, markup = render_household(home, members, user.user_id, groups)
+    query = update.callback_query
+    if query is not None:
+        await edit(query, text, markup)
+    else:
+        await reply(update, text, markup)
+
+
+async def _create(update: Update, context: Context, user: UserSettings, name: str) -> None:
+    fam = family(context)
+    svc = services(context)
+    try:
+        home = await fam.households.create_household(user.user_id, name, svc.now())
+    except FamilyError as exc:
+        await reply(update, esc(str(exc)))
+        return
+    await fam.membership_changed(home.household_id, [user])
+    # one message, so it reads in order: the /family screen becomes "created + invite link"
+    intro = f"👪 Created <b>{esc(home.name)}</b>. You're its owner.\n\n"
+    await _send_invite(update, context, user, home, intro=intro)
+
+
+async def _send_invite(
+    update: Update, context: Context, user: UserSettings, home: Household, *, intro: str = ""
+) -> None:
+    fam = family(context)
+    invite = await fam.households.create_invite(
+        home.household_id, user.user_id, services(context).now()
+    )
+    username = context.bot.username
+    link = create_deep_linked_url(username, invite.token)
+    text, markup = render_invite(home, link, invite.expires_utc, user.timezone)
+    text = intro + text
+    query = update.callback_query
+    if query is not None:
+        await edit(query, text, markup)
+    else:
+        await reply(update, text, markup)
+
+
+async def family_command(update: Update, context: Context) -> None:
+    if not _is_private(update):
+        await group_family(update, context)
+        return
+    user = await current_user(update, context)
+    args = context.args or []
+    sub = args[0].lower() if args else ""
+    rest = " ".join(args[1:]).strip()
+    fam = family(context)
+    if sub in ("", "show"):
+        await show_family(update, context, user)
+        return
+    if sub in ("create", "new"):
+        default = f"{user.first_name}'s household" if user.first_name else "Our household"
+        await _create(update, context, user, rest or default)
+        return
+    home = await fam.households.household_of(user.user_id)
+    if home is None:
+        await reply(update, NOT_IN_HOUSEHOLD)
+        return
+    if sub in ("invite", "regenerate", "newlink"):
+        await _send_invite(update, context, user, home)
+    elif sub == "revoke":
+        await _revoke(update, context, user, home)
+    elif sub == "leave":
+        await reply(
+            update,
+            f"Leave <b>{esc(home.name)}</b>? You'll get your own plans again.",
+            confirm_keyboard("leave", 0, "🚪 Yes, leave"),
+        )
+    elif sub in ("remove", "owner"):
+        records = await fam.households.members(home.household_id)
+        found = _find_member(records, rest) if rest else []
+        if len(found) != 1:
+            names = ", ".join(esc(member_label(r)) for r in records if r.user_id != user.user_id)
+            await reply(
+                update,
+                f"Whom? Send e.g. <code>/family {sub} Ben</code>. Members: {names or 'only you'}.",
+            )
+            return
+        action = "rm" if sub == "remove" else "own"
+        await _ask_member_action(update, context, user, found[0], action)
+    elif sub == "link":
+        await reply(
+            update, "Send <code>/family link</code> inside the group chat you want to link."
+        )
+    else:
+        await reply(
+            update,
+            "I know: /family · /family create &lt;name&gt; · /family invite · /family revoke · "
+            "/family leave · /family remove &lt;name&gt; · /family owner &lt;name&gt;; in a "
+            "group: /plan and /family link.",
+        )
+
+
+async def _revoke(update: Update, context: Context, user: UserSettings, home: Household) -> None:
+    fam = family(context)
+    found = await fam.households.membership(user.user_id)
+    if found is None or found[1] != "owner":
+        await reply(update, "Only the household's owner can revoke invite links.")
+        return
+    count = await fam.households.revoke_invites(home.household_id, services(context).now())
+    text = (
+        "🚫 Invite links revoked: they no longer work."
+        if count
+        else "There was no working invite link."
+    )
+    query = update.callback_query
+    if query is not None:
+        await query.answer(text[:190])
+        await show_family(update, context, user)
+    else:
+        await reply(update, text)
+
+
+async def _ask_member_action(
+    update: Update, context: Context, user: UserSettings, target: MemberRecord, action: str
+) -> None:
+    name = esc(member_label(target))
+    if action == "rm":
+        text, yes = f"Remove <b>{name}</b> from the household?", "➖ Yes, remove"
+    else:
+        text, yes = f"Make <b>{name}</b> the owner? You'll stay a member.", "👑 Yes, hand over"
+    markup = confirm_keyboard(action, target.user_id, yes)
+    query = update.callback_query
+    if query is not None:
+        await edit(query, text, markup)
+    else:
+        await reply(update, text, markup)
+
+
+# --------------------------------------------------------------------------- buttons
+
+
+async def on_family_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    parts = query.data.split(":")
+    action = parts[2] if len(parts) > 2 else ""
+    arg = parts[3] if len(parts) > 3 else ""
+    if not _is_private(update):
+        await query.answer(PRIVATE_ONLY[:190], show_alert=True)
+        return
+    user = await current_user(update, context)
+    fam = family(context)
+    if action == "join":
+        await _join(update, context, user, arg)
+        return
+    if action == "no":
+        await query.answer("Cancelled")
+        await edit(query, "Cancelled. Nothing changed.", None)
+        return
+    if action == "create":
+        await query.answer()
+        default = f"{user.first_name}'s household" if user.first_name else "Our household"
+        await _create(update, context, user, default)
+        return
+    home = await fam.households.household_of(user.user_id)
+    if home is None:
+        await query.answer(NOT_IN_HOUSEHOLD[:190], show_alert=True)
+        return
+    if action == "inv":
+        await query.answer()
+        await _send_invite(update, context, user, home)
+    elif action == "rev":
+        await _revoke(update, context, user, home)
+    elif action == "leave":
+        await query.answer()
+        await edit(
+            query,
+            f"Leave <b>{esc(home.name)}</b>? You'll get your own plans again.",
+            confirm_keyboard("leave", 0, "🚪 Yes, leave"),
+        )
+    elif action == "leave!":
+        await _leave(update, context, user, home)
+    elif action in ("rm", "own", "rm!", "own!") and arg.lstrip("-").isdigit():
+        records = await fam.households.members(home.household_id)
+        target = next((r for r in records if r.user_id == int(arg)), None)
+        me = next((r for r in records if r.user_id == user.user_id), None)
+        if target is None or me is None or not me.is_owner or target.user_id == user.user_id:
+            await query.answer(
+                "Not allowed: only the owner can do that, for members of their own household.",
+                show_alert=True,
+            )
+            return
+        if not action.endswith("!"):
+            await query.answer()
+            await _ask_member_action(update, context, user, target, action)
+            return
+        try:
+            if action == "rm!":
+                await fam.households.remove_member(user.user_id, target.user_id)
+                replanned = await fam.membership_changed(
+                    home.household_id, [r.user for r in records]
+                )
+                await _tell(context, target.user, f"You were removed from <b>{esc(home.name)}</b>.")
+                for record in records:
+                    if record.user_id not in (user.user_id, target.user_id):
+                        await _tell_plan_update(
+                            context, record.user, member_label(target), "left", replanned
+                        )
+                toast = f"Removed {member_label(target)}"
+                if replanned is not None:
+                    toast += ". The household plan was updated; the others were told"
+                await query.answer(toast[:190])
+            else:
+                await fam.households.transfer_ownership(user.user_id, target.user_id)
+                await _tell(
+                    context, target.user, f"👑 You're now the owner of <b>{esc(home.name)}</b>."
+                )
+                await query.answer(f"{member_label(target)} is the owner now"[:190])
+        except FamilyError as exc:
+            await query.answer(str(exc)[:190], show_alert=True)
+            return
+        await show_family(update, context, user)
+    else:
+        await query.answer("This button is out of date. Send /family.", show_alert=True)
+
+
+async def _leave(update: Update, context: Context, user: UserSettings, home: Household) -> None:
+    fam = family(context)
+    query = update.callback_query
+    before = await fam.households.members(home.household_id)
+    result = await fam.households.leave(user.user_id)
+    if result is None:
+        if query is not None:
+            await query.answer(NOT_IN_HOUSEHOLD[:190], show_alert=True)
+        return
+    replanned = await fam.membership_changed(home.household_id, [r.user for r in before])
+    for record in before:
+        if record.user_id == user.user_id:
+            continue
+        lead = ""
+        if record.user_id == result.new_owner_id:
+            lead = (
+                f"👑 {esc(user.first_name or 'The owner')} left <b>{esc(home.name)}</b>; "
+                "you're its owner now."
+            )
+        await _tell_plan_update(context, record.user, user.first_name, "left", replanned, lead)
+    text = f"🚪 You left <b>{esc(home.name)}</b>. /today shows your own plan again."
+    if query is not None:
+        await query.answer("You left the household")
+        await edit(query, text, None)
+    else:
+        await reply(update, text)
+
+
+# --------------------------------------------------------------------------- deep link
+
+
+async def start_with_payload(update: Update, context: Context) -> None:
+    """/start <payload> in a private chat: an invite token (anything else: onboarding)."""
+    payload = (context.args or [""])[0]
+    if payload.lower() in NON_INVITE_PAYLOADS:
+        from bot.chat.handlers.onboarding import start
+
+        await start(update, context)
+        return
+    user = await current_user(update, context)
+    fam = family(context)
+    info = await fam.households.check_invite(payload, services(context).now())
+    if info is None:
+        await reply(update, INVALID_INVITE)
+        return
+    current = await fam.households.household_of(user.user_id)
+    if current is not None and current.household_id == info.household.household_id:
+        await reply(update, f"You're already in <b>{esc(current.name)}</b>. /family shows it.")
+        return
+    text, markup = render_invite_confirm(info, payload, current)
+    await reply(update, text, markup)
+
+
+async def _join(update: Update, context: Context, user: UserSettings, token: str) -> None:
+    query = update.callback_query
+    assert query is not None
+    fam = family(context)
+    result = await fam.households.join(user.user_id, token, services(context).now())
+    if result.status == "invalid" or result.household is None:
+        await query.answer("This invite is no longer valid.", show_alert=True)
+        await edit(query, INVALID_INVITE, None)
+        return
+    home = result.household
+    if result.status == "already":
+        await query.answer("You're already in this household.")
+        await edit(query, render_joined(home, user.onboarded), None)
+        return
+    members = await fam.households.members(home.household_id)
+    replanned = await fam.membership_changed(home.household_id, [r.user for r in members])
+    if result.left_household_id is not None:
+        old_members = await fam.households.members(result.left_household_id)
+        left_replanned = await fam.membership_changed(
+            result.left_household_id, [user, *(r.user for r in old_members)]
+        )
+        for record in old_members:
+            await _tell_plan_update(context, record.user, user.first_name, "left", left_replanned)
+    await query.answer(f"Welcome to {home.name}!"[:190])
+    await edit(query, render_joined(home, user.onboarded), None)
+    for record in members:
+        if record.user_id == user.user_id:
+            continue
+        lead = render_owner_join_notice(user.first_name, home) if record.is_owner else ""
+        await _tell_plan_update(context, record.user, user.first_name, "joined", replanned, lead)
+
+
+# --------------------------------------------------------------------------- groups
+
+
+async def _stored_user(update: Update, context: Context) -> UserSettings | None:
+    """The sender's stored settings WITHOUT touching their chat id (a group is not their chat)."""
+    tg_user = update.effective_user
+    if tg_user is None:
+        return None
+    return await services(context).store.get_user(tg_user.id)
+
+
+async def _is_admin(context: Context, chat_id: int, user_id: int) -> bool:
+    try:
+        member = await context.bot.get_chat_member(chat_id, user_id)
+    except TelegramError as exc:
+        log.info("getChatMember %s/%s failed: %s", chat_id, user_id, exc)
+        return False
+    return member.status in ADMIN_STATUSES
+
+
+async def group_family(update: Update, context: Context) -> None:
+    """/family in a group: link, unlink, or point to the private chat."""
+    chat = update.effective_chat
+    assert chat is not None
+    args = context.args or []
+    sub = args[0].lower() if args else ""
+    fam = family(context)
+    if sub not in ("link", "unlink"):
+        link = await fam.households.group_link(chat.id)
+        linked = ""
+        if link is not None and link.active:
+            home = await fam.households.get_household(link.household_id)
+            linked = f"This group gets the daily plan of <b>{esc(home.name if home else '?')}</b>. "
+        await reply(
+            update,
+            f"👪 {linked}Send /plan for today's household plan. "
+            "Household admins link a group with /family link. Creating a household and invites "
+            "happen in a private chat with me.",
+            private_chat_markup(context.bot.username),
+        )
+        return
+    user = await _stored_user(update, context)
+    tg_user = update.effective_user
+    if user is None or tg_user is None:
+        await reply(
+            update,
+            "Message me privately first (send /start there), then try again.",
+            private_chat_markup(context.bot.username),
+        )
+        return
+    found = await fam.households.membership(user.user_id)
+    if found is None:
+        await reply(update, "Only members of a household can link this group to it.")
+        return
+    if not await _is_admin(context, chat.id, tg_user.id):
+        await reply(update, "Only group admins can link or unlink this group.")
+        return
+    household_id = found[0]
+    home = await fam.households.get_household(household_id)
+    if sub == "unlink":
+        link = await fam.households.group_link(chat.id)
+        if link is None or link.household_id != household_id:
+            await reply(update, "This group isn't linked to your household.")
+            return
+        await fam.households.unlink_group(chat.id)
+        await reply(update, "This group no longer gets the daily plan.")
+        return
+    link = await fam.households.link_group(
+        chat.id, household_id, user, chat.title or "", services(context).now()
+    )
+    await reply(
+        update,
+        f"✅ This group now gets the plan of <b>{esc(home.name if home else '')}</b> every day at "
+        f"{link.push_time.strftime('%H:%M')} ({esc(link.timezone)}). /plan shows it any time.",
+    )
+
+
+async def group_plan(update: Update, context: Context) -> None:
+    """/plan in a group: the linked household's plan (rate-limited per group)."""
+    chat = update.effective_chat
+    assert chat is not None
+    if not throttle(context).allow(chat.id):
+        return
+    fam = family(context)
+    link = await fam.households.group_link(chat.id)
+    home = await fam.households.get_household(link.household_id) if link else None
+    if link is None or not link.active or home is None:
+        await reply(update, GROUP_NOT_LINKED)
+        return
+    day = local_date_at(services(context).now(), link.timezone)
+    try:
+        text = await fam.group_text(home, day, f"Plan for {fmt_day(day)}")
+    except NotInHouseholdError:
+        await reply(update, GROUP_NOT_LINKED)
+        return
+    await reply(update, text)
+
+
+async def private_plan(update: Update, context: Context) -> None:
+    from bot.chat.handlers.plans import today
+
+    await today(update, context)
+
+
+def _command_name(update: Update) -> str:
+    """'today' for '/today@b12_bot 3' (empty when the update is not a command)."""
+    message = update.effective_message
+    text = (message.text or "") if message is not None else ""
+    first = text.split(maxsplit=1)[0] if text.strip() else ""
+    return first.lstrip("/").split("@", 1)[0].lower()
+
+
+async def personal_in_group(update: Update, context: Context) -> None:
+    chat = update.effective_chat
+    if chat is not None and throttle(context).allow(chat.id):
+        text, markup = render_private_only(_command_name(update), context.bot.username)
+        await reply(update, text, markup)
+
+
+# --------------------------------------------------------------------------- inline mode
+
+
+async def inline_query(update: Update, context: Context) -> None:
+    """Cards of the asking user's OWN plan (household or personal); the query text only
+    picks a day, so nobody can ask for someone else's household."""
+    iq = update.inline_query
+    assert iq is not None
+    svc = services(context)
+    user = await svc.store.get_user(iq.from_user.id)
+    if user is None or not user.onboarded:
+        await iq.answer(
+            [],
+            cache_time=0,
+            is_personal=True,
+            button=setup_inline_button(),
+        )
+        return
+    today = svc.today(user)
+    asked = parse_day_code(iq.query.strip()) if iq.query.strip() else None
+    day = asked if asked is not None and today <= asked <= today + dt.timedelta(days=13) else today
+    fam = family(context)
+    home = await fam.households.household_of(user.user_id) if user.household_id else None
+    label = home.name if home is not None else None
+    plan = await svc.day_plan(user, day)
+    results = [
+        InlineQueryResultArticle(
+            id=f"d{day.strftime('%Y%m%d')}",
+            title=f"Plan for {fmt_day(day)}",
+            description=f"B12 {plan.b12_ug:.1f} µg · "
+            + ", ".join(
+                svc.recipes.recipes[m.recipe_id].name
+                for m in plan.meals
+                if m.recipe_id in svc.recipes.recipes
+            )[:120],
+            input_message_content=InputTextMessageContent(
+                render_share_card(plan, svc.recipes, household=label), parse_mode=ParseMode.HTML
+            ),
+        )
+    ]
+    week = await svc.plans(user, today, WEEK_DAYS)
+    results.append(
+        InlineQueryResultArticle(
+            id=f"w{today.strftime('%Y%m%d')}",
+            title=f"Week from {fmt_day(today)}",
+            description="Seven days at a glance with daily B12",
+            input_message_content=InputTextMessageContent(
+                render_week_card(week, svc.recipes, household=label), parse_mode=ParseMode.HTML
+            ),
+        )
+    )
+    await iq.answer(results, cache_time=INLINE_CACHE_S, is_personal=True)
+
+
+# --------------------------------------------------------------------------- wiring
+
+
+def register(application: Application) -> None:
+    """Must run before the other features' handlers (see module docstring)."""
+    private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
+    application.add_handler(
+        CommandHandler(
+            "start", start_with_payload, filters=private & filters.Regex(r"^/start\S*\s+\S")
+        )
+    )
+    application.add_handler(CommandHandler("family", family_command))
+    application.add_handler(CommandHandler("plan", group_plan, filters=groups))
+    application.add_handler(CommandHandler("plan", private_plan, filters=private))
+    application.add_handler(
+        CommandHandler(list(PERSONAL_COMMANDS), personal_in_group, filters=groups)
+    )
+    application.add_handler(CallbackQueryHandler(on_family_button, pattern=r"^v1:fam:"))
+    application.add_handler(InlineQueryHandler(inline_query))

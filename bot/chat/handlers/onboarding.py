@@ -1,0 +1,390 @@
+"""/start in four taps (diet -> target -> time zone -> push time), and the typed shortcuts.
+
+The same diet/target/zone/time buttons serve onboarding (flow "ob": go on to the next
+question) and /settings (flow "s": go back to the settings menu), so each choice is handled once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import functools
+import re
+import zoneinfo
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.chat.handlers.base import (
+    START_CALLBACK,
+    Context,
+    command_args,
+    current_user,
+    edit,
+    reply,
+    services,
+)
+from bot.chat.render.plans import (
+    FLOW_ONBOARDING,
+    FLOW_SETTINGS,
+    diet_keyboard,
+    esc,
+    fmt_ug,
+    location_request_keyboard,
+    render_onboarding_done,
+    render_settings,
+    render_target_question,
+    render_time_question,
+    render_timezone_question,
+    render_welcome,
+    render_welcome_back,
+    target_keyboard,
+    time_keyboard,
+    timezone_keyboard,
+)
+from bot.core.clock import zone
+from bot.core.models import Diet, RecipeSet, UserSettings
+
+MIN_TARGET_UG = 0.5
+MAX_TARGET_UG = 50.0
+STALE_CHOICE = "That choice is out of date. Send /settings."
+
+Question = tuple[str, InlineKeyboardMarkup | None]  # (text, keyboard) of the next message
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def parse_target(text: str) -> float:
+    """ "3.5", "3,5" or "3.5 µg" -> 3.5; ValueError with a message a user can act on."""
+    cleaned = re.sub(r"\s*(µg|ug|mcg|μg)\s*$", "", text.strip(), flags=re.IGNORECASE)
+    cleaned = cleaned.replace(",", ".")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise ValueError(
+            f"“{text}” is not a number. Send the target in micrograms (µg) per day, "
+            "e.g. /target 3.5"
+        ) from None
+    if not MIN_TARGET_UG <= value <= MAX_TARGET_UG:
+        raise ValueError(
+            f"{value:g} µg is outside what I can plan for ({MIN_TARGET_UG:g} to "
+            f"{MAX_TARGET_UG:g} µg a day). Most adults need 2.4 µg; ask your clinician "
+            "if unsure. Example: /target 3.5"
+        )
+    return value
+
+
+_TIME_RE = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm)?$", re.IGNORECASE)
+# "0745" / "745": hours and minutes without a separator, as people type them on a phone.
+_HHMM_RE = re.compile(r"^(\d{1,2})(\d{2})\s*(am|pm)?$", re.IGNORECASE)
+TIME_FORMS_HINT = (
+    "Send a 24-hour time as 06:45, 6.45 or 0645, or with am/pm as 7am, e.g. /time 06:45"
+)
+
+
+def parse_time(text: str) -> dt.time:
+    """ "06:45", "6.45", "0645", "645", "7", "7am", "19:00" -> time; ValueError naming the
+    problem and the forms that work."""
+    cleaned = text.strip()
+    match = _TIME_RE.match(cleaned) or _HHMM_RE.match(cleaned)
+    if not match:
+        raise ValueError(f"“{text}” is not a time. {TIME_FORMS_HINT}")
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    suffix = (match.group(3) or "").lower()
+    if suffix:
+        if not 1 <= hour <= 12:
+            raise ValueError(
+                f"“{text}” is not a time: with am/pm the hour is 1 to 12. {TIME_FORMS_HINT}"
+            )
+        hour = hour % 12 + (12 if suffix == "pm" else 0)
+    if hour > 23 or minute > 59:
+        raise ValueError(
+            f"“{text}” is not a time: hours go to 23 and minutes to 59. {TIME_FORMS_HINT}"
+        )
+    return dt.time(hour, minute)
+
+
+@functools.cache
+def _zone_names() -> dict[str, str]:
+    """Lower-case IANA name -> proper name (so "europe/berlin" works)."""
+    return {name.lower(): name for name in zoneinfo.available_timezones()}
+
+
+def resolve_zone(text: str) -> str:
+    """An IANA zone name from what a user typed ("Europe/Berlin", "berlin", "new york")."""
+    wanted = text.strip().replace(" ", "_")
+    names = _zone_names()
+    if wanted.lower() in names:
+        return names[wanted.lower()]
+    if "/" not in wanted:
+        by_city = [n for low, n in names.items() if low.rsplit("/", 1)[-1] == wanted.lower()]
+        if len(by_city) >= 1:
+            return sorted(by_city, key=len)[0]
+    close = difflib.get_close_matches(wanted.lower(), list(names), n=3, cutoff=0.6)
+    suggestion = ""
+    if close:
+        suggestion = " Did you mean " + " or ".join(names[c] for c in close) + "?"
+    raise ValueError(
+        f"I don't know the time zone “{text.strip()}”.{suggestion} Use a name like "
+        "Europe/Berlin or America/New_York, or send your location."
+    )
+
+
+@functools.cache
+def _timezone_finder() -> object:
+    from timezonefinder import TimezoneFinder
+
+    return TimezoneFinder()
+
+
+def zone_at(latitude: float, longitude: float) -> str | None:
+    """IANA zone at a point (offline, timezonefinder's bundled data)."""
+    finder = _timezone_finder()
+    return finder.timezone_at(lng=longitude, lat=latitude)  # type: ignore[attr-defined]
+
+
+def _flow(user: UserSettings) -> str:
+    return FLOW_SETTINGS if user.onboarded else FLOW_ONBOARDING
+
+
+# --------------------------------------------------------------------------- /start
+
+
+async def start(update: Update, context: Context) -> None:
+    user = await current_user(update, context)
+    if user.onboarded:
+        text, markup = render_welcome_back(user, services(context).recipes)
+        await reply(update, text, markup)
+        return
+    await reply(update, render_welcome(user.first_name), diet_keyboard(FLOW_ONBOARDING))
+
+
+async def on_start_button(update: Update, context: Context) -> None:
+    """The ▶️ Start button under "let's set you up first": the same as sending /start."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await start(update, context)
+
+
+# --------------------------------------------------------------------------- button choices
+
+
+def _choice(update: Update) -> tuple[CallbackQuery, str, str]:
+    """The tapped button's query, its flow (onboarding or settings) and the chosen value."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, _, flow, value = query.data.split(":", 3)
+    return query, flow, value
+
+
+async def _after_choice(
+    query: CallbackQuery,
+    user: UserSettings,
+    onboarding: bool,
+    next_question: Question,
+    recipes: RecipeSet,
+) -> None:
+    """Onboarding: ask the next question. Settings: show the settings menu again."""
+    text, markup = next_question if onboarding else render_settings(user, recipes)
+    await edit(query, text, markup)
+
+
+async def _save_plan_choice(
+    update: Update, context: Context, toast: str, next_question: Question, **fields: object
+) -> None:
+    """Store a diet or target tap, replan from today on, then go on (see _after_choice)."""
+    query, flow, _ = _choice(update)
+    await current_user(update, context)
+    svc = services(context)
+    user = await svc.update_user(query.from_user.id, **fields)
+    await svc.settings_changed(user)
+    await query.answer(toast)
+    onboarding = flow == FLOW_ONBOARDING and not user.onboarded
+    await _after_choice(query, user, onboarding, next_question, svc.recipes)
+
+
+async def on_diet(update: Update, context: Context) -> None:
+    query, _, value = _choice(update)
+    try:
+        diet = Diet(value)
+    except ValueError:
+        await query.answer(STALE_CHOICE, show_alert=True)
+        return
+    next_question = (render_target_question(), target_keyboard(FLOW_ONBOARDING))
+    await _save_plan_choice(update, context, f"Diet: {diet.value}", next_question, diet=diet)
+
+
+async def on_target(update: Update, context: Context) -> None:
+    query, _, value = _choice(update)
+    try:
+        target = parse_target(value)
+    except ValueError:
+        await query.answer(STALE_CHOICE, show_alert=True)
+        return
+    toast = f"Target: {fmt_ug(target)} µg a day"
+    next_question = (render_timezone_question(), timezone_keyboard(FLOW_ONBOARDING))
+    await _save_plan_choice(update, context, toast, next_question, target_ug=target)
+
+
+async def on_timezone(update: Update, context: Context) -> None:
+    query, flow, value = _choice(update)
+    try:
+        zone(value)
+    except ValueError:
+        await query.answer("That time zone is unknown. Send /timezone Europe/Berlin.")
+        return
+    await current_user(update, context)
+    user = await services(context).update_user(query.from_user.id, timezone=value)
+    await query.answer(f"Time zone: {value}")
+    onboarding = flow == FLOW_ONBOARDING and not user.onboarded
+    question = (render_time_question(value), time_keyboard(FLOW_ONBOARDING))
+    await _after_choice(query, user, onboarding, question, services(context).recipes)
+
+
+async def on_location_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await reply(
+        update,
+        "Tap <b>📍 Send my location</b> below. I only keep the time zone, not the location.",
+        location_request_keyboard(),
+    )
+
+
+async def on_time(update: Update, context: Context) -> None:
+    query, flow, value = _choice(update)
+    try:
+        push_time = parse_time(f"{value[:2]}:{value[2:]}")
+    except ValueError:
+        await query.answer("That choice is out of date. Send /time 07:30.", show_alert=True)
+        return
+    before = await current_user(update, context)
+    fields: dict[str, object] = {"push_time": push_time}
+    if not before.onboarded:
+        fields["onboarded"] = True
+    user = await services(context).update_user(query.from_user.id, **fields)
+    await query.answer(f"Daily plan at {push_time.strftime('%H:%M')}")
+    onboarding = flow == FLOW_ONBOARDING and not before.onboarded
+    done = render_onboarding_done(user, services(context).recipes)
+    await _after_choice(query, user, onboarding, done, services(context).recipes)
+
+
+# --------------------------------------------------------------------------- typed shortcuts
+
+
+async def target_command(update: Update, context: Context) -> None:
+    user = await current_user(update, context)
+    raw = command_args(context)
+    if not raw:
+        await reply(update, render_target_question(), target_keyboard(_flow(user)))
+        return
+    try:
+        target = parse_target(raw)
+    except ValueError as exc:
+        await reply(update, esc(str(exc)))
+        return
+    svc = services(context)
+    user = await svc.update_user(user.user_id, target_ug=target)
+    await svc.settings_changed(user)
+    text = f"🎯 B12 target set to <b>{fmt_ug(target)} µg a day</b>. Plans from today on use it."
+    if not user.onboarded:
+        await reply(update, f"{text}\n\n{render_timezone_question()}", timezone_keyboard("ob"))
+    else:
+        await reply(update, text)
+
+
+async def timezone_command(update: Update, context: Context) -> None:
+    user = await current_user(update, context)
+    raw = command_args(context)
+    if not raw:
+        await reply(update, render_timezone_question(), timezone_keyboard(_flow(user)))
+        return
+    try:
+        name = resolve_zone(raw)
+    except ValueError as exc:
+        await reply(update, esc(str(exc)))
+        return
+    await _set_zone(update, context, user, name)
+
+
+async def _set_zone(
+    update: Update,
+    context: Context,
+    user: UserSettings,
+    name: str,
+    done_markup: ReplyKeyboardRemove | None = None,
+) -> None:
+    """Store the zone and answer in ONE message: the next onboarding question, or a
+    confirmation (carrying `done_markup`, e.g. removing the location keyboard)."""
+    user = await services(context).update_user(user.user_id, timezone=name)
+    if not user.onboarded:
+        # the location keyboard is one-time: it hides itself, so the inline question suffices
+        await reply(update, render_time_question(name), time_keyboard(FLOW_ONBOARDING))
+    else:
+        await reply(
+            update,
+            f"🌍 Time zone set to <b>{esc(name)}</b>. Your daily plan comes at "
+            f"{user.push_time.strftime('%H:%M')} there.",
+            done_markup,
+        )
+
+
+async def location_message(update: Update, context: Context) -> None:
+    message = update.effective_message
+    assert message is not None and message.location is not None
+    user = await current_user(update, context)
+    name = zone_at(message.location.latitude, message.location.longitude)
+    if name is None:
+        await reply(
+            update,
+            "I couldn't tell the time zone of that place (open sea?). Pick a city or send "
+            "e.g. /timezone Europe/Berlin.",
+            ReplyKeyboardRemove(),
+        )
+        return
+    await _set_zone(update, context, user, name, ReplyKeyboardRemove())
+
+
+async def time_command(update: Update, context: Context) -> None:
+    user = await current_user(update, context)
+    raw = command_args(context)
+    if not raw:
+        await reply(
+            update,
+            "When should your plan arrive? Or type e.g. <code>/time 06:45</code>",
+            time_keyboard(_flow(user)),
+        )
+        return
+    try:
+        push_time = parse_time(raw)
+    except ValueError as exc:
+        await reply(update, esc(str(exc)))
+        return
+    was_onboarded = user.onboarded
+    user = await services(context).update_user(user.user_id, push_time=push_time, onboarded=True)
+    if not was_onboarded:
+        text, markup = render_onboarding_done(user, services(context).recipes)
+        await reply(update, text, markup)
+        return
+    await reply(
+        update,
+        f"⏰ Your daily plan now comes at <b>{push_time.strftime('%H:%M')}</b> "
+        f"({esc(user.timezone)}).",
+    )
+
+
+def register(application: Application) -> None:
+    application.add_handler(CommandHandler("start", start))
+    application.add_handler(CallbackQueryHandler(on_start_button, pattern=f"^{START_CALLBACK}$"))
+    application.add_handler(CommandHandler("target", target_command))
+    application.add_handler(CommandHandler(["timezone", "zone", "tz"], timezone_command))
+    application.add_handler(CommandHandler("time", time_command))
+    application.add_handler(MessageHandler(filters.LOCATION, location_message))
+    application.add_handler(CallbackQueryHandler(on_diet, pattern=r"^v1:diet:"))
+    application.add_handler(CallbackQueryHandler(on_target, pattern=r"^v1:tgt:"))
+    application.add_handler(CallbackQueryHandler(on_timezone, pattern=r"^v1:tz:"))
+    application.add_handler(CallbackQueryHandler(on_location_button, pattern=r"^v1:loc:"))
+    application.add_handler(CallbackQueryHandler(on_time, pattern=r"^v1:time:"))

@@ -1,0 +1,291 @@
+"""Plans on demand: /today, /tomorrow, /week, /shopping, /recipe and the plan buttons.
+
+Buttons carry the plan's date and a fingerprint of its recipes. A button for a past day, or
+for a plan that has changed since the message was sent, says so in the callback answer (and
+the message is refreshed to the current plan) instead of acting on data the user can't see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.chat.handlers.base import (
+    Context,
+    command_args,
+    edit,
+    onboarded_button,
+    onboarded_user,
+    reply,
+    services,
+)
+from bot.chat.render.plans import (
+    esc,
+    fmt_day,
+    parse_day_code,
+    plan_fingerprint,
+    recipe_callback,
+    render_plan,
+    render_recipe,
+    render_recipe_matches,
+    render_share,
+    render_shopping,
+    render_week,
+)
+from bot.core.models import Slot, UserSettings
+from bot.core.recipes import find_recipe, search_recipes
+from bot.core.shopping import shopping_by_aisle
+from bot.services.plans import day_title
+
+MAX_SHOPPING_DAYS = 14
+WEEK_DAYS = 7
+
+
+async def send_day(update: Update, context: Context, user: UserSettings, day: dt.date) -> None:
+    svc = services(context)
+    plan = await svc.day_plan(user, day)
+    text, markup = render_plan(plan, svc.recipes, user, title=day_title(day, svc.today(user)))
+    await reply(update, text, markup)
+
+
+async def today(update: Update, context: Context) -> None:
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
+    await send_day(update, context, user, services(context).today(user))
+
+
+async def tomorrow(update: Update, context: Context) -> None:
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
+    await send_day(update, context, user, services(context).today(user) + dt.timedelta(days=1))
+
+
+async def week(update: Update, context: Context) -> None:
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
+    svc = services(context)
+    plans = await svc.plans(user, svc.today(user), WEEK_DAYS)
+    text, markup = render_week(plans, svc.recipes, user)
+    await reply(update, text, markup)
+
+
+def parse_days(text: str) -> int:
+    if not text:
+        return 1
+    try:
+        days = int(text.split()[0])
+    except ValueError:
+        raise ValueError(
+            f"“{text}” is not a number of days. Send /shopping for today or e.g. "
+            f"/shopping 3 for the next 3 days (1 to {MAX_SHOPPING_DAYS})."
+        ) from None
+    if not 1 <= days <= MAX_SHOPPING_DAYS:
+        raise ValueError(
+            f"I make shopping lists for 1 to {MAX_SHOPPING_DAYS} days, not {days}. "
+            "Example: /shopping 3"
+        )
+    return days
+
+
+async def send_shopping(
+    update: Update, context: Context, user: UserSettings, start: dt.date, days: int
+) -> None:
+    svc = services(context)
+    _plans, items = await svc.shopping(user, start, days)
+    if days == 1:
+        title = f"Shopping list for {fmt_day(start)}"
+    else:
+        end = start + dt.timedelta(days=days - 1)
+        title = f"Shopping list for {days} days, {fmt_day(start)} to {fmt_day(end)}"
+    text = render_shopping(shopping_by_aisle(items), title=title)
+    await reply(update, text)
+
+
+async def shopping(update: Update, context: Context) -> None:
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
+    try:
+        days = parse_days(command_args(context))
+    except ValueError as exc:
+        await reply(update, esc(str(exc)))
+        return
+    await send_shopping(update, context, user, services(context).today(user), days)
+
+
+async def recipe(update: Update, context: Context) -> None:
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
+    query = command_args(context)
+    if not query:
+        await reply(
+            update,
+            "Send /recipe and a dish name or id, e.g. <code>/recipe porridge</code>. "
+            "The recipes of today's plan are behind the 📖 buttons of /today.",
+        )
+        return
+    recipes = services(context).recipes
+    best = find_recipe(recipes, query)
+    if best is None:
+        text, markup = render_recipe_matches(query, [])
+        await reply(update, text, markup)
+        return
+    others = [r for r in search_recipes(recipes, query, limit=4) if r.id != best.id][:3]
+    markup = None
+    if others:
+        markup = InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(f"📖 {r.name}"[:60], callback_data=recipe_callback(r.id))]
+                for r in others
+            ]
+        )
+    await reply(update, render_recipe(best, recipes, 1, user), markup)
+
+
+# --------------------------------------------------------------------------- buttons
+
+
+async def _day_from_button(
+    update: Update, context: Context, user: UserSettings, code: str
+) -> dt.date | None:
+    """The button's date, or None after telling the user the button is out of date."""
+    query = update.callback_query
+    assert query is not None
+    day = parse_day_code(code)
+    if day is None or day < services(context).today(user):
+        shown = f" (it was for {fmt_day(day)})" if day is not None else ""
+        await query.answer(
+            f"This plan is out of date{shown}. Send /today for today's plan.", show_alert=True
+        )
+        return None
+    return day
+
+
+async def on_swap(update: Update, context: Context) -> None:
+    button = await onboarded_button(update, context)
+    if button is None:
+        return
+    query, parts, user = button
+    if len(parts) != 5:
+        await query.answer("This button is out of date. Send /today.", show_alert=True)
+        return
+    _, _, code, slot_name, fingerprint = parts
+    day = await _day_from_button(update, context, user, code)
+    if day is None:
+        return
+    svc = services(context)
+    title = day_title(day, svc.today(user))
+    current = await svc.day_plan(user, day)
+    if plan_fingerprint(current) != fingerprint:
+        await query.answer(
+            "This message was out of date: your plan has changed. Here is the current one.",
+            show_alert=True,
+        )
+        text, markup = render_plan(current, svc.recipes, user, title=title)
+        await edit(query, text, markup)
+        return
+    try:
+        slot = Slot(slot_name)
+    except ValueError:
+        slot = None
+    if slot is None or current.meal(slot) is None:
+        await query.answer("That meal is no longer in your plan. Send /today.", show_alert=True)
+        return
+    new = await svc.swap_meal(user, day, slot)
+    if plan_fingerprint(new) == fingerprint:
+        await query.answer(f"No other {slot.value} fits your settings right now.")
+        return
+    meal = new.meal(slot)
+    name = svc.recipes.recipes[meal.recipe_id].name if meal else slot.value
+    await query.answer(f"Swapped {slot.value}: {name}"[:190])
+    text, markup = render_plan(new, svc.recipes, user, title=title)
+    await edit(query, text, markup)
+
+
+async def on_recipe(update: Update, context: Context) -> None:
+    button = await onboarded_button(update, context, maxsplit=3)
+    if button is None:
+        return
+    query, parts, _user = button
+    recipes = services(context).recipes
+    if len(parts) != 4 or not parts[2].isdigit() or parts[3] not in recipes.recipes:
+        await query.answer("That recipe is no longer available. Send /today.", show_alert=True)
+        return
+    await query.answer()
+    await reply(update, render_recipe(recipes.recipes[parts[3]], recipes, int(parts[2])))
+
+
+async def on_shopping(update: Update, context: Context) -> None:
+    button = await onboarded_button(update, context)
+    if button is None:
+        return
+    query, parts, user = button
+    if len(parts) != 4 or not parts[3].isdigit():
+        await query.answer("This button is out of date. Send /shopping.", show_alert=True)
+        return
+    day = await _day_from_button(update, context, user, parts[2])
+    if day is None:
+        return
+    await query.answer()
+    days = max(1, min(MAX_SHOPPING_DAYS, int(parts[3])))
+    await send_shopping(update, context, user, day, days)
+
+
+async def on_share(update: Update, context: Context) -> None:
+    button = await onboarded_button(update, context)
+    if button is None:
+        return
+    query, parts, user = button
+    day = parse_day_code(parts[2]) if len(parts) == 3 else None
+    if day is None:
+        await query.answer("This button is out of date. Send /today.", show_alert=True)
+        return
+    svc = services(context)
+    plan = await svc.stored_plan(user, day)
+    if plan is None:
+        plan = await svc.day_plan(user, day)
+    await query.answer("Forward the next message to anyone you like.")
+    await reply(update, render_share(plan, svc.recipes))
+
+
+async def on_plan(update: Update, context: Context) -> None:
+    """A day button from /week: that day's plan as a new message."""
+    button = await onboarded_button(update, context)
+    if button is None:
+        return
+    query, parts, user = button
+    day = await _day_from_button(update, context, user, parts[2] if len(parts) == 3 else "")
+    if day is None:
+        return
+    await query.answer()
+    await send_day(update, context, user, day)
+
+
+async def on_today(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
+    await query.answer()
+    await send_day(update, context, user, services(context).today(user))
+
+
+def register(application: Application) -> None:
+    application.add_handler(CommandHandler("today", today))
+    application.add_handler(CommandHandler("tomorrow", tomorrow))
+    application.add_handler(CommandHandler("week", week))
+    application.add_handler(CommandHandler("shopping", shopping))
+    application.add_handler(CommandHandler("recipe", recipe))
+    application.add_handler(CallbackQueryHandler(on_swap, pattern=r"^v1:swap:"))
+    application.add_handler(CallbackQueryHandler(on_recipe, pattern=r"^v1:rec:"))
+    application.add_handler(CallbackQueryHandler(on_shopping, pattern=r"^v1:shop:"))
+    application.add_handler(CallbackQueryHandler(on_share, pattern=r"^v1:share:"))
+    application.add_handler(CallbackQueryHandler(on_plan, pattern=r"^v1:plan:"))
+    application.add_handler(CallbackQueryHandler(on_today, pattern=r"^v1:today$"))

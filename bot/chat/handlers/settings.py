@@ -1,0 +1,313 @@
+"""/settings and what it leads to: exclusions, meals per day, pausing, /stop and /delete.
+
+Changes that alter what gets planned (exclusions, meals) drop the stored plans from today on,
+so the next /today is planned with the new settings; past days stay as they were.
+"""
+
+from __future__ import annotations
+
+import re
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.chat.handlers.base import (
+    Context,
+    command_args,
+    current_user,
+    edit,
+    onboarded_user,
+    reply,
+    services,
+)
+from bot.chat.render.plans import (
+    FLOW_SETTINGS,
+    callback,
+    diet_keyboard,
+    esc,
+    exclusions_keyboard,
+    join_names,
+    meals_keyboard,
+    render_exclusions,
+    render_meals_question,
+    render_settings,
+    render_target_question,
+    render_timezone_question,
+    target_keyboard,
+    time_keyboard,
+    timezone_keyboard,
+)
+from bot.core.models import SLOT_ORDER, RecipeSet, Slot
+from bot.core.recipes import (
+    IngredientMatch,
+    describe_match,
+    match_ingredient,
+    suggest_ingredient_words,
+)
+
+KIND_EXAMPLES = ("eggs", "fish", "dairy", "meat", "soy", "gluten", "nuts")
+
+
+def split_words(text: str) -> list[str]:
+    """ "peanuts, tofu and eggs" -> ["peanuts", "tofu", "eggs"]."""
+    parts = re.split(r"\s*(?:,|;|\band\b|\n)\s*", text.strip(), flags=re.IGNORECASE)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def ingredient_label(recipes: RecipeSet, item_id: str) -> str:
+    ing = recipes.ingredients.get(item_id)
+    return ing.name if ing is not None else item_id
+
+
+def unknown_words_text(recipes: RecipeSet, unknown: list[str]) -> str:
+    """The answer for words that are neither a food nor a food group: what they may have meant
+    (group words first, so "glutn" offers gluten) and how to say it."""
+    lines = []
+    for word in unknown:
+        close = suggest_ingredient_words(recipes, word)
+        if close:
+            offered = ", ".join(f"<code>{esc(c)}</code>" for c in close)
+            lines.append(f"I don't know “{esc(word)}”. Did you mean: {offered}?")
+        else:
+            lines.append(f"I don't know “{esc(word)}” as a food in my recipes.")
+    lines.append(
+        "Use a food name, e.g. <code>/exclude tofu</code>, or a group: "
+        + ", ".join(KIND_EXAMPLES)
+        + "."
+    )
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+async def settings_command(update: Update, context: Context) -> None:
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
+    text, markup = render_settings(user, services(context).recipes)
+    await reply(update, text, markup)
+
+
+async def exclude_command(update: Update, context: Context) -> None:
+    user = await current_user(update, context)
+    svc = services(context)
+    words = split_words(command_args(context))
+    if not words:
+        markup = exclusions_keyboard(user, svc.recipes, back=False)
+        await reply(update, render_exclusions(user, svc.recipes), markup)
+        return
+    matches: list[IngredientMatch] = []
+    unknown: list[str] = []
+    for word in words:
+        match = match_ingredient(svc.recipes, word)
+        if match.known:
+            matches.append(match)
+        else:
+            unknown.append(word)
+    found = {i for match in matches for i in match.ids}
+    with_foods = [match for match in matches if match.ids]
+    lines = []
+    if with_foods:
+        new_ids = found - user.exclude
+        user = await svc.update_user(user.user_id, exclude=user.exclude | found)
+        await svc.settings_changed(user)
+        described = "; ".join(esc(describe_match(svc.recipes, match)) for match in with_foods)
+        if new_ids:
+            lines.append(f"🚫 Left out from now on: {described}.")
+        else:
+            lines.append(f"🚫 Already left out: {described}.")
+        lines.append("Your plans from today on are made without them. /include brings one back.")
+    for match in matches:
+        if not match.ids:
+            lines.append(f"✅ {esc(describe_match(svc.recipes, match))}: nothing to leave out.")
+    notes = dict.fromkeys(note for match in matches for note in match.notes)
+    lines.extend(f"ℹ️ {esc(note[:1].upper() + note[1:])}." for note in notes)
+    if unknown:
+        lines.append(unknown_words_text(svc.recipes, unknown))
+    await reply(update, "\n".join(lines))
+
+
+async def include_command(update: Update, context: Context) -> None:
+    user = await current_user(update, context)
+    svc = services(context)
+    words = split_words(command_args(context))
+    if not words:
+        await reply(
+            update,
+            render_exclusions(user, svc.recipes) + "\n\nExample: <code>/include tofu</code>",
+            exclusions_keyboard(user, svc.recipes, back=False),
+        )
+        return
+    back: set[str] = set()
+    labels: list[str] = []
+    not_excluded: list[str] = []
+    unknown: list[str] = []
+    for word in words:
+        match = match_ingredient(svc.recipes, word)
+        returned = tuple(sorted(set(match.ids) & user.exclude))
+        if not match.known:
+            unknown.append(word)
+        elif returned:
+            back.update(returned)
+            if match.groups:  # a group can be 15 foods: name the group, show a few
+                labels.append(
+                    describe_match(svc.recipes, IngredientMatch(word, returned, match.groups))
+                )
+            else:
+                labels.extend(sorted(ingredient_label(svc.recipes, i) for i in returned))
+        else:
+            not_excluded.append(word)
+    lines = []
+    if back:
+        user = await svc.update_user(user.user_id, exclude=user.exclude - back)
+        await svc.settings_changed(user)
+        lines.append(f"✅ Back in your plans: <b>{esc(join_names(labels))}</b>.")
+    for word in not_excluded:
+        lines.append(f"“{esc(word)}” was not left out, nothing to change.")
+    if unknown:
+        lines.append(unknown_words_text(svc.recipes, unknown))
+    await reply(update, "\n".join(lines))
+
+
+async def stop_command(update: Update, context: Context) -> None:
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
+    await services(context).update_user(user.user_id, push_enabled=False)
+    await reply(
+        update,
+        "⏸ Done: no more daily plans. Your settings are kept, so /today still works and "
+        "/settings can resume the daily plan. /delete erases everything I store about you.",
+    )
+
+
+async def delete_command(update: Update, context: Context) -> None:
+    """Only asks: a user row is created by nothing here (a second /delete must not re-create)."""
+    markup = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton("🗑 Yes, erase everything", callback_data=callback("del", "yes"))],
+            [InlineKeyboardButton("Keep my data", callback_data=callback("del", "no"))],
+        ]
+    )
+    await reply(
+        update,
+        "This erases everything I store about you, for good: settings, plans, meal and "
+        "supplement logs, lab results, reminders, your products and household membership. "
+        "/export first if you want a copy. Are you sure?",
+        markup,
+    )
+
+
+# --------------------------------------------------------------------------- buttons
+
+
+async def on_menu(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    page = query.data.split(":", 2)[2]
+    user = await current_user(update, context)
+    svc = services(context)
+    await query.answer()
+    back = [InlineKeyboardButton("⬅️ Back", callback_data=callback("menu", "main"))]
+
+    def with_back(markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup([*markup.inline_keyboard, back])
+
+    if page == "diet":
+        await edit(query, "How do you eat?", with_back(diet_keyboard(FLOW_SETTINGS)))
+    elif page == "tgt":
+        await edit(query, render_target_question(), with_back(target_keyboard(FLOW_SETTINGS)))
+    elif page == "tz":
+        await edit(query, render_timezone_question(), with_back(timezone_keyboard(FLOW_SETTINGS)))
+    elif page == "time":
+        await edit(
+            query,
+            f"Daily plan now at <b>{user.push_time.strftime('%H:%M')}</b>. New time? Or "
+            "type e.g. <code>/time 06:45</code>",
+            with_back(time_keyboard(FLOW_SETTINGS)),
+        )
+    elif page == "meals":
+        await edit(query, render_meals_question(user), meals_keyboard(user))
+    elif page == "excl":
+        await edit(
+            query, render_exclusions(user, svc.recipes), exclusions_keyboard(user, svc.recipes)
+        )
+    else:
+        text, markup = render_settings(user, svc.recipes)
+        await edit(query, text, markup)
+
+
+async def on_slot(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    user = await current_user(update, context)
+    try:
+        slot = Slot(query.data.split(":", 2)[2])
+    except ValueError:
+        await query.answer("This button is out of date. Send /settings.", show_alert=True)
+        return
+    if slot in user.slots:
+        if len(user.slots) == 1:
+            await query.answer("Keep at least one meal a day.", show_alert=True)
+            return
+        chosen = {s for s in user.slots if s != slot}
+    else:
+        chosen = {*user.slots, slot}
+    svc = services(context)
+    user = await svc.update_user(user.user_id, slots=tuple(s for s in SLOT_ORDER if s in chosen))
+    await svc.settings_changed(user)
+    await query.answer(f"{slot.value.capitalize()} {'on' if slot in chosen else 'off'}")
+    await edit(query, render_meals_question(user), meals_keyboard(user))
+
+
+async def on_push(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await current_user(update, context)
+    enabled = query.data.endswith(":on")
+    user = await services(context).update_user(query.from_user.id, push_enabled=enabled)
+    await query.answer("Daily plan resumed" if enabled else "Daily plan paused")
+    text, markup = render_settings(user, services(context).recipes)
+    await edit(query, text, markup)
+
+
+async def on_include_button(update: Update, context: Context) -> None:
+    """↩️ <food> on the exclusions screen: bring that food back, show the screen again."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    item = query.data.split(":", 2)[2]
+    user = await current_user(update, context)
+    svc = services(context)
+    if item not in user.exclude:
+        await query.answer("That food is already in your plans.")
+    else:
+        user = await svc.update_user(user.user_id, exclude=user.exclude - {item})
+        await svc.settings_changed(user)
+        await query.answer(f"Back in your plans: {ingredient_label(svc.recipes, item)}"[:190])
+    await edit(query, render_exclusions(user, svc.recipes), exclusions_keyboard(user, svc.recipes))
+
+
+async def on_delete(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    if not query.data.endswith(":yes"):
+        await query.answer("Nothing deleted.")
+        await edit(query, "Nothing was deleted.", None)
+        return
+    await services(context).store.delete_user(query.from_user.id)
+    await query.answer("Erased.")
+    await edit(query, "🗑 Everything I stored about you is erased. /start begins again.", None)
+
+
+def register(application: Application) -> None:
+    application.add_handler(CommandHandler("settings", settings_command))
+    application.add_handler(CommandHandler("exclude", exclude_command))
+    application.add_handler(CommandHandler("include", include_command))
+    application.add_handler(CommandHandler("stop", stop_command))
+    application.add_handler(CommandHandler("delete", delete_command))
+    application.add_handler(CallbackQueryHandler(on_menu, pattern=r"^v1:menu:"))
+    application.add_handler(CallbackQueryHandler(on_slot, pattern=r"^v1:slot:"))
+    application.add_handler(CallbackQueryHandler(on_push, pattern=r"^v1:push:"))
+    application.add_handler(CallbackQueryHandler(on_delete, pattern=r"^v1:del:"))
+    application.add_handler(CallbackQueryHandler(on_include_button, pattern=r"^v1:incl:"))

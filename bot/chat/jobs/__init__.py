@@ -1,0 +1,1 @@
+"""Scheduled jobs that send: the morning push and tracking reminders."""

@@ -1,0 +1,1 @@
+"""Texts, keyboards and charts the bot shows."""

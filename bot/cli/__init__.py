@@ -1,0 +1,1 @@
+"""Command-line entry points: run the bot, plan days, check recipes."""

@@ -1,0 +1,174 @@
+"""`python main.py recipes check|list`: validate the recipe set and browse it offline."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from bot.core.models import DIET_ORDER, SLOT_ORDER, Diet, RecipeSet, Slot
+from bot.core.recipes import (
+    DEFAULT_RECIPES_DIR,
+    RecipeError,
+    allowed_for,
+    load_recipes,
+    recipe_to_json,
+    shown_path,
+)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _add_recipes_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--recipes",
+        metavar="DIR",
+        default=None,
+        help="recipe directory holding ingredients.yaml (default: $RECIPES_DIR or recipes/)",
+    )
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register `recipes check` and `recipes list` on the top-level sub-command parser."""
+    recipes = subparsers.add_parser(
+        "recipes", help="validate or list the recipe set", description=__doc__
+    )
+    actions = recipes.add_subparsers(dest="recipes_command", metavar="{check,list}")
+    actions.required = True
+
+    check = actions.add_parser(
+        "check", help="validate every recipe file and print a summary (exit 1 on errors)"
+    )
+    _add_recipes_dir_option(check)
+    check.set_defaults(func=run_check)
+
+    listing = actions.add_parser("list", help="list recipes, optionally filtered")
+    listing.add_argument(
+        "--diet",
+        choices=[d.value for d in DIET_ORDER],
+        help="only recipes a person on this diet may eat",
+    )
+    listing.add_argument(
+        "--meal", choices=[s.value for s in SLOT_ORDER], help="only recipes for this meal"
+    )
+    listing.add_argument("--json", action="store_true", help="print one JSON array")
+    _add_recipes_dir_option(listing)
+    listing.set_defaults(func=run_list)
+
+
+def recipes_dir(args: argparse.Namespace) -> Path:
+    """--recipes, else $RECIPES_DIR, else the repo's recipes/ directory."""
+    chosen = getattr(args, "recipes", None) or os.environ.get("RECIPES_DIR")
+    return Path(chosen) if chosen else DEFAULT_RECIPES_DIR
+
+
+def _load_or_report(args: argparse.Namespace) -> RecipeSet | None:
+    try:
+        return load_recipes(recipes_dir(args))
+    except RecipeError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(
+            f"\n{_plural(len(exc.problems), 'problem')} found; fix them and run "
+            "`python main.py recipes check` again.",
+            file=sys.stderr,
+        )
+        return None
+
+
+def summary_lines(rs: RecipeSet, directory: Path) -> list[str]:
+    """The `recipes check` report: counts per meal slot and diet, and data provenance."""
+    recipes = list(rs.recipes.values())
+    by_diet = Counter(r.diet for r in recipes)
+    from_sr28 = sum(1 for i in rs.ingredients.values() if i.ndb)
+    from_label = len(rs.ingredients) - from_sr28
+    used = {item for r in recipes for item in r.item_ids}
+    unused = sorted(set(rs.ingredients) - used)
+    lines = [
+        f"OK: {_plural(len(recipes), 'recipe')} in {shown_path(directory)}/",
+        "",
+        "meal slot    recipes  vegan  vegetarian-ok  pescatarian-ok",
+    ]
+    for slot in SLOT_ORDER:
+        in_slot = rs.for_slot(slot)
+        lines.append(
+            f"{slot.value:<12} {len(in_slot):>7}  "
+            f"{sum(r.diet is Diet.VEGAN for r in in_slot):>5}  "
+            f"{sum(Diet.VEGETARIAN.allows(r.diet) for r in in_slot):>13}  "
+            f"{sum(Diet.PESCATARIAN.allows(r.diet) for r in in_slot):>14}"
+        )
+    lines.append("(a recipe may serve several meal slots)")
+    lines.append("")
+    lines.append(
+        "by diet (strictest diet each recipe fits): "
+        + ", ".join(f"{d.value} {by_diet.get(d, 0)}" for d in DIET_ORDER)
+    )
+    lines.append(
+        f"ingredients: {len(rs.ingredients)} ({from_sr28} from USDA SR28, "
+        f"{from_label} from product labels)"
+    )
+    with_b12 = sum(1 for r in recipes if r.b12_ug > 0)
+    fortified = sum(1 for r in recipes if r.fortified_b12)
+    lines.append(f"recipes with B12: {with_b12} ({fortified} get it from a fortified food)")
+    if unused:
+        shown = ", ".join(unused[:12]) + (", ..." if len(unused) > 12 else "")
+        lines.append(f"note: {len(unused)} ingredients not used by any recipe: {shown}")
+    return lines
+
+
+def run_check(args: argparse.Namespace) -> int:
+    rs = _load_or_report(args)
+    if rs is None:
+        return 1
+    print("\n".join(summary_lines(rs, recipes_dir(args))))
+    return 0
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def table_lines(rs: RecipeSet, diet: Diet | None, meal: Slot | None) -> list[str]:
+    """Compact text table: id (never cut, so it can be copied), name, meals, diet, kcal, B12."""
+    chosen = allowed_for(rs, diet, meal)
+    id_width = max([len("id"), *(len(r.id) for r in chosen)])
+    header = f"{'id':<{id_width}} {'name':<40} {'meals':<22} {'diet':<11} {'kcal':>5} {'B12 µg':>7}"
+    lines = [header, "-" * len(header)]
+    for r in chosen:
+        meals = ",".join(m.value for m in r.meals)
+        lines.append(
+            f"{r.id:<{id_width}} {_cut(r.name, 40):<40} {_cut(meals, 22):<22} "
+            f"{r.diet.value:<11} {r.per_serving.kcal:>5.0f} {r.b12_ug:>7.2f}"
+        )
+    lines.append(f"{_plural(len(chosen), 'recipe')} (nutrients per serving)")
+    return lines
+
+
+def _print_out(text: str) -> None:
+    """Print to stdout; a closed pipe (`... | head`) is not an error for a listing."""
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def run_list(args: argparse.Namespace) -> int:
+    rs = _load_or_report(args)
+    if rs is None:
+        return 1
+    diet = Diet(args.diet) if args.diet else None
+    meal = Slot(args.meal) if args.meal else None
+    if args.json:
+        data = [recipe_to_json(r, rs) for r in allowed_for(rs, diet, meal)]
+        _print_out(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        _print_out("\n".join(table_lines(rs, diet, meal)))
+    return 0

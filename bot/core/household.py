@@ -1,0 +1,907 @@
+"""Household planning: one shared menu for everyone, personal top-ups for whoever needs more.
+
+Pure and deterministic (no I/O, no Telegram, no clock), built on bot.core.planner.
+
+* The shared meals are planned for the combined profile (strictest diet, union of exclusions,
+  union of meal slots). Every member sees every shared meal; a meal's servings = the number of
+  members who eat that meal (a lunch only two of three eat is cooked and bought for two).
+* Members keep their OWN targets. The shared plan is planned for each distinct member target
+  (highest first, without top-ups) and the plan that meets the most members wins; only when no
+  such plan meets anyone is a shared top-up (served to all) allowed.
+* Every member the shared meals leave short (total < target, absorbed < target/2, or a vegan
+  with fewer than two fortified meals) gets a PERSONAL top-up that respects their own diet and
+  exclusions: a fortified item on their portion (a glass of fortified soy milk, nutritional
+  yeast on their plate) or a fortified snack recipe. Nobody's target is lowered.
+
+The same inputs always give the same HouseholdPlan, so every member sees the same day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from bot.core.models import (
+    KIND_DIET,
+    SLOT_ORDER,
+    DayPlan,
+    Diet,
+    Ingredient,
+    PlannedMeal,
+    Profile,
+    RecipeSet,
+    Slot,
+)
+from bot.core.nutrition import absorbed_ug
+from bot.core.planner import (
+    EPS,
+    MIN_FORTIFIED_MEALS_VEGAN,
+    combine_profiles,
+    plan_day,
+    plan_from_dict,
+    plan_to_dict,
+    planner_for,
+    swap,
+)
+from bot.core.shopping import ShoppingItem, _aisle_key, display_amount, shopping_list
+
+MAX_PERSONAL_TOPUPS = 3  # more than this and the honest answer is "talk to your clinician"
+KIND_ITEM = "item"  # a fortified item on the member's portion of a shared meal
+KIND_SNACK = "snack"  # a fortified snack recipe only this member eats
+DICT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One household member: their Telegram user id and how they eat."""
+
+    user_id: int
+    profile: Profile
+
+    @property
+    def name(self) -> str:
+        return self.profile.name
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalTopUp:
+    """Something only one member adds, so the shared menu can stay the same for all."""
+
+    kind: str  # KIND_ITEM or KIND_SNACK
+    slot: Slot  # the meal it goes with (KIND_SNACK: Slot.SNACK)
+    ref_id: str  # ingredient id (item) or recipe id (snack)
+    label: str  # "a glass (250 ml) of soy milk, unsweetened, fortified"
+    grams: float  # item grams (a snack is one serving: 0)
+    b12_ug: float
+    kcal: float
+    protein_g: float
+
+
+@dataclass(frozen=True, slots=True)
+class MemberDay:
+    """One member's day on the shared plan: what they eat, their totals against their target."""
+
+    user_id: int
+    name: str
+    diet: Diet
+    target_ug: float
+    slots: tuple[Slot, ...]  # shared meals this member eats
+    shared_b12_ug: float  # from the shared meals alone
+    topups: tuple[PersonalTopUp, ...]
+    b12_ug: float  # shared meals + personal top-ups
+    absorbed_ug: float
+    fortified_meals: int
+    kcal: float
+    protein_g: float
+    met: bool  # total, absorbed and (vegan) fortified rules all met
+    notes: tuple[str, ...] = ()
+
+    @property
+    def shortfall_ug(self) -> float:
+        gap = self.target_ug - self.b12_ug
+        return gap if gap > EPS else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdPlan:
+    """The shared DayPlan plus each member's own totals and personal top-ups."""
+
+    plan: DayPlan
+    members: tuple[MemberDay, ...]
+
+    @property
+    def date(self) -> dt.date:
+        return self.plan.date
+
+    @property
+    def member_ids(self) -> tuple[int, ...]:
+        return tuple(m.user_id for m in self.members)
+
+    @property
+    def all_met(self) -> bool:
+        return all(m.met for m in self.members)
+
+    def member(self, user_id: int) -> MemberDay | None:
+        return next((m for m in self.members if m.user_id == user_id), None)
+
+
+# --------------------------------------------------------------------------- members
+
+
+def sorted_members(members: Sequence[Member]) -> tuple[Member, ...]:
+    """Members in user-id order (planning never depends on who asks); ids must be unique."""
+    if not members:
+        raise ValueError("a household plan needs at least one member")
+    ordered = tuple(sorted(members, key=lambda m: m.user_id))
+    ids = [m.user_id for m in ordered]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"household members repeat: {ids}")
+    return ordered
+
+
+def household_profile(members: Sequence[Member], target_ug: float | None = None) -> Profile:
+    """The profile the shared meals are planned for (no name: it does not change the plan)."""
+    base = combine_profiles([m.profile for m in members])
+    return replace(base, target_ug=base.target_ug if target_ug is None else target_ug, name="")
+
+
+def eaters(members: Sequence[Member], slot: Slot) -> tuple[Member, ...]:
+    """The members who eat `slot` (in the given order)."""
+    return tuple(m for m in members if slot in m.profile.slots)
+
+
+def with_member_servings(plan: DayPlan, members: Sequence[Member]) -> DayPlan:
+    """The plan with each meal's servings = how many members eat it (cooked and bought for).
+
+    The planner gives every meal one serving per profile; a member who skips lunch must not
+    make the household cook (and shop for) a lunch nobody eats.
+    """
+    meals = tuple(replace(m, servings=len(eaters(members, m.slot))) for m in plan.meals)
+    return plan if meals == plan.meals else replace(plan, meals=meals)
+
+
+def _rules(profile: Profile) -> tuple[float, float, int]:
+    """(target, absorbed minimum, fortified meals minimum) of one member's own profile."""
+    fort = MIN_FORTIFIED_MEALS_VEGAN if profile.diet == Diet.VEGAN else 0
+    return profile.target_ug, profile.target_ug / 2, fort
+
+
+def _meets(total: float, absorbed: float, fortified: int, rules: tuple[float, float, int]) -> bool:
+    target, abs_min, fort_min = rules
+    return total >= target - EPS and absorbed >= abs_min - EPS and fortified >= fort_min
+
+
+def _item_allowed(ing: Ingredient, profile: Profile) -> bool:
+    return ing.id not in profile.exclude and profile.diet.allows(KIND_DIET[ing.kind])
+
+
+# --------------------------------------------------------------------------- personal top-ups
+
+
+@dataclass(frozen=True, slots=True)
+class _Choice:
+    topup: PersonalTopUp
+    order: int  # deterministic tie-break
+
+
+def _options(recipes: RecipeSet, plan: DayPlan, member: Member) -> list[_Choice]:
+    """Every personal top-up this member could add: items on their meals, or a snack."""
+    profile = member.profile
+    planner = planner_for(recipes)
+    ings = recipes.ingredients
+    eaten = [m for m in plan.meals if m.slot in profile.slots]
+    out: list[PersonalTopUp] = []
+    items = [t for t in planner.allowed_topups(profile) if _item_allowed(ings[t.item_id], profile)]
+    for meal in eaten:
+        for t in items:
+            if meal.slot in t.slots and t.item_id != meal.topup_item:
+                out.append(
+                    PersonalTopUp(
+                        KIND_ITEM, meal.slot, t.item_id, t.label, t.grams, t.b12_ug, t.kcal,
+                        t.protein_g,
+                    )
+                )  # fmt: skip
+    if not any(m.slot == Slot.SNACK for m in eaten):
+        planned = {m.recipe_id for m in plan.meals}
+        for r in sorted(recipes.for_slot(Slot.SNACK), key=lambda r: r.id):
+            if (
+                r.fortified_b12
+                and r.b12_ug > 0
+                and r.id not in planned
+                and profile.diet.allows(r.diet)
+                and r.item_ids.isdisjoint(profile.exclude)
+            ):
+                out.append(
+                    PersonalTopUp(
+                        KIND_SNACK, Slot.SNACK, r.id, r.name, 0.0, r.b12_ug, r.per_serving.kcal,
+                        r.per_serving.protein_g,
+                    )
+                )  # fmt: skip
+    return [_Choice(t, i) for i, t in enumerate(out)]
+
+
+def _totals(
+    plan: DayPlan, member: Member, topups: Sequence[PersonalTopUp]
+) -> tuple[float, float, int, float, float]:
+    """(B12, absorbed, fortified meals, kcal, protein) of a member's day with these top-ups."""
+    doses: dict[Slot, float] = {}
+    fortified: dict[Slot, bool] = {}
+    kcal = protein = 0.0
+    for meal in plan.meals:
+        if meal.slot in member.profile.slots:
+            doses[meal.slot] = meal.b12_ug
+            fortified[meal.slot] = meal.fortified_b12
+            kcal += meal.kcal
+            protein += meal.protein_g
+    extra_doses: list[float] = []
+    extra_fortified = 0
+    for t in topups:
+        kcal += t.kcal
+        protein += t.protein_g
+        if t.kind == KIND_ITEM:
+            doses[t.slot] = doses.get(t.slot, 0.0) + t.b12_ug
+            fortified[t.slot] = True
+        else:  # a separate snack: its own dose, so it saturates on its own
+            extra_doses.append(t.b12_ug)
+            extra_fortified += 1
+    all_doses = [*doses.values(), *extra_doses]
+    total = sum(all_doses)
+    absorbed = sum(absorbed_ug(d) for d in all_doses)
+    return total, absorbed, sum(fortified.values()) + extra_fortified, kcal, protein
+
+
+def _valid_combo(combo: Sequence[_Choice]) -> bool:
+    """At most one personal item per meal and at most one personal snack."""
+    slots = [c.topup.slot for c in combo if c.topup.kind == KIND_ITEM]
+    snacks = sum(1 for c in combo if c.topup.kind == KIND_SNACK)
+    return len(set(slots)) == len(slots) and snacks <= 1
+
+
+def personal_topups(
+    recipes: RecipeSet, plan: DayPlan, member: Member
+) -> tuple[tuple[PersonalTopUp, ...], bool]:
+    """The smallest set of personal top-ups that makes the shared plan meet the member's rules.
+
+    Fewest top-ups first, then items before snacks, then fewest extra kcal. Returns
+    (top-ups, met). When nothing within MAX_PERSONAL_TOPUPS meets every rule, the closest
+    combination is returned with met=False (the caller points to the clinician).
+    """
+    rules = _rules(member.profile)
+    if _meets(*_totals(plan, member, ())[:3], rules):
+        return (), True
+    options = _options(recipes, plan, member)
+    best: tuple[Any, ...] | None = None
+    best_combo: tuple[_Choice, ...] = ()
+    for size in range(1, MAX_PERSONAL_TOPUPS + 1):
+        for combo in itertools.combinations(options, size):
+            if not _valid_combo(combo):
+                continue
+            topups = [c.topup for c in combo]
+            total, absorbed, fort, kcal, _ = _totals(plan, member, topups)
+            if not _meets(total, absorbed, fort, rules):
+                continue
+            key = (
+                sum(1 for t in topups if t.kind == KIND_SNACK),
+                round(kcal, 6),
+                tuple(c.order for c in combo),
+            )
+            if best is None or key < best:
+                best, best_combo = key, combo
+        if best is not None:
+            return tuple(c.topup for c in best_combo), True
+    # nothing meets every rule: the closest (most B12 up to target, then absorbed, then fortified)
+    target, abs_min, fort_min = rules
+    closest: tuple[Any, ...] | None = None
+    for size in range(0, MAX_PERSONAL_TOPUPS + 1):
+        for combo in itertools.combinations(options, size):
+            if not _valid_combo(combo):
+                continue
+            total, absorbed, fort, kcal, _ = _totals(plan, member, [c.topup for c in combo])
+            key = (
+                min(total, target),
+                min(absorbed, abs_min),
+                min(fort, fort_min),
+                -size,
+                -kcal,
+                tuple(-c.order for c in combo),
+            )
+            if closest is None or key > closest:
+                closest, best_combo = key, combo
+    return tuple(c.topup for c in best_combo), False
+
+
+def missing_meal_notes(
+    recipes: RecipeSet, plan: DayPlan, members: Sequence[Member]
+) -> dict[int, list[str]]:
+    """Per member: a note for their meals the shared plan has none of, and why.
+
+    The planner leaves a meal out when no recipe fits the combined diet and exclusions; a
+    member must be told, not shown a day that silently lacks breakfast. The note names the
+    members whose own settings rule out every recipe for that meal (so whoever can change it
+    knows), or says it is the combination.
+    """
+    ordered = sorted_members(members)
+    planner = planner_for(recipes)
+    planned = {m.slot for m in plan.meals}
+    reasons: dict[int, dict[str, list[str]]] = {m.user_id: {} for m in ordered}
+    for slot in SLOT_ORDER:
+        eaters = [m for m in ordered if slot in m.profile.slots]
+        if slot in planned or not eaters:
+            continue
+        blockers = [
+            m
+            for m in ordered
+            if not planner.candidates(slot, m.profile.diet, m.profile.exclude).all
+        ]
+        for member in eaters:
+            others = [m.name or "another member" for m in blockers if m is not member]
+            if member in blockers:
+                why = "own"
+            elif others:
+                why = " and ".join(others)
+            else:
+                why = ""
+            reasons[member.user_id].setdefault(why, []).append(slot.value)
+    out: dict[int, list[str]] = {}
+    for user_id, by_reason in reasons.items():
+        notes = []
+        for why, slots in by_reason.items():
+            meals = _join_or(slots)
+            if why == "own":
+                notes.append(
+                    f"No {meals} recipe fits your diet and exclusions, so the shared plan has "
+                    f"no {meals}; fewer exclusions in /settings would let one fit."
+                )
+            elif why:
+                notes.append(
+                    f"The shared plan has no {meals}: {why}'s diet and exclusions rule out "
+                    f"every {meals} recipe."
+                )
+            else:
+                notes.append(
+                    f"The shared plan has no {meals}: no {meals} recipe fits everyone's diets "
+                    "and exclusions together."
+                )
+        out[user_id] = notes
+    return out
+
+
+def _join_or(words: Sequence[str]) -> str:
+    """'breakfast', 'breakfast or lunch', 'breakfast, lunch or dinner'."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def _join_and(words: Sequence[str]) -> str:
+    """'Ana', 'Ana and Ben', 'Ana, Ben and Cleo' ('nobody' for none)."""
+    if not words:
+        return "nobody"
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def member_day(
+    recipes: RecipeSet, plan: DayPlan, member: Member, first_notes: Sequence[str] = ()
+) -> MemberDay:
+    """The member's totals on the shared plan, with personal top-ups where needed.
+
+    `first_notes` (e.g. missing_meal_notes) come before the member's own notes.
+    """
+    profile = member.profile
+    shared_total = _totals(plan, member, ())[0]
+    topups, met = personal_topups(recipes, plan, member)
+    total, absorbed, fort, kcal, protein = _totals(plan, member, topups)
+    target, abs_min, fort_min = _rules(profile)
+    notes: list[str] = list(first_notes)
+    for t in topups:
+        if t.kind == KIND_ITEM:
+            notes.append(
+                f"Just for you: add {t.label} to your {t.slot.value} "
+                f"(+{t.b12_ug:.1f} µg B12); the others' portions stay as planned."
+            )
+        else:
+            notes.append(f"Just for you: {t.label} as a snack (+{t.b12_ug:.1f} µg B12).")
+    if not met:
+        if total < target - EPS:
+            notes.append(
+                f"Your day reaches {total:.1f} µg of your {target:g} µg target: nothing in the "
+                "recipe set that fits your diet and exclusions closes the gap. Discuss a B12 "
+                "supplement with your clinician."
+            )
+        elif absorbed < abs_min - EPS:
+            notes.append(
+                f"Estimated absorbed B12 is {absorbed:.2f} µg, under half your target; discuss "
+                "a B12 supplement with your clinician."
+            )
+        elif fort < fort_min:
+            notes.append(
+                f"Only {fort} of your meals have fortified B12; the Vegan Society advises "
+                "fortified foods at least twice a day."
+            )
+    if profile.kcal_range is not None:
+        lo, hi = profile.kcal_range
+        if not lo - EPS <= kcal <= hi + EPS:
+            notes.append(
+                f"Calories ({kcal:.0f} kcal) are outside your range {lo:.0f}-{hi:.0f} kcal: "
+                "the shared meals could not fit it."
+            )
+    eaten_ids = [m.recipe_id for m in plan.meals if m.slot in profile.slots]
+    eaten_ids += [t.ref_id for t in topups if t.kind == KIND_SNACK]
+    if len(set(eaten_ids)) < len(eaten_ids):
+        notes.append("Not enough different recipes fit: one recipe appears twice today.")
+    return MemberDay(
+        user_id=member.user_id,
+        name=member.name,
+        diet=profile.diet,
+        target_ug=target,
+        slots=tuple(m.slot for m in plan.meals if m.slot in profile.slots),
+        shared_b12_ug=shared_total,
+        topups=topups,
+        b12_ug=total,
+        absorbed_ug=absorbed,
+        fortified_meals=fort,
+        kcal=kcal,
+        protein_g=protein,
+        met=met,
+        notes=tuple(notes),
+    )
+
+
+def _shared_met(recipes: RecipeSet, plan: DayPlan, members: Sequence[Member]) -> int:
+    """How many members the shared meals alone satisfy."""
+    count = 0
+    for member in members:
+        if _meets(*_totals(plan, member, ())[:3], _rules(member.profile)):
+            count += 1
+    return count
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def _plan_shared(
+    recipes: RecipeSet,
+    members: tuple[Member, ...],
+    target: float,
+    day: dt.date,
+    history: Sequence[str],
+    allow_topups: bool,
+) -> DayPlan:
+    profile = household_profile(members, target)
+    plan = plan_day(recipes, [profile] * len(members), day, history, allow_topups=allow_topups)
+    return with_member_servings(plan, members)
+
+
+def evaluate(recipes: RecipeSet, plan: DayPlan, members: Sequence[Member]) -> HouseholdPlan:
+    """Wrap a shared plan with every member's own day (personal top-ups recomputed)."""
+    ordered = sorted_members(members)
+    missing = missing_meal_notes(recipes, plan, ordered)
+    return HouseholdPlan(
+        plan, tuple(member_day(recipes, plan, m, missing[m.user_id]) for m in ordered)
+    )
+
+
+def plan_household_day(
+    recipes: RecipeSet,
+    members: Sequence[Member],
+    day: dt.date,
+    history: Sequence[str] = (),
+) -> HouseholdPlan:
+    """The household's plan for `day`: shared meals meeting as many targets as possible."""
+    ordered = sorted_members(members)
+    targets = sorted({float(m.profile.target_ug) for m in ordered}, reverse=True)
+    best: DayPlan | None = None
+    best_count = -1
+    for target in targets:  # highest first: ties keep the plan that asks more of the food
+        plan = _plan_shared(recipes, ordered, target, day, history, allow_topups=False)
+        count = _shared_met(recipes, plan, ordered)
+        if count > best_count:
+            best, best_count = plan, count
+        if count == len(ordered):
+            break
+    if best_count == 0:  # food alone helps nobody: a top-up everyone gets beats N personal ones
+        plan = _plan_shared(recipes, ordered, targets[-1], day, history, allow_topups=True)
+        if _shared_met(recipes, plan, ordered) > 0:
+            best = plan
+    assert best is not None
+    return evaluate(recipes, best, ordered)
+
+
+def swap_household_meal(
+    recipes: RecipeSet,
+    members: Sequence[Member],
+    current: HouseholdPlan,
+    slot: Slot,
+    history: Sequence[str] = (),
+) -> HouseholdPlan:
+    """Swap one shared meal for everyone (the shared plan's own target is kept).
+
+    A slot only one member has (their personal snack) is not shared: the plan comes back
+    unchanged, and the caller says nothing else fits.
+    """
+    ordered = sorted_members(members)
+    if current.plan.meal(slot) is None:
+        return evaluate(recipes, current.plan, ordered)
+    profile = household_profile(ordered, current.plan.target_ug)
+    new = swap(recipes, [profile] * len(ordered), current.plan, slot, history)
+    return evaluate(recipes, with_member_servings(new, ordered), ordered)
+
+
+def refresh(
+    recipes: RecipeSet, stored: HouseholdPlan, members: Sequence[Member]
+) -> HouseholdPlan | None:
+    """The stored plan with member days recomputed, or None when it must be planned again.
+
+    The shared meals stay while the member set is the same and every meal still exists and
+    fits the combined diet, exclusions and meal slots; a member's new target only changes
+    their personal top-ups, and a member's new meal times only the servings, never the
+    others' menu mid-day.
+    """
+    ordered = sorted_members(members)
+    if tuple(m.user_id for m in ordered) != stored.member_ids:
+        return None
+    return _fitted(recipes, stored.plan, ordered, drop_uneaten=False)
+
+
+def adapt_to_members(
+    recipes: RecipeSet, stored: HouseholdPlan, members: Sequence[Member]
+) -> HouseholdPlan | None:
+    """The stored plan kept for a NEW member set (someone joined or left), or None.
+
+    Kept when every shared meal still fits everyone's diets and exclusions and no meal anyone
+    eats could now be added: then only servings, totals and personal top-ups change, so the
+    others' day does not change under them. A meal nobody eats any more is dropped. None
+    means the plan must be planned again (and the members told).
+    """
+    ordered = sorted_members(members)
+    return _fitted(recipes, stored.plan, ordered, drop_uneaten=True)
+
+
+def _fitted(
+    recipes: RecipeSet, plan: DayPlan, ordered: tuple[Member, ...], *, drop_uneaten: bool
+) -> HouseholdPlan | None:
+    combined = household_profile(ordered)
+    planner = planner_for(recipes)
+    if drop_uneaten:
+        kept = tuple(m for m in plan.meals if m.slot in combined.slots)
+        if kept != plan.meals:
+            plan = replace(plan, meals=kept, swaps=tuple(
+                (s, ids) for s, ids in plan.swaps if s in combined.slots
+            ))  # fmt: skip
+    plan_slots = {m.slot for m in plan.meals}
+    if not plan_slots <= set(combined.slots):
+        return None
+    for s in combined.slots:
+        if s not in plan_slots and planner.candidates(s, combined.diet, combined.exclude).all:
+            return None
+    for meal in plan.meals:
+        recipe = recipes.recipes.get(meal.recipe_id)
+        if recipe is None or meal.slot not in recipe.meals:
+            return None
+        if not combined.diet.allows(recipe.diet) or not recipe.item_ids.isdisjoint(
+            combined.exclude
+        ):
+            return None
+        if meal.topup_item is not None:
+            ing = recipes.ingredients.get(meal.topup_item)
+            if ing is None or not _item_allowed(ing, combined):
+                return None
+    return evaluate(recipes, with_member_servings(plan, ordered), ordered)
+
+
+# --------------------------------------------------------------------------- checking
+
+
+def check_household(
+    recipes: RecipeSet, hplan: HouseholdPlan, members: Sequence[Member]
+) -> list[str]:
+    """Every rule the household plan breaks, recomputed from the recipe set (empty = ok).
+
+    Independent of the search: each member's day is rebuilt from recipes and ingredients.
+    """
+    ordered = sorted_members(members)
+    problems: list[str] = []
+    combined = household_profile(ordered)
+    if hplan.member_ids != tuple(m.user_id for m in ordered):
+        problems.append(f"members {hplan.member_ids} differ from {[m.user_id for m in ordered]}")
+    shared_doses: dict[Slot, float] = {}
+    shared_fort: dict[Slot, bool] = {}
+    for meal in hplan.plan.meals:
+        recipe = recipes.recipes.get(meal.recipe_id)
+        if recipe is None:
+            problems.append(f"{meal.slot.value}: unknown recipe {meal.recipe_id!r}")
+            continue
+        eating = len(eaters(ordered, meal.slot))
+        if eating == 0:
+            problems.append(f"{meal.slot.value}: no member eats it")
+        elif meal.servings != eating:
+            problems.append(
+                f"{meal.slot.value}: {meal.servings} servings for {eating} member(s) eating it"
+            )
+        if not combined.diet.allows(recipe.diet):
+            problems.append(f"{meal.slot.value}: {recipe.id} breaks the {combined.diet} diet")
+        if not recipe.item_ids.isdisjoint(combined.exclude):
+            problems.append(f"{meal.slot.value}: {recipe.id} has an excluded ingredient")
+        dose = recipe.per_serving.b12_ug
+        fort = recipe.fortified_b12
+        if meal.topup_item:
+            ing = recipes.ingredients[meal.topup_item]
+            dose += ing.per_100g.b12_ug * meal.topup_grams / 100
+            fort = True
+        shared_doses[meal.slot] = dose
+        shared_fort[meal.slot] = fort
+    for member in ordered:
+        day = hplan.member(member.user_id)
+        if day is None:
+            problems.append(f"member {member.user_id} has no day")
+            continue
+        profile = member.profile
+        doses = {s: d for s, d in shared_doses.items() if s in profile.slots}
+        fort = {s: f for s, f in shared_fort.items() if s in profile.slots}
+        extra: list[float] = []
+        for t in day.topups:
+            if t.kind == KIND_ITEM:
+                ing = recipes.ingredients.get(t.ref_id)
+                if ing is None or not _item_allowed(ing, profile):
+                    problems.append(f"{member.user_id}: top-up {t.ref_id} not allowed")
+                    continue
+                if t.slot not in doses:
+                    problems.append(f"{member.user_id}: top-up on {t.slot.value} they don't eat")
+                    continue
+                doses[t.slot] += ing.per_100g.b12_ug * t.grams / 100
+                fort[t.slot] = True
+            else:
+                r = recipes.recipes.get(t.ref_id)
+                if (
+                    r is None
+                    or not profile.diet.allows(r.diet)
+                    or not r.item_ids.isdisjoint(profile.exclude)
+                ):
+                    problems.append(f"{member.user_id}: snack {t.ref_id} not allowed")
+                    continue
+                extra.append(r.per_serving.b12_ug)
+        all_doses = [*doses.values(), *extra]
+        total = sum(all_doses)
+        absorbed = sum(absorbed_ug(d) for d in all_doses)
+        fortified = sum(fort.values()) + len(extra)
+        target, abs_min, fort_min = _rules(profile)
+        if not math.isclose(total, day.b12_ug, rel_tol=1e-9, abs_tol=1e-9):
+            problems.append(f"{member.user_id}: stated B12 {day.b12_ug} != {total}")
+        if day.target_ug != target:
+            problems.append(f"{member.user_id}: target {day.target_ug} is not theirs ({target})")
+        if total < target - EPS:
+            problems.append(f"{member.user_id}: {total:.2f} µg under their {target:g} µg target")
+        if absorbed < abs_min - EPS:
+            problems.append(f"{member.user_id}: absorbed {absorbed:.2f} µg under {abs_min:.2f}")
+        if fortified < fort_min:
+            problems.append(f"{member.user_id}: {fortified} fortified meal(s), vegan needs 2")
+    return problems
+
+
+# --------------------------------------------------------------------------- member view
+
+
+def member_view(recipes: RecipeSet, hplan: HouseholdPlan, user_id: int) -> DayPlan:
+    """The shared plan as one member sees it: their meals, their top-ups, their own total.
+
+    A DayPlan, so every plan renderer works unchanged. Personal items sit on the meal as its
+    top-up (joined to a shared top-up's label when the meal has one); a personal snack is an
+    extra meal with servings=1. A shared meal the member does not eat is not one of their
+    meals (no B12 counted, no check-off), but a note names it "(not in your meals)", so every
+    member sees the same shared menu. Raises KeyError for a non-member
+    (a plan is never shown to someone outside the household).
+    """
+    day = hplan.member(user_id)
+    if day is None:
+        raise KeyError(f"user {user_id} is not a member of this household plan")
+    items = {t.slot: t for t in day.topups if t.kind == KIND_ITEM}
+    meals: list[PlannedMeal] = []
+    for meal in hplan.plan.meals:
+        if meal.slot not in day.slots:
+            continue
+        t = items.get(meal.slot)
+        if t is not None and meal.topup_item is None:
+            meal = replace(
+                meal,
+                b12_ug=meal.b12_ug + t.b12_ug,
+                kcal=meal.kcal + t.kcal,
+                protein_g=meal.protein_g + t.protein_g,
+                fortified_b12=True,
+                topup_item=t.ref_id,
+                topup_grams=t.grams,
+                topup_b12_ug=t.b12_ug,
+                topup_kcal=t.kcal,
+                topup_label=f"{t.label}, just for you",
+            )
+        elif t is not None:  # the meal has a shared top-up already: show both on one line
+            meal = replace(
+                meal,
+                b12_ug=meal.b12_ug + t.b12_ug,
+                kcal=meal.kcal + t.kcal,
+                protein_g=meal.protein_g + t.protein_g,
+                topup_b12_ug=meal.topup_b12_ug + t.b12_ug,
+                topup_kcal=meal.topup_kcal + t.kcal,
+                topup_label=f"{meal.topup_label} (for everyone) and {t.label}, just for you",
+            )
+        meals.append(meal)
+    for t in day.topups:
+        if t.kind == KIND_SNACK:
+            recipe = recipes.recipes.get(t.ref_id)
+            meals.append(
+                PlannedMeal(
+                    slot=Slot.SNACK,
+                    recipe_id=t.ref_id,
+                    servings=1,
+                    b12_ug=t.b12_ug,
+                    kcal=t.kcal,
+                    protein_g=t.protein_g,
+                    fortified_b12=bool(recipe.fortified_b12) if recipe else True,
+                )
+            )
+    meals.sort(key=lambda m: SLOT_ORDER.index(m.slot))
+    people = len(hplan.members)
+    others = [m.name or "a member" for m in hplan.members if m.user_id != user_id]
+    notes = [
+        f"Shared household plan for {people} "
+        + ("person" if people == 1 else "people")
+        + (f" (with {', '.join(others)})" if others else "")
+        + "."
+    ]
+    names = {d.user_id: d.name or "a member" for d in hplan.members}
+    for meal in hplan.plan.meals:
+        if meal.slot in day.slots:
+            continue
+        others_eating = [names[d.user_id] for d in hplan.members if meal.slot in d.slots]
+        recipe = recipes.recipes.get(meal.recipe_id)
+        notes.append(
+            f"{meal.slot.value.capitalize()} (not in your meals): "
+            f"{recipe.name if recipe else meal.recipe_id}, for {_join_and(others_eating)}; "
+            "not counted in your total."
+        )
+    notes += [f"Added {m.topup_label} to {m.slot.value} for everyone." for m in hplan.plan.meals
+              if m.topup_item and m.slot in day.slots]  # fmt: skip
+    if hplan.plan.repeats:
+        names = ", ".join(
+            recipes.recipes[r].name if r in recipes.recipes else r for r in hplan.plan.repeats
+        )
+        notes.append(f"Repeats {names} from the last 7 days: not enough other recipes fit.")
+    notes += list(day.notes)
+    return DayPlan(
+        date=hplan.plan.date,
+        meals=tuple(meals),
+        target_ug=day.target_ug,
+        b12_ug=day.b12_ug,
+        b12_absorbed_ug=day.absorbed_ug,
+        kcal=day.kcal,
+        protein_g=day.protein_g,
+        shortfall_ug=day.shortfall_ug,
+        notes=tuple(notes),
+        swaps=hplan.plan.swaps,
+        repeats=hplan.plan.repeats,
+    )
+
+
+# --------------------------------------------------------------------------- shopping
+
+
+def household_shopping(recipes: RecipeSet, hplans: Sequence[HouseholdPlan]) -> list[ShoppingItem]:
+    """One list for everyone: each shared meal x the members who eat it (its servings), plus
+    each member's personal top-ups (bought once, for that member only)."""
+    plans: list[DayPlan] = []
+    extra: dict[str, float] = {}
+    for hp in hplans:
+        plans.append(hp.plan)
+        snacks: list[PlannedMeal] = []
+        for day in hp.members:
+            for t in day.topups:
+                if t.kind == KIND_ITEM:
+                    extra[t.ref_id] = extra.get(t.ref_id, 0.0) + t.grams
+                else:
+                    snacks.append(PlannedMeal(Slot.SNACK, t.ref_id, 1, t.b12_ug, t.kcal, 0.0))
+        if snacks:
+            plans.append(replace(hp.plan, meals=tuple(snacks)))
+    items = {i.item_id: i for i in shopping_list(recipes, plans)}
+    for item_id, grams in extra.items():
+        ing = recipes.ingredients[item_id]
+        total = grams + (items[item_id].grams if item_id in items else 0.0)
+        items[item_id] = ShoppingItem(
+            aisle=ing.aisle,
+            item_id=item_id,
+            name=ing.name,
+            grams=total,
+            display=display_amount(ing, total),
+            fortified=ing.fortified,
+        )
+    # the same order as bot.core.shopping: aisle in shop order, then name
+    return sorted(items.values(), key=lambda i: (_aisle_key(i.aisle), i.name.lower(), i.item_id))
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def _topup_to_dict(t: PersonalTopUp) -> dict[str, Any]:
+    return {
+        "kind": t.kind,
+        "slot": t.slot.value,
+        "ref_id": t.ref_id,
+        "label": t.label,
+        "grams": t.grams,
+        "b12_ug": t.b12_ug,
+        "kcal": t.kcal,
+        "protein_g": t.protein_g,
+    }
+
+
+def to_dict(hplan: HouseholdPlan) -> dict[str, Any]:
+    """The shared plan's dict (so history readers see `meals`) plus a `household` section."""
+    data: dict[str, Any] = dict(plan_to_dict(hplan.plan))
+    data["household"] = {
+        "version": DICT_VERSION,
+        "members": [
+            {
+                "user_id": m.user_id,
+                "name": m.name,
+                "diet": m.diet.value,
+                "target_ug": m.target_ug,
+                "slots": [s.value for s in m.slots],
+                "shared_b12_ug": m.shared_b12_ug,
+                "topups": [_topup_to_dict(t) for t in m.topups],
+                "b12_ug": m.b12_ug,
+                "absorbed_ug": m.absorbed_ug,
+                "fortified_meals": m.fortified_meals,
+                "kcal": m.kcal,
+                "protein_g": m.protein_g,
+                "met": m.met,
+                "notes": list(m.notes),
+            }
+            for m in hplan.members
+        ],
+    }
+    return data
+
+
+def from_dict(data: dict[str, Any]) -> HouseholdPlan:
+    """Inverse of to_dict; ValueError naming what is wrong (a personal plan is not enough)."""
+    plan = plan_from_dict(data)
+    section = data.get("household")
+    if not isinstance(section, dict):
+        raise ValueError("stored plan has no 'household' section: it is not a household plan")
+    try:
+        members = tuple(
+            MemberDay(
+                user_id=int(m["user_id"]),
+                name=str(m["name"]),
+                diet=Diet(m["diet"]),
+                target_ug=float(m["target_ug"]),
+                slots=tuple(Slot(s) for s in m["slots"]),
+                shared_b12_ug=float(m["shared_b12_ug"]),
+                topups=tuple(
+                    PersonalTopUp(
+                        kind=str(t["kind"]),
+                        slot=Slot(t["slot"]),
+                        ref_id=str(t["ref_id"]),
+                        label=str(t["label"]),
+                        grams=float(t["grams"]),
+                        b12_ug=float(t["b12_ug"]),
+                        kcal=float(t["kcal"]),
+                        protein_g=float(t["protein_g"]),
+                    )
+                    for t in m["topups"]
+                ),
+                b12_ug=float(m["b12_ug"]),
+                absorbed_ug=float(m["absorbed_ug"]),
+                fortified_meals=int(m["fortified_meals"]),
+                kcal=float(m["kcal"]),
+                protein_g=float(m["protein_g"]),
+                met=bool(m["met"]),
+                notes=tuple(str(n) for n in m.get("notes", ())),
+            )
+            for m in section["members"]
+        )
+    except KeyError as exc:
+        raise ValueError(f"stored household plan is missing field {exc.args[0]!r}") from exc
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"stored household plan is malformed: {exc}") from exc
+    return HouseholdPlan(plan, members)

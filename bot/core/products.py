@@ -1,0 +1,291 @@
+"""`/myproducts`: a user's own fortified products (B12 from their label) in plans and tallies.
+
+Pure code. Fortified foods differ by brand (one oat drink has 0.38 µg B12 per 100 ml, another
+none), so a user may replace the typical value of a fortified ingredient with the one printed
+on their own product. `with_products` derives a RecipeSet in which those ingredients carry the
+user's values and every recipe's per-serving B12 is recomputed, so the planner, the plan
+messages and the tally all see the same numbers. Derived sets are cached by their overrides:
+the planner caches its indexes per RecipeSet identity, so equal overrides must give the same
+object.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections.abc import Mapping
+
+from bot.core.models import Ingredient, PlannedMeal, Recipe, RecipeSet
+from bot.core.planner import short_name
+from bot.core.recipes import resolve_ingredient
+
+# Typo guard, not nutrition advice. The richest fortified food is nutritional yeast: labels
+# range from about 4 µg per tablespoon to 15 µg per 10 g (150 µg per 100 g, Bragg; see the
+# nutritional_yeast source in recipes/ingredients.yaml). 200 µg per 100 g or ml leaves a third
+# of headroom over that and still refuses "cheerios 1000" (a per-serving or %DV figure).
+MAX_B12_PER_100 = 200.0
+# A label may differ from the typical value by brand, but not by more than this factor: the
+# richest fortified products sit well within it (Whole Grain Total ~20 µg per 100 g vs
+# cereals' 5-7; soy drinks 0.4-1.1 µg per 100 ml), while a %DV typed as µg is far outside.
+MAX_TIMES_TYPICAL = 10.0
+
+PRODUCT_EXAMPLES = (
+    "Examples:\n"
+    "/myproducts soy milk 0.4 — your soy drink has 0.4 µg B12 per 100 ml\n"
+    "/myproducts nutritional yeast 22 — 22 µg per 100 g\n"
+    "/myproducts clear — back to the typical values"
+)
+
+_CACHE_LIMIT = 64
+_cache: dict[tuple[int, tuple[tuple[str, float], ...]], RecipeSet] = {}
+
+
+class ProductInputError(ValueError):
+    """Bad `/myproducts` input; `str(exc)` is a message fit to show the user.
+
+    `choices` are the ingredient ids the user may pick from, when the message ends by
+    offering them: the Telegram layer lists them by name, with the code to type.
+    """
+
+    def __init__(self, message: str, choices: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.choices = choices
+
+
+def _all_choices(recipes: RecipeSet) -> tuple[str, ...]:
+    return tuple(i.id for i in product_ingredients(recipes))
+
+
+def _try_resolve(query: str, recipes: RecipeSet) -> str | None:
+    """The product `query` names, or None (no error): for guessing what a user meant."""
+    if not query.strip():
+        return None
+    try:
+        return resolve_product(query, recipes)
+    except ProductInputError:
+        return None
+
+
+def product_ingredients(recipes: RecipeSet) -> list[Ingredient]:
+    """Ingredients a user may set from a label: the fortified ones (B12 varies by brand)."""
+    return sorted((i for i in recipes.ingredients.values() if i.fortified), key=lambda i: i.id)
+
+
+def unit_word(ing: Ingredient) -> str:
+    """'100 ml' for drinks and other liquids measured by volume, else '100 g'."""
+    text = f"{ing.id} {ing.name}".lower()
+    liquid = ing.g_per_ml is not None and any(w in text for w in ("milk", "drink", "juice"))
+    return "100 ml" if liquid else "100 g"
+
+
+def per_100g_from_label(ing: Ingredient, value_per_100: float) -> float:
+    """µg per 100 g from a label value per 100 ml (drinks) or per 100 g."""
+    if unit_word(ing) == "100 ml" and ing.g_per_ml:
+        return value_per_100 / ing.g_per_ml
+    return value_per_100
+
+
+def label_from_per_100g(ing: Ingredient, per_100g: float) -> float:
+    """Inverse of per_100g_from_label: the value as a label shows it."""
+    if unit_word(ing) == "100 ml" and ing.g_per_ml:
+        return per_100g * ing.g_per_ml
+    return per_100g
+
+
+_NUMBER = re.compile(r"^(\d+(?:[.,]\d+)?|[.,]\d+)(µg|μg|ug|mcg)?$")
+_NEGATIVE = re.compile(r"^[-−–]\s*(\d+(?:[.,]\d+)?|[.,]\d+)(µg|μg|ug|mcg)?$")
+_NOT_A_NUMBER = {"nan", "inf", "infinity", "-inf", "+inf"}
+_TAIL_WORDS = {"µg", "μg", "ug", "mcg", "per", "100", "g", "ml", "100g", "100ml", "/", "/100"}
+
+
+def parse_product(text: str, recipes: RecipeSet) -> tuple[str, float]:
+    """Parse `<ingredient> <µg per 100 g or ml>` into (ingredient id, label value per 100).
+
+    The ingredient may be its id or words of its name; only fortified ingredients qualify.
+    """
+    toks = text.split()
+    bad = next((t for t in toks if _NEGATIVE.match(t) or t.lower() in _NOT_A_NUMBER), None)
+    if bad is not None:
+        raise ProductInputError(
+            f"'{bad}' is not a B12 amount: give the µg per 100 g (or 100 ml) from the label, "
+            f"0 or more.\n{PRODUCT_EXAMPLES}"
+        )
+    index = next((i for i, t in enumerate(toks) if _NUMBER.match(t.lower())), None)
+    if index is None:
+        _no_number(toks, recipes)
+    if not index:
+        raise ProductInputError(
+            f"Tell me the product and the µg of B12 per 100 g or 100 ml on its label.\n"
+            f"{PRODUCT_EXAMPLES}\nProducts you can set:",
+            _all_choices(recipes),
+        )
+    rest = [t.lower() for t in toks[index + 1 :]]
+    if any(t not in _TAIL_WORDS for t in rest):
+        raise ProductInputError(
+            f"I did not understand '{' '.join(toks[index + 1 :])}' after the number. "
+            f"Give the µg per 100 g (or 100 ml for drinks).\n{PRODUCT_EXAMPLES}"
+        )
+    match = _NUMBER.match(toks[index].lower())
+    assert match is not None
+    value = float(match.group(1).replace(",", "."))
+    ing_id = resolve_product(" ".join(toks[:index]), recipes)
+    ing = recipes.ingredients[ing_id]
+    limit = max_label_value(ing)
+    if not math.isfinite(value) or not 0 <= value <= limit:
+        unit = unit_word(ing)
+        typical = label_from_per_100g(ing, ing.per_100g.b12_ug)
+        example = f"/myproducts {ing_id} {_fmt(typical)}"
+        serving = (
+            "1 µg per 250 ml glass is 0.4 µg per 100 ml"
+            if unit == "100 ml"
+            else "1.2 µg per 30 g serving is 4 µg per 100 g"
+        )
+        raise ProductInputError(
+            f"{toks[index]} µg per {unit} is not a plausible label value for "
+            f"{short_name(ing.name)} (typical {_fmt(typical)} µg; I accept 0 to {_fmt(limit)} "
+            f"µg per {unit}). Check the number: labels often give µg per serving or a % of the "
+            f"daily value; I need µg per {unit} ({serving}).\nExample: {example}"
+        )
+    return ing_id, value
+
+
+def _no_number(toks: list[str], recipes: RecipeSet) -> None:
+    """Raise the most specific error for `/myproducts` words without a number: a product and
+    a word that is not a number ("soy milk abc"), or a product alone ("soy milk")."""
+    if len(toks) >= 2:
+        product_words = " ".join(toks[:-1])
+        ing_id = _try_resolve(product_words, recipes)
+        if ing_id is not None and not _names_word(recipes.ingredients[ing_id], toks[-1]):
+            ing = recipes.ingredients[ing_id]
+            typical = _fmt(label_from_per_100g(ing, ing.per_100g.b12_ug))
+            raise ProductInputError(
+                f"“{toks[-1]}” is not a number: write the µg per {unit_word(ing)} from the "
+                f"label, e.g. /myproducts {product_words} {typical}"
+            )
+    whole = " ".join(toks)
+    ing_id = _try_resolve(whole, recipes)
+    if ing_id is not None:
+        ing = recipes.ingredients[ing_id]
+        typical = _fmt(label_from_per_100g(ing, ing.per_100g.b12_ug))
+        raise ProductInputError(
+            f"Add the µg of B12 per {unit_word(ing)} from the label of your "
+            f"{short_name(ing.name)}, e.g. /myproducts {whole} {typical}"
+        )
+    raise ProductInputError(
+        f"Tell me the product and the µg of B12 per 100 g or 100 ml on its label.\n"
+        f"{PRODUCT_EXAMPLES}\nProducts you can set:",
+        _all_choices(recipes),
+    )
+
+
+def _names_word(ing: Ingredient, word: str) -> bool:
+    """Whether `word` is (the start of) a word of the ingredient's name or code: "milk" in
+    "almond milk" names the product, "abc" in "soy milk abc" does not."""
+    key = word.lower().strip(".,;:")
+    words = re.split(r"[\s_,()/-]+", f"{ing.id} {ing.name}".lower())
+    return bool(key) and any(w.startswith(key) or key.startswith(w) for w in words if w)
+
+
+def max_label_value(ing: Ingredient) -> float:
+    """The highest label value (per 100 g or ml, as the label shows it) accepted for `ing`:
+    MAX_TIMES_TYPICAL x its typical value, never above MAX_B12_PER_100."""
+    typical = label_from_per_100g(ing, ing.per_100g.b12_ug)
+    if typical <= 0:
+        return MAX_B12_PER_100
+    return min(MAX_B12_PER_100, MAX_TIMES_TYPICAL * typical)
+
+
+def _fmt(value: float) -> str:
+    """'6.8', '0.38', '200': short, without trailing zeros."""
+    return f"{value:.2f}".rstrip("0").rstrip(".") if value < 10 else f"{value:,.0f}"
+
+
+def resolve_product(query: str, recipes: RecipeSet) -> str:
+    """The fortified ingredient id a user's words mean, or a clear error."""
+    allowed = {i.id for i in product_ingredients(recipes)}
+    key = query.strip().lower()
+    if key in allowed:
+        return key
+    hits = [i for i in resolve_ingredient(recipes, key) if i in allowed]
+    if len(hits) == 1:
+        return hits[0]
+    if len(hits) > 1:
+        raise ProductInputError(
+            f"“{query}” could be more than one product. Send the code of yours with its "
+            f"label value (e.g. /myproducts {hits[0]} 0.4):",
+            tuple(hits),
+        )
+    if key in recipes.ingredients:
+        raise ProductInputError(
+            f"{recipes.ingredients[key].name} is not a fortified product, so its B12 does "
+            f"not depend on the brand. Products you can set:",
+            _all_choices(recipes),
+        )
+    raise ProductInputError(
+        f"I don't know the product “{query}”. Products you can set:", _all_choices(recipes)
+    )
+
+
+def _key(overrides: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
+    return tuple(sorted((k, float(v)) for k, v in overrides.items()))
+
+
+def with_products(recipes: RecipeSet, overrides_per_100g: Mapping[str, float]) -> RecipeSet:
+    """`recipes` with the given ingredients' B12 per 100 g replaced (same object when empty).
+
+    Unknown ids are ignored (an ingredient removed from the set since the user saved it).
+    """
+    known = {k: v for k, v in overrides_per_100g.items() if k in recipes.ingredients}
+    if not known:
+        return recipes
+    key = (id(recipes), _key(known))
+    cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    ingredients = dict(recipes.ingredients)
+    for ing_id, b12 in known.items():
+        ing = ingredients[ing_id]
+        ingredients[ing_id] = dataclasses.replace(
+            ing, per_100g=dataclasses.replace(ing.per_100g, b12_ug=float(b12))
+        )
+    recipes_out = {
+        rid: _recompute(r, ingredients) if r.item_ids & known.keys() else r
+        for rid, r in recipes.recipes.items()
+    }
+    derived = RecipeSet(ingredients=ingredients, recipes=recipes_out)
+    if len(_cache) >= _CACHE_LIMIT:
+        _cache.clear()
+    _cache[key] = derived
+    return derived
+
+
+def _recompute(recipe: Recipe, ingredients: Mapping[str, Ingredient]) -> Recipe:
+    b12_by_item = {
+        item: ingredients[item].per_100g.b12_ug * grams / 100.0
+        for item, grams in recipe.grams_per_serving.items()
+    }
+    top = max(b12_by_item, key=lambda i: b12_by_item[i])
+    return dataclasses.replace(
+        recipe,
+        per_serving=dataclasses.replace(recipe.per_serving, b12_ug=sum(b12_by_item.values())),
+        b12_by_item=b12_by_item,
+        fortified_b12=any(ingredients[i].fortified and b > 0 for i, b in b12_by_item.items()),
+        main_b12_source=top if b12_by_item[top] > 0 else None,
+    )
+
+
+def meal_b12_ug(recipes: RecipeSet, meal: PlannedMeal) -> float:
+    """B12 of one planned meal as eaten (one serving + its top-up), from `recipes`' values.
+
+    Pass the user's derived set (with_products) so their own labels count. Falls back to the
+    plan's stored number when the recipe has left the set.
+    """
+    recipe = recipes.recipes.get(meal.recipe_id)
+    if recipe is None:
+        return meal.b12_ug
+    b12 = recipe.b12_ug
+    if meal.topup_item:
+        ing = recipes.ingredients.get(meal.topup_item)
+        b12 += meal.topup_b12_ug if ing is None else ing.per_100g.b12_ug * meal.topup_grams / 100.0
+    return b12

@@ -1,0 +1,321 @@
+"""Supplement and injection reminders: `/remind` parsing and DST-correct scheduling.
+
+Pure code. A reminder fires at a local wall-clock time in the user's IANA zone; the UTC
+instant is worked out per day by bot.core.clock, so 08:00 in Berlin is 07:00 UTC in winter and
+06:00 UTC in summer, a time skipped by spring-forward fires at the first valid instant after
+it, and a time repeated by fall-back fires once (first occurrence). The bot stores only the
+reminder and its next UTC fire time, so reminders survive restarts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.core.clock import local_date_at, local_instant_utc, next_local_occurrence_utc, zone
+
+REMIND_EXAMPLES = (
+    "Examples:\n"
+    "/remind daily 1000 08:00 — a daily tablet of 1,000 µg at 08:00\n"
+    "/remind weekly 2000 mon 09:00 — 2,000 µg every Monday at 09:00\n"
+    "/remind injection 1000 every 4 weeks 10:00 from 2026-12-01"
+)
+
+MAX_DOSE_UG = 10_000.0  # plausibility limit for one dose (typos), not a dosing advice
+MAX_EVERY_WEEKS = 52
+
+WEEKDAYS: dict[str, int] = {
+    name: i
+    for i, names in enumerate(
+        (
+            ("mon", "monday"),
+            ("tue", "tues", "tuesday"),
+            ("wed", "wednesday"),
+            ("thu", "thur", "thurs", "thursday"),
+            ("fri", "friday"),
+            ("sat", "saturday"),
+            ("sun", "sunday"),
+        )
+    )
+    for name in names
+}
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+class ReminderKind(StrEnum):
+    DAILY = "daily"  # tablet every day
+    WEEKLY = "weekly"  # one dose on a weekday
+    EVERY_N_WEEKS = "every_n_weeks"  # injection every N weeks from a start date
+
+
+class ReminderInputError(ValueError):
+    """Bad `/remind` input; `str(exc)` is a message fit to show the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    kind: ReminderKind
+    dose_ug: float
+    local_time: dt.time
+    tz: str = "UTC"
+    weekday: int | None = None  # 0 = Monday; WEEKLY only
+    every_weeks: int | None = None  # EVERY_N_WEEKS only
+    start: dt.date | None = None  # EVERY_N_WEEKS: local date of the first (or a past) dose
+
+    def __post_init__(self) -> None:
+        zone(self.tz)  # raises ValueError for an unknown zone
+        if not 0 < self.dose_ug <= MAX_DOSE_UG:
+            raise ValueError(f"dose must be in (0, {MAX_DOSE_UG}] µg, got {self.dose_ug}")
+        if self.kind is ReminderKind.WEEKLY and self.weekday not in range(7):
+            raise ValueError("a weekly reminder needs a weekday 0-6")
+        if self.kind is ReminderKind.EVERY_N_WEEKS and (
+            self.start is None
+            or self.every_weeks is None
+            or not 1 <= self.every_weeks <= MAX_EVERY_WEEKS
+        ):
+            raise ValueError("an every-N-weeks reminder needs a start date and 1-52 weeks")
+
+    @property
+    def is_injection(self) -> bool:
+        """Injections bypass the gut: the tally records them apart from oral doses."""
+        return self.kind is ReminderKind.EVERY_N_WEEKS
+
+    def same_schedule(self, other: Reminder) -> bool:
+        """Whether both remind of the same dose at the same moments: a second one would only
+        send every reminder twice. Every-N-weeks reminders match when their start dates are
+        a whole number of periods apart (the same injection days)."""
+        if (self.kind, self.dose_ug, self.local_time, self.tz) != (
+            other.kind,
+            other.dose_ug,
+            other.local_time,
+            other.tz,
+        ) or (self.weekday, self.every_weeks) != (other.weekday, other.every_weeks):
+            return False
+        if self.kind is not ReminderKind.EVERY_N_WEEKS:
+            return True
+        assert self.start is not None and other.start is not None
+        assert self.every_weeks is not None
+        return (self.start - other.start).days % (7 * self.every_weeks) == 0
+
+    def describe(self) -> str:
+        """'Daily tablet: 1,000 µg at 08:00 (Europe/Berlin)'."""
+        at = f"at {self.local_time:%H:%M} ({self.tz})"
+        dose = f"{self.dose_ug:,.0f} µg" if self.dose_ug >= 1 else f"{self.dose_ug:g} µg"
+        if self.kind is ReminderKind.DAILY:
+            return f"Daily tablet: {dose} {at}"
+        if self.kind is ReminderKind.WEEKLY:
+            assert self.weekday is not None
+            return f"Weekly: {dose} every {WEEKDAY_NAMES[self.weekday]} {at}"
+        assert self.start is not None
+        weeks = "week" if self.every_weeks == 1 else f"{self.every_weeks} weeks"
+        return f"Injection: {dose} every {weeks} from {self.start.isoformat()} {at}"
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-friendly form (storage and /export)."""
+        return {
+            "kind": self.kind.value,
+            "dose_ug": self.dose_ug,
+            "local_time": self.local_time.strftime("%H:%M"),
+            "tz": self.tz,
+            "weekday": self.weekday,
+            "every_weeks": self.every_weeks,
+            "start": self.start.isoformat() if self.start else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Reminder:
+        start = data.get("start")
+        weekday = data.get("weekday")
+        every = data.get("every_weeks")
+        return cls(
+            kind=ReminderKind(str(data["kind"])),
+            dose_ug=float(data["dose_ug"]),  # type: ignore[arg-type]
+            local_time=dt.time.fromisoformat(str(data["local_time"])),
+            tz=str(data["tz"]),
+            weekday=None if weekday is None else int(weekday),  # type: ignore[call-overload]
+            every_weeks=None if every is None else int(every),  # type: ignore[call-overload]
+            start=None if start is None else dt.date.fromisoformat(str(start)),
+        )
+
+
+def _require_aware(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("pass an aware datetime (UTC), not a naive one")
+    return moment.astimezone(dt.UTC)
+
+
+def next_fire_utc(reminder: Reminder, after_utc: dt.datetime) -> dt.datetime:
+    """The first instant strictly after `after_utc` at which the reminder fires (UTC)."""
+    after = _require_aware(after_utc)
+    t, tz = reminder.local_time, reminder.tz
+    if reminder.kind is ReminderKind.DAILY:
+        return next_local_occurrence_utc(t, tz, after)
+    # Start a day early: the local date at `after` may already be past the fire time.
+    today = local_date_at(after, tz)
+    if reminder.kind is ReminderKind.WEEKLY:
+        assert reminder.weekday is not None
+        day = today - dt.timedelta(days=1)
+        day += dt.timedelta(days=(reminder.weekday - day.weekday()) % 7)
+        while True:
+            candidate = local_instant_utc(day, t, tz)
+            if candidate > after:
+                return candidate
+            day += dt.timedelta(days=7)
+    assert reminder.start is not None and reminder.every_weeks is not None
+    period = 7 * reminder.every_weeks
+    k = max(0, ((today - reminder.start).days - 1) // period)
+    while True:
+        candidate = local_instant_utc(reminder.start + dt.timedelta(days=k * period), t, tz)
+        if candidate > after:
+            return candidate
+        k += 1
+
+
+def snooze(now_utc: dt.datetime, hours: float = 1.0) -> dt.datetime:
+    """When a snoozed reminder fires again: `hours` of real time later (DST-proof in UTC)."""
+    if not 0 < hours <= 24:
+        raise ValueError("snooze between 0 and 24 hours")
+    return _require_aware(now_utc) + dt.timedelta(hours=hours)
+
+
+# --- /remind parsing ------------------------------------------------------------------
+
+_TIME = re.compile(r"^(\d{1,2})[:.h](\d{2})$")
+_DOSE = re.compile(r"^(\d+(?:[.,]\d+)?)(µg|μg|ug|mcg)?$")
+
+
+def _parse_time(tok: str) -> dt.time:
+    m = _TIME.match(tok)
+    if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+        raise ReminderInputError(
+            f"'{tok}' is not a valid time: use 24-hour HH:MM from 00:00 to 23:59, e.g. 08:00."
+            f"\n{REMIND_EXAMPLES}"
+        )
+    return dt.time(int(m.group(1)), int(m.group(2)))
+
+
+def _looks_like_time(tok: str) -> bool:
+    """'08:00', '25:00', '8h30': meant as a time (a dose never has ':' or 'h')."""
+    return ":" in tok or re.fullmatch(r"\d{1,2}h\d{2}", tok.lower()) is not None
+
+
+def _pop_time(toks: list[str]) -> dt.time | None:
+    """Take the one time-looking token out of `toks`, wherever it is (None when there is none),
+    so the time may come before or after the dose."""
+    found = [i for i, t in enumerate(toks) if _looks_like_time(t)]
+    if not found:
+        return None
+    if len(found) > 1:
+        times = ", ".join(f"'{toks[i]}'" for i in found)
+        raise ReminderInputError(f"Give one time, not {times}.\n{REMIND_EXAMPLES}")
+    return _parse_time(toks.pop(found[0]))
+
+
+def _parse_dose(toks: list[str]) -> float:
+    if not toks:
+        raise ReminderInputError(f"Add the dose in µg.\n{REMIND_EXAMPLES}")
+    m = _DOSE.match(toks[0].lower())
+    if not m:
+        raise ReminderInputError(
+            f"'{toks[0]}' is not a dose; give the µg on your product, e.g. 1000.\n{REMIND_EXAMPLES}"
+        )
+    toks.pop(0)
+    if toks and toks[0].lower() in ("µg", "μg", "ug", "mcg"):
+        toks.pop(0)
+    dose = float(m.group(1).replace(",", "."))
+    if not 0 < dose <= MAX_DOSE_UG:
+        raise ReminderInputError(
+            f"A dose of {m.group(1)} µg is not plausible (I accept more than 0 and up to "
+            f"{MAX_DOSE_UG:,.0f} µg). Check the number on your product."
+        )
+    return dose
+
+
+def _parse_start(toks: list[str], today: dt.date) -> dt.date:
+    if not toks:
+        return today
+    if toks[0].lower() != "from" or len(toks) < 2:
+        raise ReminderInputError(
+            f"I did not understand '{' '.join(toks)}'. Add 'from YYYY-MM-DD' for the "
+            f"first injection.\n{REMIND_EXAMPLES}"
+        )
+    try:
+        start = dt.date.fromisoformat(toks[1])
+    except ValueError:
+        raise ReminderInputError(
+            f"'{toks[1]}' is not a date; write it as YYYY-MM-DD, e.g. {today.isoformat()}."
+        ) from None
+    if abs((start - today).days) > 366:
+        raise ReminderInputError("Choose a start date within a year of today.")
+    toks[:2] = []
+    return start
+
+
+def parse_remind(text: str, tz: str, today: dt.date) -> Reminder:
+    """Parse the arguments of `/remind` into a Reminder in the user's zone `tz`.
+
+    `today` is the user's local date (default start of an injection series).
+    """
+    toks = text.split()
+    if not toks:
+        raise ReminderInputError(f"What should I remind you of?\n{REMIND_EXAMPLES}")
+    kind_word = toks.pop(0).lower()
+    if kind_word in ("daily", "tablet"):
+        local_time = _pop_time(toks)
+        dose = _parse_dose(toks)
+        if local_time is None and len(toks) == 1:
+            local_time = _parse_time(toks.pop(0))
+        if local_time is None and not toks:
+            raise ReminderInputError(f"Add the time, 24-hour HH:MM, e.g. 08:00.\n{REMIND_EXAMPLES}")
+        if local_time is None or toks:
+            raise ReminderInputError(f"Give the dose and the time.\n{REMIND_EXAMPLES}")
+        return Reminder(ReminderKind.DAILY, dose, local_time, tz)
+    if kind_word == "weekly":
+        local_time = _pop_time(toks)
+        days = [i for i, t in enumerate(toks) if t.lower() in WEEKDAYS]
+        weekday = WEEKDAYS[toks.pop(days[0]).lower()] if len(days) == 1 else None
+        dose = _parse_dose(toks)
+        if weekday is None and toks:
+            day_word = toks.pop(0)
+            if day_word.lower() not in WEEKDAYS:
+                raise ReminderInputError(
+                    f"'{day_word}' is not a weekday; use mon, tue, wed, thu, fri, sat or sun."
+                )
+            weekday = WEEKDAYS[day_word.lower()]
+        if local_time is None and len(toks) == 1:
+            local_time = _parse_time(toks.pop(0))
+        if weekday is None or local_time is None or toks:
+            raise ReminderInputError(f"Give the dose, the weekday and the time.\n{REMIND_EXAMPLES}")
+        return Reminder(ReminderKind.WEEKLY, dose, local_time, tz, weekday=weekday)
+    if kind_word == "injection":
+        local_time = _pop_time(toks)
+        dose = _parse_dose(toks)
+        if (
+            len(toks) < (3 if local_time is not None else 4)
+            or toks[0].lower() != "every"
+            or toks[2].lower() not in ("week", "weeks")
+        ):
+            raise ReminderInputError(
+                f"Write it as 'injection <µg> every <N> weeks <HH:MM>'.\n{REMIND_EXAMPLES}"
+            )
+        if not toks[1].isdigit() or not 1 <= int(toks[1]) <= MAX_EVERY_WEEKS:
+            raise ReminderInputError(
+                f"'{toks[1]}' weeks: use a whole number from 1 to {MAX_EVERY_WEEKS}."
+            )
+        every = int(toks[1])
+        if local_time is None:
+            local_time = _parse_time(toks[3])
+            rest = toks[4:]
+        else:
+            rest = toks[3:]
+        start = _parse_start(rest, today)
+        if rest:
+            raise ReminderInputError(f"I did not understand '{' '.join(rest)}'.")
+        return Reminder(
+            ReminderKind.EVERY_N_WEEKS, dose, local_time, tz, every_weeks=every, start=start
+        )
+    raise ReminderInputError(
+        f"'{kind_word}' is not a reminder type; use daily, weekly or injection.\n{REMIND_EXAMPLES}"
+    )

@@ -1,0 +1,1 @@
+"""Use cases that handlers and jobs call; no Telegram types and no SQL here."""

@@ -1,0 +1,1 @@
+"""Every line of SQL: the connection, migrations and one repository per feature."""
