@@ -2,7 +2,7 @@
 
     taskset -c 0 .venv/bin/python bench/bench_planner.py [--iterations N]
 
-Prints the machine, then median and p95 per call after a warm-up. Goals (issue 3): plan_day
+Prints the machine, then median and p95 per call after a warm-up. Goals: plan_day
 median < 1 ms and plan_week median < 10 ms on 500 recipes, one core, CPython. Timing lives here,
 never in unit tests.
 """
@@ -24,8 +24,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.core.models import DEFAULT_SLOTS, SLOT_ORDER, Diet, Profile, RecipeSet
-from bot.core.planner import Planner, check_plan
+from bot.core.plan_rules import check_plan
+from bot.core.planner import planner_for
 from bot.core.recipes import load_recipes
+from bot.core.week import plan_week
 
 START = dt.date(2026, 1, 5)
 
@@ -98,7 +100,7 @@ def timed(calls: list[Callable[[], object]]) -> list[int]:
 
 
 def bench(name: str, rs: RecipeSet, iterations: int) -> None:
-    planner = Planner(rs)
+    planner = planner_for(rs)
     profs = profiles()
     rng = random.Random(42)
     ids = sorted(rs.recipes)
@@ -111,7 +113,7 @@ def bench(name: str, rs: RecipeSet, iterations: int) -> None:
 
     def week_call(i: int) -> Callable[[], object]:
         profile = profs[i % len(profs)]
-        return lambda: planner.plan_week(profile, START + dt.timedelta(days=7 * i))
+        return lambda: plan_week(rs, profile, START + dt.timedelta(days=7 * i))
 
     timed([day_call(i) for i in range(200)])  # warm-up: caches, branch predictors
     day_ns = timed([day_call(i) for i in range(iterations)])

@@ -2,14 +2,15 @@
 
 Why: the daily push must reach everyone at their morning time, within Telegram's ~30 msg/s
 budget, exactly once. This drives the real thing end to end — `bot.app.build_application`
-(ExtBot + AIORateLimiter + HTTPX) -> `bot.services.push.run_push_tick` -> `Services.send_daily_push`
--> HTTP to tests/fake_bot_api.py on 127.0.0.1 — and counts what arrived on the server.
+(ExtBot + AIORateLimiter + HTTPX) -> `bot.services.push.run_push_tick` ->
+`bot.chat.jobs.push.send_daily_push` -> HTTP to the fake Bot API on 127.0.0.1 — and counts
+what arrived on the server.
 
 Two phases, both over the same users:
   1. wire:  the real tick for today's date, real HTTP. Measures the achieved messages/s
      against the configured limit, duplicates and misses (from the server's own record),
      and total client CPU per push (planning + rendering + storage + PTB/HTTPX + limiter).
-  2. core:  the real tick for the next day with `Services.send_daily_push` given a bot that
+  2. core:  the real tick for the next day with `send_daily_push` given a bot that
      does not touch the network. Measures CPU per push for planning + rendering + storage
      (the SQLite thread included: time.process_time counts every thread of this process).
 The fake server runs in a SUBPROCESS, so its CPU is never counted (it is reported apart).
@@ -52,16 +53,22 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.app import PUSH_CONCURRENCY, build_application, run_push_tick_now  # noqa: E402
+from bot.app import build_application  # noqa: E402
+from bot.chat.jobs.push import (  # noqa: E402
+    PUSH_CONCURRENCY,
+    run_push_tick_now,
+    send_daily_push,
+)
+from bot.chat.send import delivering  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.core.clock import zone  # noqa: E402
 from bot.core.models import TARGET_PRESETS, Diet, Slot  # noqa: E402
-from bot.services.plans import Services  # noqa: E402
+from bot.services.container import Services  # noqa: E402
 from bot.services.push import run_push_tick  # noqa: E402
 from bot.storage.store import Store  # noqa: E402
 
 TOKEN = "123456:BENCH"
-FAKE_SERVER = ROOT / "tests" / "fake_bot_api.py"
+FAKE_SERVER = ROOT / "tests" / "support" / "fake_bot_api.py"
 CPU_GOAL_MS = 2.0
 DEFAULT_CONCURRENCY: int = PUSH_CONCURRENCY  # what the bot's tick (run_push_tick_now) uses
 RATE_GOAL = 0.95
@@ -105,7 +112,7 @@ def machine() -> str:
 
 
 class FakeServerProcess:
-    """tests/fake_bot_api.py in a child process; stops when its stdin closes."""
+    """tests/support/fake_bot_api.py in a child process; stops when its stdin closes."""
 
     def __init__(self) -> None:
         self.proc = subprocess.Popen(
@@ -244,7 +251,7 @@ async def run(args: argparse.Namespace) -> int:
                     outcome = await run_push_tick(
                         services.store,
                         clock["now"],
-                        functools.partial(services.send_daily_push, application.bot),
+                        delivering(functools.partial(send_daily_push, services, application.bot)),
                         catch_up=dt.timedelta(hours=settings.catch_up_hours),
                         concurrency=args.concurrency,
                     )
@@ -260,7 +267,7 @@ async def run(args: argparse.Namespace) -> int:
             null_bot = NullBot()
 
             async def send_without_network(user: Any, local_date: dt.date) -> int:
-                return await services.send_daily_push(null_bot, user, local_date)  # type: ignore[arg-type]
+                return await send_daily_push(services, null_bot, user, local_date)  # type: ignore[arg-type]
 
             cpu0, wall0 = time.process_time(), time.perf_counter()
             async with asyncio.timeout(time_limit):

@@ -2,7 +2,7 @@
 
 Start-up order matters: the store and the recipe set are opened in post_init (inside the event
 loop PTB runs), handlers find them in `bot_data["services"]`, and one repeating JobQueue tick
-drives every user's daily push (bot.services.push decides who is due; this module only sends).
+drives every user's daily push (bot.services.push decides who is due; bot.chat.jobs sends).
 """
 
 from __future__ import annotations
@@ -19,23 +19,23 @@ from urllib.parse import urlparse
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
+from bot.chat.jobs.family import swap_notifier
+from bot.chat.jobs.push import schedule_push_jobs
 from bot.chat.jobs.tracking import schedule_tracking_jobs
-from bot.chat.render.plans import COMMANDS
+from bot.chat.render.common import COMMANDS
 from bot.config import MissingTokenError, Settings, SettingsError, load_settings
-from bot.core.recipes import RecipeError, load_recipes
-from bot.services import push
-from bot.services.plans import Services, utc_now
+from bot.core.recipe_problems import RecipeError
+from bot.core.recipes import load_recipes
+from bot.services.container import Services
+from bot.services.plans import utc_now
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
 
-FIRST_TICK_SECONDS = 2.0
 RATE_LIMIT_RETRIES = 2
-# 8-16 sends in flight fill Telegram's 30 msg/s; more costs CPU (httpcore scans its pool).
-PUSH_CONCURRENCY = 16
 # Third-party loggers that log request URLs (with the token) at INFO, or (aiosqlite, at DEBUG)
 # every database call with its arguments: warnings only.
 QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler", "aiosqlite")
@@ -88,15 +88,20 @@ async def start_services(
     settings: Settings,
     now: Callable[[], dt.datetime] = utc_now,
 ) -> Services:
-    """Open the store, load recipes, publish Services, set commands, schedule the push tick."""
+    """Open the store, load recipes, publish Services, set commands, schedule the ticks."""
     existing = application.bot_data.get("services")
     if isinstance(existing, Services):
         return existing
     recipes = load_recipes(settings.recipes_dir)
     store = await Store.open(settings.database_path)
-    services = Services(store=store, recipes=recipes, settings=settings, now=now)
+    services = Services(
+        store=store,
+        recipes=recipes,
+        now=now,
+        catch_up=dt.timedelta(hours=settings.catch_up_hours),
+    )
     application.bot_data["services"] = services
-    services.family.bot = application.bot  # household swap notices
+    services.plans.on_household_swap = swap_notifier(application, services)
     log.info(
         "database %s (schema v%s), %d recipes",
         settings.database_path,
@@ -107,15 +112,8 @@ async def start_services(
         await application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
     except TelegramError as exc:  # not fatal: commands still work when typed
         log.warning("could not set the command menu: %s", exc)
-    if application.job_queue is not None:
-        application.job_queue.run_repeating(
-            push_tick_job,
-            interval=settings.push_tick_seconds,
-            first=FIRST_TICK_SECONDS,
-            name="daily-push-tick",
-            job_kwargs={"max_instances": 1, "coalesce": True},
-        )
-    schedule_tracking_jobs(application, settings.push_tick_seconds)  # reminders (issue 6)
+    schedule_push_jobs(application, settings.push_tick_seconds)
+    schedule_tracking_jobs(application, settings.push_tick_seconds)  # reminders
     return services
 
 
@@ -123,38 +121,6 @@ async def stop_services(application: Application) -> None:
     services = application.bot_data.pop("services", None)
     if isinstance(services, Services):
         await services.store.close()
-
-
-async def run_push_tick_now(application: Application) -> push.PushOutcome:
-    """One push tick: every user whose morning push is due gets it (exactly once)."""
-    services: Services = application.bot_data["services"]
-    send = functools.partial(services.send_daily_push, application.bot)
-    return await push.run_push_tick(
-        services.store,
-        services.now(),
-        send,
-        catch_up=dt.timedelta(hours=services.settings.catch_up_hours),
-        concurrency=PUSH_CONCURRENCY,
-    )
-
-
-async def run_group_push_tick_now(application: Application) -> int:
-    """Linked family groups whose push time has come get the household plan (once a day)."""
-    services: Services = application.bot_data["services"]
-    return await services.family.run_group_push_tick(
-        application.bot,
-        services.now(),
-        dt.timedelta(hours=services.settings.catch_up_hours),
-    )
-
-
-async def push_tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    outcome = await run_push_tick_now(context.application)
-    if outcome.sent or outcome.blocked or outcome.failed:
-        log.info("push tick: %s", outcome)
-    groups = await run_group_push_tick_now(context.application)
-    if groups:
-        log.info("group push tick: %d sent", groups)
 
 
 # --------------------------------------------------------------------------- logging

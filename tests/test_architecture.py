@@ -45,7 +45,8 @@ def _is_type_checking(node: ast.If) -> bool:
 def imports_of(path: Path) -> set[str]:
     """Every module `path` imports at run time (absolute names; relative ones resolved)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
 
     def visit(node: ast.AST) -> None:

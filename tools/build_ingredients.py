@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 from sr28_extract import CSV_PATH, load_rows, per_100g
 
-from bot.core.recipes import expand_groups
+from bot.core.recipe_schema import expand_groups
 
 OUT_PATH = Path(__file__).resolve().parents[1] / "recipes" / "ingredients.yaml"
 
@@ -283,7 +283,7 @@ SPECS: list[Spec] = [
     S("cornstarch", "20027", "Cornflour (cornstarch)", "plant", PANTRY),
 ]
 
-# Allergen / food groups per ingredient (bot/core/recipes.py KNOWN_GROUPS names them). Listed here
+# Allergen / food groups per ingredient (KNOWN_GROUPS in bot/core/recipe_schema.py). Listed here
 # are the groups of the usual product; render() adds what they imply (wheat -> gluten,
 # tree_nut -> nuts, beef -> red_meat -> meat, ...) and the loader checks the result.
 # Where brands differ, the safe side is taken and said in a comment: for /exclude a food

@@ -17,11 +17,11 @@ from bot.core.models import (
     Profile,
     RecipeSet,
 )
-from bot.core.planner import plan_days
 from bot.core.shopping import FORTIFIED_NOTE, item_to_dict, shopping_by_aisle, shopping_list
+from bot.core.week import plan_days
 
 if TYPE_CHECKING:
-    from bot.core.recipes import IngredientMatch
+    from bot.core.recipe_search import IngredientMatch
 
 MAX_DAYS = 28
 
@@ -114,7 +114,7 @@ def match_excludes(rs: RecipeSet, text: str) -> list[IngredientMatch]:
 
     UsageError names an unknown word with suggestions that start like it.
     """
-    from bot.core.recipes import match_ingredient, suggest_ingredient_words
+    from bot.core.recipe_search import match_ingredient, suggest_ingredient_words
 
     matches: list[IngredientMatch] = []
     for word in (w.strip() for w in text.split(",")):
@@ -158,7 +158,9 @@ def format_day(rs: RecipeSet, plan: DayPlan) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.core.recipes import RecipeError, describe_match, load_recipes
+    from bot.core.recipe_problems import RecipeError
+    from bot.core.recipe_search import describe_match
+    from bot.core.recipes import load_recipes
 
     try:
         rs = load_recipes(args.recipes)

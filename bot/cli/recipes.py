@@ -11,14 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.models import DIET_ORDER, SLOT_ORDER, Diet, RecipeSet, Slot
-from bot.core.recipes import (
-    DEFAULT_RECIPES_DIR,
-    RecipeError,
-    allowed_for,
-    load_recipes,
-    recipe_to_json,
-    shown_path,
-)
+from bot.core.recipe_problems import RecipeError, shown_path
+from bot.core.recipes import DEFAULT_RECIPES_DIR, allowed_for, load_recipes, recipe_to_json
 
 
 def _plural(count: int, noun: str) -> str:

@@ -1,1 +1,1 @@
-"""The pure domain: nutrition maths, recipes, planning, labs and tallies. No Telegram, no database."""
+"""The pure domain: nutrition maths, recipes, planning, labs, tallies. No Telegram, no database."""

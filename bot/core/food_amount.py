@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from bot.core.models import VOLUME_ML, Ingredient, RecipeSet
-from bot.core.recipes import _words, resolve_ingredient
+from bot.core.recipe_search import resolve_ingredient, singular_words
 
 MAX_GRAMS = 2000.0  # more than 2 kg of one food at once is a typo (or a unit mix-up)
 
@@ -74,11 +74,12 @@ def _one_ingredient(food: str, recipes: RecipeSet) -> list[str]:
     hits = resolve_ingredient(recipes, food)
     if len(hits) <= 1:
         return hits
-    wanted = _words(food)
+    wanted = singular_words(food)
     exact = [
         i
         for i in hits
-        if _words(i) == wanted or _words(recipes.ingredients[i].name)[: len(wanted)] == wanted
+        if singular_words(i) == wanted
+        or singular_words(recipes.ingredients[i].name)[: len(wanted)] == wanted
     ]
     return exact if len(exact) == 1 else hits
 

@@ -14,13 +14,16 @@ Pure and deterministic (no I/O, no Telegram, no clock), built on bot.core.planne
   yeast on their plate) or a fortified snack recipe. Nobody's target is lowered.
 
 The same inputs always give the same HouseholdPlan, so every member sees the same day.
+
+One member's view of the plan: `bot.core.household_view`; the independent check:
+`bot.core.household_check`; the stored form: `bot.core.household_codec`; the shared shopping
+list: `bot.core.shopping.household_shopping`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -31,28 +34,18 @@ from bot.core.models import (
     DayPlan,
     Diet,
     Ingredient,
-    PlannedMeal,
     Profile,
     RecipeSet,
     Slot,
 )
 from bot.core.nutrition import absorbed_ug
-from bot.core.planner import (
-    EPS,
-    MIN_FORTIFIED_MEALS_VEGAN,
-    combine_profiles,
-    plan_day,
-    plan_from_dict,
-    plan_to_dict,
-    planner_for,
-    swap,
-)
-from bot.core.shopping import ShoppingItem, _aisle_key, display_amount, shopping_list
+from bot.core.plan_rules import EPS, MIN_FORTIFIED_MEALS_VEGAN, combine_profiles
+from bot.core.planner import plan_day, planner_for
+from bot.core.swap import swap
 
 MAX_PERSONAL_TOPUPS = 3  # more than this and the honest answer is "talk to your clinician"
 KIND_ITEM = "item"  # a fortified item on the member's portion of a shared meal
 KIND_SNACK = "snack"  # a fortified snack recipe only this member eats
-DICT_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +157,7 @@ def with_member_servings(plan: DayPlan, members: Sequence[Member]) -> DayPlan:
     return plan if meals == plan.meals else replace(plan, meals=meals)
 
 
-def _rules(profile: Profile) -> tuple[float, float, int]:
+def member_rules(profile: Profile) -> tuple[float, float, int]:
     """(target, absorbed minimum, fortified meals minimum) of one member's own profile."""
     fort = MIN_FORTIFIED_MEALS_VEGAN if profile.diet == Diet.VEGAN else 0
     return profile.target_ug, profile.target_ug / 2, fort
@@ -175,7 +168,8 @@ def _meets(total: float, absorbed: float, fortified: int, rules: tuple[float, fl
     return total >= target - EPS and absorbed >= abs_min - EPS and fortified >= fort_min
 
 
-def _item_allowed(ing: Ingredient, profile: Profile) -> bool:
+def item_allowed(ing: Ingredient, profile: Profile) -> bool:
+    """Whether a top-up item fits this profile's diet and exclusions."""
     return ing.id not in profile.exclude and profile.diet.allows(KIND_DIET[ing.kind])
 
 
@@ -195,7 +189,7 @@ def _options(recipes: RecipeSet, plan: DayPlan, member: Member) -> list[_Choice]
     ings = recipes.ingredients
     eaten = [m for m in plan.meals if m.slot in profile.slots]
     out: list[PersonalTopUp] = []
-    items = [t for t in planner.allowed_topups(profile) if _item_allowed(ings[t.item_id], profile)]
+    items = [t for t in planner.allowed_topups(profile) if item_allowed(ings[t.item_id], profile)]
     for meal in eaten:
         for t in items:
             if meal.slot in t.slots and t.item_id != meal.topup_item:
@@ -270,7 +264,7 @@ def personal_topups(
     (top-ups, met). When nothing within MAX_PERSONAL_TOPUPS meets every rule, the closest
     combination is returned with met=False (the caller points to the clinician).
     """
-    rules = _rules(member.profile)
+    rules = member_rules(member.profile)
     if _meets(*_totals(plan, member, ())[:3], rules):
         return (), True
     options = _options(recipes, plan, member)
@@ -375,13 +369,6 @@ def _join_or(words: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
-def _join_and(words: Sequence[str]) -> str:
-    """'Ana', 'Ana and Ben', 'Ana, Ben and Cleo' ('nobody' for none)."""
-    if not words:
-        return "nobody"
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
-
-
 def member_day(
     recipes: RecipeSet, plan: DayPlan, member: Member, first_notes: Sequence[str] = ()
 ) -> MemberDay:
@@ -393,7 +380,7 @@ def member_day(
     shared_total = _totals(plan, member, ())[0]
     topups, met = personal_topups(recipes, plan, member)
     total, absorbed, fort, kcal, protein = _totals(plan, member, topups)
-    target, abs_min, fort_min = _rules(profile)
+    target, abs_min, fort_min = member_rules(profile)
     notes: list[str] = list(first_notes)
     for t in topups:
         if t.kind == KIND_ITEM:
@@ -453,7 +440,7 @@ def _shared_met(recipes: RecipeSet, plan: DayPlan, members: Sequence[Member]) ->
     """How many members the shared meals alone satisfy."""
     count = 0
     for member in members:
-        if _meets(*_totals(plan, member, ())[:3], _rules(member.profile)):
+        if _meets(*_totals(plan, member, ())[:3], member_rules(member.profile)):
             count += 1
     return count
 
@@ -586,322 +573,6 @@ def _fitted(
             return None
         if meal.topup_item is not None:
             ing = recipes.ingredients.get(meal.topup_item)
-            if ing is None or not _item_allowed(ing, combined):
+            if ing is None or not item_allowed(ing, combined):
                 return None
     return evaluate(recipes, with_member_servings(plan, ordered), ordered)
-
-
-# --------------------------------------------------------------------------- checking
-
-
-def check_household(
-    recipes: RecipeSet, hplan: HouseholdPlan, members: Sequence[Member]
-) -> list[str]:
-    """Every rule the household plan breaks, recomputed from the recipe set (empty = ok).
-
-    Independent of the search: each member's day is rebuilt from recipes and ingredients.
-    """
-    ordered = sorted_members(members)
-    problems: list[str] = []
-    combined = household_profile(ordered)
-    if hplan.member_ids != tuple(m.user_id for m in ordered):
-        problems.append(f"members {hplan.member_ids} differ from {[m.user_id for m in ordered]}")
-    shared_doses: dict[Slot, float] = {}
-    shared_fort: dict[Slot, bool] = {}
-    for meal in hplan.plan.meals:
-        recipe = recipes.recipes.get(meal.recipe_id)
-        if recipe is None:
-            problems.append(f"{meal.slot.value}: unknown recipe {meal.recipe_id!r}")
-            continue
-        eating = len(eaters(ordered, meal.slot))
-        if eating == 0:
-            problems.append(f"{meal.slot.value}: no member eats it")
-        elif meal.servings != eating:
-            problems.append(
-                f"{meal.slot.value}: {meal.servings} servings for {eating} member(s) eating it"
-            )
-        if not combined.diet.allows(recipe.diet):
-            problems.append(f"{meal.slot.value}: {recipe.id} breaks the {combined.diet} diet")
-        if not recipe.item_ids.isdisjoint(combined.exclude):
-            problems.append(f"{meal.slot.value}: {recipe.id} has an excluded ingredient")
-        dose = recipe.per_serving.b12_ug
-        fort = recipe.fortified_b12
-        if meal.topup_item:
-            ing = recipes.ingredients[meal.topup_item]
-            dose += ing.per_100g.b12_ug * meal.topup_grams / 100
-            fort = True
-        shared_doses[meal.slot] = dose
-        shared_fort[meal.slot] = fort
-    for member in ordered:
-        day = hplan.member(member.user_id)
-        if day is None:
-            problems.append(f"member {member.user_id} has no day")
-            continue
-        profile = member.profile
-        doses = {s: d for s, d in shared_doses.items() if s in profile.slots}
-        fort = {s: f for s, f in shared_fort.items() if s in profile.slots}
-        extra: list[float] = []
-        for t in day.topups:
-            if t.kind == KIND_ITEM:
-                ing = recipes.ingredients.get(t.ref_id)
-                if ing is None or not _item_allowed(ing, profile):
-                    problems.append(f"{member.user_id}: top-up {t.ref_id} not allowed")
-                    continue
-                if t.slot not in doses:
-                    problems.append(f"{member.user_id}: top-up on {t.slot.value} they don't eat")
-                    continue
-                doses[t.slot] += ing.per_100g.b12_ug * t.grams / 100
-                fort[t.slot] = True
-            else:
-                r = recipes.recipes.get(t.ref_id)
-                if (
-                    r is None
-                    or not profile.diet.allows(r.diet)
-                    or not r.item_ids.isdisjoint(profile.exclude)
-                ):
-                    problems.append(f"{member.user_id}: snack {t.ref_id} not allowed")
-                    continue
-                extra.append(r.per_serving.b12_ug)
-        all_doses = [*doses.values(), *extra]
-        total = sum(all_doses)
-        absorbed = sum(absorbed_ug(d) for d in all_doses)
-        fortified = sum(fort.values()) + len(extra)
-        target, abs_min, fort_min = _rules(profile)
-        if not math.isclose(total, day.b12_ug, rel_tol=1e-9, abs_tol=1e-9):
-            problems.append(f"{member.user_id}: stated B12 {day.b12_ug} != {total}")
-        if day.target_ug != target:
-            problems.append(f"{member.user_id}: target {day.target_ug} is not theirs ({target})")
-        if total < target - EPS:
-            problems.append(f"{member.user_id}: {total:.2f} µg under their {target:g} µg target")
-        if absorbed < abs_min - EPS:
-            problems.append(f"{member.user_id}: absorbed {absorbed:.2f} µg under {abs_min:.2f}")
-        if fortified < fort_min:
-            problems.append(f"{member.user_id}: {fortified} fortified meal(s), vegan needs 2")
-    return problems
-
-
-# --------------------------------------------------------------------------- member view
-
-
-def member_view(recipes: RecipeSet, hplan: HouseholdPlan, user_id: int) -> DayPlan:
-    """The shared plan as one member sees it: their meals, their top-ups, their own total.
-
-    A DayPlan, so every plan renderer works unchanged. Personal items sit on the meal as its
-    top-up (joined to a shared top-up's label when the meal has one); a personal snack is an
-    extra meal with servings=1. A shared meal the member does not eat is not one of their
-    meals (no B12 counted, no check-off), but a note names it "(not in your meals)", so every
-    member sees the same shared menu. Raises KeyError for a non-member
-    (a plan is never shown to someone outside the household).
-    """
-    day = hplan.member(user_id)
-    if day is None:
-        raise KeyError(f"user {user_id} is not a member of this household plan")
-    items = {t.slot: t for t in day.topups if t.kind == KIND_ITEM}
-    meals: list[PlannedMeal] = []
-    for meal in hplan.plan.meals:
-        if meal.slot not in day.slots:
-            continue
-        t = items.get(meal.slot)
-        if t is not None and meal.topup_item is None:
-            meal = replace(
-                meal,
-                b12_ug=meal.b12_ug + t.b12_ug,
-                kcal=meal.kcal + t.kcal,
-                protein_g=meal.protein_g + t.protein_g,
-                fortified_b12=True,
-                topup_item=t.ref_id,
-                topup_grams=t.grams,
-                topup_b12_ug=t.b12_ug,
-                topup_kcal=t.kcal,
-                topup_label=f"{t.label}, just for you",
-            )
-        elif t is not None:  # the meal has a shared top-up already: show both on one line
-            meal = replace(
-                meal,
-                b12_ug=meal.b12_ug + t.b12_ug,
-                kcal=meal.kcal + t.kcal,
-                protein_g=meal.protein_g + t.protein_g,
-                topup_b12_ug=meal.topup_b12_ug + t.b12_ug,
-                topup_kcal=meal.topup_kcal + t.kcal,
-                topup_label=f"{meal.topup_label} (for everyone) and {t.label}, just for you",
-            )
-        meals.append(meal)
-    for t in day.topups:
-        if t.kind == KIND_SNACK:
-            recipe = recipes.recipes.get(t.ref_id)
-            meals.append(
-                PlannedMeal(
-                    slot=Slot.SNACK,
-                    recipe_id=t.ref_id,
-                    servings=1,
-                    b12_ug=t.b12_ug,
-                    kcal=t.kcal,
-                    protein_g=t.protein_g,
-                    fortified_b12=bool(recipe.fortified_b12) if recipe else True,
-                )
-            )
-    meals.sort(key=lambda m: SLOT_ORDER.index(m.slot))
-    people = len(hplan.members)
-    others = [m.name or "a member" for m in hplan.members if m.user_id != user_id]
-    notes = [
-        f"Shared household plan for {people} "
-        + ("person" if people == 1 else "people")
-        + (f" (with {', '.join(others)})" if others else "")
-        + "."
-    ]
-    names = {d.user_id: d.name or "a member" for d in hplan.members}
-    for meal in hplan.plan.meals:
-        if meal.slot in day.slots:
-            continue
-        others_eating = [names[d.user_id] for d in hplan.members if meal.slot in d.slots]
-        recipe = recipes.recipes.get(meal.recipe_id)
-        notes.append(
-            f"{meal.slot.value.capitalize()} (not in your meals): "
-            f"{recipe.name if recipe else meal.recipe_id}, for {_join_and(others_eating)}; "
-            "not counted in your total."
-        )
-    notes += [f"Added {m.topup_label} to {m.slot.value} for everyone." for m in hplan.plan.meals
-              if m.topup_item and m.slot in day.slots]  # fmt: skip
-    if hplan.plan.repeats:
-        names = ", ".join(
-            recipes.recipes[r].name if r in recipes.recipes else r for r in hplan.plan.repeats
-        )
-        notes.append(f"Repeats {names} from the last 7 days: not enough other recipes fit.")
-    notes += list(day.notes)
-    return DayPlan(
-        date=hplan.plan.date,
-        meals=tuple(meals),
-        target_ug=day.target_ug,
-        b12_ug=day.b12_ug,
-        b12_absorbed_ug=day.absorbed_ug,
-        kcal=day.kcal,
-        protein_g=day.protein_g,
-        shortfall_ug=day.shortfall_ug,
-        notes=tuple(notes),
-        swaps=hplan.plan.swaps,
-        repeats=hplan.plan.repeats,
-    )
-
-
-# --------------------------------------------------------------------------- shopping
-
-
-def household_shopping(recipes: RecipeSet, hplans: Sequence[HouseholdPlan]) -> list[ShoppingItem]:
-    """One list for everyone: each shared meal x the members who eat it (its servings), plus
-    each member's personal top-ups (bought once, for that member only)."""
-    plans: list[DayPlan] = []
-    extra: dict[str, float] = {}
-    for hp in hplans:
-        plans.append(hp.plan)
-        snacks: list[PlannedMeal] = []
-        for day in hp.members:
-            for t in day.topups:
-                if t.kind == KIND_ITEM:
-                    extra[t.ref_id] = extra.get(t.ref_id, 0.0) + t.grams
-                else:
-                    snacks.append(PlannedMeal(Slot.SNACK, t.ref_id, 1, t.b12_ug, t.kcal, 0.0))
-        if snacks:
-            plans.append(replace(hp.plan, meals=tuple(snacks)))
-    items = {i.item_id: i for i in shopping_list(recipes, plans)}
-    for item_id, grams in extra.items():
-        ing = recipes.ingredients[item_id]
-        total = grams + (items[item_id].grams if item_id in items else 0.0)
-        items[item_id] = ShoppingItem(
-            aisle=ing.aisle,
-            item_id=item_id,
-            name=ing.name,
-            grams=total,
-            display=display_amount(ing, total),
-            fortified=ing.fortified,
-        )
-    # the same order as bot.core.shopping: aisle in shop order, then name
-    return sorted(items.values(), key=lambda i: (_aisle_key(i.aisle), i.name.lower(), i.item_id))
-
-
-# --------------------------------------------------------------------------- JSON
-
-
-def _topup_to_dict(t: PersonalTopUp) -> dict[str, Any]:
-    return {
-        "kind": t.kind,
-        "slot": t.slot.value,
-        "ref_id": t.ref_id,
-        "label": t.label,
-        "grams": t.grams,
-        "b12_ug": t.b12_ug,
-        "kcal": t.kcal,
-        "protein_g": t.protein_g,
-    }
-
-
-def to_dict(hplan: HouseholdPlan) -> dict[str, Any]:
-    """The shared plan's dict (so history readers see `meals`) plus a `household` section."""
-    data: dict[str, Any] = dict(plan_to_dict(hplan.plan))
-    data["household"] = {
-        "version": DICT_VERSION,
-        "members": [
-            {
-                "user_id": m.user_id,
-                "name": m.name,
-                "diet": m.diet.value,
-                "target_ug": m.target_ug,
-                "slots": [s.value for s in m.slots],
-                "shared_b12_ug": m.shared_b12_ug,
-                "topups": [_topup_to_dict(t) for t in m.topups],
-                "b12_ug": m.b12_ug,
-                "absorbed_ug": m.absorbed_ug,
-                "fortified_meals": m.fortified_meals,
-                "kcal": m.kcal,
-                "protein_g": m.protein_g,
-                "met": m.met,
-                "notes": list(m.notes),
-            }
-            for m in hplan.members
-        ],
-    }
-    return data
-
-
-def from_dict(data: dict[str, Any]) -> HouseholdPlan:
-    """Inverse of to_dict; ValueError naming what is wrong (a personal plan is not enough)."""
-    plan = plan_from_dict(data)
-    section = data.get("household")
-    if not isinstance(section, dict):
-        raise ValueError("stored plan has no 'household' section: it is not a household plan")
-    try:
-        members = tuple(
-            MemberDay(
-                user_id=int(m["user_id"]),
-                name=str(m["name"]),
-                diet=Diet(m["diet"]),
-                target_ug=float(m["target_ug"]),
-                slots=tuple(Slot(s) for s in m["slots"]),
-                shared_b12_ug=float(m["shared_b12_ug"]),
-                topups=tuple(
-                    PersonalTopUp(
-                        kind=str(t["kind"]),
-                        slot=Slot(t["slot"]),
-                        ref_id=str(t["ref_id"]),
-                        label=str(t["label"]),
-                        grams=float(t["grams"]),
-                        b12_ug=float(t["b12_ug"]),
-                        kcal=float(t["kcal"]),
-                        protein_g=float(t["protein_g"]),
-                    )
-                    for t in m["topups"]
-                ),
-                b12_ug=float(m["b12_ug"]),
-                absorbed_ug=float(m["absorbed_ug"]),
-                fortified_meals=int(m["fortified_meals"]),
-                kcal=float(m["kcal"]),
-                protein_g=float(m["protein_g"]),
-                met=bool(m["met"]),
-                notes=tuple(str(n) for n in m.get("notes", ())),
-            )
-            for m in section["members"]
-        )
-    except KeyError as exc:
-        raise ValueError(f"stored household plan is missing field {exc.args[0]!r}") from exc
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"stored household plan is malformed: {exc}") from exc
-    return HouseholdPlan(plan, members)

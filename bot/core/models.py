@@ -298,7 +298,7 @@ class UserSettings:
     active: bool = True  # False once Telegram says the user blocked the bot
     onboarded: bool = False  # finished /start
     household_id: int | None = None
-    evening_check: bool = False  # opt-in evening B12 check (issue 6)
+    evening_check: bool = False  # opt-in evening message: how short today is and a snack to fix it
     evening_time: dt.time = DEFAULT_EVENING_TIME
 
     def profile(self) -> Profile:

@@ -17,8 +17,8 @@ import re
 from collections.abc import Mapping
 
 from bot.core.models import Ingredient, PlannedMeal, Recipe, RecipeSet
-from bot.core.planner import short_name
-from bot.core.recipes import resolve_ingredient
+from bot.core.recipe_search import resolve_ingredient
+from bot.core.topups import mid_sentence_name
 
 # Typo guard, not nutrition advice. The richest fortified food is nutritional yeast: labels
 # range from about 4 µg per tablespoon to 15 µg per 10 g (150 µg per 100 g, Bragg; see the
@@ -143,7 +143,8 @@ def parse_product(text: str, recipes: RecipeSet) -> tuple[str, float]:
         )
         raise ProductInputError(
             f"{toks[index]} µg per {unit} is not a plausible label value for "
-            f"{short_name(ing.name)} (typical {_fmt(typical)} µg; I accept 0 to {_fmt(limit)} "
+            f"{mid_sentence_name(ing.name)} (typical {_fmt(typical)} µg; "
+            f"I accept 0 to {_fmt(limit)} "
             f"µg per {unit}). Check the number: labels often give µg per serving or a % of the "
             f"daily value; I need µg per {unit} ({serving}).\nExample: {example}"
         )
@@ -170,7 +171,7 @@ def _no_number(toks: list[str], recipes: RecipeSet) -> None:
         typical = _fmt(label_from_per_100g(ing, ing.per_100g.b12_ug))
         raise ProductInputError(
             f"Add the µg of B12 per {unit_word(ing)} from the label of your "
-            f"{short_name(ing.name)}, e.g. /myproducts {whole} {typical}"
+            f"{mid_sentence_name(ing.name)}, e.g. /myproducts {whole} {typical}"
         )
     raise ProductInputError(
         f"Tell me the product and the µg of B12 per 100 g or 100 ml on its label.\n"

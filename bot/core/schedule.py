@@ -1,4 +1,4 @@
-"""When a user's daily push falls: pure schedule maths on top of bot.core.clock (no I/O, no Telegram).
+"""When a user's daily push falls: pure schedule maths on bot.core.clock (no I/O, no Telegram).
 
 A push is identified by (user, local date). `users.next_push_utc` always holds one occurrence
 of the user's local push time; these helpers move it forward and find the occurrence a late

@@ -1,4 +1,4 @@
-"""Shopping list for any set of day plans: ingredients summed over days and servings.
+"""Shopping lists for day plans and household plans: ingredients summed over days and servings.
 
 Amounts are rounded UP to a readable step (you cannot buy too little): eggs in pieces, liquids
 in ml or litres, everything else in grams or kg. Fortified items are marked because the
@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from bot.core.models import DayPlan, Ingredient, Kind, RecipeSet
+from bot.core.household import KIND_ITEM, HouseholdPlan
+from bot.core.models import DayPlan, Ingredient, Kind, PlannedMeal, RecipeSet, Slot
 
 # Aisles in the order a shop is usually walked; aisles not listed follow alphabetically.
 AISLE_ORDER: tuple[str, ...] = (
@@ -154,3 +155,35 @@ def item_to_dict(item: ShoppingItem) -> dict[str, object]:
         "display": item.display,
         "fortified": item.fortified,
     }
+
+
+def household_shopping(recipes: RecipeSet, hplans: Sequence[HouseholdPlan]) -> list[ShoppingItem]:
+    """One list for everyone: each shared meal x the members who eat it (its servings), plus
+    each member's personal top-ups (bought once, for that member only)."""
+    plans: list[DayPlan] = []
+    extra: dict[str, float] = {}
+    for hp in hplans:
+        plans.append(hp.plan)
+        snacks: list[PlannedMeal] = []
+        for day in hp.members:
+            for t in day.topups:
+                if t.kind == KIND_ITEM:
+                    extra[t.ref_id] = extra.get(t.ref_id, 0.0) + t.grams
+                else:
+                    snacks.append(PlannedMeal(Slot.SNACK, t.ref_id, 1, t.b12_ug, t.kcal, 0.0))
+        if snacks:
+            plans.append(replace(hp.plan, meals=tuple(snacks)))
+    items = {i.item_id: i for i in shopping_list(recipes, plans)}
+    for item_id, grams in extra.items():
+        ing = recipes.ingredients[item_id]
+        total = grams + (items[item_id].grams if item_id in items else 0.0)
+        items[item_id] = ShoppingItem(
+            aisle=ing.aisle,
+            item_id=item_id,
+            name=ing.name,
+            grams=total,
+            display=display_amount(ing, total),
+            fortified=ing.fortified,
+        )
+    # the same order as shopping_list: aisle in shop order, then name
+    return sorted(items.values(), key=lambda i: (_aisle_key(i.aisle), i.name.lower(), i.item_id))

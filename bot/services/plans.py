@@ -3,6 +3,11 @@
 "Get or create" lives here so /today, a swap button, /week, the shopping list and the
 morning push all see the same stored plan: a swap is remembered because every reader goes
 through `day_plan`, and a per-owner lock stops two taps from planning the same day twice.
+
+The data flows one way: read what the planner needs from storage (the user's own product
+labels, the household's members, recent history), hand plain values to the pure planner in
+bot.core, store the result. A member of a household reads ONE stored plan per household and
+day (owner "h:<id>"), seen with their own total and personal top-ups.
 """
 
 from __future__ import annotations
@@ -11,28 +16,34 @@ import asyncio
 import datetime as dt
 import logging
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from telegram.constants import ParseMode
-
-from bot.chat.render.plans import fmt_day, render_plan, split_message
-from bot.config import Settings
+from bot.core import household as hh
 from bot.core import planner
 from bot.core.clock import local_date_at
+from bot.core.household_codec import household_from_dict, household_to_dict
+from bot.core.household_view import member_view
 from bot.core.models import DayPlan, RecipeSet, Slot, UserSettings
-from bot.core.shopping import ShoppingItem, shopping_list
-from bot.services.family import FamilyServices, family_for
-from bot.services.tracking import tracking_store
-from bot.storage.store import Store
-
-if TYPE_CHECKING:
-    from telegram import Bot
+from bot.core.plan_codec import plan_from_dict, plan_to_dict
+from bot.core.products import with_products
+from bot.core.shopping import ShoppingItem, household_shopping, shopping_list
+from bot.core.swap import swap
+from bot.storage.family import HouseholdStore
+from bot.storage.store import Store, household_owner
+from bot.storage.tracking import TrackingStore
 
 log = logging.getLogger(__name__)
 
 HISTORY_DAYS = 7
+
+# Told when a household meal was swapped: (who swapped, household id, day, slot, new recipe).
+# The chat layer sends the other members one line; services never talk to Telegram.
+SwapListener = Callable[[UserSettings, int, dt.date, Slot, str], Awaitable[object]]
+
+
+class NotInHouseholdError(LookupError):
+    """The user is not (or no longer) in the household they asked about."""
 
 
 def utc_now() -> dt.datetime:
@@ -40,44 +51,43 @@ def utc_now() -> dt.datetime:
 
 
 def owner_key(user: UserSettings) -> str:
-    """Plans belong to a user now ("u:<id>"); households ("h:<id>") plug in here later."""
+    """The owner of a user's own plans ("u:<id>"); households own theirs as "h:<id>"."""
     return f"u:{user.user_id}"
 
 
-def day_title(day: dt.date, today: dt.date) -> str:
-    if day == today:
-        return f"Today · {fmt_day(day)}"
-    if day == today + dt.timedelta(days=1):
-        return f"Tomorrow · {fmt_day(day)}"
-    return fmt_day(day)
-
-
 @dataclass
-class Services:
-    """Everything handlers need: storage, the recipe set, settings and an injectable clock."""
+class OwnerLocks:
+    """One asyncio.Lock per plan owner, so two taps never plan the same day twice."""
 
-    store: Store
-    recipes: RecipeSet
-    settings: Settings
-    now: Callable[[], dt.datetime] = utc_now
     _locks: weakref.WeakValueDictionary[str, asyncio.Lock] = field(
         default_factory=weakref.WeakValueDictionary, repr=False
     )
 
-    # --- time ----------------------------------------------------------------------------
-
-    def today(self, user: UserSettings) -> dt.date:
-        """The user's local calendar date now."""
-        return local_date_at(self.now(), user.timezone)
-
-    def _lock(self, owner: str) -> asyncio.Lock:
+    def __call__(self, owner: str) -> asyncio.Lock:
         lock = self._locks.get(owner)
         if lock is None:
             lock = asyncio.Lock()
             self._locks[owner] = lock
         return lock
 
-    # --- plans ---------------------------------------------------------------------------
+
+@dataclass
+class PlanService:
+    """Stored day plans for users and households: get or create, swap, ranges, shopping."""
+
+    store: Store
+    households: HouseholdStore
+    tracking: TrackingStore
+    recipes: RecipeSet
+    now: Callable[[], dt.datetime] = utc_now
+    lock: OwnerLocks = field(default_factory=OwnerLocks)
+    on_household_swap: SwapListener | None = None
+
+    def today(self, user: UserSettings) -> dt.date:
+        """The user's local calendar date now."""
+        return local_date_at(self.now(), user.timezone)
+
+    # --- the user's own plans --------------------------------------------------------------
 
     def _usable(self, plan: DayPlan, user: UserSettings) -> bool:
         """A stored plan is reused only if it still fits the recipes and the user's settings."""
@@ -92,127 +102,134 @@ class Services:
         if raw is None:
             return None
         try:
-            plan = planner.plan_from_dict(raw)
+            plan = plan_from_dict(raw)
         except ValueError as exc:
             log.warning("stored plan for %s on %s unreadable, replanning: %s", owner, day, exc)
             return None
         return plan if self._usable(plan, user) else None
 
-    async def _history(self, owner: str, day: dt.date) -> list[str]:
-        return await self.store.recent_recipe_ids(owner, day, HISTORY_DAYS)
-
-    @property
-    def family(self) -> FamilyServices:
-        """Household plans (issue 5): members of a household read one shared plan per day."""
-        return family_for(self)
+    async def recipes_for(self, user: UserSettings) -> RecipeSet:
+        """The recipe set as this user's own plans see it: their /myproducts label values
+        replace the typical B12 of those fortified products."""
+        return with_products(self.recipes, await self.tracking.product_overrides(user.user_id))
 
     async def day_plan(self, user: UserSettings, day: dt.date) -> DayPlan:
         """The stored plan for `day`, planning and saving it on first use."""
         if user.household_id is not None:
-            return await self.family.member_view(user, day)
+            return await self.member_view(user, day)
         owner = owner_key(user)
-        async with self._lock(owner):
+        async with self.lock(owner):
             plan = await self._stored(owner, user, day)
             if plan is not None:
                 return plan
-            history = await self._history(owner, day)
+            history = await self.store.recent_recipe_ids(owner, day, HISTORY_DAYS)
             recipes = await self.recipes_for(user)
             plan = planner.plan_day(recipes, user.profile(), day, history)
-            await self.store.save_plan(owner, day, planner.plan_to_dict(plan))
+            await self.store.save_plan(owner, day, plan_to_dict(plan))
             return plan
-
-    async def recipes_for(self, user: UserSettings) -> RecipeSet:
-        """The recipe set as this user's own plans see it: their /myproducts label values
-        replace the typical B12 of those fortified products (issue 6)."""
-        from bot.services.tracking import tracking_store, user_recipes
-
-        return await user_recipes(tracking_store(self.store), self.recipes, user.user_id)
 
     async def stored_plan(self, user: UserSettings, day: dt.date) -> DayPlan | None:
         """The stored plan for `day` if there is a usable one (never plans)."""
         if user.household_id is not None:
-            return await self.family.member_view(user, day)
+            return await self.member_view(user, day)
         return await self._stored(owner_key(user), user, day)
 
     async def swap_meal(self, user: UserSettings, day: dt.date, slot: Slot) -> DayPlan:
         """Replace one meal and store the result, so every later reader sees the swap."""
         if user.household_id is not None:  # everyone's plan changes; the others are told
-            return await self.family.swap(user, day, slot)
+            return await self.swap_household_meal(user, day, slot)
         owner = owner_key(user)
-        async with self._lock(owner):
+        async with self.lock(owner):
             current = await self._stored(owner, user, day)
-            history = await self._history(owner, day)
+            history = await self.store.recent_recipe_ids(owner, day, HISTORY_DAYS)
             recipes = await self.recipes_for(user)
             if current is None:
                 current = planner.plan_day(recipes, user.profile(), day, history)
-            new = planner.swap(recipes, user.profile(), current, slot, history)
-            await self.store.save_plan(owner, day, planner.plan_to_dict(new))
+            new = swap(recipes, user.profile(), current, slot, history)
+            await self.store.save_plan(owner, day, plan_to_dict(new))
             return new
 
-    async def plans(self, user: UserSettings, start: dt.date, days: int) -> list[DayPlan]:
+    async def days(self, user: UserSettings, start: dt.date, days: int) -> list[DayPlan]:
         """Consecutive day plans; each is stored before the next so history sees it."""
         return [await self.day_plan(user, start + dt.timedelta(days=i)) for i in range(days)]
 
     async def shopping(
         self, user: UserSettings, start: dt.date, days: int
     ) -> tuple[list[DayPlan], list[ShoppingItem]]:
-        if user.household_id is not None:  # amounts for every member and their top-ups
-            return await self.family.shopping(user, start, days)
-        plans = await self.plans(user, start, days)
+        """The days' plans and one shopping list (a household's: amounts for every member)."""
+        if user.household_id is not None:
+            household_id = await self.checked_household(user)
+            hplans = [
+                await self.household_plan(household_id, start + dt.timedelta(days=i))
+                for i in range(days)
+            ]
+            views = [member_view(self.recipes, p, user.user_id) for p in hplans]
+            return views, household_shopping(self.recipes, hplans)
+        plans = await self.days(user, start, days)
         return plans, shopping_list(self.recipes, plans)
 
     async def settings_changed(self, user: UserSettings) -> None:
         """Diet, target, exclusions or meals changed: plans from today on are replanned."""
         await self.store.delete_plans_from(owner_key(user), self.today(user))
 
-    # --- users ---------------------------------------------------------------------------
+    # --- household plans -------------------------------------------------------------------
 
-    async def ensure_user(self, user_id: int, chat_id: int, first_name: str) -> UserSettings:
-        return await self.store.ensure_user(user_id, chat_id, first_name, now_utc=self.now())
+    async def members(self, household_id: int) -> list[hh.Member]:
+        records = await self.households.members(household_id)
+        return [hh.Member(r.user_id, r.user.profile()) for r in records]
 
-    async def update_user(self, user_id: int, **fields: object) -> UserSettings:
-        """Change settings. Every zone change (/timezone, location, zone buttons) and plan-time
-        change (/time, time buttons) comes through here, so this is where the user's reminders
-        move to the new zone and a pending retest reminder to the new plan time (it fires at
-        the plan time; reminders with their own time are unchanged when only the time moves)."""
-        now = self.now()
-        user = await self.store.update_user(user_id, now_utc=now, **fields)
-        if "timezone" in fields or "push_time" in fields:
-            await tracking_store(self.store).rezone_reminders(
-                user_id, user.timezone, retest_time=user.push_time, now_utc=now
-            )
-        return user
+    async def checked_household(self, user: UserSettings) -> int:
+        """The user's household id from the membership table (not from a caller's say-so)."""
+        found = await self.households.membership(user.user_id)
+        if found is None:
+            raise NotInHouseholdError(f"user {user.user_id} is not in a household")
+        return found[0]
 
-    # --- push ----------------------------------------------------------------------------
+    async def household_plan(self, household_id: int, day: dt.date) -> hh.HouseholdPlan:
+        """The stored household plan for `day`, planned and saved on first use."""
+        members = await self.members(household_id)
+        if not members:
+            raise NotInHouseholdError(f"household {household_id} has no members")
+        owner = household_owner(household_id)
+        async with self.lock(owner):
+            raw = await self.store.get_plan(owner, day)
+            if raw is not None:
+                try:
+                    stored = household_from_dict(raw)
+                    refreshed = hh.refresh(self.recipes, stored, members)
+                except ValueError as exc:
+                    log.warning("stored plan %s on %s unreadable, replanning: %s", owner, day, exc)
+                    refreshed = None
+                if refreshed is not None:
+                    if refreshed != stored:
+                        # a member's settings changed their top-ups or servings: store what
+                        # they now see, so check-offs and /progress (which read it) agree
+                        await self.store.save_plan(
+                            owner, day, household_to_dict(refreshed), now_utc=self.now()
+                        )
+                    return refreshed
+            history = await self.store.recent_recipe_ids(owner, day, HISTORY_DAYS)
+            plan = hh.plan_household_day(self.recipes, members, day, history)
+            await self.store.save_plan(owner, day, household_to_dict(plan), now_utc=self.now())
+            return plan
 
-    def push_title(self, user: UserSettings, day: dt.date) -> str:
-        name = f", {user.first_name}" if user.first_name else ""
-        return f"☀️ Good morning{name}! Your plan for {fmt_day(day)}"
+    async def member_view(self, user: UserSettings, day: dt.date) -> DayPlan:
+        household_id = await self.checked_household(user)
+        plan = await self.household_plan(household_id, day)
+        return member_view(self.recipes, plan, user.user_id)
 
-    async def send_daily_push(self, bot: Bot, user: UserSettings, local_date: dt.date) -> int:
-        """Plan, render and send the morning message; returns the (last) message_id.
-
-        Telegram errors propagate unchanged: bot.services.push decides about Forbidden, RetryAfter
-        and network errors.
-        """
-        plan = await self.day_plan(user, local_date)
-        text, markup = render_plan(
-            plan, self.recipes, user, title=self.push_title(user, local_date)
-        )
-        return await send_html(bot, user.chat_id, text, markup)
-
-
-async def send_html(bot: Bot, chat_id: int, text: str, markup: object = None) -> int:
-    """Send HTML text split under the 4,096 limit; the keyboard goes on the last part."""
-    parts: Sequence[str] = split_message(text)
-    message_id = 0
-    for index, part in enumerate(parts):
-        last = index == len(parts) - 1
-        message = await bot.send_message(
-            chat_id,
-            part,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup if last else None,  # type: ignore[arg-type]
-        )
-        message_id = message.message_id
-    return message_id
+    async def swap_household_meal(self, user: UserSettings, day: dt.date, slot: Slot) -> DayPlan:
+        """Swap a shared meal for everyone, store it, and tell the other members (one line)."""
+        household_id = await self.checked_household(user)
+        current = await self.household_plan(household_id, day)
+        members = await self.members(household_id)
+        owner = household_owner(household_id)
+        async with self.lock(owner):
+            history = await self.store.recent_recipe_ids(owner, day, HISTORY_DAYS)
+            new = hh.swap_household_meal(self.recipes, members, current, slot, history)
+            await self.store.save_plan(owner, day, household_to_dict(new), now_utc=self.now())
+        before, after = current.plan.meal(slot), new.plan.meal(slot)
+        changed = before is not None and after is not None and before.recipe_id != after.recipe_id
+        if changed and after is not None and self.on_household_swap is not None:
+            await self.on_household_swap(user, household_id, day, slot, after.recipe_id)
+        return member_view(self.recipes, new, user.user_id)

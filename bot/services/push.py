@@ -15,12 +15,12 @@ duplicate it) and `Store.stale_claims` lists it. Users not yet claimed when the 
 are still due and go out on the next tick. So after a crash mid-fan-out every user gets
 exactly one push except the at most `concurrency` whose send was in flight, who get one or none.
 
-Errors: Forbidden -> 'blocked' and the user is marked inactive; RetryAfter -> wait as told and
-retry; NetworkError/TimedOut -> retry with exponential backoff, then release the claim so a
-later tick (within `catch_up`) retries. A TimedOut request may in fact have reached Telegram,
-so this retry is the one place a rare duplicate is possible; the issue asks for it and a lost
-plan is worse. Any other error from `send` -> 'failed' for that day (logged, not retried
-every minute).
+Errors arrive as bot.services.delivery exceptions (the chat layer translates Telegram's):
+Blocked -> 'blocked' and the user is marked inactive; RateLimited -> wait as told and retry;
+Transient (network, time-out) -> retry with exponential backoff, then release the claim so a
+later tick (within `catch_up`) retries. A timed-out request may in fact have reached Telegram,
+so this retry is the one place a rare duplicate is possible: a lost plan is judged worse. Any
+other error from `send` -> 'failed' for that day (logged, not retried every minute).
 """
 
 from __future__ import annotations
@@ -28,12 +28,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.core.models import UserSettings
 from bot.core.schedule import (
@@ -44,6 +40,7 @@ from bot.core.schedule import (
     push_local_date,
     require_aware,
 )
+from bot.services.delivery import Blocked, BotUnusable, RateLimited, Refused, Transient
 from bot.storage.store import DuePush, Store
 
 log = logging.getLogger(__name__)
@@ -68,7 +65,7 @@ class RetryPolicy:
 @dataclass(slots=True)
 class PushOutcome:
     sent: int = 0
-    blocked: int = 0  # Forbidden: user marked inactive
+    blocked: int = 0  # Blocked: user marked inactive
     failed: int = 0  # permanent error: no push for that user today
     released: int = 0  # transient error: claim dropped, a later tick retries
     skipped: int = 0  # already claimed for that date (duplicate tick, crash leftover)
@@ -82,16 +79,6 @@ class PushOutcome:
 
 class _GiveUp(Exception):
     """Transient failures outlasted the retry policy: release the claim."""
-
-
-def retry_after_seconds(exc: RetryAfter) -> float:
-    """RetryAfter.retry_after is an int or a timedelta depending on PTB_TIMEDELTA."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    if isinstance(value, dt.timedelta):
-        return value.total_seconds()
-    return float(value)
 
 
 def due_local_date(user: UserSettings, now_utc: dt.datetime) -> dt.date:
@@ -109,14 +96,14 @@ async def _send_with_retries(
     while True:
         try:
             return await send(due.user, due.local_date)
-        except RetryAfter as exc:
+        except RateLimited as exc:
             flood_waits += 1
             if flood_waits > policy.max_retry_after_waits:
                 raise _GiveUp(f"flood control {flood_waits} times") from exc
-            await sleep(retry_after_seconds(exc))
-        except (Forbidden, BadRequest, InvalidToken):
+            await sleep(exc.retry_after)
+        except (Blocked, Refused, BotUnusable):
             raise
-        except NetworkError as exc:  # includes TimedOut
+        except Transient as exc:  # includes time-outs
             network_failures += 1
             if network_failures >= policy.network_attempts:
                 raise _GiveUp(f"network error x{network_failures}: {exc}") from exc
@@ -150,11 +137,11 @@ async def _push_one(
         return
     try:
         message_id = await _send_with_retries(send, due, policy, sleep)
-    except Forbidden:
+    except Blocked:
         await store.finish_push(uid, due.local_date, "blocked", None, next_utc, now_utc=now_utc)
         outcome.blocked += 1
         log.info("user %s blocked the bot; marked inactive", uid)
-    except InvalidToken:
+    except BotUnusable:
         # Nothing can be sent by anyone: give the claim back and stop the tick.
         await store.release_push(uid, due.local_date)
         raise
@@ -188,7 +175,7 @@ async def run_push_tick(
 
     At most `concurrency` sends are in flight. Safe to run twice or overlapping: the ledger
     claim decides who sends. An exception that is not about one user's send (a database
-    error, InvalidToken, cancellation) stops the tick; unclaimed users stay due.
+    error, BotUnusable, cancellation) stops the tick; unclaimed users stay due.
     """
     require_aware(now_utc)
     check_catch_up(catch_up)

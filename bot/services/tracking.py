@@ -13,9 +13,12 @@ from collections import defaultdict
 
 from bot.core import household as hh
 from bot.core import tally
+from bot.core.household_codec import household_from_dict
+from bot.core.household_view import member_view
 from bot.core.models import DayPlan, PlannedMeal, RecipeSet, Slot, UserSettings
-from bot.core.planner import plan_from_dict
+from bot.core.plan_codec import plan_from_dict
 from bot.core.products import meal_b12_ug, with_products
+from bot.services.plans import owner_key
 from bot.storage.store import Store, household_owner
 from bot.storage.tracking import TrackingStore
 
@@ -33,15 +36,11 @@ def tracking_store(store: Store) -> TrackingStore:
 
 
 def plan_owner(user: UserSettings) -> str:
-    """The owner key of the user's OWN plans ("u:<id>"; bot.services.plans decides).
+    """The owner key of the user's OWN plans ("u:<id>"; the plans service decides).
 
     A household member's plans are stored under the household ("h:<id>"): read them with
     household_plan / stored_plan, which try that first.
     """
-    from bot.services.plans import (
-        owner_key,  # late import: bot.services.plans imports Telegram types
-    )
-
     return owner_key(user)
 
 
@@ -60,7 +59,7 @@ async def household_plan(
 ) -> hh.HouseholdPlan | None:
     """The stored household plan of the user's day if they are one of its members (or None).
 
-    bot.services.family stores one plan per household and day (and re-stores it when a
+    The plans service stores one plan per household and day (and re-stores it when a
     member's settings change their top-ups), so this is the plan the member was shown.
     """
     if user.household_id is None:
@@ -69,7 +68,7 @@ async def household_plan(
     if raw is None:
         return None
     try:
-        hplan = hh.from_dict(raw)
+        hplan = household_from_dict(raw)
     except ValueError:
         return None
     return hplan if hplan.member(user.user_id) is not None else None
@@ -139,7 +138,7 @@ async def stored_plan(
     if recipes is not None:
         hplan = await household_plan(tracking, user, day)
         if hplan is not None:
-            return hh.member_view(recipes, hplan, user.user_id)
+            return member_view(recipes, hplan, user.user_id)
     raw = await tracking.store.get_plan(plan_owner(user), day)
     if raw is None:
         return None

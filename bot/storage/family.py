@@ -1,10 +1,10 @@
-"""Households, invites, group links and the group push ledger: SQL for issue 5, nothing else.
+"""Households, invites, group links and the group push ledger: nothing else.
 
 `HouseholdStore` shares the Store's ONE aiosqlite connection: every method is one plain
 function run on the connection thread through `Store._run`, so each is atomic with respect to
-other coroutines, exactly like the Store's own methods. Schema: migration 3 in bot.storage.migrations
-(triggers keep `users.household_id` in step, hand ownership over when an owner disappears and
-end a household when its last member goes).
+other coroutines, exactly like the Store's own methods. Schema: migration 3 in
+bot.storage.migrations (triggers keep `users.household_id` in step, hand ownership over
+when an owner disappears and end a household when its last member goes).
 
 Invite tokens are `secrets.token_urlsafe(24)`: 32 URL-safe characters, 192 random bits, well
 inside Telegram's 64-character start parameter. Only their SHA-256 is stored, so a copy of

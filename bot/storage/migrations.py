@@ -1,6 +1,6 @@
 """Numbered schema migrations, tracked with `PRAGMA user_version`.
 
-Rules for adding one (issues 5/6 will): append `(next_number, script)`, never edit a shipped
+Rules for adding one: append `(next_number, script)`, never edit a shipped
 script. A table with rows about a user references `users(user_id) ON DELETE CASCADE`, so
 `Store.delete_user` erases it without knowing it exists. Each script runs in its own
 transaction with foreign keys off (SQLite's recipe for rebuilding a table), and the foreign
@@ -71,7 +71,7 @@ CREATE TABLE pushes (
 CREATE INDEX pushes_sending ON pushes (claimed_utc) WHERE state = 'sending';
 """
 
-# v3: households (issue 5): members with roles, invites (only a hash of each token is kept),
+# v3: households: members with roles, invites (only a hash of each token is kept),
 # group chats linked to a household, and the group push ledger (once per group and local date).
 _V3 = """
 CREATE TABLE households (
@@ -141,7 +141,7 @@ CREATE TRIGGER households_delete_plans AFTER DELETE ON households BEGIN
 END;
 """
 
-# v4: tracking (issue 6): meal check-offs, doses, lab results, reminders, own products, the
+# v4: tracking: meal check-offs, doses, lab results, reminders, own products, the
 # evening-check schedule, retest reminders and the tracking message ledger (storage_tracking).
 _V4 = """
 CREATE TABLE meal_logs (

@@ -1,4 +1,4 @@
-"""Repository for issue 6's tracking data, over the Store's single aiosqlite connection.
+"""Repository for tracking data, over the Store's single aiosqlite connection.
 
 Meal check-offs, supplement and injection doses, lab results, reminders, the user's own
 fortified products, the evening-check schedule and retest reminders. Like `Store`, every
@@ -39,7 +39,7 @@ REMINDER_ANSWERS = ("taken", "skipped", "snoozed")
 EXTRA_SLOT = "extra"  # a meal eaten besides the plan ("/ate …")
 TRACKING_VERSION = 4
 
-# Migration 4 in bot.storage.migrations holds the schema (one copy of the text, never edited once shipped).
+# Migration 4 in bot.storage.migrations holds the schema (one copy, never edited once shipped).
 TRACKING_SCRIPT = dict(MIGRATIONS)[TRACKING_VERSION]
 
 

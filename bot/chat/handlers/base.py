@@ -14,9 +14,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.chat.render.plans import split_message
+from bot.chat.render.format import split_message
 from bot.core.models import UserSettings
-from bot.services.plans import Services
+from bot.services.container import Services
 
 Context = ContextTypes.DEFAULT_TYPE
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
@@ -38,7 +38,7 @@ async def current_user(update: Update, context: Context) -> UserSettings:
     tg_user = update.effective_user
     if tg_user is None:
         raise RuntimeError("update without a user")
-    return await services(context).ensure_user(tg_user.id, tg_user.id, tg_user.first_name or "")
+    return await services(context).users.ensure(tg_user.id, tg_user.id, tg_user.first_name or "")
 
 
 NOT_SET_UP = "👋 Let's set you up first: four quick taps, then I can plan for you."

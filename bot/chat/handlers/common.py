@@ -15,7 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.chat.handlers.base import Context, reply
-from bot.chat.render.plans import (
+from bot.chat.render.common import (
     render_about,
     render_free_text,
     render_health_free_text,

@@ -1,4 +1,4 @@
-"""Family sharing: /family, invite deep links, group chats and inline sharing (issue 5).
+"""Family sharing: /family, invite deep links, group chats and inline sharing.
 
 Every action re-reads membership and role from storage; callback data and inline queries
 only say WHAT to do, never whose data to use (that is always the presser's own household),
@@ -42,6 +42,7 @@ from bot.chat.render.family import (
     confirm_keyboard,
     member_label,
     private_chat_markup,
+    render_group_plan,
     render_household,
     render_invite,
     render_invite_confirm,
@@ -52,11 +53,13 @@ from bot.chat.render.family import (
     render_private_only,
     render_share_card,
     render_week_card,
+    setup_inline_button,
 )
-from bot.chat.render.plans import esc, fmt_day, parse_day_code, setup_inline_button
+from bot.chat.render.format import esc, fmt_day, parse_day_code
 from bot.core.clock import local_date_at
 from bot.core.models import UserSettings
-from bot.services.family import FamilyServices, NotInHouseholdError, family_for
+from bot.services.family import FamilyService
+from bot.services.plans import NotInHouseholdError
 from bot.storage.family import FamilyError, Household, MemberRecord
 
 log = logging.getLogger(__name__)
@@ -100,8 +103,8 @@ class GroupThrottle:
         return True
 
 
-def family(context: Context) -> FamilyServices:
-    return family_for(services(context))
+def family(context: Context) -> FamilyService:
+    return services(context).family
 
 
 def throttle(context: Context) -> GroupThrottle:
@@ -559,7 +562,10 @@ async def group_plan(update: Update, context: Context) -> None:
         return
     day = local_date_at(services(context).now(), link.timezone)
     try:
-        text = await fam.group_text(home, day, f"Plan for {fmt_day(day)}")
+        plan = await services(context).plans.household_plan(home.household_id, day)
+        text = render_group_plan(
+            plan, services(context).recipes, home, title=f"Plan for {fmt_day(day)}"
+        )
     except NotInHouseholdError:
         await reply(update, GROUP_NOT_LINKED)
         return
@@ -611,7 +617,7 @@ async def inline_query(update: Update, context: Context) -> None:
     fam = family(context)
     home = await fam.households.household_of(user.user_id) if user.household_id else None
     label = home.name if home is not None else None
-    plan = await svc.day_plan(user, day)
+    plan = await svc.plans.day_plan(user, day)
     results = [
         InlineQueryResultArticle(
             id=f"d{day.strftime('%Y%m%d')}",
@@ -627,7 +633,7 @@ async def inline_query(update: Update, context: Context) -> None:
             ),
         )
     ]
-    week = await svc.plans(user, today, WEEK_DAYS)
+    week = await svc.plans.days(user, today, WEEK_DAYS)
     results.append(
         InlineQueryResultArticle(
             id=f"w{today.strftime('%Y%m%d')}",

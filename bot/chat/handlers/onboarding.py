@@ -24,15 +24,13 @@ from bot.chat.handlers.base import (
     reply,
     services,
 )
-from bot.chat.render.plans import (
+from bot.chat.render.format import esc, fmt_ug
+from bot.chat.render.onboarding import (
     FLOW_ONBOARDING,
     FLOW_SETTINGS,
     diet_keyboard,
-    esc,
-    fmt_ug,
     location_request_keyboard,
     render_onboarding_done,
-    render_settings,
     render_target_question,
     render_time_question,
     render_timezone_question,
@@ -42,6 +40,7 @@ from bot.chat.render.plans import (
     time_keyboard,
     timezone_keyboard,
 )
+from bot.chat.render.settings import render_settings
 from bot.core.clock import zone
 from bot.core.models import Diet, RecipeSet, UserSettings
 
@@ -198,8 +197,8 @@ async def _save_plan_choice(
     query, flow, _ = _choice(update)
     await current_user(update, context)
     svc = services(context)
-    user = await svc.update_user(query.from_user.id, **fields)
-    await svc.settings_changed(user)
+    user = await svc.users.update(query.from_user.id, **fields)
+    await svc.plans.settings_changed(user)
     await query.answer(toast)
     onboarding = flow == FLOW_ONBOARDING and not user.onboarded
     await _after_choice(query, user, onboarding, next_question, svc.recipes)
@@ -236,7 +235,7 @@ async def on_timezone(update: Update, context: Context) -> None:
         await query.answer("That time zone is unknown. Send /timezone Europe/Berlin.")
         return
     await current_user(update, context)
-    user = await services(context).update_user(query.from_user.id, timezone=value)
+    user = await services(context).users.update(query.from_user.id, timezone=value)
     await query.answer(f"Time zone: {value}")
     onboarding = flow == FLOW_ONBOARDING and not user.onboarded
     question = (render_time_question(value), time_keyboard(FLOW_ONBOARDING))
@@ -265,7 +264,7 @@ async def on_time(update: Update, context: Context) -> None:
     fields: dict[str, object] = {"push_time": push_time}
     if not before.onboarded:
         fields["onboarded"] = True
-    user = await services(context).update_user(query.from_user.id, **fields)
+    user = await services(context).users.update(query.from_user.id, **fields)
     await query.answer(f"Daily plan at {push_time.strftime('%H:%M')}")
     onboarding = flow == FLOW_ONBOARDING and not before.onboarded
     done = render_onboarding_done(user, services(context).recipes)
@@ -287,8 +286,8 @@ async def target_command(update: Update, context: Context) -> None:
         await reply(update, esc(str(exc)))
         return
     svc = services(context)
-    user = await svc.update_user(user.user_id, target_ug=target)
-    await svc.settings_changed(user)
+    user = await svc.users.update(user.user_id, target_ug=target)
+    await svc.plans.settings_changed(user)
     text = f"🎯 B12 target set to <b>{fmt_ug(target)} µg a day</b>. Plans from today on use it."
     if not user.onboarded:
         await reply(update, f"{text}\n\n{render_timezone_question()}", timezone_keyboard("ob"))
@@ -319,7 +318,7 @@ async def _set_zone(
 ) -> None:
     """Store the zone and answer in ONE message: the next onboarding question, or a
     confirmation (carrying `done_markup`, e.g. removing the location keyboard)."""
-    user = await services(context).update_user(user.user_id, timezone=name)
+    user = await services(context).users.update(user.user_id, timezone=name)
     if not user.onboarded:
         # the location keyboard is one-time: it hides itself, so the inline question suffices
         await reply(update, render_time_question(name), time_keyboard(FLOW_ONBOARDING))
@@ -364,7 +363,7 @@ async def time_command(update: Update, context: Context) -> None:
         await reply(update, esc(str(exc)))
         return
     was_onboarded = user.onboarded
-    user = await services(context).update_user(user.user_id, push_time=push_time, onboarded=True)
+    user = await services(context).users.update(user.user_id, push_time=push_time, onboarded=True)
     if not was_onboarded:
         text, markup = render_onboarding_done(user, services(context).recipes)
         await reply(update, text, markup)

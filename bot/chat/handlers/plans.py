@@ -21,11 +21,9 @@ from bot.chat.handlers.base import (
     reply,
     services,
 )
+from bot.chat.render.format import esc, fmt_day, parse_day_code, plan_fingerprint
 from bot.chat.render.plans import (
-    esc,
-    fmt_day,
-    parse_day_code,
-    plan_fingerprint,
+    day_title,
     recipe_callback,
     render_plan,
     render_recipe,
@@ -35,9 +33,8 @@ from bot.chat.render.plans import (
     render_week,
 )
 from bot.core.models import Slot, UserSettings
-from bot.core.recipes import find_recipe, search_recipes
+from bot.core.recipe_search import find_recipe, search_recipes
 from bot.core.shopping import shopping_by_aisle
-from bot.services.plans import day_title
 
 MAX_SHOPPING_DAYS = 14
 WEEK_DAYS = 7
@@ -45,7 +42,7 @@ WEEK_DAYS = 7
 
 async def send_day(update: Update, context: Context, user: UserSettings, day: dt.date) -> None:
     svc = services(context)
-    plan = await svc.day_plan(user, day)
+    plan = await svc.plans.day_plan(user, day)
     text, markup = render_plan(plan, svc.recipes, user, title=day_title(day, svc.today(user)))
     await reply(update, text, markup)
 
@@ -69,7 +66,7 @@ async def week(update: Update, context: Context) -> None:
     if user is None:
         return
     svc = services(context)
-    plans = await svc.plans(user, svc.today(user), WEEK_DAYS)
+    plans = await svc.plans.days(user, svc.today(user), WEEK_DAYS)
     text, markup = render_week(plans, svc.recipes, user)
     await reply(update, text, markup)
 
@@ -96,7 +93,7 @@ async def send_shopping(
     update: Update, context: Context, user: UserSettings, start: dt.date, days: int
 ) -> None:
     svc = services(context)
-    _plans, items = await svc.shopping(user, start, days)
+    _plans, items = await svc.plans.shopping(user, start, days)
     if days == 1:
         title = f"Shopping list for {fmt_day(start)}"
     else:
@@ -181,7 +178,7 @@ async def on_swap(update: Update, context: Context) -> None:
         return
     svc = services(context)
     title = day_title(day, svc.today(user))
-    current = await svc.day_plan(user, day)
+    current = await svc.plans.day_plan(user, day)
     if plan_fingerprint(current) != fingerprint:
         await query.answer(
             "This message was out of date: your plan has changed. Here is the current one.",
@@ -197,7 +194,7 @@ async def on_swap(update: Update, context: Context) -> None:
     if slot is None or current.meal(slot) is None:
         await query.answer("That meal is no longer in your plan. Send /today.", show_alert=True)
         return
-    new = await svc.swap_meal(user, day, slot)
+    new = await svc.plans.swap_meal(user, day, slot)
     if plan_fingerprint(new) == fingerprint:
         await query.answer(f"No other {slot.value} fits your settings right now.")
         return
@@ -247,9 +244,9 @@ async def on_share(update: Update, context: Context) -> None:
         await query.answer("This button is out of date. Send /today.", show_alert=True)
         return
     svc = services(context)
-    plan = await svc.stored_plan(user, day)
+    plan = await svc.plans.stored_plan(user, day)
     if plan is None:
-        plan = await svc.day_plan(user, day)
+        plan = await svc.plans.day_plan(user, day)
     await query.answer("Forward the next message to anyone you like.")
     await reply(update, render_share(plan, svc.recipes))
 

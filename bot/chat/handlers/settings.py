@@ -20,25 +20,25 @@ from bot.chat.handlers.base import (
     reply,
     services,
 )
-from bot.chat.render.plans import (
+from bot.chat.render.format import callback, esc, join_names
+from bot.chat.render.onboarding import (
     FLOW_SETTINGS,
-    callback,
     diet_keyboard,
-    esc,
-    exclusions_keyboard,
-    join_names,
-    meals_keyboard,
-    render_exclusions,
-    render_meals_question,
-    render_settings,
     render_target_question,
     render_timezone_question,
     target_keyboard,
     time_keyboard,
     timezone_keyboard,
 )
+from bot.chat.render.settings import (
+    exclusions_keyboard,
+    meals_keyboard,
+    render_exclusions,
+    render_meals_question,
+    render_settings,
+)
 from bot.core.models import SLOT_ORDER, RecipeSet, Slot
-from bot.core.recipes import (
+from bot.core.recipe_search import (
     IngredientMatch,
     describe_match,
     match_ingredient,
@@ -110,8 +110,8 @@ async def exclude_command(update: Update, context: Context) -> None:
     lines = []
     if with_foods:
         new_ids = found - user.exclude
-        user = await svc.update_user(user.user_id, exclude=user.exclude | found)
-        await svc.settings_changed(user)
+        user = await svc.users.update(user.user_id, exclude=user.exclude | found)
+        await svc.plans.settings_changed(user)
         described = "; ".join(esc(describe_match(svc.recipes, match)) for match in with_foods)
         if new_ids:
             lines.append(f"🚫 Left out from now on: {described}.")
@@ -160,8 +160,8 @@ async def include_command(update: Update, context: Context) -> None:
             not_excluded.append(word)
     lines = []
     if back:
-        user = await svc.update_user(user.user_id, exclude=user.exclude - back)
-        await svc.settings_changed(user)
+        user = await svc.users.update(user.user_id, exclude=user.exclude - back)
+        await svc.plans.settings_changed(user)
         lines.append(f"✅ Back in your plans: <b>{esc(join_names(labels))}</b>.")
     for word in not_excluded:
         lines.append(f"“{esc(word)}” was not left out, nothing to change.")
@@ -174,7 +174,7 @@ async def stop_command(update: Update, context: Context) -> None:
     user = await onboarded_user(update, context)
     if user is None:
         return
-    await services(context).update_user(user.user_id, push_enabled=False)
+    await services(context).users.update(user.user_id, push_enabled=False)
     await reply(
         update,
         "⏸ Done: no more daily plans. Your settings are kept, so /today still works and "
@@ -255,8 +255,8 @@ async def on_slot(update: Update, context: Context) -> None:
     else:
         chosen = {*user.slots, slot}
     svc = services(context)
-    user = await svc.update_user(user.user_id, slots=tuple(s for s in SLOT_ORDER if s in chosen))
-    await svc.settings_changed(user)
+    user = await svc.users.update(user.user_id, slots=tuple(s for s in SLOT_ORDER if s in chosen))
+    await svc.plans.settings_changed(user)
     await query.answer(f"{slot.value.capitalize()} {'on' if slot in chosen else 'off'}")
     await edit(query, render_meals_question(user), meals_keyboard(user))
 
@@ -266,7 +266,7 @@ async def on_push(update: Update, context: Context) -> None:
     assert query is not None and query.data is not None
     await current_user(update, context)
     enabled = query.data.endswith(":on")
-    user = await services(context).update_user(query.from_user.id, push_enabled=enabled)
+    user = await services(context).users.update(query.from_user.id, push_enabled=enabled)
     await query.answer("Daily plan resumed" if enabled else "Daily plan paused")
     text, markup = render_settings(user, services(context).recipes)
     await edit(query, text, markup)
@@ -282,8 +282,8 @@ async def on_include_button(update: Update, context: Context) -> None:
     if item not in user.exclude:
         await query.answer("That food is already in your plans.")
     else:
-        user = await svc.update_user(user.user_id, exclude=user.exclude - {item})
-        await svc.settings_changed(user)
+        user = await svc.users.update(user.user_id, exclude=user.exclude - {item})
+        await svc.plans.settings_changed(user)
         await query.answer(f"Back in your plans: {ingredient_label(svc.recipes, item)}"[:190])
     await edit(query, render_exclusions(user, svc.recipes), exclusions_keyboard(user, svc.recipes))
 

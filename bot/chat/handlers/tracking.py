@@ -1,9 +1,9 @@
-"""Issue 6 in Telegram: meal check-offs, /progress with a chart, /levels, /remind, /took,
+"""Keeping track in Telegram: meal check-offs, /progress with a chart, /levels, /remind, /took,
 /myproducts, /evening, /faq, /privacy and /export.
 
 Handlers write no SQL (bot.storage.tracking does) and compute nothing themselves (bot.core.tally,
-bot.core.labs, bot.core.reminders, bot.core.products do). Charts are drawn in a worker thread so a slow
-figure never blocks other users. Log lines name users and actions, never health values.
+bot.core.labs, bot.core.reminders, bot.core.products do). Charts are drawn in a worker thread
+so a slow figure never blocks other users. Log lines name users and actions, never health values.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from bot.chat.handlers.base import (
     services,
 )
 from bot.chat.render.charts import levels_chart, progress_chart
-from bot.chat.render.plans import esc, fmt_day, parse_day_code, plan_fingerprint
+from bot.chat.render.format import esc, fmt_day, parse_day_code, plan_fingerprint
 from bot.chat.render.tracking import (
     ACTION_STATUS,
     CHECKOFF_ON_LOG,
@@ -75,7 +75,7 @@ from bot.core.products import (
     resolve_product,
     unit_word,
 )
-from bot.core.recipes import find_recipe
+from bot.core.recipe_search import find_recipe
 from bot.core.reminders import (
     MAX_DOSE_UG,
     ReminderInputError,
@@ -84,7 +84,7 @@ from bot.core.reminders import (
     snooze,
 )
 from bot.core.tally import fmt_ug
-from bot.services.plans import Services
+from bot.services.container import Services
 from bot.services.tracking import (
     day_tallies,
     planned_meal_b12,
@@ -121,7 +121,7 @@ async def _log_view(
     svc: Services, user: UserSettings, day: dt.date
 ) -> tuple[str, InlineKeyboardMarkup]:
     ts = tracking_store(svc.store)
-    plan = await svc.day_plan(user, day)
+    plan = await svc.plans.day_plan(user, day)
     logs = await ts.meal_logs(user.user_id, day, day)
     day_tally = await _today_tally(svc, user, day)
     title = f"Meals · {fmt_day(day)}"
@@ -159,7 +159,7 @@ async def on_checkoff(update: Update, context: Context) -> None:
     if day > today:
         await query.answer(f"You can tick this meal off on {fmt_day(day)}.", show_alert=True)
         return
-    plan = await svc.stored_plan(user, day)
+    plan = await svc.plans.stored_plan(user, day)
     if plan is None or plan_fingerprint(plan) != fingerprint:
         await query.answer(
             "Your plan changed since this message. Send /log to tick off the current meals.",
@@ -641,7 +641,7 @@ async def myproducts_command(update: Update, context: Context) -> None:
             await reply(update, render_product_error(str(exc), exc.choices, svc.recipes))
             return
         removed = await ts.clear_products(user.user_id, ing_id)
-        await svc.settings_changed(user)
+        await svc.plans.settings_changed(user)
         text = render_products(await ts.products(user.user_id), svc.recipes)
         await reply(update, f"🧹 Back to typical values ({removed} removed).\n\n{text}")
         return
@@ -655,7 +655,7 @@ async def myproducts_command(update: Update, context: Context) -> None:
     await ts.set_product(
         user.user_id, ing_id, per_100g_from_label(ing, value), value, unit, now_utc=svc.now()
     )
-    await svc.settings_changed(user)  # today's and later plans are redone with the new value
+    await svc.plans.settings_changed(user)  # today's and later plans are redone with the new value
     log.info("user %s set a product value", user.user_id)
     from bot.core.products import label_from_per_100g
 
@@ -676,9 +676,9 @@ async def evening_command(update: Update, context: Context) -> None:
     svc = services(context)
     word = command_args(context).lower()
     if word in ("on", "yes"):
-        user = await svc.update_user(user.user_id, evening_check=True)
+        user = await svc.users.update(user.user_id, evening_check=True)
     elif word in ("off", "no", "stop"):
-        user = await svc.update_user(user.user_id, evening_check=False)
+        user = await svc.users.update(user.user_id, evening_check=False)
     elif word:
         match = _HHMM.match(word)
         if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
@@ -690,7 +690,7 @@ async def evening_command(update: Update, context: Context) -> None:
             )
             return
         local = dt.time(int(match.group(1)), int(match.group(2)))
-        user = await svc.update_user(user.user_id, evening_check=True, evening_time=local)
+        user = await svc.users.update(user.user_id, evening_check=True, evening_time=local)
     await tracking(context).sync_evening(svc.now(), user.user_id)
     await reply(update, render_evening_status(user.evening_check, user.evening_time))
 

@@ -1,183 +1,40 @@
-"""ONE repeating tick for supplement/injection reminders, evening checks and retest reminders.
+"""Reminders, evening checks and retest reminders from Telegram's side: render and send.
 
-Like the daily push (bot.services.push): each tick selects the rows that are due (an indexed
-`next_fire_utc <= now`), claims each message durably in the `tracking_sends` ledger BEFORE
-sending (so an overlapping tick or a restart never sends it twice), sends, and advances the
-schedule with bot.core.reminders.next_fire_utc / bot.core.clock, which work in the user's zone and so
-follow DST. Everything lives in SQLite, so reminders survive restarts: after downtime a
-firing missed by less than `catch_up` is still sent, an older one is dropped and the
-schedule moves on.
-
-`run_tracking_tick` takes the three send functions as arguments, so tests drive it with a
-controlled clock and fakes; `make_senders` builds the real ones from the application.
+bot.services.reminders decides what is due and keeps the ledger; this module builds its three
+send functions (render with bot.chat.render.tracking, send as HTML) and runs it from one
+repeating JobQueue tick.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
-from telegram.error import Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application, ContextTypes
 
-from bot.core.clock import local_date_at, next_local_occurrence_utc
+from bot.chat.render.tracking import (
+    reminder_keyboard,
+    render_evening_check,
+    render_reminder_message,
+    render_retest_reminder,
+)
+from bot.chat.send import delivering, send_html, services_of
+from bot.core import tally
 from bot.core.models import UserSettings
-from bot.core.reminders import next_fire_utc
-from bot.storage.tracking import DueReminder, TrackingStore
+from bot.services.reminders import (
+    SendEvening,
+    SendReminder,
+    SendRetest,
+    TrackingOutcome,
+    run_tracking_tick,
+)
+from bot.services.tracking import day_tallies, user_recipes
+from bot.storage.tracking import DueReminder
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CATCH_UP = dt.timedelta(hours=6)
 DEFAULT_TICK_SECONDS = 30.0
 FIRST_TICK_SECONDS = 3.0
-
-SendReminder = Callable[[UserSettings, DueReminder], Awaitable[int]]
-SendEvening = Callable[[UserSettings, dt.date], Awaitable[int | None]]
-SendRetest = Callable[[UserSettings, dt.date], Awaitable[int]]
-
-
-@dataclass(slots=True)
-class TrackingOutcome:
-    reminders: int = 0  # reminder messages sent
-    evenings: int = 0  # evening checks sent (a day already on target sends nothing)
-    retests: int = 0
-    skipped: int = 0  # already claimed (overlapping tick, restart after a crash)
-    missed: int = 0  # overdue by more than catch_up: dropped, schedule moved on
-    blocked: int = 0
-    failed: int = 0
-    released: int = 0  # transient error: stays due, a later tick retries
-
-
-async def _deliver(
-    tracking: TrackingStore,
-    kind: str,
-    key: str,
-    user: UserSettings,
-    send: Callable[[], Awaitable[int | None]],
-    now: dt.datetime,
-    outcome: TrackingOutcome,
-) -> str:
-    """Claim, send, record. Returns 'sent' | 'skipped' | 'blocked' | 'failed' | 'released'."""
-    if not await tracking.claim_send(user.user_id, kind, key, now_utc=now):
-        outcome.skipped += 1
-        return "skipped"
-    try:
-        message_id = await send()
-    except Forbidden:
-        await tracking.finish_send(kind, key, "blocked", None, now_utc=now)
-        await tracking.store.set_active(user.user_id, False, now_utc=now)
-        outcome.blocked += 1
-        log.info("user %s blocked the bot; marked inactive", user.user_id)
-        return "blocked"
-    except (RetryAfter, NetworkError) as exc:  # TimedOut is a NetworkError
-        await tracking.release_send(kind, key)
-        outcome.released += 1
-        log.warning(
-            "%s for user %s released for a later tick: %s", kind, user.user_id, type(exc).__name__
-        )
-        return "released"
-    except Exception:
-        await tracking.finish_send(kind, key, "failed", None, now_utc=now)
-        outcome.failed += 1
-        log.exception("%s for user %s failed", kind, user.user_id)
-        return "failed"
-    await tracking.finish_send(kind, key, "sent", message_id, now_utc=now)
-    return "sent"
-
-
-async def run_tracking_tick(
-    tracking: TrackingStore,
-    now_utc: dt.datetime,
-    *,
-    send_reminder: SendReminder,
-    send_evening: SendEvening,
-    send_retest: SendRetest,
-    catch_up: dt.timedelta = DEFAULT_CATCH_UP,
-    limit: int = 500,
-) -> TrackingOutcome:
-    """Send every reminder, evening check and retest reminder due at `now_utc` (up to `limit`
-    of each per tick; the rest stay due for the next tick)."""
-    if now_utc.tzinfo is None:
-        raise ValueError("pass an aware datetime (UTC)")
-    now = now_utc.astimezone(dt.UTC)
-    oldest_ok = now - catch_up
-    outcome = TrackingOutcome()
-    store = tracking.store
-
-    for due in await tracking.due_reminders(now, limit):
-        reminder = due.stored.reminder
-        user = await store.get_user(due.stored.user_id)
-        if user is None:
-            continue
-        if due.fire_utc < oldest_ok:
-            await tracking.advance_reminder(
-                due, next_fire_utc(reminder, now), fired=False, now_utc=now
-            )
-            outcome.missed += 1
-            continue
-        state = await _deliver(
-            tracking,
-            "reminder",
-            due.key,
-            user,
-            lambda user=user, due=due: send_reminder(user, due),
-            now,
-            outcome,
-        )
-        if state == "released":
-            continue
-        outcome.reminders += state == "sent"
-        following = next_fire_utc(reminder, max(now, due.fire_utc))
-        await tracking.advance_reminder(due, following, fired=state == "sent", now_utc=now)
-
-    await tracking.sync_evening(now)
-    for user_id, due_utc in await tracking.due_evenings(now, limit):
-        user = await store.get_user(user_id)
-        if user is None:
-            continue
-        following = next_local_occurrence_utc(user.evening_time, user.timezone, max(now, due_utc))
-        if due_utc < oldest_ok:
-            await tracking.advance_evening(user_id, following)
-            outcome.missed += 1
-            continue
-        local_date = local_date_at(due_utc, user.timezone)
-        state = await _deliver(
-            tracking,
-            "evening",
-            f"{user_id}@{local_date.isoformat()}",
-            user,
-            lambda user=user, day=local_date: send_evening(user, day),
-            now,
-            outcome,
-        )
-        if state == "released":
-            continue
-        outcome.evenings += state == "sent"
-        await tracking.advance_evening(user_id, following)
-
-    for user_id, due_date, _fire in await tracking.due_retests(now, limit):
-        user = await store.get_user(user_id)
-        if user is None:
-            continue
-        state = await _deliver(
-            tracking,
-            "retest",
-            f"{user_id}@{due_date.isoformat()}",
-            user,
-            lambda user=user, day=due_date: send_retest(user, day),
-            now,
-            outcome,
-        )
-        if state == "released":
-            continue
-        outcome.retests += state == "sent"
-        await tracking.retest_done(user_id, due_date)
-    return outcome
-
-
-# --------------------------------------------------------------------------- Telegram side
 
 
 def make_senders(application: Application) -> tuple[SendReminder, SendEvening, SendRetest]:
@@ -186,30 +43,14 @@ def make_senders(application: Application) -> tuple[SendReminder, SendEvening, S
     Health messages always go to the user's private chat (chat id = user id), never to a
     group the user may have last written from.
     """
-    from bot.chat.render.tracking import (
-        reminder_keyboard,
-        render_evening_check,
-        render_reminder_message,
-        render_retest_reminder,
-    )
-    from bot.core import tally
-    from bot.services.plans import Services, send_html
-    from bot.services.tracking import day_tallies, tracking_store, user_recipes
-    from bot.storage.store import _ts
-
-    def services() -> Services:
-        found = application.bot_data["services"]
-        assert isinstance(found, Services)
-        return found
-
     async def send_reminder(user: UserSettings, due: DueReminder) -> int:
         text = render_reminder_message(due.stored.reminder, snoozed=due.snoozed)
-        markup = reminder_keyboard(due.stored.id, _ts(due.occurrence_utc))
+        markup = reminder_keyboard(due.stored.id, int(due.occurrence_utc.timestamp()))
         return await send_html(application.bot, user.user_id, text, markup)
 
     async def send_evening(user: UserSettings, day: dt.date) -> int | None:
-        svc = services()
-        ts = tracking_store(svc.store)
+        svc = services_of(application)
+        ts = svc.tracking
         recipes = await user_recipes(ts, svc.recipes, user.user_id)
         tallies = await day_tallies(ts, user, day, day, recipes)
         today = tallies[0] if tallies else None
@@ -222,8 +63,8 @@ def make_senders(application: Application) -> tuple[SendReminder, SendEvening, S
         return await send_html(application.bot, user.user_id, text)
 
     async def send_retest(user: UserSettings, due_date: dt.date) -> int:
-        svc = services()
-        retest = await tracking_store(svc.store).get_retest(user.user_id)
+        svc = services_of(application)
+        retest = await svc.tracking.get_retest(user.user_id)
         months = retest.months if retest is not None else 0
         return await send_html(
             application.bot, user.user_id, render_retest_reminder(due_date, months)
@@ -234,19 +75,15 @@ def make_senders(application: Application) -> tuple[SendReminder, SendEvening, S
 
 async def run_tracking_tick_now(application: Application) -> TrackingOutcome:
     """One tick with the application's services and clock (the job calls this; tests too)."""
-    from bot.services.plans import Services
-    from bot.services.tracking import tracking_store
-
-    services = application.bot_data["services"]
-    assert isinstance(services, Services)
+    services = services_of(application)
     send_reminder, send_evening, send_retest = make_senders(application)
     return await run_tracking_tick(
-        tracking_store(services.store),
+        services.tracking,
         services.now(),
-        send_reminder=send_reminder,
-        send_evening=send_evening,
-        send_retest=send_retest,
-        catch_up=dt.timedelta(hours=services.settings.catch_up_hours),
+        send_reminder=delivering(send_reminder),
+        send_evening=delivering(send_evening),
+        send_retest=delivering(send_retest),
+        catch_up=services.catch_up,
     )
 
 

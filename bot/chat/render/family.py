@@ -1,4 +1,4 @@
-"""Texts and keyboards for households, invites, group chats and inline sharing (issue 5).
+"""Texts and keyboards for households, invites, group chats and inline sharing.
 
 No handlers, no I/O. HTML parse mode: everything from data or users goes through `esc()`.
 Callback data is versioned ("v1:fam:...") and under 64 bytes; an invite token (32 chars)
@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultsButton
 from telegram.helpers import create_deep_linked_url
 
-from bot.chat.render.plans import (
+from bot.chat.render.format import (
     SLOT_ICON,
     callback,
     day_code,
@@ -320,3 +320,15 @@ def confirm_keyboard(action: str, arg: object, yes: str) -> InlineKeyboardMarkup
             ]
         ]
     )
+
+
+# --------------------------------------------------------------------------- inline
+
+
+SETUP_INLINE_TEXT = "Set up your plan first"
+
+
+def setup_inline_button() -> InlineQueryResultsButton:
+    """Shown above empty inline results for someone without a plan yet: a tap opens the private
+    chat with /start start, which begins onboarding (so the empty list is never a dead end)."""
+    return InlineQueryResultsButton(text=SETUP_INLINE_TEXT, start_parameter="start")

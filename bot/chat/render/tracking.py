@@ -1,9 +1,11 @@
-"""Texts and inline keyboards for issue 6's tracking features; no handlers, no I/O.
+"""Texts and inline keyboards for tracking: meal check-offs, /log, /ate and /took, progress,
+lab results, reminders, fortified products, the evening check, the FAQ and privacy; no
+handlers, no I/O.
 
 HTML parse mode: everything from data or users goes through `esc()`. Callback data is
-versioned like bot.chat.render.plans's ("v1:ml:…", "v1:rm:…", "v1:faq:…") and stays under 64 bytes.
-Lab output always carries "information, not a diagnosis"; doses and injections always point
-to the clinician.
+versioned by bot.chat.render.format's `callback` ("v1:ml:…", "v1:rm:…", "v1:faq:…") and stays
+under 64 bytes. Lab output always carries "information, not a diagnosis"; doses and
+injections always point to the clinician.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.chat.render.plans import (
+from bot.chat.render.format import (
     SLOT_ICON,
     callback,
     day_code,
@@ -23,9 +25,15 @@ from bot.chat.render.plans import (
     recipe_name,
 )
 from bot.core import faq
+from bot.core.clock import zone
 from bot.core.labs import ADD_EXAMPLES, DISCLAIMER, MARKERS, Marker, classify, format_result
 from bot.core.models import DayPlan, RecipeSet
-from bot.core.products import PRODUCT_EXAMPLES, product_ingredients, unit_word
+from bot.core.products import (
+    PRODUCT_EXAMPLES,
+    label_from_per_100g,
+    product_ingredients,
+    unit_word,
+)
 from bot.core.reminders import REMIND_EXAMPLES, Reminder
 from bot.core.tally import DayTally, Summary, fmt_ug, format_summary
 from bot.storage.tracking import MealLog, Product, Retest, StoredLab, StoredReminder
@@ -382,8 +390,6 @@ def render_reminder_added(stored: StoredReminder, tz: str) -> str:
 
 def local_text(moment: dt.datetime, tz: str) -> str:
     """'Tue 24 Nov 08:00' in the user's zone."""
-    from bot.core.clock import zone
-
     local = moment.astimezone(zone(tz))
     return f"{fmt_day(local.date())} {local:%H:%M}"
 
@@ -400,8 +406,6 @@ def render_products(products: Sequence[Product], recipes: RecipeSet) -> str:
         name = ing.name if ing else p.ingredient_id
         typical = ""
         if ing is not None:
-            from bot.core.products import label_from_per_100g
-
             base = label_from_per_100g(ing, ing.per_100g.b12_ug)
             typical = f" (typical {fmt_ug(base)})"
         lines.append(

@@ -1,0 +1,61 @@
+"""Family messages from Telegram's side: the linked group's morning plan and swap notices.
+
+bot.services.family decides which groups are due and keeps their ledger; the plans service
+tells the swap listener when a shared meal changed. Both get their send functions here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from telegram.error import TelegramError
+from telegram.ext import Application
+
+from bot.chat.render.family import render_group_plan, render_swap_notice
+from bot.chat.render.format import fmt_day
+from bot.chat.send import delivering, send_html, services_of
+from bot.core import household as hh
+from bot.core.models import Slot, UserSettings
+from bot.services.container import Services
+from bot.services.plans import SwapListener
+from bot.storage.family import DueGroupPush, Household
+
+log = logging.getLogger(__name__)
+
+
+async def run_group_push_tick_now(application: Application) -> int:
+    """Linked family groups whose push time has come get the household plan (once a day)."""
+    services = services_of(application)
+
+    async def send(due: DueGroupPush, household: Household, plan: hh.HouseholdPlan) -> int:
+        title = f"☀️ Plan for {fmt_day(due.local_date)}"
+        text = render_group_plan(plan, services.recipes, household, title=title)
+        return await send_html(application.bot, due.link.chat_id, text)
+
+    return await services.family.run_group_push_tick(
+        delivering(send), services.now(), services.catch_up
+    )
+
+
+def swap_notifier(application: Application, services: Services) -> SwapListener:
+    """The plans service's household-swap listener: one short line to each other member."""
+    async def notify(
+        actor: UserSettings, household_id: int, day: dt.date, slot: Slot, recipe_id: str
+    ) -> int:
+        recipe = services.recipes.recipes.get(recipe_id)
+        text = render_swap_notice(
+            actor.first_name, slot.value, recipe.name if recipe else recipe_id, day
+        )
+        sent = 0
+        for record in await services.households.members(household_id):
+            if record.user_id == actor.user_id or not record.user.active:
+                continue
+            try:
+                await application.bot.send_message(record.user.chat_id, text, parse_mode="HTML")
+                sent += 1
+            except TelegramError as exc:  # one member's problem must not undo the swap
+                log.info("swap notice to %s failed: %s", record.user_id, exc)
+        return sent
+
+    return notify

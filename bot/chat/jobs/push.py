@@ -1,0 +1,77 @@
+"""The morning push from Telegram's side: render each due plan and send it, users and groups.
+
+bot.services.push decides who is due and keeps the ledger; this module gives it the send
+function and runs it, and the family groups' push (bot.chat.jobs.family), from one repeating
+JobQueue tick.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from telegram import Bot
+from telegram.ext import Application, ContextTypes
+
+from bot.chat.jobs.family import run_group_push_tick_now
+from bot.chat.render.plans import push_title, render_plan
+from bot.chat.send import delivering, send_html, services_of
+from bot.core.models import UserSettings
+from bot.services import push
+from bot.services.container import Services
+
+log = logging.getLogger(__name__)
+
+# 8-16 sends in flight fill Telegram's 30 msg/s; more costs CPU (httpcore scans its pool).
+PUSH_CONCURRENCY = 16
+FIRST_TICK_SECONDS = 2.0
+
+
+async def send_daily_push(
+    services: Services, bot: Bot, user: UserSettings, local_date: dt.date
+) -> int:
+    """Plan, render and send the morning message; returns the (last) message_id."""
+    plan = await services.plans.day_plan(user, local_date)
+    text, markup = render_plan(
+        plan, services.recipes, user, title=push_title(user, local_date)
+    )
+    return await send_html(bot, user.chat_id, text, markup)
+
+
+async def run_push_tick_now(application: Application) -> push.PushOutcome:
+    """One push tick: every user whose morning push is due gets it (exactly once)."""
+    services = services_of(application)
+
+    async def send(user: UserSettings, local_date: dt.date) -> int:
+        return await send_daily_push(services, application.bot, user, local_date)
+
+    return await push.run_push_tick(
+        services.store,
+        services.now(),
+        delivering(send),
+        catch_up=services.catch_up,
+        concurrency=PUSH_CONCURRENCY,
+    )
+
+
+async def push_tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    outcome = await run_push_tick_now(context.application)
+    if outcome.sent or outcome.blocked or outcome.failed:
+        log.info("push tick: %s", outcome)
+    groups = await run_group_push_tick_now(context.application)
+    if groups:
+        log.info("group push tick: %d sent", groups)
+
+
+def schedule_push_jobs(application: Application, interval_seconds: float) -> None:
+    """Add the one repeating push tick to the application's JobQueue (if it has one)."""
+    if application.job_queue is None:
+        log.warning("no JobQueue: daily plans will not be pushed")
+        return
+    application.job_queue.run_repeating(
+        push_tick_job,
+        interval=interval_seconds,
+        first=FIRST_TICK_SECONDS,
+        name="daily-push-tick",
+        job_kwargs={"max_instances": 1, "coalesce": True},
+    )

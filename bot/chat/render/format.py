@@ -1,0 +1,273 @@
+"""Formatting every render module shares; no Telegram types, no handlers, no I/O.
+
+HTML escaping, µg and dates, versioned callback data, a plan's fingerprint, amounts as a cook
+measures them, button labels and name lists, and splitting long HTML into messages.
+
+Texts use Telegram's HTML parse mode, so everything that comes from data or from users goes
+through `esc()`. Callback data is short, versioned ("v1:...") and always under Telegram's
+64-byte limit, so old buttons can be recognised and answered instead of failing silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import zlib
+from collections.abc import Iterable, Sequence
+
+from bot.core.models import DayPlan, RecipeSet, Slot
+
+MESSAGE_LIMIT = 4096
+CALLBACK_LIMIT = 64
+CB_VERSION = "v1"
+
+DISCLAIMER = (
+    "This is not medical advice and B12 does not treat MS. Talk to your clinician about "
+    "supplements, injections and lab results."
+)
+
+SLOT_ICON: dict[Slot, str] = {
+    Slot.BREAKFAST: "🌅",
+    Slot.LUNCH: "🥗",
+    Slot.DINNER: "🍽",
+    Slot.SNACK: "🍎",
+}
+
+
+def esc(value: object) -> str:
+    """Escape anything dynamic for HTML parse mode."""
+    return html.escape(str(value), quote=True)
+
+
+def fmt_ug(value: float) -> str:
+    """µg for people: one decimal, two for tiny non-zero amounts so they don't show as 0.0."""
+    if 0 < value < 0.095:
+        return f"{value:.2f}"
+    return f"{value:.1f}"
+
+
+def fmt_amount(value: float) -> str:
+    """12 -> "12", 1.5 -> "1.5", 0.25 -> "0.25", 133.33 -> "133"."""
+    if value >= 10:
+        return f"{round(value):d}"
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def fmt_day(day: dt.date) -> str:
+    return day.strftime("%a %-d %b")
+
+
+def day_code(day: dt.date) -> str:
+    return day.strftime("%Y%m%d")
+
+
+def parse_day_code(code: str) -> dt.date | None:
+    try:
+        return dt.datetime.strptime(code, "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
+def callback(*parts: object) -> str:
+    """Versioned callback data; raises if Telegram's 64-byte limit would be exceeded."""
+    data = ":".join([CB_VERSION, *(str(p) for p in parts)])
+    if len(data.encode()) > CALLBACK_LIMIT:
+        raise ValueError(f"callback data too long ({len(data.encode())} bytes): {data!r}")
+    return data
+
+
+def plan_fingerprint(plan: DayPlan) -> str:
+    """6 hex chars naming which recipes a plan has, so a button can tell it is stale."""
+    key = "|".join(f"{m.slot.value}={m.recipe_id}" for m in plan.meals)
+    return f"{zlib.crc32(f'{plan.date.isoformat()}|{key}'.encode()) & 0xFFFFFF:06x}"
+
+
+def recipe_name(recipes: RecipeSet, recipe_id: str) -> str:
+    recipe = recipes.recipes.get(recipe_id)
+    return recipe.name if recipe is not None else recipe_id
+
+
+def target_mark(plan: DayPlan) -> str:
+    return "✅" if plan_meets_target(plan) else "⚠️"
+
+
+def plan_meets_target(plan: DayPlan) -> bool:
+    return plan.meets_target and plan.b12_ug + 1e-9 >= plan.target_ug
+
+
+# --------------------------------------------------------------------------- amounts
+
+_UNIT_WORD: dict[str, tuple[str, str]] = {
+    "piece": ("", ""),
+    "slice": ("slice", "slices"),
+    "tsp": ("tsp", "tsp"),
+    "tbsp": ("tbsp", "tbsp"),
+    "cup": ("cup", "cups"),
+    "g": ("g", "g"),
+    "ml": ("ml", "ml"),
+}
+
+
+# Units cooks measure with spoons, cups or by the piece: shown as kitchen fractions.
+KITCHEN_UNITS = frozenset({"tsp", "tbsp", "cup", "piece", "slice"})
+# (value, glyph) a cook can measure; ⅛ only as a last resort before "a pinch"
+_FRACTIONS: tuple[tuple[float, str], ...] = (
+    (0.0, ""),
+    (1 / 8, "⅛"),
+    (1 / 4, "¼"),
+    (1 / 3, "⅓"),
+    (1 / 2, "½"),
+    (2 / 3, "⅔"),
+    (3 / 4, "¾"),
+    (1.0, ""),
+)
+PINCH_TSP = 1 / 16  # below this a spoon measure means "a pinch"
+
+
+def kitchen_amount(amount: float) -> str:
+    """0.25 -> "¼", 1.5 -> "1½", 0.12 -> "⅛", 2.0 -> "2": the nearest measurable fraction."""
+    whole = int(amount)
+    value, glyph = min(_FRACTIONS, key=lambda f: abs(amount - whole - f[0]))
+    if value == 1.0:
+        whole, glyph = whole + 1, ""
+    if whole == 0 and not glyph:
+        return "⅛"  # something, however little, is in the dish
+    return f"{whole or ''}{glyph}"
+
+
+def fmt_grams(grams: float) -> str:
+    """Weights as a cook reads them: 133.3 -> "133", 5.62 -> "5.6", 0.29 -> "0.3"."""
+    if grams >= 10:
+        return f"{round(grams):d}"
+    text = f"{grams:.1f}".removesuffix(".0")
+    return text if text != "0" else "<0.1"
+
+
+_LABEL_GRAMS = re.compile(r"\((\d+(?:\.\d+)?) g\)")
+
+
+def topup_label_text(label: str, grams: float) -> str:
+    """A planner top-up label with its "(3.75 g)" written by `fmt_grams`, so a top-up and the
+    recipe view round the same weight the same way ("(3.8 g)" in both)."""
+
+    def regrams(match: re.Match[str]) -> str:
+        weight = grams if grams > 0 else float(match.group(1))
+        return f"({fmt_grams(weight)} g)"
+
+    return _LABEL_GRAMS.sub(regrams, label)
+
+
+def format_quantity(amount: float, unit: str) -> str:
+    """A recipe line's amount: "¼ tsp", "1½ tbsp", "2 ×" (pieces), "133 g", "a pinch"."""
+    singular, plural = _UNIT_WORD.get(unit, (unit, unit))
+    if unit in ("tsp", "tbsp") and amount < PINCH_TSP * (3 if unit == "tbsp" else 1):
+        return "a pinch"
+    if unit in KITCHEN_UNITS:
+        number = kitchen_amount(amount)
+        word = singular if amount <= 1 + 1e-9 else plural
+    else:
+        number = fmt_grams(amount) if unit in ("g", "ml") else fmt_amount(amount)
+        word = singular if abs(amount - 1) < 1e-9 else plural
+    return f"{number} {word}".rstrip() if word else f"{number} ×"
+
+
+# --------------------------------------------------------------------------- labels
+
+BUTTON_LABEL_MAX = 32  # what a phone shows of a half-width inline button
+
+
+def button_label(text: str, limit: int = BUTTON_LABEL_MAX) -> str:
+    """`text` if it fits in `limit` characters, else cut at a word boundary and ended with "…"."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    whole_words = text[limit - 1] == " "  # the cut falls between two words
+    cut = head if whole_words or " " not in head else head.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-(") + "…"
+
+
+NAME_SEPARATOR = " · "  # food names contain commas ("Tofu, firm"), so lists never use ", "
+
+
+def join_names(names: Iterable[str]) -> str:
+    """Names joined with " · " (plain text: escape the result)."""
+    return NAME_SEPARATOR.join(names)
+
+
+# --------------------------------------------------------------------------- splitting
+
+_TOKEN = re.compile(r"<[^>]*>|&#?\w+;|\n|[^<&\n]|[<&]")
+_TAG_NAME = re.compile(r"</?\s*([a-zA-Z][a-zA-Z0-9-]*)")
+
+
+def _open_tags_after(tokens: Sequence[str], stack: list[str]) -> list[str]:
+    """The open-tag stack (full opening tags) after `tokens`, starting from `stack`."""
+    stack = list(stack)
+    for tok in tokens:
+        if tok.startswith("<") and tok.endswith(">") and len(tok) > 2:
+            match = _TAG_NAME.match(tok)
+            if not match:
+                continue
+            if tok.startswith("</"):
+                name = match.group(1).lower()
+                for i in range(len(stack) - 1, -1, -1):
+                    if _TAG_NAME.match(stack[i]).group(1).lower() == name:  # type: ignore[union-attr]
+                        del stack[i:]
+                        break
+            elif not tok.endswith("/>"):
+                stack.append(tok)
+    return stack
+
+
+def _closers(stack: Sequence[str]) -> str:
+    return "".join(
+        f"</{_TAG_NAME.match(tag).group(1)}>"  # type: ignore[union-attr]
+        for tag in reversed(stack)
+    )
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split HTML text into messages of at most `limit` characters.
+
+    Prefers line boundaries, then spaces; never cuts inside a tag or an entity, and closes
+    tags still open at a cut and reopens them in the next part so each part is valid HTML.
+    """
+    if len(text) <= limit:
+        return [text]
+    tokens = _TOKEN.findall(text)
+    parts: list[str] = []
+    stack: list[str] = []
+    i = 0
+    while i < len(tokens):
+        prefix = "".join(stack)
+        budget = limit - len(prefix) - 64  # room for closing tags
+        length = 0
+        j = i
+        last_newline = last_space = -1
+        while j < len(tokens) and length + len(tokens[j]) <= budget:
+            length += len(tokens[j])
+            if tokens[j] == "\n":
+                last_newline = j
+            elif tokens[j] == " ":
+                last_space = j
+            j += 1
+        if j < len(tokens):  # must cut: prefer a newline, then a space, past a quarter
+            floor = i + (j - i) // 4
+            if last_newline > floor:
+                j = last_newline + 1
+            elif last_space > floor:
+                j = last_space + 1
+        if j == i:  # a single token longer than the budget (never in our texts)
+            j = i + 1
+        chunk_tokens = tokens[i:j]
+        new_stack = _open_tags_after(chunk_tokens, stack)
+        body = prefix + "".join(chunk_tokens)
+        body = body.rstrip("\n") + _closers(new_stack)
+        if body.strip():
+            parts.append(body)
+        stack = new_stack
+        i = j
+    return parts

@@ -1,0 +1,282 @@
+"""Find recipes and ingredients from what a user types.
+
+Typo-tolerant look-ups for the chat and the CLI: `search_recipes` / `find_recipe` for a recipe
+name, `match_ingredient` / `resolve_ingredient` for a word of an exclusion list ("soy", "nuts",
+"peanut allergy"), `suggest_ingredient_words` for an unknown word and `describe_match` for the
+reply. Group words map to the allergen and food groups of `bot.core.recipe_schema`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.core.models import Ingredient, Recipe, RecipeSet
+from bot.core.recipe_schema import KNOWN_GROUPS
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.sub(r"[_\-,()/]+", " ", text.lower()).split())
+
+
+def _recipe_score(query: str, recipe: Recipe) -> float:
+    """0..1 likeness of a user's words to a recipe, exact > substring > all words > fuzzy."""
+    name = _normal(recipe.name)
+    rid = _normal(recipe.id)
+    if query in (name, rid):
+        return 1.0
+    # Whole words (plural allowed) beat a piece of a word: "egg" means eggs, not eggplant.
+    whole = re.compile(r"\b" + re.escape(query) + r"(?:s|es)?\b")
+    if whole.search(name) or whole.search(rid):
+        at_start = name.startswith(query) or rid.startswith(query)
+        return 0.9 + 0.05 * at_start + 0.04 * len(query) / max(len(name), len(rid))
+    words = query.split()
+    name_words = name.split() + rid.split()
+    if all(any(w2.startswith(w) for w2 in name_words) for w in words):
+        return 0.8
+    ratio = max(
+        difflib.SequenceMatcher(None, query, name).ratio(),
+        difflib.SequenceMatcher(None, query, rid).ratio(),
+    )
+    per_word = sum(
+        max(difflib.SequenceMatcher(None, w, w2).ratio() for w2 in name_words) for w in words
+    ) / len(words)
+    return max(ratio, per_word * 0.75)
+
+
+def search_recipes(rs: RecipeSet, query: str, limit: int = 5) -> list[Recipe]:
+    """Recipes whose name or id best match `query` (case-insensitive, typo-tolerant)."""
+    wanted = _normal(query)
+    if not wanted:
+        return []
+    scored = [(r, _recipe_score(wanted, r)) for r in rs.recipes.values()]
+    good = [(r, s) for r, s in scored if s >= 0.6]
+    good.sort(key=lambda rs_: (-rs_[1], rs_[0].name))
+    return [r for r, _ in good[:limit]]
+
+
+def find_recipe(rs: RecipeSet, query: str) -> Recipe | None:
+    """The one recipe a user most likely means (exact id first), or None."""
+    if query in rs.recipes:
+        return rs.recipes[query]
+    best = search_recipes(rs, query, limit=1)
+    return best[0] if best else None
+
+
+def _singular(word: str) -> str:
+    for plural, single in (("ies", "y"), ("oes", "o"), ("ches", "ch"), ("shes", "sh")):
+        if word.endswith(plural) and len(word) > len(plural) + 1:
+            return word[: -len(plural)] + single
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def singular_words(text: str) -> list[str]:
+    """Lower-case singular words: "Tree-Nuts" -> [tree, nut], "cow's milk" -> [cow, milk]."""
+    text = re.sub(r"'s\b|'", "", text.lower())
+    return [_singular(w) for w in _normal(text).split()]
+
+
+# "peanut allergy", "allergic to nuts", "lactose intolerance": the food is the other words
+_FILLER_WORDS = frozenset(
+    {"allergy", "allergie", "allergic", "intolerance", "intolerant", "sensitivity", "to", "no"}
+)
+
+
+def _query_words(text: str) -> list[str]:
+    words = singular_words(text)
+    kept = [w for w in words if w not in _FILLER_WORDS]
+    return kept or words
+
+
+# What people type (singular words, see singular_words) -> the groups they mean. Every group name is
+# added too (tree_nut -> "tree nut"). "milk" alone is the allergen: all dairy.
+_GROUP_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "nut": ("nuts",),
+    "treenut": ("tree_nut",),
+    "groundnut": ("peanut",),
+    "soya": ("soy",),
+    "soja": ("soy",),
+    "soybean": ("soy",),
+    "soy bean": ("soy",),
+    "soya bean": ("soy",),
+    "dairy": ("milk",),
+    "dairy product": ("milk",),
+    "milk product": ("milk",),
+    "cow milk": ("milk",),
+    "lactose": ("milk",),
+    "casein": ("milk",),
+    "whey": ("milk",),
+    "seafood": ("fish", "shellfish"),
+    "mollusk": ("mollusc",),
+    "celeriac": ("celery",),
+    "lupine": ("lupin",),
+    "sulphite": ("sulphites",),
+    "sulfite": ("sulphites",),
+    "sulphur dioxide": ("sulphites",),
+    "sulfur dioxide": ("sulphites",),
+    "breakfast cereal": ("cereal",),
+    "oat": ("oats",),
+    "pulse": ("legume",),
+    "ham": ("pork",),
+    "bacon": ("pork",),
+    "mutton": ("lamb",),
+    "fungi": ("mushroom",),
+    "maize": ("corn",),
+    "malt": ("barley",),
+}
+GROUP_WORDS: dict[str, tuple[str, ...]] = {
+    " ".join(singular_words(name)): (name,) for name in KNOWN_GROUPS
+} | _GROUP_SYNONYMS
+
+# Said about the whole group when it is excluded: what it deliberately leaves in.
+GROUP_NOTES: dict[str, str] = {
+    "gluten": "oats are kept (they are gluten-free unless cross-contaminated): buy oats "
+    "labelled gluten-free, or exclude oats too",
+    "nuts": "coconut is kept (it is not a tree nut); exclude coconut too if you react to it",
+    "tree_nut": "coconut is kept (it is not a tree nut); exclude coconut too if you react to it",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class IngredientMatch:
+    """What one word of a user's exclusion list means.
+
+    `groups` is set when the word named a food group (soy, gluten, nuts ...); `ids` may then be
+    empty (no recipe food contains lupin), which is not an unknown word.
+    """
+
+    word: str
+    ids: tuple[str, ...]
+    groups: tuple[str, ...] = ()
+
+    @property
+    def known(self) -> bool:
+        return bool(self.ids or self.groups)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(GROUP_NOTES[g] for g in self.groups if g in GROUP_NOTES)
+
+
+def _group_members(rs: RecipeSet, groups: Iterable[str]) -> set[str]:
+    wanted = set(groups)
+    return {i.id for i in rs.ingredients.values() if i.groups & wanted}
+
+
+def _word_matches(rs: RecipeSet, query: list[str]) -> set[str]:
+    """Ids whose id or name words contain every query word (exact id first)."""
+    joined = "_".join(query)
+    hits: set[str] = set()
+    for ing in rs.ingredients.values():
+        tokens = set(singular_words(ing.id)) | set(singular_words(ing.name))
+        if ing.id == joined or all(w in tokens for w in query):
+            hits.add(ing.id)
+    return hits
+
+
+def match_ingredient(rs: RecipeSet, word: str) -> IngredientMatch:
+    """What a user's word means, group words first.
+
+    Order: a multi-word phrase that names foods ("soy milk", "peanut butter") means those
+    foods; a group word, singular or plural ("soy", "nuts", "tree-nuts", "gluten", "dairy",
+    "milk", "seafood") means every ingredient in the group; then words of an id or name; then
+    the end of a compound word ("berries" -> blueberries); then the closest ids and names
+    (typos). Used by /exclude, so erring towards more matches is the safe side.
+    """
+    query = _query_words(word)
+    if not query:
+        return IngredientMatch(word, ())
+    phrase = " ".join(query)
+    groups = GROUP_WORDS.get(phrase, ())
+    if len(query) > 1:
+        hits = _word_matches(rs, query)
+        if hits:
+            return IngredientMatch(word, tuple(sorted(hits)))
+    if groups:
+        hits = _group_members(rs, groups)
+        exact = "_".join(query)
+        if exact in rs.ingredients:
+            hits.add(exact)
+        if hits:
+            return IngredientMatch(word, tuple(sorted(hits)), groups)
+    hits = _word_matches(rs, query)
+    if not hits and len(query) == 1 and len(query[0]) >= 3:
+        for ing in rs.ingredients.values():
+            if any(t.endswith(query[0]) for t in singular_words(ing.id) + singular_words(ing.name)):
+                hits.add(ing.id)
+    if not hits and not groups:
+        # typos keep their first letter: "salmom" -> salmon, but never "barley" -> parsley
+        names = {_normal(i.name): i.id for i in rs.ingredients.values()}
+        close_ids = difflib.get_close_matches("_".join(query), list(rs.ingredients), 3, 0.75)
+        close_names = [names[n] for n in difflib.get_close_matches(phrase, list(names), 3, 0.75)]
+        hits.update(i for i in close_ids + close_names if i[0] == phrase[0])
+    return IngredientMatch(word, tuple(sorted(hits)), groups)
+
+
+def resolve_ingredient(rs: RecipeSet, word: str) -> list[str]:
+    """Ingredient ids a user's word means, e.g. "soy" -> edamame, soy_milk_fortified, tofu_firm...
+
+    See `match_ingredient` for the order; an empty list means nothing to exclude.
+    """
+    return list(match_ingredient(rs, word).ids)
+
+
+def suggest_ingredient_words(rs: RecipeSet, word: str, n: int = 5) -> list[str]:
+    """Words to offer for an unknown word: group words and ids that start like it, then typos.
+
+    Suggestions share the input's first letters ("glutn" -> gluten, "cashew nut" -> cashews),
+    so a user never gets an unrelated food offered as "close".
+    """
+    query = _query_words(word)
+    if not query:
+        return []
+    phrase = " ".join(query)
+    # normalised form -> (what to show, what it means: one suggestion per meaning)
+    candidates: dict[str, tuple[str, object]] = {}
+    for form, groups in GROUP_WORDS.items():
+        single = len(groups) == 1 and _singular(groups[0]) == form
+        shown = groups[0] if form not in _GROUP_SYNONYMS or single else form
+        candidates.setdefault(form, (shown.replace("_", " "), groups))
+    for ing in rs.ingredients.values():
+        candidates.setdefault(" ".join(singular_words(ing.id)), (ing.id, ing.id))
+    prefix = query[0][:3]
+    scored: list[tuple[float, str, object]] = []
+    for form, (shown, meaning) in candidates.items():
+        starts = any(w.startswith(prefix) for w in form.split())
+        ratio = difflib.SequenceMatcher(None, phrase, form).ratio()
+        best_word = max(
+            difflib.SequenceMatcher(None, q, w).ratio() for q in query for w in form.split()
+        )
+        score = max(ratio, best_word * 0.9) + (0.2 if starts else 0.0)
+        if score >= 0.85:
+            scored.append((score, shown, meaning))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    result: list[str] = []
+    meanings: list[object] = []
+    for _, shown, meaning in scored:
+        if shown not in result and meaning not in meanings:
+            result.append(shown)
+            meanings.append(meaning)
+    return result[:n]
+
+
+def short_name(ing: Ingredient) -> str:
+    """ "Soy milk, unsweetened, fortified" -> "Soy milk": enough to recognise in a list."""
+    return re.split(r"\s*[,(]", ing.name, maxsplit=1)[0].strip() or ing.name
+
+
+def describe_match(rs: RecipeSet, match: IngredientMatch, shown: int = 4) -> str:
+    """One line for a reply: "soy (6 foods: Edamame, Soy milk, Tofu, Tempeh, …)"."""
+    names = sorted({short_name(rs.ingredients[i]) for i in match.ids if i in rs.ingredients})
+    label = " + ".join(g.replace("_", " ") for g in match.groups) or match.word
+    if not match.ids:
+        return f"{label} (no food in the recipes contains it)"
+    if not match.groups and len(names) == 1:
+        return names[0]
+    listed = ", ".join(names[:shown]) + (", …" if len(names) > shown else "")
+    count = len(match.ids)
+    return f"{label} ({count} food{'s' if count != 1 else ''}: {listed})"

@@ -1,0 +1,98 @@
+"""Top-ups: a named fortified item in a sensible portion, added to a meal for its B12.
+
+The planner adds one to a meal only when no plan without top-ups meets the target; a
+household adds them to one member's portion. The label is what the user reads ("a glass
+(250 ml) of fortified soy milk"), so the portion and the name are worked out here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.core.models import SLOT_ORDER, Ingredient, Slot
+
+GLASS_ML = 250.0
+DEFAULT_PORTION_G = 30.0
+YOGURT_POT_G = 125.0
+
+
+@dataclass(frozen=True, slots=True)
+class TopUp:
+    """A named fortified item in a sensible portion that can be added to a meal."""
+
+    item_id: str
+    grams: float
+    label: str  # "a glass (250 ml) of fortified soy milk"
+    b12_ug: float
+    kcal: float
+    protein_g: float
+    slots: frozenset[Slot]  # meals it makes sense with (no cereal on dinner)
+
+
+def mid_sentence_name(name: str) -> str:
+    """An ingredient name that reads naturally mid-sentence ("a glass of ...").
+
+    Table names are list-style ("Almond milk, vanilla, fortified"): one-word qualifiers move in
+    front of the food, so it becomes "fortified vanilla almond milk"; longer qualifiers
+    ("canned in water") stay where they are. The first capital is lowercased only when it is
+    plain sentence case, so brands and proper names ("Cheerios", "Whole Grain Total") keep
+    their capitals. A closing "(...)" stays at the end.
+    """
+    name = " ".join(name.split())
+    tail = ""
+    paren = re.search(r"\s*\([^()]*\)$", name)
+    if paren:
+        name, tail = name[: paren.start()], name[paren.start() :]
+    head, *qualifiers = [part.strip() for part in name.split(",")]
+    # "Tofu, firm" is list style, so a one-word head is sentence case; "Cheerios" alone is not
+    head = _sentence_lower(head, one_word=bool(qualifiers))
+    if qualifiers and all(q and " " not in q for q in qualifiers):
+        text = " ".join([*reversed(qualifiers), head])
+    else:
+        text = ", ".join([head, *qualifiers])
+    return text + tail
+
+
+def _sentence_lower(text: str, one_word: bool) -> str:
+    """'Soy milk' -> 'soy milk'; 'Whole Grain Total', 'Cheerios', 'USDA milk' unchanged."""
+    words = text.split()
+    if not words or not words[0][:1].isupper() or (len(words[0]) > 1 and words[0].isupper()):
+        return text
+    if any(w[:1].isupper() for w in words[1:]) or (len(words) == 1 and not one_word):
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def topup_for(ing: Ingredient) -> TopUp | None:
+    """A sensible portion of a fortified item, or None when it supplies no B12."""
+    if not ing.fortified or ing.per_100g.b12_ug <= 0:
+        return None
+    name = mid_sentence_name(ing.name)
+    text = f"{ing.id} {ing.name}".lower()
+    if ing.g_per_ml is not None and any(w in text for w in ("milk", "drink", "juice")):
+        grams = GLASS_ML * ing.g_per_ml
+        label = f"a glass ({GLASS_ML:.0f} ml) of {name}"
+        slots = frozenset(SLOT_ORDER)
+    elif ing.can_convert("tbsp"):  # a sprinkle, e.g. nutritional yeast on a savoury meal
+        grams = ing.grams(1, "tbsp")
+        label = f"1 tbsp ({grams:.3g} g) of {name}"
+        slots = frozenset({Slot.LUNCH, Slot.DINNER})
+    elif "cup" in ing.unit_grams:  # e.g. fortified breakfast cereal
+        grams = ing.unit_grams["cup"]
+        label = f"a bowl ({grams:.0f} g) of {name}"
+        slots = frozenset({Slot.BREAKFAST, Slot.SNACK})
+    elif "piece" in ing.unit_grams:
+        grams = ing.unit_grams["piece"]
+        label = f"1 {name} ({grams:.0f} g)"
+        slots = frozenset({Slot.BREAKFAST, Slot.SNACK})
+    elif "yogurt" in text or "yoghurt" in text:
+        grams = YOGURT_POT_G
+        label = f"a {grams:.0f} g pot of {name}"
+        slots = frozenset({Slot.BREAKFAST, Slot.SNACK})
+    else:
+        grams = DEFAULT_PORTION_G
+        label = f"{grams:.0f} g of {name}"
+        slots = frozenset({Slot.BREAKFAST, Slot.SNACK})
+    per_g = ing.per_100g.scaled(grams / 100.0)
+    return TopUp(ing.id, grams, label, per_g.b12_ug, per_g.kcal, per_g.protein_g, slots)

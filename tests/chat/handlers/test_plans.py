@@ -1,0 +1,188 @@
+"""Plans through the real Application offline: /today, swaps, out-of-date buttons, /week,
+/shopping and /recipe, with real handlers, store and recipes, PTB's HTTP layer replaced by a
+recorder (tests/support/ptb_offline.py) and a controlled clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ptb_offline import (
+    OfflineBot,
+    answers,
+    meal_lines,
+    onboard,
+    texts,
+    visible_text,
+)
+
+from bot.chat.render.format import format_quantity
+from bot.core.plan_rules import check_plan
+
+
+async def test_today_shows_meals_and_total_vs_target_and_meets_it(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat, diet="Vegan")
+    calls = await chat.send("/today")
+    text = texts(calls)[0]
+    shown = visible_text(text)
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None
+    day = dt.date(2026, 11, 24)
+    plan = await bot.services.plans.day_plan(user, day)
+    for meal in plan.meals:
+        assert bot.services.recipes.recipes[meal.recipe_id].name in shown
+    assert f"B12 {plan.b12_ug:.1f} µg of your 2.4 µg target" in shown
+    assert "✅" in shown and "absorbed" in shown
+    history = await bot.services.store.recent_recipe_ids(f"u:{user.user_id}", day, 7)
+    assert check_plan(bot.services.recipes, user.profile(), plan, history) == []
+    labels = [label for label, _ in calls[-1].buttons]
+    assert {"🔁 Swap breakfast", "📖 Lunch recipe", "🛒 Shopping list", "📤 Share"} <= set(labels)
+
+
+async def test_swap_edits_in_place_and_today_remembers_it(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat, diet="Omnivore")
+    first = await chat.send("/today")
+    message_id = chat.messages()[-1].message_id
+    before = meal_lines(texts(first)[0])
+
+    calls = await chat.tap("Swap lunch")
+    edits = calls_of(calls, "editMessageText")
+    assert len(edits) == 1 and edits[0].params["message_id"] == message_id
+    assert not calls_of(calls, "sendMessage")
+    after = meal_lines(edits[0].text)
+    assert after["lunch"] != before["lunch"]
+    assert after["breakfast"] == before["breakfast"] and after["dinner"] == before["dinner"]
+    assert after["lunch"] in answers(calls)[0]
+
+    again = meal_lines(texts(await chat.send("/today"))[0])
+    assert again == after
+
+
+def calls_of(calls: list, method: str) -> list:
+    return [c for c in calls if c.method == method]
+
+
+async def test_button_from_yesterday_says_out_of_date(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    await chat.send("/today")
+    bot.clock.advance(days=1)
+    calls = await chat.tap("Swap dinner")
+    assert "out of date" in answers(calls)[0]
+    assert not calls_of(calls, "editMessageText")
+
+
+async def test_button_of_changed_plan_says_so_and_shows_current_plan(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat, diet="Omnivore")
+    calls = await chat.send("/today")
+    old_lunch = meal_lines(texts(calls)[0])["lunch"]
+    recipes = bot.services.recipes
+    lunch_recipe = next(r for r in recipes.recipes.values() if r.name == old_lunch)
+    # leave out the lunch's main ingredient: the stored plan is replanned without it
+    main = max(lunch_recipe.grams_per_serving, key=lunch_recipe.grams_per_serving.get)
+    await chat.send(f"/exclude {recipes.ingredients[main].name}")
+    calls = await chat.tap("Swap lunch")
+    assert "out of date" in answers(calls)[0]
+    edited = meal_lines(texts(calls, "editMessageText")[0])
+    assert edited["lunch"] != old_lunch
+
+
+async def test_week_shows_seven_days_with_totals(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat, diet="Vegetarian")
+    calls = await chat.send("/week")
+    shown = visible_text(texts(calls)[0])
+    days = [dt.date(2026, 11, 24) + dt.timedelta(days=i) for i in range(7)]
+    for day in days:
+        assert day.strftime("%a %-d %b") in shown
+    assert "Target met on 7 of 7 days" in shown
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None
+    for day in days:  # the week is stored: /today later shows the same day
+        stored = await bot.services.plans.stored_plan(user, day)
+        assert stored is not None and f"{stored.b12_ug:.1f} µg" in shown
+    labels = [label for label, _ in calls[-1].buttons]
+    assert len(labels) == 8 and "Shopping for 7 days" in labels[-1]
+
+
+async def test_shopping_for_three_days_lists_every_ingredient(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat, diet="Pescatarian")
+    calls = await chat.send("/shopping 3")
+    shown = visible_text(texts(calls)[0])
+    assert "3 days" in shown
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None
+    recipes = bot.services.recipes
+    for i in range(3):
+        plan = await bot.services.plans.stored_plan(
+            user, dt.date(2026, 11, 24) + dt.timedelta(days=i)
+        )
+        assert plan is not None
+        for meal in plan.meals:
+            for item in recipes.recipes[meal.recipe_id].grams_per_serving:
+                assert recipes.ingredients[item].name in shown
+
+
+async def test_shopping_with_bad_days_explains(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    assert "1 to 14" in visible_text(texts(await chat.send("/shopping lots"))[0])
+    assert "not 40" in visible_text(texts(await chat.send("/shopping 40"))[0])
+
+
+async def test_recipe_fuzzy_match_shows_scaled_recipe(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat, diet="Omnivore")
+    recipes = bot.services.recipes
+    target = next(r for r in recipes.recipes.values() if "porridge" in r.name.lower())
+    typo = target.name.lower().replace("porridge", "porrige")
+    shown = visible_text(texts(await chat.send(f"/recipe {typo}"))[0])
+    assert target.name in shown
+    assert (
+        f"B12 {target.b12_ug:.1f} µg" in shown and f"{round(target.per_serving.kcal)} kcal" in shown
+    )
+    assert target.steps[0] in shown
+    nothing = visible_text(texts(await chat.send("/recipe xyzzyqq"))[0])
+    assert "no recipe matching" in nothing
+
+
+async def test_recipe_button_scales_to_servings(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat, diet="Omnivore")
+    await chat.send("/today")
+    message, data = chat.find_button("Breakfast recipe")
+    recipe_id = data.split(":", 3)[3]
+    recipe = bot.services.recipes.recipes[recipe_id]
+    calls = await chat.tap_data(data.replace(":rec:1:", ":rec:2:"), message)
+    shown = visible_text(texts(calls)[0])
+    assert "2 servings" in shown
+    for line in recipe.ingredients:  # amounts are the recipe's, scaled to 2 servings
+        name = bot.services.recipes.ingredients[line.item].name
+        assert f"{format_quantity(line.amount * 2 / recipe.servings, line.unit)} {name}" in shown
+
+
+async def test_a_dish_with_an_excluded_group_names_the_group(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    await chat.send("/exclude gluten")
+    shown = visible_text(texts(await chat.send("/recipe pesto pasta"))[0])
+    warning = next(line for line in shown.splitlines() if "Not in your plan" in line)
+    assert warning == "⚠️ Not in your plan: contains Pasta (gluten, wheat) — you left it out."
+
+
+async def test_recipe_outside_the_diet_or_exclusions_says_so(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat, diet="Vegan")
+    shown = visible_text(texts(await chat.send("/recipe salmon"))[0])
+    assert "Not in your plan: contains fish (you're vegan)." in shown
+    recipes = bot.services.recipes
+    vegan = next(r for r in recipes.recipes.values() if r.diet.value == "vegan")
+    shown = visible_text(texts(await chat.send(f"/recipe {vegan.name}"))[0])
+    assert vegan.name in shown and "Not in your plan" not in shown
+    tofu_dish = next(r for r in recipes.recipes.values() if "tofu_firm" in r.item_ids)
+    await chat.send("/exclude tofu")
+    shown = visible_text(texts(await chat.send(f"/recipe {tofu_dish.name}"))[0])
+    assert "contains Tofu (soy) — you left it out" in shown

@@ -1,0 +1,167 @@
+"""/settings, /exclude and /include, pause, /stop, through the real Application offline
+(tests/support/ptb_offline.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ptb_offline import (
+    OfflineBot,
+    answers,
+    meal_lines,
+    onboard,
+    texts,
+    visible_text,
+)
+
+from bot.chat.jobs.push import run_push_tick_now
+from bot.chat.render.format import BUTTON_LABEL_MAX
+from bot.core.recipe_search import match_ingredient, resolve_ingredient
+
+UTC = dt.UTC
+
+
+async def test_exclude_tofu_then_no_plan_contains_tofu(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat, diet="Vegan")
+    calls = await chat.send("/exclude tofu")
+    assert "Left out from now on" in visible_text(texts(calls)[0])
+    tofu = set(resolve_ingredient(bot.services.recipes, "tofu"))
+    assert tofu
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None and tofu <= user.exclude
+    await chat.send("/week")
+    for i in range(7):
+        plan = await bot.services.plans.stored_plan(
+            user, dt.date(2026, 11, 24) + dt.timedelta(days=i)
+        )
+        assert plan is not None
+        for meal in plan.meals:
+            assert not bot.services.recipes.recipes[meal.recipe_id].item_ids & tofu
+    calls = await chat.send("/include tofu")
+    assert "Back in your plans" in visible_text(texts(calls)[0])
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None and not tofu & user.exclude
+
+
+async def test_exclude_unknown_word_gets_helpful_reply(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    shown = visible_text(texts(await chat.send("/exclude flibbertigibbet"))[0])
+    assert "I don't know “flibbertigibbet”" in shown and "/exclude tofu" in shown
+    close = visible_text(texts(await chat.send("/exclude salmn"))[0])
+    # a typo is either resolved or answered with close matches naming salmon
+    assert "almon" in close
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None
+
+
+async def test_settings_meals_toggle_adds_snack_to_plans(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat, diet="Omnivore")
+    before = meal_lines(texts(await chat.send("/today"))[0])
+    assert "snack" not in before
+    await chat.send("/settings")
+    await chat.tap("Meals")
+    calls = await chat.tap("Snack")
+    assert "✅ Snack" in [label for label, _ in calls[-1].buttons]
+    after = meal_lines(texts(await chat.send("/today"))[0])
+    assert "snack" in after
+
+
+async def test_pause_and_stop_end_pushes_and_resume_restores(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    await chat.send("/settings")
+    await chat.tap("Pause")
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None and not user.push_enabled
+    await chat.tap("Resume")
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None and user.push_enabled
+    calls = await chat.send("/stop")
+    assert "/delete" in visible_text(texts(calls)[0])
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None and not user.push_enabled and user.onboarded  # data kept
+    bot.clock.current = dt.datetime(2026, 11, 25, 6, 31, tzinfo=UTC)  # 07:31 in Berlin
+    bot.request.clear()
+    await run_push_tick_now(bot.app)
+    assert not bot.request.of("sendMessage")
+
+
+async def test_include_buttons_use_short_names_that_fit_a_phone(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    await chat.send("/exclude soya yogurt alternative")
+    stored = await bot.services.store.get_user(chat.user.id)
+    assert stored is not None and "soy_yogurt_fortified" in stored.exclude
+    calls = await chat.send("/include")
+    labels = [label for label, _ in calls[-1].buttons]
+    assert "↩️ Soya yogurt alternative" in labels
+    assert all(len(label) <= BUTTON_LABEL_MAX for label in labels)
+    calls = await chat.tap("↩️ Soya yogurt alternative")
+    stored = await bot.services.store.get_user(chat.user.id)
+    assert stored is not None and "soy_yogurt_fortified" not in stored.exclude
+
+
+# --------------------------------------------------------------------------- foods by their names
+
+
+async def test_settings_and_exclusions_show_names_and_bring_foods_back(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    calls = await chat.send("/exclude peanut butter, tofu")
+    assert "Left out from now on: Peanut butter; Tofu." in visible_text(texts(calls)[0])
+    settings = visible_text(texts(await chat.send("/settings"))[0])
+    assert "Excluded: Peanut butter, smooth · Tofu, firm" in settings
+    assert "tofu_firm" not in settings and "peanut_butter" not in settings
+
+    calls = await chat.tap("Exclusions")
+    screen = visible_text(texts(calls, "editMessageText")[0])
+    assert "• Peanut butter, smooth\n• Tofu, firm" in screen
+    labels = [
+        button["text"] for button in chat.find_button("Tofu")[0].reply_markup["inline_keyboard"][0]
+    ]
+    assert labels == ["↩️ Peanut butter", "↩️ Tofu"]
+    calls = await chat.tap("↩️ Tofu")
+    assert answers(calls) == ["Back in your plans: Tofu, firm"]
+    stored = await bot.services.store.get_user(chat.user.id)
+    assert stored is not None and stored.exclude == frozenset({"peanut_butter"})
+    screen = visible_text(texts(calls, "editMessageText")[0])
+    assert "Tofu" not in screen and "Peanut butter, smooth" in screen
+    calls = await chat.tap("↩️ Peanut butter")
+    assert "Nothing is left out now." in visible_text(texts(calls, "editMessageText")[0])
+    stored = await bot.services.store.get_user(chat.user.id)
+    assert stored is not None and stored.exclude == frozenset()
+
+
+async def test_exclude_groups_are_summed_up_with_notes_and_lupin_is_known(
+    bot: OfflineBot,
+) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    rs = bot.services.recipes
+    soy, gluten = match_ingredient(rs, "soy"), match_ingredient(rs, "gluten")
+    assert len(gluten.ids) > 4 and gluten.notes  # a long group, with the oats note
+    calls = await chat.send("/exclude soy, gluten, lupin")
+    (shown,) = [visible_text(t) for t in texts(calls)]
+    assert f"🚫 Left out from now on: soy ({len(soy.ids)} foods: " in shown
+    assert f"; gluten ({len(gluten.ids)} foods: " in shown
+    # a group is named with a few of its foods, not every one of them
+    names = [rs.ingredients[i].name.split(",")[0] for i in gluten.ids]
+    assert sum(name in shown for name in names) <= 4
+    assert "oats are kept" in shown.lower()
+    # lupin is a known allergen group that no recipe food contains: not "I don't know"
+    assert "I don't know" not in shown and "lupin (no food in the recipes contains it)" in shown
+    stored = await bot.services.store.get_user(chat.user.id)
+    assert stored is not None and stored.exclude == frozenset(soy.ids + gluten.ids)
+
+    shown = visible_text(texts(await chat.send("/exclude glutn"))[0])
+    assert "I don't know “glutn”. Did you mean: gluten?" in shown
+    assert "soy, gluten, nuts" in shown  # the group examples
+    after = await bot.services.store.get_user(chat.user.id)
+    assert after is not None and after.exclude == stored.exclude
+
+    shown = visible_text(texts(await chat.send("/include soy"))[0])
+    assert shown.startswith("✅ Back in your plans: soy (")
+    after = await bot.services.store.get_user(chat.user.id)
+    assert after is not None and after.exclude == frozenset(gluten.ids) - frozenset(soy.ids)

@@ -1,0 +1,53 @@
+"""The daily plan push through the real Application offline (tests/support/ptb_offline.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+
+from ptb_offline import (
+    OfflineBot,
+    TgUser,
+    meal_lines,
+    onboard,
+    texts,
+    visible_text,
+)
+from repo_paths import BENCH
+
+from bot.chat.jobs.push import PUSH_CONCURRENCY, run_push_tick_now
+
+UTC = dt.UTC
+
+
+async def test_push_tick_sends_the_plan_once_at_local_time(bot: OfflineBot) -> None:
+    chat = bot.chat(TgUser(id=77, first_name='<b>Tom & "Jerry"</b>'))
+    await onboard(chat)
+    bot.request.clear()
+    bot.clock.current = dt.datetime(2026, 11, 25, 6, 29, tzinfo=UTC)  # 07:29 in Berlin
+    await run_push_tick_now(bot.app)
+    assert not bot.request.of("sendMessage")
+    bot.clock.current = dt.datetime(2026, 11, 25, 6, 30, 5, tzinfo=UTC)
+    outcome = await run_push_tick_now(bot.app)
+    assert outcome.sent == 1
+    sent = bot.request.of("sendMessage")
+    assert len(sent) == 1 and sent[0].params["chat_id"] == 77
+    assert "Good morning, &lt;b&gt;Tom &amp; &quot;Jerry&quot;&lt;/b&gt;!" in sent[0].text
+    assert "Wed 25 Nov" in visible_text(sent[0].text)
+    # the pushed plan is the stored one: /today that day shows the same meals
+    pushed = meal_lines(sent[0].text)
+    bot.clock.advance(minutes=1)
+    await run_push_tick_now(bot.app)
+    assert len(bot.request.of("sendMessage")) == 1  # not twice
+    assert meal_lines(texts(await chat.send("/today"))[0]) == pushed
+
+
+def test_bench_push_defaults_to_the_concurrency_the_tick_uses() -> None:
+    bench = BENCH / "bench_push.py"
+    done = subprocess.run(
+        [sys.executable, str(bench), "--help"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0
+    help_text = " ".join(done.stdout.split())
+    assert f"(default {PUSH_CONCURRENCY}, what the bot's tick uses)" in help_text

@@ -1,0 +1,239 @@
+"""Charts: valid PNGs of the phone-readable size, drawn data visible, no display needed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import itertools
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib import image as mpimg
+from matplotlib.dates import date2num, num2date
+from repo_paths import REPO
+
+from bot.chat.render.charts import (
+    BAND_ALPHA,
+    BLUE,
+    DPI,
+    FIG_SIZE_IN,
+    GREEN,
+    GREY,
+    ORANGE,
+    PURPLE,
+    VERMILLION,
+    YELLOW,
+    _date_ticks,
+    _new_figure,
+    levels_chart,
+    progress_chart,
+)
+from bot.core.labs import LabResult, Marker, parse_levels_add
+from bot.core.tally import DayTally, day_tally
+
+TODAY = dt.date(2026, 10, 30)
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+EXPECTED_SHAPE = (int(FIG_SIZE_IN[1] * DPI), int(FIG_SIZE_IN[0] * DPI))
+
+
+def decode(png: bytes) -> np.ndarray:
+    assert png.startswith(PNG_SIGNATURE)
+    img = mpimg.imread(io.BytesIO(png), format="png")
+    assert img.shape[:2] == EXPECTED_SHAPE  # 1200 x 900 px: 8 x 6 in at 150 dpi
+    return img
+
+
+def pixels_near(img: np.ndarray, hex_colour: str, tol: float = 0.03) -> int:
+    """How many pixels have (about) this colour: proof that something was drawn in it."""
+    rgb = np.array([int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)])
+    return int((np.abs(img[..., :3] - rgb) < tol).all(axis=-1).sum())
+
+
+def tint(hex_colour: str) -> str:
+    """The colour a band shading has on white (alpha blend)."""
+    rgb = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    mixed = [1 - BAND_ALPHA * (1 - c) for c in rgb]
+    return "#" + "".join(f"{round(c * 255):02x}" for c in mixed)
+
+
+def month(days_with_supplement: tuple[int, ...] = ()) -> list[DayTally]:
+    out = []
+    for i in range(30):
+        supp = [1000.0] if i in days_with_supplement else []
+        out.append(
+            day_tally(TODAY - dt.timedelta(days=i), [1.1, 1.3], [0.9, 1.3][: 1 + i % 2], supp)
+        )
+    return out
+
+
+def test_progress_chart_is_png_with_bars_target_and_supplement() -> None:
+    img = decode(progress_chart(month((3, 10)), 2.4, TODAY))
+    assert pixels_near(img, BLUE) > 5000  # food bars
+    assert pixels_near(img, VERMILLION) > 500  # target line
+    assert pixels_near(img, ORANGE) > 500  # supplement bars
+
+
+def test_progress_without_supplement_draws_no_supplement_bars() -> None:
+    img = decode(progress_chart(month(), 2.4, TODAY))
+    assert pixels_near(img, ORANGE) == 0
+    assert pixels_near(img, BLUE) > 5000
+
+
+def test_progress_empty_gives_no_data_chart() -> None:
+    img = decode(progress_chart([], 2.4, TODAY))
+    assert pixels_near(img, BLUE) == 0 and pixels_near(img, VERMILLION) == 0
+    # the "no data yet" text is drawn: some dark pixels exist
+    assert (img[..., :3].max(axis=-1) < 0.2).sum() > 500
+
+
+def test_progress_only_old_days_is_no_data() -> None:
+    old = [day_tally(TODAY - dt.timedelta(days=60), [1.0], [1.0])]
+    img = decode(progress_chart(old, 2.4, TODAY))
+    assert pixels_near(img, BLUE) == 0
+
+
+def test_progress_single_day() -> None:
+    img = decode(progress_chart([day_tally(TODAY, [2.0], [1.5])], 2.4, TODAY))
+    assert pixels_near(img, BLUE) > 100
+
+
+def serum_results() -> list[LabResult]:
+    return [
+        parse_levels_add(text, TODAY)
+        for text in (
+            "serum 180 pg/mL 2025-11-02",
+            "serum 180 pmol/L 2026-02-10",
+            "serum 420 ng/L 2026-10-02",
+            "mma 0.3 umol/L 2026-09-01",  # other marker: ignored by the serum chart
+        )
+    ]
+
+
+def test_levels_chart_png_with_bands() -> None:
+    img = decode(levels_chart(serum_results(), Marker.SERUM, TODAY))
+    assert pixels_near(img, BLUE) > 300  # the result line and points
+    for band in (VERMILLION, YELLOW, GREEN):  # low, borderline, adequate shaded
+        assert pixels_near(img, tint(band), tol=0.01) > 10_000, band
+
+
+def test_levels_chart_single_point_and_lab_range() -> None:
+    one = [parse_levels_add("mma 0.3 umol/L 2026-09-01 range 0.0-0.4", TODAY)]
+    img = decode(levels_chart(one, Marker.MMA, TODAY))
+    assert pixels_near(img, BLUE) > 100
+    # the common bands stay the background; the lab's range is an outline on top
+    for band in (GREEN, YELLOW, VERMILLION):
+        assert pixels_near(img, tint(band), tol=0.01) > 10_000, band
+    assert pixels_near(img, PURPLE, tol=0.05) > 500
+
+
+def test_levels_chart_outlines_a_lab_range_only_around_the_result_that_has_it() -> None:
+    """One result with a lab range must not drop the common bands for the others."""
+    results = [
+        parse_levels_add(text, TODAY)
+        for text in (
+            "serum 180 pg/mL 2025-11-02",
+            "serum 250 pmol/L 2026-02-10 range 150-650",
+            "serum 420 ng/L 2026-10-02",
+        )
+    ]
+    png = levels_chart(results, Marker.SERUM, TODAY)
+    Path("/tmp/qa2_levels_lab_range.png").write_bytes(png)
+    img = decode(png)
+    for band in (VERMILLION, YELLOW, GREEN):  # low, borderline, adequate: still shaded
+        assert pixels_near(img, tint(band), tol=0.01) > 10_000, band
+    rgb = np.array([int(PURPLE[i : i + 2], 16) / 255 for i in (1, 3, 5)])
+    outline = (np.abs(img[..., :3] - rgb) < 0.05).all(axis=-1)
+    outline[int(img.shape[0] * 0.75) :, :] = False  # the legend's sample, below the plot
+    columns = np.flatnonzero(outline.any(axis=0))
+    assert columns.size > 0
+    # a narrow box around the February result, not a band across the whole chart
+    assert columns.max() - columns.min() < img.shape[1] * 0.15
+    without_range = [r for r in results if not r.has_range]
+    img = decode(levels_chart(without_range, Marker.SERUM, TODAY))
+    assert pixels_near(img, PURPLE, tol=0.05) == 0
+
+
+def test_levels_chart_no_results_for_marker() -> None:
+    img = decode(levels_chart(serum_results(), Marker.HOMOCYSTEINE, TODAY))
+    assert pixels_near(img, BLUE) == 0
+    assert pixels_near(img, tint(GREEN), tol=0.01) == 0  # no band shading either
+    decode(levels_chart([], Marker.SERUM))
+
+
+@pytest.mark.parametrize("marker", list(Marker))
+def test_levels_chart_every_marker(marker: Marker) -> None:
+    value = {"serum": "250 pg/mL", "holotc": "60 pmol/L", "mma": "450 nmol/L"}.get(
+        marker.value, "14 umol/L"
+    )
+    results = [parse_levels_add(f"{marker.value} {value} 2026-0{m}-01", TODAY) for m in (3, 6, 9)]
+    img = decode(levels_chart(results, marker, TODAY))
+    assert pixels_near(img, BLUE) > 300
+
+
+def test_charts_need_no_pyplot_or_display() -> None:
+    code = (
+        "import sys, datetime as dt\n"
+        "import bot.chat.render.charts\n"
+        "from bot.core.tally import day_tally\n"
+        "bot.chat.render.charts.progress_chart([day_tally(dt.date(2026,1,1),[1],[1])], 2.4)\n"
+        "assert 'matplotlib.pyplot' not in sys.modules\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "MPLBACKEND": "", "DISPLAY": ""}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_cut_supplement_label_leaves_the_planned_dot_visible() -> None:
+    def grey_pixels(supplement: float) -> int:  # one day: one planned dot at 4.0 µg
+        png = progress_chart([day_tally(TODAY, [4.0], [0.5], [supplement])], 2.4, TODAY)
+        return pixels_near(decode(png), GREY)
+
+    assert grey_pixels(1000.0) >= grey_pixels(5.0 / 1.12 - 0.5)
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [
+        (dt.date(2026, 11, 19), dt.date(2026, 12, 11)),  # MMA results 29 Nov + 1 Dec, padded
+        (dt.date(2026, 11, 2), dt.date(2026, 12, 1)),  # /progress: 30 days to 1 Dec
+        (dt.date(2026, 1, 28), dt.date(2026, 3, 3)),  # across a short February
+        (dt.date(2026, 6, 1), dt.date(2026, 6, 3)),
+        (dt.date(2024, 3, 29), dt.date(2026, 12, 1)),  # years: month ticks
+    ],
+)
+def test_date_ticks_are_evenly_spaced_and_labels_do_not_overlap(
+    first: dt.date, last: dt.date
+) -> None:
+    """Day locators restart each month ("29 Nov" right next to "1 Dec"): ticks must keep equal
+    gaps (days) or whole-month gaps, and no two labels may touch."""
+    fig, ax = _new_figure()
+    ax.set_xlim(date2num(first), date2num(last))
+    _date_ticks(ax, first, last)
+    fig.canvas.draw()
+    ticks = [t for t in ax.get_xticks() if date2num(first) <= t <= date2num(last)]
+    assert 2 <= len(ticks) <= 6
+    gaps = {round(b - a) for a, b in itertools.pairwise(ticks)}
+    if (last - first).days <= 120:
+        assert len(gaps) == 1  # the same number of days between all ticks
+    else:
+        days = [num2date(t).day for t in ticks]
+        assert set(days) == {1}
+    renderer = fig.canvas.get_renderer()
+    boxes = [
+        label.get_window_extent(renderer)
+        for label in ax.get_xticklabels()
+        if label.get_visible() and label.get_text()
+    ]
+    boxes.sort(key=lambda b: b.x0)
+    for left, right in itertools.pairwise(boxes):
+        assert left.x1 + 10 < right.x0, "tick labels overlap or touch"

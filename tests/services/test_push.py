@@ -1,0 +1,431 @@
+"""Push engine with a controlled clock and fake `send` coroutines (no Telegram, no sleeping)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from store_helpers import add_user
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+
+from bot.chat.send import delivering
+from bot.core.models import UserSettings
+from bot.services.delivery import BotUnusable
+from bot.services.push import PushOutcome, RetryPolicy, due_local_date, run_push_tick
+from bot.storage.store import Store
+
+UTC = dt.UTC
+# PTB's own RetryAfter constructor warns about int seconds (PTB_TIMEDELTA migration).
+pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+
+
+def utc(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=UTC)
+
+
+class FakeSend:
+    """Records every delivered message; `script[user_id]` lists errors to raise first."""
+
+    def __init__(self, script: dict[int, list[BaseException]] | None = None) -> None:
+        self.script = {uid: list(errors) for uid, errors in (script or {}).items()}
+        self.delivered: list[tuple[int, dt.date]] = []
+        self.calls: list[int] = []
+
+    async def __call__(self, user: UserSettings, local_date: dt.date) -> int:
+        self.calls.append(user.user_id)
+        await asyncio.sleep(0)  # let other workers run, like a real HTTP call
+        pending = self.script.get(user.user_id)
+        if pending:
+            raise pending.pop(0)
+        self.delivered.append((user.user_id, local_date))
+        return 1000 + len(self.delivered)
+
+    def per_user(self) -> Counter[int]:
+        return Counter(uid for uid, _ in self.delivered)
+
+
+class Sleeps:
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+async def tick(store: Store, now: dt.datetime, send: FakeSend, **kwargs: object) -> PushOutcome:
+    kwargs.setdefault("sleep", Sleeps())
+    return await run_push_tick(store, now, delivering(send), **kwargs)
+
+
+def minutes(start: dt.datetime, end: dt.datetime, step: int) -> Iterable[dt.datetime]:
+    t = start
+    while t <= end:
+        yield t
+        t += dt.timedelta(minutes=step)
+
+
+@pytest.mark.parametrize(
+    ("tz", "day", "due"),
+    [
+        ("Europe/Berlin", dt.date(2026, 1, 15), utc(2026, 1, 15, 6, 30)),  # CET
+        ("Europe/Berlin", dt.date(2026, 7, 15), utc(2026, 7, 15, 5, 30)),  # CEST
+        ("America/New_York", dt.date(2026, 1, 15), utc(2026, 1, 15, 12, 30)),  # EST
+        ("America/New_York", dt.date(2026, 7, 15), utc(2026, 7, 15, 11, 30)),  # EDT
+    ],
+)
+async def test_push_arrives_at_local_time_not_before(
+    store: Store, tz: str, day: dt.date, due: dt.datetime
+) -> None:
+    await add_user(store, 1, due - dt.timedelta(hours=20), tz)
+    send = FakeSend()
+    early = await tick(store, due - dt.timedelta(minutes=1), send)
+    assert early.sent == 0 and send.delivered == []
+    on_time = await tick(store, due, send)
+    assert on_time.sent == 1
+    assert send.delivered == [(1, day)]
+    record = await store.get_push(1, day)
+    assert (record.state, record.message_id) == ("sent", 1001)
+    assert await store.next_push_utc(1) == due + dt.timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("tz", "push_time", "expected"),
+    [
+        # Spring forward in Berlin on 2026-03-29 (02:00 CET -> 03:00 CEST).
+        (
+            "Europe/Berlin",
+            dt.time(7, 30),
+            [utc(2026, 3, 28, 6, 30), utc(2026, 3, 29, 5, 30), utc(2026, 3, 30, 5, 30)],
+        ),
+        (  # 02:30 does not exist on the 29th: it fires at 03:00 CEST, once.
+            "Europe/Berlin",
+            dt.time(2, 30),
+            [utc(2026, 3, 28, 1, 30), utc(2026, 3, 29, 1, 0), utc(2026, 3, 30, 0, 30)],
+        ),
+        # Fall back in New York on 2026-11-01 (02:00 EDT -> 01:00 EST).
+        (
+            "America/New_York",
+            dt.time(7, 30),
+            [utc(2026, 10, 31, 11, 30), utc(2026, 11, 1, 12, 30), utc(2026, 11, 2, 12, 30)],
+        ),
+        (  # 01:30 happens twice on Nov 1: pushed at the first one only.
+            "America/New_York",
+            dt.time(1, 30),
+            [utc(2026, 10, 31, 5, 30), utc(2026, 11, 1, 5, 30), utc(2026, 11, 2, 6, 30)],
+        ),
+    ],
+)
+async def test_dst_days_push_once_per_local_day_at_the_right_instant(
+    store: Store, tz: str, push_time: dt.time, expected: list[dt.datetime]
+) -> None:
+    start = expected[0] - dt.timedelta(hours=12)
+    await add_user(store, 1, start, tz, push_time)
+    send = FakeSend()
+    sent_at: list[dt.datetime] = []
+    for now in minutes(start, expected[-1] + dt.timedelta(hours=12), 5):
+        before = len(send.delivered)
+        await tick(store, now, send)
+        sent_at += [now] * (len(send.delivered) - before)
+    assert sent_at == expected
+    days = [d for _, d in send.delivered]
+    assert days == [e.astimezone(ZoneInfo(tz)).date() for e in expected]
+    assert len(set(days)) == 3
+
+
+async def test_two_ticks_in_the_same_minute_push_once(store: Store) -> None:
+    due = utc(2026, 1, 15, 6, 30)
+    for uid in range(1, 21):
+        await add_user(store, uid, due - dt.timedelta(hours=3))
+    send = FakeSend()
+    first = await tick(store, due, send)
+    second = await tick(store, due + dt.timedelta(seconds=40), send)
+    assert (first.sent, second.sent) == (20, 0)
+    assert set(send.per_user().values()) == {1}
+
+
+async def test_concurrent_overlapping_ticks_push_once(store: Store) -> None:
+    due = utc(2026, 1, 15, 6, 30)
+    for uid in range(1, 41):
+        await add_user(store, uid, due - dt.timedelta(hours=3))
+    send = FakeSend()
+    outcomes = await asyncio.gather(
+        tick(store, due, send, concurrency=4), tick(store, due, send, concurrency=4)
+    )
+    assert sum(o.sent for o in outcomes) == 40
+    assert send.per_user() == Counter({uid: 1 for uid in range(1, 41)})
+
+
+async def test_many_users_over_several_pages_each_get_one_push(store: Store) -> None:
+    due = utc(2026, 1, 15, 6, 30)
+    for uid in range(1, 51):
+        await add_user(store, uid, due - dt.timedelta(hours=3))
+    send = FakeSend()
+    outcome = await tick(store, due, send, page_size=7, concurrency=3)
+    assert outcome.sent == 50
+    assert send.per_user() == Counter({uid: 1 for uid in range(1, 51)})
+
+
+class Crash(BaseException):
+    """Stands in for the process dying (not an Exception, so nothing handles it)."""
+
+
+class CrashingSend(FakeSend):
+    """Crashes on call number `crash_on`, after delivering it (`delivered_first`) or not."""
+
+    def __init__(self, crash_on: int, delivered_first: bool) -> None:
+        super().__init__()
+        self.crash_on = crash_on
+        self.delivered_first = delivered_first
+
+    async def __call__(self, user: UserSettings, local_date: dt.date) -> int:
+        self.calls.append(user.user_id)
+        call_number = len(self.calls)  # taken before yielding: other workers append meanwhile
+        await asyncio.sleep(0)
+        if call_number == self.crash_on:
+            if self.delivered_first:
+                self.delivered.append((user.user_id, local_date))
+            raise Crash
+        self.delivered.append((user.user_id, local_date))
+        return len(self.delivered)
+
+
+@pytest.mark.parametrize("delivered_first", [True, False])
+async def test_restart_mid_fan_out_no_duplicate_no_miss(
+    db_path: Path, delivered_first: bool
+) -> None:
+    due = utc(2026, 1, 15, 6, 30)
+    day = dt.date(2026, 1, 15)
+    n, k = 10, 4
+    s = await Store.open(db_path)
+    for uid in range(1, n + 1):
+        await add_user(s, uid, due - dt.timedelta(hours=3))
+    crashing = CrashingSend(crash_on=k, delivered_first=delivered_first)
+    try:
+        with pytest.raises(Crash):
+            await tick(s, due, crashing, concurrency=1)
+    finally:
+        await s.close()  # the process is gone
+    in_flight = crashing.calls[-1]
+
+    s = await Store.open(db_path)  # restart: a new Store on the same file
+    try:
+        resumed = FakeSend()
+        outcome = await tick(s, due + dt.timedelta(minutes=1), resumed)
+        assert outcome.sent == n - k
+        assert outcome.skipped == 1  # the in-flight one: claimed, not resent
+        total = crashing.per_user() + resumed.per_user()
+        expected_counts = {uid: 1 for uid in range(1, n + 1)}
+        if not delivered_first:
+            # At most once: a send cut off before it reached Telegram is not retried.
+            expected_counts[in_flight] = 0
+        assert {uid: total[uid] for uid in range(1, n + 1)} == expected_counts
+        assert await s.stale_claims(due + dt.timedelta(minutes=5)) == [(in_flight, day)]
+        # And nothing more the rest of the day.
+        later = await tick(s, due + dt.timedelta(hours=2), resumed)
+        assert later.sent == 0
+    finally:
+        await s.close()
+
+
+async def test_crash_with_concurrent_sends_only_in_flight_users_are_uncertain(
+    db_path: Path,
+) -> None:
+    due = utc(2026, 1, 15, 6, 30)
+    n, concurrency = 60, 8
+    s = await Store.open(db_path)
+    for uid in range(1, n + 1):
+        await add_user(s, uid, due - dt.timedelta(hours=3))
+    crashing = CrashingSend(crash_on=25, delivered_first=False)
+    try:
+        with pytest.raises(Crash):
+            await tick(s, due, crashing, concurrency=concurrency)
+    finally:
+        await s.close()
+
+    s = await Store.open(db_path)
+    try:
+        resumed = FakeSend()
+        await tick(s, due + dt.timedelta(minutes=1), resumed)
+        total = crashing.per_user() + resumed.per_user()
+        assert max(total.values()) == 1  # never a duplicate
+        missing = {uid for uid in range(1, n + 1) if total[uid] == 0}
+        stale = {uid for uid, _ in await s.stale_claims(due + dt.timedelta(minutes=5))}
+        assert missing == stale  # every miss is a logged, cut-off send
+        assert 1 <= len(missing) <= concurrency
+    finally:
+        await s.close()
+
+
+async def test_blocked_user_marked_inactive_and_not_pushed_again(store: Store) -> None:
+    due = utc(2026, 1, 15, 6, 30)
+    await add_user(store, 1, due - dt.timedelta(hours=3))
+    await add_user(store, 2, due - dt.timedelta(hours=3))
+    send = FakeSend({1: [Forbidden("Forbidden: bot was blocked by the user")]})
+    outcome = await tick(store, due, send)
+    assert (outcome.sent, outcome.blocked) == (1, 1)
+    assert (await store.get_user(1)).active is False
+    assert (await store.get_push(1, dt.date(2026, 1, 15))).state == "blocked"
+
+    next_day = due + dt.timedelta(days=1)
+    await tick(store, next_day, send)
+    assert send.calls.count(1) == 1  # never tried again
+    assert send.per_user() == Counter({2: 2})
+
+    # They unblock and write to the bot: pushes resume from the next push time.
+    await store.ensure_user(1, 10, "user1", now_utc=next_day + dt.timedelta(hours=1))
+    await tick(store, due + dt.timedelta(days=2), send)
+    assert send.per_user() == Counter({2: 3, 1: 1})
+
+
+async def test_retry_after_is_honoured_then_sent(store: Store) -> None:
+    due = utc(2026, 1, 15, 6, 30)
+    await add_user(store, 1, due - dt.timedelta(hours=3))
+    send = FakeSend({1: [RetryAfter(30), RetryAfter(dt.timedelta(seconds=12))]})
+    sleeps = Sleeps()
+    outcome = await tick(store, due, send, sleep=sleeps)
+    assert outcome.sent == 1
+    assert sleeps.waits == [30.0, 12.0]
+    assert send.delivered == [(1, dt.date(2026, 1, 15))]
+
+
+async def test_endless_flood_control_releases_the_claim(store: Store) -> None:
+    due = utc(2026, 1, 15, 6, 30)
+    await add_user(store, 1, due - dt.timedelta(hours=3))
+    send = FakeSend({1: [RetryAfter(5)] * 3})
+    policy = RetryPolicy(max_retry_after_waits=2)
+    outcome = await tick(store, due, send, retry=policy)
+    assert (outcome.sent, outcome.released) == (0, 1)
+    assert await store.get_push(1, dt.date(2026, 1, 15)) is None
+
+
+@pytest.mark.parametrize("error", [NetworkError("connection reset"), TimedOut()])
+async def test_network_errors_back_off_then_release_and_a_later_tick_sends(
+    store: Store, error: Exception
+) -> None:
+    due = utc(2026, 1, 15, 6, 30)
+    day = dt.date(2026, 1, 15)
+    await add_user(store, 1, due - dt.timedelta(hours=3))
+    await add_user(store, 2, due - dt.timedelta(hours=3))
+    send = FakeSend({1: [error] * 3})
+    sleeps = Sleeps()
+    policy = RetryPolicy(network_attempts=3, backoff_first_s=1.0, backoff_factor=2.0)
+    outcome = await tick(store, due, send, sleep=sleeps, retry=policy)
+    assert (outcome.sent, outcome.released) == (1, 1)
+    assert sleeps.waits == [1.0, 2.0]  # exponential, between the 3 tries
+    assert send.calls.count(1) == 3
+    assert await store.get_push(1, day) is None  # released
+
+    retry = await tick(store, due + dt.timedelta(minutes=1), send)
+    assert retry.sent == 1
+    assert send.per_user() == Counter({1: 1, 2: 1})
+
+
+async def test_network_error_recovering_within_the_tick(store: Store) -> None:
+    due = utc(2026, 1, 15, 6, 30)
+    await add_user(store, 1, due - dt.timedelta(hours=3))
+    send = FakeSend({1: [TimedOut()]})
+    sleeps = Sleeps()
+    outcome = await tick(store, due, send, sleep=sleeps)
+    assert outcome.sent == 1 and sleeps.waits == [1.0]
+
+
+async def test_permanent_errors_fail_for_the_day_without_stopping_others(store: Store) -> None:
+    due = utc(2026, 1, 15, 6, 30)
+    for uid in (1, 2, 3):
+        await add_user(store, uid, due - dt.timedelta(hours=3))
+    send = FakeSend({1: [BadRequest("Chat not found")], 2: [KeyError("broken plan")]})
+    outcome = await tick(store, due, send)
+    assert (outcome.sent, outcome.failed) == (1, 2)
+    assert send.calls.count(1) == 1  # BadRequest is not retried like a network error
+    assert (await store.get_push(2, dt.date(2026, 1, 15))).state == "failed"
+    again = await tick(store, due + dt.timedelta(minutes=5), send)
+    assert again.attempted == 0
+    next_day = await tick(store, due + dt.timedelta(days=1), send)
+    assert next_day.sent == 3
+
+
+async def test_invalid_token_stops_the_tick_and_gives_the_claim_back(store: Store) -> None:
+    due = utc(2026, 1, 15, 6, 30)
+    await add_user(store, 1, due - dt.timedelta(hours=3))
+    send = FakeSend({1: [InvalidToken()]})
+    with pytest.raises(BotUnusable):
+        await tick(store, due, send)
+    assert await store.get_push(1, dt.date(2026, 1, 15)) is None
+    assert (await tick(store, due + dt.timedelta(minutes=1), send)).sent == 1
+
+
+async def test_downtime_of_three_hours_is_caught_up_once(store: Store) -> None:
+    due = utc(2026, 1, 15, 6, 30)
+    await add_user(store, 1, due - dt.timedelta(hours=3))
+    send = FakeSend()
+    back = due + dt.timedelta(hours=3)
+    outcome = await tick(store, back, send)
+    assert (outcome.sent, outcome.missed) == (1, 0)
+    for now in minutes(back, back + dt.timedelta(hours=6), 10):
+        await tick(store, now, send)
+    assert send.delivered == [(1, dt.date(2026, 1, 15))]
+
+
+async def test_downtime_longer_than_catch_up_skips_that_day(store: Store) -> None:
+    due = utc(2026, 1, 15, 6, 30)
+    await add_user(store, 1, due - dt.timedelta(hours=3))
+    send = FakeSend()
+    outcome = await tick(store, due + dt.timedelta(hours=7), send, catch_up=dt.timedelta(hours=6))
+    assert (outcome.sent, outcome.missed) == (0, 1)
+    assert await store.next_push_utc(1) == due + dt.timedelta(days=1)
+    await tick(store, due + dt.timedelta(days=1), send)
+    assert send.delivered == [(1, dt.date(2026, 1, 16))]
+
+
+async def test_downtime_across_a_day_sends_todays_push_once_not_two(store: Store) -> None:
+    yesterday_due = utc(2026, 1, 14, 6, 30)
+    await add_user(store, 1, yesterday_due - dt.timedelta(hours=3))
+    send = FakeSend()
+    back = yesterday_due + dt.timedelta(hours=26)  # today's 06:30Z was 2 h ago
+    outcome = await tick(store, back, send)
+    assert outcome.sent == 1
+    await tick(store, back + dt.timedelta(minutes=1), send)
+    assert send.delivered == [(1, dt.date(2026, 1, 15))]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"push_enabled": False}, {"onboarded": False}, {"active": False}],
+)
+async def test_paused_not_onboarded_or_inactive_users_are_not_pushed(
+    store: Store, extra: dict
+) -> None:
+    due = utc(2026, 1, 15, 6, 30)
+    await add_user(store, 1, due - dt.timedelta(hours=3), **extra)
+    send = FakeSend()
+    for now in minutes(due - dt.timedelta(minutes=5), due + dt.timedelta(days=2), 30):
+        await tick(store, now, send)
+    assert send.calls == []
+
+
+async def test_resuming_after_pause_pushes_next_day_not_the_missed_ones(store: Store) -> None:
+    due = utc(2026, 1, 15, 6, 30)
+    await add_user(store, 1, due - dt.timedelta(hours=3))
+    await store.update_user(1, push_enabled=False, now_utc=due - dt.timedelta(hours=1))
+    send = FakeSend()
+    await tick(store, due, send)
+    await store.update_user(1, push_enabled=True, now_utc=due + dt.timedelta(hours=1))
+    await tick(store, due + dt.timedelta(hours=1, minutes=1), send)
+    await tick(store, due + dt.timedelta(days=1), send)
+    assert send.delivered == [(1, dt.date(2026, 1, 16))]
+
+
+async def test_due_local_date_and_catch_up_limits(store: Store) -> None:
+    user = UserSettings(user_id=1, chat_id=1, timezone="Pacific/Auckland")  # UTC+13 in January
+    # 2026-01-14 18:00Z is 07:00 on the 15th in Auckland: today's 07:30 not yet, so the 14th.
+    assert due_local_date(user, utc(2026, 1, 14, 18, 0)) == dt.date(2026, 1, 14)
+    assert due_local_date(user, utc(2026, 1, 14, 18, 30)) == dt.date(2026, 1, 15)
+    with pytest.raises(ValueError, match="catch_up"):
+        await tick(store, utc(2026, 1, 15), FakeSend(), catch_up=dt.timedelta(hours=30))
+    with pytest.raises(ValueError, match="timezone-aware"):
+        await tick(store, dt.datetime(2026, 1, 15), FakeSend())

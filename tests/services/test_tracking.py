@@ -1,0 +1,55 @@
+"""What a household member planned, meal by meal: the shared meals they eat, their personal
+top-ups and snacks, valued with their own product labels."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from household_sets import m, modest_set
+
+from bot.core.household import KIND_ITEM, KIND_SNACK, plan_household_day
+from bot.core.household_view import member_view
+from bot.core.products import with_products
+from bot.services.tracking import member_planned_b12, member_planned_by_slot
+
+DAY = dt.date(2026, 3, 2)
+
+
+def test_member_planned_b12_counts_personal_items_and_snacks_with_own_products() -> None:
+    rs = modest_set()
+    members = [m(1, target=2.4), m(2, target=6.0)]
+    hp = plan_household_day(rs, members, DAY)
+    ben = hp.member(2)
+    assert {t.kind for t in ben.topups} == {KIND_ITEM, KIND_SNACK}
+    per_meal = member_planned_b12(hp, 2)
+    assert sum(per_meal) == pytest.approx(member_view(rs, hp, 2).b12_ug)
+    assert sum(per_meal) == pytest.approx(ben.b12_ug)
+    assert len(per_meal) == len(ben.slots) + 1  # the personal snack is its own meal
+    # with Ben's own label for nutritional yeast (half the typical), the items count less
+    yeast = rs.ingredients["nutritional_yeast"].per_100g.b12_ug
+    mine = with_products(rs, {"nutritional_yeast": yeast / 2})
+    grams = sum(t.grams for t in ben.topups if t.ref_id == "nutritional_yeast")
+    snack = next(t for t in ben.topups if t.kind == KIND_SNACK)
+    expected = sum(meal.b12_ug for meal in hp.plan.meals if meal.slot in ben.slots)
+    expected += yeast / 2 * grams / 100 + mine.recipes[snack.ref_id].b12_ug
+    assert sum(member_planned_b12(hp, 2, mine)) == pytest.approx(expected)
+    assert sum(member_planned_b12(hp, 1)) == pytest.approx(hp.member(1).b12_ug)
+    with pytest.raises(KeyError):
+        member_planned_b12(hp, 99)
+
+
+def test_personal_item_on_a_meal_with_a_shared_topup_is_counted() -> None:
+    rs = modest_set()
+    # food alone meets nobody: the shared plan carries top-ups for everyone, and the member
+    # with the higher target adds personal items to the same meals
+    hp = plan_household_day(rs, [m(1, target=5.0), m(2, target=8.0)], DAY)
+    shared = {meal.slot: meal for meal in hp.plan.meals}
+    items = [t for t in hp.member(2).topups if t.kind == KIND_ITEM]
+    both = [t for t in items if shared[t.slot].topup_item is not None]
+    assert both, "the case under test: a personal item on a meal with a shared top-up"
+    by_slot = member_planned_by_slot(hp, 2)
+    for t in both:
+        assert by_slot[t.slot] == pytest.approx(shared[t.slot].b12_ug + t.b12_ug)
+    assert sum(by_slot.values()) == pytest.approx(member_view(rs, hp, 2).b12_ug)
+    assert sum(member_planned_by_slot(hp, 2, rs).values()) == pytest.approx(hp.member(2).b12_ug)

@@ -1,0 +1,293 @@
+"""TrackingStore over a real SQLite file: check-offs, doses, labs, reminders, products,
+evening schedule, retest, the exactly-once ledger, and migration of an older database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from store_helpers import add_user
+
+from bot.core.labs import LabResult, Marker
+from bot.core.reminders import Reminder, ReminderKind, next_fire_utc
+from bot.storage.migrations import MIGRATIONS, latest_version
+from bot.storage.store import Store
+from bot.storage.tracking import TRACKING_VERSION, TrackingStore
+
+UTC = dt.UTC
+NOW = dt.datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+DAY = dt.date(2026, 11, 24)
+ANA, BEN = 1001, 1002
+
+
+@pytest.fixture
+async def ts(tmp_path: Path) -> AsyncIterator[TrackingStore]:
+    store = await Store.open(tmp_path / "t.sqlite3")
+    for uid, name in ((ANA, "Ana"), (BEN, "Ben")):
+        await add_user(store, uid, NOW, name=name)
+    try:
+        yield TrackingStore(store)
+    finally:
+        await store.close()
+
+
+async def test_tracking_migration_upgrades_an_older_database_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    old = await Store.open(path, migrations=MIGRATIONS[:2])
+    await old.ensure_user(ANA, 55, "Ana", now_utc=NOW)
+    await old.save_plan("u:1001", DAY, {"meals": []}, now_utc=NOW)
+    await old.close()
+
+    new = await Store.open(path)
+    try:
+        assert new.schema_version == latest_version() >= TRACKING_VERSION
+        user = await new.get_user(ANA)
+        assert user is not None and user.chat_id == 55
+        assert await new.get_plan("u:1001", DAY) == {"meals": []}
+        ts = TrackingStore(new)
+        await ts.log_meal(ANA, DAY, "breakfast", "r1", "eaten", 1.2, now_utc=NOW)
+        assert [m.b12_ug for m in await ts.meal_logs(ANA, DAY, DAY)] == [1.2]
+    finally:
+        await new.close()
+
+
+async def test_meal_check_off_is_one_row_per_slot_and_can_change(ts: TrackingStore) -> None:
+    await ts.log_meal(ANA, DAY, "breakfast", "oats", "eaten", 1.5, planned_ug=1.5, now_utc=NOW)
+    await ts.log_meal(ANA, DAY, "lunch", "salad", "eaten", 0.8, planned_ug=0.8, now_utc=NOW)
+    await ts.log_meal(ANA, DAY, "breakfast", "oats", "skipped", 1.5, planned_ug=1.5, now_utc=NOW)
+    logs = await ts.meal_logs(ANA, DAY, DAY)
+    assert [(m.slot, m.status, m.b12_ug, m.planned_ug) for m in logs] == [
+        ("breakfast", "skipped", 0.0, 1.5),  # skipped counts nothing eaten
+        ("lunch", "eaten", 0.8, 0.8),
+    ]
+    with pytest.raises(ValueError, match="meal status"):
+        await ts.log_meal(ANA, DAY, "dinner", None, "devoured", 1.0, now_utc=NOW)
+    with pytest.raises(ValueError, match="add_extra"):
+        await ts.log_meal(ANA, DAY, "extra", None, "eaten", 1.0, now_utc=NOW)
+
+
+async def test_extras_add_up_and_stay_per_user_and_day(ts: TrackingStore) -> None:
+    await ts.add_extra(ANA, DAY, "omelette", 1.1, "Omelette", now_utc=NOW)
+    await ts.add_extra(ANA, DAY, None, 0.5, "label", now_utc=NOW)
+    await ts.add_extra(BEN, DAY, None, 9.0, "ben", now_utc=NOW)
+    await ts.add_extra(ANA, DAY + dt.timedelta(days=1), None, 2.0, "tomorrow", now_utc=NOW)
+    ana = await ts.meal_logs(ANA, DAY, DAY)
+    assert sorted(m.b12_ug for m in ana) == [0.5, 1.1]
+    assert {m.slot for m in ana} == {"extra"}
+
+
+async def test_reminder_dose_is_logged_once_per_occurrence(ts: TrackingStore) -> None:
+    reminder = Reminder(ReminderKind.DAILY, 1000.0, dt.time(8, 0), "Europe/Berlin")
+    stored = await ts.add_reminder(ANA, reminder, next_fire_utc(reminder, NOW), now_utc=NOW)
+    occ = dt.datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
+    first = await ts.log_dose(
+        ANA, DAY, 1000.0, "oral", taken_utc=NOW, reminder_id=stored.id, occurrence_utc=occ
+    )
+    again = await ts.log_dose(
+        ANA, DAY, 1000.0, "oral", taken_utc=NOW, reminder_id=stored.id, occurrence_utc=occ
+    )
+    manual = await ts.log_dose(ANA, DAY, 500.0, "oral", taken_utc=NOW)
+    manual2 = await ts.log_dose(ANA, DAY, 500.0, "oral", taken_utc=NOW)
+    assert (first, again, manual, manual2) == (True, False, True, True)
+    assert sorted(d.dose_ug for d in await ts.doses(ANA, DAY, DAY)) == [500.0, 500.0, 1000.0]
+    assert await ts.dose_logged(stored.id, occ)
+    assert (await ts.get_reminder(stored.id)).last_answer == "taken"  # type: ignore[union-attr]
+    # deleting the reminder keeps the dose history
+    assert await ts.delete_reminder(ANA, stored.id)
+    doses = await ts.doses(ANA, DAY, DAY)
+    assert len(doses) == 3 and all(d.reminder_id is None for d in doses)
+    with pytest.raises(ValueError):
+        await ts.log_dose(ANA, DAY, 0.0, "oral", taken_utc=NOW)
+    with pytest.raises(ValueError, match="dose kind"):
+        await ts.log_dose(ANA, DAY, 10.0, "nasal", taken_utc=NOW)
+
+
+async def test_lab_results_round_trip_in_date_order_and_per_user(ts: TrackingStore) -> None:
+    later = LabResult(Marker.SERUM, 236.0, "pmol/L", dt.date(2026, 10, 2))
+    earlier = LabResult(Marker.SERUM, 320.0, "pg/mL", dt.date(2026, 4, 1), 200.0, 900.0)
+    await ts.add_lab(ANA, later, now_utc=NOW)
+    await ts.add_lab(ANA, earlier, now_utc=NOW)
+    other = await ts.add_lab(BEN, later, now_utc=NOW)
+    labs = await ts.labs(ANA)
+    assert [lab.result for lab in labs] == [earlier, later]
+    assert not await ts.delete_lab(ANA, other)  # not Ana's
+    assert await ts.delete_lab(ANA, labs[0].id)
+    assert [lab.result for lab in await ts.labs(ANA)] == [later]
+    assert len(await ts.labs(BEN)) == 1
+
+
+async def test_lab_numbers_are_stable_across_back_dated_adds_and_deletes(
+    ts: TrackingStore,
+) -> None:
+    october = LabResult(Marker.SERUM, 320.0, "pg/mL", dt.date(2026, 10, 2))
+    november = LabResult(Marker.SERUM, 410.0, "pg/mL", dt.date(2026, 11, 20))
+    september = LabResult(Marker.SERUM, 280.0, "pg/mL", dt.date(2026, 9, 1))
+    await ts.add_lab(ANA, october, now_utc=NOW)
+    await ts.add_lab(ANA, november, now_utc=NOW)
+    await ts.add_lab(BEN, september, now_utc=NOW)  # Ben's numbers are his own
+    await ts.add_lab(ANA, september, now_utc=NOW)  # back-dated: listed first, numbered 3
+    labs = await ts.labs(ANA)
+    assert [(lab.number, lab.result) for lab in labs] == [
+        (3, september),
+        (1, october),
+        (2, november),
+    ]
+    assert [lab.number for lab in await ts.labs(BEN)] == [1]
+    assert await ts.delete_lab(ANA, labs[1].id)  # remove #1: the others keep 3 and 2
+    assert [(lab.number, lab.result) for lab in await ts.labs(ANA)] == [
+        (3, september),
+        (2, november),
+    ]
+    assert await ts.add_lab(ANA, october, now_utc=NOW)
+    assert [lab.number for lab in await ts.labs(ANA)] == [3, 4, 2]
+
+
+async def test_lab_rows_saved_without_numbers_get_them_once_in_saving_order(
+    ts: TrackingStore,
+) -> None:
+    """Results stored by the version before numbers: numbered on first read, then kept."""
+    results = [
+        LabResult(Marker.SERUM, 410.0, "pg/mL", dt.date(2026, 11, 20)),
+        LabResult(Marker.SERUM, 320.0, "pg/mL", dt.date(2026, 10, 2)),
+    ]
+
+    def insert_old_rows(c: sqlite3.Connection) -> None:  # no API writes the old format any more
+        for result in results:
+            c.execute(
+                "INSERT INTO lab_results (user_id, marker, taken_on, data, created_utc) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (ANA, result.marker.value, result.taken_on.isoformat(),
+                 json.dumps(result.to_dict()), NOW.isoformat()),
+            )  # fmt: skip
+
+    await ts._run(insert_old_rows)
+    labs = await ts.labs(ANA)
+    assert [(lab.number, lab.result) for lab in labs] == [(2, results[1]), (1, results[0])]
+    assert [lab.number for lab in await ts.labs(ANA)] == [2, 1]
+    await ts.add_lab(ANA, results[0], now_utc=NOW)
+    assert sorted(lab.number for lab in await ts.labs(ANA)) == [1, 2, 3]
+
+
+async def test_due_reminders_regular_then_snoozed_and_advance(ts: TrackingStore) -> None:
+    reminder = Reminder(ReminderKind.DAILY, 10.0, dt.time(8, 0), "Europe/Berlin")
+    first = next_fire_utc(reminder, NOW)  # Wed 25 Nov 07:00 UTC
+    stored = await ts.add_reminder(ANA, reminder, first, now_utc=NOW)
+    assert await ts.due_reminders(first - dt.timedelta(seconds=1)) == []
+    due = await ts.due_reminders(first)
+    assert [(d.stored.id, d.fire_utc, d.snoozed) for d in due] == [(stored.id, first, False)]
+    following = next_fire_utc(reminder, first)
+    await ts.advance_reminder(due[0], following, fired=True, now_utc=first)
+    assert await ts.due_reminders(first) == []
+
+    snooze_at = first + dt.timedelta(hours=1)
+    await ts.snooze_reminder(stored.id, first, snooze_at, now_utc=first)
+    due = await ts.due_reminders(snooze_at)
+    assert [(d.fire_utc, d.occurrence_utc, d.snoozed) for d in due] == [(snooze_at, first, True)]
+    await ts.advance_reminder(due[0], following, fired=True, now_utc=snooze_at)
+    after = await ts.get_reminder(stored.id)
+    assert after is not None and after.snooze_fire_utc is None
+    assert after.next_fire_utc == following and after.last_fired_utc == snooze_at
+
+
+async def test_blocked_users_reminders_are_not_due(ts: TrackingStore) -> None:
+    reminder = Reminder(ReminderKind.DAILY, 10.0, dt.time(8, 0), "Europe/Berlin")
+    fire = next_fire_utc(reminder, NOW)
+    await ts.add_reminder(ANA, reminder, fire, now_utc=NOW)
+    await ts.store.set_active(ANA, False, now_utc=NOW)
+    assert await ts.due_reminders(fire) == []
+
+
+async def test_send_ledger_claims_once_and_release_allows_retry(ts: TrackingStore) -> None:
+    assert await ts.claim_send(ANA, "reminder", "7@100", now_utc=NOW)
+    assert not await ts.claim_send(ANA, "reminder", "7@100", now_utc=NOW)
+    await ts.release_send("reminder", "7@100")
+    assert await ts.claim_send(ANA, "reminder", "7@100", now_utc=NOW)
+    await ts.finish_send("reminder", "7@100", "sent", 42, now_utc=NOW)
+    await ts.release_send("reminder", "7@100")  # a sent row is never released
+    assert await ts.send_state("reminder", "7@100") == "sent"
+    assert not await ts.claim_send(ANA, "reminder", "7@100", now_utc=NOW)
+    assert not await ts.claim_send(99999, "evening", "x", now_utc=NOW)  # unknown user
+
+
+async def test_products_override_and_clear(ts: TrackingStore) -> None:
+    await ts.set_product(ANA, "oat_milk_fortified", 0.39, 0.4, "100 ml", now_utc=NOW)
+    await ts.set_product(ANA, "nutritional_yeast", 22.0, 22.0, "100 g", now_utc=NOW)
+    await ts.set_product(ANA, "oat_milk_fortified", 0.0, 0.0, "100 ml", now_utc=NOW)
+    assert await ts.product_overrides(ANA) == {"nutritional_yeast": 22.0, "oat_milk_fortified": 0.0}
+    assert await ts.product_overrides(BEN) == {}
+    assert await ts.clear_products(ANA, "nutritional_yeast") == 1
+    assert await ts.product_overrides(ANA) == {"oat_milk_fortified": 0.0}
+    assert await ts.clear_products(ANA) == 1
+    assert await ts.product_overrides(ANA) == {}
+
+
+async def test_evening_schedule_follows_settings(ts: TrackingStore) -> None:
+    store = ts.store
+    await ts.sync_evening(NOW)
+    assert await ts.evening_next(ANA) is None  # not opted in
+    await store.update_user(ANA, evening_check=True, now_utc=NOW)
+    await ts.sync_evening(NOW)
+    # 19:00 in Berlin in November is 18:00 UTC
+    assert await ts.evening_next(ANA) == dt.datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
+    await store.update_user(ANA, evening_time=dt.time(20, 30), now_utc=NOW)
+    await ts.sync_evening(NOW)
+    assert await ts.evening_next(ANA) == dt.datetime(2026, 11, 24, 19, 30, tzinfo=UTC)
+    assert [u for u, _ in await ts.due_evenings(dt.datetime(2026, 11, 24, 19, 30, tzinfo=UTC))] == [
+        ANA
+    ]
+    await store.update_user(ANA, evening_check=False, now_utc=NOW)
+    await ts.sync_evening(NOW)
+    assert await ts.evening_next(ANA) is None
+
+
+async def test_retest_due_and_done(ts: TrackingStore) -> None:
+    fire = dt.datetime(2027, 4, 2, 6, 30, tzinfo=UTC)
+    await ts.set_retest(ANA, 6, dt.date(2027, 4, 2), fire, now_utc=NOW)
+    assert await ts.due_retests(fire - dt.timedelta(minutes=1)) == []
+    assert await ts.due_retests(fire) == [(ANA, dt.date(2027, 4, 2), fire)]
+    await ts.retest_done(ANA, dt.date(2027, 4, 2))
+    assert await ts.due_retests(fire) == []
+    retest = await ts.get_retest(ANA)
+    assert retest is not None and retest.months == 6 and retest.next_fire_utc is None
+    assert await ts.clear_retest(ANA) and await ts.get_retest(ANA) is None
+
+
+async def test_export_holds_everything_about_the_user_and_nothing_else(ts: TrackingStore) -> None:
+    await ts.log_meal(ANA, DAY, "breakfast", "oats", "eaten", 1.5, now_utc=NOW)
+    await ts.log_dose(ANA, DAY, 1000.0, "oral", taken_utc=NOW)
+    lab = LabResult(Marker.MMA, 0.3, "µmol/L", dt.date(2026, 9, 1))
+    await ts.add_lab(ANA, lab, now_utc=NOW)
+    reminder = Reminder(ReminderKind.WEEKLY, 2000.0, dt.time(9, 0), "Europe/Berlin", weekday=0)
+    await ts.add_reminder(ANA, reminder, next_fire_utc(reminder, NOW), now_utc=NOW)
+    await ts.set_product(ANA, "nutritional_yeast", 22.0, 22.0, "100 g", now_utc=NOW)
+    await ts.log_dose(BEN, DAY, 50.0, "oral", taken_utc=NOW)
+    await ts.store.save_plan("u:1001", DAY, {"meals": [{"recipe_id": "oats"}]}, now_utc=NOW)
+
+    data = await ts.export_user(ANA)
+    assert data["settings"]["first_name"] == "Ana"
+    assert data["lab_results"] == [lab.to_dict()]
+    assert data["reminders"][0]["dose_ug"] == 2000.0
+    tables = data["tables"]
+    assert [r["dose_ug"] for r in tables["doses"]] == [1000.0]  # not Ben's
+    assert [r["recipe_id"] for r in tables["meal_logs"]] == ["oats"]
+    assert tables["user_products"][0]["ingredient_id"] == "nutritional_yeast"
+    assert tables["plans"][0]["plan"]["meals"][0]["recipe_id"] == "oats"
+    assert tables["lab_results"][0]["data"]["unit"] == "µmol/L"  # JSON column decoded
+
+
+async def test_tracking_tables_cascade_with_the_user(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "c.sqlite3")
+    try:
+        await store.ensure_user(ANA, ANA, "Ana", now_utc=NOW)
+        ts = TrackingStore(store)
+        await ts.add_lab(ANA, LabResult(Marker.SERUM, 300.0, "pg/mL", DAY), now_utc=NOW)
+        await store.delete_user(ANA)
+        assert await ts.labs(ANA) == []
+    finally:
+        await store.close()
+    with sqlite3.connect(tmp_path / "c.sqlite3") as conn:
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []

@@ -1,0 +1,217 @@
+"""The entry point (bot/app.py, main.py): logs never carry the token or health values, and
+start-up problems end in one friendly line and an exit code."""
+
+from __future__ import annotations
+
+import http.server
+import io
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from ptb_offline import (
+    TOKEN,
+    OfflineBot,
+    onboard,
+    texts,
+)
+from repo_paths import MAIN
+from telegram.ext import CommandHandler
+
+from bot.app import (
+    configure_logging,
+    run_bot,
+)
+from bot.services.tracking import tracking_store
+
+
+async def test_error_in_handler_tells_user_and_logs_without_token(
+    bot: OfflineBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(update: object, context: object) -> None:
+        raise RuntimeError(f"request to https://api.telegram.org/bot{TOKEN}/sendMessage failed")
+
+    bot.app.add_handler(CommandHandler("boom", broken), group=-5)
+    redactor = configure_logging("INFO", TOKEN, stream=io.StringIO())
+    try:
+        calls = await bot.chat().send("/boom")
+    finally:
+        _remove_logging(redactor)
+    assert any("something went wrong" in t for t in texts(calls))
+    assert "failed" in caplog.text and "<redacted-token>" in caplog.text
+    assert TOKEN not in caplog.text
+
+
+def _remove_logging(redactor: logging.Filter) -> None:
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        handler.removeFilter(redactor)
+        if isinstance(handler, logging.StreamHandler) and isinstance(handler.stream, io.StringIO):
+            root.removeHandler(handler)
+
+
+def test_token_never_reaches_logs(caplog: pytest.LogCaptureFixture) -> None:
+    stream = io.StringIO()
+    redactor = configure_logging("INFO", TOKEN, stream=stream)
+    try:
+        logging.getLogger("httpx").info("HTTP Request: POST https://x/bot%s/getMe", TOKEN)
+        logging.getLogger("httpx").warning("HTTP Request: POST https://x/bot%s/getMe 502", TOKEN)
+        try:
+            raise ConnectionError(f"https://api.telegram.org/bot{TOKEN}/getUpdates")
+        except ConnectionError:
+            logging.getLogger("telegram.ext").exception("polling failed")
+    finally:
+        _remove_logging(redactor)
+    for text in (stream.getvalue(), caplog.text):
+        assert TOKEN not in text
+        assert "getMe 502" in text and "polling failed" in text
+        assert "/getMe 502" in text and "<redacted-token>" in text
+    assert "POST https://x/bot<redacted-token>/getMe\n" not in stream.getvalue()  # INFO muted
+
+
+THIRD_PARTY_LOGGERS = ("telegram", "httpx", "httpcore", "apscheduler", "aiosqlite")
+
+
+async def test_debug_logging_carries_no_health_values(
+    bot: OfflineBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """LOG_LEVEL=DEBUG turns on our own bot.* loggers only: PTB and httpx log whole request
+    payloads at DEBUG (the user's /levels text, the bot's replies with doses), so they stay at
+    INFO or above."""
+    saved = {name: logging.getLogger(name).level for name in ("", *THIRD_PARTY_LOGGERS)}
+    caplog.set_level(logging.DEBUG)
+    stream = io.StringIO()
+    redactor = configure_logging("DEBUG", TOKEN, stream=stream)
+    # aiosqlite's thread may still log the fixture's store opening (the schema, not user data)
+    # just after the call phase began, before configure_logging quietened it
+    first_record = len(caplog.records)
+    try:
+        assert logging.getLogger("bot.chat.handlers.tracking").isEnabledFor(logging.DEBUG)
+        for name in THIRD_PARTY_LOGGERS:
+            assert not logging.getLogger(name).isEnabledFor(logging.DEBUG), name
+        chat = bot.chat()
+        await onboard(chat)
+        await chat.send("/levels add serum 346.5 pg/mL 2026-10-02")
+        await chat.send("/levels add mma 0.437 umol/L 2026-10-02")
+        await chat.send("/took 777.5")
+        replies = "\n".join(texts(await chat.send("/progress")) + texts(await chat.send("/levels")))
+        labs = await tracking_store(bot.services.store).labs(chat.user.id)
+    finally:
+        _remove_logging(redactor)
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
+    # the values were stored and shown, so there was something to leak
+    assert sorted(lab.result.value for lab in labs) == [0.437, 346.5]
+    assert "pg/mL" in replies and "778 µg" in replies
+    records = caplog.records[first_record:]
+    logged = "\n".join(r.getMessage() for r in records) + stream.getvalue()
+    assert "added a lab result" in logged  # our own INFO lines still come through
+    for value in ("346.5", "0.437", "777.5", "pg/mL", "µmol/L", "µg"):
+        assert value not in logged, f"log mentions {value!r}"
+
+
+def test_run_bot_without_token_exits_2_with_botfather_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    assert run_bot({"DATABASE_PATH": str(tmp_path / "x.sqlite3")}) == 2
+    err = capsys.readouterr().err
+    assert "TELEGRAM_BOT_TOKEN" in err and "@BotFather" in err and "/newbot" in err
+
+
+# --------------------------------------------------------------------------- start-up problems
+
+
+GOOD_SHAPE_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0"
+
+
+def run_main(tmp_path: Path, token: str, api_base_url: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "TELEGRAM_BOT_TOKEN": token,
+        "TELEGRAM_API_BASE_URL": api_base_url,
+        "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+    }
+    return subprocess.run(
+        [sys.executable, str(MAIN)],
+        cwd=tmp_path,  # no .env here
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+class Unauthorized(http.server.BaseHTTPRequestHandler):
+    """What api.telegram.org answers to a token it does not know."""
+
+    requests: list[str] = []  # noqa: RUF012  (class-level record, one server per test)
+
+    def do_POST(self) -> None:
+        self.requests.append(self.path)
+        body = json.dumps({"ok": False, "error_code": 401, "description": "Unauthorized"})
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, *args: object) -> None:
+        return None
+
+
+@pytest.fixture
+def unauthorized_api() -> Iterator[str]:
+    Unauthorized.requests = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Unauthorized)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/bot"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_no_network_prints_one_friendly_line_and_exits_1(tmp_path: Path) -> None:
+    done = run_main(tmp_path, GOOD_SHAPE_TOKEN, f"http://127.0.0.1:{closed_port()}/bot")
+    assert done.returncode == 1
+    assert "Could not reach the Bot API" in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) <= 3
+    assert GOOD_SHAPE_TOKEN.split(":")[1] not in done.stdout + done.stderr
+
+
+def test_rejected_token_prints_one_friendly_line_and_exits_1(
+    tmp_path: Path, unauthorized_api: str
+) -> None:
+    done = run_main(tmp_path, GOOD_SHAPE_TOKEN, unauthorized_api)
+    assert done.returncode == 1
+    assert "Telegram rejected TELEGRAM_BOT_TOKEN" in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) <= 3
+    assert GOOD_SHAPE_TOKEN.split(":")[1] not in done.stdout + done.stderr
+    assert Unauthorized.requests  # it did ask Telegram
+
+
+@pytest.mark.parametrize(
+    "token", ["123456:your-token", "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0", "12345678:short"]
+)
+def test_malformed_token_is_refused_without_touching_the_network(
+    tmp_path: Path, unauthorized_api: str, token: str
+) -> None:
+    done = run_main(tmp_path, token, unauthorized_api)
+    assert done.returncode == 2
+    assert "does not look like a bot token" in done.stderr and "@BotFather" in done.stderr
+    assert token not in done.stdout + done.stderr
+    assert Unauthorized.requests == []
