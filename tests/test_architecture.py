@@ -156,3 +156,49 @@ def test_the_checker_finds_a_circle_and_an_upward_import() -> None:
     assert layer_of("bot.chat.handlers.plans") > layer_of("bot.services.plans")
     assert layer_of("bot.app") > layer_of("bot.chat.handlers")
     assert layer_of("bot.core.labs") < layer_of("bot.storage.tracking")
+
+
+def registered_commands() -> dict[str, set[str]]:
+    """command -> the handler modules that register it, read from the real application."""
+    from telegram.ext import ApplicationBuilder, CommandHandler
+
+    from bot.chat.handlers import register
+
+    application = ApplicationBuilder().token("123456:" + "A" * 35).build()
+    register(application)
+    found: dict[str, set[str]] = {}
+    for group in application.handlers.values():
+        for handler in group:
+            if isinstance(handler, CommandHandler):
+                for command in handler.commands:
+                    found.setdefault(command, set()).add(handler.callback.__module__)
+    return found
+
+
+def readme_command_table() -> dict[str, str]:
+    """command -> handler module, from the README's Layout table."""
+    import re
+
+    readme = (BOT.parent / "README.md").read_text(encoding="utf-8")
+    layout = readme.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    table: dict[str, str] = {}
+    for line in layout.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 2 or not cells[1].startswith("`bot/"):
+            continue
+        module = cells[1].strip("`").removesuffix(".py").replace("/", ".")
+        for command in re.findall(r"`/(\w+)`", cells[0]):
+            table[command] = module
+    return table
+
+
+ALIASES = {"tz", "zone"}  # other names of /timezone
+
+
+def test_readme_layout_says_where_every_command_is_handled() -> None:
+    """A newcomer looking for /levels finds its handler module in one step."""
+    registered = registered_commands()
+    table = readme_command_table()
+    assert set(registered) - ALIASES <= set(table), "commands missing from the README Layout"
+    wrong = {c: m for c, m in table.items() if m not in registered.get(c, set())}
+    assert wrong == {}, "README Layout names a module that does not handle the command"

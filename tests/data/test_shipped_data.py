@@ -249,7 +249,7 @@ def test_every_table_ingredient_is_used_by_a_recipe() -> None:
     assert set(ingredients()) - used == set(), "ship only the foods the recipes use"
 
 
-def test_counts_per_slot_and_vegan_per_slot_meet_the_issue() -> None:
+def test_counts_per_slot_and_vegan_per_slot_meet_the_coverage_rule() -> None:
     for slot, minimum in MIN_PER_SLOT.items():
         in_slot = [r for r in recipes().values() if slot in meals_of(r)]
         vegan = [r for r in in_slot if diet_of(r) == "vegan"]

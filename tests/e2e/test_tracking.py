@@ -105,7 +105,7 @@ async def test_track_chart_labs_export_delete_over_http(tmp_path: Path) -> None:
         )
         assert expected in text
         assert png.startswith(PNG_MAGIC) and len(png) > 20_000
-        Path("/tmp/h8_e2e_progress.png").write_bytes(png)
+        Path("/tmp/b12_e2e_progress.png").write_bytes(png)
 
         # lab results in two units
         reply = await say(api, ANA, "/levels add serum 320 pg/mL 2026-10-02")
@@ -118,7 +118,7 @@ async def test_track_chart_labs_export_delete_over_http(tmp_path: Path) -> None:
         assert re.search(r"1\. 2026-10-02 · serum B12 320 pg/mL \(236 pmol/L\)", text)
         assert re.search(r"2\. 2026-11-20 · serum B12 200 pmol/L \(271 pg/mL\)", text)
         assert png.startswith(PNG_MAGIC)
-        Path("/tmp/h8_e2e_levels.png").write_bytes(png)
+        Path("/tmp/b12_e2e_levels.png").write_bytes(png)
 
         # a second marker: /levels sends both charts as one album
         reply = await say(api, ANA, "/levels add mma 0.25 umol/L 2026-11-20")

@@ -42,8 +42,6 @@ from bot.services.container import Services
 from bot.services.tracking import tracking_store
 from bot.storage.tracking import TrackingStore
 
-__all__ = ["START", "Clock"]  # re-exported: the handler tests take both from here
-
 TOKEN = "123456789:AAEsecretTOKENvalue_for-tests"
 GROUP_ID = -100777  # the family group chat of GroupChat
 

@@ -412,7 +412,7 @@ async def test_member_checkoff_counts_the_personal_item_on_a_meal_with_a_shared_
     bot: OfflineBot,
 ) -> None:
     # food alone meets neither target: top-ups on both sides
-    bot.services.recipes = bot.services.plans.recipes = modest_set()
+    bot.services.recipes = modest_set()
     ana, ben = bot.chat(ANA), bot.chat(BEN)
     await onboard(ana, "Omnivore", "4.0")
     await onboard(ben, "Omnivore", "4.0")

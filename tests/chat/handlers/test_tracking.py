@@ -343,7 +343,7 @@ async def test_progress_chart_png_is_readable(bot: OfflineBot, tmp_path: Path) -
 
     image = imread(io.BytesIO(png), format="png")
     assert image.shape[0] >= 800 and image.shape[1] >= 1000
-    Path("/tmp/h8_progress.png").write_bytes(png)
+    Path("/tmp/b12_progress_chart.png").write_bytes(png)
 
 
 async def test_health_commands_are_refused_in_groups(bot: OfflineBot) -> None:

@@ -140,7 +140,7 @@ def test_levels_chart_outlines_a_lab_range_only_around_the_result_that_has_it() 
         )
     ]
     png = levels_chart(results, Marker.SERUM, TODAY)
-    Path("/tmp/qa2_levels_lab_range.png").write_bytes(png)
+    Path("/tmp/b12_levels_lab_range.png").write_bytes(png)
     img = decode(png)
     for band in (VERMILLION, YELLOW, GREEN):  # low, borderline, adequate: still shaded
         assert pixels_near(img, tint(band), tol=0.01) > 10_000, band
