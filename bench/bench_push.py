@@ -2,26 +2,29 @@
 
 Why: the daily push must reach everyone at their morning time, within Telegram's ~30 msg/s
 budget, exactly once. This drives the real thing end to end — `bot.app.build_application`
-(ExtBot + AIORateLimiter + HTTPX) -> `bot.services.push.run_push_tick` ->
+(ExtBot + bot.chat.ratelimit + HTTPX) -> `bot.services.push.run_push_tick` ->
 `bot.chat.jobs.push.send_daily_push` -> HTTP to the fake Bot API on 127.0.0.1 — and counts
 what arrived on the server.
 
 Two phases, both over the same users:
   1. wire:  the real tick for today's date, real HTTP. Measures the achieved messages/s
      against the configured limit, duplicates and misses (from the server's own record),
-     and total client CPU per push (planning + rendering + storage + PTB/HTTPX + limiter).
+     and total CPU per push (planning + rendering + storage + PTB/HTTPX + limiter).
   2. core:  the real tick for the next day with `send_daily_push` given a bot that
      does not touch the network. Measures CPU per push for planning + rendering + storage
      (the SQLite thread included: time.process_time counts every thread of this process).
 The fake server runs in a SUBPROCESS, so its CPU is never counted (it is reported apart).
+CPU per push is split into ours (phase 2) and the client's (phase 1 minus phase 2).
+`--compare BASE_TREE` measures an older checkout (`git worktree add /tmp/base <commit>`) and
+this tree in turn on the same host, in fresh processes, and prints both side by side.
 
 Usage (from the repository root):
     .venv/bin/python bench/bench_push.py                         # 10,000 users at 30/s, ~6 min
     .venv/bin/python bench/bench_push.py --users 2000 --rate 100 # quick run, ~25 s
 A rate far above Telegram's 30/s measures the client instead of the limiter: on a 2-core
 Xeon the PTB/HTTPX send path topped out near 180 msg/s at concurrency 64 (httpcore's pool
-scans every open connection per request; the bot's tick now uses bot.app.PUSH_CONCURRENCY,
-16), so `--rate 200` reads as a rate FAIL there.
+scans every open connection per request; the bot's tick uses
+bot.chat.jobs.push.PUSH_CONCURRENCY), so `--rate 200` reads as a rate FAIL there.
 Goals: < 2 ms CPU per push (core), >= 95 % of the configured rate, 0 duplicates, 0 misses.
 Exit status 0 when every goal passes, 1 otherwise.
 """
@@ -50,8 +53,33 @@ from types import SimpleNamespace
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+
+
+def _code_tree(argv: list[str]) -> Path:
+    """`--tree DIR`: measure the bot code in DIR (e.g. a git worktree of an older commit)."""
+    if "--tree" in argv:
+        return Path(argv[argv.index("--tree") + 1]).resolve()
+    return ROOT
+
+
+def _hide_modules(names: list[str]) -> None:
+    """Make `import name` fail, as when the package is not installed (used to measure a
+    tree as its own dependency list installs it)."""
+    import importlib.abc
+
+    class Refuse(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname: str, path: object, target: object = None) -> None:
+            if fullname.split(".")[0] in names:
+                raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+            return None
+
+    sys.meta_path.insert(0, Refuse())
+
+
+TREE = _code_tree(sys.argv)
+sys.path.insert(0, str(TREE))
+if os.environ.get("BENCH_HIDE_MODULES"):
+    _hide_modules(os.environ["BENCH_HIDE_MODULES"].split(","))
 
 from bot.app import build_application  # noqa: E402
 from bot.chat.jobs.push import (  # noqa: E402
@@ -327,6 +355,7 @@ def report(
 
     wire_cpu_ms = wire.cpu_s / max(wire.outcome.sent, 1) * 1000
     core_cpu_ms = core_cpu / max(core_outcome.sent, 1) * 1000
+    client_cpu_ms = wire_cpu_ms - core_cpu_ms  # PTB + HTTPX + the rate limiter
     ledger = ledger_states(db_path, (due + dt.timedelta(seconds=30)).date().isoformat())
 
     print()
@@ -361,6 +390,20 @@ def report(
     print(
         f"  CPU {core_cpu:.2f} s = {core_cpu_ms:.3f} ms per push (planning + rendering + storage)"
     )
+    print(
+        f"CPU per push: ours {core_cpu_ms:.3f} ms (planning + rendering + storage), client "
+        f"{client_cpu_ms:.3f} ms (PTB + HTTPX + rate limiter), total {wire_cpu_ms:.3f} ms"
+    )
+    result = {
+        "tree": str(TREE),
+        "ours_ms": core_cpu_ms,
+        "client_ms": client_cpu_ms,
+        "total_ms": wire_cpu_ms,
+        "achieved": achieved,
+        "duplicates": duplicates,
+        "misses": misses,
+    }
+    print("RESULT " + json.dumps(result))
 
     goals = [
         (
@@ -397,12 +440,64 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--time-limit", type=float, default=0.0, help="seconds per phase (default: from users/rate)"
     )
+    parser.add_argument("--tree", default=str(ROOT), help="the code to measure (default: this)")
+    parser.add_argument(
+        "--compare",
+        metavar="BASE_TREE",
+        help="measure BASE_TREE (e.g. `git worktree add /tmp/base HEAD`) and this tree in turn, "
+        "on the same host in one run, and print both",
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="rounds per tree with --compare")
     args = parser.parse_args(argv)
+    if args.compare:
+        return compare(args)
     if not 1 <= args.users <= 100_000:
         parser.error("--users must be between 1 and 100000")
     if not 1 <= args.rate <= 10_000:
         parser.error("--rate must be between 1 and 10000")
     return asyncio.run(run(args))
+
+
+def compare(args: argparse.Namespace) -> int:
+    """Both trees, alternating (base, ours, base, ours ...), each in a fresh process. The base
+    runs without sniffio, as its own dependency list installed it."""
+    if not 1 <= args.rounds <= 5:
+        raise SystemExit("--rounds must be between 1 and 5")
+    runs: dict[str, list[dict[str, Any]]] = {"base": [], "this": []}
+    for _ in range(args.rounds):
+        for label, tree in (("base", args.compare), ("this", str(ROOT))):
+            env = dict(os.environ)
+            env.pop("BENCH_HIDE_MODULES", None)
+            if label == "base":
+                env["BENCH_HIDE_MODULES"] = "sniffio"
+            command = [sys.executable, str(Path(__file__).resolve()), "--tree", tree]
+            command += ["--users", str(args.users), "--rate", f"{args.rate:g}"]
+            done = subprocess.run(
+                command, capture_output=True, text=True, env=env, timeout=3600, check=False
+            )
+            lines = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
+            if not lines:
+                print(done.stdout[-2000:], done.stderr[-2000:])
+                raise SystemExit(f"the {label} run printed no result")
+            runs[label].append(json.loads(lines[-1].removeprefix("RESULT ")))
+            print(f"{label}: " + lines[-1])
+
+    def best(label: str, key: str) -> float:
+        return min(r[key] for r in runs[label])  # the least disturbed round
+
+    print()
+    print(f"machine: {machine()}; {args.users} users at {args.rate:g} msg/s, best of {args.rounds}")
+    print("| CPU per push | base (" + args.compare + ") | this tree | this / base |")
+    print("|---|---|---|---|")
+    verdicts = []
+    for key, name in (("ours_ms", "ours"), ("client_ms", "client"), ("total_ms", "total")):
+        base, this = best("base", key), best("this", key)
+        print(f"| {name} | {base:.3f} ms | {this:.3f} ms | {this / base:.0%} |")
+        if key != "client_ms":
+            verdicts.append((f"{name} <= 50 % of base", this <= 0.5 * base))
+    for name, passed in verdicts:
+        print(f"  {'PASS' if passed else 'FAIL'}  {name}")
+    return 0 if all(p for _, p in verdicts) else 1
 
 
 if __name__ == "__main__":

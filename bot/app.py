@@ -3,10 +3,13 @@
 Start-up order matters: the store and the recipe set are opened in post_init (inside the event
 loop PTB runs), handlers find them in `bot_data["services"]`, and one repeating JobQueue tick
 drives every user's daily push (bot.services.push decides who is due; bot.chat.jobs sends).
+Before any of that, run_bot checks the database (lock, file, schema upgrade) and the recipe
+set, so a problem is one clear line and a non-zero exit instead of a bot that half runs.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import logging
@@ -19,26 +22,36 @@ from urllib.parse import urlparse
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
+from bot.chat.concurrency import PerChatUpdateProcessor
 from bot.chat.jobs.family import swap_notifier
 from bot.chat.jobs.push import schedule_push_jobs
 from bot.chat.jobs.tracking import schedule_tracking_jobs
+from bot.chat.lifecycle import install_stop_signals
+from bot.chat.ratelimit import Limit, LocalSendBudget, PriorityRateLimiter, SendBudget
 from bot.chat.render.common import COMMANDS
 from bot.config import MissingTokenError, Settings, SettingsError, load_settings
 from bot.core.recipe_problems import RecipeError
 from bot.core.recipes import load_recipes
 from bot.services.container import Services
 from bot.services.plans import utc_now
-from bot.storage.store import Store
+from bot.storage.errors import StorageStartError
+from bot.storage.store import PLAN_RETENTION_DAYS, Store
 
 log = logging.getLogger(__name__)
 
 RATE_LIMIT_RETRIES = 2
+# HTTP connections to the Bot API. httpcore checks every pooled connection on each request, so
+# a pool far larger than the sends in flight (push workers + replies) only costs CPU.
+CONNECTION_POOL_SIZE = 32
 # Third-party loggers that log request URLs (with the token) at INFO, or (aiosqlite, at DEBUG)
-# every database call with its arguments: warnings only.
-QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler", "aiosqlite")
+# every database call with its arguments, or (alembic, at INFO) its plugins at every start:
+# warnings only. bot.storage logs a schema upgrade itself.
+QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler", "aiosqlite", "alembic")
+PRUNE_INTERVAL_SECONDS = 24 * 3600
+PRUNE_FIRST_SECONDS = 120  # after start-up traffic, not in the first push tick
 
 
 def build_application(
@@ -47,8 +60,10 @@ def build_application(
     now: Callable[[], dt.datetime] = utc_now,
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
+    send_budget: SendBudget | None = None,
 ) -> Application:
-    """A ready-to-run Application; `now` and `request` are injectable for tests.
+    """A ready-to-run Application; `now`, `request` and the rate limiter's `send_budget`
+    (default: Telegram's limits, counted in this process) are injectable for tests.
 
     The store opens in post_init. Code that drives the application by hand (tests, bench)
     calls `await app.initialize()` and then `await app.post_init(app)`, or `start_services`.
@@ -61,20 +76,23 @@ def build_application(
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_base_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=dt.UTC))
+        # replies before pushes, within Telegram's limits (bot.chat.ratelimit)
         .rate_limiter(
-            AIORateLimiter(
-                overall_max_rate=settings.rate_limit_per_second,
-                overall_time_period=1,
-                group_max_rate=20,
-                group_time_period=60,
+            PriorityRateLimiter(
+                send_budget
+                or LocalSendBudget(overall=Limit(int(settings.rate_limit_per_second), 1.0)),
                 max_retries=RATE_LIMIT_RETRIES,
             )
         )
+        # different chats side by side, one chat in order (bot.chat.concurrency)
+        .concurrent_updates(PerChatUpdateProcessor())
         .post_init(functools.partial(start_services, settings=settings, now=now))
         .post_shutdown(stop_services)
     )
     if request is not None:
         builder = builder.request(request)
+    else:
+        builder = builder.connection_pool_size(CONNECTION_POOL_SIZE)
     if updates_request is not None:
         builder = builder.get_updates_request(updates_request)
     application = builder.build()
@@ -93,7 +111,7 @@ async def start_services(
     if isinstance(existing, Services):
         return existing
     recipes = load_recipes(settings.recipes_dir)
-    store = await Store.open(settings.database_path)
+    store = await Store.open(settings.database_url)
     services = Services(
         store=store,
         recipes=recipes,
@@ -103,8 +121,9 @@ async def start_services(
     application.bot_data["services"] = services
     services.plans.on_household_swap = swap_notifier(application, services)
     log.info(
-        "database %s (schema v%s), %d recipes",
-        settings.database_path,
+        "database %s (%s, schema revision %s), %d recipes",
+        store.path,
+        store.dialect,
         store.schema_version,
         len(recipes.recipes),
     )
@@ -114,7 +133,34 @@ async def start_services(
         log.warning("could not set the command menu: %s", exc)
     schedule_push_jobs(application, settings.push_tick_seconds)
     schedule_tracking_jobs(application, settings.push_tick_seconds)  # reminders
+    schedule_plan_pruning(application)
     return services
+
+
+def schedule_plan_pruning(application: Application) -> None:
+    """Once a day, delete stored plans older than PLAN_RETENTION_DAYS (see Store.prune_plans:
+    the planner reads 7 days back, /progress 30, and /export gets what is left, ~60 days)."""
+    if application.job_queue is None:
+        log.warning("no JobQueue: old plans will not be pruned")
+        return
+    application.job_queue.run_repeating(
+        prune_plans_job,
+        interval=PRUNE_INTERVAL_SECONDS,
+        first=PRUNE_FIRST_SECONDS,
+        name="plan-pruning",
+        job_kwargs={"max_instances": 1, "coalesce": True},
+    )
+
+
+async def prune_plans_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = context.application.bot_data.get("services")
+    if not isinstance(services, Services):
+        return
+    # a day of margin for the zones ahead of UTC: local dates run up to a day ahead
+    cutoff = services.now().date() - dt.timedelta(days=PLAN_RETENTION_DAYS + 1)
+    pruned = await services.store.prune_plans(cutoff)
+    if pruned:
+        log.info("pruned %d stored plan(s) of days before %s", pruned, cutoff.isoformat())
 
 
 async def stop_services(application: Application) -> None:
@@ -234,9 +280,17 @@ def run_bot(environ: Mapping[str, str] | None = None) -> int:
     except RecipeError as exc:
         print(f"The recipe set has problems:\n{exc}", file=sys.stderr)
         return 1
+    try:  # the same for the database: lock, readable, writable, not damaged, schema upgraded
+        check_database(settings)
+    except StorageStartError as exc:
+        print(f"Database error: {exc}", file=sys.stderr)
+        return 2
     application = build_application(settings)
     try:
         _run(application, settings)
+    except StorageStartError as exc:  # e.g. another bot took the database meanwhile
+        print(f"Database error: {exc}", file=sys.stderr)
+        return 2
     except InvalidToken:
         print(
             "Telegram rejected TELEGRAM_BOT_TOKEN. Check it with @BotFather (/mybots -> your "
@@ -257,7 +311,27 @@ def run_bot(environ: Mapping[str, str] | None = None) -> int:
     return 0
 
 
+def check_database(settings: Settings) -> None:
+    """Open the database once (start-up guards, schema upgrade) and close it again, on a loop
+    of its own so PTB's later loop is untouched. Raises StorageStartError."""
+
+    async def open_and_close() -> None:
+        store = await Store.open(settings.database_url)
+        await store.close()
+
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(open_and_close())
+    finally:
+        loop.close()
+
+
 def _run(application: Application, settings: Settings) -> None:
+    # Our own loop, so SIGTERM/SIGINT start the polite stop (bot.chat.lifecycle) instead of
+    # PTB's immediate one; run_polling/run_webhook pick this loop up.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    install_stop_signals(application, loop)
     if settings.webhook_url:
         try:
             import tornado  # noqa: F401  (PTB's webhook server)
@@ -275,7 +349,8 @@ def _run(application: Application, settings: Settings) -> None:
             webhook_url=settings.webhook_url,
             secret_token=settings.webhook_secret,
             allowed_updates=Update.ALL_TYPES,
+            stop_signals=None,
         )
     else:
         log.info("long polling %s", settings.api_base_url)
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        application.run_polling(allowed_updates=Update.ALL_TYPES, stop_signals=None)

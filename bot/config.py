@@ -6,12 +6,20 @@ token is the one error every new user hits, so its message says exactly how to g
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_DATABASE_URL = "sqlite:///data/bot.sqlite3"
+DATABASE_SCHEMES = ("sqlite:", "sqlite+aiosqlite:", "postgresql:", "postgresql+asyncpg:",
+                    "postgres:")  # fmt: skip
+_URL_PASSWORD = re.compile(r"(://[^/@:]*:)[^/]*@")
+
+log = logging.getLogger(__name__)
 
 
 class MissingTokenError(RuntimeError):
@@ -32,10 +40,24 @@ class SettingsError(ValueError):
     """A setting has a value the bot cannot use (the message names the variable)."""
 
 
+def sqlite_url(path: Path | str) -> str:
+    """DATABASE_PATH's meaning as a URL: 'data/bot.sqlite3' -> 'sqlite:///data/bot.sqlite3'
+    (relative to the working directory), '/var/lib/b12.db' -> 'sqlite:////var/lib/b12.db'."""
+    return f"sqlite:///{path}"
+
+
+def hide_password(url: str) -> str:
+    """postgresql://bot:secret@db/b12 -> postgresql://bot:***@db/b12 (for logs and repr)."""
+    return _URL_PASSWORD.sub(r"\1***@", url)
+
+
 @dataclass(frozen=True)
 class Settings:
     token: str
-    database_path: Path = Path("data/bot.sqlite3")
+    # DATABASE_URL: sqlite:///relative/path, sqlite:////absolute/path or
+    # postgresql://user:password@host/database. Empty: database_path as a SQLite file.
+    database_url: str = ""
+    database_path: Path = Path("data/bot.sqlite3")  # DATABASE_PATH, still accepted
     api_base_url: str = DEFAULT_API_BASE_URL
     recipes_dir: Path | None = None
     log_level: str = "INFO"
@@ -47,6 +69,10 @@ class Settings:
     catch_up_hours: float = 6
     rate_limit_per_second: float = 30
 
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            object.__setattr__(self, "database_url", sqlite_url(self.database_path))
+
     @property
     def api_base_file_url(self) -> str:
         """Telegram serves files under /file/bot<token>; local servers mirror that layout."""
@@ -57,7 +83,7 @@ class Settings:
 
     def __repr__(self) -> str:  # never print the token, even in a traceback
         return (
-            f"Settings(token='***', database_path={self.database_path!r}, "
+            f"Settings(token='***', database_url={hide_password(self.database_url)!r}, "
             f"api_base_url={self.api_base_url!r}, recipes_dir={self.recipes_dir!r}, "
             f"log_level={self.log_level!r}, webhook_url={self.webhook_url!r})"
         )
@@ -120,9 +146,11 @@ def load_settings(
     log_level = values.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
         raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
+    database_url, database_path = _database(values)
     return Settings(
         token=token,
-        database_path=Path(values.get("DATABASE_PATH", "").strip() or "data/bot.sqlite3"),
+        database_url=database_url,
+        database_path=database_path,
         api_base_url=values.get("TELEGRAM_API_BASE_URL", "").strip() or DEFAULT_API_BASE_URL,
         recipes_dir=Path(recipes_dir) if recipes_dir else None,
         log_level=log_level,
@@ -134,3 +162,21 @@ def load_settings(
         catch_up_hours=_number(values, "CATCH_UP_HOURS", 6, minimum=0, maximum=12),
         rate_limit_per_second=_number(values, "RATE_LIMIT_PER_SECOND", 30, minimum=1),
     )
+
+
+def _database(values: Mapping[str, str]) -> tuple[str, Path]:
+    """DATABASE_URL wins; DATABASE_PATH (a SQLite file) is still accepted; else the default."""
+    url = values.get("DATABASE_URL", "").strip()
+    path = values.get("DATABASE_PATH", "").strip()
+    if url:
+        if not url.startswith(DATABASE_SCHEMES):
+            raise SettingsError(
+                "DATABASE_URL must look like sqlite:///data/bot.sqlite3 or "
+                f"postgresql://user:password@host/database, got {hide_password(url)!r}"
+            )
+        if path:
+            log.warning("DATABASE_URL is set, so DATABASE_PATH (%s) is ignored", path)
+        return url, Path(path or "data/bot.sqlite3")
+    if path:
+        return sqlite_url(path), Path(path)
+    return DEFAULT_DATABASE_URL, Path("data/bot.sqlite3")

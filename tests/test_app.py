@@ -3,6 +3,7 @@ start-up problems end in one friendly line and an exit code."""
 
 from __future__ import annotations
 
+import datetime as dt
 import http.server
 import io
 import json
@@ -27,6 +28,7 @@ from telegram.ext import CommandHandler
 
 from bot.app import (
     configure_logging,
+    prune_plans_job,
     run_bot,
 )
 from bot.services.tracking import tracking_store
@@ -215,3 +217,81 @@ def test_malformed_token_is_refused_without_touching_the_network(
     assert "does not look like a bot token" in done.stderr and "@BotFather" in done.stderr
     assert token not in done.stdout + done.stderr
     assert Unauthorized.requests == []
+
+
+# --------------------------------------------------------------------------- database problems
+
+
+def test_unusable_database_file_prints_one_clear_line_and_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "bot.sqlite3").write_bytes(b"not a database\n" * 300)
+    done = run_main(tmp_path, GOOD_SHAPE_TOKEN, f"http://127.0.0.1:{closed_port()}/bot")
+    assert done.returncode == 2
+    assert "Database error:" in done.stderr and "is not a usable SQLite database" in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) <= 3
+
+
+def test_database_in_use_by_another_bot_is_refused(tmp_path: Path) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(tmp_path / "bot.sqlite3")],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(MAIN.parent)},
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        done = run_main(tmp_path, GOOD_SHAPE_TOKEN, f"http://127.0.0.1:{closed_port()}/bot")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert done.returncode == 2
+    assert f"is in use by process {holder.pid}" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+_HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from bot.storage.sqlite_guard import FileLock
+lock = FileLock(Path(sys.argv[1]))
+print("locked", flush=True)
+time.sleep(60)
+"""
+
+
+def test_unreachable_postgresql_prints_one_line_without_the_password(tmp_path: Path) -> None:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "TELEGRAM_BOT_TOKEN": GOOD_SHAPE_TOKEN,
+        "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{closed_port()}/bot",
+        "DATABASE_URL": f"postgresql://bot:s3cret-pw@127.0.0.1:{closed_port()}/b12",
+    }
+    done = subprocess.run(
+        [sys.executable, str(MAIN)], cwd=tmp_path, env=env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "Database error: cannot connect to PostgreSQL at postgresql+asyncpg://bot:***@" in (
+        done.stderr
+    )
+    assert "s3cret-pw" not in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) <= 3
+
+
+async def test_the_daily_pruning_job_keeps_sixty_days_of_plans(bot: OfflineBot) -> None:
+    job = [j for j in bot.app.job_queue.jobs() if j.name == "plan-pruning"]
+    assert len(job) == 1  # scheduled at start
+    store = bot.services.store
+    today = bot.clock.now().date()
+    for back in (0, 30, 60, 61, 62, 90):
+        await store.save_plan("u:1", today - dt.timedelta(days=back), {"meals": []})
+
+    class Context:  # what the JobQueue hands a job
+        application = bot.app
+
+    await prune_plans_job(Context())  # type: ignore[arg-type]
+    kept = [
+        b
+        for b in (0, 30, 60, 61, 62, 90)
+        if await store.get_plan("u:1", today - dt.timedelta(days=b))
+    ]
+    assert kept == [0, 30, 60, 61]  # a day of margin for zones ahead of UTC

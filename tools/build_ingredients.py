@@ -12,6 +12,9 @@ for density: grams of that cup (or tbsp) / 240 ml (or 15 ml), the same cup the l
 Foods SR28 lacks come from tools/label_foods.yaml, each naming its product label in `source`.
 GROUPS gives each food its allergen / food groups (soy, gluten, tree_nut, milk, cheese, ...),
 which /exclude and `plan --exclude` match; label foods list theirs in label_foods.yaml.
+Fortified foods get `b12_by_region` from tools/regional_b12.yaml: B12 per region (us, uk, eu)
+with a named label or survey each; a drink's label value per 100 ml is converted to per 100 g
+with the density written in the table, so the loader and the label agree to the digit.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
+import yaml
 from sr28_extract import CSV_PATH, load_rows, per_100g
 
 from bot.core.recipe_schema import expand_groups
@@ -306,12 +311,14 @@ GROUPS: dict[str, tuple[str, ...]] = {
     # mayonnaise: egg yolk; most brands (Hellmann's included) add mustard
     "mayonnaise": ("egg", "mustard"),
     # Fish & seafood
-    "salmon": ("fish",),
-    "smoked_salmon": ("fish",),
+    # oily fish (NHS: salmon, trout, mackerel, sardines; canned tuna does not count): at most
+    # 2 portions a week in pregnancy and breastfeeding; smoked salmon is cold-smoked (FSA)
+    "salmon": ("fish", "oily_fish"),
+    "smoked_salmon": ("fish", "oily_fish", "smoked_fish"),
     "tuna_canned": ("fish",),
-    "sardines_canned": ("fish",),
-    "mackerel": ("fish",),
-    "trout": ("fish",),
+    "sardines_canned": ("fish", "oily_fish"),
+    "mackerel": ("fish", "oily_fish"),
+    "trout": ("fish", "oily_fish"),
     "cod": ("fish",),
     "shrimp": ("crustacean", "sulphites"),  # frozen prawns are often treated with sulphites
     "mussels": ("mollusc",),
@@ -319,7 +326,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     # Meat
     "beef_mince": ("beef",),
     "beef_sirloin": ("beef",),
-    "beef_liver": ("beef",),
+    "beef_liver": ("beef", "liver"),  # NHS: no liver or liver products in pregnancy
     "chicken_breast": ("poultry",),
     "chicken_thigh": ("poultry",),
     "lamb_mince": ("lamb",),
@@ -401,6 +408,68 @@ GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 LABEL_FOODS_PATH = Path(__file__).resolve().parent / "label_foods.yaml"
+REGIONAL_PATH = Path(__file__).resolve().parent / "regional_b12.yaml"
+REGIONS = ("us", "uk", "eu")
+
+
+def load_regional() -> dict[str, dict[str, dict[str, object]]]:
+    """tools/regional_b12.yaml, checked: known regions, one value and a source per entry."""
+    data = yaml.safe_load(REGIONAL_PATH.read_text(encoding="utf-8"))
+    for food, by_region in data.items():
+        for region, entry in by_region.items():
+            if region not in REGIONS:
+                raise ValueError(f"{food}: unknown region {region!r}")
+            if not str(entry.get("source", "")).strip():
+                raise ValueError(f"{food}.{region}: needs a source")
+            if ("b12_ug" in entry) == ("per_100ml" in entry):
+                raise ValueError(f"{food}.{region}: give b12_ug or per_100ml, exactly one")
+    return data
+
+
+def region_lines(food: str, g_per_ml: float | None, regional: dict[str, Any]) -> list[str]:
+    """The `b12_by_region` block of one food (empty when its B12 is the same everywhere)."""
+    by_region = regional.get(food)
+    if not by_region:
+        return []
+    lines = ["  b12_by_region:  # µg B12 per 100 g where sold (tools/regional_b12.yaml)"]
+    for region in REGIONS:
+        entry = by_region.get(region)
+        if entry is None:
+            continue
+        if "per_100ml" in entry:
+            if g_per_ml is None:
+                raise ValueError(f"{food}: per_100ml needs g_per_ml in the table")
+            label = float(entry["per_100ml"])
+            value = round(label / g_per_ml, 6)
+            amount = f"b12_ug: {fmt(value)}, per_100ml: {fmt(label)}"
+        else:
+            amount = f"b12_ug: {fmt(float(entry['b12_ug']))}"
+        source = str(entry["source"]).replace('"', "'")
+        lines.append(f'    {region}: {{{amount}, source: "{source}"}}')
+    return lines
+
+
+def label_food_lines(regional: dict[str, Any]) -> list[str]:
+    """label_foods.yaml without its comment lines, each food followed by its region block."""
+    raw = LABEL_FOODS_PATH.read_text(encoding="utf-8").splitlines()
+    data = yaml.safe_load("\n".join(raw))
+    out: list[str] = []
+    current: str | None = None
+
+    def close() -> None:
+        if current is not None:
+            density = data[current].get("g_per_ml")
+            out.extend(region_lines(current, density, regional))
+
+    for line in raw:
+        if line.startswith("#"):
+            continue
+        if line and not line[0].isspace():
+            close()
+            current = line.split(":", 1)[0]
+        out.append(line)
+    close()
+    return out
 
 
 def measure_grams(row: dict[str, str], index: int, unit: str) -> tuple[float, str]:
@@ -421,6 +490,13 @@ def fmt(value: float) -> str:
 
 
 def render(rows: dict[str, dict[str, str]]) -> str:
+    regional = load_regional()
+    known = {spec.id for spec in SPECS} | set(
+        yaml.safe_load(LABEL_FOODS_PATH.read_text(encoding="utf-8"))
+    )
+    stray = sorted(set(regional) - known)
+    if stray:
+        raise ValueError(f"regional_b12.yaml names foods not in the table: {', '.join(stray)}")
     lines = [
         "# Ingredient table: per-100 g values copied by tools/build_ingredients.py from USDA SR28",
         "# (NDB_No in `ndb`), or a named product label (`source`) for foods SR28 lacks.",
@@ -461,17 +537,18 @@ def render(rows: dict[str, dict[str, str]]) -> str:
                 parts.append(f"{unit}: {fmt(round(grams, 2))}")
                 sources.append(f"{unit} from '{desc}'")
             lines.append(f"  units: {{{', '.join(parts)}}}  # SR28 {'; '.join(sources)}")
+        density: float | None = None
         if spec.ml is not None:
             unit = "cup" if "cup" in row[f"GmWt_Desc{spec.ml}"] else "tbsp"
             grams, desc = measure_grams(row, spec.ml, unit)
             volume = 240.0 if unit == "cup" else 15.0
+            density = round(grams / volume, 3)
             lines.append(
-                f"  g_per_ml: {fmt(round(grams / volume, 3))}  # SR28 '{desc}' = "
-                f"{fmt(grams)} g / {fmt(volume)} ml"
+                f"  g_per_ml: {fmt(density)}  # SR28 '{desc}' = {fmt(grams)} g / {fmt(volume)} ml"
             )
+        lines += region_lines(spec.id, density, regional)
     lines.append("# --- foods SR28 lacks: product labels (conservative typical values) ---")
-    label_lines = LABEL_FOODS_PATH.read_text(encoding="utf-8").splitlines()
-    lines += [line for line in label_lines if not line.startswith("#")]
+    lines += label_food_lines(regional)
     return "\n".join(lines) + "\n"
 
 

@@ -7,12 +7,11 @@ in those words, and the ticks stay free of Telegram types.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
+import httpx
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import (
@@ -24,8 +23,8 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.warnings import PTBDeprecationWarning
 
+from bot.chat.ratelimit import SendAbandoned, logging_requests, retry_after_seconds
 from bot.chat.render.format import split_message
 from bot.services.container import Services
 from bot.services.delivery import (
@@ -34,7 +33,9 @@ from bot.services.delivery import (
     DeliveryError,
     RateLimited,
     Refused,
+    Stopping,
     Transient,
+    Unconfirmed,
 )
 
 if TYPE_CHECKING:
@@ -44,18 +45,23 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def retry_after_seconds(exc: RetryAfter) -> float:
-    """RetryAfter.retry_after is an int or a timedelta depending on PTB_TIMEDELTA."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    if isinstance(value, dt.timedelta):
-        return value.total_seconds()
-    return float(value)
+# httpx errors that mean the request never left this process: safe to send again.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+def _surely_not_sent(exc: NetworkError) -> bool:
+    return isinstance(exc.__cause__, _NOT_SENT)
 
 
 def delivery_error(exc: TelegramError) -> DeliveryError:
-    """Telegram's error in the services' words."""
+    """Telegram's error in the services' words.
+
+    A network error is `Transient` only when the request surely never went out (no
+    connection, no free connection); a read time-out, a dropped connection or a server error
+    may hide a delivered message, so it is `Unconfirmed` and must not be sent again.
+    """
+    if isinstance(exc, SendAbandoned):
+        return Stopping(str(exc))
     if isinstance(exc, Forbidden):
         return Blocked(str(exc))
     if isinstance(exc, RetryAfter):
@@ -65,19 +71,34 @@ def delivery_error(exc: TelegramError) -> DeliveryError:
     if isinstance(exc, BadRequest | ChatMigrated):
         return Refused(str(exc))
     if isinstance(exc, NetworkError):  # TimedOut included
-        return Transient(str(exc))
+        if _surely_not_sent(exc):
+            return Transient(str(exc) or type(exc.__cause__).__name__)
+        return Unconfirmed(str(exc) or type(exc).__name__)
     return Refused(str(exc))
 
 
 def delivering(send: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
-    """`send` with Telegram's errors raised as bot.services.delivery exceptions."""
+    """`send` with Telegram's errors raised as bot.services.delivery exceptions.
+
+    Which requests of this send went out is known (RequestLog, kept by the rate limiter), so
+    a failure after part of a message was delivered, or an unexpected error once a request
+    had left, is `Unconfirmed`: retrying it could send the same message twice.
+    """
 
     @functools.wraps(send)
     async def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return await send(*args, **kwargs)
-        except TelegramError as exc:
-            raise delivery_error(exc) from exc
+        with logging_requests() as requests:
+            try:
+                return await send(*args, **kwargs)
+            except TelegramError as exc:
+                error = delivery_error(exc)
+                if requests.delivered and isinstance(error, Transient):
+                    error = Unconfirmed(f"part of the message went out, then: {error}")
+                raise error from exc
+            except Exception as exc:
+                if requests.started:
+                    raise Unconfirmed(f"{type(exc).__name__} after a request went out") from exc
+                raise
 
     return wrapped
 

@@ -9,7 +9,10 @@ import sys
 from typing import TYPE_CHECKING
 
 from bot.core.models import (
+    ABSORPTION_STATUSES,
     DEFAULT_SLOTS,
+    LIFE_STAGES,
+    REGION_ANY,
     SLOT_ORDER,
     TARGET_PRESETS,
     DayPlan,
@@ -17,6 +20,8 @@ from bot.core.models import (
     Profile,
     RecipeSet,
 )
+from bot.core.plan_rules import target_status
+from bot.core.regions import region_code
 from bot.core.shopping import FORTIFIED_NOTE, item_to_dict, shopping_by_aisle, shopping_list
 from bot.core.week import plan_days
 
@@ -104,8 +109,25 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     parser.add_argument("--snack", action="store_true", help="add a snack slot")
     parser.add_argument("--kcal", type=_kcal, help="daily kcal range per person, e.g. 1600-2200")
     parser.add_argument("--date", type=_date, help="first day (YYYY-MM-DD, default today)")
+    parser.add_argument(
+        "--life-stage",
+        choices=LIFE_STAGES,
+        default="none",
+        help="pregnant / breastfeeding: no liver or smoked fish, oily fish at most twice in "
+        "7 days; over50: more than half the target from fortified food",
+    )
+    parser.add_argument(
+        "--absorption",
+        choices=ABSORPTION_STATUSES,
+        default="normal",
+        help="impaired or injections: the clinician manages B12, no day is called on target "
+        "from food",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     parser.add_argument("--recipes", metavar="DIR", help="recipe directory (default: recipes/)")
+    from bot.cli.recipes import add_region_option
+
+    add_region_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -138,7 +160,7 @@ def _mark(ok: bool) -> str:
     return "✓" if ok else "✗"
 
 
-def format_day(rs: RecipeSet, plan: DayPlan) -> list[str]:
+def format_day(rs: RecipeSet, plan: DayPlan, profile: Profile | None = None) -> list[str]:
     lines = [f"{plan.date.isoformat()} ({plan.date.strftime('%A')})"]
     for m in plan.meals:
         recipe = rs.recipes.get(m.recipe_id)
@@ -148,11 +170,21 @@ def format_day(rs: RecipeSet, plan: DayPlan) -> list[str]:
         if m.topup_item:
             lines.append(f"  {'':<9} + {m.topup_label} ({m.topup_b12_ug:.2f} µg)")
     ok = plan.b12_ug >= plan.target_ug - 1e-9
+    status = target_status(plan, profile) if profile is not None else plan.status
+    absorbed = (
+        ""
+        if status is not None and status.clinician_managed
+        else f" · absorbed ≈ {plan.b12_absorbed_ug:.2f} µg (need ≥ {plan.target_ug / 2:.2f})"
+    )
     lines.append(
-        f"  total {plan.b12_ug:.2f} / {plan.target_ug:g} µg {_mark(ok)}"
-        f" · absorbed ≈ {plan.b12_absorbed_ug:.2f} µg (need ≥ {plan.target_ug / 2:.2f})"
+        f"  total {plan.b12_ug:.2f} / {plan.target_ug:g} µg {_mark(ok)}{absorbed}"
         f" · {plan.kcal:.0f} kcal · {plan.protein_g:.0f} g protein per person"
     )
+    if status is not None and status.clinician_managed:
+        lines.append("  B12 managed by your clinician: not claimed from food")
+    elif status is not None:
+        verdict = "on target: every rule met" if status.met else "NOT on target: "
+        lines.append(f"  {_mark(status.met)} {verdict}{'; '.join(status.misses)}")
     lines.extend(f"  note: {n}" for n in plan.notes)
     return lines
 
@@ -174,15 +206,20 @@ def run(args: argparse.Namespace) -> int:
         return 2
     exclude = frozenset(i for m in matches for i in m.ids)
     slots = SLOT_ORDER if args.snack else DEFAULT_SLOTS
+    region = None if args.region == REGION_ANY else args.region
     profile = Profile(
         diet=Diet(args.diet),
         target_ug=args.target,
         exclude=exclude,
         slots=slots,
         kcal_range=args.kcal,
+        region=region,
+        life_stage=args.life_stage,
+        absorption=args.absorption,
     )
     start = args.date or dt.date.today()
     plans = plan_days(rs, [profile], start, args.days)
+    statuses = [target_status(p, profile) for p in plans]
     items = shopping_list(rs, plans)
     if args.json:
         out = {
@@ -195,11 +232,13 @@ def run(args: argparse.Namespace) -> int:
                             "recipe_id": m.recipe_id,
                             "servings": m.servings,
                             "b12_ug": round(m.b12_ug, 3),
+                            "fortified_b12": m.fortified_b12,
+                            "fortified_ug": round(m.fortified_ug, 3),
                             "topup": (
                                 {
                                     "item_id": m.topup_item,
                                     "label": m.topup_label,
-                                    "grams": round(m.topup_grams, 1),
+                                    "grams": round(m.topup_grams, 3),
                                     "b12_ug": round(m.topup_b12_ug, 3),
                                 }
                                 if m.topup_item
@@ -214,9 +253,17 @@ def run(args: argparse.Namespace) -> int:
                     "shortfall_ug": round(p.shortfall_ug, 3),
                     "target_ug": p.target_ug,
                     "notes": list(p.notes),
+                    "meets_target": st.met,
+                    "misses": list(st.misses),
+                    "clinician_managed": st.clinician_managed,
+                    "fortified_ug": round(st.fortified_ug, 3),
+                    "region": region_code(region),
                 }
-                for p in plans
+                for p, st in zip(plans, statuses, strict=True)
             ],
+            "region": region_code(region),
+            "life_stage": profile.life_stage,
+            "absorption": profile.absorption,
             "shopping_list": [item_to_dict(i) for i in items],
             "excluded": [
                 {"word": m.word, "groups": list(m.groups), "ids": list(m.ids)} for m in matches
@@ -224,7 +271,12 @@ def run(args: argparse.Namespace) -> int:
         }
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
-    print(f"B12 plan: {profile.diet.value}, target {profile.target_ug:g} µg/day")
+    print(
+        f"B12 plan: {profile.diet.value}, target {profile.target_ug:g} µg/day, region "
+        f"{region_code(region)}"
+        + (f", {profile.life_stage}" if profile.life_stage != "none" else "")
+        + (f", absorption {profile.absorption}" if profile.absorption != "normal" else "")
+    )
     for match in matches:
         print(f"Excluding {describe_match(rs, match)}")
     if matches:
@@ -232,11 +284,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"  note: {note}")
     print()
     for plan in plans:
-        print("\n".join(format_day(rs, plan)))
+        print("\n".join(format_day(rs, plan, profile)))
         print()
-    short = [p for p in plans if p.shortfall_ug > 0]
-    if short:
-        print(f"{len(short)} of {len(plans)} day(s) under target: see the notes above.")
+    missed = sum(1 for st in statuses if not st.met)
+    if statuses and statuses[0].clinician_managed:
+        print("Your clinician manages your B12: no day is called on target from food.")
+        print()
+    elif missed:
+        print(f"{missed} of {len(plans)} day(s) not on target: see the notes above.")
         print()
     print("Shopping list")
     for aisle, aisle_items in shopping_by_aisle(items).items():

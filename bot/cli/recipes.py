@@ -1,4 +1,8 @@
-"""`python main.py recipes check|list`: validate the recipe set and browse it offline."""
+"""`python main.py recipes check|list|foods`: validate the recipe set and browse it offline.
+
+Every command takes `--region us|uk|eu` (default `any`: the lowest fortified values of all
+regions, and only products sold everywhere), because fortified foods differ by country.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bot.core.models import DIET_ORDER, SLOT_ORDER, Diet, RecipeSet, Slot
+from bot.core.models import DIET_ORDER, REGION_ANY, REGIONS, SLOT_ORDER, Diet, RecipeSet, Slot
+from bot.core.products import label_from_per_100g, unit_word
 from bot.core.recipe_problems import RecipeError, shown_path
 from bot.core.recipes import DEFAULT_RECIPES_DIR, allowed_for, load_recipes, recipe_to_json
+from bot.core.regions import region_source, regional_b12
+
+REGION_CHOICES = (*REGIONS, REGION_ANY)
 
 
 def _plural(count: int, noun: str) -> str:
@@ -26,6 +34,18 @@ def _add_recipes_dir_option(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="recipe directory holding ingredients.yaml (default: $RECIPES_DIR or recipes/)",
     )
+    add_region_option(parser)
+
+
+def add_region_option(parser: argparse.ArgumentParser) -> None:
+    """`--region us|uk|eu|any`: whose fortified foods count (default any = the lowest)."""
+    parser.add_argument(
+        "--region",
+        choices=REGION_CHOICES,
+        default=REGION_ANY,
+        help="where the food is bought: fortified values differ (default: any = the lowest of "
+        "all regions, and only products sold everywhere)",
+    )
 
 
 def add_parser(subparsers: Any) -> None:
@@ -33,7 +53,7 @@ def add_parser(subparsers: Any) -> None:
     recipes = subparsers.add_parser(
         "recipes", help="validate or list the recipe set", description=__doc__
     )
-    actions = recipes.add_subparsers(dest="recipes_command", metavar="{check,list}")
+    actions = recipes.add_subparsers(dest="recipes_command", metavar="{check,list,foods}")
     actions.required = True
 
     check = actions.add_parser(
@@ -55,6 +75,16 @@ def add_parser(subparsers: Any) -> None:
     _add_recipes_dir_option(listing)
     listing.set_defaults(func=run_list)
 
+    foods = actions.add_parser(
+        "foods", help="list the ingredient table with B12 per 100 g (per 100 ml for drinks)"
+    )
+    foods.add_argument("--json", action="store_true", help="print one JSON array")
+    foods.add_argument(
+        "--fortified", action="store_true", help="only fortified foods (B12 varies by brand)"
+    )
+    _add_recipes_dir_option(foods)
+    foods.set_defaults(func=run_foods)
+
 
 def recipes_dir(args: argparse.Namespace) -> Path:
     """--recipes, else $RECIPES_DIR, else the repo's recipes/ directory."""
@@ -64,7 +94,7 @@ def recipes_dir(args: argparse.Namespace) -> Path:
 
 def _load_or_report(args: argparse.Namespace) -> RecipeSet | None:
     try:
-        return load_recipes(recipes_dir(args))
+        return load_recipes(recipes_dir(args), getattr(args, "region", None))
     except RecipeError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -86,6 +116,8 @@ def summary_lines(rs: RecipeSet, directory: Path) -> list[str]:
     unused = sorted(set(rs.ingredients) - used)
     lines = [
         f"OK: {_plural(len(recipes), 'recipe')} in {shown_path(directory)}/",
+        f"region: {rs.region} ({_plural(sum(1 for r in recipes if r.id in rs.hidden), 'recipe')}"
+        " use a product not sold there)",
         "",
         "meal slot    recipes  vegan  vegetarian-ok  pescatarian-ok",
     ]
@@ -152,6 +184,49 @@ def _print_out(text: str) -> None:
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+
+
+def food_to_json(rs: RecipeSet, ing_id: str) -> dict[str, Any]:
+    """One food for `recipes foods --json`: B12 for the set's region as its label gives it
+    (per 100 ml for drinks, per 100 g otherwise), and where that value comes from."""
+    ing = rs.ingredients[ing_id]
+    per_100g, sold = regional_b12(ing, rs.region)
+    sold = sold and ing.id not in rs.hidden
+    return {
+        "id": ing.id,
+        "name": ing.name,
+        # null: not sold in this region (never planned there)
+        "b12_ug_per_100g": round(label_from_per_100g(ing, per_100g), 4) if sold else None,
+        "per": unit_word(ing),
+        "b12_ug_per_100g_weight": round(per_100g, 6) if sold else None,
+        "g_per_ml": ing.g_per_ml,
+        "fortified": ing.fortified,
+        "sold": sold,
+        "region": rs.region,
+        "source": region_source(ing, rs.region),
+        "ndb": ing.ndb,
+        "groups": sorted(ing.groups),
+    }
+
+
+def run_foods(args: argparse.Namespace) -> int:
+    rs = _load_or_report(args)
+    if rs is None:
+        return 1
+    ids = sorted(i.id for i in rs.ingredients.values() if i.fortified or not args.fortified)
+    rows = [food_to_json(rs, i) for i in ids]
+    if args.json:
+        _print_out(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    width = max(len(r["id"]) for r in rows) if rows else 2
+    lines = [f"B12 per 100 g (per 100 ml for drinks), region {rs.region}", ""]
+    for r in rows:
+        mark = " fortified" if r["fortified"] else ""
+        value = r["b12_ug_per_100g"]
+        amount = f"{value:>8.3g} µg/{r['per']}" if value is not None else f"{'—':>8} not sold"
+        lines.append(f"{r['id']:<{width}} {amount}{mark}  [{_cut(r['source'], 70)}]")
+    _print_out("\n".join(lines))
+    return 0
 
 
 def run_list(args: argparse.Namespace) -> int:

@@ -1,9 +1,11 @@
 """`/faq`: short, sourced answers about B12 (and B12 with MS), sized for a phone screen.
 
 Plain text only (the Telegram layer escapes it). Every answer names its sources; none
-claims that B12 treats MS; answers about doses, injections and tests send the reader to
-their clinician. Numbers come from the shared nutrition reference (USDA SR28, IOM 1998,
-NIH ODS, EFSA 2015, Vegan Society, NICE NG239, BSH 2014).
+claims that B12 treats MS or gives a dose for the reader to take; answers about doses,
+injections and tests send the reader to their clinician. Numbers come from the shared
+nutrition reference (USDA SR28, IOM 1998, NIH ODS, EFSA 2015, Vegan Society, NICE NG239,
+BSH 2014, MHRA 2022, Cochrane 2018); food values are the raw, as-bought values per 100 g the
+planner itself counts (recipes/ingredients.yaml), so an answer never contradicts a plan.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ SOURCES: dict[str, str] = {
     "Watanabe 2014": "Watanabe et al. 2014, Nutrients 6:1861",
     "Cochrane 2020": "Parks et al. 2020, Cochrane review of dietary interventions for MS",
     "Nemazannikova 2018": "Nemazannikova et al. 2018, Med Chem 14:170",
+    "MHRA 2022": "MHRA Drug Safety Update, June 2022: metformin and reduced vitamin B12 levels",
+    "Cochrane 2018": "Wang et al. 2018, Cochrane review CD004655.pub3: oral vs intramuscular B12",
 }
 
 
@@ -67,12 +71,23 @@ FAQ: tuple[FaqEntry, ...] = (
     FaqEntry(
         "food",
         "Which foods give B12?",
-        "Only animal foods and fortified foods. Per 100 g (USDA): cooked mackerel 19 µg, "
-        "sardines in oil 8.9 µg, cooked salmon 2.8 µg, Swiss cheese 3.1 µg, whole milk "
-        "0.45 µg, egg 0.89 µg (a large egg is about 50 g). Plant foods: fortified plant "
-        "milks, breakfast cereals and nutritional yeast. Nori, spirulina, tempeh and "
-        "mushrooms are not reliable sources: they mostly hold inactive forms.",
+        "Only animal foods and fortified foods. Per 100 g as bought (raw; USDA, the values "
+        "your plans count): canned clams 18.6 µg, sardines in oil 8.9 µg, mackerel 8.7 µg, "
+        "trout 4.3 µg, salmon 3.2 µg, Swiss cheese 3.1 µg, egg 0.89 µg (a large egg is about "
+        "50 g), milk 0.53 µg. Fortified plant drinks, cereals and nutritional yeast differ by "
+        "brand and country (many UK and EU plant drinks: 0.38 µg per 100 ml); check your "
+        "label and enter it with /myproducts. Nori, spirulina, tempeh and mushrooms are not "
+        "reliable sources.",
         ("USDA SR28", "NIH ODS", "Watanabe 2014"),
+    ),
+    FaqEntry(
+        "nori",
+        "Are nori, spirulina or mushrooms a B12 source?",
+        "Not a reliable one. The B12 measured in nori and other seaweeds, spirulina, tempeh "
+        "and mushrooms varies a lot between batches, and much of it is inactive forms "
+        "(analogues) the body cannot use. Your plans count them as 0 µg. Reliable sources "
+        "for vegans are fortified foods and supplements.",
+        ("Watanabe 2014", "Vegan Society"),
     ),
     FaqEntry(
         "fortified",
@@ -87,33 +102,69 @@ FAQ: tuple[FaqEntry, ...] = (
     FaqEntry(
         "risk",
         "Who is at risk of low B12?",
-        "Vegans, and vegetarians who eat little dairy or egg, unless they use fortified "
-        "foods or a supplement. People over 50: 10–30 % absorb food-bound B12 poorly. "
-        "People with pernicious anaemia or stomach or bowel surgery, and long-term users "
-        "of metformin or stomach-acid medicines (PPIs, H2 blockers). If this is you, talk "
-        "to your clinician about testing and supplements.",
-        ("NIH ODS", "IOM 1998", "NICE NG239"),
+        "NICE lists: metformin (low B12 is a common side effect, MHRA 2022); PPIs or H2 "
+        "blockers for stomach acid; colchicine; some epilepsy medicines, e.g. topiramate; "
+        "nitrous oxide (laughing gas) use, where blood B12 can look normal; coeliac disease "
+        "and autoimmune conditions; stomach or bowel surgery; a family history of B12 "
+        "deficiency or pernicious anaemia; vegan or vegetarian diets; age over 65. If this "
+        "is you, talk to your clinician about testing. Never stop a prescribed medicine on "
+        "your own.",
+        ("NICE NG239", "MHRA 2022", "NIH ODS"),
     ),
     FaqEntry(
         "testing",
         "How is B12 tested?",
-        "Usually a blood test of total (serum) B12. Active B12 (holotranscobalamin) is "
-        "another first test; methylmalonic acid (MMA) and homocysteine can help when "
-        "results are unclear. Cut-offs differ between labs, so compare with your lab's "
-        "range. Log results with /levels add. What a result means for you is for your "
-        "clinician to say: talk to them about tests and results.",
+        "Usually a blood test of total (serum) B12. NICE: below 180 ng/L deficiency likely, "
+        "180–350 indeterminate (active B12 or MMA can clarify), above 350 unlikely. Active "
+        "B12 (holoTC) is another first test and the preferred one in pregnancy; MMA and "
+        "homocysteine help when results are unclear. Labs set their own ranges: log yours "
+        "with /levels add. A result in range does not rule out a deficiency with symptoms. "
+        "What a result means for you is for your clinician to say.",
         ("NICE NG239", "BSH 2014"),
+    ),
+    FaqEntry(
+        "before",
+        "Should I test before starting supplements?",
+        "Yes, if you have symptoms that could come from low B12 (tiredness, pins and needles "
+        "or numbness, weakness, balance or memory problems): ask your GP or MS team for a B12 "
+        "test first. Supplements and injections raise blood B12 and make a later test hard "
+        "to read, which can hide a deficiency. Already taking B12? Tell your clinician before "
+        "the test. With new or worsening numbness, weakness, balance or memory problems, "
+        "contact your GP or MS team soon.",
+        ("NICE NG239",),
     ),
     FaqEntry(
         "supplements",
         "Supplements or injections?",
-        "The Vegan Society suggests 10 µg a day or 2,000 µg a week for vegans, or fortified "
-        "foods twice a day. Large doses work because about 1 % of any dose is absorbed "
+        "The Vegan Society advises vegans to eat B12-fortified foods twice a day or to take "
+        "a B12 supplement; which one and how much is for you and your clinician to decide, "
+        "not this bot. High-dose tablets can work because about 1 % of any dose is absorbed "
         "without intrinsic factor. Injections are used when the gut cannot absorb B12 "
         "(e.g. pernicious anaemia); the schedule is set by a clinician. Talk to your "
         "clinician before you start, change or stop supplements or injections. /remind can "
         "remind you of your doses.",
         ("Vegan Society", "IOM 1998", "NICE NG239"),
+    ),
+    FaqEntry(
+        "oral",
+        "Can tablets work as well as injections?",
+        "In trials, high-dose B12 tablets raised blood levels about as well as injections; "
+        "the evidence is of low quality (Cochrane review 2018). Injections are used when "
+        "the gut cannot absorb B12, e.g. pernicious anaemia. Whether tablets or injections "
+        "suit you, and how much and how often, is for your clinician to decide: talk to them "
+        "before you start, change or stop either. /remind can remind you of the schedule "
+        "they set.",
+        ("Cochrane 2018", "NICE NG239"),
+    ),
+    FaqEntry(
+        "folic",
+        "Can folic acid hide a lack of B12?",
+        "Yes. A lot of folic acid (from supplements or fortified foods) can correct the "
+        "anaemia that a lack of B12 causes in a blood count, while nerve damage from the "
+        "lack of B12 goes on unnoticed. So don't treat anaemia or tiredness with folic acid "
+        "on your own: ask your clinician for a B12 check. This is no reason to stop folic "
+        "acid you were advised to take, e.g. in pregnancy: talk to your clinician.",
+        ("NIH ODS", "NICE NG239"),
     ),
     FaqEntry(
         "safety",

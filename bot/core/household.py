@@ -8,10 +8,15 @@ Pure and deterministic (no I/O, no Telegram, no clock), built on bot.core.planne
 * Members keep their OWN targets. The shared plan is planned for each distinct member target
   (highest first, without top-ups) and the plan that meets the most members wins; only when no
   such plan meets anyone is a shared top-up (served to all) allowed.
-* Every member the shared meals leave short (total < target, absorbed < target/2, or a vegan
-  with fewer than two fortified meals) gets a PERSONAL top-up that respects their own diet and
-  exclusions: a fortified item on their portion (a glass of fortified soy milk, nutritional
-  yeast on their plate) or a fortified snack recipe. Nobody's target is lowered.
+* Every member the shared meals leave short (total < target, absorbed < target/2, a vegan
+  with fewer than two fortified meals, or over 50 with no more than half the target from
+  fortified food) gets a PERSONAL top-up that respects their own diet and exclusions: a
+  fortified item on their portion that suits the dish (nutritional yeast on a savoury plate, a
+  glass of fortified drink with a sweet one) or a fortified snack recipe. Nobody's target is
+  lowered. A member whose clinician manages their B12 gets no top-ups and no "met" from food.
+* Shared meals keep the strictest member's food-safety rules (pregnant or breastfeeding: no
+  liver or smoked fish, at most two oily-fish meals in 7 days) and the fortified values of the
+  members' regions (the lowest when they differ).
 
 The same inputs always give the same HouseholdPlan, so every member sees the same day.
 
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -39,9 +45,18 @@ from bot.core.models import (
     Slot,
 )
 from bot.core.nutrition import absorbed_ug
-from bot.core.plan_rules import EPS, MIN_FORTIFIED_MEALS_VEGAN, combine_profiles
+from bot.core.plan_rules import (
+    CLINICIAN_LINE,
+    EPS,
+    PlanRules,
+    combine_profiles,
+    plan_rules,
+    status_of,
+)
 from bot.core.planner import plan_day, planner_for
+from bot.core.regions import for_region
 from bot.core.swap import swap
+from bot.core.topups import raises_absorbed_enough, suits
 
 MAX_PERSONAL_TOPUPS = 3  # more than this and the honest answer is "talk to your clinician"
 KIND_ITEM = "item"  # a fortified item on the member's portion of a shared meal
@@ -72,6 +87,7 @@ class PersonalTopUp:
     b12_ug: float
     kcal: float
     protein_g: float
+    fortified_ug: float = 0.0  # µg of b12_ug from fortified food (all of an item's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +106,11 @@ class MemberDay:
     fortified_meals: int
     kcal: float
     protein_g: float
-    met: bool  # total, absorbed and (vegan) fortified rules all met
+    met: bool  # every rule of the member's own profile holds (plan_rules.status_of)
     notes: tuple[str, ...] = ()
+    misses: tuple[str, ...] = ()  # the rules it misses, in plain words
+    fortified_ug: float = 0.0  # µg from fortified food
+    clinician_managed: bool = False  # their clinician manages B12: never "met" from food
 
     @property
     def shortfall_ug(self) -> float:
@@ -157,15 +176,23 @@ def with_member_servings(plan: DayPlan, members: Sequence[Member]) -> DayPlan:
     return plan if meals == plan.meals else replace(plan, meals=meals)
 
 
-def member_rules(profile: Profile) -> tuple[float, float, int]:
-    """(target, absorbed minimum, fortified meals minimum) of one member's own profile."""
-    fort = MIN_FORTIFIED_MEALS_VEGAN if profile.diet == Diet.VEGAN else 0
-    return profile.target_ug, profile.target_ug / 2, fort
+def member_rules(profile: Profile) -> PlanRules:
+    """The rules of one member's own profile (their target, absorbed minimum, fortified meals
+    and, over 50, fortified share)."""
+    return plan_rules(profile)
 
 
-def _meets(total: float, absorbed: float, fortified: int, rules: tuple[float, float, int]) -> bool:
-    target, abs_min, fort_min = rules
-    return total >= target - EPS and absorbed >= abs_min - EPS and fortified >= fort_min
+def _meets(totals: Sequence[float], rules: PlanRules) -> bool:
+    """Whether (total, absorbed, fortified meals, fortified µg) keep every rule; never for a
+    member whose clinician manages their B12 (food is not claimed for them)."""
+    total, absorbed, fortified, fort_ug = totals[:4]
+    return (
+        not rules.clinician_managed
+        and total >= rules.target - EPS
+        and absorbed >= rules.absorbed_min - EPS
+        and fortified >= rules.fortified_min
+        and fort_ug > rules.fortified_ug_above + EPS
+    )
 
 
 def item_allowed(ing: Ingredient, profile: Profile) -> bool:
@@ -183,20 +210,30 @@ class _Choice:
 
 
 def _options(recipes: RecipeSet, plan: DayPlan, member: Member) -> list[_Choice]:
-    """Every personal top-up this member could add: items on their meals, or a snack."""
-    profile = member.profile
+    """Every personal top-up this member could add: items on their meals, or a snack.
+
+    An item must suit the dish (savoury or sweet) and add at least 0.2 µg absorbed to it;
+    nothing not sold in the region, nothing the member's life stage rules out.
+    """
     planner = planner_for(recipes)
+    profile = planner.effective_profile(member.profile)
     ings = recipes.ingredients
     eaten = [m for m in plan.meals if m.slot in profile.slots]
     out: list[PersonalTopUp] = []
     items = [t for t in planner.allowed_topups(profile) if item_allowed(ings[t.item_id], profile)]
     for meal in eaten:
+        recipe = recipes.recipes.get(meal.recipe_id)
+        taste = recipe.taste if recipe else ""
         for t in items:
-            if meal.slot in t.slots and t.item_id != meal.topup_item:
+            if (
+                suits(t, meal.slot, taste)
+                and t.item_id != meal.topup_item
+                and raises_absorbed_enough(meal.b12_ug, t)
+            ):
                 out.append(
                     PersonalTopUp(
                         KIND_ITEM, meal.slot, t.item_id, t.label, t.grams, t.b12_ug, t.kcal,
-                        t.protein_g,
+                        t.protein_g, t.b12_ug,
                     )
                 )  # fmt: skip
     if not any(m.slot == Slot.SNACK for m in eaten):
@@ -212,7 +249,7 @@ def _options(recipes: RecipeSet, plan: DayPlan, member: Member) -> list[_Choice]
                 out.append(
                     PersonalTopUp(
                         KIND_SNACK, Slot.SNACK, r.id, r.name, 0.0, r.b12_ug, r.per_serving.kcal,
-                        r.per_serving.protein_g,
+                        r.per_serving.protein_g, r.fortified_b12_ug,
                     )
                 )  # fmt: skip
     return [_Choice(t, i) for i, t in enumerate(out)]
@@ -220,15 +257,17 @@ def _options(recipes: RecipeSet, plan: DayPlan, member: Member) -> list[_Choice]
 
 def _totals(
     plan: DayPlan, member: Member, topups: Sequence[PersonalTopUp]
-) -> tuple[float, float, int, float, float]:
-    """(B12, absorbed, fortified meals, kcal, protein) of a member's day with these top-ups."""
+) -> tuple[float, float, int, float, float, float]:
+    """(B12, absorbed, fortified meals, fortified µg, kcal, protein) of a member's day with
+    these top-ups."""
     doses: dict[Slot, float] = {}
     fortified: dict[Slot, bool] = {}
-    kcal = protein = 0.0
+    kcal = protein = fort_ug = 0.0
     for meal in plan.meals:
         if meal.slot in member.profile.slots:
             doses[meal.slot] = meal.b12_ug
             fortified[meal.slot] = meal.fortified_b12
+            fort_ug += meal.fortified_ug
             kcal += meal.kcal
             protein += meal.protein_g
     extra_doses: list[float] = []
@@ -236,6 +275,7 @@ def _totals(
     for t in topups:
         kcal += t.kcal
         protein += t.protein_g
+        fort_ug += t.fortified_ug
         if t.kind == KIND_ITEM:
             doses[t.slot] = doses.get(t.slot, 0.0) + t.b12_ug
             fortified[t.slot] = True
@@ -245,7 +285,8 @@ def _totals(
     all_doses = [*doses.values(), *extra_doses]
     total = sum(all_doses)
     absorbed = sum(absorbed_ug(d) for d in all_doses)
-    return total, absorbed, sum(fortified.values()) + extra_fortified, kcal, protein
+    fortified_meals = sum(fortified.values()) + extra_fortified
+    return total, absorbed, fortified_meals, fort_ug, kcal, protein
 
 
 def _valid_combo(combo: Sequence[_Choice]) -> bool:
@@ -265,7 +306,9 @@ def personal_topups(
     combination is returned with met=False (the caller points to the clinician).
     """
     rules = member_rules(member.profile)
-    if _meets(*_totals(plan, member, ())[:3], rules):
+    if rules.clinician_managed:  # no top-ups chasing a food target that does not apply
+        return (), False
+    if _meets(_totals(plan, member, ()), rules):
         return (), True
     options = _options(recipes, plan, member)
     best: tuple[Any, ...] | None = None
@@ -275,9 +318,10 @@ def personal_topups(
             if not _valid_combo(combo):
                 continue
             topups = [c.topup for c in combo]
-            total, absorbed, fort, kcal, _ = _totals(plan, member, topups)
-            if not _meets(total, absorbed, fort, rules):
+            totals = _totals(plan, member, topups)
+            if not _meets(totals, rules):
                 continue
+            kcal = totals[4]
             key = (
                 sum(1 for t in topups if t.kind == KIND_SNACK),
                 round(kcal, 6),
@@ -287,18 +331,22 @@ def personal_topups(
                 best, best_combo = key, combo
         if best is not None:
             return tuple(c.topup for c in best_combo), True
-    # nothing meets every rule: the closest (most B12 up to target, then absorbed, then fortified)
-    target, abs_min, fort_min = rules
+    # nothing meets every rule: the closest (most B12 up to target, then absorbed, then
+    # fortified meals, then fortified µg)
+    fug_goal = rules.fortified_ug_above if rules.fortified_ug_above > -math.inf else 0.0
     closest: tuple[Any, ...] | None = None
     for size in range(0, MAX_PERSONAL_TOPUPS + 1):
         for combo in itertools.combinations(options, size):
             if not _valid_combo(combo):
                 continue
-            total, absorbed, fort, kcal, _ = _totals(plan, member, [c.topup for c in combo])
+            total, absorbed, fort, fort_ug, kcal, _ = _totals(
+                plan, member, [c.topup for c in combo]
+            )
             key = (
-                min(total, target),
-                min(absorbed, abs_min),
-                min(fort, fort_min),
+                min(total, rules.target),
+                min(absorbed, rules.absorbed_min),
+                min(fort, rules.fortified_min),
+                min(fort_ug, fug_goal),
                 -size,
                 -kcal,
                 tuple(-c.order for c in combo),
@@ -319,7 +367,7 @@ def missing_meal_notes(
     knows), or says it is the combination.
     """
     ordered = sorted_members(members)
-    planner = planner_for(recipes)
+    planner = planner_for(for_region(recipes, household_profile(ordered).region))
     planned = {m.slot for m in plan.meals}
     reasons: dict[int, dict[str, list[str]]] = {m.user_id: {} for m in ordered}
     for slot in SLOT_ORDER:
@@ -329,7 +377,9 @@ def missing_meal_notes(
         blockers = [
             m
             for m in ordered
-            if not planner.candidates(slot, m.profile.diet, m.profile.exclude).all
+            if not planner.candidates(
+                slot, m.profile.diet, planner.effective_profile(m.profile).exclude
+            ).all
         ]
         for member in eaters:
             others = [m.name or "another member" for m in blockers if m is not member]
@@ -379,8 +429,17 @@ def member_day(
     profile = member.profile
     shared_total = _totals(plan, member, ())[0]
     topups, met = personal_topups(recipes, plan, member)
-    total, absorbed, fort, kcal, protein = _totals(plan, member, topups)
-    target, abs_min, fort_min = member_rules(profile)
+    total, absorbed, fort, fort_ug, kcal, protein = _totals(plan, member, topups)
+    rules = member_rules(profile)
+    target, abs_min, fort_min = rules.target, rules.absorbed_min, rules.fortified_min
+    status = status_of(
+        profile,
+        target,
+        total=total,
+        absorbed=absorbed,
+        fortified_meals=fort,
+        fortified_ug=fort_ug,
+    )
     notes: list[str] = list(first_notes)
     for t in topups:
         if t.kind == KIND_ITEM:
@@ -390,7 +449,9 @@ def member_day(
             )
         else:
             notes.append(f"Just for you: {t.label} as a snack (+{t.b12_ug:.1f} µg B12).")
-    if not met:
+    if rules.clinician_managed:
+        notes.append(CLINICIAN_LINE)
+    elif not met:
         if total < target - EPS:
             notes.append(
                 f"Your day reaches {total:.1f} µg of your {target:g} µg target: nothing in the "
@@ -406,6 +467,12 @@ def member_day(
             notes.append(
                 f"Only {fort} of your meals have fortified B12; the Vegan Society advises "
                 "fortified foods at least twice a day."
+            )
+        elif not fort_ug > rules.fortified_ug_above + EPS:
+            notes.append(
+                f"{fort_ug:.1f} µg of your day's B12 comes from fortified foods; after 50 more "
+                f"than half your target should (IOM 1998): talk to your clinician about a "
+                "supplement."
             )
     if profile.kcal_range is not None:
         lo, hi = profile.kcal_range
@@ -431,8 +498,11 @@ def member_day(
         fortified_meals=fort,
         kcal=kcal,
         protein_g=protein,
-        met=met,
+        met=met and status.met,
         notes=tuple(notes),
+        misses=status.misses,
+        fortified_ug=fort_ug,
+        clinician_managed=status.clinician_managed,
     )
 
 
@@ -440,7 +510,7 @@ def _shared_met(recipes: RecipeSet, plan: DayPlan, members: Sequence[Member]) ->
     """How many members the shared meals alone satisfy."""
     count = 0
     for member in members:
-        if _meets(*_totals(plan, member, ())[:3], member_rules(member.profile)):
+        if _meets(_totals(plan, member, ()), member_rules(member.profile)):
             count += 1
     return count
 
@@ -464,6 +534,7 @@ def _plan_shared(
 def evaluate(recipes: RecipeSet, plan: DayPlan, members: Sequence[Member]) -> HouseholdPlan:
     """Wrap a shared plan with every member's own day (personal top-ups recomputed)."""
     ordered = sorted_members(members)
+    recipes = for_region(recipes, household_profile(ordered).region)
     missing = missing_meal_notes(recipes, plan, ordered)
     return HouseholdPlan(
         plan, tuple(member_day(recipes, plan, m, missing[m.user_id]) for m in ordered)
@@ -478,6 +549,7 @@ def plan_household_day(
 ) -> HouseholdPlan:
     """The household's plan for `day`: shared meals meeting as many targets as possible."""
     ordered = sorted_members(members)
+    recipes = for_region(recipes, household_profile(ordered).region)
     targets = sorted({float(m.profile.target_ug) for m in ordered}, reverse=True)
     best: DayPlan | None = None
     best_count = -1
@@ -550,6 +622,7 @@ def _fitted(
     recipes: RecipeSet, plan: DayPlan, ordered: tuple[Member, ...], *, drop_uneaten: bool
 ) -> HouseholdPlan | None:
     combined = household_profile(ordered)
+    recipes = for_region(recipes, combined.region)
     planner = planner_for(recipes)
     if drop_uneaten:
         kept = tuple(m for m in plan.meals if m.slot in combined.slots)
@@ -560,16 +633,15 @@ def _fitted(
     plan_slots = {m.slot for m in plan.meals}
     if not plan_slots <= set(combined.slots):
         return None
+    allowed = planner.effective_profile(combined)  # a new pregnant member rules out liver
     for s in combined.slots:
-        if s not in plan_slots and planner.candidates(s, combined.diet, combined.exclude).all:
+        if s not in plan_slots and planner.candidates(s, allowed.diet, allowed.exclude).all:
             return None
     for meal in plan.meals:
         recipe = recipes.recipes.get(meal.recipe_id)
-        if recipe is None or meal.slot not in recipe.meals:
+        if recipe is None or meal.slot not in recipe.meals or recipe.id in recipes.hidden:
             return None
-        if not combined.diet.allows(recipe.diet) or not recipe.item_ids.isdisjoint(
-            combined.exclude
-        ):
+        if not allowed.diet.allows(recipe.diet) or not recipe.item_ids.isdisjoint(allowed.exclude):
             return None
         if meal.topup_item is not None:
             ing = recipes.ingredients.get(meal.topup_item)

@@ -22,7 +22,8 @@ from bot.core.household import (
 )
 from bot.core.models import RecipeSet, Slot
 from bot.core.nutrition import absorbed_ug
-from bot.core.plan_rules import EPS
+from bot.core.plan_rules import EPS, plan_rules, status_of, unsafe_item_ids
+from bot.core.regions import for_region
 
 
 def check_household(
@@ -35,10 +36,17 @@ def check_household(
     ordered = sorted_members(members)
     problems: list[str] = []
     combined = household_profile(ordered)
+    recipes = for_region(recipes, combined.region)
+    unsafe = (
+        unsafe_item_ids(recipes.ingredients.values())
+        if plan_rules(combined).safe_foods
+        else frozenset()
+    )
     if hplan.member_ids != tuple(m.user_id for m in ordered):
         problems.append(f"members {hplan.member_ids} differ from {[m.user_id for m in ordered]}")
     shared_doses: dict[Slot, float] = {}
     shared_fort: dict[Slot, bool] = {}
+    shared_fug: dict[Slot, float] = {}
     for meal in hplan.plan.meals:
         recipe = recipes.recipes.get(meal.recipe_id)
         if recipe is None:
@@ -55,14 +63,22 @@ def check_household(
             problems.append(f"{meal.slot.value}: {recipe.id} breaks the {combined.diet} diet")
         if not recipe.item_ids.isdisjoint(combined.exclude):
             problems.append(f"{meal.slot.value}: {recipe.id} has an excluded ingredient")
+        if not recipe.item_ids.isdisjoint(unsafe):
+            problems.append(f"{meal.slot.value}: {recipe.id} is unsafe for a member's life stage")
+        if recipe.id in recipes.hidden:
+            problems.append(f"{meal.slot.value}: {recipe.id} is not sold in {recipes.region}")
         dose = recipe.per_serving.b12_ug
         fort = recipe.fortified_b12
+        fort_ug = recipe.fortified_b12_ug
         if meal.topup_item:
             ing = recipes.ingredients[meal.topup_item]
-            dose += ing.per_100g.b12_ug * meal.topup_grams / 100
+            part = ing.per_100g.b12_ug * meal.topup_grams / 100
+            dose += part
+            fort_ug += part if ing.fortified else 0.0
             fort = True
         shared_doses[meal.slot] = dose
         shared_fort[meal.slot] = fort
+        shared_fug[meal.slot] = fort_ug
     for member in ordered:
         day = hplan.member(member.user_id)
         if day is None:
@@ -71,6 +87,7 @@ def check_household(
         profile = member.profile
         doses = {s: d for s, d in shared_doses.items() if s in profile.slots}
         fort = {s: f for s, f in shared_fort.items() if s in profile.slots}
+        fort_ug = sum(f for s, f in shared_fug.items() if s in profile.slots)
         extra: list[float] = []
         for t in day.topups:
             if t.kind == KIND_ITEM:
@@ -81,7 +98,9 @@ def check_household(
                 if t.slot not in doses:
                     problems.append(f"{member.user_id}: top-up on {t.slot.value} they don't eat")
                     continue
-                doses[t.slot] += ing.per_100g.b12_ug * t.grams / 100
+                part = ing.per_100g.b12_ug * t.grams / 100
+                doses[t.slot] += part
+                fort_ug += part
                 fort[t.slot] = True
             else:
                 r = recipes.recipes.get(t.ref_id)
@@ -93,19 +112,39 @@ def check_household(
                     problems.append(f"{member.user_id}: snack {t.ref_id} not allowed")
                     continue
                 extra.append(r.per_serving.b12_ug)
+                fort_ug += r.fortified_b12_ug
         all_doses = [*doses.values(), *extra]
         total = sum(all_doses)
         absorbed = sum(absorbed_ug(d) for d in all_doses)
         fortified = sum(fort.values()) + len(extra)
-        target, abs_min, fort_min = member_rules(profile)
+        rules = member_rules(profile)
+        target = rules.target
         if not math.isclose(total, day.b12_ug, rel_tol=1e-9, abs_tol=1e-9):
             problems.append(f"{member.user_id}: stated B12 {day.b12_ug} != {total}")
         if day.target_ug != target:
             problems.append(f"{member.user_id}: target {day.target_ug} is not theirs ({target})")
+        status = status_of(
+            profile,
+            target,
+            total=total,
+            absorbed=absorbed,
+            fortified_meals=fortified,
+            fortified_ug=fort_ug,
+        )
+        if day.met and not status.met:
+            problems.append(f"{member.user_id}: stated met but misses {status.misses}")
+        if rules.clinician_managed:
+            if day.topups:
+                problems.append(f"{member.user_id}: top-ups for a clinician-managed member")
+            continue
         if total < target - EPS:
             problems.append(f"{member.user_id}: {total:.2f} µg under their {target:g} µg target")
-        if absorbed < abs_min - EPS:
-            problems.append(f"{member.user_id}: absorbed {absorbed:.2f} µg under {abs_min:.2f}")
-        if fortified < fort_min:
+        if absorbed < rules.absorbed_min - EPS:
+            problems.append(
+                f"{member.user_id}: absorbed {absorbed:.2f} µg under {rules.absorbed_min:.2f}"
+            )
+        if fortified < rules.fortified_min:
             problems.append(f"{member.user_id}: {fortified} fortified meal(s), vegan needs 2")
+        if not fort_ug > rules.fortified_ug_above + EPS:
+            problems.append(f"{member.user_id}: {fort_ug:.2f} µg fortified, over 50 needs more")
     return problems

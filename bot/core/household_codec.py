@@ -25,6 +25,7 @@ def _topup_to_dict(t: PersonalTopUp) -> dict[str, Any]:
         "b12_ug": t.b12_ug,
         "kcal": t.kcal,
         "protein_g": t.protein_g,
+        "fortified_ug": t.fortified_ug,
     }
 
 
@@ -49,6 +50,9 @@ def household_to_dict(hplan: HouseholdPlan) -> dict[str, Any]:
                 "protein_g": m.protein_g,
                 "met": m.met,
                 "notes": list(m.notes),
+                "misses": list(m.misses),
+                "fortified_ug": m.fortified_ug,
+                "clinician_managed": m.clinician_managed,
             }
             for m in hplan.members
         ],
@@ -84,6 +88,7 @@ def household_from_dict(data: dict[str, Any]) -> HouseholdPlan:
                         b12_ug=float(t["b12_ug"]),
                         kcal=float(t["kcal"]),
                         protein_g=float(t["protein_g"]),
+                        fortified_ug=float(t.get("fortified_ug", 0.0)),
                     )
                     for t in m["topups"]
                 ),
@@ -94,6 +99,9 @@ def household_from_dict(data: dict[str, Any]) -> HouseholdPlan:
                 protein_g=float(m["protein_g"]),
                 met=bool(m["met"]),
                 notes=tuple(str(n) for n in m.get("notes", ())),
+                misses=tuple(str(n) for n in m.get("misses", ())),
+                fortified_ug=float(m.get("fortified_ug", 0.0)),
+                clinician_managed=bool(m.get("clinician_managed", False)),
             )
             for m in section["members"]
         )

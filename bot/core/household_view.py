@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from bot.core.household import KIND_ITEM, KIND_SNACK, HouseholdPlan
-from bot.core.models import SLOT_ORDER, DayPlan, PlannedMeal, RecipeSet, Slot
+from bot.core.models import SLOT_ORDER, DayPlan, PlannedMeal, RecipeSet, Slot, TargetStatus
 
 
 def member_view(recipes: RecipeSet, hplan: HouseholdPlan, user_id: int) -> DayPlan:
@@ -40,6 +40,7 @@ def member_view(recipes: RecipeSet, hplan: HouseholdPlan, user_id: int) -> DayPl
                 kcal=meal.kcal + t.kcal,
                 protein_g=meal.protein_g + t.protein_g,
                 fortified_b12=True,
+                fortified_ug=meal.fortified_ug + t.fortified_ug,
                 topup_item=t.ref_id,
                 topup_grams=t.grams,
                 topup_b12_ug=t.b12_ug,
@@ -54,6 +55,7 @@ def member_view(recipes: RecipeSet, hplan: HouseholdPlan, user_id: int) -> DayPl
                 protein_g=meal.protein_g + t.protein_g,
                 topup_b12_ug=meal.topup_b12_ug + t.b12_ug,
                 topup_kcal=meal.topup_kcal + t.kcal,
+                fortified_ug=meal.fortified_ug + t.fortified_ug,
                 topup_label=f"{meal.topup_label} (for everyone) and {t.label}, just for you",
             )
         meals.append(meal)
@@ -69,6 +71,7 @@ def member_view(recipes: RecipeSet, hplan: HouseholdPlan, user_id: int) -> DayPl
                     kcal=t.kcal,
                     protein_g=t.protein_g,
                     fortified_b12=bool(recipe.fortified_b12) if recipe else True,
+                    fortified_ug=t.fortified_ug,
                 )
             )
     meals.sort(key=lambda m: SLOT_ORDER.index(m.slot))
@@ -111,6 +114,13 @@ def member_view(recipes: RecipeSet, hplan: HouseholdPlan, user_id: int) -> DayPl
         notes=tuple(notes),
         swaps=hplan.plan.swaps,
         repeats=hplan.plan.repeats,
+        status=TargetStatus(
+            met=day.met,
+            misses=day.misses,
+            clinician_managed=day.clinician_managed,
+            fortified_ug=day.fortified_ug,
+        ),
+        region=hplan.plan.region,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.core.models import Ingredient, Kind, Nutrients
+from bot.core.models import REGIONS, Ingredient, Kind, Nutrients
 from bot.core.recipe_problems import (
     FileReport,
     Problem,
@@ -33,6 +33,8 @@ from bot.core.recipe_schema import (
     NDB_PATTERN,
     PER_100G_OPTIONAL,
     PER_100G_REQUIRED,
+    REGION_ENTRY_OPTIONAL,
+    REGION_ENTRY_REQUIRED,
     SNAKE_CASE,
     UNIT_WEIGHT_KEYS,
     expand_groups,
@@ -91,6 +93,70 @@ def _unit_weights(data: object, field: str, report: FileReport) -> dict[str, flo
         else:
             weights[unit] = float(grams)
     return weights if ok else None
+
+
+# A drink's label value per 100 ml and its per-100 g value must agree to this (rounding only).
+PER_100ML_TOLERANCE = 0.005
+
+
+def _regional_b12(
+    value: object, g_per_ml: object, fortified: object, field: str, report: FileReport
+) -> tuple[dict[str, float], dict[str, str]] | None:
+    """`b12_by_region`: per region where the food is sold, µg per 100 g and a named source.
+
+    Only fortified foods vary by region (fortification levels differ by country; natural B12
+    does not), so the map is refused on other foods. A drink may also give the label's value per
+    100 ml, which must match b12_ug x g_per_ml: a hand edit of one without the other is caught.
+    """
+    if value is None:
+        return {}, {}
+    if not isinstance(value, dict) or not value:
+        report.bad(
+            field,
+            f"must map regions ({', '.join(REGIONS)}) to {{b12_ug, source}}, "
+            f"got {describe_value(value)}",
+        )
+        return None
+    before = report.count
+    if fortified is not True:
+        report.bad(field, "only fortified foods (fortified: true) may differ by region")
+    values: dict[str, float] = {}
+    sources: dict[str, str] = {}
+    for region, entry in value.items():
+        at = f"{field}.{region}"
+        if region not in REGIONS:
+            report.bad(
+                at,
+                f"unknown region {region!r}{did_you_mean(str(region), REGIONS)}; "
+                f"use {', '.join(REGIONS)}",
+            )
+            continue
+        if not isinstance(entry, dict):
+            report.bad(at, f"must be {{b12_ug: <µg per 100 g>, source: <label or survey>}}, "
+                           f"got {describe_value(entry)}")  # fmt: skip
+            continue
+        inner = report.count
+        check_keys(entry, REGION_ENTRY_REQUIRED, REGION_ENTRY_OPTIONAL, f"{at}.", report)
+        b12 = entry.get("b12_ug")
+        if "b12_ug" in entry and (not is_number(b12) or b12 < 0):
+            report.bad(f"{at}.b12_ug", f"must be a number of 0 or more, got {describe_value(b12)}")
+        if "source" in entry:
+            check_text(entry["source"], f"{at}.source", report)
+        label = entry.get("per_100ml")
+        if label is not None:
+            if not is_number(label) or label < 0:
+                report.bad(f"{at}.per_100ml", f"must be a number of 0 or more, got {label!r}")
+            elif not is_number(g_per_ml) or g_per_ml <= 0:
+                report.bad(f"{at}.per_100ml", "needs the food's g_per_ml to convert it")
+            elif is_number(b12) and abs(b12 * g_per_ml - label) > PER_100ML_TOLERANCE:
+                report.bad(
+                    f"{at}.per_100ml",
+                    f"{label} µg per 100 ml does not match b12_ug {b12} x g_per_ml {g_per_ml}",
+                )
+        if report.count == inner:
+            values[str(region)] = float(b12)  # type: ignore[arg-type]
+            sources[str(region)] = str(entry["source"]).strip()
+    return (values, sources) if report.count == before else None
 
 
 def _check_groups(
@@ -225,11 +291,14 @@ def _check_ingredient(ing_id: object, data: object, report: FileReport) -> Ingre
     if "b12_note" in data:
         check_text(data["b12_note"], f"{key}.b12_note", report)
     groups = _check_groups(data.get("groups"), kind, f"{key}.groups", report)
+    regional = _regional_b12(
+        data.get("b12_by_region"), g_per_ml, fortified, f"{key}.b12_by_region", report
+    )
 
     if report.count > before:
         return None
     assert name and aisle and kind and per_100g is not None and unit_grams is not None
-    assert groups is not None
+    assert groups is not None and regional is not None
     return Ingredient(
         id=key,
         name=name,
@@ -242,6 +311,8 @@ def _check_ingredient(ing_id: object, data: object, report: FileReport) -> Ingre
         unit_grams=unit_grams,
         g_per_ml=float(g_per_ml) if g_per_ml is not None else None,
         groups=groups,
+        b12_by_region=regional[0],
+        region_sources=regional[1],
     )
 
 

@@ -3,14 +3,16 @@
 Pure code (no Telegram, no I/O). Values are kept as the user typed them (value + unit) and
 converted to one canonical unit per marker for comparing and charting:
 
-    serum (total) B12   pg/mL    (1 pmol/L = 1.355 pg/mL; 1 ng/L = 1 pg/mL)
-    active B12 (holoTC) pmol/L   (same cobalamin factors as serum)
+    serum (total) B12   pg/mL    (1 ng/L = 1 pg/mL; 1 pmol/L = 1.355 pg/mL)
+    active B12 (holoTC) pmol/L   (entered in pmol/L only: NICE NG239 gives its bands so)
     MMA                 µmol/L   (1000 nmol/L = 1 µmol/L)
     homocysteine        µmol/L
 
-Bands are the common ones from the shared nutrition README (BSH 2014, NICE NG239,
-Stabler 2013), or the user's own lab range when they give one. Everything said about a value
-is information, never a diagnosis.
+Bands follow NICE NG239 (2024) for total and active B12 and Stabler 2013 for MMA and
+homocysteine, or the user's own lab range when they give one. A B12 result is never called
+"adequate" or "normal": a result in range does not rule out a deficiency when symptoms are
+present. Low or indeterminate results say to contact the GP or MS team soon, and every result
+says that supplements change test results. Everything is information, never a diagnosis.
 """
 
 from __future__ import annotations
@@ -73,6 +75,13 @@ class MarkerInfo:
     # (typo or wrong unit). They are NOT clinical thresholds.
     plausible_min: float
     plausible_max: float
+    # Units accepted from the user (a subset of `units`): the others still convert, so a
+    # result stored before a unit was refused keeps its value and its chart.
+    input_units: tuple[str, ...] = ()
+
+    @property
+    def accepted_units(self) -> tuple[str, ...]:
+        return self.input_units or tuple(self.units)
 
 
 MARKERS: dict[Marker, MarkerInfo] = {
@@ -89,6 +98,7 @@ MARKERS: dict[Marker, MarkerInfo] = {
         units={PMOL_L: (1.0, 1.0), PG_ML: (1.0, PG_PER_PMOL), NG_L: (1.0, PG_PER_PMOL)},
         plausible_min=0.0,  # exclusive: any positive value
         plausible_max=1_000.0,
+        input_units=(PMOL_L,),  # NICE NG239's bands are in pmol/L; labs report it so
     ),
     Marker.MMA: MarkerInfo(
         name="MMA",
@@ -157,8 +167,15 @@ def from_canonical(marker: Marker, value: float, unit: str) -> float:
 
 
 def _unit_mismatch(marker: Marker, unit: str) -> str:
-    allowed = ", ".join(MARKERS[marker].units)
-    return f"{MARKERS[marker].name} is not measured in {unit}; use {allowed}.\n{ADD_EXAMPLES}"
+    info = MARKERS[marker]
+    if marker is Marker.HOLOTC and unit in info.units:
+        return (
+            f"Please enter active B12 (holoTC) in pmol/L, as lab reports and the NICE NG239 "
+            f"bands give it (not {unit}), e.g. 'active {_example_value(marker)}'. If your "
+            "report shows another unit, ask your lab or clinician for the pmol/L value."
+        )
+    allowed = ", ".join(info.accepted_units)
+    return f"{info.name} is not measured in {unit}; use {allowed}.\n{ADD_EXAMPLES}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,7 +329,7 @@ def parse_levels_add(text: str, today: dt.date) -> LabResult:
     ):
         toks.pop(0)  # "serum b12 320 …", "active b12 45 …"
     info = MARKERS[marker]
-    units = ", ".join(info.units)
+    units = ", ".join(info.accepted_units)
 
     if not toks:
         raise LabInputError(f"Add the value and unit for {info.name}.\n{ADD_EXAMPLES}")
@@ -337,7 +354,7 @@ def parse_levels_add(text: str, today: dt.date) -> LabResult:
         )
     unit = parse_unit(toks.pop(0))
     assert unit is not None
-    if unit not in info.units:
+    if unit not in info.accepted_units:
         raise LabInputError(_unit_mismatch(marker, unit))
 
     taken_on = today
@@ -429,60 +446,108 @@ def _fmt(x: float) -> str:
 
 @dataclass(frozen=True, slots=True)
 class BandScheme:
-    """Common cut-offs for a marker, in its canonical unit.
+    """Default cut-offs for a marker, in its canonical unit, and the words for each band.
 
-    For B12 markers low is bad (`low_is_bad`): < low_edge is "low", low_edge..high_edge
-    "borderline", above "adequate". For MMA and homocysteine high is bad: > high_edge
-    "raised", low_edge..high_edge "borderline", below "not raised".
+    `labels` name the band below `low_edge`, from `low_edge` to `high_edge` (both edges
+    included) and above `high_edge`; `keys` are the same for code. For total and active B12
+    (NICE NG239) low is bad: "deficiency likely", "indeterminate", "deficiency unlikely".
+    For MMA and homocysteine (Stabler 2013) high is bad: "not raised", "borderline", "raised".
     """
 
     low_edge: float
     high_edge: float
     low_is_bad: bool
     source: str
+    labels: tuple[str, str, str]
+    keys: tuple[str, str, str]
 
+
+_B12_LABELS = ("deficiency likely", "indeterminate", "deficiency unlikely")
+_B12_KEYS = ("likely", "indeterminate", "unlikely")
+_RAISED_LABELS = ("not raised", "borderline", "raised")
+_RAISED_KEYS = ("not_raised", "borderline", "raised")
 
 BANDS: dict[Marker, BandScheme] = {
-    Marker.SERUM: BandScheme(
-        200.0,
-        300.0,
-        True,
-        "common clinical scheme; BSH 2014: labs set "
-        "their own ranges; NICE NG239 uses < 180 and 180–350 ng/L",
+    # NICE NG239 (2024): total B12 < 180 ng/L deficiency likely, 180-350 indeterminate,
+    # > 350 unlikely (canonical pg/mL: 1 ng/L = 1 pg/mL).
+    Marker.SERUM: BandScheme(180.0, 350.0, True, "NICE NG239", _B12_LABELS, _B12_KEYS),
+    # NICE NG239: active B12 (holoTC) < 25, 25-70, > 70 pmol/L.
+    Marker.HOLOTC: BandScheme(25.0, 70.0, True, "NICE NG239", _B12_LABELS, _B12_KEYS),
+    Marker.MMA: BandScheme(0.27, 0.40, False, "Stabler 2013, NEJM", _RAISED_LABELS, _RAISED_KEYS),
+    Marker.HOMOCYSTEINE: BandScheme(
+        13.0, 15.0, False, "Stabler 2013, NEJM", _RAISED_LABELS, _RAISED_KEYS
     ),
-    Marker.HOLOTC: BandScheme(25.0, 70.0, True, "NICE NG239"),
-    Marker.MMA: BandScheme(0.27, 0.40, False, "Stabler 2013, NEJM"),
-    Marker.HOMOCYSTEINE: BandScheme(13.0, 15.0, False, "Stabler 2013, NEJM"),
 }
+
+# Keys that call for contacting the GP or MS team soon: a B12 marker that is low or
+# indeterminate (or below the lab's range), an MMA or homocysteine that is raised (or above it).
+URGENT_KEYS = frozenset({"likely", "indeterminate", "raised"})
+
+GP_SOON = (
+    "Please contact your GP or MS team soon about it, especially if you have new or worsening "
+    "numbness, weakness, balance or memory problems."
+)
+NOT_RULED_OUT = (
+    "A result here does not rule out a deficiency when you have symptoms: tell your GP or MS "
+    "team about new or worsening numbness, weakness, balance or memory problems."
+)
+SUPPLEMENTS_CHANGE_RESULTS = (
+    "B12 supplements and injections change test results: tell your clinician what you take, "
+    "and with symptoms, test before starting them."
+)
+PREGNANCY_TEST = (
+    "In pregnancy total B12 falls naturally, so active B12 (holoTC) is the preferred test "
+    "(NICE NG239)."
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Band:
-    """Where a value falls. `key` is stable (for code), `label` and `text` are for people."""
+    """Where a value falls. `key` is stable (for code); `label` and the texts are for people.
 
-    key: str  # low | borderline | adequate | not_raised | raised | below | within | above
+    `summary` says where the value falls and what that can mean; `text` adds what to do
+    (`urgent`: contact the GP or MS team soon), that supplements change results, the
+    pregnancy note when it applies and the disclaimer: the whole message for one result.
+    """
+
+    key: str  # likely | indeterminate | unlikely | not_raised | borderline | raised
+    # | below | within | above (the user's lab range)
     label: str
     text: str
     source: str
+    summary: str = ""
+    urgent: bool = False
 
 
 _MS_NOTE = (
     " Low B12 can cause tiredness, numbness, balance and memory problems that overlap with "
-    "MS symptoms, so it is worth raising."
+    "MS symptoms."
 )
 _CLARIFY = {
-    Marker.SERUM: " Active B12 (holoTC) or MMA tests can help clarify (NICE NG239).",
+    Marker.SERUM: " NICE suggests an active B12 (holoTC) or MMA test to clarify.",
     Marker.HOLOTC: " An MMA test can help clarify (NICE NG239).",
 }
 
 
-def classify(result: LabResult) -> Band:
-    """Band for a result: the user's own lab range when given, else the common bands."""
+def _band_unit(result: LabResult) -> str:
+    """The unit band edges are written in: the user's own when it equals the canonical one
+    (ng/L and pg/mL are the same number), else the canonical unit."""
+    info = MARKERS[result.marker]
+    if info.units.get(result.unit) == (1.0, 1.0):
+        return result.unit
+    return info.canonical_unit
+
+
+def classify(result: LabResult, *, pregnant: bool = False) -> Band:
+    """Band for a result: the user's own lab range when given, else the NICE NG239 bands
+    (total and active B12) or Stabler 2013 (MMA, homocysteine). `pregnant` adds that active
+    B12 is the preferred test in pregnancy (total B12 falls naturally)."""
     info = MARKERS[result.marker]
     value = round(result.canonical_value, 6)
     shown = f"{info.name} {_fmt(result.value)} {result.unit}"
-    if result.unit != info.canonical_unit:
+    if info.units.get(result.unit) != (1.0, 1.0):
         shown += f" (= {_fmt(value)} {info.canonical_unit})"
+    scheme = BANDS[result.marker]
 
     if result.has_range:
         low, high = result.canonical_range()
@@ -494,34 +559,60 @@ def classify(result: LabResult) -> Band:
             key = "within"
         label = f"{key} your lab's range"
         source = "your lab's reference range"
-        text = f"Your {shown} is {label} ({_range_text(result)}). {DISCLAIMER}"
-        return Band(key, label, text, source)
+        summary = f"Your {shown} is {label} ({_range_text(result)})."
+        bad_side = "below" if scheme.low_is_bad else "above"
+        urgent = key == bad_side
+        caveat = ""
+        if scheme.low_is_bad and key != "below":
+            caveat = NOT_RULED_OUT
+        elif urgent and scheme.low_is_bad:
+            summary += _MS_NOTE
+        return _band(result, key, label, source, summary, urgent, caveat, pregnant)
 
-    scheme = BANDS[result.marker]
-    lo, hi, u = _fmt(scheme.low_edge), _fmt(scheme.high_edge), info.canonical_unit
-    extra = ""
+    lo, hi = _fmt(scheme.low_edge), _fmt(scheme.high_edge)
+    unit = _band_unit(result)
+    if value < scheme.low_edge:
+        index, where = 0, f"below {lo} {unit}"
+    elif value <= scheme.high_edge:
+        index, where = 1, f"between {lo} and {hi} {unit}"
+    else:
+        index, where = 2, f"above {hi} {unit}"
+    key, label = scheme.keys[index], scheme.labels[index]
+    extra, caveat = "", ""
     if scheme.low_is_bad:
-        if value < scheme.low_edge:
-            key, label, where = "low", "low", f"below {lo} {u}"
+        if index == 0:
             extra = _MS_NOTE
-        elif value <= scheme.high_edge:
-            key, label, where = "borderline", "borderline", f"between {lo} and {hi} {u}"
+        elif index == 1:
             extra = _CLARIFY[result.marker]
         else:
-            key, label, where = "adequate", "adequate", f"above {hi} {u}"
-    else:
-        if value > scheme.high_edge:
-            key, label, where = "raised", "raised", f"above {hi} {u}"
-            extra = " This can point to a lack of B12 but has other causes too."
-        elif value >= scheme.low_edge:
-            key, label, where = "borderline", "borderline", f"between {lo} and {hi} {u}"
-        else:
-            key, label, where = "not_raised", "not raised", f"below {lo} {u}"
-    text = (
-        f"Your {shown} is {where}, commonly called {label} (source: {scheme.source}).{extra} "
-        f"{DISCLAIMER}"
-    )
-    return Band(key, label, text, scheme.source)
+            caveat = NOT_RULED_OUT
+    elif index == 2:
+        extra = " This can point to a lack of B12 but has other causes too."
+    summary = f"Your {shown} is {where}: {label} ({scheme.source}).{extra}"
+    return _band(result, key, label, scheme.source, summary, key in URGENT_KEYS, caveat, pregnant)
+
+
+def _band(
+    result: LabResult,
+    key: str,
+    label: str,
+    source: str,
+    summary: str,
+    urgent: bool,
+    caveat: str,
+    pregnant: bool,
+) -> Band:
+    """The Band with its full text: summary, what to do, supplements, pregnancy, disclaimer."""
+    parts = [summary]
+    if urgent:
+        parts.append(GP_SOON)
+    elif caveat:
+        parts.append(caveat)
+    parts.append(SUPPLEMENTS_CHANGE_RESULTS)
+    if pregnant and result.marker is Marker.SERUM:
+        parts.append(PREGNANCY_TEST)
+    parts.append(DISCLAIMER)
+    return Band(key, label, " ".join(parts), source, summary, urgent)
 
 
 def _range_text(result: LabResult) -> str:
@@ -534,7 +625,7 @@ def _range_text(result: LabResult) -> str:
 
 
 def format_result(result: LabResult) -> str:
-    """One line for the /levels list: '2026-10-02 · serum B12 320 pg/mL (236 pmol/L) · adequate'."""
+    """One line for /levels: '2026-10-02 · serum B12 320 pg/mL (236 pmol/L) · indeterminate'."""
     info = MARKERS[result.marker]
     line = f"{result.taken_on.isoformat()} · {info.name} {_fmt(result.value)} {result.unit}"
     alt = _alternative_unit(result)

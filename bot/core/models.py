@@ -88,6 +88,90 @@ TARGET_PRESETS: dict[str, float] = {
 }
 DEFAULT_TARGET_UG = 2.4
 
+# Where fortified foods are bought. Fortification differs by region (a UK soy drink has about a
+# third of the B12 of a US one), so each fortified food carries a value per region; an unknown
+# region ("any") uses the lowest value and only foods sold in every region.
+REGIONS: tuple[str, ...] = ("us", "uk", "eu")
+REGION_ANY = "any"
+REGION_NAMES: dict[str, str] = {
+    "us": "United States",
+    "uk": "United Kingdom",
+    "eu": "European Union",
+    REGION_ANY: "not set (lowest values of all regions)",
+}
+
+# Life stages change the rules of a plan, not only its number (see plan_rules).
+LIFE_STAGE_NONE = "none"
+PREGNANT = "pregnant"
+BREASTFEEDING = "breastfeeding"
+OVER_50 = "over50"
+LIFE_STAGES: tuple[str, ...] = (LIFE_STAGE_NONE, PREGNANT, BREASTFEEDING, OVER_50)
+
+# Absorption status: with impaired absorption (pernicious anaemia, autoimmune gastritis, gut
+# surgery, long-term metformin or PPIs) or B12 injections, food absorption estimates do not
+# apply and the clinician sets the dose.
+ABSORPTION_NORMAL = "normal"
+ABSORPTION_IMPAIRED = "impaired"
+ABSORPTION_INJECTIONS = "injections"
+ABSORPTION_STATUSES: tuple[str, ...] = (
+    ABSORPTION_NORMAL,
+    ABSORPTION_IMPAIRED,
+    ABSORPTION_INJECTIONS,
+)
+CLINICIAN_MANAGED: frozenset[str] = frozenset({ABSORPTION_IMPAIRED, ABSORPTION_INJECTIONS})
+
+
+@dataclass(frozen=True, slots=True)
+class TargetPreset:
+    """A daily B12 target a user can pick, with the body that sets it (shown to the user)."""
+
+    key: str
+    target_ug: float
+    label: str  # "US RDA (adults)"
+    source: str  # "IOM 1998 / NIH ODS"
+    life_stage: str = LIFE_STAGE_NONE  # the life stage the preset belongs to
+
+
+# Presets by life stage, each naming its source. Numbers: IOM 1998 (US RDA), EFSA 2015
+# (adequate intakes), UK COMA 1991 (RNI), Vegan Society (at least 3 µg a day from fortified food).
+LIFE_STAGE_PRESETS: dict[str, tuple[TargetPreset, ...]] = {
+    LIFE_STAGE_NONE: (
+        TargetPreset("us_rda", 2.4, "US RDA (adults)", "IOM 1998 / NIH ODS"),
+        TargetPreset("efsa", 4.0, "EU adequate intake (adults)", "EFSA 2015"),
+        TargetPreset("uk_rni", 1.5, "UK reference nutrient intake (adults)", "UK COMA 1991"),
+        TargetPreset("vegan_society", 3.0, "Vegan Society (vegans)", "Vegan Society"),
+    ),
+    PREGNANT: (
+        TargetPreset("us_rda_pregnancy", 2.6, "US RDA (pregnancy)", "IOM 1998 / NIH ODS", PREGNANT),
+        TargetPreset("efsa_pregnancy", 4.5, "EU adequate intake (pregnancy)", "EFSA 2015",
+                     PREGNANT),
+    ),
+    BREASTFEEDING: (
+        TargetPreset(
+            "us_rda_breastfeeding", 2.8, "US RDA (breastfeeding)", "IOM 1998 / NIH ODS",
+            BREASTFEEDING,
+        ),
+        TargetPreset(
+            "efsa_breastfeeding", 5.0, "EU adequate intake (breastfeeding)", "EFSA 2015",
+            BREASTFEEDING,
+        ),
+    ),
+    OVER_50: (
+        TargetPreset("us_rda_over50", 2.4, "US RDA (51 and over)", "IOM 1998 / NIH ODS", OVER_50),
+        TargetPreset("efsa_over50", 4.0, "EU adequate intake (adults)", "EFSA 2015", OVER_50),
+    ),
+}  # fmt: skip
+VEGAN_DEFAULT_TARGET_UG = 3.0  # Vegan Society: at least 3 µg a day from fortified foods
+
+
+def default_target(diet: Diet, life_stage: str = LIFE_STAGE_NONE) -> float:
+    """The target to suggest first: the life stage's US RDA, or 3.0 µg for a vegan adult."""
+    if life_stage in (PREGNANT, BREASTFEEDING):
+        return LIFE_STAGE_PRESETS[life_stage][0].target_ug
+    if diet is Diet.VEGAN:
+        return VEGAN_DEFAULT_TARGET_UG
+    return DEFAULT_TARGET_UG
+
 
 @dataclass(frozen=True, slots=True)
 class Nutrients:
@@ -156,6 +240,11 @@ class Ingredient:
     g_per_ml: float | None = None
     # allergen and food groups (soy, gluten, tree_nut, milk, cheese, ...) that /exclude words match
     groups: frozenset[str] = frozenset()
+    # Fortified foods whose B12 differs by region: µg per 100 g in each region where the food is
+    # sold, and where each value comes from. Empty = the same everywhere (per_100g). A region
+    # missing from a non-empty map means the product is not sold there.
+    b12_by_region: dict[str, float] = field(default_factory=dict)
+    region_sources: dict[str, str] = field(default_factory=dict)
 
     def grams(self, amount: float, unit: str) -> float:
         """Convert an amount in a recipe unit to grams (the loader checks the unit is possible)."""
@@ -202,6 +291,10 @@ class Recipe:
     fortified_b12: bool  # a fortified ingredient supplies B12 in this recipe
     main_b12_source: str | None  # ingredient id giving the most B12 (None when 0)
     source_file: str = ""
+    # µg of the serving's B12 that comes from fortified ingredients (the over-50 rule counts it)
+    fortified_b12_ug: float = 0.0
+    # "savoury" or "sweet" (recipe files say which; "" = not said): top-ups must match it
+    taste: str = ""
 
     @property
     def b12_ug(self) -> float:
@@ -218,9 +311,15 @@ class RecipeSet:
 
     ingredients: dict[str, Ingredient]
     recipes: dict[str, Recipe]
+    # The region whose fortified values this set carries ("any" = the lowest of all regions;
+    # "" = the values as written in the table). Set by bot.core.regions.for_region.
+    region: str = ""
+    # Recipe and ingredient ids not sold in `region`: kept so stored plans still read, but never
+    # suggested (planner, top-ups, snacks, searches skip them).
+    hidden: frozenset[str] = frozenset()
 
     def for_slot(self, slot: Slot) -> list[Recipe]:
-        return [r for r in self.recipes.values() if slot in r.meals]
+        return [r for r in self.recipes.values() if slot in r.meals and r.id not in self.hidden]
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +332,11 @@ class Profile:
     slots: tuple[Slot, ...] = DEFAULT_SLOTS
     kcal_range: tuple[float, float] | None = None
     name: str = ""
+    # Where the person buys food: "us", "uk", "eu" or None (unknown: the conservative lowest
+    # fortified values). Life stage and absorption status add plan rules (see plan_rules).
+    region: str | None = None
+    life_stage: str = "none"  # none | pregnant | breastfeeding | over50
+    absorption: str = "normal"  # normal | impaired | injections
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +355,22 @@ class PlannedMeal:
     topup_b12_ug: float = 0.0  # per person
     topup_kcal: float = 0.0  # per person
     topup_label: str = ""  # e.g. "a glass (250 ml) of fortified soy milk"
+    fortified_ug: float = 0.0  # µg of b12_ug from fortified ingredients (recipe and top-up)
+
+
+@dataclass(frozen=True, slots=True)
+class TargetStatus:
+    """Whether a day meets every rule of its plan, and the rules it misses (plain words).
+
+    `met` is True only when every rule holds (bot.core.plan_rules.target_status). When the
+    person's clinician manages their B12 (impaired absorption or injections), food is never
+    claimed to meet a target: `clinician_managed` is True and `met` False.
+    """
+
+    met: bool
+    misses: tuple[str, ...] = ()
+    clinician_managed: bool = False
+    fortified_ug: float = 0.0  # µg of the day's B12 from fortified foods
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,10 +388,22 @@ class DayPlan:
     notes: tuple[str, ...] = ()  # plain-language advice (how to close a gap, etc.)
     swaps: tuple[tuple[Slot, tuple[str, ...]], ...] = ()  # per slot: recipe ids already shown
     repeats: tuple[str, ...] = ()  # recipe ids reused from history because nothing else fitted
+    # Every rule checked when the plan was made (None: a plan stored before statuses existed).
+    # For the person's current settings use bot.core.plan_rules.target_status(plan, profile).
+    status: TargetStatus | None = None
+    region: str = ""  # the region whose fortified values the plan used ("any" = lowest)
 
     @property
     def meets_target(self) -> bool:
-        return self.shortfall_ug <= 0
+        """True only when every rule held; without a status, the rules the plan's own numbers
+        can show (total and absorbed), so an old plan is never called on target wrongly."""
+        if self.status is not None:
+            return self.status.met
+        return (
+            self.shortfall_ug <= 0
+            and self.b12_ug >= self.target_ug - 1e-9
+            and self.b12_absorbed_ug >= self.target_ug / 2 - 1e-9
+        )
 
     def meal(self, slot: Slot) -> PlannedMeal | None:
         return next((m for m in self.meals if m.slot == slot), None)
@@ -300,6 +432,9 @@ class UserSettings:
     household_id: int | None = None
     evening_check: bool = False  # opt-in evening message: how short today is and a snack to fix it
     evening_time: dt.time = DEFAULT_EVENING_TIME
+    region: str | None = None  # "us" | "uk" | "eu"; None = not asked yet (conservative values)
+    life_stage: str = "none"  # none | pregnant | breastfeeding | over50
+    absorption: str = "normal"  # normal | impaired | injections
 
     def profile(self) -> Profile:
         return Profile(
@@ -308,4 +443,7 @@ class UserSettings:
             exclude=self.exclude,
             slots=self.slots,
             name=self.first_name,
+            region=self.region,
+            life_stage=self.life_stage,
+            absorption=self.absorption,
         )

@@ -1,14 +1,39 @@
 """The stored form of a day plan: a JSON-safe dict and back, without loss.
 
 Plans are saved per user and day (and read back for tracking, swaps and history), so every
-field round-trips exactly.
+field round-trips exactly. Plans stored before a field existed read back with its default
+(no status: `DayPlan.meets_target` then checks only what the numbers show).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from bot.core.models import DayPlan, PlannedMeal, Slot
+from bot.core.models import DayPlan, PlannedMeal, Slot, TargetStatus
+
+
+def status_to_dict(status: TargetStatus | None) -> dict[str, object] | None:
+    if status is None:
+        return None
+    return {
+        "met": status.met,
+        "misses": list(status.misses),
+        "clinician_managed": status.clinician_managed,
+        "fortified_ug": status.fortified_ug,
+    }
+
+
+def status_from_dict(d: object) -> TargetStatus | None:
+    if d is None:
+        return None
+    if not isinstance(d, dict):
+        raise ValueError(f"status must be a mapping, got {d!r}")
+    return TargetStatus(
+        met=bool(d["met"]),
+        misses=tuple(str(m) for m in d.get("misses", ())),
+        clinician_managed=bool(d.get("clinician_managed", False)),
+        fortified_ug=float(d.get("fortified_ug", 0.0)),
+    )
 
 
 def plan_to_dict(plan: DayPlan) -> dict[str, object]:
@@ -29,6 +54,7 @@ def plan_to_dict(plan: DayPlan) -> dict[str, object]:
                 "topup_b12_ug": m.topup_b12_ug,
                 "topup_kcal": m.topup_kcal,
                 "topup_label": m.topup_label,
+                "fortified_ug": m.fortified_ug,
             }
             for m in plan.meals
         ],
@@ -41,6 +67,8 @@ def plan_to_dict(plan: DayPlan) -> dict[str, object]:
         "notes": list(plan.notes),
         "swaps": [[s.value, list(ids)] for s, ids in plan.swaps],
         "repeats": list(plan.repeats),
+        "status": status_to_dict(plan.status),
+        "region": plan.region,
     }
 
 
@@ -61,6 +89,7 @@ def plan_from_dict(d: dict[str, object]) -> DayPlan:
                 topup_b12_ug=float(m.get("topup_b12_ug", 0.0)),
                 topup_kcal=float(m.get("topup_kcal", 0.0)),
                 topup_label=str(m.get("topup_label", "")),
+                fortified_ug=float(m.get("fortified_ug", 0.0)),
             )
             for m in d["meals"]  # type: ignore[attr-defined]
         )
@@ -79,6 +108,8 @@ def plan_from_dict(d: dict[str, object]) -> DayPlan:
                 for s, ids in d.get("swaps", ())  # type: ignore[attr-defined]
             ),
             repeats=tuple(str(r) for r in d.get("repeats", ())),  # type: ignore[attr-defined]
+            status=status_from_dict(d.get("status")),
+            region=str(d.get("region", "")),
         )
     except KeyError as exc:
         raise ValueError(f"stored plan is missing field {exc.args[0]!r}") from exc

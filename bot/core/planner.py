@@ -4,6 +4,12 @@ Pure and deterministic: no I/O, no Telegram, no clock. A plan picks one recipe p
 that keeps every rule of `bot.core.plan_rules` (B12 target, absorbed B12, fortified meals for
 vegans, diet, exclusions, no repeats from the last 7 days, kcal range).
 
+Life stages and absorption add rules (plan_rules): no liver or smoked fish and at most two
+oily-fish meals in any 7 days when pregnant or breastfeeding, more than half the target from
+fortified food over 50, no top-ups and no absorption claims when the clinician manages B12.
+Fortified values are those of the profile's region (bot.core.regions); products not sold there
+are never planned.
+
 Among the plans that satisfy these, a seeded random cost (hashlib of profile + date) gives
 variety from day to day, a penalty avoids the same main B12 source twice a day, and top-ups
 (`bot.core.topups`: a named fortified item added to a meal) are used only when no plan without
@@ -27,10 +33,12 @@ import itertools
 import math
 import random
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.core.models import (
     KIND_DIET,
+    LIFE_STAGE_NONE,
+    OVER_50,
     SLOT_ORDER,
     DayPlan,
     Diet,
@@ -40,8 +48,22 @@ from bot.core.models import (
     Slot,
 )
 from bot.core.nutrition import absorbed_ug
-from bot.core.plan_rules import EPS, PlanRules, as_profiles, combine_profiles, plan_rules
-from bot.core.topups import TopUp, topup_for
+from bot.core.plan_rules import (
+    CLINICIAN_LINE,
+    EPS,
+    MAX_OILY_FISH_MEALS_PER_7_DAYS,
+    SAFE_FOOD_STAGES,
+    PlanRules,
+    as_profiles,
+    combine_profiles,
+    oily_fish_left,
+    oily_fish_recipe,
+    plan_rules,
+    status_of,
+    unsafe_item_ids,
+)
+from bot.core.regions import for_region
+from bot.core.topups import TopUp, raises_absorbed_enough, suits, topup_for
 
 RANDOM_PICKS = 10  # seeded random candidates per slot in the fast search
 B12_PICKS = 4  # plus the highest-B12 candidates per slot (rescue hard targets)
@@ -64,6 +86,9 @@ class RecipeInfo:
     source: str | None
     items: frozenset[str]
     diet: Diet
+    fortified_ug: float = 0.0  # µg of b12 from fortified ingredients
+    oily: bool = False  # an oily-fish meal (capped in pregnancy and breastfeeding)
+    taste: str = ""  # savoury | sweet | "" (not said): top-ups must suit it
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +103,25 @@ class _Option:
     kcal: float
     topup: TopUp | None
     repeat: bool
+    fort_ug: float = 0.0  # µg from fortified foods (recipe part + top-up)
+    oily: int = 0  # 1 for an oily-fish meal
 
 
 def seed(profile: Profile, *parts: object) -> int:
-    """Stable seed of a profile and `parts` (hashlib, not hash(): that one changes per process)."""
+    """Stable seed of a profile and `parts` (hashlib, not hash(): that one changes per process).
+
+    Region, life stage and absorption join the key only when set, so plans of profiles
+    without them keep the seeds (and days) they always had.
+    """
+    extra = [
+        f"{name}={value}"
+        for name, value in (
+            ("region", profile.region),
+            ("life_stage", profile.life_stage if profile.life_stage != LIFE_STAGE_NONE else None),
+            ("absorption", profile.absorption if profile.absorption != "normal" else None),
+        )
+        if value
+    ]
     key = "|".join(
         [
             profile.diet.value,
@@ -89,6 +129,7 @@ def seed(profile: Profile, *parts: object) -> int:
             ",".join(sorted(profile.exclude)),
             ",".join(s.value for s in profile.slots),
             repr(profile.kcal_range),
+            *extra,
             *(str(p) for p in parts),
         ]
     )
@@ -98,19 +139,25 @@ def seed(profile: Profile, *parts: object) -> int:
 # --------------------------------------------------------------------------- search
 
 
-def _search(options: list[list[_Option]], rules: PlanRules) -> tuple[_Option, ...] | None:
+def _search(
+    options: list[list[_Option]], rules: PlanRules, oily_max: int | None = None
+) -> tuple[_Option, ...] | None:
     """Exact branch-and-bound: the cheapest choice (one option per slot) meeting every rule.
 
     Options of each slot must be sorted by cost. The bounds (best B12, absorbed, fortified
-    and kcal still reachable from the remaining slots) only drop choices that cannot be
-    completed, so None means no feasible choice exists among these options.
+    meals and µg, and kcal still reachable from the remaining slots; oily-fish meals so far)
+    only drop choices that cannot be completed, so None means no feasible choice exists among
+    these options. `oily_max` caps oily-fish meals (None: no cap).
     """
     n = len(options)
     if any(not opts for opts in options):
         return None
+    fug_above = rules.fortified_ug_above + EPS  # fortified µg must be MORE than this
+    check_fug = fug_above > -math.inf
     suf_b12 = [0.0] * (n + 1)
     suf_abs = [0.0] * (n + 1)
     suf_fort = [0] * (n + 1)
+    suf_fug = [0.0] * (n + 1)
     suf_kmin = [0.0] * (n + 1)
     suf_kmax = [0.0] * (n + 1)
     suf_cost = [0.0] * (n + 1)
@@ -119,15 +166,20 @@ def _search(options: list[list[_Option]], rules: PlanRules) -> tuple[_Option, ..
         suf_b12[i] = suf_b12[i + 1] + max(o.b12 for o in opts)
         suf_abs[i] = suf_abs[i + 1] + max(o.absorbed for o in opts)
         suf_fort[i] = suf_fort[i + 1] + max(o.fortified for o in opts)
+        if check_fug:  # only the over-50 rule needs this bound
+            suf_fug[i] = suf_fug[i + 1] + max(o.fort_ug for o in opts)
         suf_kmin[i] = suf_kmin[i + 1] + min(o.kcal for o in opts)
         suf_kmax[i] = suf_kmax[i + 1] + max(o.kcal for o in opts)
         suf_cost[i] = suf_cost[i + 1] + opts[0].cost
     target = rules.target - EPS
     abs_min = rules.absorbed_min - EPS
     fort_min = rules.fortified_min
+    oily_cap = n if oily_max is None else oily_max
     lo = rules.kcal_lo - EPS
     hi = rules.kcal_hi + EPS
     if suf_b12[0] < target or suf_abs[0] < abs_min or suf_fort[0] < fort_min:
+        return None
+    if check_fug and not suf_fug[0] > fug_above:
         return None
     if suf_kmin[0] > hi or suf_kmax[0] < lo:
         return None
@@ -136,7 +188,9 @@ def _search(options: list[list[_Option]], rules: PlanRules) -> tuple[_Option, ..
     best: tuple[_Option, ...] | None = None
     chosen: list[_Option] = []
 
-    def dfs(i: int, cost: float, b12: float, ab: float, fort: int, kcal: float) -> None:
+    def dfs(
+        i: int, cost: float, b12: float, ab: float, fort: int, kcal: float, fug: float, oily: int
+    ) -> None:
         nonlocal best_cost, best
         if i == n:
             best_cost = cost
@@ -146,6 +200,7 @@ def _search(options: list[list[_Option]], rules: PlanRules) -> tuple[_Option, ..
         rest_b12 = suf_b12[i + 1]
         rest_abs = suf_abs[i + 1]
         rest_fort = suf_fort[i + 1]
+        rest_fug = suf_fug[i + 1]
         rest_kmin = suf_kmin[i + 1]
         rest_kmax = suf_kmax[i + 1]
         for o in options[i]:
@@ -157,6 +212,10 @@ def _search(options: list[list[_Option]], rules: PlanRules) -> tuple[_Option, ..
             if ab + o.absorbed + rest_abs < abs_min:
                 continue
             if fort + o.fortified + rest_fort < fort_min:
+                continue
+            if check_fug and not fug + o.fort_ug + rest_fug > fug_above:
+                continue
+            if oily + o.oily > oily_cap:
                 continue
             k = kcal + o.kcal
             if k + rest_kmin > hi or k + rest_kmax < lo:
@@ -173,25 +232,43 @@ def _search(options: list[list[_Option]], rules: PlanRules) -> tuple[_Option, ..
             if duplicate or c + rest_cost >= best_cost:
                 continue
             chosen.append(o)
-            dfs(i + 1, c, b12 + o.b12, ab + o.absorbed, fort + o.fortified, k)
+            dfs(
+                i + 1,
+                c,
+                b12 + o.b12,
+                ab + o.absorbed,
+                fort + o.fortified,
+                k,
+                fug + o.fort_ug,
+                oily + o.oily,
+            )
             chosen.pop()
 
-    dfs(0, 0.0, 0.0, 0.0, 0, 0.0)
+    dfs(0, 0.0, 0.0, 0.0, 0, 0.0, 0.0, 0)
     return best
 
 
-def _best_effort(options: list[list[_Option]], rules: PlanRules) -> tuple[_Option, ...] | None:
+def _best_effort(
+    options: list[list[_Option]], rules: PlanRules, oily_max: int | None = None
+) -> tuple[_Option, ...] | None:
     """When nothing meets every rule: the plan closest to them (exhaustive over few options).
 
-    Preference, in order: kcal inside the range, most B12 (up to the target), most absorbed
-    (up to half the target), most fortified meals (up to the vegan minimum), fewest repeats and
-    top-ups, lowest cost.
+    The oily-fish cap is a food-safety limit, never traded away. Preference, in order: kcal
+    inside the range, most B12 (up to the target), most absorbed (up to half the target), most
+    fortified meals (up to the vegan minimum), most fortified µg (up to the over-50 share),
+    fewest repeats and top-ups, lowest cost.
     """
+    oily_cap = len(options) if oily_max is None else oily_max
+    fug_goal = rules.fortified_ug_above if rules.fortified_ug_above > -math.inf else 0.0
     trimmed: list[list[_Option]] = []
     for opts in options:
+        if oily_max is not None:  # keep options that need no oily-fish allowance too
+            opts = [o for o in opts if o.oily <= oily_cap]
         by_b12 = sorted(opts, key=lambda o: (-o.b12, o.cost))
         keep = by_b12[:BEST_EFFORT_PICKS]
-        if rules.fortified_min:
+        if oily_max is not None:
+            keep += [o for o in by_b12 if not o.oily and o not in keep][:FORTIFIED_PICKS]
+        if rules.fortified_min or fug_goal:
             keep += [o for o in by_b12 if o.fortified and o not in keep][:FORTIFIED_PICKS]
         if rules.kcal_lo > -math.inf or rules.kcal_hi < math.inf:
             by_kcal = sorted(opts, key=lambda o: (o.kcal, o.cost))
@@ -204,6 +281,8 @@ def _best_effort(options: list[list[_Option]], rules: PlanRules) -> tuple[_Optio
         ids = {o.recipe.id for o in combo}
         if len(ids) < len(combo):
             continue
+        if sum(o.oily for o in combo) > oily_cap:
+            continue
         b12 = sum(o.b12 for o in combo)
         ab = sum(o.absorbed for o in combo)
         fort = sum(o.fortified for o in combo)
@@ -213,6 +292,7 @@ def _best_effort(options: list[list[_Option]], rules: PlanRules) -> tuple[_Optio
             min(b12, rules.target),
             min(ab, rules.absorbed_min),
             float(min(fort, rules.fortified_min)),
+            min(sum(o.fort_ug for o in combo), fug_goal),
             -sum(o.cost for o in combo),
         )
         if best_key is None or key > best_key:
@@ -238,11 +318,19 @@ class Planner:
                 source=r.main_b12_source,
                 items=frozenset(r.grams_per_serving),
                 diet=r.diet,
+                fortified_ug=r.fortified_b12_ug,
+                oily=oily_fish_recipe(r, recipes.ingredients),
+                taste=r.taste,
             )
             for r in sorted(recipes.recipes.values(), key=lambda r: r.id)
         }
+        # products not sold in the set's region are never planned (stored plans still read)
         self._by_slot: dict[Slot, list[RecipeInfo]] = {
-            s: [self.recipe_info[r.id] for r in recipes.recipes.values() if s in r.meals]
+            s: [
+                self.recipe_info[r.id]
+                for r in recipes.recipes.values()
+                if s in r.meals and r.id not in recipes.hidden
+            ]
             for s in SLOT_ORDER
         }
         for lst in self._by_slot.values():
@@ -250,8 +338,9 @@ class Planner:
         self._topups: list[TopUp] = [
             t
             for ing in sorted(recipes.ingredients.values(), key=lambda i: i.id)
-            if (t := topup_for(ing)) is not None
+            if ing.id not in recipes.hidden and (t := topup_for(ing)) is not None
         ]
+        self.unsafe_items = unsafe_item_ids(recipes.ingredients.values())
         self._cand_cache: dict[tuple[Slot, Diet, frozenset[str]], Candidates] = {}
 
     # -- candidates
@@ -296,6 +385,8 @@ class Planner:
             kcal=info.kcal + (topup.kcal if topup else 0.0),
             topup=topup,
             repeat=repeat,
+            fort_ug=info.fortified_ug + (topup.b12_ug if topup else 0.0),
+            oily=1 if info.oily else 0,
         )
 
     def _expand(
@@ -312,7 +403,9 @@ class Planner:
             repeat = info.id in recent
             opts.append(self._option(info, cost, repeat, None))
             for t in fitting:
-                opts.append(self._option(info, cost, repeat, t))
+                # only a top-up that suits the dish and is worth it (>= 0.2 µg more absorbed)
+                if suits(t, slot, info.taste) and raises_absorbed_enough(info.b12, t):
+                    opts.append(self._option(info, cost, repeat, t))
         opts.sort(key=lambda o: (o.cost, o.recipe.id, o.topup.item_id if o.topup else ""))
         return opts
 
@@ -326,16 +419,21 @@ class Planner:
         allow_topups: bool,
         fixed: dict[Slot, str] | None = None,
         prefer: frozenset[str] = frozenset(),
+        oily_max: int | None = None,
     ) -> tuple[dict[Slot, _Option], bool]:
         """Choose an option per slot; returns (choice, feasible).
 
         Tiers, first feasible wins: no repeats & no top-ups; no repeats & top-ups; repeats
         allowed (penalised) & no top-ups; repeats & top-ups. Each tier tries the small
         candidate lists first and then every candidate. `fixed` pins slots to recipe ids;
-        `prefer` gives those recipes cost 0 (swap keeps the other meals when it can).
+        `prefer` gives those recipes cost 0 (swap keeps the other meals when it can);
+        `oily_max` caps oily-fish meals (pregnancy and breastfeeding; None: no cap). The
+        profile must already exclude what its life stage rules out (`effective_profile`).
         """
         fixed = fixed or {}
         rules = plan_rules(profile)
+        if rules.clinician_managed:  # no top-ups to chase a food target the gut cannot use
+            allow_topups = False
         slots = [
             s
             for s in profile.slots
@@ -390,16 +488,22 @@ class Planner:
                     self._expand(s, pools(i, allow_repeat, wide or allow_repeat), recent, tups)
                     for i, s in enumerate(slots)
                 ]
-                found = _search(options, rules)
+                found = _search(options, rules, oily_max)
                 if found is not None:
                     return dict(zip(slots, found, strict=True)), True
 
         options = [
             self._expand(s, pools(i, True, True), recent, topups) for i, s in enumerate(slots)
         ]
-        found = _best_effort(options, rules) if slots else ()
+        found = _best_effort(options, rules, oily_max) if slots else ()
         if found is None:  # not enough different recipes: allow one recipe in two slots
-            found = tuple(min(o, key=lambda o: (-o.b12, o.cost)) for o in options)
+            found = tuple(
+                min(
+                    [o for o in opts if oily_max is None or not o.oily] or opts,
+                    key=lambda o: (-o.b12, o.cost),
+                )
+                for opts in options
+            )
         return dict(zip(slots, found, strict=True)), False
 
     @staticmethod
@@ -447,13 +551,40 @@ class Planner:
         *,
         allow_topups: bool = True,
     ) -> DayPlan:
-        """One day's plan; `history` = recipe ids planned in the previous 7 days."""
+        """One day's plan; `history` = recipe ids planned in the previous 7 days.
+
+        Planned with the fortified values of the profile's region (another Planner, cached,
+        when this one holds another region's values).
+        """
         members = as_profiles(profiles)
         profile = combine_profiles(members)
+        regional = for_region(self.recipes, profile.region)
+        if regional is not self.recipes:
+            return planner_for(regional).plan_day(members, day, history, allow_topups=allow_topups)
         rng = random.Random(seed(profile, day.isoformat()))
         recent = frozenset(history)
-        choice, feasible = self.solve(profile, rng, recent, allow_topups)
+        safe_foods = profile.life_stage in SAFE_FOOD_STAGES
+        choice, feasible = self.solve(
+            self.effective_profile(profile) if safe_foods else profile,
+            rng,
+            recent,
+            allow_topups,
+            oily_max=self.oily_max(profile, history) if safe_foods else None,
+        )
         return self.build(profile, len(members), day, choice, feasible)
+
+    def effective_profile(self, profile: Profile) -> Profile:
+        """The profile with what its life stage rules out added to its exclusions (pregnant
+        or breastfeeding: liver and cold-smoked or cured fish)."""
+        if profile.life_stage not in SAFE_FOOD_STAGES or self.unsafe_items <= profile.exclude:
+            return profile
+        return replace(profile, exclude=profile.exclude | self.unsafe_items)
+
+    def oily_max(self, profile: Profile, history: Sequence[str]) -> int | None:
+        """Oily-fish meals allowed today (pregnant or breastfeeding), else None (no cap)."""
+        if profile.life_stage not in SAFE_FOOD_STAGES:
+            return None
+        return oily_fish_left(self.recipes, history)
 
     # -- building the result
 
@@ -487,6 +618,7 @@ class Planner:
                     topup_b12_ug=t.b12_ug if t else 0.0,
                     topup_kcal=t.kcal if t else 0.0,
                     topup_label=t.label if t else "",
+                    fortified_ug=opt.fort_ug,
                 )
             )
         b12 = sum(m.b12_ug for m in meals)
@@ -510,6 +642,14 @@ class Planner:
             notes.append(
                 f"Repeats {names} from the last 7 days: not enough other recipes fit your "
                 "constraints."
+            )
+        if rules.clinician_managed:
+            notes.append(CLINICIAN_LINE)
+            return self._finish(profile, day, meals, rules, notes, shortfall, repeats)
+        if rules.safe_foods and any(o.recipe.oily for o in choice.values()):
+            notes.append(
+                f"Oily fish at most {MAX_OILY_FISH_MEALS_PER_7_DAYS} times in any 7 days "
+                "(NHS advice in pregnancy and breastfeeding)."
             )
         fix = self._gap_advice(profile, choice) if not feasible else ""
         if shortfall > 0:
@@ -535,19 +675,52 @@ class Planner:
                 f"Calories ({kcal:.0f} kcal) are outside your range "
                 f"{rules.kcal_lo:.0f}-{rules.kcal_hi:.0f} kcal: no combination of recipes fits it."
             )
+        fortified_ug = sum(m.fortified_ug for m in meals)
+        if profile.life_stage == OVER_50 and not fortified_ug > rules.fortified_ug_above + EPS:
+            notes.append(
+                f"{fortified_ug:.1f} µg of today's B12 comes from fortified foods; after 50 more "
+                f"than half the target ({rules.target / 2:.1f} µg) should (IOM 1998): a fortified "
+                "food or a supplement your clinician agrees closes it."
+            )
         if len({m.recipe_id for m in meals}) < len(meals):
             notes.append("Not enough different recipes fit: one recipe appears twice today.")
+        return self._finish(profile, day, meals, rules, notes, shortfall, repeats)
+
+    def _finish(
+        self,
+        profile: Profile,
+        day: dt.date,
+        meals: list[PlannedMeal],
+        rules: PlanRules,
+        notes: list[str],
+        shortfall: float,
+        repeats: tuple[str, ...],
+    ) -> DayPlan:
+        """The DayPlan with its totals and the status of every rule (what `target_status`
+        gives for it, computed from the same sums)."""
+        b12 = sum(m.b12_ug for m in meals)
+        absorbed = sum(absorbed_ug(m.b12_ug) for m in meals)
+        status = status_of(
+            profile,
+            rules.target,
+            total=b12,
+            absorbed=absorbed,
+            fortified_meals=sum(1 for m in meals if m.fortified_b12),
+            fortified_ug=sum(m.fortified_ug for m in meals),
+        )
         return DayPlan(
             date=day,
             meals=tuple(meals),
             target_ug=rules.target,
             b12_ug=b12,
             b12_absorbed_ug=absorbed,
-            kcal=kcal,
+            kcal=sum(m.kcal for m in meals),
             protein_g=sum(m.protein_g for m in meals),
             shortfall_ug=shortfall,
             notes=tuple(notes),
             repeats=repeats,
+            status=status,
+            region=self.recipes.region,
         )
 
     def _name(self, recipe_id: str) -> str:
@@ -583,13 +756,14 @@ class Candidates:
 # --------------------------------------------------------------------------- module API
 
 _PLANNERS: dict[int, Planner] = {}
+PLANNER_CACHE = 32  # regions x users' own products: a few sets each
 
 
 def planner_for(recipes: RecipeSet) -> Planner:
     """The cached Planner of this RecipeSet (keyed by identity; the set is frozen)."""
     planner = _PLANNERS.get(id(recipes))
     if planner is None or planner.recipes is not recipes:
-        if len(_PLANNERS) >= 8:
+        if len(_PLANNERS) >= PLANNER_CACHE:
             _PLANNERS.clear()
         planner = Planner(recipes)
         _PLANNERS[id(recipes)] = planner
@@ -605,4 +779,7 @@ def plan_day(
     allow_topups: bool = True,
 ) -> DayPlan:
     """One day's plan; `history` = recipe ids planned in the previous 7 days."""
-    return planner_for(recipes).plan_day(profiles, day, history, allow_topups=allow_topups)
+    region = combine_profiles(as_profiles(profiles)).region
+    return planner_for(for_region(recipes, region)).plan_day(
+        profiles, day, history, allow_topups=allow_topups
+    )

@@ -16,8 +16,9 @@ import math
 import re
 from collections.abc import Mapping
 
-from bot.core.models import Ingredient, PlannedMeal, Recipe, RecipeSet
+from bot.core.models import Ingredient, PlannedMeal, RecipeSet
 from bot.core.recipe_search import resolve_ingredient
+from bot.core.regions import recompute_b12
 from bot.core.topups import mid_sentence_name
 
 # Typo guard, not nutrition advice. The richest fortified food is nutritional yeast: labels
@@ -68,7 +69,11 @@ def _try_resolve(query: str, recipes: RecipeSet) -> str | None:
 
 
 def product_ingredients(recipes: RecipeSet) -> list[Ingredient]:
-    """Ingredients a user may set from a label: the fortified ones (B12 varies by brand)."""
+    """Ingredients a user may set from a label: the fortified ones (B12 varies by brand).
+
+    Products not sold in the set's region are still listed: a user who has one (bought
+    abroad) may enter its label, and then it counts for them.
+    """
     return sorted((i for i in recipes.ingredients.values() if i.fortified), key=lambda i: i.id)
 
 
@@ -247,33 +252,34 @@ def with_products(recipes: RecipeSet, overrides_per_100g: Mapping[str, float]) -
     ingredients = dict(recipes.ingredients)
     for ing_id, b12 in known.items():
         ing = ingredients[ing_id]
+        # the user's label holds in every region: no regional value may replace it
         ingredients[ing_id] = dataclasses.replace(
-            ing, per_100g=dataclasses.replace(ing.per_100g, b12_ug=float(b12))
+            ing,
+            per_100g=dataclasses.replace(ing.per_100g, b12_ug=float(b12)),
+            b12_by_region={},
+            region_sources={},
         )
     recipes_out = {
-        rid: _recompute(r, ingredients) if r.item_ids & known.keys() else r
+        rid: recompute_b12(r, ingredients) if r.item_ids & known.keys() else r
         for rid, r in recipes.recipes.items()
     }
-    derived = RecipeSet(ingredients=ingredients, recipes=recipes_out)
+    # the user has the product in hand: it is no longer hidden where it is "not sold"
+    hidden_items = {i for i in recipes.hidden if i in ingredients and i not in known}
+    hidden = hidden_items | {
+        rid
+        for rid in recipes.hidden
+        if rid in recipes_out and recipes_out[rid].item_ids & hidden_items
+    }
+    derived = RecipeSet(
+        ingredients=ingredients,
+        recipes=recipes_out,
+        region=recipes.region,
+        hidden=frozenset(hidden),
+    )
     if len(_cache) >= _CACHE_LIMIT:
         _cache.clear()
     _cache[key] = derived
     return derived
-
-
-def _recompute(recipe: Recipe, ingredients: Mapping[str, Ingredient]) -> Recipe:
-    b12_by_item = {
-        item: ingredients[item].per_100g.b12_ug * grams / 100.0
-        for item, grams in recipe.grams_per_serving.items()
-    }
-    top = max(b12_by_item, key=lambda i: b12_by_item[i])
-    return dataclasses.replace(
-        recipe,
-        per_serving=dataclasses.replace(recipe.per_serving, b12_ug=sum(b12_by_item.values())),
-        b12_by_item=b12_by_item,
-        fortified_b12=any(ingredients[i].fortified and b > 0 for i, b in b12_by_item.items()),
-        main_b12_source=top if b12_by_item[top] > 0 else None,
-    )
 
 
 def meal_b12_ug(recipes: RecipeSet, meal: PlannedMeal) -> float:

@@ -18,11 +18,26 @@ SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 NDB_PATTERN = re.compile(r"^\d{5}$")  # every SR28 NDB_No is five digits
 
 RECIPE_REQUIRED = ("id", "name", "meal", "servings", "time_min", "ingredients", "steps")
-RECIPE_OPTIONAL = ("tags",)
+RECIPE_OPTIONAL = ("tags", "taste")
+# Whether a dish is savoury or sweet: a top-up must suit it (nutritional yeast on a curry, a glass
+# of plant drink with porridge, never vanilla almond milk with chilli).
+TASTES = ("savoury", "sweet")
 LINE_KEYS = ("item", "amount", "unit")
 
 INGREDIENT_REQUIRED = ("name", "kind", "aisle", "per_100g")
-INGREDIENT_OPTIONAL = ("ndb", "source", "fortified", "groups", "units", "g_per_ml", "b12_note")
+INGREDIENT_OPTIONAL = (
+    "ndb",
+    "source",
+    "fortified",
+    "groups",
+    "units",
+    "g_per_ml",
+    "b12_note",
+    "b12_by_region",
+)
+# One region's B12 of a fortified food: per 100 g (and, for drinks, the label's per 100 ml).
+REGION_ENTRY_REQUIRED = ("b12_ug", "source")
+REGION_ENTRY_OPTIONAL = ("per_100ml",)
 PER_100G_REQUIRED = ("kcal", "protein_g", "b12_ug")
 PER_100G_OPTIONAL = ("fat_g", "carbs_g", "fibre_g", "folate_ug", "vit_d_ug")
 UNIT_WEIGHT_KEYS = ("piece", "slice", "tsp", "tbsp", "cup")
@@ -71,6 +86,11 @@ FOOD_GROUPS: dict[str, str] = {
     "corn": "corn (maize)",
     "coconut": "coconut (not a tree nut in EU or current US rules)",
     "nightshade": "tomatoes, potatoes, peppers, aubergine, chilli and paprika",
+    "liver": "liver and liver products (NHS: avoid in pregnancy, high in vitamin A)",
+    "oily_fish": "oily fish: salmon, trout, mackerel, sardines (NHS: at most 2 portions a week "
+    "in pregnancy and breastfeeding)",
+    "smoked_fish": "cold-smoked or cured fish such as smoked salmon (FSA: avoid uncooked in "
+    "pregnancy)",
 }
 KNOWN_GROUPS: dict[str, str] = ALLERGEN_GROUPS | FOOD_GROUPS
 
@@ -91,6 +111,8 @@ GROUP_IMPLIES: dict[str, frozenset[str]] = {
     "lamb": frozenset({"red_meat", "meat"}),
     "red_meat": frozenset({"meat"}),
     "poultry": frozenset({"meat"}),
+    "oily_fish": frozenset({"fish"}),
+    "smoked_fish": frozenset({"fish"}),
 }
 
 # Each animal kind must carry its group, and a plant must carry none of them (diet safety).

@@ -16,19 +16,55 @@ from dataclasses import dataclass
 from bot.core.models import Ingredient, Recipe, RecipeSet
 from bot.core.recipe_schema import KNOWN_GROUPS
 
+# Whatever a user types is cut to this before any fuzzy matching, so one message costs a few
+# milliseconds at most ("egg " x 1000 once blocked every other user for seconds).
+MAX_QUERY_CHARS = 64
+MAX_QUERY_WORDS = 6
+
 
 def _normal(text: str) -> str:
     return " ".join(re.sub(r"[_\-,()/]+", " ", text.lower()).split())
 
 
-def _recipe_score(query: str, recipe: Recipe) -> float:
+def _bounded(text: str) -> str:
+    """`text` normalised, at most MAX_QUERY_WORDS words and MAX_QUERY_CHARS characters."""
+    words = _normal(text[: 4 * MAX_QUERY_CHARS]).split()[:MAX_QUERY_WORDS]
+    return " ".join(words)[:MAX_QUERY_CHARS].strip()
+
+
+def _ratio(a: str, b: str, floor: float = 0.0) -> float:
+    """difflib's ratio, or 0.0 when its cheap upper bounds show it is below `floor`."""
+    matcher = difflib.SequenceMatcher(None, a, b)
+    if floor and (matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor):
+        return 0.0
+    return matcher.ratio()
+
+
+GOOD_MATCH = 0.6  # a recipe scoring below this is not offered
+
+
+class _WordRatios:
+    """ratio(query word, name word), each pair computed once per search: recipe names share
+    most of their words, so this is a few hundred ratios instead of thousands."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, str], float] = {}
+
+    def __call__(self, word: str, other: str) -> float:
+        key = (word, other)
+        found = self._known.get(key)
+        if found is None:
+            found = self._known[key] = _ratio(word, other)
+        return found
+
+
+def _recipe_score(query: str, recipe: Recipe, whole: re.Pattern[str], ratios: _WordRatios) -> float:
     """0..1 likeness of a user's words to a recipe, exact > substring > all words > fuzzy."""
     name = _normal(recipe.name)
     rid = _normal(recipe.id)
     if query in (name, rid):
         return 1.0
     # Whole words (plural allowed) beat a piece of a word: "egg" means eggs, not eggplant.
-    whole = re.compile(r"\b" + re.escape(query) + r"(?:s|es)?\b")
     if whole.search(name) or whole.search(rid):
         at_start = name.startswith(query) or rid.startswith(query)
         return 0.9 + 0.05 * at_start + 0.04 * len(query) / max(len(name), len(rid))
@@ -36,23 +72,21 @@ def _recipe_score(query: str, recipe: Recipe) -> float:
     name_words = name.split() + rid.split()
     if all(any(w2.startswith(w) for w2 in name_words) for w in words):
         return 0.8
-    ratio = max(
-        difflib.SequenceMatcher(None, query, name).ratio(),
-        difflib.SequenceMatcher(None, query, rid).ratio(),
-    )
-    per_word = sum(
-        max(difflib.SequenceMatcher(None, w, w2).ratio() for w2 in name_words) for w in words
-    ) / len(words)
+    # Below GOOD_MATCH a whole-string ratio never decides, so its cheap bounds may skip it.
+    ratio = max(_ratio(query, name, GOOD_MATCH), _ratio(query, rid, GOOD_MATCH))
+    per_word = sum(max(ratios(w, w2) for w2 in name_words) for w in words) / len(words)
     return max(ratio, per_word * 0.75)
 
 
 def search_recipes(rs: RecipeSet, query: str, limit: int = 5) -> list[Recipe]:
     """Recipes whose name or id best match `query` (case-insensitive, typo-tolerant)."""
-    wanted = _normal(query)
+    wanted = _bounded(query)
     if not wanted:
         return []
-    scored = [(r, _recipe_score(wanted, r)) for r in rs.recipes.values()]
-    good = [(r, s) for r, s in scored if s >= 0.6]
+    whole = re.compile(r"\b" + re.escape(wanted) + r"(?:s|es)?\b")
+    ratios = _WordRatios()
+    scored = [(r, _recipe_score(wanted, r, whole, ratios)) for r in rs.recipes.values()]
+    good = [(r, s) for r, s in scored if s >= GOOD_MATCH]
     good.sort(key=lambda rs_: (-rs_[1], rs_[0].name))
     return [r for r, _ in good[:limit]]
 
@@ -87,7 +121,7 @@ _FILLER_WORDS = frozenset(
 
 
 def _query_words(text: str) -> list[str]:
-    words = singular_words(text)
+    words = singular_words(_bounded(text))
     kept = [w for w in words if w not in _FILLER_WORDS]
     return kept or words
 

@@ -47,7 +47,9 @@ from bot.core.recipe_schema import (
     RECIPE_REQUIRED,
     SLOT_NAMES,
     SNAKE_CASE,
+    TASTES,
 )
+from bot.core.regions import for_region, fortified_part
 
 DEFAULT_RECIPES_DIR = Path(__file__).resolve().parents[2] / "recipes"
 
@@ -201,6 +203,19 @@ def _check_tags(value: object, report: FileReport) -> tuple[str, ...] | None:
     return tuple(t for t in tags if t) if report.count == before else None
 
 
+def _check_taste(value: object, report: FileReport) -> str | None:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.strip().lower() in TASTES:
+        return value.strip().lower()
+    report.bad(
+        "taste",
+        f"must be one of {', '.join(TASTES)}, got {describe_value(value)}"
+        f"{did_you_mean(value, TASTES)}",
+    )
+    return None
+
+
 def _build_recipe(
     fields: dict[str, Any],
     lines: list[tuple[str, float, str]],
@@ -245,6 +260,8 @@ def _build_recipe(
         fortified_b12=any(ingredients[i].fortified and b12 > 0 for i, b12 in b12_by_item.items()),
         main_b12_source=top if b12_by_item[top] > 0 else None,
         source_file=source_file,
+        fortified_b12_ug=fortified_part(b12_by_item, ingredients),
+        taste=fields["taste"],
     )
 
 
@@ -298,6 +315,7 @@ def _check_recipe(
     if "steps" in data:
         fields["steps"] = _check_steps(data["steps"], report)
     fields["tags"] = _check_tags(data.get("tags"), report)
+    fields["taste"] = _check_taste(data.get("taste"), report)
 
     if report.count > before or lines is None:
         return None
@@ -322,10 +340,12 @@ def _recipe_files(directory: Path) -> list[Path]:
     return sorted(found)
 
 
-def load_recipes(directory: str | Path | None = None) -> RecipeSet:
+def load_recipes(directory: str | Path | None = None, region: str | None = None) -> RecipeSet:
     """Validate the whole set under `directory` (default: the repo's recipes/).
 
-    Raises RecipeError listing every problem in every file; returns a fully derived RecipeSet.
+    Raises RecipeError listing every problem in every file; returns a fully derived RecipeSet
+    with the fortified values of `region` (default: the lowest of every region, and only what
+    is sold everywhere, so code that never asks for a region never over-promises).
     """
     root = Path(directory) if directory is not None else DEFAULT_RECIPES_DIR
     problems: list[Problem] = []
@@ -363,7 +383,7 @@ def load_recipes(directory: str | Path | None = None) -> RecipeSet:
             recipes[recipe.id] = recipe
     if problems:
         raise RecipeError(problems)
-    return RecipeSet(ingredients=ingredients, recipes=recipes)
+    return for_region(RecipeSet(ingredients=ingredients, recipes=recipes), region)
 
 
 # --------------------------------------------------------------------------- JSON
@@ -398,7 +418,10 @@ def recipe_to_json(r: Recipe, rs: RecipeSet) -> dict[str, Any]:
         "time_min": r.time_min,
         "per_serving": nutrients_to_json(r.per_serving),
         "fortified_b12": r.fortified_b12,
+        "fortified_b12_ug": round(r.fortified_b12_ug, 4),
         "main_b12_source": r.main_b12_source,
+        "taste": r.taste,
+        "region": rs.region,
         "ingredients": [
             {
                 "item": item,
@@ -417,9 +440,12 @@ def recipe_to_json(r: Recipe, rs: RecipeSet) -> dict[str, Any]:
 
 
 def allowed_for(rs: RecipeSet, diet: Diet | None = None, meal: Slot | None = None) -> list[Recipe]:
-    """Recipes a person on `diet` may eat in `meal` (None = any), in file order."""
+    """Recipes a person on `diet` may eat in `meal` (None = any), in file order; recipes using
+    a product not sold in the set's region are left out."""
     return [
         r
         for r in rs.recipes.values()
-        if (diet is None or diet.allows(r.diet)) and (meal is None or meal in r.meals)
+        if (diet is None or diet.allows(r.diet))
+        and (meal is None or meal in r.meals)
+        and r.id not in rs.hidden
     ]

@@ -13,6 +13,7 @@ from dataclasses import replace
 from bot.core.models import SLOT_ORDER, DayPlan, Profile, RecipeSet, Slot
 from bot.core.plan_rules import as_profiles, combine_profiles
 from bot.core.planner import planner_for, seed
+from bot.core.regions import for_region
 
 
 def swap(
@@ -31,9 +32,12 @@ def swap(
     (top-ups may change); when no remaining recipe fits that way, it re-balances the other
     meals. When every alternative has been shown, the walk starts over.
     """
-    planner = planner_for(recipes)
     members = as_profiles(profiles)
     profile = combine_profiles(members)
+    planner = planner_for(for_region(recipes, profile.region))
+    # what the life stage rules out (liver, smoked fish; oily-fish cap) binds swaps too
+    allowed = planner.effective_profile(profile)
+    oily_max = planner.oily_max(profile, history)
     current = plan.meal(slot)
     if current is None:
         raise ValueError(f"the plan has no {slot.value} to swap")
@@ -46,14 +50,14 @@ def swap(
     # keeping the other meals is only possible while they still exist and fit the profile
     # (recipes or settings may have changed since the plan was stored)
     can_keep = all(
-        rid in {i.id for i in planner.candidates(s, profile.diet, profile.exclude).all}
+        rid in {i.id for i in planner.candidates(s, allowed.diet, allowed.exclude).all}
         for s, rid in others.items()
     )
     other_sources = {
         planner.recipe_info[r].source for r in others.values() if r in planner.recipe_info
     }
     order_rng = random.Random(seed(profile, plan.date.isoformat(), "swap", slot.value))
-    cands = list(planner.candidates(slot, profile.diet, profile.exclude).all)
+    cands = list(planner.candidates(slot, allowed.diet, allowed.exclude).all)
     order_rng.shuffle(cands)
     # stable sort: fresh recipes first, then those not repeating another meal's B12 source
     cands.sort(key=lambda i: (i.id in recent, i.source is not None and i.source in other_sources))
@@ -69,12 +73,13 @@ def swap(
                         continue
                     fixed.update(others)
                 choice, feasible = planner.solve(
-                    profile,
+                    allowed,
                     rng,
                     recent,
                     allow_topups,
                     fixed=fixed,
                     prefer=frozenset(others.values()),
+                    oily_max=oily_max,
                 )
                 if feasible:
                     shown_by_slot[slot] = (*already, info.id)

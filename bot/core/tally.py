@@ -3,8 +3,13 @@
 Pure code. The target is an intake target (µg/day, like the RDA), so a day meets it when
 food eaten + oral supplements reach it. Absorbed µg are shown as information: each meal and
 each oral dose saturates on its own (bot.core.nutrition.absorbed_ug), so 1,000 µg in one tablet
-gives about 11 µg absorbed. Injections bypass the gut, so the oral curve does not apply:
-they are recorded apart (`injection_ug`) and never turned into an absorbed estimate.
+gives about 11 µg absorbed; a tablet taken within an hour of a meal joins that meal's dose
+(uptake saturates per dose, not per pill). Injections bypass the gut, so the oral curve does
+not apply: they are recorded apart (`injection_ug`) and never turned into an absorbed estimate.
+
+Regimens: a weekly dose (Vegan Society: 2,000 µg once a week, or any dose from a weekly
+reminder) covers its day and the six after it, so those days are not "short" in the tally or
+the evening check (`DayTally.covered`, `weekly_cover`).
 """
 
 from __future__ import annotations
@@ -15,6 +20,12 @@ from dataclasses import dataclass
 
 from bot.core.models import Diet, Profile, Recipe, RecipeSet, Slot
 from bot.core.nutrition import absorbed_ug
+from bot.core.regions import for_region
+
+# Vegan Society: 10 µg daily or 2,000 µg weekly; a dose this large covers a week on its own.
+WEEKLY_DOSE_UG = 2000.0
+WEEK_DAYS = 7
+MEAL_DOSE_WINDOW = dt.timedelta(hours=1)  # a tablet this close to a meal is absorbed with it
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,15 +36,88 @@ class DayTally:
     supplement_ug: float  # oral supplement doses taken
     absorbed_ug: float  # estimate: food meals + oral doses, each through the curve
     injection_ug: float = 0.0  # injections taken (not counted against the oral target)
+    weekly_cover_ug: float = 0.0  # a weekly dose in the 7 days up to this day (0: none)
 
     @property
     def intake_ug(self) -> float:
         """Oral intake counted against the daily target."""
         return self.eaten_ug + self.supplement_ug
 
+    @property
+    def covered(self) -> bool:
+        """A weekly dose taken in the last 7 days covers this day."""
+        return self.weekly_cover_ug > 0
+
     def short_of(self, target_ug: float) -> float:
-        """µg still missing to reach `target_ug` (0 when met)."""
+        """µg still missing to reach `target_ug` (0 when met or covered by a weekly dose)."""
+        if self.covered:
+            return 0.0
         return max(0.0, target_ug - self.intake_ug)
+
+    def meets(self, target_ug: float) -> bool:
+        """A weekly dose covers the day, or intake reaches the target AND the absorbed
+        estimate reaches half of it (the planner's own rule: one big meal is not enough)."""
+        if self.covered:
+            return True
+        return self.short_of(target_ug) <= 0 and self.absorbed_ug >= target_ug / 2 - 1e-9
+
+
+def is_weekly_dose(dose_ug: float, weekly: bool = False) -> bool:
+    """A dose that covers a week: from a weekly regimen, or 2,000 µg or more at once."""
+    return weekly or dose_ug >= WEEKLY_DOSE_UG - 1e-9
+
+
+def weekly_cover(day: dt.date, doses: Iterable[tuple[dt.date, float, bool]]) -> float:
+    """The largest weekly dose taken on `day` or the 6 days before it (0.0: none).
+
+    `doses` are (local date, µg, from a weekly regimen) of oral doses.
+    """
+    first = day - dt.timedelta(days=WEEK_DAYS - 1)
+    return max(
+        (ug for taken, ug, weekly in doses if first <= taken <= day and is_weekly_dose(ug, weekly)),
+        default=0.0,
+    )
+
+
+def covered_days(
+    doses: Iterable[tuple[dt.date, float, bool]], start: dt.date, end: dt.date
+) -> dict[dt.date, float]:
+    """Days in [start, end] that a weekly dose covers, with the covering dose in µg."""
+    doses = list(doses)
+    out: dict[dt.date, float] = {}
+    day = start
+    while day <= end:
+        cover = weekly_cover(day, doses)
+        if cover > 0:
+            out[day] = cover
+        day += dt.timedelta(days=1)
+    return out
+
+
+def absorption_doses(
+    meals: Iterable[tuple[float, dt.datetime | None]],
+    tablets: Iterable[tuple[float, dt.datetime | None]],
+    window: dt.timedelta = MEAL_DOSE_WINDOW,
+) -> list[float]:
+    """The day's separate doses for the absorption curve: each tablet taken within `window`
+    of a meal (the nearest) is added to that meal's dose; the rest stand alone.
+
+    Uptake saturates per dose, so a 10 µg tablet swallowed with a 2 µg breakfast is one 12 µg
+    dose, not two. Items without a time stay separate.
+    """
+    meal_list = [[float(ug), when] for ug, when in meals]
+    alone: list[float] = []
+    for ug, when in tablets:
+        nearest: list[float | dt.datetime | None] | None = None
+        if when is not None:
+            timed = [m for m in meal_list if m[1] is not None and abs(m[1] - when) <= window]
+            if timed:
+                nearest = min(timed, key=lambda m: abs(m[1] - when))  # type: ignore[operator]
+        if nearest is None:
+            alone.append(float(ug))
+        else:
+            nearest[0] = float(nearest[0]) + float(ug)  # type: ignore[arg-type]
+    return [float(m[0]) for m in meal_list] + alone  # type: ignore[arg-type]
 
 
 def day_tally(
@@ -42,12 +126,25 @@ def day_tally(
     eaten_meals_ug: Iterable[float],
     supplement_doses_ug: Iterable[float] = (),
     injection_doses_ug: Iterable[float] = (),
+    *,
+    eaten_times: Sequence[dt.datetime | None] | None = None,
+    dose_times: Sequence[dt.datetime | None] | None = None,
+    weekly_cover_ug: float = 0.0,
 ) -> DayTally:
-    """Tally one day from per-meal and per-dose µg (each meal/dose absorbed on its own)."""
+    """Tally one day from per-meal and per-dose µg (each meal/dose absorbed on its own).
+
+    With `eaten_times` and `dose_times` (one per meal / dose, None when unknown) a tablet taken
+    within an hour of a meal is absorbed together with it. `weekly_cover_ug`: the weekly dose
+    covering this day (see `weekly_cover`).
+    """
     planned = [float(x) for x in planned_meals_ug]
     eaten = [float(x) for x in eaten_meals_ug]
     doses = [float(x) for x in supplement_doses_ug]
     injections = [float(x) for x in injection_doses_ug]
+    meal_times = list(eaten_times) if eaten_times is not None else [None] * len(eaten)
+    tablet_times = list(dose_times) if dose_times is not None else [None] * len(doses)
+    if len(meal_times) != len(eaten) or len(tablet_times) != len(doses):
+        raise ValueError("one time per eaten meal and per dose (None when unknown)")
     for name, values in (
         ("planned", planned),
         ("eaten", eaten),
@@ -56,13 +153,19 @@ def day_tally(
     ):
         if any(v < 0 for v in values):
             raise ValueError(f"{name} B12 amounts cannot be negative: {values}")
+    if weekly_cover_ug < 0:
+        raise ValueError(f"a weekly dose cannot be negative: {weekly_cover_ug}")
+    together = absorption_doses(
+        zip(eaten, meal_times, strict=True), zip(doses, tablet_times, strict=True)
+    )
     return DayTally(
         date=day,
         planned_ug=sum(planned),
         eaten_ug=sum(eaten),
         supplement_ug=sum(doses),
-        absorbed_ug=sum(absorbed_ug(x) for x in eaten + doses),
+        absorbed_ug=sum(absorbed_ug(x) for x in together),
         injection_ug=sum(injections),
+        weekly_cover_ug=float(weekly_cover_ug),
     )
 
 
@@ -100,7 +203,7 @@ def _period(
     return PeriodSummary(
         days=n,
         days_logged=k,
-        days_meeting_target=sum(1 for t in window if t.intake_ug >= target),
+        days_meeting_target=sum(1 for t in window if t.meets(target)),
         avg_intake_ug=avg(t.intake_ug for t in window),
         avg_eaten_ug=avg(t.eaten_ug for t in window),
         avg_supplement_ug=avg(t.supplement_ug for t in window),
@@ -129,7 +232,7 @@ def summarise(tallies: Iterable[DayTally], target: float, today: dt.date) -> Sum
 
 
 def fmt_ug(x: float) -> str:
-    """µg for people, as the plan messages show them (bot.chat.render.plans.fmt_ug: one decimal, two
+    """µg for people, as the plan messages show them (chat.render.format.fmt_ug: one decimal, two
     for tiny non-zero amounts), so a ticked-off meal reads the same as in the plan; doses
     get thousands separators: 0.6, 2.4, 0.05, 1,000."""
     if x >= 100:
@@ -152,7 +255,18 @@ def format_summary(summary: Summary) -> str:
             parts.append(f"supplement {fmt_ug(t.supplement_ug)} µg")
         line = f"Today: {fmt_ug(t.intake_ug)} µg ({', '.join(parts)})"
         short = t.short_of(target)
-        line += f" — {fmt_ug(short)} µg to go." if short > 0 else " — target reached."
+        if t.covered and t.intake_ug < target:
+            line += f" — covered by your weekly {fmt_ug(t.weekly_cover_ug)} µg dose."
+        else:
+            if short > 0:
+                line += f" — {fmt_ug(short)} µg to go."
+            elif t.meets(target):
+                line += " — target reached."
+            else:
+                line += (
+                    f" — enough B12, but only about {fmt_ug(t.absorbed_ug)} µg absorbed, under "
+                    f"half the target ({fmt_ug(target / 2)} µg): spread it over more meals."
+                )
         lines.append(line)
         if t.injection_ug:
             lines.append(f"Injection today: {fmt_ug(t.injection_ug)} µg.")
@@ -173,7 +287,9 @@ def format_summary(summary: Summary) -> str:
 
 
 def snacks_for(recipes: RecipeSet, profile: Profile) -> list[Recipe]:
-    """Snack recipes this profile may eat (diet allows it, no excluded ingredient)."""
+    """Snack recipes this profile may eat (diet allows it, no excluded ingredient, sold in
+    their region, valued with that region's fortified foods)."""
+    recipes = for_region(recipes, profile.region)
     return [
         r
         for r in recipes.for_slot(Slot.SNACK)

@@ -1,7 +1,10 @@
 """Top-ups: a named fortified item in a sensible portion, added to a meal for its B12.
 
 The planner adds one to a meal only when no plan without top-ups meets the target; a
-household adds them to one member's portion. The label is what the user reads ("a glass
+household adds them to one member's portion. A top-up must suit the dish (nutritional yeast on
+savoury food, a drink or cereal with sweet food: `suits`) and raise the meal's absorbed B12 by
+at least 0.2 µg (`raises_absorbed_enough`): uptake saturates per meal, so more B12 on an already
+rich meal is a number, not a benefit. The label is what the user reads ("a glass
 (250 ml) of fortified soy milk"), so the portion and the name are worked out here.
 """
 
@@ -11,10 +14,15 @@ import re
 from dataclasses import dataclass
 
 from bot.core.models import SLOT_ORDER, Ingredient, Slot
+from bot.core.nutrition import absorbed_ug
 
 GLASS_ML = 250.0
 DEFAULT_PORTION_G = 30.0
 YOGURT_POT_G = 125.0
+TASTE_SAVOURY = "savoury"
+TASTE_SWEET = "sweet"
+TASTE_ANY = "any"  # suits savoury and sweet dishes alike (an unsweetened drink on the side)
+MIN_ABSORBED_GAIN_UG = 0.2  # a top-up must raise the meal's absorbed B12 by at least this
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +36,21 @@ class TopUp:
     kcal: float
     protein_g: float
     slots: frozenset[Slot]  # meals it makes sense with (no cereal on dinner)
+    taste: str = TASTE_SWEET  # dishes it suits: savoury (yeast), sweet (cereal, sweet drink), any
+
+
+def suits(topup: TopUp, slot: Slot, recipe_taste: str) -> bool:
+    """Whether `topup` makes sense with a meal in `slot` of this taste ("" = not said)."""
+    if slot not in topup.slots:
+        return False
+    return not recipe_taste or topup.taste in (TASTE_ANY, recipe_taste)
+
+
+def raises_absorbed_enough(meal_b12_ug: float, topup: TopUp) -> bool:
+    """A top-up is worth suggesting only when it adds at least MIN_ABSORBED_GAIN_UG absorbed:
+    uptake saturates per meal, so a glass of drink on an already rich meal adds almost nothing."""
+    gain = absorbed_ug(meal_b12_ug + topup.b12_ug) - absorbed_ug(meal_b12_ug)
+    return gain >= MIN_ABSORBED_GAIN_UG - 1e-9
 
 
 def mid_sentence_name(name: str) -> str:
@@ -70,14 +93,19 @@ def topup_for(ing: Ingredient) -> TopUp | None:
         return None
     name = mid_sentence_name(ing.name)
     text = f"{ing.id} {ing.name}".lower()
+    taste = TASTE_SWEET
     if ing.g_per_ml is not None and any(w in text for w in ("milk", "drink", "juice")):
         grams = GLASS_ML * ing.g_per_ml
         label = f"a glass ({GLASS_ML:.0f} ml) of {name}"
         slots = frozenset(SLOT_ORDER)
+        # an unsweetened drink on the side suits any dish; a sweetened or flavoured one only
+        # sweet food (no vanilla almond milk with chilli)
+        taste = TASTE_ANY if "unsweetened" in text else TASTE_SWEET
     elif ing.can_convert("tbsp"):  # a sprinkle, e.g. nutritional yeast on a savoury meal
         grams = ing.grams(1, "tbsp")
         label = f"1 tbsp ({grams:.3g} g) of {name}"
-        slots = frozenset({Slot.LUNCH, Slot.DINNER})
+        slots = frozenset({Slot.BREAKFAST, Slot.LUNCH, Slot.DINNER})
+        taste = TASTE_SAVOURY
     elif "cup" in ing.unit_grams:  # e.g. fortified breakfast cereal
         grams = ing.unit_grams["cup"]
         label = f"a bowl ({grams:.0f} g) of {name}"
@@ -95,4 +123,4 @@ def topup_for(ing: Ingredient) -> TopUp | None:
         label = f"{grams:.0f} g of {name}"
         slots = frozenset({Slot.BREAKFAST, Slot.SNACK})
     per_g = ing.per_100g.scaled(grams / 100.0)
-    return TopUp(ing.id, grams, label, per_g.b12_ug, per_g.kcal, per_g.protein_g, slots)
+    return TopUp(ing.id, grams, label, per_g.b12_ug, per_g.kcal, per_g.protein_g, slots, taste)

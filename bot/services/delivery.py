@@ -25,7 +25,19 @@ class RateLimited(DeliveryError):
 
 
 class Transient(DeliveryError):
-    """The network failed or timed out: the same send may work a little later."""
+    """The message surely did not reach the messenger (no connection, no free connection in
+    the pool): the same send may work a little later."""
+
+
+class Stopping(Transient):
+    """The bot is shutting down and gave up this send before it went out: release its claim
+    so that the next start sends it."""
+
+
+class Unconfirmed(DeliveryError):
+    """The request went out but no answer came (a read time-out, a dropped connection, a
+    server error): the message may well have been delivered. Resending could duplicate it,
+    so callers record it as delivered (at most once) and never resend it blind."""
 
 
 class Refused(DeliveryError):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from bot.core import household as hh
 from bot.core.household_codec import household_from_dict, household_to_dict
 from bot.core.models import UserSettings
-from bot.services.delivery import Blocked, DeliveryError, Refused
+from bot.services.delivery import Blocked, DeliveryError, Refused, Unconfirmed
 from bot.services.plans import NotInHouseholdError, PlanService
 from bot.storage.family import DueGroupPush, Household, HouseholdStore
 from bot.storage.store import household_owner
@@ -118,6 +118,10 @@ class FamilyService:
             log.info("group %s: push blocked (%s)", link.chat_id, exc)
             await self.households.finish_group_push(link.chat_id, day, "blocked", None, now_utc)
             return 0
+        except Unconfirmed as exc:  # it may have arrived: recorded as sent, never resent
+            log.warning("group %s: push unconfirmed, counted as sent: %s", link.chat_id, exc)
+            await self.households.finish_group_push(link.chat_id, day, "sent", None, now_utc)
+            return 1
         except (TimeoutError, DeliveryError) as exc:
             log.warning("group %s: push failed, will retry: %s", link.chat_id, exc)
             await self.households.release_group_push(link.chat_id, day)

@@ -18,6 +18,7 @@ import logging
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.core import household as hh
 from bot.core import planner
@@ -98,7 +99,12 @@ class PlanService:
         return all(m.recipe_id in self.recipes.recipes for m in plan.meals)
 
     async def _stored(self, owner: str, user: UserSettings, day: dt.date) -> DayPlan | None:
-        raw = await self.store.get_plan(owner, day)
+        return self._readable(owner, user, day, await self.store.get_plan(owner, day))
+
+    def _readable(
+        self, owner: str, user: UserSettings, day: dt.date, raw: dict[str, Any] | None
+    ) -> DayPlan | None:
+        """A stored plan body as a DayPlan, if it is readable and still fits the user."""
         if raw is None:
             return None
         try:
@@ -119,12 +125,13 @@ class PlanService:
             return await self.member_view(user, day)
         owner = owner_key(user)
         async with self.lock(owner):
-            plan = await self._stored(owner, user, day)
+            # the stored plan, the days before and the user's labels: one read, not three
+            inputs = await self.store.plan_inputs(owner, user.user_id, day, HISTORY_DAYS)
+            plan = self._readable(owner, user, day, inputs.stored)
             if plan is not None:
                 return plan
-            history = await self.store.recent_recipe_ids(owner, day, HISTORY_DAYS)
-            recipes = await self.recipes_for(user)
-            plan = planner.plan_day(recipes, user.profile(), day, history)
+            recipes = with_products(self.recipes, inputs.product_overrides)
+            plan = planner.plan_day(recipes, user.profile(), day, inputs.recent_ids)
             await self.store.save_plan(owner, day, plan_to_dict(plan))
             return plan
 

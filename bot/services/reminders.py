@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from bot.core.clock import local_date_at, next_local_occurrence_utc
 from bot.core.models import UserSettings
 from bot.core.reminders import next_fire_utc
-from bot.services.delivery import Blocked, RateLimited, Transient
+from bot.services.delivery import Blocked, RateLimited, Transient, Unconfirmed
 from bot.storage.tracking import DueReminder, TrackingStore
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,10 @@ async def _deliver(
         outcome.blocked += 1
         log.info("user %s blocked the bot; marked inactive", user.user_id)
         return "blocked"
+    except Unconfirmed as exc:  # it may have arrived: never resent (at most once)
+        await tracking.finish_send(kind, key, "sent", None, now_utc=now)
+        log.warning("%s for user %s unconfirmed (%s): counted as sent", kind, user.user_id, exc)
+        return "sent"
     except (RateLimited, Transient) as exc:
         await tracking.release_send(kind, key)
         outcome.released += 1

@@ -18,6 +18,8 @@ from bot.core.household_view import member_view
 from bot.core.models import DayPlan, PlannedMeal, RecipeSet, Slot, UserSettings
 from bot.core.plan_codec import plan_from_dict
 from bot.core.products import meal_b12_ug, with_products
+from bot.core.regions import for_region
+from bot.core.reminders import ReminderKind
 from bot.services.plans import owner_key
 from bot.storage.store import Store, household_owner
 from bot.storage.tracking import TrackingStore
@@ -44,9 +46,15 @@ def plan_owner(user: UserSettings) -> str:
     return owner_key(user)
 
 
-async def user_recipes(tracking: TrackingStore, recipes: RecipeSet, user_id: int) -> RecipeSet:
-    """`recipes` with the user's own product labels applied (same object when they have none)."""
-    return with_products(recipes, await tracking.product_overrides(user_id))
+async def user_recipes(
+    tracking: TrackingStore, recipes: RecipeSet, user_id: int, region: str | None = None
+) -> RecipeSet:
+    """`recipes` with the fortified values of the user's region (looked up when not given) and
+    their own product labels applied, so a check-off counts what their plan counted."""
+    if region is None:
+        user = await tracking.store.get_user(user_id)
+        region = user.region if user is not None else None
+    return with_products(for_region(recipes, region), await tracking.product_overrides(user_id))
 
 
 def planned_meal_b12(recipes: RecipeSet, meal: PlannedMeal) -> float:
@@ -182,7 +190,24 @@ async def day_tallies(
     given; days without a stored plan fall back to what the check-offs recorded as planned.
     """
     meals = await tracking.meal_logs(user.user_id, start, end)
-    doses = await tracking.doses(user.user_id, start, end)
+    # a weekly dose up to 6 days before `start` still covers the first days of the window
+    week_before = start - dt.timedelta(days=tally.WEEK_DAYS - 1)
+    all_doses = await tracking.doses(user.user_id, week_before, end)
+    doses = [d for d in all_doses if d.local_date >= start]
+    weekly_ids = {
+        r.id
+        for r in await tracking.reminders(user.user_id)
+        if r.reminder.kind == ReminderKind.WEEKLY
+    }
+    covered = tally.covered_days(
+        (
+            (d.local_date, d.dose_ug, d.reminder_id in weekly_ids)
+            for d in all_doses
+            if d.kind == "oral"
+        ),
+        start,
+        end,
+    )
     eaten: dict[dt.date, list[float]] = defaultdict(list)
     planned_from_logs: dict[dt.date, float] = defaultdict(float)
     oral: dict[dt.date, list[float]] = defaultdict(list)
@@ -193,13 +218,22 @@ async def day_tallies(
         planned_from_logs[m.local_date] += m.planned_ug
     for d in doses:
         (oral if d.kind == "oral" else injections)[d.local_date].append(d.dose_ug)
-    days = sorted({m.local_date for m in meals} | {d.local_date for d in doses})
+    days = sorted({m.local_date for m in meals} | {d.local_date for d in doses} | set(covered))
     out = []
     for day in days:
         planned = await planned_b12(tracking, user, day, recipes)
         if planned is None:
             planned = [planned_from_logs[day]]
-        out.append(tally.day_tally(day, planned, eaten[day], oral[day], injections[day]))
+        out.append(
+            tally.day_tally(
+                day,
+                planned,
+                eaten[day],
+                oral[day],
+                injections[day],
+                weekly_cover_ug=covered.get(day, 0.0),
+            )
+        )
     return out
 
 

@@ -1,1 +1,2 @@
-"""Every line of SQL: the connection, migrations and one repository per feature."""
+"""Every line of SQL: the database handle and its guards (db, sqlite_guard), the schema and
+its Alembic migrations, and one repository per feature (store, family, tracking)."""

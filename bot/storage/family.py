@@ -1,10 +1,12 @@
 """Households, invites, group links and the group push ledger: nothing else.
 
-`HouseholdStore` shares the Store's ONE aiosqlite connection: every method is one plain
-function run on the connection thread through `Store._run`, so each is atomic with respect to
-other coroutines, exactly like the Store's own methods. Schema: migration 3 in
-bot.storage.migrations (triggers keep `users.household_id` in step, hand ownership over
-when an owner disappears and end a household when its last member goes).
+`HouseholdStore` runs its statements through the Store's Database (SQLAlchemy Core, one code
+path for SQLite and PostgreSQL): every method is one transaction, `db.transaction()` for
+writes and `db.read()` for reads. What the v4 triggers did (the users.household_id mirror,
+the owner hand-over, the end of an empty household and its plans) is explicit code in
+bot.storage.membership, shared with Store.delete_user. Methods that read and then write lock
+the rows they read on PostgreSQL, user rows before household rows (see membership); on
+SQLite BEGIN IMMEDIATE already serialises writers.
 
 Invite tokens are `secrets.token_urlsafe(24)`: 32 URL-safe characters, 192 random bits, well
 inside Telegram's 64-character start parameter. Only their SHA-256 is stored, so a copy of
@@ -17,8 +19,12 @@ import datetime as dt
 import hashlib
 import re
 import secrets
-import sqlite3
 from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.models import UserSettings
 from bot.core.schedule import (
@@ -27,15 +33,33 @@ from bot.core.schedule import (
     push_local_date,
     require_aware,
 )
-from bot.storage.store import StoreRepository, _from_iso, _hhmm, _iso, _transaction, _user_from_row
+from bot.storage.dialects import insert_for, insert_or_ignore
+from bot.storage.membership import (
+    ROLE_MEMBER,
+    ROLE_OWNER,
+    LeaveResult,
+    Membership,
+    lock_households,
+    lock_users,
+    locked_membership,
+    member_added,
+    member_gone,
+    membership,
+)
+from bot.storage.schema import (
+    group_links,
+    group_pushes,
+    household_invites,
+    household_members,
+    households,
+    users,
+)
+from bot.storage.store import StoreRepository, user_from_row
 
-UTC = dt.UTC
 INVITE_TTL = dt.timedelta(days=7)
 TOKEN_BYTES = 24  # -> 32 characters of base64url, 192 bits
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32}$")
 MAX_NAME = 64
-ROLE_OWNER = "owner"
-ROLE_MEMBER = "member"
 FINAL_STATES = ("sent", "blocked", "failed")
 
 
@@ -107,13 +131,6 @@ class JoinResult:
 
 
 @dataclass(frozen=True, slots=True)
-class LeaveResult:
-    household_id: int
-    new_owner_id: int | None  # set when the owner left and ownership moved on
-    household_ended: bool  # the last member left
-
-
-@dataclass(frozen=True, slots=True)
 class GroupLink:
     chat_id: int
     household_id: int
@@ -153,172 +170,159 @@ def clean_name(name: str) -> str:
     return text
 
 
-def _household(row: sqlite3.Row) -> Household:
-    return Household(row["household_id"], row["name"], _from_iso(row["created_utc"]))
+# --- rows -> values ---------------------------------------------------------------------------
 
 
-def _link(row: sqlite3.Row) -> GroupLink:
-    hours, minutes = row["push_time"].split(":")
+def _household(row: Row[Any]) -> Household:
+    return Household(row.household_id, row.name, row.created_utc)
+
+
+def _link(row: Row[Any]) -> GroupLink:
     return GroupLink(
-        chat_id=row["chat_id"],
-        household_id=row["household_id"],
-        linked_by=row["linked_by"],
-        title=row["title"],
-        timezone=row["timezone"],
-        push_time=dt.time(int(hours), int(minutes)),
-        active=bool(row["active"]),
-        linked_utc=_from_iso(row["linked_utc"]),
+        chat_id=row.chat_id,
+        household_id=row.household_id,
+        linked_by=row.linked_by,
+        title=row.title,
+        timezone=row.timezone,
+        push_time=row.push_time,
+        active=bool(row.active),
+        linked_utc=row.linked_utc,
     )
 
 
-def _membership(c: sqlite3.Connection, user_id: int) -> sqlite3.Row | None:
-    return c.execute(
-        "SELECT household_id, role FROM household_members WHERE user_id = ?", (user_id,)
-    ).fetchone()
+# --- statements run inside a caller's transaction ---------------------------------------------
 
 
-def _get_household(c: sqlite3.Connection, household_id: int) -> Household | None:
-    row = c.execute("SELECT * FROM households WHERE household_id = ?", (household_id,)).fetchone()
+async def _get_household(conn: AsyncConnection, household_id: int) -> Household | None:
+    row = (
+        await conn.execute(sa.select(households).where(households.c.household_id == household_id))
+    ).first()
     return None if row is None else _household(row)
 
 
-def _live_invite(c: sqlite3.Connection, token: str, now: dt.datetime) -> sqlite3.Row | None:
-    if not looks_like_token(token):
-        return None
-    return c.execute(
-        "SELECT * FROM household_invites WHERE token_hash = ? AND revoked_utc IS NULL "
-        "AND expires_utc > ?",
-        (token_hash(token), _iso(now)),
-    ).fetchone()
+async def _live_invite(conn: AsyncConnection, token: str, now: dt.datetime) -> Row[Any] | None:
+    """The invite row of a well-formed token (callers check the shape first), if still live."""
+    invites = household_invites.c
+    return (
+        await conn.execute(
+            sa.select(household_invites).where(
+                invites.token_hash == token_hash(token),
+                invites.revoked_utc.is_(None),
+                invites.expires_utc > now,
+            )
+        )
+    ).first()
 
 
-def _leave(c: sqlite3.Connection, user_id: int) -> LeaveResult | None:
-    row = _membership(c, user_id)
-    if row is None:
-        return None
-    household_id = row["household_id"]
-    c.execute("DELETE FROM household_members WHERE user_id = ?", (user_id,))  # triggers run
-    new_owner = None
-    if row["role"] == ROLE_OWNER:
-        found = c.execute(
-            "SELECT user_id FROM household_members WHERE household_id = ? AND role = 'owner'",
-            (household_id,),
-        ).fetchone()
-        new_owner = None if found is None else found[0]
-    ended = _get_household(c, household_id) is None
-    return LeaveResult(household_id, new_owner, ended)
+def _revoke_live_invites(household_id: int, now: dt.datetime) -> sa.Update:
+    invites = household_invites.c
+    return (
+        sa.update(household_invites)
+        .where(invites.household_id == household_id, invites.revoked_utc.is_(None))
+        .values(revoked_utc=now)
+    )
 
 
-def _owner_and_member(
-    c: sqlite3.Connection, owner_id: int, member_id: int, action: str
-) -> sqlite3.Row:
-    """The owner's membership row, after checking they own the household and that
-    `member_id` belongs to it (owner-only actions on a member)."""
-    owner = _membership(c, owner_id)
-    if owner is None or owner["role"] != ROLE_OWNER:
+async def _owner_and_member(
+    conn: AsyncConnection, owner_id: int, member_id: int, action: str
+) -> Membership:
+    """The owner's membership, after locking both users and the household and checking that
+    `owner_id` owns it and `member_id` belongs to it (owner-only actions on a member)."""
+    await lock_users(conn, [owner_id, member_id])
+    owner = await locked_membership(conn, owner_id)
+    if owner is None or owner.role != ROLE_OWNER:
         raise NotOwnerError(f"Only the household's owner can {action}.")
-    member = _membership(c, member_id)
-    if member is None or member["household_id"] != owner["household_id"]:
+    member = await membership(conn, member_id)
+    if member is None or member.household_id != owner.household_id:
         raise NotMemberError("That person is not in your household.")
     return owner
 
 
 class HouseholdStore(StoreRepository):
-    """Repository for households over the Store's connection (no SQL outside this module)."""
+    """Repository for households over the Store's Database (no SQL outside bot.storage)."""
 
     # --- households ---------------------------------------------------------------------
 
     async def create_household(self, owner_id: int, name: str, now_utc: dt.datetime) -> Household:
         """A new household with `owner_id` as its owner; refused while they are in one."""
         title = clean_name(name)
-        stamp = _iso(now_utc)
-
-        def run(c: sqlite3.Connection) -> Household:
-            with _transaction(c):
-                if _membership(c, owner_id) is not None:
-                    raise AlreadyInHouseholdError(
-                        "You are already in a household. Leave it first with /family leave."
-                    )
-                if (
-                    c.execute("SELECT 1 FROM users WHERE user_id = ?", (owner_id,)).fetchone()
-                    is None
-                ):
-                    raise FamilyError("Send /start first, then create your household.")
-                cur = c.execute(
-                    "INSERT INTO households (name, created_by, created_utc) VALUES (?, ?, ?)",
-                    (title, owner_id, stamp),
+        now = require_aware(now_utc, "timestamp")
+        async with self.db.transaction() as conn:
+            known = await lock_users(conn, [owner_id])
+            if await membership(conn, owner_id) is not None:
+                raise AlreadyInHouseholdError(
+                    "You are already in a household. Leave it first with /family leave."
                 )
-                household_id = int(cur.lastrowid or 0)
-                c.execute(
-                    "INSERT INTO household_members (user_id, household_id, role, joined_utc) "
-                    "VALUES (?, ?, 'owner', ?)",
-                    (owner_id, household_id, stamp),
+            if owner_id not in known:
+                raise FamilyError("Send /start first, then create your household.")
+            row = (
+                await conn.execute(
+                    sa.insert(households)
+                    .values(name=title, created_by=owner_id, created_utc=now)
+                    .returning(households)
                 )
-                found = _get_household(c, household_id)
-                assert found is not None
-                return found
-
-        return await self._run(run)
+            ).one()
+            await member_added(conn, owner_id, row.household_id, ROLE_OWNER, now)
+            return _household(row)
 
     async def get_household(self, household_id: int) -> Household | None:
-        return await self._run(_get_household, household_id)
+        async with self.db.read() as conn:
+            return await _get_household(conn, household_id)
 
     async def household_of(self, user_id: int) -> Household | None:
-        def run(c: sqlite3.Connection) -> Household | None:
-            row = c.execute(
-                "SELECT h.* FROM households h JOIN household_members m USING (household_id) "
-                "WHERE m.user_id = ?",
-                (user_id,),
-            ).fetchone()
-            return None if row is None else _household(row)
-
-        return await self._run(run)
+        stmt = (
+            sa.select(households)
+            .join(
+                household_members,
+                household_members.c.household_id == households.c.household_id,
+            )
+            .where(household_members.c.user_id == user_id)
+        )
+        async with self.db.read() as conn:
+            row = (await conn.execute(stmt)).first()
+        return None if row is None else _household(row)
 
     async def membership(self, user_id: int) -> tuple[int, str] | None:
         """(household_id, role) of the user, or None."""
-
-        def run(c: sqlite3.Connection) -> tuple[int, str] | None:
-            row = _membership(c, user_id)
-            return None if row is None else (row["household_id"], row["role"])
-
-        return await self._run(run)
+        async with self.db.read() as conn:
+            found = await membership(conn, user_id)
+        return None if found is None else (found.household_id, found.role)
 
     async def members(self, household_id: int) -> list[MemberRecord]:
         """Members, longest-standing first, each with their stored settings."""
-
-        def run(c: sqlite3.Connection) -> list[MemberRecord]:
-            rows = c.execute(
-                "SELECT u.*, m.role AS member_role, m.joined_utc AS member_joined, "
-                "m.household_id AS member_household FROM household_members m "
-                "JOIN users u USING (user_id) WHERE m.household_id = ? "
-                "ORDER BY m.joined_utc, m.user_id",
-                (household_id,),
-            ).fetchall()
-            return [
-                MemberRecord(
-                    _user_from_row(r),
-                    r["member_household"],
-                    r["member_role"],
-                    _from_iso(r["member_joined"]),
-                )
-                for r in rows
-            ]
-
-        return await self._run(run)
+        m = household_members.c
+        stmt = (
+            sa.select(
+                users,
+                m.role.label("member_role"),
+                m.joined_utc.label("member_joined"),
+                m.household_id.label("member_household"),
+            )
+            .join(household_members, m.user_id == users.c.user_id)
+            .where(m.household_id == household_id)
+            .order_by(m.joined_utc, m.user_id)
+        )
+        async with self.db.read() as conn:
+            rows = (await conn.execute(stmt)).all()
+        return [
+            MemberRecord(user_from_row(r), r.member_household, r.member_role, r.member_joined)
+            for r in rows
+        ]
 
     async def rename(self, household_id: int, name: str) -> Household:
         title = clean_name(name)
-
-        def run(c: sqlite3.Connection) -> Household:
-            c.execute(
-                "UPDATE households SET name = ? WHERE household_id = ?", (title, household_id)
-            )
-            found = _get_household(c, household_id)
-            if found is None:
-                raise FamilyError("That household no longer exists.")
-            return found
-
-        return await self._run(run)
+        async with self.db.transaction() as conn:
+            row = (
+                await conn.execute(
+                    sa.update(households)
+                    .where(households.c.household_id == household_id)
+                    .values(name=title)
+                    .returning(households)
+                )
+            ).first()
+        if row is None:
+            raise FamilyError("That household no longer exists.")
+        return _household(row)
 
     # --- invites ------------------------------------------------------------------------
 
@@ -327,145 +331,114 @@ class HouseholdStore(StoreRepository):
     ) -> Invite:
         """A new invite token; any earlier live invite of the household stops working.
 
-        Only household members may invite (checked here, not only in the handler).
+        Only household members may invite (checked here, not only in the handler). The
+        household row is locked, so two invites made at once still leave one live.
         """
         now = require_aware(now_utc)
         expires = now + INVITE_TTL
-
-        def run(c: sqlite3.Connection) -> Invite:
-            with _transaction(c):
-                row = _membership(c, by_user_id)
-                if row is None or row["household_id"] != household_id:
-                    raise NotMemberError("Only members of a household can invite to it.")
-                c.execute(
-                    "UPDATE household_invites SET revoked_utc = ? "
-                    "WHERE household_id = ? AND revoked_utc IS NULL",
-                    (_iso(now), household_id),
+        async with self.db.transaction() as conn:
+            await lock_users(conn, [by_user_id])
+            found = await locked_membership(conn, by_user_id)
+            if found is None or found.household_id != household_id:
+                raise NotMemberError("Only members of a household can invite to it.")
+            await conn.execute(_revoke_live_invites(household_id, now))
+            token = new_token()
+            await conn.execute(
+                sa.insert(household_invites).values(
+                    token_hash=token_hash(token),
+                    household_id=household_id,
+                    created_by=by_user_id,
+                    created_utc=now,
+                    expires_utc=expires,
                 )
-                token = new_token()
-                c.execute(
-                    "INSERT INTO household_invites (token_hash, household_id, created_by, "
-                    "created_utc, expires_utc) VALUES (?, ?, ?, ?, ?)",
-                    (token_hash(token), household_id, by_user_id, _iso(now), _iso(expires)),
-                )
-                return Invite(token, household_id, expires)
-
-        return await self._run(run)
+            )
+        return Invite(token, household_id, expires)
 
     async def revoke_invites(self, household_id: int, now_utc: dt.datetime) -> int:
         """Every live invite of the household stops working; returns how many."""
-
-        def run(c: sqlite3.Connection) -> int:
-            cur = c.execute(
-                "UPDATE household_invites SET revoked_utc = ? "
-                "WHERE household_id = ? AND revoked_utc IS NULL",
-                (_iso(now_utc), household_id),
-            )
-            return cur.rowcount
-
-        return await self._run(run)
+        now = require_aware(now_utc, "timestamp")
+        async with self.db.transaction() as conn:
+            result = await conn.execute(_revoke_live_invites(household_id, now))
+        return int(result.rowcount)
 
     async def check_invite(self, token: str, now_utc: dt.datetime) -> InviteInfo | None:
         """What a token invites to, or None for unknown, expired, revoked or malformed tokens."""
         now = require_aware(now_utc)
-
-        def run(c: sqlite3.Connection) -> InviteInfo | None:
-            row = _live_invite(c, token, now)
+        if not looks_like_token(token):
+            return None
+        async with self.db.read() as conn:
+            row = await _live_invite(conn, token, now)
             if row is None:
                 return None
-            household = _get_household(c, row["household_id"])
+            household = await _get_household(conn, row.household_id)
             if household is None:
                 return None
-            inviter = c.execute(
-                "SELECT first_name FROM users WHERE user_id = ?", (row["created_by"],)
-            ).fetchone()
-            return InviteInfo(
-                household,
-                row["created_by"],
-                inviter[0] if inviter is not None else "",
-                _from_iso(row["expires_utc"]),
-            )
-
-        return await self._run(run)
+            inviter = (
+                await conn.execute(
+                    sa.select(users.c.first_name).where(users.c.user_id == row.created_by)
+                )
+            ).scalar_one_or_none()
+        return InviteInfo(household, row.created_by, inviter or "", row.expires_utc)
 
     async def join(self, user_id: int, token: str, now_utc: dt.datetime) -> JoinResult:
         """Join by token. Joining your own household again is harmless ("already"); a member
         of another household moves (they confirmed on the invite screen)."""
         now = require_aware(now_utc)
-
-        def run(c: sqlite3.Connection) -> JoinResult:
-            with _transaction(c):
-                row = _live_invite(c, token, now)
-                if row is None:
-                    return JoinResult("invalid")
-                household = _get_household(c, row["household_id"])
-                if household is None:
-                    return JoinResult("invalid")
-                if (
-                    c.execute("SELECT 1 FROM users WHERE user_id = ?", (user_id,)).fetchone()
-                    is None
-                ):
-                    return JoinResult("invalid")
-                current = _membership(c, user_id)
-                if current is not None and current["household_id"] == household.household_id:
-                    return JoinResult("already", household)
-                left = None
-                if current is not None:
-                    left = _leave(c, user_id)
-                c.execute(
-                    "INSERT INTO household_members (user_id, household_id, role, joined_utc) "
-                    "VALUES (?, ?, 'member', ?)",
-                    (user_id, household.household_id, _iso(now)),
-                )
-                return JoinResult(
-                    "joined", household, left.household_id if left is not None else None
-                )
-
-        return await self._run(run)
+        if not looks_like_token(token):
+            return JoinResult("invalid")
+        async with self.db.transaction() as conn:
+            invite = await _live_invite(conn, token, now)
+            if invite is None:
+                return JoinResult("invalid")
+            target: int = invite.household_id
+            if user_id not in await lock_users(conn, [user_id]):
+                return JoinResult("invalid")
+            current = await membership(conn, user_id)
+            involved = {target} if current is None else {target, current.household_id}
+            if target not in await lock_households(conn, involved):
+                return JoinResult("invalid")
+            household = await _get_household(conn, target)
+            assert household is not None  # locked above
+            if current is not None and current.household_id == target:
+                return JoinResult("already", household)
+            left = None if current is None else await member_gone(conn, user_id)
+            await member_added(conn, user_id, target, ROLE_MEMBER, now)
+        return JoinResult("joined", household, left.household_id if left is not None else None)
 
     # --- membership changes -------------------------------------------------------------
 
     async def leave(self, user_id: int) -> LeaveResult | None:
         """Leave at once (None if not in a household). An owner's role moves to the
         longest-standing member; the last one out ends the household and its plans."""
-
-        def run(c: sqlite3.Connection) -> LeaveResult | None:
-            with _transaction(c):
-                return _leave(c, user_id)
-
-        return await self._run(run)
+        async with self.db.transaction() as conn:
+            return await member_gone(conn, user_id)
 
     async def remove_member(self, owner_id: int, member_id: int) -> int:
         """The owner removes a member; returns the household id."""
-
-        def run(c: sqlite3.Connection) -> int:
-            with _transaction(c):
-                owner = _owner_and_member(c, owner_id, member_id, "remove members")
-                if member_id == owner_id:
-                    raise FamilyError("You can't remove yourself: use /family leave.")
-                c.execute("DELETE FROM household_members WHERE user_id = ?", (member_id,))
-                return int(owner["household_id"])
-
-        return await self._run(run)
+        async with self.db.transaction() as conn:
+            owner = await _owner_and_member(conn, owner_id, member_id, "remove members")
+            if member_id == owner_id:
+                raise FamilyError("You can't remove yourself: use /family leave.")
+            await member_gone(conn, member_id)
+        return owner.household_id
 
     async def transfer_ownership(self, owner_id: int, new_owner_id: int) -> int:
         """Hand the owner role to another member; returns the household id."""
-
-        def run(c: sqlite3.Connection) -> int:
-            with _transaction(c):
-                owner = _owner_and_member(c, owner_id, new_owner_id, "hand over ownership")
-                if new_owner_id == owner_id:
-                    raise FamilyError("You are the owner already.")
-                c.execute(
-                    "UPDATE household_members SET role = 'member' WHERE user_id = ?", (owner_id,)
-                )
-                c.execute(
-                    "UPDATE household_members SET role = 'owner' WHERE user_id = ?",
-                    (new_owner_id,),
-                )
-                return int(owner["household_id"])
-
-        return await self._run(run)
+        m = household_members.c
+        async with self.db.transaction() as conn:
+            owner = await _owner_and_member(conn, owner_id, new_owner_id, "hand over ownership")
+            if new_owner_id == owner_id:
+                raise FamilyError("You are the owner already.")
+            # Demote first: the one-owner unique index is checked per statement.
+            await conn.execute(
+                sa.update(household_members).where(m.user_id == owner_id).values(role=ROLE_MEMBER)
+            )
+            await conn.execute(
+                sa.update(household_members)
+                .where(m.user_id == new_owner_id)
+                .values(role=ROLE_OWNER)
+            )
+        return owner.household_id
 
     # --- group chats --------------------------------------------------------------------
 
@@ -478,56 +451,63 @@ class HouseholdStore(StoreRepository):
         now_utc: dt.datetime,
     ) -> GroupLink:
         """Link (or re-link) a group; it gets the push at the linking member's time and zone."""
-
-        def run(c: sqlite3.Connection) -> GroupLink:
-            with _transaction(c):
-                row = _membership(c, by_user.user_id)
-                if row is None or row["household_id"] != household_id:
-                    raise NotMemberError("Only household members can link a group.")
-                c.execute(
-                    "INSERT INTO group_links (chat_id, household_id, linked_by, title, timezone, "
-                    "push_time, active, linked_utc) VALUES (?, ?, ?, ?, ?, ?, 1, ?) "
-                    "ON CONFLICT (chat_id) DO UPDATE SET household_id = excluded.household_id, "
-                    "linked_by = excluded.linked_by, title = excluded.title, "
-                    "timezone = excluded.timezone, push_time = excluded.push_time, active = 1, "
-                    "linked_utc = excluded.linked_utc",
-                    (
-                        chat_id,
-                        household_id,
-                        by_user.user_id,
-                        " ".join(title.split())[:MAX_NAME],
-                        by_user.timezone,
-                        _hhmm(by_user.push_time),
-                        _iso(now_utc),
-                    ),
-                )
-                found = c.execute("SELECT * FROM group_links WHERE chat_id = ?", (chat_id,))
-                return _link(found.fetchone())
-
-        return await self._run(run)
+        now = require_aware(now_utc, "timestamp")
+        async with self.db.transaction() as conn:
+            await lock_users(conn, [by_user.user_id])
+            found = await locked_membership(conn, by_user.user_id)
+            if found is None or found.household_id != household_id:
+                raise NotMemberError("Only household members can link a group.")
+            stmt = insert_for(conn)(group_links).values(
+                chat_id=chat_id,
+                household_id=household_id,
+                linked_by=by_user.user_id,
+                title=" ".join(title.split())[:MAX_NAME],
+                timezone=by_user.timezone,
+                push_time=by_user.push_time,
+                active=True,
+                linked_utc=now,
+            )
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[group_links.c.chat_id],
+                set_={
+                    name: stmt.excluded[name]
+                    for name in (
+                        "household_id",
+                        "linked_by",
+                        "title",
+                        "timezone",
+                        "push_time",
+                        "active",
+                        "linked_utc",
+                    )
+                },
+            )
+            row = (await conn.execute(stmt.returning(group_links))).one()
+        return _link(row)
 
     async def unlink_group(self, chat_id: int) -> bool:
-        def run(c: sqlite3.Connection) -> bool:
-            return c.execute("DELETE FROM group_links WHERE chat_id = ?", (chat_id,)).rowcount > 0
-
-        return await self._run(run)
+        async with self.db.transaction() as conn:
+            result = await conn.execute(
+                sa.delete(group_links).where(group_links.c.chat_id == chat_id)
+            )
+        return result.rowcount > 0
 
     async def group_link(self, chat_id: int) -> GroupLink | None:
-        def run(c: sqlite3.Connection) -> GroupLink | None:
-            row = c.execute("SELECT * FROM group_links WHERE chat_id = ?", (chat_id,)).fetchone()
-            return None if row is None else _link(row)
-
-        return await self._run(run)
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(sa.select(group_links).where(group_links.c.chat_id == chat_id))
+            ).first()
+        return None if row is None else _link(row)
 
     async def groups_of(self, household_id: int) -> list[GroupLink]:
-        def run(c: sqlite3.Connection) -> list[GroupLink]:
-            rows = c.execute(
-                "SELECT * FROM group_links WHERE household_id = ? ORDER BY chat_id",
-                (household_id,),
-            ).fetchall()
-            return [_link(r) for r in rows]
-
-        return await self._run(run)
+        stmt = (
+            sa.select(group_links)
+            .where(group_links.c.household_id == household_id)
+            .order_by(group_links.c.chat_id)
+        )
+        async with self.db.read() as conn:
+            rows = (await conn.execute(stmt)).all()
+        return [_link(r) for r in rows]
 
     # --- group push ledger --------------------------------------------------------------
 
@@ -538,39 +518,51 @@ class HouseholdStore(StoreRepository):
         claimed for that local date (linked groups are few: a scan is fine)."""
         now = require_aware(now_utc)
         check_catch_up(catch_up)
-
-        def run(c: sqlite3.Connection) -> list[DueGroupPush]:
-            due = []
-            for row in c.execute("SELECT * FROM group_links WHERE active = 1 ORDER BY chat_id"):
+        async with self.db.read() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(group_links)
+                    .where(group_links.c.active == sa.true())
+                    .order_by(group_links.c.chat_id)
+                )
+            ).all()
+            candidates = []
+            for row in rows:
                 link = _link(row)
                 when = latest_push_at_or_before(link.push_time, link.timezone, now)
-                if when < now - catch_up:
-                    continue
-                day = push_local_date(when, link.timezone)
-                done = c.execute(
-                    "SELECT 1 FROM group_pushes WHERE chat_id = ? AND local_date = ?",
-                    (link.chat_id, day.isoformat()),
-                ).fetchone()
-                if done is None:
-                    due.append(DueGroupPush(link, day, when))
-            return due
-
-        return await self._run(run)
+                if when >= now - catch_up:
+                    day = push_local_date(when, link.timezone)
+                    candidates.append(DueGroupPush(link, day, when))
+            if not candidates:
+                return []
+            ledger = await conn.execute(
+                sa.select(group_pushes.c.chat_id, group_pushes.c.local_date).where(
+                    group_pushes.c.chat_id.in_(sorted({d.link.chat_id for d in candidates})),
+                    group_pushes.c.local_date.in_(sorted({d.local_date for d in candidates})),
+                )
+            )
+            done = {(r.chat_id, r.local_date) for r in ledger}
+        return [d for d in candidates if (d.link.chat_id, d.local_date) not in done]
 
     async def claim_group_push(
         self, chat_id: int, local_date: dt.date, now_utc: dt.datetime
     ) -> bool:
         """Record 'sending' before sending; False when the group has a row for that date."""
-
-        def run(c: sqlite3.Connection) -> bool:
-            cur = c.execute(
-                "INSERT INTO group_pushes (chat_id, local_date, state, claimed_utc) "
-                "VALUES (?, ?, 'sending', ?) ON CONFLICT (chat_id, local_date) DO NOTHING",
-                (chat_id, local_date.isoformat(), _iso(now_utc)),
+        now = require_aware(now_utc, "timestamp")
+        stmt_values = {
+            "chat_id": chat_id,
+            "local_date": local_date,
+            "state": "sending",
+            "claimed_utc": now,
+        }
+        async with self.db.transaction() as conn:
+            stmt = insert_or_ignore(
+                conn,
+                group_pushes,
+                stmt_values,
+                [group_pushes.c.chat_id, group_pushes.c.local_date],
             )
-            return cur.rowcount == 1
-
-        return await self._run(run)
+            return (await conn.execute(stmt)).first() is not None
 
     async def finish_group_push(
         self,
@@ -584,35 +576,38 @@ class HouseholdStore(StoreRepository):
         the link so later ticks skip it."""
         if state not in FINAL_STATES:
             raise ValueError(f"group push state must be one of {FINAL_STATES} (got {state!r})")
-
-        def run(c: sqlite3.Connection) -> None:
-            with _transaction(c):
-                c.execute(
-                    "UPDATE group_pushes SET state = ?, message_id = ?, finished_utc = ? "
-                    "WHERE chat_id = ? AND local_date = ?",
-                    (state, message_id, _iso(now_utc), chat_id, local_date.isoformat()),
+        now = require_aware(now_utc, "timestamp")
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                sa.update(group_pushes)
+                .where(group_pushes.c.chat_id == chat_id, group_pushes.c.local_date == local_date)
+                .values(state=state, message_id=message_id, finished_utc=now)
+            )
+            if state == "blocked":
+                await conn.execute(
+                    sa.update(group_links)
+                    .where(group_links.c.chat_id == chat_id)
+                    .values(active=False)
                 )
-                if state == "blocked":
-                    c.execute("UPDATE group_links SET active = 0 WHERE chat_id = ?", (chat_id,))
-
-        await self._run(run)
 
     async def release_group_push(self, chat_id: int, local_date: dt.date) -> None:
-        def run(c: sqlite3.Connection) -> None:
-            c.execute(
-                "DELETE FROM group_pushes WHERE chat_id = ? AND local_date = ? "
-                "AND state = 'sending'",
-                (chat_id, local_date.isoformat()),
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                sa.delete(group_pushes).where(
+                    group_pushes.c.chat_id == chat_id,
+                    group_pushes.c.local_date == local_date,
+                    group_pushes.c.state == "sending",
+                )
             )
 
-        await self._run(run)
-
     async def group_push_state(self, chat_id: int, local_date: dt.date) -> str | None:
-        def run(c: sqlite3.Connection) -> str | None:
-            row = c.execute(
-                "SELECT state FROM group_pushes WHERE chat_id = ? AND local_date = ?",
-                (chat_id, local_date.isoformat()),
-            ).fetchone()
-            return None if row is None else row[0]
-
-        return await self._run(run)
+        async with self.db.read() as conn:
+            state: str | None = (
+                await conn.execute(
+                    sa.select(group_pushes.c.state).where(
+                        group_pushes.c.chat_id == chat_id,
+                        group_pushes.c.local_date == local_date,
+                    )
+                )
+            ).scalar_one_or_none()
+        return state

@@ -2,9 +2,9 @@
 
 Why this shape (the full reasoning is in the storage design note):
 
-* Same table and column names as the hand-written v4 schema (bot.storage.migrations), so an
-  existing v4 SQLite file is stamped as the Alembic baseline and brought here by one small
-  revision instead of a copy into a new database.
+* Same table and column names as the hand-written v4 schema (bot.storage.legacy_v4), so
+  an existing v4 SQLite file is stamped as the Alembic baseline and brought here by one
+  small revision instead of a copy into a new database.
 * Dialect-neutral: no triggers, no GLOB, no json_extract. What the v4 triggers did becomes
   foreign keys (households.created_by, household_invites.created_by) or explicit statements
   in the repositories (plan deletion, ownership hand-over, users.household_id mirror). CHECK
@@ -38,6 +38,7 @@ Differences from the v4 schema (each one is in Alembic revision 0002, see the de
    -> FOREIGN KEY users ON DELETE CASCADE (replace users_delete_forget_creator).
 5. lab_results: new column `number` (the user's stable "result #N", was `data->'$.number'`
    read with json_extract) with UNIQUE (user_id, number).
+   users: new columns region, life_stage, absorption (defaults 'none' / 'normal').
 6. All CHECK constraints named (v4's were unnamed column constraints); same conditions.
 7. Declared types on a fresh SQLite file: BOOLEAN, DATE, JSON-as-TEXT, BIGINT variants where
    v4 said INTEGER/TEXT. Stored values are identical, so v4 tables that revision 0002 does not
@@ -74,6 +75,8 @@ DOSE_KINDS: tuple[str, ...] = ("oral", "injection")
 SEND_KINDS: tuple[str, ...] = ("reminder", "evening", "retest")
 REMINDER_ANSWERS: tuple[str, ...] = ("taken", "skipped", "snoozed")
 PLAN_OWNER_PREFIXES: tuple[str, ...] = ("u:", "h:")
+LIFE_STAGES: tuple[str, ...] = ("none", "pregnant", "breastfeeding", "over50")
+ABSORPTIONS: tuple[str, ...] = ("normal", "impaired", "injections")
 
 # --- column types -----------------------------------------------------------------------------
 
@@ -148,6 +151,18 @@ class JsonDoc(sa.types.TypeDecorator[Any]):
         return json.loads(value)
 
 
+def _plan_json_default(value: object) -> object:
+    """Plans arrive as dataclasses.asdict() output: dates become ISO text, sets and tuples
+    lists (sets sorted, so equal plans give equal bytes)."""
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"cannot store a {type(value).__name__} in a plan: {value!r}")
+
+
 class PlanBody(sa.types.TypeDecorator[dict[str, Any]]):
     """A plan dict stored as zlib-compressed compact JSON (BLOB / BYTEA).
 
@@ -162,7 +177,13 @@ class PlanBody(sa.types.TypeDecorator[dict[str, Any]]):
     def process_bind_param(self, value: dict[str, Any] | None, dialect: Dialect) -> bytes | None:
         if value is None:
             return None
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        text = json.dumps(
+            value,
+            default=_plan_json_default,
+            ensure_ascii=False,
+            sort_keys=True,
+            separators=(",", ":"),
+        )
         return zlib.compress(text.encode("utf-8"), 9)
 
     def process_result_value(self, value: bytes | None, dialect: Dialect) -> dict[str, Any] | None:
@@ -245,9 +266,16 @@ users = sa.Table(
     # v2
     sa.Column("evening_check", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("evening_time", HhMm, nullable=False, server_default="19:00"),
+    # revision 0002: where food is bought ('us' | 'uk' | 'eu'; NULL = not chosen yet: the
+    # planner uses the conservative lowest fortified values), life stage and absorption
+    sa.Column("region", sa.Text),
+    sa.Column("life_stage", sa.Text, nullable=False, server_default="none"),
+    sa.Column("absorption", sa.Text, nullable=False, server_default="normal"),
     _check("target_ug > 0", "target_positive"),
     _check(hhmm_check("push_time"), "push_time_hhmm"),
     _check(hhmm_check("evening_time"), "evening_time_hhmm"),
+    _check(_in("life_stage", LIFE_STAGES), "life_stage"),
+    _check(_in("absorption", ABSORPTIONS), "absorption"),
 )
 
 # The push tick's one query: only users who can be pushed are in the index. The same

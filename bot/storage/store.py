@@ -1,26 +1,28 @@
-"""The only module that writes SQL: a repository over one aiosqlite connection.
+"""Users, plans and the daily push ledger on SQLAlchemy Core, one code path for both engines.
 
-Every public method runs as ONE plain function on aiosqlite's connection thread. That costs
-one thread hop per call (cheap enough for 10,000 pushes a minute) and makes each method
-atomic with respect to the other coroutines sharing the connection: no one else's statement
-can land inside a half-done transaction, which an `await` between BEGIN and COMMIT would
-allow. Row <-> UserSettings conversion lives in `_user_from_row` / `_user_columns` only.
+Every public method is one transaction through `self.db` (bot.storage.db.Database), almost all
+as `db.run(fn)`: a plain function over a sync Connection, which on SQLite is one hop to the
+connection's worker thread for the whole method (on PostgreSQL `run_sync`). On SQLite the
+Database has one connection, so each method is atomic with respect to the other coroutines,
+as with the single aiosqlite connection before; on PostgreSQL read-then-write methods lock the
+rows they read (`with_for_update`). The statements of the push path are built once, with bind
+parameters, so SQLAlchemy only looks up their compiled SQL. Row <-> UserSettings conversion
+lives in `user_from_row` and `_user_values` only. HouseholdStore and TrackingStore share the
+Store's Database (`StoreRepository`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import logging
 import re
-import sqlite3
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import aiosqlite
+import sqlalchemy as sa
+from sqlalchemy.engine import Row
 
 from bot.core.clock import zone
 from bot.core.models import Diet, Slot, UserSettings
@@ -31,15 +33,29 @@ from bot.core.schedule import (
     push_local_date,
     require_aware,
 )
-from bot.storage.migrations import MIGRATIONS, Migration, apply_migrations
+from bot.storage import membership
+from bot.storage.db import Database
+from bot.storage.dialects import insert_for, insert_or_ignore, upsert
+from bot.storage.schema import (
+    ABSORPTIONS,
+    LIFE_STAGES,
+    PUSHABLE,
+    plans,
+    pushes,
+    user_products,
+    users,
+)
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 UTC = dt.UTC
-BUSY_TIMEOUT_MS = 5000
 PUSH_STATES = ("sending", "sent", "blocked", "failed")
+REGIONS = ("us", "uk", "eu")
 FINAL_PUSH_STATES = ("sent", "blocked", "failed")
+# Plans older than this are pruned daily. Readers: the planner looks 7 days back, /progress
+# and the tally 30 days, /export whatever is left (so an export holds ~60 days of plans).
+PLAN_RETENTION_DAYS = 60
+PRUNE_BATCH = 500
 # Changing any of these moves the next push.
 _SCHEDULE_FIELDS = frozenset({"timezone", "push_time", "push_enabled", "active", "onboarded"})
 _OWNER_RE = re.compile(r"^[a-z]+:-?\d+$")
@@ -70,6 +86,25 @@ class PushRecord:
     finished_utc: dt.datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimedPushes:
+    """What one claim_due_pushes call took: pushes to send now (their ledger rows are
+    'sending'), and due users whose push for that local date exists already (the record, for
+    the log; their schedule has been moved on)."""
+
+    claimed: list[DuePush]
+    skipped: list[tuple[DuePush, PushRecord | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanInputs:
+    """What planning one day reads from storage, in one read (see Store.plan_inputs)."""
+
+    stored: dict[str, Any] | None  # the stored plan of that day, if any
+    recent_ids: list[str]  # recipe ids of the days before, oldest first
+    product_overrides: dict[str, float]  # ingredient id -> µg B12 per 100 g (own labels)
+
+
 def user_owner(user_id: int) -> str:
     """Plan owner key of a user's personal plans."""
     return f"u:{user_id}"
@@ -82,73 +117,63 @@ def household_owner(household_id: int) -> str:
 # --- conversions ----------------------------------------------------------------------------
 
 
-def _utc_now() -> dt.datetime:
+def utc_now() -> dt.datetime:
     return dt.datetime.now(UTC)
 
 
-def _iso(moment: dt.datetime) -> str:
-    return require_aware(moment, "timestamp").astimezone(UTC).isoformat(timespec="seconds")
-
-
-def _from_iso(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text).astimezone(UTC)
-
-
-def _ts(moment: dt.datetime) -> int:
+def to_ts(moment: dt.datetime) -> int:
     """Unix seconds; push instants are whole minutes, so nothing is rounded away."""
     return int(require_aware(moment).timestamp() // 1)
 
 
-def _from_ts(seconds: int) -> dt.datetime:
+def from_ts(seconds: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(seconds, UTC)
 
 
-def _hhmm(value: dt.time) -> str:
-    return f"{value.hour:02d}:{value.minute:02d}"
-
-
-def _parse_hhmm(text: str) -> dt.time:
-    hours, minutes = text.split(":")
-    return dt.time(int(hours), int(minutes))
-
-
-def _user_from_row(row: sqlite3.Row) -> UserSettings:
+def user_from_row(row: Row[Any]) -> UserSettings:
+    """A `users` row (select of schema.users, types already converted) as UserSettings."""
     return UserSettings(
-        user_id=row["user_id"],
-        chat_id=row["chat_id"],
-        first_name=row["first_name"],
-        diet=Diet(row["diet"]),
-        target_ug=row["target_ug"],
-        exclude=frozenset(json.loads(row["exclude"])),
-        slots=tuple(Slot(s) for s in json.loads(row["slots"])),
-        timezone=row["timezone"],
-        push_time=_parse_hhmm(row["push_time"]),
-        push_enabled=bool(row["push_enabled"]),
-        active=bool(row["active"]),
-        onboarded=bool(row["onboarded"]),
-        household_id=row["household_id"],
-        evening_check=bool(row["evening_check"]),
-        evening_time=_parse_hhmm(row["evening_time"]),
+        user_id=row.user_id,
+        chat_id=row.chat_id,
+        first_name=row.first_name,
+        diet=Diet(row.diet),
+        target_ug=row.target_ug,
+        exclude=frozenset(row.exclude),
+        slots=tuple(Slot(s) for s in row.slots),
+        timezone=row.timezone,
+        push_time=row.push_time,
+        push_enabled=bool(row.push_enabled),
+        active=bool(row.active),
+        onboarded=bool(row.onboarded),
+        household_id=row.household_id,
+        evening_check=bool(row.evening_check),
+        evening_time=row.evening_time,
+        region=row.region,
+        life_stage=row.life_stage,
+        absorption=row.absorption,
     )
 
 
-def _user_columns(user: UserSettings) -> dict[str, Any]:
+def _user_values(user: UserSettings) -> dict[str, Any]:
     """Column values for a UserSettings (every field except the key, plus nothing else)."""
     return {
         "chat_id": user.chat_id,
         "first_name": user.first_name,
         "diet": user.diet.value,
         "target_ug": float(user.target_ug),
-        "exclude": json.dumps(sorted(user.exclude)),
-        "slots": json.dumps([s.value for s in user.slots]),
+        "exclude": sorted(user.exclude),
+        "slots": [s.value for s in user.slots],
         "timezone": user.timezone,
-        "push_time": _hhmm(user.push_time),
-        "push_enabled": int(user.push_enabled),
-        "active": int(user.active),
-        "onboarded": int(user.onboarded),
+        "push_time": user.push_time,
+        "push_enabled": bool(user.push_enabled),
+        "active": bool(user.active),
+        "onboarded": bool(user.onboarded),
         "household_id": user.household_id,
-        "evening_check": int(user.evening_check),
-        "evening_time": _hhmm(user.evening_time),
+        "evening_check": bool(user.evening_check),
+        "evening_time": user.evening_time,
+        "region": user.region,
+        "life_stage": user.life_stage,
+        "absorption": user.absorption,
     }
 
 
@@ -176,6 +201,12 @@ def _validated(user: UserSettings) -> UserSettings:
     if not user.target_ug > 0:
         raise ValueError(f"B12 target must be above 0 µg (got {user.target_ug})")
     zone(user.timezone)  # raises ValueError naming the zone
+    if user.region is not None and user.region not in REGIONS:
+        raise ValueError(f"unknown region {user.region!r}; use {', '.join(REGIONS)} or None")
+    if user.life_stage not in LIFE_STAGES:
+        raise ValueError(f"unknown life stage {user.life_stage!r}; use {', '.join(LIFE_STAGES)}")
+    if user.absorption not in ABSORPTIONS:
+        raise ValueError(f"unknown absorption {user.absorption!r}; use {', '.join(ABSORPTIONS)}")
     for name in ("push_time", "evening_time"):
         value = getattr(user, name)
         if not isinstance(value, dt.time):
@@ -186,7 +217,7 @@ def _validated(user: UserSettings) -> UserSettings:
 
 
 def _next_push_ts(user: UserSettings, now_utc: dt.datetime) -> int:
-    return _ts(next_push_after(user.push_time, user.timezone, now_utc))
+    return to_ts(next_push_after(user.push_time, user.timezone, now_utc))
 
 
 def _check_owner(owner: str) -> str:
@@ -201,63 +232,142 @@ def _plan_recipe_ids(plan: dict[str, Any]) -> list[str]:
     return [m["recipe_id"] for m in meals if isinstance(m, dict) and m.get("recipe_id")]
 
 
-def _json_default(value: object) -> object:
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, set | frozenset | tuple):
-        return sorted(value) if isinstance(value, set | frozenset) else list(value)
-    raise TypeError(f"cannot store a {type(value).__name__} in a plan: {value!r}")
+# --- statements built once (the hot path of a push; SQLAlchemy caches their SQL) ----------
+
+_GET_USER = sa.select(users).where(users.c.user_id == sa.bindparam("uid"))
+_LOCK_USER = _GET_USER.with_for_update()
+_NEXT_PUSH = sa.select(users.c.next_push_utc).where(users.c.user_id == sa.bindparam("uid"))
+_GET_PLAN = sa.select(plans.c.body).where(
+    plans.c.owner == sa.bindparam("owner"), plans.c.day == sa.bindparam("day")
+)
+_RECENT_PLANS = (
+    sa.select(plans.c.body)
+    .where(
+        plans.c.owner == sa.bindparam("owner"),
+        plans.c.day >= sa.bindparam("first"),
+        plans.c.day < sa.bindparam("before"),
+    )
+    .order_by(plans.c.day)
+)
+_FINISH_PUSH = (
+    sa.update(pushes)
+    .where(pushes.c.user_id == sa.bindparam("uid"), pushes.c.local_date == sa.bindparam("day"))
+    .values(
+        state=sa.bindparam("state", type_=pushes.c.state.type),
+        message_id=sa.bindparam("message_id", type_=pushes.c.message_id.type),
+        finished_utc=sa.bindparam("finished", type_=pushes.c.finished_utc.type),
+    )
+)
+_SCHEDULE = (
+    sa.update(users)
+    .where(users.c.user_id == sa.bindparam("uid"))
+    .values(next_push_utc=sa.bindparam("next_ts", type_=users.c.next_push_utc.type))
+)
+_SCHEDULE_BLOCKED = _SCHEDULE.values(active=False)
+_ADVANCE = _SCHEDULE.where(  # only ever forward
+    sa.or_(
+        users.c.next_push_utc.is_(None),
+        users.c.next_push_utc < sa.bindparam("next_ts", type_=users.c.next_push_utc.type),
+    )
+)
+_PRODUCTS = sa.select(user_products.c.ingredient_id, user_products.c.b12_per_100g).where(
+    user_products.c.user_id == sa.bindparam("uid")
+)
+_GET_PUSH = sa.select(pushes).where(
+    pushes.c.user_id == sa.bindparam("uid"), pushes.c.local_date == sa.bindparam("day")
+)
+_PER_DIALECT: dict[tuple[str, str], Any] = {}
+
+
+def _claim_statement(conn: sa.Connection) -> Any:
+    key = (conn.dialect.name, "claim")
+    if key not in _PER_DIALECT:
+        _PER_DIALECT[key] = insert_or_ignore(
+            conn,
+            pushes,
+            {
+                "user_id": sa.bindparam("uid", type_=pushes.c.user_id.type),
+                "local_date": sa.bindparam("day", type_=pushes.c.local_date.type),
+                "state": "sending",
+                "claimed_utc": sa.bindparam("claimed", type_=pushes.c.claimed_utc.type),
+            },
+            conflict=[pushes.c.user_id, pushes.c.local_date],
+        )
+    return _PER_DIALECT[key]
+
+
+def _save_plan_statement(conn: sa.Connection) -> Any:
+    key = (conn.dialect.name, "save_plan")
+    if key not in _PER_DIALECT:
+        _PER_DIALECT[key] = upsert(
+            conn,
+            plans,
+            {
+                "owner": sa.bindparam("owner", type_=plans.c.owner.type),
+                "day": sa.bindparam("day", type_=plans.c.day.type),
+                "body": sa.bindparam("body", type_=plans.c.body.type),
+                "updated_utc": sa.bindparam("stamp", type_=plans.c.updated_utc.type),
+            },
+            conflict=[plans.c.owner, plans.c.day],
+            update=["body", "updated_utc"],
+        )
+    return _PER_DIALECT[key]
 
 
 # --- the repository -------------------------------------------------------------------------
 
 
 class Store:
-    """Repository over ONE aiosqlite connection (WAL, busy_timeout, foreign keys on)."""
+    """Users, plans and the push ledger over one Database (SQLite file or PostgreSQL).
 
-    def __init__(self, conn: aiosqlite.Connection, path: str, version: int) -> None:
-        self._conn = conn
-        self.path = path
-        self.schema_version = version
+    Each method is one `db.run(fn)`: a plain function over a sync Connection, one transaction,
+    one hop to SQLite's connection thread (see bot.storage.db.Database.run).
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     @classmethod
-    async def open(cls, path: str | Path, *, migrations: Sequence[Migration] = MIGRATIONS) -> Store:
-        """Open (creating the file and its folder) and migrate; ':memory:' works for tests."""
-        where = str(path)
-        if where != ":memory:":
-            Path(where).parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(where, isolation_level=None)
-        try:
-            conn.row_factory = sqlite3.Row
-            version = await conn._execute(_prepare_connection, conn._conn, tuple(migrations))
-        except BaseException:
-            await conn.close()
-            raise
-        return cls(conn, where, version)
+    async def open(cls, target: str | Path) -> Store:
+        """Open and migrate. A Path or plain path is a SQLite file (created with its folder);
+        a string starting with `sqlite:` or `postgresql:`/`postgres:` is a database URL.
+        Raises bot.storage.db.StorageStartError with a clear message when it cannot."""
+        return cls(await Database.open(target))
 
     async def close(self) -> None:
-        await self._conn.close()
+        await self.db.close()
 
-    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        # aiosqlite has no public "run this function on the connection thread"; _execute is
-        # that primitive (it backs every public aiosqlite method) and gives one hop per call.
-        return await self._conn._execute(fn, self._conn._conn, *args)
+    @property
+    def dialect(self) -> str:
+        return self.db.dialect
+
+    @property
+    def path(self) -> str:
+        """Where the data is, for logs: the SQLite file, or the URL without its password."""
+        return self.db.description
+
+    @property
+    def schema_version(self) -> str | None:
+        """The Alembic revision the database is at."""
+        return self.db.revision
 
     async def pragma(self, name: str) -> Any:
-        """Read a PRAGMA (for diagnostics and tests)."""
+        """Read a SQLite PRAGMA (diagnostics and tests); PostgreSQL has none."""
         if not name.isidentifier():
             raise ValueError(f"not a pragma name: {name!r}")
-        rows = await self._conn.execute_fetchall(f"PRAGMA {name}")
-        return rows[0][0] if rows else None
+        if self.db.dialect != "sqlite":
+            raise ValueError("PRAGMA is SQLite only")
+
+        def run(conn: sa.Connection) -> Any:
+            row = conn.exec_driver_sql(f"PRAGMA {name}").first()
+            return None if row is None else row[0]
+
+        return await self.db.run(run, write=False)
 
     # --- users ------------------------------------------------------------------------------
 
     async def get_user(self, user_id: int) -> UserSettings | None:
-        def run(c: sqlite3.Connection) -> UserSettings | None:
-            row = c.execute("SELECT * FROM users WHERE user_id = ?", (user_id,)).fetchone()
-            return None if row is None else _user_from_row(row)
-
-        return await self._run(run)
+        return await self.db.run(_get_user, user_id, write=False)
 
     async def ensure_user(
         self, user_id: int, chat_id: int, first_name: str, *, now_utc: dt.datetime | None = None
@@ -267,21 +377,25 @@ class Store:
         A message from a user proves they no longer block the bot, so an inactive user becomes
         active again (their next push is scheduled from now, not caught up).
         """
-        now = require_aware(now_utc or _utc_now())
+        now = require_aware(now_utc or utc_now())
 
-        def run(c: sqlite3.Connection) -> UserSettings:
-            with _transaction(c):
-                row = c.execute("SELECT * FROM users WHERE user_id = ?", (user_id,)).fetchone()
-                if row is None:
-                    user = UserSettings(user_id=user_id, chat_id=chat_id, first_name=first_name)
-                    _insert_user(c, user, now)
-                    return user
-                old = _user_from_row(row)
-                user = dataclasses.replace(old, chat_id=chat_id, first_name=first_name, active=True)
-                _write_user(c, old, user, now)
+        def run(conn: sa.Connection) -> UserSettings:
+            row = conn.execute(_LOCK_USER, {"uid": user_id}).first()
+            if row is None:
+                user = UserSettings(user_id=user_id, chat_id=chat_id, first_name=first_name)
+                _insert_user(conn, user, now)
                 return user
+            old = user_from_row(row)
+            user = dataclasses.replace(old, chat_id=chat_id, first_name=first_name, active=True)
+            _write_user(conn, old, user, now)
+            return user
 
-        return await self._run(run)
+        try:
+            return await self.db.run(run)
+        except sa.exc.IntegrityError:
+            # PostgreSQL: the first messages of a new user handled at once both found no row;
+            # the loser's INSERT failed, and now it finds the winner's row and updates it.
+            return await self.db.run(run)
 
     async def update_user(
         self, user_id: int, /, *, now_utc: dt.datetime | None = None, **fields: Any
@@ -298,19 +412,18 @@ class Store:
                 f"unknown user setting(s): {', '.join(sorted(unknown))}; "
                 f"known: {', '.join(sorted(_SETTABLE_FIELDS))}"
             )
-        now = require_aware(now_utc or _utc_now())
+        now = require_aware(now_utc or utc_now())
 
-        def run(c: sqlite3.Connection) -> UserSettings:
-            with _transaction(c):
-                row = c.execute("SELECT * FROM users WHERE user_id = ?", (user_id,)).fetchone()
-                if row is None:
-                    raise UnknownUserError(user_id)
-                old = _user_from_row(row)
-                new = _validated(dataclasses.replace(old, **fields))
-                _write_user(c, old, new, now)
-                return new
+        def run(conn: sa.Connection) -> UserSettings:
+            row = conn.execute(_LOCK_USER, {"uid": user_id}).first()
+            if row is None:
+                raise UnknownUserError(user_id)
+            old = user_from_row(row)
+            new = _validated(dataclasses.replace(old, **fields))
+            _write_user(conn, old, new, now)
+            return new
 
-        return await self._run(run)
+        return await self.db.run(run)
 
     async def set_active(
         self, user_id: int, active: bool, *, now_utc: dt.datetime | None = None
@@ -319,44 +432,47 @@ class Store:
         await self.update_user(user_id, active=active, now_utc=now_utc)
 
     async def delete_user(self, user_id: int) -> None:
-        """Erase every row about the user: pushes and later tables cascade, plans by trigger."""
+        """Erase every row about the user, in one transaction.
 
-        def run(c: sqlite3.Connection) -> None:
-            with _transaction(c):
-                c.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
-
-        await self._run(run)
+        Their household membership goes first (hand-over to the longest-standing member, or
+        the end of a household they were the last member of, with its plans), then their own
+        plans (a text owner key, so no foreign key can take them), then the user row: every
+        table with a user_id cascades, households they created forget them (SET NULL) and
+        invites they made go (CASCADE).
+        """
+        async with self.db.transaction() as conn:
+            await membership.member_gone(conn, user_id)
+            await conn.execute(sa.delete(plans).where(plans.c.owner == user_owner(user_id)))
+            await conn.execute(sa.delete(users).where(users.c.user_id == user_id))
 
     async def next_push_utc(self, user_id: int) -> dt.datetime | None:
         """When the user's next push is scheduled (None for an unknown user)."""
 
-        def run(c: sqlite3.Connection) -> int | None:
-            row = c.execute(
-                "SELECT next_push_utc FROM users WHERE user_id = ?", (user_id,)
-            ).fetchone()
-            return None if row is None else row[0]
+        def run(conn: sa.Connection) -> int | None:
+            seconds: int | None = conn.execute(_NEXT_PUSH, {"uid": user_id}).scalar_one_or_none()
+            return seconds
 
-        seconds = await self._run(run)
-        return None if seconds is None else _from_ts(seconds)
+        seconds = await self.db.run(run, write=False)
+        return None if seconds is None else from_ts(seconds)
 
     async def count_users(self, *, active_only: bool = False) -> int:
-        sql = "SELECT count(*) FROM users" + (" WHERE active = 1" if active_only else "")
-        rows = await self._conn.execute_fetchall(sql)
-        return int(rows[0][0])
+        query = sa.select(sa.func.count()).select_from(users)
+        if active_only:
+            query = query.where(users.c.active == sa.true())
+        return await self.db.run(lambda conn: int(conn.execute(query).scalar_one()), write=False)
 
     # --- plans ------------------------------------------------------------------------------
 
     async def get_plan(self, owner: str, day: dt.date) -> dict[str, Any] | None:
         _check_owner(owner)
 
-        def run(c: sqlite3.Connection) -> str | None:
-            row = c.execute(
-                "SELECT json FROM plans WHERE owner = ? AND day = ?", (owner, day.isoformat())
-            ).fetchone()
-            return None if row is None else row[0]
+        def run(conn: sa.Connection) -> dict[str, Any] | None:
+            body: dict[str, Any] | None = conn.execute(
+                _GET_PLAN, {"owner": owner, "day": day}
+            ).scalar_one_or_none()
+            return body
 
-        text = await self._run(run)
-        return None if text is None else json.loads(text)
+        return await self.db.run(run, write=False)
 
     async def save_plan(
         self,
@@ -366,46 +482,86 @@ class Store:
         *,
         now_utc: dt.datetime | None = None,
     ) -> None:
-        """Insert or replace the plan. Dates/tuples/sets become JSON text/lists."""
+        """Insert or replace the plan. Dates/tuples/sets are stored as JSON text/lists."""
         _check_owner(owner)
-        text = json.dumps(plan, default=_json_default, ensure_ascii=False, sort_keys=True)
-        stamp = _iso(now_utc or _utc_now())
+        params = {
+            "owner": owner,
+            "day": day,
+            "body": plan,
+            "stamp": require_aware(now_utc or utc_now()),
+        }
 
-        def run(c: sqlite3.Connection) -> None:
-            c.execute(
-                "INSERT INTO plans (owner, day, json, updated_utc) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (owner, day) DO UPDATE SET json = excluded.json, "
-                "updated_utc = excluded.updated_utc",
-                (owner, day.isoformat(), text, stamp),
-            )
+        def run(conn: sa.Connection) -> None:
+            conn.execute(_save_plan_statement(conn), params)
 
-        await self._run(run)
+        try:
+            await self.db.run(run)
+        except sa.exc.StatementError as exc:
+            if isinstance(exc.orig, TypeError):  # PlanBody: a value JSON cannot hold
+                raise exc.orig from None
+            raise
 
     async def delete_plans_from(self, owner: str, day: dt.date) -> int:
         """Drop stored plans for `day` and later (settings changed); returns how many."""
         _check_owner(owner)
-
-        def run(c: sqlite3.Connection) -> int:
-            cur = c.execute(
-                "DELETE FROM plans WHERE owner = ? AND day >= ?", (owner, day.isoformat())
-            )
-            return cur.rowcount
-
-        return await self._run(run)
+        stmt = sa.delete(plans).where(plans.c.owner == owner, plans.c.day >= day)
+        return await self.db.run(lambda conn: int(conn.execute(stmt).rowcount))
 
     async def recent_recipe_ids(self, owner: str, before: dt.date, days: int = 7) -> list[str]:
         """Recipe ids in stored plans of the `days` days before `before`, oldest first."""
         _check_owner(owner)
-        first = before - dt.timedelta(days=days)
+        params = {"owner": owner, "first": before - dt.timedelta(days=days), "before": before}
 
-        def run(c: sqlite3.Connection) -> list[str]:
-            rows = c.execute(
-                "SELECT json FROM plans WHERE owner = ? AND day >= ? AND day < ? ORDER BY day",
-                (owner, first.isoformat(), before.isoformat()),
-            ).fetchall()
-            return [rid for (text,) in rows for rid in _plan_recipe_ids(json.loads(text))]
+        def run(conn: sa.Connection) -> list[str]:
+            bodies = conn.execute(_RECENT_PLANS, params).scalars()
+            return [rid for body in bodies for rid in _plan_recipe_ids(body)]
 
-        return await self._run(run)
+        return await self.db.run(run, write=False)
+
+    async def plan_inputs(
+        self, owner: str, user_id: int, day: dt.date, history_days: int
+    ) -> PlanInputs:
+        """get_plan(owner, day), recent_recipe_ids(owner, day, history_days) and the user's
+        own product values (TrackingStore.product_overrides) in one read."""
+        _check_owner(owner)
+        plan_params = {"owner": owner, "day": day}
+        recent_params = {
+            "owner": owner,
+            "first": day - dt.timedelta(days=history_days),
+            "before": day,
+        }
+
+        def run(conn: sa.Connection) -> PlanInputs:
+            stored = conn.execute(_GET_PLAN, plan_params).scalar_one_or_none()
+            bodies = conn.execute(_RECENT_PLANS, recent_params).scalars()
+            recent = [rid for body in bodies for rid in _plan_recipe_ids(body)]
+            products = {
+                r.ingredient_id: r.b12_per_100g for r in conn.execute(_PRODUCTS, {"uid": user_id})
+            }
+            return PlanInputs(stored, recent, products)
+
+        return await self.db.run(run, write=False)
+
+    async def prune_plans(self, before: dt.date, *, batch: int = PRUNE_BATCH) -> int:
+        """Delete plans of days before `before`, `batch` rows per transaction (short write
+        locks on SQLite); returns how many went. The bot calls it daily with
+        today - PLAN_RETENTION_DAYS."""
+        if batch < 1:
+            raise ValueError(f"batch must be at least 1 (got {batch})")
+        doomed = (
+            sa.select(plans.c.id)
+            .where(plans.c.day < before)
+            .order_by(plans.c.id)
+            .limit(batch)
+            .scalar_subquery()
+        )
+        stmt = sa.delete(plans).where(plans.c.id.in_(doomed))
+        total = 0
+        while True:
+            deleted = await self.db.run(lambda conn: int(conn.execute(stmt).rowcount))
+            total += deleted
+            if deleted < batch:
+                return total
 
     # --- daily push ledger ------------------------------------------------------------------
 
@@ -418,7 +574,7 @@ class Store:
         """
         now = require_aware(now_utc)
         check_catch_up(catch_up)
-        return await self._run(_skip_missed, now, catch_up)
+        return await self.db.run(_skip_missed, now, catch_up)
 
     async def due_pushes(
         self,
@@ -438,44 +594,43 @@ class Store:
         check_catch_up(catch_up)
         if limit < 1:
             raise ValueError(f"limit must be at least 1 (got {limit})")
-        after_key = (-1, -(2**63)) if after is None else (_ts(after[0]), int(after[1]))
+        after_key = (-1, -(2**63)) if after is None else (to_ts(after[0]), int(after[1]))
+        query = (
+            sa.select(users)
+            .where(
+                PUSHABLE,
+                users.c.next_push_utc <= to_ts(now),
+                sa.tuple_(users.c.next_push_utc, users.c.user_id)
+                > sa.tuple_(sa.literal(after_key[0]), sa.literal(after_key[1])),
+            )
+            .order_by(users.c.next_push_utc, users.c.user_id)
+            .limit(limit)
+        )
 
-        def run(c: sqlite3.Connection) -> list[DuePush]:
-            _skip_missed(c, now, catch_up)
-            rows = c.execute(
-                "SELECT * FROM users "
-                "WHERE active = 1 AND push_enabled = 1 AND onboarded = 1 "
-                "AND next_push_utc <= ? AND (next_push_utc, user_id) > (?, ?) "
-                "ORDER BY next_push_utc, user_id LIMIT ?",
-                (_ts(now), after_key[0], after_key[1], limit),
-            ).fetchall()
+        def run(conn: sa.Connection) -> list[DuePush]:
+            _skip_missed(conn, now, catch_up)
             due = []
-            for row in rows:
-                user = _user_from_row(row)
-                due_utc = _from_ts(row["next_push_utc"])
+            for row in conn.execute(query):
+                user = user_from_row(row)
+                due_utc = from_ts(row.next_push_utc)
                 due.append(DuePush(user, push_local_date(due_utc, user.timezone), due_utc))
             return due
 
-        return await self._run(run)
+        return await self.db.run(run)
 
     async def claim_push(self, user_id: int, local_date: dt.date, now_utc: dt.datetime) -> bool:
         """Record 'sending' before sending; False when this (user, date) has a row already
         (sent, being sent, or lost in a crash) or the user is gone. The committed row is what
         makes a push happen at most once per user and local date."""
-        stamp = _iso(now_utc)
+        params = {"uid": user_id, "day": local_date, "claimed": require_aware(now_utc)}
 
-        def run(c: sqlite3.Connection) -> bool:
-            try:
-                cur = c.execute(
-                    "INSERT INTO pushes (user_id, local_date, state, claimed_utc) "
-                    "VALUES (?, ?, 'sending', ?) ON CONFLICT (user_id, local_date) DO NOTHING",
-                    (user_id, local_date.isoformat(), stamp),
-                )
-            except sqlite3.IntegrityError:  # the user was deleted meanwhile (foreign key)
-                return False
-            return cur.rowcount == 1
+        def run(conn: sa.Connection) -> bool:
+            return conn.execute(_claim_statement(conn), params).first() is not None
 
-        return await self._run(run)
+        try:
+            return await self.db.run(run)
+        except sa.exc.IntegrityError:  # the user was deleted meanwhile (foreign key)
+            return False
 
     async def finish_push(
         self,
@@ -491,172 +646,214 @@ class Store:
         transaction. 'blocked' also marks the user inactive."""
         if state not in FINAL_PUSH_STATES:
             raise ValueError(f"push state must be one of {FINAL_PUSH_STATES} (got {state!r})")
-        stamp = _iso(now_utc or _utc_now())
-        next_ts = _ts(next_push_utc)
+        ledger = {
+            "uid": user_id,
+            "day": local_date,
+            "state": state,
+            "message_id": message_id,
+            "finished": require_aware(now_utc or utc_now()),
+        }
+        schedule = {"uid": user_id, "next_ts": to_ts(next_push_utc)}
+        reschedule = _SCHEDULE_BLOCKED if state == "blocked" else _SCHEDULE
 
-        def run(c: sqlite3.Connection) -> None:
-            with _transaction(c):
-                c.execute(
-                    "UPDATE pushes SET state = ?, message_id = ?, finished_utc = ? "
-                    "WHERE user_id = ? AND local_date = ?",
-                    (state, message_id, stamp, user_id, local_date.isoformat()),
-                )
-                c.execute(
-                    "UPDATE users SET next_push_utc = ?, "
-                    "active = CASE WHEN ? THEN 0 ELSE active END WHERE user_id = ?",
-                    (next_ts, state == "blocked", user_id),
-                )
+        def run(conn: sa.Connection) -> None:
+            conn.execute(_FINISH_PUSH, ledger)
+            conn.execute(reschedule, schedule)
 
-        await self._run(run)
+        await self.db.run(run)
+
+    async def claim_due_pushes(
+        self, now_utc: dt.datetime, catch_up: dt.timedelta, limit: int
+    ) -> ClaimedPushes:
+        """Claim up to `limit` due pushes in ONE write transaction (due_pushes + claim_push
+        for each, without a round trip per user).
+
+        Missed pushes beyond `catch_up` are skipped first (as due_pushes does); then the due
+        users, in (due, user id) order, get their 'sending' ledger rows in one multi-row
+        INSERT … ON CONFLICT DO NOTHING. A user whose push for that local date exists already
+        is returned in `skipped` and their schedule moves to the next push time after now, so
+        they drop out of the selection. No paging key is needed: call again until fewer than
+        `limit` come back. On PostgreSQL the due rows are taken with FOR UPDATE SKIP LOCKED,
+        so several workers claim disjoint users.
+        """
+        now = require_aware(now_utc)
+        check_catch_up(catch_up)
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1 (got {limit})")
+        due_query = (
+            sa.select(users)
+            .where(PUSHABLE, users.c.next_push_utc <= to_ts(now))
+            .order_by(users.c.next_push_utc, users.c.user_id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+
+        def run(conn: sa.Connection) -> ClaimedPushes:
+            _skip_missed(conn, now, catch_up)
+            due = []
+            for row in conn.execute(due_query):
+                user = user_from_row(row)
+                due_utc = from_ts(row.next_push_utc)
+                due.append(DuePush(user, push_local_date(due_utc, user.timezone), due_utc))
+            if not due:
+                return ClaimedPushes([], [])
+            claim = (
+                insert_for(conn)(pushes)
+                .values(
+                    [
+                        {
+                            "user_id": d.user.user_id,
+                            "local_date": d.local_date,
+                            "state": "sending",
+                            "claimed_utc": now,
+                        }
+                        for d in due
+                    ]
+                )
+                .on_conflict_do_nothing(index_elements=[pushes.c.user_id, pushes.c.local_date])
+                .returning(pushes.c.user_id, pushes.c.local_date)
+            )
+            taken = {(r.user_id, r.local_date) for r in conn.execute(claim)}
+            claimed = [d for d in due if (d.user.user_id, d.local_date) in taken]
+            others = [d for d in due if (d.user.user_id, d.local_date) not in taken]
+            if not others:
+                return ClaimedPushes(claimed, [])
+            records = {
+                (r.user_id, r.local_date): _push_from_row(r)
+                for r in conn.execute(
+                    sa.select(pushes).where(
+                        sa.tuple_(pushes.c.user_id, pushes.c.local_date).in_(
+                            [(d.user.user_id, d.local_date) for d in others]
+                        )
+                    )
+                )
+            }
+            conn.execute(
+                _ADVANCE,
+                [
+                    {
+                        "uid": d.user.user_id,
+                        "next_ts": to_ts(
+                            next_push_after(d.user.push_time, d.user.timezone, max(now, d.due_utc))
+                        ),
+                    }
+                    for d in others
+                ],
+            )
+            skipped = [(d, records.get((d.user.user_id, d.local_date))) for d in others]
+            return ClaimedPushes(claimed, skipped)
+
+        return await self.db.run(run)
 
     async def release_push(self, user_id: int, local_date: dt.date) -> None:
         """Drop a 'sending' claim whose send failed for sure, so a later tick retries it."""
-
-        def run(c: sqlite3.Connection) -> None:
-            c.execute(
-                "DELETE FROM pushes WHERE user_id = ? AND local_date = ? AND state = 'sending'",
-                (user_id, local_date.isoformat()),
-            )
-
-        await self._run(run)
+        stmt = sa.delete(pushes).where(
+            pushes.c.user_id == user_id,
+            pushes.c.local_date == local_date,
+            pushes.c.state == "sending",
+        )
+        await self.db.run(lambda conn: conn.execute(stmt))
 
     async def advance_push(self, user_id: int, next_push_utc: dt.datetime) -> None:
         """Move a user's schedule on without sending (their push for the day exists already)."""
-        next_ts = _ts(next_push_utc)
-
-        def run(c: sqlite3.Connection) -> None:
-            c.execute(
-                "UPDATE users SET next_push_utc = ? WHERE user_id = ? "
-                "AND (next_push_utc IS NULL OR next_push_utc < ?)",
-                (next_ts, user_id, next_ts),
-            )
-
-        await self._run(run)
+        params = {"uid": user_id, "next_ts": to_ts(next_push_utc)}
+        await self.db.run(lambda conn: conn.execute(_ADVANCE, params))
 
     async def get_push(self, user_id: int, local_date: dt.date) -> PushRecord | None:
-        def run(c: sqlite3.Connection) -> sqlite3.Row | None:
-            return c.execute(
-                "SELECT * FROM pushes WHERE user_id = ? AND local_date = ?",
-                (user_id, local_date.isoformat()),
-            ).fetchone()
+        def run(conn: sa.Connection) -> PushRecord | None:
+            row = conn.execute(_GET_PUSH, {"uid": user_id, "day": local_date}).first()
+            return None if row is None else _push_from_row(row)
 
-        row = await self._run(run)
-        return None if row is None else _push_from_row(row)
+        return await self.db.run(run, write=False)
 
     async def stale_claims(self, older_than_utc: dt.datetime) -> list[tuple[int, dt.date]]:
         """'sending' rows claimed before `older_than_utc`: sends cut off by a crash. They are
         not resent (at most once); the bot logs them."""
-        stamp = _iso(older_than_utc)
-
-        def run(c: sqlite3.Connection) -> list[tuple[int, dt.date]]:
-            rows = c.execute(
-                "SELECT user_id, local_date FROM pushes "
-                "WHERE state = 'sending' AND claimed_utc < ? ORDER BY claimed_utc, user_id",
-                (stamp,),
-            ).fetchall()
-            return [(r[0], dt.date.fromisoformat(r[1])) for r in rows]
-
-        return await self._run(run)
+        stmt = (
+            sa.select(pushes.c.user_id, pushes.c.local_date)
+            .where(
+                pushes.c.state == "sending", pushes.c.claimed_utc < require_aware(older_than_utc)
+            )
+            .order_by(pushes.c.claimed_utc, pushes.c.user_id)
+        )
+        return await self.db.run(
+            lambda conn: [(r.user_id, r.local_date) for r in conn.execute(stmt)], write=False
+        )
 
 
 class StoreRepository:
-    """Base of the repositories that share the Store's one connection (households, tracking):
-    their methods run through `Store._run`, so they are atomic like the Store's own."""
+    """Base of the repositories that share the Store's Database (households, tracking)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        return await self.store._run(fn, *args)
+    @property
+    def db(self) -> Database:
+        return self.store.db
 
 
-# --- helpers that run on the connection thread ----------------------------------------------
+# --- functions run inside one transaction (Database.run) ------------------------------------
 
 
-class _transaction:
-    """BEGIN IMMEDIATE ... COMMIT, ROLLBACK on error (connection is in autocommit mode)."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-
-    def __enter__(self) -> sqlite3.Connection:
-        self._conn.execute("BEGIN IMMEDIATE")
-        return self._conn
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self._conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+def _get_user(conn: sa.Connection, user_id: int) -> UserSettings | None:
+    row = conn.execute(_GET_USER, {"uid": user_id}).first()
+    return None if row is None else user_from_row(row)
 
 
-def _prepare_connection(conn: sqlite3.Connection, migrations: tuple[Migration, ...]) -> int:
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-    if mode.lower() not in ("wal", "memory"):  # ':memory:' databases cannot use WAL
-        log.warning("SQLite refused WAL mode (journal_mode=%s)", mode)
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA foreign_keys = ON")
-    return apply_migrations(conn, migrations)
-
-
-def _insert_user(c: sqlite3.Connection, user: UserSettings, now: dt.datetime) -> None:
+def _insert_user(conn: sa.Connection, user: UserSettings, now: dt.datetime) -> None:
     user = _validated(user)
-    columns = _user_columns(user)
-    columns.update(
+    values = _user_values(user)
+    values.update(
         user_id=user.user_id,
         next_push_utc=_next_push_ts(user, now),
-        created_utc=_iso(now),
-        updated_utc=_iso(now),
+        created_utc=now,
+        updated_utc=now,
     )
-    names = ", ".join(columns)
-    marks = ", ".join(f":{name}" for name in columns)
-    c.execute(f"INSERT INTO users ({names}) VALUES ({marks})", columns)
+    conn.execute(sa.insert(users).values(**values))
 
 
 def _write_user(
-    c: sqlite3.Connection, old: UserSettings, new: UserSettings, now: dt.datetime
+    conn: sa.Connection, old: UserSettings, new: UserSettings, now: dt.datetime
 ) -> None:
-    columns = _user_columns(new)
-    columns["updated_utc"] = _iso(now)
+    values = _user_values(new)
+    values["updated_utc"] = now
     if any(getattr(old, f) != getattr(new, f) for f in _SCHEDULE_FIELDS):
-        columns["next_push_utc"] = _next_push_ts(new, now)
-    assignments = ", ".join(f"{name} = :{name}" for name in columns)
-    columns["user_id"] = new.user_id
-    c.execute(f"UPDATE users SET {assignments} WHERE user_id = :user_id", columns)
+        values["next_push_utc"] = _next_push_ts(new, now)
+    conn.execute(sa.update(users).where(users.c.user_id == new.user_id).values(**values))
 
 
-def _skip_missed(c: sqlite3.Connection, now: dt.datetime, catch_up: dt.timedelta) -> int:
+def _skip_missed(conn: sa.Connection, now: dt.datetime, catch_up: dt.timedelta) -> int:
     """Overdue beyond catch_up -> latest occurrence if still within catch_up, else the next."""
     oldest_ok = now - catch_up
-    rows = c.execute(
-        "SELECT user_id, timezone, push_time, next_push_utc FROM users "
-        "WHERE active = 1 AND push_enabled = 1 AND onboarded = 1 AND next_push_utc < ?",
-        (_ts(oldest_ok),),
-    ).fetchall()
+    rows = conn.execute(
+        sa.select(users.c.user_id, users.c.timezone, users.c.push_time)
+        .where(PUSHABLE, users.c.next_push_utc < to_ts(oldest_ok))
+        .with_for_update()
+    ).all()
     if not rows:
         return 0
     dropped = 0
     updates = []
     for row in rows:
-        push_time = _parse_hhmm(row["push_time"])
-        latest = latest_push_at_or_before(push_time, row["timezone"], now)
+        latest = latest_push_at_or_before(row.push_time, row.timezone, now)
         if latest >= oldest_ok:
-            new_ts = _ts(latest)
+            new_ts = to_ts(latest)
         else:
-            new_ts = _ts(next_push_after(push_time, row["timezone"], now))
+            new_ts = to_ts(next_push_after(row.push_time, row.timezone, now))
             dropped += 1
-        updates.append((new_ts, row["user_id"]))
-    with _transaction(c):
-        c.executemany("UPDATE users SET next_push_utc = ? WHERE user_id = ?", updates)
+        updates.append({"uid": row.user_id, "next_ts": new_ts})
+    conn.execute(_SCHEDULE, updates)
     if dropped:
         log.warning("skipped %d push(es) missed by more than %s (downtime?)", dropped, catch_up)
     return dropped
 
 
-def _push_from_row(row: sqlite3.Row) -> PushRecord:
+def _push_from_row(row: Row[Any]) -> PushRecord:
     return PushRecord(
-        user_id=row["user_id"],
-        local_date=dt.date.fromisoformat(row["local_date"]),
-        state=row["state"],
-        message_id=row["message_id"],
-        claimed_utc=_from_iso(row["claimed_utc"]),
-        finished_utc=None if row["finished_utc"] is None else _from_iso(row["finished_utc"]),
+        user_id=row.user_id,
+        local_date=row.local_date,
+        state=row.state,
+        message_id=row.message_id,
+        claimed_utc=row.claimed_utc,
+        finished_utc=row.finished_utc,
     )

@@ -16,8 +16,22 @@ from bot.core.faq import (
     faq_index,
     faq_keys,
 )
+from bot.core.recipes import load_recipes
 
-REQUIRED_TOPICS = {"what", "signs", "food", "fortified", "risk", "testing", "supplements", "safety"}
+REQUIRED_TOPICS = {
+    "what",
+    "signs",
+    "food",
+    "fortified",
+    "risk",
+    "testing",
+    "supplements",
+    "safety",
+    "before",  # test before starting supplements when you have symptoms
+    "folic",  # folic acid can mask the anaemia of B12 deficiency
+    "oral",  # high-dose tablets vs injections: the clinician decides
+    "nori",  # algae, tempeh and mushrooms are no reliable source
+}
 
 # Claims the bot must never make.
 FORBIDDEN = [
@@ -90,7 +104,8 @@ def test_ms_entries_say_b12_does_not_treat_ms() -> None:
 
 def test_key_facts_match_the_reference() -> None:
     supplements = faq_answer("supplements") or ""
-    assert "10 µg a day" in supplements and "2,000 µg a week" in supplements
+    assert "fortified foods twice a day" in supplements and "clinician" in supplements
+    assert "µg" not in supplements, "the bot never suggests a dose"
     safety = faq_answer("safety") or ""
     assert "No upper limit" in safety and "IOM 1998" in safety
     testing = faq_answer("testing") or ""
@@ -108,9 +123,109 @@ def test_index_and_lookup() -> None:
     index = faq_index()
     for i, entry in enumerate(FAQ, start=1):
         assert f"{i}. {entry.question}" in index
-    assert faq_answer("testing") == faq_answer("7") == faq_answer(" /Testing ")
+    number = str(faq_keys().index("testing") + 1)
+    assert faq_answer("testing") == faq_answer(number) == faq_answer(" /Testing ")
     text = faq_answer("safety")
     assert text is not None and text.endswith("Sources: IOM 1998, NIH ODS.")
     assert faq_answer("nope") is None
     assert faq_answer("0") is None
     assert faq_answer(str(len(FAQ) + 1)) is None
+
+
+def _answer(key: str) -> str:
+    entry = faq_entry(key)
+    assert entry is not None, key
+    return entry.answer
+
+
+def test_risk_lists_every_nice_risk_factor() -> None:
+    risk = _answer("risk")
+    for factor in (
+        "nitrous oxide",
+        "metformin",
+        "MHRA 2022",
+        "PPIs",
+        "H2 blockers",
+        "colchicine",
+        "topiramate",
+        "coeliac disease",
+        "surgery",
+        "family history",
+    ):
+        assert factor in risk, factor
+    assert {"NICE NG239", "MHRA 2022"} <= set(faq_entry("risk").sources)  # type: ignore[union-attr]
+    assert "Never stop a prescribed medicine" in risk
+
+
+def test_test_before_supplements_when_you_have_symptoms() -> None:
+    before = _answer("before")
+    assert "test first" in before and "make a later test hard to read" in before
+    assert "contact your GP or MS team soon" in before
+    for symptom in ("numbness", "weakness", "balance", "memory"):
+        assert symptom in before
+
+
+def test_folic_acid_can_mask_b12_deficiency_anaemia() -> None:
+    folic = _answer("folic")
+    assert "correct the anaemia" in folic and "nerve damage" in folic
+    assert "B12 check" in folic and "clinician" in folic
+
+
+def test_tablets_vs_injections_cite_cochrane_and_leave_the_choice_to_the_clinician() -> None:
+    oral = _answer("oral")
+    assert "Cochrane review 2018" in oral and "low quality" in oral
+    assert "for your clinician to decide" in oral
+    assert faq_entry("oral").sources[0] == "Cochrane 2018"  # type: ignore[union-attr]
+
+
+def test_nori_is_not_a_reliable_source_and_counts_zero_like_the_planner() -> None:
+    nori = _answer("nori")
+    assert "Not a reliable one" in nori and "varies" in nori and "inactive" in nori
+    recipes = load_recipes()
+    for item in ("nori", "tempeh"):
+        assert recipes.ingredients[item].per_100g.b12_ug == 0.0, item
+
+
+# Answers that advise (not the food values): no amount in µg/mg at all, so never a dose.
+NO_AMOUNTS = ("signs", "ms", "risk", "testing", "before", "oral", "folic")
+AMOUNT = re.compile(r"\d[\d,.]*\s*(?:µg|mcg|mg)\b", re.I)
+
+
+@pytest.mark.parametrize("key", NO_AMOUNTS)
+def test_advice_answers_never_name_a_dose(key: str) -> None:
+    assert not AMOUNT.search(_answer(key)), key
+
+
+def test_dose_checker_catches_a_dose() -> None:
+    assert AMOUNT.search("take 1,000 µg a day") and AMOUNT.search("1000mcg")
+
+
+# FAQ food name -> the ingredient the planner counts (raw, as bought, per 100 g)
+FOOD_VALUES = {
+    "canned clams": "clams_canned",
+    "sardines in oil": "sardines_canned",
+    "mackerel": "mackerel",
+    "trout": "trout",
+    "salmon": "salmon",
+    "Swiss cheese": "swiss_cheese",
+    "egg": "egg",
+    "milk": "milk",
+}
+
+
+def test_food_values_are_the_planners_raw_values() -> None:
+    """Every "<food> <x> µg" in the food answer equals the ingredient table the planner
+    uses (rounded as written), so /faq never contradicts a plan's numbers."""
+    food = _answer("food")
+    assert "as bought (raw" in food
+    recipes = load_recipes()
+    quoted = dict(re.findall(r"([A-Za-z][A-Za-z ]*?) (\d+(?:\.\d+)?) µg", food))
+    for name, item in FOOD_VALUES.items():
+        assert name in quoted, name
+        value = recipes.ingredients[item].per_100g.b12_ug
+        decimals = len(quoted[name].partition(".")[2])
+        assert float(quoted[name]) == round(value, decimals), (name, value)
+    assert recipes.ingredients["egg"].unit_grams["piece"] == 50.0  # "a large egg is about 50 g"
+    # UK/EU fortified plant drinks: the oat drink's label value in the table
+    assert "0.38 µg per 100 ml" in food
+    assert recipes.ingredients["oat_milk_fortified"].per_100g.b12_ug == 0.38

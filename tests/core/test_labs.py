@@ -10,12 +10,15 @@ from repo_paths import SHARED_NUTRITION
 
 from bot.core.labs import (
     DISCLAIMER,
+    GP_SOON,
     MARKERS,
     NG_L,
     NMOL_L,
     PG_ML,
     PG_PER_PMOL,
     PMOL_L,
+    PREGNANCY_TEST,
+    SUPPLEMENTS_CHANGE_RESULTS,
     UMOL_L,
     LabInputError,
     LabResult,
@@ -71,7 +74,7 @@ def test_to_canonical_hand_computed(
     ("marker", "canonical", "unit", "expected"),
     [
         (Marker.SERUM, 135.5, PMOL_L, 100.0),  # 135.5 pg/mL / 1.355
-        (Marker.SERUM, 200.0, PMOL_L, 147.601476),  # README: < 200 pg/mL is < 148 pmol/L
+        (Marker.SERUM, 180.0, PMOL_L, 132.841328),  # NICE: < 180 ng/L is < 133 pmol/L
         (Marker.SERUM, 350.0, NG_L, 350.0),
         (Marker.HOLOTC, 100.0, PG_ML, 135.5),
         (Marker.MMA, 0.4, NMOL_L, 400.0),
@@ -95,7 +98,7 @@ def test_same_level_in_two_units_is_the_same_result() -> None:
     in_pg = parse_levels_add("serum 271 pg/mL 2026-01-10", TODAY)
     in_pmol = parse_levels_add("serum 200 pmol/L 2026-04-10", TODAY)  # 200 x 1.355 = 271
     assert in_pmol.canonical_value == pytest.approx(in_pg.canonical_value)
-    assert classify(in_pg).key == classify(in_pmol).key == "borderline"
+    assert classify(in_pg).key == classify(in_pmol).key == "indeterminate"
     assert "(= 271 pg/mL)" in classify(in_pmol).text
 
 
@@ -193,20 +196,21 @@ def _r(text: str) -> LabResult:
 @pytest.mark.parametrize(
     ("text", "key"),
     [
-        ("serum 199.9 pg/mL", "low"),
-        ("serum 200 pg/mL", "borderline"),
-        ("serum 300 pg/mL", "borderline"),
-        ("serum 300.1 pg/mL", "adequate"),
-        ("serum 147 pmol/L", "low"),  # 199.2 pg/mL
-        ("serum 148 pmol/L", "borderline"),  # 200.5 pg/mL
-        ("serum 222 pmol/L", "adequate"),  # 300.8 pg/mL
-        ("serum 179 ng/L", "low"),
-        ("active 24.9 pmol/L", "low"),
-        ("active 25 pmol/L", "borderline"),
-        ("active 70 pmol/L", "borderline"),
-        ("active 71 pmol/L", "adequate"),
-        ("active 100 pg/mL", "adequate"),  # 100 / 1.355 = 73.8 pmol/L
-        ("active 90 pg/mL", "borderline"),  # 90 / 1.355 = 66.4 pmol/L
+        # NICE NG239: total B12 < 180 ng/L likely, 180-350 indeterminate, > 350 unlikely
+        ("serum 179.9 ng/L", "likely"),
+        ("serum 180 ng/L", "indeterminate"),
+        ("serum 320 ng/L", "indeterminate"),
+        ("serum 350 pg/mL", "indeterminate"),
+        ("serum 350.1 pg/mL", "unlikely"),
+        ("serum 132 pmol/L", "likely"),  # 178.9 ng/L
+        ("serum 133 pmol/L", "indeterminate"),  # 180.2 ng/L
+        ("serum 258 pmol/L", "indeterminate"),  # 349.6 ng/L
+        ("serum 259 pmol/L", "unlikely"),  # 350.9 ng/L
+        # active B12 (holoTC): < 25, 25-70, > 70 pmol/L
+        ("active 24.9 pmol/L", "likely"),
+        ("active 25 pmol/L", "indeterminate"),
+        ("active 70 pmol/L", "indeterminate"),
+        ("active 71 pmol/L", "unlikely"),
         ("mma 0.26 umol/L", "not_raised"),
         ("mma 0.27 umol/L", "borderline"),
         ("mma 0.40 umol/L", "borderline"),
@@ -218,19 +222,125 @@ def _r(text: str) -> LabResult:
         ("hcy 15.1 umol/L", "raised"),
     ],
 )
-def test_common_bands(text: str, key: str) -> None:
+def test_default_bands_follow_nice_ng239_and_stabler(text: str, key: str) -> None:
     assert classify(_r(text)).key == key
 
 
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("serum 150 ng/L", "deficiency likely"),
+        ("serum 320 ng/L", "indeterminate"),
+        ("serum 600 ng/L", "deficiency unlikely"),
+        ("active 20 pmol/L", "deficiency likely"),
+        ("active 45 pmol/L", "indeterminate"),
+        ("active 90 pmol/L", "deficiency unlikely"),
+    ],
+)
+def test_b12_results_use_the_nice_words(text: str, label: str) -> None:
+    band = classify(_r(text))
+    assert band.label == label
+    assert f": {label} (NICE NG239)" in band.text
+    assert label in format_result(_r(text))
+
+
+def test_serum_320_ng_per_l_is_indeterminate_with_the_gp_line() -> None:
+    band = classify(_r("serum 320 ng/L"))
+    assert band.key == "indeterminate" and band.urgent
+    assert "between 180 and 350 ng/L: indeterminate" in band.text
+    assert GP_SOON in band.text
+    assert "soon" in GP_SOON and "GP or MS team" in GP_SOON
+    for symptom in ("numbness", "weakness", "balance", "memory"):
+        assert symptom in GP_SOON
+    assert "active B12 (holoTC) or MMA" in band.text  # NICE: clarify an indeterminate result
+
+
+NEVER_REASSURING = re.compile(r"\b(adequate|normal|sufficient|healthy|fine)\b", re.I)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "serum 150 pg/mL",
+        "serum 250 pg/mL",
+        "serum 400 pg/mL",
+        "serum 2000 pmol/L",
+        "active 20 pmol/L",
+        "active 50 pmol/L",
+        "active 200 pmol/L",
+        "mma 0.1 umol/L",
+        "mma 0.5 umol/L",
+        "hcy 10 umol/L",
+        "hcy 14 umol/L",
+        "serum 180 pg/mL range 150-900",
+        "serum 950 pg/mL range 150-900",
+        "mma 0.3 umol/L range <0.4",
+    ],
+)
+def test_every_result_has_source_supplement_note_and_disclaimer_and_no_reassurance(
+    text: str,
+) -> None:
+    result = _r(text)
+    band = classify(result)
+    assert band.text.endswith(DISCLAIMER)
+    assert band.source and (band.source in band.text or "your lab's range" in band.text)
+    assert SUPPLEMENTS_CHANGE_RESULTS in band.text
+    assert "diagnos" not in band.text.replace(DISCLAIMER, "")  # no diagnosis outside the note
+    assert not NEVER_REASSURING.search(band.text), band.text
+    assert not NEVER_REASSURING.search(band.label)
+    assert not NEVER_REASSURING.search(format_result(result))
+
+
+@pytest.mark.parametrize(
+    ("text", "urgent"),
+    [
+        ("serum 150 ng/L", True),
+        ("serum 300 ng/L", True),
+        ("serum 400 ng/L", False),
+        ("active 20 pmol/L", True),
+        ("active 60 pmol/L", True),
+        ("active 80 pmol/L", False),
+        ("mma 0.5 umol/L", True),
+        ("mma 0.3 umol/L", False),
+        ("hcy 20 umol/L", True),
+        ("serum 140 pg/mL range 150-900", True),  # below the lab's range
+        ("serum 300 pg/mL range 150-900", False),
+        ("mma 0.5 umol/L range <0.4", True),  # above the lab's range
+    ],
+)
+def test_low_or_indeterminate_says_contact_gp_or_ms_team_soon(text: str, urgent: bool) -> None:
+    band = classify(_r(text))
+    assert band.urgent is urgent
+    assert (GP_SOON in band.text) is urgent
+
+
+def test_a_b12_result_in_range_does_not_rule_out_deficiency_with_symptoms() -> None:
+    for text in ("serum 600 ng/L", "active 90 pmol/L", "serum 300 pg/mL range 150-900"):
+        band = classify(_r(text))
+        assert "does not rule out a deficiency" in band.text
+        assert "GP or MS team" in band.text
+
+
+def test_pregnancy_makes_active_b12_the_preferred_test() -> None:
+    serum = _r("serum 400 ng/L")
+    assert PREGNANCY_TEST in classify(serum, pregnant=True).text
+    assert PREGNANCY_TEST not in classify(serum).text
+    assert "active B12 (holoTC) is the preferred test" in PREGNANCY_TEST
+    # the note is about total B12: an active B12 result needs no pointer to itself
+    assert PREGNANCY_TEST not in classify(_r("active 45 pmol/L"), pregnant=True).text
+
+
 def test_lab_range_overrides_common_bands() -> None:
-    # 180 pg/mL is "low" by the common scheme but within this lab's 150-900 range
-    assert classify(_r("serum 180 pg/mL")).key == "low"
-    band = classify(_r("serum 180 pg/mL range 150-900"))
+    # 170 ng/L is "deficiency likely" by NICE but within this lab's 150-900 range
+    assert classify(_r("serum 170 pg/mL")).key == "likely"
+    band = classify(_r("serum 170 pg/mL range 150-900"))
     assert band.key == "within"
     assert "150–900 pg/mL" in band.text
     assert classify(_r("serum 140 pg/mL range 150-900")).key == "below"
     assert classify(_r("serum 950 pg/mL range 150-900")).key == "above"
     assert classify(_r("serum 150 pg/mL range 150-900")).key == "within"  # edges inclusive
+    # 400 ng/L is "deficiency unlikely" by NICE, below this lab's range: the lab wins
+    assert classify(_r("serum 400 ng/L range 450-1200")).key == "below"
     assert classify(_r("mma 0.5 umol/L range <0.4")).key == "above"
     assert classify(_r("mma 0.3 umol/L range <0.4")).key == "within"
     assert classify(_r("serum 190 pg/mL range >197")).key == "below"
@@ -242,27 +352,8 @@ def test_lab_range_in_other_unit_is_compared_in_that_unit() -> None:
     assert classify(_r("serum 140 pmol/L range 145-569")).key == "below"
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "serum 150 pg/mL",
-        "serum 250 pg/mL",
-        "serum 400 pg/mL",
-        "active 20 pmol/L",
-        "mma 0.5 umol/L",
-        "hcy 10 umol/L",
-        "serum 180 pg/mL range 150-900",
-    ],
-)
-def test_every_band_text_has_source_and_disclaimer(text: str) -> None:
-    band = classify(_r(text))
-    assert band.text.endswith(DISCLAIMER)
-    assert band.source and (band.source in band.text or "your lab's range" in band.text)
-    assert "diagnos" not in band.text.replace(DISCLAIMER, "")  # no diagnosis outside the note
-
-
 def test_sources_named() -> None:
-    assert "BSH 2014" in classify(_r("serum 250 pg/mL")).text
+    assert "NICE NG239" in classify(_r("serum 250 pg/mL")).text
     assert "NICE NG239" in classify(_r("active 20 pmol/L")).text
     assert "Stabler 2013" in classify(_r("mma 0.5 umol/L")).text
     assert "Stabler 2013" in classify(_r("hcy 20 umol/L")).text
@@ -274,11 +365,29 @@ def test_low_b12_mentions_ms_overlap_without_treatment_claim() -> None:
     assert not re.search(r"\b(treat|cure)", text, re.I)
 
 
+def test_active_b12_is_accepted_in_pmol_per_l_only() -> None:
+    assert parse_levels_add("active 45 pmol/L", TODAY).unit == PMOL_L
+    for unit in ("pg/mL", "ng/L"):
+        with pytest.raises(LabInputError, match="pmol/L") as exc:
+            parse_levels_add(f"active 61 {unit}", TODAY)
+        assert unit in str(exc.value)
+    # a result stored in pg/mL before still converts (charts and lists keep working)
+    old = LabResult(Marker.HOLOTC, 135.5, PG_ML, TODAY)
+    assert old.canonical_value == pytest.approx(100.0)
+    assert classify(old).key == "unlikely"
+
+
 def test_format_result_shows_both_units() -> None:
     line = format_result(_r("serum 320 pg/mL 2026-10-02"))
     assert line.startswith("2026-10-02 · serum B12 320 pg/mL (236 pmol/L)")  # 320/1.355=236.2
-    assert line.endswith("adequate")
+    assert line.endswith("indeterminate")
     assert "(0.45 µmol/L)" in format_result(_r("mma 450 nmol/L"))
+
+
+def test_ng_per_l_is_not_converted_to_the_same_number() -> None:
+    text = classify(_r("serum 320 ng/L")).text
+    assert "320 ng/L is between 180 and 350 ng/L" in text
+    assert "(= 320" not in text
 
 
 def test_to_dict_round_trip() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import difflib
 import json
 import re
 import subprocess
@@ -17,8 +18,17 @@ from repo_paths import RECIPES, REPO, SHARED_NUTRITION
 from bot.cli import recipes as cli_recipes
 from bot.core.models import Diet, Kind, RecipeSet, Slot
 from bot.core.recipe_problems import Problem, RecipeError
-from bot.core.recipe_search import find_recipe, resolve_ingredient, search_recipes
+from bot.core.recipe_search import (
+    MAX_QUERY_CHARS,
+    MAX_QUERY_WORDS,
+    find_recipe,
+    match_ingredient,
+    resolve_ingredient,
+    search_recipes,
+    suggest_ingredient_words,
+)
 from bot.core.recipes import load_recipes, recipe_to_json
+from bot.core.regions import for_region
 
 SR28_CSV = SHARED_NUTRITION / "usda_sr28_abbrev.csv"
 
@@ -557,6 +567,31 @@ def test_find_and_search_recipes(lookup_set) -> None:
     assert search_recipes(rs, "   ") == []
 
 
+class CountingMatcher(difflib.SequenceMatcher):
+    made = 0
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        CountingMatcher.made += 1
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def test_search_work_is_bounded_however_long_the_message(
+    shipped: RecipeSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(difflib, "SequenceMatcher", CountingMatcher)
+    for junk in ("egg " * 1000, "salmom " + "x" * 5000, " ".join("abcdefghijklmnop") * 50):
+        CountingMatcher.made = 0
+        find_recipe(shipped, junk)
+        suggest_ingredient_words(shipped, junk)
+        match_ingredient(shipped, junk)
+        # a fixed ceiling of comparisons (uncapped, "egg " x 1000 made over a million)
+        assert CountingMatcher.made < 5000, CountingMatcher.made
+        # and the words past the cap change nothing
+        capped = " ".join(junk.split()[:MAX_QUERY_WORDS])[:MAX_QUERY_CHARS]
+        assert search_recipes(shipped, junk) == search_recipes(shipped, capped)
+    assert find_recipe(shipped, "porridge" + " " * 5000) is not None  # trailing blanks cut
+
+
 def test_resolve_ingredient(lookup_set) -> None:
     rs = lookup_set
     assert resolve_ingredient(rs, "peanuts") == ["peanut_butter", "peanuts"]
@@ -635,7 +670,8 @@ def test_shipped_set_loads(shipped: RecipeSet) -> None:
 
 
 def test_shipped_b12_recomputes_from_sr28(shipped: RecipeSet) -> None:
-    rs = shipped
+    # SR28 describes US products: with US values every recipe recomputes from its rows
+    rs = for_region(shipped, "us")
     if not SR28_CSV.exists():
         pytest.skip("../shared/nutrition/usda_sr28_abbrev.csv not available")
     with SR28_CSV.open(newline="", encoding="utf-8") as handle:
@@ -709,3 +745,20 @@ def test_a_whole_word_beats_a_piece_of_a_word_in_recipe_search(shipped: RecipeSe
     assert "eggplant" not in found.id
     assert re.search(r"\begg", found.name.lower())
     assert "eggplant" in find_recipe(rs, "eggplant").id
+
+
+def test_taste_is_checked_and_optional(tmp_path: Path) -> None:
+    bad = write_set(tmp_path / "bad", {"a.yaml": recipe_yaml(taste="salty")})
+    found = problems_of(bad)
+    assert any(p.field == "taste" and "savoury, sweet" in p.message for p in found), found
+    good = write_set(tmp_path / "good", {"a.yaml": recipe_yaml(taste="Sweet")})
+    assert load_recipes(good).recipes["porridge_with_egg"].taste == "sweet"
+    plain = write_set(tmp_path / "plain", {"a.yaml": recipe_yaml()})
+    assert load_recipes(plain).recipes["porridge_with_egg"].taste == ""
+
+
+def test_fortified_share_of_a_recipe_is_derived(tmp_path: Path) -> None:
+    rs = load_recipes(write_set(tmp_path / "r", {"a.yaml": VALID_RECIPE}))
+    recipe = rs.recipes["porridge_with_egg"]
+    assert recipe.fortified_b12_ug == pytest.approx(recipe.b12_by_item["oat_milk_fortified"])
+    assert 0 < recipe.fortified_b12_ug < recipe.b12_ug  # the egg's B12 is not fortified

@@ -70,7 +70,19 @@ def test_short_of() -> None:
 
 
 def _tally(days_ago: int, eaten: float, supplement: float = 0.0, planned: float = 3.0) -> DayTally:
-    return day_tally(TODAY - dt.timedelta(days=days_ago), [planned], [eaten], [supplement])
+    """`eaten` spread over three meals, as a plan would spread it."""
+    meals = [eaten / 3] * 3
+    return day_tally(TODAY - dt.timedelta(days=days_ago), [planned], meals, [supplement])
+
+
+def test_one_big_meal_reaches_the_intake_but_not_the_target() -> None:
+    """3 µg in one meal: about 0.85 µg absorbed, under half of 2.4 µg, so not on target."""
+    one_meal = day_tally(TODAY, [3.0], [3.0])
+    assert one_meal.short_of(2.4) == 0.0
+    assert not one_meal.meets(2.4)
+    assert day_tally(TODAY, [3.0], [1.0, 1.0, 1.0]).meets(2.4)
+    text = format_summary(summarise([one_meal], 2.4, TODAY))
+    assert "target reached" not in text and "spread it over more meals" in text
 
 
 def test_summarise_windows_averages_and_days_meeting_target() -> None:
@@ -216,3 +228,86 @@ def test_gap_with_no_fitting_snack_points_to_supplement_or_clinician() -> None:
 
 def test_gap_met() -> None:
     assert "reached your B12 target" in gap_suggestion(RECIPES, Profile(), 0.0)
+
+
+# --- regimens: weekly doses, tablets with meals ------------------------------------------
+
+
+def test_weekly_dose_covers_its_day_and_the_six_after() -> None:
+    from bot.core.tally import covered_days, weekly_cover
+
+    monday = dt.date(2026, 11, 2)
+    doses = [(monday, 2000.0, False)]
+    assert weekly_cover(monday, doses) == 2000.0
+    assert weekly_cover(monday + dt.timedelta(days=6), doses) == 2000.0
+    assert weekly_cover(monday + dt.timedelta(days=7), doses) == 0.0
+    assert weekly_cover(monday - dt.timedelta(days=1), doses) == 0.0
+    week = covered_days(doses, monday - dt.timedelta(days=2), monday + dt.timedelta(days=9))
+    assert sorted(week) == [monday + dt.timedelta(days=i) for i in range(7)]
+
+
+def test_small_daily_tablet_covers_only_its_day_unless_from_a_weekly_regimen() -> None:
+    from bot.core.tally import weekly_cover
+
+    monday = dt.date(2026, 11, 2)
+    tuesday = monday + dt.timedelta(days=1)
+    assert weekly_cover(tuesday, [(monday, 10.0, False)]) == 0.0
+    assert weekly_cover(tuesday, [(monday, 1000.0, True)]) == 1000.0  # weekly reminder
+
+
+def test_covered_day_is_not_short_and_counts_as_meeting_the_target() -> None:
+    covered = day_tally(TODAY, [2.4], [0.5], weekly_cover_ug=2000.0)
+    plain = day_tally(TODAY, [2.4], [0.5])
+    assert covered.covered and covered.short_of(2.4) == 0.0 and covered.meets(2.4)
+    assert plain.short_of(2.4) == pytest.approx(1.9) and not plain.meets(2.4)
+    summary = summarise([covered], 2.4, TODAY)
+    assert summary.last7.days_meeting_target == 1
+    assert "covered by your weekly 2,000 µg dose" in format_summary(summary)
+
+
+def test_tablet_within_an_hour_of_a_meal_is_one_dose_with_it() -> None:
+    breakfast = dt.datetime(2026, 10, 30, 8, 0, tzinfo=dt.UTC)
+    with_meal = day_tally(
+        TODAY,
+        [],
+        [2.0],
+        [10.0],
+        eaten_times=[breakfast],
+        dose_times=[breakfast + dt.timedelta(minutes=40)],
+    )
+    apart = day_tally(
+        TODAY,
+        [],
+        [2.0],
+        [10.0],
+        eaten_times=[breakfast],
+        dose_times=[breakfast + dt.timedelta(hours=3)],
+    )
+    untimed = day_tally(TODAY, [], [2.0], [10.0])
+    assert with_meal.absorbed_ug == pytest.approx(curve(12.0))
+    assert apart.absorbed_ug == pytest.approx(curve(2.0) + curve(10.0))
+    assert untimed.absorbed_ug == apart.absorbed_ug
+    assert with_meal.intake_ug == apart.intake_ug == 12.0
+
+
+def test_tablet_joins_the_nearest_meal_only() -> None:
+    from bot.core.tally import absorption_doses
+
+    t0 = dt.datetime(2026, 10, 30, 12, 0, tzinfo=dt.UTC)
+    doses = absorption_doses(
+        [(1.0, t0), (2.0, t0 + dt.timedelta(minutes=50))],
+        [(10.0, t0 + dt.timedelta(minutes=40))],
+    )
+    assert doses == [1.0, 12.0]
+
+
+def test_times_must_match_the_meals_and_doses() -> None:
+    with pytest.raises(ValueError):
+        day_tally(TODAY, [], [1.0, 2.0], eaten_times=[None])
+
+
+def test_gap_suggestion_uses_the_regions_values(shipped: RecipeSet) -> None:
+    us = gap_suggestion(shipped, Profile(diet=Diet.VEGAN, region="us"), 2.5)
+    uk = gap_suggestion(shipped, Profile(diet=Diet.VEGAN, region="uk"), 2.5)
+    assert us != uk
+    assert "Total" not in uk

@@ -314,6 +314,53 @@ def test_vegan_without_soy_or_yeast_still_has_b12_options() -> None:
     assert len(options) >= 3, options
 
 
+# ---------------------------------------------------------------- regions, tastes, life stages
+
+REGIONS = ("us", "uk", "eu")
+PLANT_DRINKS = ("soy_milk_fortified", "almond_milk_fortified", "oat_milk_fortified")
+
+
+def test_fortified_foods_carry_a_sourced_value_per_region() -> None:
+    """Every fortified food says its B12 for each region where it is sold, with a source."""
+    for key, entry in ingredients().items():
+        if not entry.get("fortified"):
+            assert "b12_by_region" not in entry, f"{key}: only fortified foods vary by region"
+            continue
+        by_region = entry.get("b12_by_region")
+        assert by_region, f"{key}: a fortified food needs b12_by_region"
+        assert set(by_region) <= set(REGIONS), key
+        for region, value in by_region.items():
+            assert value["b12_ug"] >= 0 and len(value["source"]) > 15, (key, region)
+    assert set(ingredients()["total_cereal"]["b12_by_region"]) == {"us"}  # not sold in UK/EU
+
+
+def test_uk_and_eu_plant_drinks_are_labelled_at_most_0_4_ug_per_100_ml() -> None:
+    for drink in PLANT_DRINKS:
+        entry = ingredients()[drink]
+        for region in ("uk", "eu"):
+            value = entry["b12_by_region"][region]
+            assert value["per_100ml"] <= 0.4, (drink, region)
+            assert value["b12_ug"] * entry["g_per_ml"] == pytest.approx(value["per_100ml"], 0.01)
+
+
+def test_every_recipe_says_whether_it_is_savoury_or_sweet() -> None:
+    table = ingredients()
+    for recipe in recipes().values():
+        assert recipe.get("taste") in ("savoury", "sweet"), recipe["_path"]
+        kinds = {table[line["item"]]["kind"] for line in recipe["ingredients"]}
+        if recipe["taste"] == "sweet":  # no meat or fish dessert in this set
+            assert not kinds & {"meat", "fish", "shellfish"}, recipe["_path"]
+
+
+def test_food_safety_groups_mark_liver_smoked_and_oily_fish() -> None:
+    table = ingredients()
+    assert "liver" in table["beef_liver"]["groups"]
+    assert "smoked_fish" in table["smoked_salmon"]["groups"]
+    oily = {k for k, e in table.items() if "oily_fish" in e.get("groups", [])}
+    assert oily == {"salmon", "smoked_salmon", "sardines_canned", "mackerel", "trout"}
+    assert "oily_fish" not in table["tuna_canned"]["groups"]  # NHS: canned tuna is not oily
+
+
 # ---------------------------------------------------------------- JSON Schemas
 
 

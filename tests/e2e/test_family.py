@@ -35,6 +35,9 @@ from bot.core.household_check import check_household
 from bot.core.household_codec import household_from_dict
 from bot.storage.store import household_owner
 
+# every journey runs on SQLite and on PostgreSQL (tests/e2e/conftest.py)
+pytestmark = pytest.mark.usefixtures("e2e_database")
+
 TOTAL = re.compile(r"B12 ([\d.]+) µg of your ([\d.]+) µg target: met")
 
 

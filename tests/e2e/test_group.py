@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from e2e_bot import (
     ANA,
     BEN,
@@ -38,6 +39,9 @@ from bot.chat.render.format import fmt_day
 from bot.core.clock import local_instant_utc
 from bot.core.household_codec import household_from_dict
 from bot.storage.store import household_owner
+
+# every journey runs on SQLite and on PostgreSQL (tests/e2e/conftest.py)
+pytestmark = pytest.mark.usefixtures("e2e_database")
 
 GROUP = -100555
 GROUP_TITLE = "Smiths at home"

@@ -39,6 +39,9 @@ from bot.core.clock import local_instant_utc
 from bot.core.models import Diet, Slot
 from bot.storage.store import Store
 
+# every journey runs on SQLite and on PostgreSQL (tests/e2e/conftest.py)
+pytestmark = pytest.mark.usefixtures("e2e_database")
+
 ANA = 424242  # onboards through the buttons
 TEST_BUDGET_S = 60
 
@@ -60,13 +63,16 @@ async def test_onboarding_today_swap_today(tmp_path: Path) -> None:
         welcome = await say(api, ANA, "/start")
         assert buttons(welcome), "onboarding must offer buttons"
 
-        # diet -> target -> time zone -> push time, each tap editing the same message
+        # diet -> target -> absorption -> time zone -> region -> push time, each tap editing
+        # the same message
         step = await tap(api, welcome, "Vegan")
         assert step.method == "editMessageText"
         question = step.result
         assert question["message_id"] == welcome["message_id"]
         question = (await tap(api, question, "2.4")).result
+        question = (await tap(api, question, "None of these")).result
         question = (await tap(api, question, "Berlin")).result
+        question = (await tap(api, question, "EU")).result
         done = (await tap(api, question, "07:30")).result
         assert "not medical advice" in done["text"].lower()
 
@@ -140,7 +146,9 @@ async def test_stale_swap_button_says_it_is_out_of_date(tmp_path: Path) -> None:
         welcome = await say(api, ANA, "/start")
         question = (await tap(api, welcome, "Vegetarian")).result
         question = (await tap(api, question, "2.4")).result
+        question = (await tap(api, question, "None of these")).result
         question = (await tap(api, question, "UTC")).result
+        question = (await tap(api, question, "Elsewhere")).result
         await tap(api, question, "07:30")
         first = await say(api, ANA, "/today")
         second = await say(api, ANA, "/today")
@@ -163,15 +171,17 @@ async def test_location_typed_commands_and_free_text_get_answers(tmp_path: Path)
         welcome = await say(api, ANA, "/start")
         question = (await tap(api, welcome, "Omnivore")).result
         question = (await tap(api, question, "2.8")).result
+        question = (await tap(api, question, "None of these")).result
         await tap(api, question, "location")  # asks for the location with a reply keyboard
         mark = api.mark()
         api.user_sends_location(ANA, 52.52, 13.405)  # Berlin
         located = await api.wait_for("sendMessage", to_chat(ANA), timeout=WAIT_S, after=mark)
         assert "Europe/Berlin" in located.result["text"]
-        # Next comes the push-time question (with buttons); the user types instead of tapping.
+        # Next comes the food-region question, the EU suggested from the zone (with buttons);
+        # the user types the push time instead of tapping.
         await api.wait_for(
             "sendMessage",
-            lambda c: to_chat(ANA)(c) and any("07:30" in t for t, _ in buttons(c.result)),
+            lambda c: to_chat(ANA)(c) and any("⭐ 🇪🇺 EU" in t for t, _ in buttons(c.result)),
             timeout=WAIT_S,
             after=mark,
         )
@@ -206,7 +216,7 @@ async def test_daily_push_arrives_exactly_once(tmp_path: Path) -> None:
 
     async with asyncio.timeout(TEST_BUDGET_S), FakeBotApi(TOKEN) as api:
         env = env_for(api, tmp_path)
-        store = await Store.open(env["DATABASE_PATH"])
+        store = await Store.open(env["DATABASE_URL"])
         try:
             setup_time = push_at - dt.timedelta(hours=1)
             for uid, name, push_time in (

@@ -11,13 +11,17 @@ import re
 from pathlib import Path
 from typing import Any
 
-from e2e_bot import WAIT_S, button_data, running_bot, say, services_of, to_chat
+import pytest
+from e2e_bot import WAIT_S, button_data, database_url, running_bot, say, services_of, to_chat
 from fake_bot_api import FakeBotApi
 from fake_clock import START, Clock
 from store_helpers import rows_mentioning
 
 from bot.chat.jobs.tracking import run_tracking_tick_now
 from bot.core.tally import fmt_ug
+
+# every journey runs on SQLite and on PostgreSQL (tests/e2e/conftest.py)
+pytestmark = pytest.mark.usefixtures("e2e_database")
 
 UTC = dt.UTC
 ANA = 515151515
@@ -70,7 +74,7 @@ async def test_track_chart_labs_export_delete_over_http(tmp_path: Path) -> None:
     ):
         # onboarding by taps
         msg = await say(api, ANA, "/start")
-        for label in ("Vegan", "2.4", "Berlin", "07:30"):
+        for label in ("Vegan", "2.4", "None of these", "Berlin", "EU", "07:30"):
             msg = await tap_and_wait(api, api.message(ANA, msg["message_id"]), label)
 
         # today's plan carries check-off buttons; tick breakfast and skip lunch
@@ -170,5 +174,5 @@ async def test_track_chart_labs_export_delete_over_http(tmp_path: Path) -> None:
         assert "erased" in done["text"]
         assert errors == []
 
-    left = rows_mentioning(tmp_path / "data" / "bot.sqlite3", ANA)
+    left = await rows_mentioning(database_url(tmp_path), ANA)
     assert left == [], f"rows still mention the user: {left}"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
-from pathlib import Path
+from collections.abc import Callable, Iterable
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from store_helpers import add_user
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
@@ -16,7 +16,13 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, Re
 from bot.chat.send import delivering
 from bot.core.models import UserSettings
 from bot.services.delivery import BotUnusable
-from bot.services.push import PushOutcome, RetryPolicy, due_local_date, run_push_tick
+from bot.services.push import (
+    PushAttempts,
+    PushOutcome,
+    RetryPolicy,
+    due_local_date,
+    run_push_tick,
+)
 from bot.storage.store import Store
 
 UTC = dt.UTC
@@ -196,12 +202,12 @@ class CrashingSend(FakeSend):
 
 @pytest.mark.parametrize("delivered_first", [True, False])
 async def test_restart_mid_fan_out_no_duplicate_no_miss(
-    db_path: Path, delivered_first: bool
+    database_url: str, delivered_first: bool
 ) -> None:
     due = utc(2026, 1, 15, 6, 30)
     day = dt.date(2026, 1, 15)
     n, k = 10, 4
-    s = await Store.open(db_path)
+    s = await Store.open(database_url)
     for uid in range(1, n + 1):
         await add_user(s, uid, due - dt.timedelta(hours=3))
     crashing = CrashingSend(crash_on=k, delivered_first=delivered_first)
@@ -212,7 +218,7 @@ async def test_restart_mid_fan_out_no_duplicate_no_miss(
         await s.close()  # the process is gone
     in_flight = crashing.calls[-1]
 
-    s = await Store.open(db_path)  # restart: a new Store on the same file
+    s = await Store.open(database_url)  # restart: a new Store on the same database
     try:
         resumed = FakeSend()
         outcome = await tick(s, due + dt.timedelta(minutes=1), resumed)
@@ -233,11 +239,11 @@ async def test_restart_mid_fan_out_no_duplicate_no_miss(
 
 
 async def test_crash_with_concurrent_sends_only_in_flight_users_are_uncertain(
-    db_path: Path,
+    database_url: str,
 ) -> None:
     due = utc(2026, 1, 15, 6, 30)
     n, concurrency = 60, 8
-    s = await Store.open(db_path)
+    s = await Store.open(database_url)
     for uid in range(1, n + 1):
         await add_user(s, uid, due - dt.timedelta(hours=3))
     crashing = CrashingSend(crash_on=25, delivered_first=False)
@@ -247,7 +253,7 @@ async def test_crash_with_concurrent_sends_only_in_flight_users_are_uncertain(
     finally:
         await s.close()
 
-    s = await Store.open(db_path)
+    s = await Store.open(database_url)
     try:
         resumed = FakeSend()
         await tick(s, due + dt.timedelta(minutes=1), resumed)
@@ -303,10 +309,31 @@ async def test_endless_flood_control_releases_the_claim(store: Store) -> None:
     assert await store.get_push(1, dt.date(2026, 1, 15)) is None
 
 
-@pytest.mark.parametrize("error", [NetworkError("connection reset"), TimedOut()])
+def caused_by(error: Exception, cause: Exception) -> Exception:
+    """A PTB error as PTB raises it: `raise TimedOut from httpx.ReadTimeout(...)`."""
+    error.__cause__ = cause
+    return error
+
+
+# Errors PTB raises when the request never left the process: safe to send again.
+NOT_SENT = [
+    lambda: caused_by(NetworkError("httpx.ConnectError"), httpx.ConnectError("refused")),
+    lambda: caused_by(TimedOut(), httpx.ConnectTimeout("connect")),
+    lambda: caused_by(TimedOut("Pool timeout"), httpx.PoolTimeout("pool")),
+]
+# Errors after the request went out: the message may have arrived.
+MAYBE_SENT = [
+    lambda: caused_by(TimedOut(), httpx.ReadTimeout("read")),
+    lambda: caused_by(NetworkError("httpx.RemoteProtocolError"), httpx.RemoteProtocolError("x")),
+    lambda: NetworkError("Bad Gateway"),
+]
+
+
+@pytest.mark.parametrize("make_error", NOT_SENT)
 async def test_network_errors_back_off_then_release_and_a_later_tick_sends(
-    store: Store, error: Exception
+    store: Store, make_error: Callable[[], Exception]
 ) -> None:
+    error = make_error()
     due = utc(2026, 1, 15, 6, 30)
     day = dt.date(2026, 1, 15)
     await add_user(store, 1, due - dt.timedelta(hours=3))
@@ -328,10 +355,154 @@ async def test_network_errors_back_off_then_release_and_a_later_tick_sends(
 async def test_network_error_recovering_within_the_tick(store: Store) -> None:
     due = utc(2026, 1, 15, 6, 30)
     await add_user(store, 1, due - dt.timedelta(hours=3))
-    send = FakeSend({1: [TimedOut()]})
+    send = FakeSend({1: [caused_by(TimedOut(), httpx.ConnectTimeout("connect"))]})
     sleeps = Sleeps()
     outcome = await tick(store, due, send, sleep=sleeps)
     assert outcome.sent == 1 and sleeps.waits == [1.0]
+
+
+@pytest.mark.parametrize("make_error", MAYBE_SENT)
+async def test_a_send_without_an_answer_counts_as_delivered_and_is_never_resent(
+    store: Store, make_error: Callable[[], Exception]
+) -> None:
+    due = utc(2026, 1, 15, 6, 30)
+    day = dt.date(2026, 1, 15)
+    await add_user(store, 1, due - dt.timedelta(hours=3))
+    send = FakeSend({1: [make_error()]})
+    sleeps = Sleeps()
+    outcome = await tick(store, due, send, sleep=sleeps)
+    assert (outcome.sent, outcome.unconfirmed, outcome.released) == (0, 1, 0)
+    assert sleeps.waits == []  # no blind retry
+    assert (await store.get_push(1, day)).state == "sent"
+    for later in (due + dt.timedelta(minutes=1), due + dt.timedelta(hours=2)):
+        await tick(store, later, send)
+    assert send.calls == [1]
+
+
+async def test_a_database_error_for_one_user_does_not_stop_the_others(store: Store) -> None:
+    due = utc(2026, 1, 15, 6, 30)
+    day = dt.date(2026, 1, 15)
+    for uid in range(1, 13):
+        await add_user(store, uid, due - dt.timedelta(hours=3))
+    finish = store.finish_push
+
+    async def failing_finish(user_id: int, *args: object, **kwargs: object) -> None:
+        await asyncio.sleep(0)
+        if user_id == 2:
+            raise OSError("database connection lost")
+        await finish(user_id, *args, **kwargs)  # type: ignore[arg-type]
+
+    store.finish_push = failing_finish  # type: ignore[method-assign]
+    send = FakeSend()
+    outcome = await tick(store, due, send, concurrency=4)
+    assert outcome.sent == 11 and len(outcome.errors) == 1
+    assert send.per_user() == Counter({uid: 1 for uid in range(1, 13)})
+    # Its message went out: the claim stays and it is never sent again.
+    assert (await store.get_push(2, day)).state == "sending"
+    store.finish_push = finish  # type: ignore[method-assign]
+    later = await tick(store, due + dt.timedelta(minutes=1), send)
+    assert later.skipped == 1 and send.calls.count(2) == 1
+
+
+async def test_an_error_before_sending_is_retried_by_later_ticks_then_given_up(
+    store: Store,
+) -> None:
+    due = utc(2026, 1, 15, 6, 30)
+    day = dt.date(2026, 1, 15)
+    await add_user(store, 1, due - dt.timedelta(hours=3))
+    await add_user(store, 2, due - dt.timedelta(hours=3))
+    locked = RuntimeError("database is locked")
+    send = FakeSend({1: [locked, locked, locked], 2: [locked]})
+    attempts = PushAttempts(max_failures=3)
+    first = await tick(store, due, send, attempts=attempts)
+    assert (first.sent, first.released) == (0, 2)
+    assert await store.get_push(1, day) is None  # released: not lost for the day
+    second = await tick(store, due + dt.timedelta(minutes=1), send, attempts=attempts)
+    assert (second.sent, second.released) == (1, 1)  # user 2 recovered
+    third = await tick(store, due + dt.timedelta(minutes=2), send, attempts=attempts)
+    assert (third.failed, third.sent) == (1, 0)  # user 1: three failures, given up for today
+    assert (await store.get_push(1, day)).state == "failed"
+    assert send.per_user() == Counter({2: 1})
+
+
+class GatedSend(FakeSend):
+    """Sends wait at a gate (like slow HTTP) until the test opens it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.waiting = 0
+
+    async def __call__(self, user: UserSettings, local_date: dt.date) -> int:
+        self.calls.append(user.user_id)
+        self.waiting += 1
+        await self.gate.wait()
+        self.delivered.append((user.user_id, local_date))
+        return len(self.delivered)
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    async with asyncio.timeout(5):
+        while not condition():
+            await asyncio.sleep(0.001)
+
+
+async def test_stop_ends_claiming_lets_sends_in_flight_finish_and_leaves_the_rest_due(
+    store: Store,
+) -> None:
+    due = utc(2026, 1, 15, 6, 30)
+    day = dt.date(2026, 1, 15)
+    for uid in range(1, 11):
+        await add_user(store, uid, due - dt.timedelta(hours=3))
+    send = GatedSend()
+    stop = asyncio.Event()
+    running = asyncio.create_task(tick(store, due, send, concurrency=2, stop=stop))
+    await until(lambda: send.waiting == 2)
+    stop.set()
+    send.gate.set()
+    outcome = await running
+    assert outcome.stopped and outcome.sent == 2
+    in_flight = set(send.calls)
+    for uid in set(range(1, 11)) - in_flight:
+        assert await store.get_push(uid, day) is None  # never claimed: still due
+    resumed = FakeSend()  # the next start
+    after = await tick(store, due + dt.timedelta(minutes=1), resumed)
+    assert after.sent == 8
+    assert send.per_user() + resumed.per_user() == Counter({uid: 1 for uid in range(1, 11)})
+
+
+async def test_stop_cancels_sends_still_running_after_the_grace_period(store: Store) -> None:
+    due = utc(2026, 1, 15, 6, 30)
+    day = dt.date(2026, 1, 15)
+    for uid in (1, 2, 3):
+        await add_user(store, uid, due - dt.timedelta(hours=3))
+    send = GatedSend()  # the gate never opens: Telegram hangs
+    stop = asyncio.Event()
+    running = asyncio.create_task(tick(store, due, send, concurrency=1, stop=stop, grace_s=0.05))
+    await until(lambda: send.waiting == 1)
+    stop.set()
+    async with asyncio.timeout(2):
+        outcome = await running
+    assert outcome.stopped and outcome.sent == 0
+    hung = send.calls[0]
+    assert (await store.get_push(hung, day)).state == "sending"  # may have gone: not resent
+    assert await store.get_push(({1, 2, 3} - {hung}).pop(), day) is None
+
+
+async def test_stop_during_a_network_backoff_releases_the_claim(store: Store) -> None:
+    due = utc(2026, 1, 15, 6, 30)
+    day = dt.date(2026, 1, 15)
+    await add_user(store, 1, due - dt.timedelta(hours=3))
+    not_sent = caused_by(NetworkError("httpx.ConnectError"), httpx.ConnectError("refused"))
+    send = FakeSend({1: [not_sent] * 3})
+    stop = asyncio.Event()
+    stop_later = asyncio.get_running_loop().call_later(0.05, stop.set)
+    try:
+        outcome = await run_push_tick(store, due, delivering(send), stop=stop)  # real sleep
+    finally:
+        stop_later.cancel()
+    assert outcome.released == 1 and send.calls == [1]
+    assert await store.get_push(1, day) is None
 
 
 async def test_permanent_errors_fail_for_the_day_without_stopping_others(store: Store) -> None:

@@ -53,3 +53,42 @@ def test_personal_item_on_a_meal_with_a_shared_topup_is_counted() -> None:
         assert by_slot[t.slot] == pytest.approx(shared[t.slot].b12_ug + t.b12_ug)
     assert sum(by_slot.values()) == pytest.approx(member_view(rs, hp, 2).b12_ug)
     assert sum(member_planned_by_slot(hp, 2, rs).values()) == pytest.approx(hp.member(2).b12_ug)
+
+
+async def test_weekly_dose_covers_the_next_six_days_in_the_tally(store) -> None:
+    from store_helpers import add_user
+
+    from bot.services.tracking import day_tallies, tracking_store
+
+    monday = dt.date(2026, 11, 2)
+    now = dt.datetime(2026, 11, 2, 8, 0, tzinfo=dt.UTC)
+    await add_user(store, 7, now)
+    ts = tracking_store(store)
+    await ts.log_dose(7, monday, 2000.0, "oral", taken_utc=now)
+    await ts.log_dose(7, monday + dt.timedelta(days=9), 10.0, "oral", taken_utc=now)
+    user = await store.get_user(7)
+    assert user is not None
+    # the window starts after the dose: the dose before it still covers the first days
+    start = monday + dt.timedelta(days=2)
+    tallies = await day_tallies(ts, user, start, monday + dt.timedelta(days=10))
+    covered = [t.date for t in tallies if t.covered]
+    assert covered == [monday + dt.timedelta(days=i) for i in range(2, 7)]
+    assert all(t.short_of(2.4) == 0 for t in tallies if t.covered)
+    small = next(t for t in tallies if t.date == monday + dt.timedelta(days=9))
+    assert not small.covered and small.short_of(12.0) == pytest.approx(2.0)
+
+
+async def test_user_recipes_value_checkoffs_with_the_users_region(store, shipped) -> None:
+    from store_helpers import add_user
+
+    from bot.services.tracking import tracking_store, user_recipes
+
+    await add_user(store, 8, dt.datetime(2026, 11, 2, tzinfo=dt.UTC))
+    ts = tracking_store(store)
+    us = await user_recipes(ts, shipped, 8, region="us")
+    uk = await user_recipes(ts, shipped, 8, region="uk")
+    looked_up = await user_recipes(ts, shipped, 8)  # no region chosen: the lowest values
+    rid = "soy_hot_chocolate"
+    assert us.recipes[rid].b12_ug > 2.5 * uk.recipes[rid].b12_ug
+    assert looked_up.region == "any"
+    assert looked_up.recipes[rid].b12_ug == pytest.approx(uk.recipes[rid].b12_ug)

@@ -1,128 +1,39 @@
-"""Storage: migrations, pragmas, user/plan repository, push ledger, complete deletion."""
+"""Storage on both engines: user/plan repository, plan pruning, push ledger, complete deletion.
+
+SQLite-only behaviour (pragmas, lock file, start-up checks) is in test_sqlite.py, schema
+upgrades in test_migrations.py."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
-import sqlite3
-from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from store_helpers import rows_mentioning
 
 from bot.core.models import Diet, Slot, UserSettings
-from bot.storage.migrations import MIGRATIONS, MigrationError, apply_migrations, latest_version
+from bot.storage import schema
+from bot.storage.migrations import head_revision
 from bot.storage.store import Store, UnknownUserError, user_owner
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 
 
-def raw(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    return conn
-
-
-async def test_open_creates_file_and_sets_pragmas(tmp_path: Path) -> None:
-    path = tmp_path / "nested" / "dir" / "bot.sqlite3"
-    s = await Store.open(path)
-    try:
-        assert path.exists()
-        assert s.schema_version == latest_version() == len(MIGRATIONS)
-        assert await s.pragma("journal_mode") == "wal"
-        assert await s.pragma("foreign_keys") == 1
-        assert await s.pragma("busy_timeout") == 5000
-        assert await s.pragma("synchronous") == 1  # NORMAL
-        assert await s.pragma("user_version") == len(MIGRATIONS)
-    finally:
-        await s.close()
-
-
-async def test_reopen_keeps_data_and_does_not_rerun_migrations(tmp_path: Path) -> None:
-    path = tmp_path / "bot.sqlite3"
-    s = await Store.open(path)
+async def test_reopen_keeps_data(database_url: str) -> None:
+    s = await Store.open(database_url)
     await s.ensure_user(1, 10, "Ann", now_utc=NOW)
     await s.close()
-    s = await Store.open(path)
+    s = await Store.open(database_url)
     try:
-        assert s.schema_version == len(MIGRATIONS)
+        assert s.schema_version == head_revision()
         user = await s.get_user(1)
         assert user is not None and user.first_name == "Ann"
     finally:
         await s.close()
-
-
-async def test_version_1_database_upgrades_in_place_without_losing_data(tmp_path: Path) -> None:
-    path = tmp_path / "old.sqlite3"
-    conn = raw(path)
-    assert apply_migrations(conn, MIGRATIONS[:1]) == 1
-    conn.execute(
-        "INSERT INTO users (user_id, chat_id, first_name, diet, target_ug, exclude, slots, "
-        "timezone, push_time, onboarded, next_push_utc, created_utc, updated_utc) VALUES "
-        "(7, 70, 'Old', 'vegan', 4.0, '[\"tofu\"]', '[\"breakfast\",\"snack\"]', "
-        "'Europe/Berlin', '06:45', 1, 1768000000, '2025-12-01T00:00:00+00:00', "
-        "'2025-12-01T00:00:00+00:00')"
-    )
-    conn.execute(
-        "INSERT INTO plans VALUES ('u:7', '2026-01-09', '{\"meals\": []}', "
-        "'2026-01-09T00:00:00+00:00')"
-    )
-    assert "pushes" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-    conn.close()
-
-    s = await Store.open(path)
-    try:
-        assert s.schema_version == len(MIGRATIONS)
-        user = await s.get_user(7)
-        assert user == UserSettings(
-            user_id=7,
-            chat_id=70,
-            first_name="Old",
-            diet=Diet.VEGAN,
-            target_ug=4.0,
-            exclude=frozenset({"tofu"}),
-            slots=(Slot.BREAKFAST, Slot.SNACK),
-            timezone="Europe/Berlin",
-            push_time=dt.time(6, 45),
-            onboarded=True,
-            evening_check=False,  # new column, default
-            evening_time=dt.time(19, 0),
-        )
-        assert await s.get_plan("u:7", dt.date(2026, 1, 9)) == {"meals": []}
-        # The new table works (claim goes through its foreign key to the old user row).
-        assert await s.claim_push(7, dt.date(2026, 1, 10), NOW)
-    finally:
-        await s.close()
-
-
-async def test_database_newer_than_code_is_refused_with_clear_message(tmp_path: Path) -> None:
-    path = tmp_path / "new.sqlite3"
-    conn = raw(path)
-    conn.execute("PRAGMA user_version = 99")
-    conn.close()
-    with pytest.raises(MigrationError, match="version 99 is newer"):
-        await Store.open(path)
-
-
-async def test_failing_migration_rolls_back_to_last_good_version(tmp_path: Path) -> None:
-    path = tmp_path / "bot.sqlite3"
-    broken = (
-        *MIGRATIONS,
-        (len(MIGRATIONS) + 1, "CREATE TABLE extra (a); INSERT INTO nope VALUES (1);"),
-    )
-    with pytest.raises(MigrationError, match=f"migration {len(MIGRATIONS) + 1} failed"):
-        await Store.open(path, migrations=broken)
-    conn = raw(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert "extra" not in tables and "users" in tables
-    conn.close()
-
-
-async def test_migrations_must_be_numbered_without_gaps(tmp_path: Path) -> None:
-    with pytest.raises(MigrationError, match="without gaps"):
-        await Store.open(tmp_path / "x.sqlite3", migrations=((1, MIGRATIONS[0][1]), (3, "")))
 
 
 async def test_ensure_user_inserts_defaults_then_refreshes_chat_and_name(store: Store) -> None:
@@ -135,9 +46,8 @@ async def test_ensure_user_inserts_defaults_then_refreshes_chat_and_name(store: 
     assert await store.get_user(6) is None
 
 
-async def test_every_user_field_round_trips_through_a_reopen(tmp_path: Path) -> None:
-    path = tmp_path / "bot.sqlite3"
-    s = await Store.open(path)
+async def test_every_user_field_round_trips_through_a_reopen(database_url: str) -> None:
+    s = await Store.open(database_url)
     await s.ensure_user(42, 4200, "Zoë", now_utc=NOW)
     changes = dict(
         chat_id=-100123,
@@ -154,6 +64,9 @@ async def test_every_user_field_round_trips_through_a_reopen(tmp_path: Path) -> 
         household_id=9,
         evening_check=True,
         evening_time=dt.time(20, 15),
+        region="uk",
+        life_stage="over50",
+        absorption="impaired",
     )
     # The test must cover every field: each one differs from its default.
     default = UserSettings(user_id=42, chat_id=4200)
@@ -165,7 +78,7 @@ async def test_every_user_field_round_trips_through_a_reopen(tmp_path: Path) -> 
     expected = UserSettings(user_id=42, **changes)
     assert updated == expected
     await s.close()
-    s = await Store.open(path)
+    s = await Store.open(database_url)
     try:
         assert await s.get_user(42) == expected
     finally:
@@ -191,6 +104,9 @@ async def test_update_user_accepts_plain_values_and_normalises_them(store: Store
         ({"slots": ("lunch", "lunch")}, "repeat"),
         ({"target_ug": 0}, "above 0"),
         ({"push_time": "07:30"}, "push_time must be a datetime.time"),
+        ({"region": "mars"}, "unknown region 'mars'"),
+        ({"life_stage": "teen"}, "unknown life stage 'teen'"),
+        ({"absorption": "perfect"}, "unknown absorption 'perfect'"),
     ],
 )
 async def test_update_user_refuses_bad_values_and_keeps_the_row(
@@ -296,43 +212,24 @@ async def test_bad_owner_key_and_unstorable_plan_are_refused(store: Store) -> No
         await store.save_plan("u:1", dt.date(2026, 1, 1), {"x": object()})
 
 
-async def test_delete_user_leaves_no_row_mentioning_them(tmp_path: Path) -> None:
-    path = tmp_path / "bot.sqlite3"
-    s = await Store.open(path)
-    for uid in (111111, 222222):
-        await s.ensure_user(uid, uid, f"user{uid}", now_utc=NOW)
-        await s.update_user(uid, onboarded=True, household_id=5, now_utc=NOW)
-        await s.save_plan(user_owner(uid), dt.date(2026, 1, 10), plan("oats"))
-        assert await s.claim_push(uid, dt.date(2026, 1, 10), NOW)
-        await s.finish_push(uid, dt.date(2026, 1, 10), "sent", 9, NOW, now_utc=NOW)
-    await s.save_plan("h:5", dt.date(2026, 1, 10), plan("shared"))
-    await s.delete_user(111111)
-    await s.close()
+async def test_delete_user_leaves_no_row_mentioning_them(database_url: str) -> None:
+    s = await Store.open(database_url)
+    try:
+        for uid in (111111, 222222):
+            await s.ensure_user(uid, uid, f"user{uid}", now_utc=NOW)
+            await s.update_user(uid, onboarded=True, household_id=5, now_utc=NOW)
+            await s.save_plan(user_owner(uid), dt.date(2026, 1, 10), plan("oats"))
+            assert await s.claim_push(uid, dt.date(2026, 1, 10), NOW)
+            await s.finish_push(uid, dt.date(2026, 1, 10), "sent", 9, NOW, now_utc=NOW)
+        await s.save_plan("h:5", dt.date(2026, 1, 10), plan("shared"))
+        await s.delete_user(111111)
+        assert await s.get_plan("h:5", dt.date(2026, 1, 10)) is not None
+    finally:
+        await s.close()
 
-    conn = raw(path)
-    tables = [
-        r[0]
-        for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
-    ]
-    assert {"users", "plans", "pushes"} <= set(tables)
-
-    def mentions(value: object) -> int:
-        total = 0
-        for table in tables:
-            columns = [r["name"] for r in conn.execute(f"PRAGMA table_info({table})")]
-            for column in columns:
-                total += conn.execute(
-                    f'SELECT count(*) FROM "{table}" WHERE "{column}" = ? OR "{column}" = ?',
-                    (value, f"u:{value}"),
-                ).fetchone()[0]
-        return total
-
-    assert mentions(111111) == 0
-    assert mentions(222222) >= 3  # the other user is untouched (users, plans, pushes)
-    assert conn.execute("SELECT count(*) FROM plans WHERE owner = 'h:5'").fetchone()[0] == 1
-    conn.close()
+    assert await rows_mentioning(database_url, 111111) == []
+    others = {table for table, _ in await rows_mentioning(database_url, 222222)}
+    assert others == {"users", "plans", "pushes"}  # the other user is untouched
 
 
 async def test_claims_are_exactly_once_under_concurrency(store: Store) -> None:
@@ -370,3 +267,91 @@ async def test_push_ledger_finish_release_and_stale_claims(store: Store) -> None
     assert await store.claim_push(3, day, later)
     with pytest.raises(ValueError, match="push state"):
         await store.finish_push(3, day, "sending", None, tomorrow_push)
+
+
+async def test_claim_due_pushes_claims_in_one_go_and_skips_pushes_that_exist(store: Store) -> None:
+    due_at = dt.datetime(2026, 1, 10, 6, 30, tzinfo=UTC)  # 07:30 Berlin
+    setup = due_at - dt.timedelta(hours=3)
+    for uid in (1, 2, 3, 4):
+        await store.ensure_user(uid, uid, "x", now_utc=setup)
+        await store.update_user(uid, timezone="Europe/Berlin", onboarded=True, now_utc=setup)
+    await store.update_user(4, push_enabled=False, now_utc=setup)
+    day = dt.date(2026, 1, 10)
+    assert await store.claim_push(2, day, setup)  # a tick before the crash took user 2
+
+    now = due_at + dt.timedelta(seconds=30)
+    first = await store.claim_due_pushes(now, dt.timedelta(hours=6), limit=2)
+    assert [(d.user.user_id, d.local_date, d.due_utc) for d in first.claimed] == [(1, day, due_at)]
+    assert [(d.user.user_id, r.state) for d, r in first.skipped] == [(2, "sending")]
+    assert await store.next_push_utc(2) == due_at + dt.timedelta(days=1)  # moved on
+    assert (await store.get_push(1, day)).state == "sending"
+
+    # the batch is sent and finished before the next call (a call while a claimed push is
+    # still in flight reports it as skipped, like an overlapping tick did before)
+    await store.finish_push(1, day, "sent", 5, due_at + dt.timedelta(days=1), now_utc=now)
+    second = await store.claim_due_pushes(now, dt.timedelta(hours=6), limit=2)
+    assert [d.user.user_id for d in second.claimed] == [3] and second.skipped == []
+    await store.finish_push(3, day, "failed", None, due_at + dt.timedelta(days=1), now_utc=now)
+    again = await store.claim_due_pushes(now, dt.timedelta(hours=6), limit=2)
+    assert again.claimed == [] and again.skipped == []
+    assert (await store.get_push(1, day)).state == "sent"
+
+
+async def test_plan_inputs_reads_plan_history_and_products_at_once(store: Store) -> None:
+    owner = user_owner(1)
+    day = dt.date(2026, 1, 10)
+    await store.ensure_user(1, 1, "A", now_utc=NOW)
+    await store.save_plan(owner, day, plan("today"))
+    await store.save_plan(owner, day - dt.timedelta(days=2), plan("a", "b"))
+    await store.save_plan(owner, day - dt.timedelta(days=9), plan("old"))
+    empty = await store.plan_inputs(owner, 1, day + dt.timedelta(days=1), 7)
+    assert empty.stored is None and empty.product_overrides == {}
+    assert empty.recent_ids == ["a", "b", "today"]
+    inputs = await store.plan_inputs(owner, 1, day, 7)
+    assert inputs.stored == await store.get_plan(owner, day)
+    assert inputs.recent_ids == await store.recent_recipe_ids(owner, day, 7) == ["a", "b"]
+
+
+async def test_prune_plans_deletes_old_days_in_batches(store: Store) -> None:
+    cutoff = dt.date(2026, 1, 10)
+    for offset in range(-12, 3):
+        await store.save_plan("u:1", cutoff + dt.timedelta(days=offset), plan(f"r{offset}"))
+    await store.save_plan("h:2", cutoff - dt.timedelta(days=1), plan("shared"))
+    assert await store.prune_plans(cutoff, batch=5) == 13
+    assert await store.get_plan("u:1", cutoff - dt.timedelta(days=1)) is None
+    assert await store.get_plan("u:1", cutoff) is not None
+    assert await store.recent_recipe_ids("u:1", cutoff + dt.timedelta(days=3), 10) == [
+        "r0",
+        "r1",
+        "r2",
+    ]
+    assert await store.prune_plans(cutoff) == 0
+    with pytest.raises(ValueError, match="batch"):
+        await store.prune_plans(cutoff, batch=0)
+
+
+async def test_a_transaction_cancelled_midway_is_rolled_back_and_the_next_one_works(
+    store: Store,
+) -> None:
+    """Cancelled at every point of a five-statement transaction in turn (a shutdown, a crashing
+    sibling task): nothing half-done stays, and the database stays usable."""
+    await store.ensure_user(1, 1, "A", now_utc=NOW)
+    target = schema.users.c.target_ug
+
+    async def five_bumps() -> None:
+        while True:
+            async with store.db.transaction() as conn:
+                for _ in range(5):
+                    await conn.execute(sa.update(schema.users).values(target_ug=target + 1))
+
+    for steps in range(40):
+        task = asyncio.create_task(five_bumps())
+        for _ in range(steps):
+            await asyncio.sleep(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        bumps = round((await store.get_user(1)).target_ug - 2.4)
+        assert bumps % 5 == 0, f"a half-done transaction was kept after {steps} steps"
+    await store.update_user(1, first_name="still works", now_utc=NOW)
+    assert (await store.get_user(1)).first_name == "still works"

@@ -16,6 +16,7 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes
 
 from bot.app import build_application
+from bot.chat.ratelimit import Limit, LocalSendBudget
 from bot.config import load_settings
 from bot.services.container import Services
 
@@ -29,11 +30,20 @@ LINK = re.compile(r"https://t\.me/b12_test_bot\?start=([A-Za-z0-9_-]{32})")
 MEAL_LINE = re.compile(r"^\S+ (Breakfast|Lunch|Dinner|Snack): (.+)$", re.MULTILINE)
 
 
+# The database of the running test, as DATABASE_URL: tests/e2e/conftest.py sets it per test
+# (SQLite or PostgreSQL); unset, a SQLite file under the test's tmp_path.
+DATABASE_URL: str | None = None
+
+
+def database_url(tmp_path: Path) -> str:
+    return DATABASE_URL or f"sqlite:///{tmp_path / 'data' / 'bot.sqlite3'}"
+
+
 def env_for(api: FakeBotApi, tmp_path: Path, **extra: str) -> dict[str, str]:
     return {
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": api.base_url,
-        "DATABASE_PATH": str(tmp_path / "data" / "bot.sqlite3"),
+        "DATABASE_URL": database_url(tmp_path),
         "LOG_LEVEL": "WARNING",
         **extra,
     }
@@ -49,8 +59,14 @@ async def running_bot(
 ) -> AsyncIterator[tuple[Application, list[BaseException]]]:
     """Start the real application with long polling; yields it and the handler errors seen."""
     settings = load_settings(environ=env_for(api, tmp_path, **extra_env), dotenv_path=None)
+    # Telegram's overall rate as configured, but no pacing per chat: a test user types and
+    # taps far faster than a person, and the replies would only wait.
+    unpaced = Limit(100_000, 1.0)
+    budget = LocalSendBudget(Limit(int(settings.rate_limit_per_second), 1.0), unpaced, unpaced)
     application = (
-        build_application(settings) if now is None else build_application(settings, now=now)
+        build_application(settings, send_budget=budget)
+        if now is None
+        else build_application(settings, now=now, send_budget=budget)
     )
     errors: list[BaseException] = []
 
@@ -133,9 +149,12 @@ def meals_in(text: str) -> dict[str, str]:
 
 
 async def onboard(api: FakeBotApi, user_id: int, diet: str, target: str) -> None:
-    """Tap through /start: `diet`, `target`, Berlin, daily plan at 07:30."""
+    """Tap through /start: `diet`, `target`, no absorption problem, Berlin, food bought in
+    the EU (the zone's suggestion), daily plan at 07:30."""
     welcome = await say(api, user_id, "/start")
     step = (await tap(api, welcome, diet)).result
     step = (await tap(api, step, target)).result
+    step = (await tap(api, step, "None of these")).result
     step = (await tap(api, step, "Berlin")).result
+    step = (await tap(api, step, "EU")).result
     await tap(api, step, "07:30")

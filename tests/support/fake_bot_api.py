@@ -14,12 +14,15 @@ Test controls: `queue_update`, `user_sends`, `user_sends_in_group`, `user_taps`,
 `user_sends_location`, `set_member_status`, `wait_for`, `messages_to`, `calls`;
 faults: `block(chat_id)`, `inject_retry_after(n, seconds)`,
 `inject_error(method, code, description)`,
-`max_rate` (sendMessage calls per sliding second; counted, and optionally answered with 429).
+`max_rate` (sendMessage calls per sliding second; counted, and optionally answered with 429),
+`slow_down(seconds, for_seconds=...)` (requests carried out at once, answered late: a client
+that times out has in fact delivered).
 
 Run as a script (the bench does, so the server's CPU is not counted in the bench process):
     python tests/support/fake_bot_api.py --token 123456:TEST [--port 0] [--max-rate 30]
 prints `PORT <n>` on stdout; `GET /_fake/sends` then returns every sendMessage as
-[chat_id, monotonic_time, http_status] and `POST /_fake/reset` forgets calls.
+[chat_id, monotonic_time, http_status], `POST /_fake/reset` forgets calls and
+`GET /_fake/slow?seconds=7&for=30` slows sendMessage answers down (`seconds=0` ends it).
 """
 
 from __future__ import annotations
@@ -301,6 +304,8 @@ class FakeBotApi:
         self.commands: list[dict[str, Any]] = []
         self._retry_after: deque[tuple[int, frozenset[str] | None]] = deque()
         self._errors: dict[str, deque[ApiError]] = {}
+        # slow Telegram: (seconds, methods or None = every method, until monotonic time)
+        self._delay: tuple[float, frozenset[str] | None, float] | None = None
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
@@ -484,6 +489,32 @@ class FakeBotApi:
         queue = self._errors.setdefault(method, deque())
         queue.extend(ApiError(code, description) for _ in range(calls))
 
+    def slow_down(
+        self,
+        seconds: float,
+        *,
+        methods: Collection[str] | None = ("sendMessage",),
+        for_seconds: float | None = None,
+    ) -> None:
+        """Telegram under load: requests (of `methods`; None = all but getUpdates) are carried
+        out at once but answered only `seconds` later, for `for_seconds` (None: until
+        `slow_down(0)`). A client that times out meanwhile has in fact delivered the message."""
+        if seconds <= 0:
+            self._delay = None
+            return
+        until = time.monotonic() + for_seconds if for_seconds is not None else float("inf")
+        scope = frozenset(methods) if methods is not None else None
+        self._delay = (seconds, scope, until)
+
+    def _answer_delay(self, method: str) -> float:
+        if self._delay is None or method == "getUpdates":
+            return 0.0
+        seconds, scope, until = self._delay
+        if time.monotonic() >= until:
+            self._delay = None
+            return 0.0
+        return seconds if scope is None or method in scope else 0.0
+
     def set_member_status(self, chat_id: int, user_id: int, status: str) -> None:
         """getChatMember answers: creator, administrator, member, restricted, left, kicked."""
         self.member_status[(chat_id, user_id)] = status
@@ -627,7 +658,7 @@ class FakeBotApi:
         path = urlsplit(target).path
         query = urlsplit(target).query
         if path.startswith("/_fake/"):
-            return self._control(path)
+            return self._control(path, query)
         match = re.fullmatch(r"/bot([^/]+)/([A-Za-z]+)", path)
         if not match:
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
@@ -659,9 +690,12 @@ class FakeBotApi:
         if api_method == "getUpdates" and result:
             self.calls.append(call)  # only polls that delivered something, to keep it short
         self._notify()
+        delay = self._answer_delay(api_method)
+        if delay:
+            await asyncio.sleep(delay)  # done already; only the answer is late
         return 200, {"ok": True, "result": result}
 
-    def _control(self, path: str) -> tuple[int, Any]:
+    def _control(self, path: str, query: str = "") -> tuple[int, Any]:
         """Read-out for a fake server running in another process (the bench)."""
         if path == "/_fake/sends":
             sends = [
@@ -670,6 +704,16 @@ class FakeBotApi:
                 if c.method == "sendMessage"
             ]
             return 200, {"ok": True, "result": sends, "rate_violations": self.rate_violations}
+        if path == "/_fake/slow":
+            params = dict(parse_qsl(query))
+            methods = params.get("methods")
+            duration = params.get("for")
+            self.slow_down(
+                float(params.get("seconds", "0")),
+                methods=methods.split(",") if methods else None,
+                for_seconds=float(duration) if duration else None,
+            )
+            return 200, {"ok": True, "result": True}
         if path == "/_fake/reset":
             self.calls.clear()
             self.rate_violations = 0

@@ -36,6 +36,7 @@ from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_application, stop_services
+from bot.chat.ratelimit import Limit, LocalSendBudget
 from bot.config import Settings
 from bot.core.models import Slot
 from bot.services.container import Services
@@ -43,6 +44,9 @@ from bot.services.tracking import tracking_store
 from bot.storage.tracking import TrackingStore
 
 TOKEN = "123456789:AAEsecretTOKENvalue_for-tests"
+# The recorder answers at once and a test sends much faster than a person: Telegram's pacing
+# per chat (a few messages a second) would only make handler tests wait.
+UNPACED = Limit(100_000, 1.0)
 GROUP_ID = -100777  # the family group chat of GroupChat
 
 BOT_USER = {
@@ -455,7 +459,11 @@ async def running_application(
     started as run_bot starts it (initialize + post_init) and stopped afterwards."""
     settings = Settings(token=TOKEN, database_path=tmp_path / "bot.sqlite3")
     app = build_application(
-        settings, now=clock.now, request=request, updates_request=RecordingRequest()
+        settings,
+        now=clock.now,
+        request=request,
+        updates_request=RecordingRequest(),
+        send_budget=LocalSendBudget(UNPACED, UNPACED, UNPACED),
     )
     await app.initialize()
     await app.post_init(app)  # type: ignore[misc]
@@ -499,9 +507,12 @@ async def offline_bot(tmp_path: Path, start: dt.datetime = START) -> AsyncIterat
 
 
 async def onboard(chat: OfflineChat, diet: str = "Vegan", target: str = "2.4") -> None:
-    """Tap through /start: diet, target, Berlin, daily plan at 07:30."""
+    """Tap through /start: diet, target, no absorption problem, Berlin, food bought in the EU
+    (the zone's suggestion), daily plan at 07:30."""
     await chat.send("/start")
     await chat.tap(diet)
     await chat.tap(target)
+    await chat.tap("None of these")
     await chat.tap("Berlin")
+    await chat.tap("EU")
     await chat.tap("07:30")

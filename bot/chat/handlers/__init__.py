@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from bot.chat.handlers import common, family, onboarding, plans, settings, tracking
+from bot.chat.handlers import common, family, guard, onboarding, plans, settings, tracking
 
 # family first: it takes /start <invite> and answers personal commands in groups itself
 FEATURES = (family, onboarding, plans, settings, tracking, common)
 
 
 def register(application: Application) -> None:
+    guard.register(application)  # flood control, before every feature (its own group)
     for module in FEATURES:
         module.register(application)
     common.register_fallbacks(application)

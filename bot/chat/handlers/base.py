@@ -41,7 +41,7 @@ async def current_user(update: Update, context: Context) -> UserSettings:
     return await services(context).users.ensure(tg_user.id, tg_user.id, tg_user.first_name or "")
 
 
-NOT_SET_UP = "👋 Let's set you up first: four quick taps, then I can plan for you."
+NOT_SET_UP = "👋 Let's set you up first: a few quick taps, then I can plan for you."
 NOT_SET_UP_TOAST = "Let's set you up first: send /start."
 START_CALLBACK = "v1:start"
 

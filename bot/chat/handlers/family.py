@@ -34,6 +34,7 @@ from telegram.ext import (
 from telegram.helpers import create_deep_linked_url
 
 from bot.chat.handlers.base import Context, current_user, edit, reply, services
+from bot.chat.handlers.guard import invite_throttle, invite_wait_text, monotonic
 from bot.chat.render.family import (
     GROUP_NOT_LINKED,
     INVALID_INVITE,
@@ -426,9 +427,15 @@ async def start_with_payload(update: Update, context: Context) -> None:
         await start(update, context)
         return
     user = await current_user(update, context)
+    throttle = invite_throttle(context)
+    wait_s = throttle.wait_s(user.user_id, monotonic())
+    if wait_s > 0:  # too many wrong tokens: do not even look this one up
+        await reply(update, invite_wait_text(wait_s))
+        return
     fam = family(context)
     info = await fam.households.check_invite(payload, services(context).now())
     if info is None:
+        throttle.failed(user.user_id, monotonic())
         await reply(update, INVALID_INVITE)
         return
     current = await fam.households.household_of(user.user_id)
@@ -442,9 +449,15 @@ async def start_with_payload(update: Update, context: Context) -> None:
 async def _join(update: Update, context: Context, user: UserSettings, token: str) -> None:
     query = update.callback_query
     assert query is not None
+    throttle = invite_throttle(context)
+    wait_s = throttle.wait_s(user.user_id, monotonic())
+    if wait_s > 0:
+        await query.answer(invite_wait_text(wait_s)[:190], show_alert=True)
+        return
     fam = family(context)
     result = await fam.households.join(user.user_id, token, services(context).now())
     if result.status == "invalid" or result.household is None:
+        throttle.failed(user.user_id, monotonic())
         await query.answer("This invite is no longer valid.", show_alert=True)
         await edit(query, INVALID_INVITE, None)
         return
@@ -629,7 +642,8 @@ async def inline_query(update: Update, context: Context) -> None:
                 if m.recipe_id in svc.recipes.recipes
             )[:120],
             input_message_content=InputTextMessageContent(
-                render_share_card(plan, svc.recipes, household=label), parse_mode=ParseMode.HTML
+                render_share_card(plan, svc.recipes, household=label, user=user),
+                parse_mode=ParseMode.HTML,
             ),
         )
     ]
@@ -640,7 +654,8 @@ async def inline_query(update: Update, context: Context) -> None:
             title=f"Week from {fmt_day(today)}",
             description="Seven days at a glance with daily B12",
             input_message_content=InputTextMessageContent(
-                render_week_card(week, svc.recipes, household=label), parse_mode=ParseMode.HTML
+                render_week_card(week, svc.recipes, household=label, user=user),
+                parse_mode=ParseMode.HTML,
             ),
         )
     )

@@ -1,7 +1,10 @@
-"""/start in four taps (diet -> target -> time zone -> push time), and the typed shortcuts.
+"""/start in a few taps (diet -> target and life stage -> absorption (optional) -> time zone
+-> food region -> push time), and the typed shortcuts.
 
-The same diet/target/zone/time buttons serve onboarding (flow "ob": go on to the next
-question) and /settings (flow "s": go back to the settings menu), so each choice is handled once.
+The same buttons serve onboarding (flow "ob": go on to the next question) and /settings
+(flow "s": go back to the settings menu), so each choice is handled once. The food region is
+suggested from the time zone (Europe/London -> UK, Europe/* -> EU, America/* -> US) and
+confirmed with one tap; vegans are offered to enter their own drink's label value at the end.
 """
 
 from __future__ import annotations
@@ -26,11 +29,20 @@ from bot.chat.handlers.base import (
 )
 from bot.chat.render.format import esc, fmt_ug
 from bot.chat.render.onboarding import (
+    ABSORPTION_NOTES,
     FLOW_ONBOARDING,
     FLOW_SETTINGS,
+    REGION_BUTTON,
+    absorption_keyboard,
     diet_keyboard,
+    life_stage_note,
     location_request_keyboard,
+    preset_by_key,
+    region_keyboard,
+    render_absorption_question,
+    render_drink_prompt,
     render_onboarding_done,
+    render_region_question,
     render_target_question,
     render_time_question,
     render_timezone_question,
@@ -40,9 +52,10 @@ from bot.chat.render.onboarding import (
     time_keyboard,
     timezone_keyboard,
 )
-from bot.chat.render.settings import render_settings
+from bot.chat.render.settings import preset_source_text, render_settings
 from bot.core.clock import zone
-from bot.core.models import Diet, RecipeSet, UserSettings
+from bot.core.models import ABSORPTION_STATUSES, REGION_ANY, REGIONS, Diet, RecipeSet, UserSettings
+from bot.core.products import label_from_per_100g
 
 MIN_TARGET_UG = 0.5
 MAX_TARGET_UG = 50.0
@@ -184,24 +197,40 @@ async def _after_choice(
     onboarding: bool,
     next_question: Question,
     recipes: RecipeSet,
+    note: str = "",
 ) -> None:
-    """Onboarding: ask the next question. Settings: show the settings menu again."""
+    """Onboarding: ask the next question. Settings: show the settings menu again. A `note`
+    (what a life stage or absorption status changes) goes above either."""
     text, markup = next_question if onboarding else render_settings(user, recipes)
+    if note:
+        text = f"{esc(note)}\n\n{text}"
     await edit(query, text, markup)
 
 
 async def _save_plan_choice(
-    update: Update, context: Context, toast: str, next_question: Question, **fields: object
+    update: Update,
+    context: Context,
+    toast: str,
+    next_question: Question | None,
+    note: str = "",
+    **fields: object,
 ) -> None:
-    """Store a diet or target tap, replan from today on, then go on (see _after_choice)."""
+    """Store a choice that changes what is planned (diet, target and life stage, absorption,
+    region), replan from today on, then go on (see _after_choice). `next_question` None:
+    build it from the stored user (render_next)."""
     query, flow, _ = _choice(update)
     await current_user(update, context)
     svc = services(context)
     user = await svc.users.update(query.from_user.id, **fields)
     await svc.plans.settings_changed(user)
-    await query.answer(toast)
+    await query.answer(toast[:200])
     onboarding = flow == FLOW_ONBOARDING and not user.onboarded
-    await _after_choice(query, user, onboarding, next_question, svc.recipes)
+    question = next_question or (render_timezone_question(), timezone_keyboard(FLOW_ONBOARDING))
+    await _after_choice(query, user, onboarding, question, svc.recipes, note)
+
+
+def _region_question(zone_name: str) -> Question:
+    return render_region_question(zone_name), region_keyboard(FLOW_ONBOARDING, zone_name)
 
 
 async def on_diet(update: Update, context: Context) -> None:
@@ -211,20 +240,69 @@ async def on_diet(update: Update, context: Context) -> None:
     except ValueError:
         await query.answer(STALE_CHOICE, show_alert=True)
         return
-    next_question = (render_target_question(), target_keyboard(FLOW_ONBOARDING))
+    next_question = (render_target_question(diet), target_keyboard(FLOW_ONBOARDING, diet))
     await _save_plan_choice(update, context, f"Diet: {diet.value}", next_question, diet=diet)
 
 
 async def on_target(update: Update, context: Context) -> None:
+    """A preset tap sets the target and the life stage it belongs to (older buttons carry a
+    bare number: then only the target changes)."""
     query, _, value = _choice(update)
-    try:
-        target = parse_target(value)
-    except ValueError:
+    preset = preset_by_key(value)
+    fields: dict[str, object]
+    note = ""
+    if preset is not None:
+        fields = {"target_ug": preset.target_ug, "life_stage": preset.life_stage}
+        toast = f"Target: {fmt_ug(preset.target_ug)} µg a day ({preset_source_text(preset)})"
+        note = life_stage_note(preset.life_stage)
+    else:
+        try:
+            fields = {"target_ug": parse_target(value)}
+        except ValueError:
+            await query.answer(STALE_CHOICE, show_alert=True)
+            return
+        toast = f"Target: {fmt_ug(fields['target_ug'])} µg a day"  # type: ignore[arg-type]
+    next_question = (render_absorption_question(), absorption_keyboard(FLOW_ONBOARDING))
+    await _save_plan_choice(update, context, toast, next_question, note, **fields)
+
+
+async def on_absorption(update: Update, context: Context) -> None:
+    """Absorption status: with a condition, a medicine or injections, food absorption
+    estimates stop and the clinician sets the dose (the planner and renderers follow it)."""
+    query, _, value = _choice(update)
+    if value not in ABSORPTION_STATUSES:
         await query.answer(STALE_CHOICE, show_alert=True)
         return
-    toast = f"Target: {fmt_ug(target)} µg a day"
-    next_question = (render_timezone_question(), timezone_keyboard(FLOW_ONBOARDING))
-    await _save_plan_choice(update, context, toast, next_question, target_ug=target)
+    note = ABSORPTION_NOTES.get(value, "")
+    await _save_plan_choice(update, context, "Noted", None, note, absorption=value)
+
+
+async def on_region(update: Update, context: Context) -> None:
+    """Where food is bought: fortified values of that region ("any": the lowest of all)."""
+    query, _, value = _choice(update)
+    if value not in (*REGIONS, REGION_ANY):
+        await query.answer(STALE_CHOICE, show_alert=True)
+        return
+    region = None if value == REGION_ANY else value
+    before = await current_user(update, context)
+    question = (render_time_question(before.timezone, value), time_keyboard(FLOW_ONBOARDING))
+    toast = f"Food region: {REGION_BUTTON[value]}"
+    await _save_plan_choice(update, context, toast, question, region=region)
+
+
+async def on_drink(update: Update, context: Context) -> None:
+    """🥛 <drink> under "All set" (vegans): how to enter that drink's label value."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    recipes = services(context).recipes
+    item = query.data.split(":", 2)[2]
+    ing = recipes.ingredients.get(item)
+    if ing is None or not ing.fortified:
+        await query.answer("That product is no longer offered. Send /myproducts.", show_alert=True)
+        return
+    await query.answer()
+    typical = label_from_per_100g(ing, ing.per_100g.b12_ug)
+    await reply(update, render_drink_prompt(ing.name, ing.id, typical))
 
 
 async def on_timezone(update: Update, context: Context) -> None:
@@ -238,7 +316,7 @@ async def on_timezone(update: Update, context: Context) -> None:
     user = await services(context).users.update(query.from_user.id, timezone=value)
     await query.answer(f"Time zone: {value}")
     onboarding = flow == FLOW_ONBOARDING and not user.onboarded
-    question = (render_time_question(value), time_keyboard(FLOW_ONBOARDING))
+    question = _region_question(value)
     await _after_choice(query, user, onboarding, question, services(context).recipes)
 
 
@@ -278,7 +356,8 @@ async def target_command(update: Update, context: Context) -> None:
     user = await current_user(update, context)
     raw = command_args(context)
     if not raw:
-        await reply(update, render_target_question(), target_keyboard(_flow(user)))
+        question = render_target_question(user.diet)
+        await reply(update, question, target_keyboard(_flow(user), user.diet))
         return
     try:
         target = parse_target(raw)
@@ -290,7 +369,8 @@ async def target_command(update: Update, context: Context) -> None:
     await svc.plans.settings_changed(user)
     text = f"🎯 B12 target set to <b>{fmt_ug(target)} µg a day</b>. Plans from today on use it."
     if not user.onboarded:
-        await reply(update, f"{text}\n\n{render_timezone_question()}", timezone_keyboard("ob"))
+        question = render_absorption_question()
+        await reply(update, f"{text}\n\n{question}", absorption_keyboard(FLOW_ONBOARDING))
     else:
         await reply(update, text)
 
@@ -321,7 +401,7 @@ async def _set_zone(
     user = await services(context).users.update(user.user_id, timezone=name)
     if not user.onboarded:
         # the location keyboard is one-time: it hides itself, so the inline question suffices
-        await reply(update, render_time_question(name), time_keyboard(FLOW_ONBOARDING))
+        await reply(update, *_region_question(name))
     else:
         await reply(
             update,
@@ -387,3 +467,6 @@ def register(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(on_timezone, pattern=r"^v1:tz:"))
     application.add_handler(CallbackQueryHandler(on_location_button, pattern=r"^v1:loc:"))
     application.add_handler(CallbackQueryHandler(on_time, pattern=r"^v1:time:"))
+    application.add_handler(CallbackQueryHandler(on_absorption, pattern=r"^v1:abs:"))
+    application.add_handler(CallbackQueryHandler(on_region, pattern=r"^v1:reg:"))
+    application.add_handler(CallbackQueryHandler(on_drink, pattern=r"^v1:drink:"))

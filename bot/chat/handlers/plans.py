@@ -248,7 +248,7 @@ async def on_share(update: Update, context: Context) -> None:
     if plan is None:
         plan = await svc.plans.day_plan(user, day)
     await query.answer("Forward the next message to anyone you like.")
-    await reply(update, render_share(plan, svc.recipes))
+    await reply(update, render_share(plan, svc.recipes, user))
 
 
 async def on_plan(update: Update, context: Context) -> None:

@@ -23,7 +23,11 @@ from bot.chat.handlers.base import (
 from bot.chat.render.format import callback, esc, join_names
 from bot.chat.render.onboarding import (
     FLOW_SETTINGS,
+    absorption_keyboard,
     diet_keyboard,
+    region_keyboard,
+    render_absorption_question,
+    render_region_question,
     render_target_question,
     render_timezone_question,
     target_keyboard,
@@ -217,7 +221,15 @@ async def on_menu(update: Update, context: Context) -> None:
     if page == "diet":
         await edit(query, "How do you eat?", with_back(diet_keyboard(FLOW_SETTINGS)))
     elif page == "tgt":
-        await edit(query, render_target_question(), with_back(target_keyboard(FLOW_SETTINGS)))
+        markup = with_back(target_keyboard(FLOW_SETTINGS, user.diet))
+        await edit(query, render_target_question(user.diet), markup)
+    elif page == "reg":
+        markup = with_back(region_keyboard(FLOW_SETTINGS, user.timezone))
+        await edit(query, render_region_question(user.timezone, zone_set=False), markup)
+    elif page == "abs":
+        await edit(
+            query, render_absorption_question(), with_back(absorption_keyboard(FLOW_SETTINGS))
+        )
     elif page == "tz":
         await edit(query, render_timezone_question(), with_back(timezone_keyboard(FLOW_SETTINGS)))
     elif page == "time":

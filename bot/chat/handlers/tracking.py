@@ -2,13 +2,13 @@
 /myproducts, /evening, /faq, /privacy and /export.
 
 Handlers write no SQL (bot.storage.tracking does) and compute nothing themselves (bot.core.tally,
-bot.core.labs, bot.core.reminders, bot.core.products do). Charts are drawn in a worker thread
-so a slow figure never blocks other users. Log lines name users and actions, never health values.
+bot.core.labs, bot.core.reminders, bot.core.products do). Charts are drawn in a worker process
+(bot.chat.render.chart_pool) so a slow figure never blocks other users. Log lines name users
+and actions, never health values.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import logging
@@ -28,7 +28,7 @@ from bot.chat.handlers.base import (
     reply,
     services,
 )
-from bot.chat.render.charts import levels_chart, progress_chart
+from bot.chat.render.chart_pool import levels_png, progress_png
 from bot.chat.render.format import esc, fmt_day, parse_day_code, plan_fingerprint
 from bot.chat.render.tracking import (
     ACTION_STATUS,
@@ -125,7 +125,7 @@ async def _log_view(
     logs = await ts.meal_logs(user.user_id, day, day)
     day_tally = await _today_tally(svc, user, day)
     title = f"Meals · {fmt_day(day)}"
-    return render_log(plan, svc.recipes, logs, day_tally, user.target_ug, title=title)
+    return render_log(plan, svc.recipes, logs, day_tally, user.target_ug, title=title, user=user)
 
 
 async def log_command(update: Update, context: Context) -> None:
@@ -184,7 +184,7 @@ async def on_checkoff(update: Update, context: Context) -> None:
     )
     log.info("user %s checked off %s on %s", user.user_id, slot_name, day)
     day_tally = await _today_tally(svc, user, day)
-    await query.answer(checkoff_toast(slot_name, status, b12, day_tally, user.target_ug))
+    await query.answer(checkoff_toast(slot_name, status, b12, day_tally, user.target_ug, user))
     if parts[1] == CHECKOFF_ON_LOG:
         text, markup = await _log_view(svc, user, day)
         await edit(query, text, markup)
@@ -260,7 +260,7 @@ async def ate_command(update: Update, context: Context) -> None:
     log.info("user %s logged an extra meal", user.user_id)
     day_tally = await _today_tally(svc, user, today)
     dish = None if number else what  # "/ate 1.2": no name to repeat
-    await reply(update, render_extra_logged(dish, b12, day_tally, user.target_ug))
+    await reply(update, render_extra_logged(dish, b12, day_tally, user.target_ug, user))
 
 
 _INJECTION_WORDS = {"injection", "shot", "jab", "inj"}
@@ -306,7 +306,7 @@ async def took_command(update: Update, context: Context) -> None:
     await tracking(context).log_dose(user.user_id, today, dose, kind, taken_utc=svc.now())
     log.info("user %s logged a dose", user.user_id)
     day_tally = await _today_tally(svc, user, today)
-    await reply(update, render_dose_logged(dose, kind, day_tally, user.target_ug))
+    await reply(update, render_dose_logged(dose, kind, day_tally, user.target_ug, user))
 
 
 # --------------------------------------------------------------------------- progress
@@ -326,10 +326,10 @@ async def progress_command(update: Update, context: Context) -> None:
 
     if not any(t.intake_ug > 0 or t.injection_ug > 0 for t in tallies):
         # an empty chart says nothing: tell the user how to get one instead
-        await reply(update, f"{render_progress(summary)}\n\n{render_progress_empty_hint()}")
+        await reply(update, f"{render_progress(summary, user)}\n\n{render_progress_empty_hint()}")
         return
-    await reply(update, render_progress(summary))
-    png = await asyncio.to_thread(progress_chart, tallies, user.target_ug, today)
+    await reply(update, render_progress(summary, user))
+    png = await progress_png(tallies, user.target_ug, today)  # off the event loop
     await _send_photo(update, png, PROGRESS_CAPTION)
 
 
@@ -370,13 +370,13 @@ async def levels_command(update: Update, context: Context) -> None:
 async def _levels_list(update: Update, context: Context, user: UserSettings) -> None:
     ts = tracking(context)
     labs = await ts.labs(user.user_id)
-    await reply(update, render_levels(labs, await ts.get_retest(user.user_id)))
+    pregnant = user.life_stage == "pregnant"
+    await reply(update, render_levels(labs, await ts.get_retest(user.user_id), pregnant=pregnant))
     today = services(context).today(user)
     markers = list(dict.fromkeys(lab.result.marker for lab in labs))  # only those with results
     results = [lab.result for lab in labs]
     charts = [
-        (await asyncio.to_thread(levels_chart, results, marker, today), levels_caption(marker))
-        for marker in markers
+        (await levels_png(results, marker, today), levels_caption(marker)) for marker in markers
     ]
     await _send_charts(update, user, charts)
 
@@ -422,7 +422,8 @@ async def _levels_add(update: Update, context: Context, user: UserSettings, text
     lab_id = await ts.add_lab(user.user_id, result, now_utc=svc.now())
     log.info("user %s added a lab result", user.user_id)
     labs = await ts.labs(user.user_id)
-    text_out = render_lab_added(next(lab for lab in labs if lab.id == lab_id))
+    added = next(lab for lab in labs if lab.id == lab_id)
+    text_out = render_lab_added(added, pregnant=user.life_stage == "pregnant")
     retest = await ts.get_retest(user.user_id)
     if retest is not None:
         await _schedule_retest(svc, ts, user, retest.months, labs)
@@ -573,7 +574,7 @@ async def on_reminder(update: Update, context: Context) -> None:
         if not new:
             await query.answer("Already logged as taken.")
         day_tally = await _today_tally(svc, user, today)
-        body = render_dose_logged(reminder.dose_ug, kind, day_tally, user.target_ug)
+        body = render_dose_logged(reminder.dose_ug, kind, day_tally, user.target_ug, user)
         if new:
             await query.answer("Logged as taken ✅")
         await edit(
@@ -692,7 +693,7 @@ async def evening_command(update: Update, context: Context) -> None:
         local = dt.time(int(match.group(1)), int(match.group(2)))
         user = await svc.users.update(user.user_id, evening_check=True, evening_time=local)
     await tracking(context).sync_evening(svc.now(), user.user_id)
-    await reply(update, render_evening_status(user.evening_check, user.evening_time))
+    await reply(update, render_evening_status(user.evening_check, user.evening_time, user))
 
 
 # --------------------------------------------------------------------------- faq, privacy

@@ -12,6 +12,7 @@ import logging
 from telegram.error import TelegramError
 from telegram.ext import Application
 
+from bot.chat.ratelimit import background_sends
 from bot.chat.render.family import render_group_plan, render_swap_notice
 from bot.chat.render.format import fmt_day
 from bot.chat.send import delivering, send_html, services_of
@@ -33,13 +34,15 @@ async def run_group_push_tick_now(application: Application) -> int:
         text = render_group_plan(plan, services.recipes, household, title=title)
         return await send_html(application.bot, due.link.chat_id, text)
 
-    return await services.family.run_group_push_tick(
-        delivering(send), services.now(), services.catch_up
-    )
+    with background_sends():  # group plans yield to interactive replies
+        return await services.family.run_group_push_tick(
+            delivering(send), services.now(), services.catch_up
+        )
 
 
 def swap_notifier(application: Application, services: Services) -> SwapListener:
     """The plans service's household-swap listener: one short line to each other member."""
+
     async def notify(
         actor: UserSettings, household_id: int, day: dt.date, slot: Slot, recipe_id: str
     ) -> int:

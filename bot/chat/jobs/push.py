@@ -14,6 +14,8 @@ from telegram import Bot
 from telegram.ext import Application, ContextTypes
 
 from bot.chat.jobs.family import run_group_push_tick_now
+from bot.chat.lifecycle import background_work
+from bot.chat.ratelimit import background_sends
 from bot.chat.render.plans import push_title, render_plan
 from bot.chat.send import delivering, send_html, services_of
 from bot.core.models import UserSettings
@@ -22,8 +24,9 @@ from bot.services.container import Services
 
 log = logging.getLogger(__name__)
 
-# 8-16 sends in flight fill Telegram's 30 msg/s; more costs CPU (httpcore scans its pool).
-PUSH_CONCURRENCY = 16
+# Sends in flight: 8 fill Telegram's 30 msg/s even at 250 ms a request; more only costs CPU
+# (httpcore checks every open connection on each request).
+PUSH_CONCURRENCY = 8
 FIRST_TICK_SECONDS = 2.0
 
 
@@ -32,35 +35,53 @@ async def send_daily_push(
 ) -> int:
     """Plan, render and send the morning message; returns the (last) message_id."""
     plan = await services.plans.day_plan(user, local_date)
-    text, markup = render_plan(
-        plan, services.recipes, user, title=push_title(user, local_date)
-    )
+    text, markup = render_plan(plan, services.recipes, user, title=push_title(user, local_date))
     return await send_html(bot, user.chat_id, text, markup)
 
 
+def push_attempts(application: Application) -> push.PushAttempts:
+    """Failed tries per user and day, remembered across this process's ticks."""
+    attempts = application.bot_data.get("push_attempts")
+    if not isinstance(attempts, push.PushAttempts):
+        attempts = application.bot_data["push_attempts"] = push.PushAttempts()
+    return attempts
+
+
 async def run_push_tick_now(application: Application) -> push.PushOutcome:
-    """One push tick: every user whose morning push is due gets it (exactly once)."""
+    """One push tick: every user whose morning push is due gets it (exactly once). Its
+    sends yield to interactive replies, and a stop request ends it within seconds."""
     services = services_of(application)
+    work = background_work(application)
 
     async def send(user: UserSettings, local_date: dt.date) -> int:
         return await send_daily_push(services, application.bot, user, local_date)
 
-    return await push.run_push_tick(
-        services.store,
-        services.now(),
-        delivering(send),
-        catch_up=services.catch_up,
-        concurrency=PUSH_CONCURRENCY,
-    )
+    with background_sends():
+        return await push.run_push_tick(
+            services.store,
+            services.now(),
+            delivering(send),
+            catch_up=services.catch_up,
+            concurrency=PUSH_CONCURRENCY,
+            stop=work.stop,
+            attempts=push_attempts(application),
+            grace_s=work.grace_s,
+        )
 
 
 async def push_tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    outcome = await run_push_tick_now(context.application)
-    if outcome.sent or outcome.blocked or outcome.failed:
-        log.info("push tick: %s", outcome)
-    groups = await run_group_push_tick_now(context.application)
-    if groups:
-        log.info("group push tick: %d sent", groups)
+    work = background_work(context.application)
+    if work.stopping:
+        return
+    async with work.tick():
+        outcome = await run_push_tick_now(context.application)
+        if outcome.attempted or outcome.stopped:
+            log.info("push tick: %s", outcome)
+        if work.stopping:
+            return
+        groups = await run_group_push_tick_now(context.application)
+        if groups:
+            log.info("group push tick: %d sent", groups)
 
 
 def schedule_push_jobs(application: Application, interval_seconds: float) -> None:

@@ -12,6 +12,9 @@ import logging
 
 from telegram.ext import Application, ContextTypes
 
+from bot.chat.lifecycle import background_work
+from bot.chat.ratelimit import background_sends
+from bot.chat.render import chart_pool
 from bot.chat.render.tracking import (
     reminder_keyboard,
     render_evening_check,
@@ -21,6 +24,7 @@ from bot.chat.render.tracking import (
 from bot.chat.send import delivering, send_html, services_of
 from bot.core import tally
 from bot.core.models import UserSettings
+from bot.core.plan_rules import clinician_manages, no_daily_nags
 from bot.services.reminders import (
     SendEvening,
     SendReminder,
@@ -34,7 +38,12 @@ from bot.storage.tracking import DueReminder
 log = logging.getLogger(__name__)
 
 DEFAULT_TICK_SECONDS = 30.0
+EVENING_CLINICIAN_ADVICE = (
+    "Today's log is below, for information. Keep to the B12 treatment your clinician set "
+    "(/remind can remind you of it)."
+)
 FIRST_TICK_SECONDS = 3.0
+CHART_WARMUP_S = 5.0
 
 
 def make_senders(application: Application) -> tuple[SendReminder, SendEvening, SendRetest]:
@@ -43,6 +52,7 @@ def make_senders(application: Application) -> tuple[SendReminder, SendEvening, S
     Health messages always go to the user's private chat (chat id = user id), never to a
     group the user may have last written from.
     """
+
     async def send_reminder(user: UserSettings, due: DueReminder) -> int:
         text = render_reminder_message(due.stored.reminder, snoozed=due.snoozed)
         markup = reminder_keyboard(due.stored.id, int(due.occurrence_utc.timestamp()))
@@ -51,15 +61,20 @@ def make_senders(application: Application) -> tuple[SendReminder, SendEvening, S
     async def send_evening(user: UserSettings, day: dt.date) -> int | None:
         svc = services_of(application)
         ts = svc.tracking
-        recipes = await user_recipes(ts, svc.recipes, user.user_id)
+        if no_daily_nags(user):
+            return None  # B12 injections: the clinician sets the dose, no daily "short" nag
+        recipes = await user_recipes(ts, svc.recipes, user.user_id, user.region)
         tallies = await day_tallies(ts, user, day, day, recipes)
         today = tallies[0] if tallies else None
-        short = user.target_ug - (today.intake_ug if today else 0.0)
+        short = today.short_of(user.target_ug) if today else user.target_ug
         if short <= 1e-9:
             return None  # target met: no message needed
-        takes = any(not r.reminder.is_injection for r in await ts.reminders(user.user_id))
-        advice = tally.gap_suggestion(recipes, user.profile(), short, takes_supplement=takes)
-        text = render_evening_check(advice, today, user.target_ug)
+        if clinician_manages(user):  # no food is suggested to close a gap the gut can't use
+            advice = EVENING_CLINICIAN_ADVICE
+        else:
+            takes = any(not r.reminder.is_injection for r in await ts.reminders(user.user_id))
+            advice = tally.gap_suggestion(recipes, user.profile(), short, takes_supplement=takes)
+        text = render_evening_check(advice, today, user.target_ug, user)
         return await send_html(application.bot, user.user_id, text)
 
     async def send_retest(user: UserSettings, due_date: dt.date) -> int:
@@ -77,31 +92,40 @@ async def run_tracking_tick_now(application: Application) -> TrackingOutcome:
     """One tick with the application's services and clock (the job calls this; tests too)."""
     services = services_of(application)
     send_reminder, send_evening, send_retest = make_senders(application)
-    return await run_tracking_tick(
-        services.tracking,
-        services.now(),
-        send_reminder=delivering(send_reminder),
-        send_evening=delivering(send_evening),
-        send_retest=delivering(send_retest),
-        catch_up=services.catch_up,
-    )
+    with background_sends():  # reminders yield to interactive replies
+        return await run_tracking_tick(
+            services.tracking,
+            services.now(),
+            send_reminder=delivering(send_reminder),
+            send_evening=delivering(send_evening),
+            send_retest=delivering(send_retest),
+            catch_up=services.catch_up,
+        )
 
 
 async def tracking_tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    outcome = await run_tracking_tick_now(context.application)
-    if outcome.reminders or outcome.evenings or outcome.retests or outcome.failed:
-        log.info(
-            "tracking tick: reminders=%d evenings=%d retests=%d skipped=%d missed=%d "
-            "blocked=%d failed=%d released=%d",
-            outcome.reminders,
-            outcome.evenings,
-            outcome.retests,
-            outcome.skipped,
-            outcome.missed,
-            outcome.blocked,
-            outcome.failed,
-            outcome.released,
-        )
+    work = background_work(context.application)
+    if work.stopping:
+        return
+    async with work.tick():
+        outcome = await run_tracking_tick_now(context.application)
+        if outcome.reminders or outcome.evenings or outcome.retests or outcome.failed:
+            log.info(
+                "tracking tick: reminders=%d evenings=%d retests=%d skipped=%d missed=%d "
+                "blocked=%d failed=%d released=%d",
+                outcome.reminders,
+                outcome.evenings,
+                outcome.retests,
+                outcome.skipped,
+                outcome.missed,
+                outcome.blocked,
+                outcome.failed,
+                outcome.released,
+            )
+
+
+async def warm_chart_worker(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await chart_pool.warm()
 
 
 def schedule_tracking_jobs(
@@ -111,6 +135,8 @@ def schedule_tracking_jobs(
     if application.job_queue is None:
         log.warning("no JobQueue: reminders and evening checks will not be sent")
         return
+    # the chart worker starts now, not when the first user asks for /progress
+    application.job_queue.run_once(warm_chart_worker, when=CHART_WARMUP_S, name="chart-warmup")
     application.job_queue.run_repeating(
         tracking_tick_job,
         interval=interval_seconds,

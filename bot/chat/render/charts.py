@@ -214,19 +214,18 @@ def progress_chart(
 
 
 def _common_regions(marker: Marker) -> list[tuple[float | None, float | None, str, str]]:
-    """(low, high, colour, label) of the common bands in the canonical unit; None = open."""
+    """(low, high, colour, label) of the default bands in the canonical unit; None = open.
+
+    The words are the scheme's own (NICE NG239: deficiency likely / indeterminate /
+    deficiency unlikely), so the chart never says more than the text does."""
     scheme = BANDS[marker]
     lo, hi = scheme.low_edge, scheme.high_edge
-    if scheme.low_is_bad:
-        return [
-            (None, lo, VERMILLION, f"low (< {lo:g})"),
-            (lo, hi, YELLOW, f"borderline ({lo:g}–{hi:g})"),
-            (hi, None, GREEN, f"adequate (> {hi:g})"),
-        ]
+    below, middle, above = scheme.labels
+    colours = (VERMILLION, YELLOW, GREEN) if scheme.low_is_bad else (GREEN, YELLOW, VERMILLION)
     return [
-        (None, lo, GREEN, f"not raised (< {lo:g})"),
-        (lo, hi, YELLOW, f"borderline ({lo:g}–{hi:g})"),
-        (hi, None, VERMILLION, f"raised (> {hi:g})"),
+        (None, lo, colours[0], f"{below} (< {lo:g})"),
+        (lo, hi, colours[1], f"{middle} ({lo:g}–{hi:g})"),
+        (hi, None, colours[2], f"{above} (> {hi:g})"),
     ]
 
 
@@ -344,7 +343,8 @@ def levels_chart(
     ax.set_ylim(0, top)
     ax.set_xlim(x_lo, x_hi)
     _date_ticks(ax, num2date(x_lo).date(), num2date(x_hi).date())
-    ax.set_ylabel(f"{info.name} ({unit})", fontsize=FONT)
+    unit_label = "ng/L = pg/mL" if marker is Marker.SERUM else unit  # the same number
+    ax.set_ylabel(f"{info.name} ({unit_label})", fontsize=FONT)
     if marker is Marker.SERUM:  # many labs report pmol/L: show both scales
         right = ax.secondary_yaxis(
             "right", functions=(lambda v: v / PG_PER_PMOL, lambda v: v * PG_PER_PMOL)
@@ -352,9 +352,9 @@ def levels_chart(
         right.set_ylabel("pmol/L", fontsize=FONT)
         right.tick_params(labelsize=SMALL_FONT)
     ax.set_title(title, fontsize=TITLE_FONT)
-    source = BANDS[marker].source.split(";")[0]
+    source = BANDS[marker].source
     ax.set_xlabel("Date · information, not a diagnosis", fontsize=SMALL_FONT)
-    legend_title = f"Shaded: common bands ({source}), {unit}"
+    legend_title = f"Shaded: {source} bands, {unit_label}"
     if runs:
         legend_title += "\nOutlined: your lab's range, for the results that came with it"
     ax.legend(

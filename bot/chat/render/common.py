@@ -21,7 +21,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("shopping", "Shopping list (/shopping 3 for 3 days)"),
     ("recipe", "A recipe: /recipe salmon"),
     ("family", "Plan for your household, invite family"),
-    ("settings", "Diet, target, meals, time, zone, pushes"),
+    ("settings", "Diet, target, life stage, food region, meals, time"),
     ("help", "What I can do"),
     ("about", "Data sources and disclaimer"),
     ("stop", "Stop the daily plan"),
@@ -48,7 +48,8 @@ def render_help() -> str:
             "/shopping [days]: shopping list, e.g. <code>/shopping 3</code>",
             "/recipe &lt;name&gt;: a recipe, e.g. <code>/recipe porridge</code>",
             "/family: one plan for your household; invite family with a link",
-            "/settings: diet, target, meals, push time, time zone, pause",
+            "/settings: diet, target and life stage, absorption, food region, meals, push "
+            "time, time zone, pause",
             "/target 3.5 · /time 06:45 · /timezone Europe/Berlin",
             "/exclude peanuts, tofu · /include tofu",
             "/stop: no more daily plans (your data stays until /delete)",
@@ -75,7 +76,9 @@ def render_about() -> str:
             "Reference, Release 28 (SR28); fortified foods missing from SR28 (nutritional "
             "yeast, some plant milks) use typical product label values, which vary by brand.",
             "<b>Targets</b>: 2.4 µg/day adults, 2.6 pregnancy, 2.8 breastfeeding (US Institute "
-            "of Medicine 1998 / NIH ODS); 4.0 µg/day adequate intake (EFSA 2015).",
+            "of Medicine 1998 / NIH ODS); 4.0, 4.5 and 5.0 µg/day adequate intakes (EFSA 2015); "
+            "1.5 µg/day (UK RNI, COMA 1991); at least 3 µg/day for vegans (Vegan Society).",
+            "<b>Lab bands</b>: NICE NG239 (2024).",
             "<b>Absorption estimate</b>: IOM 1998 and Adams 1971 (about 50 % of 1 µg, 20 % of "
             "5 µg absorbed).",
             "",

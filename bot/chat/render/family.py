@@ -17,15 +17,17 @@ from bot.chat.render.format import (
     SLOT_ICON,
     callback,
     day_code,
+    day_status,
     esc,
     fmt_day,
     fmt_ug,
-    plan_meets_target,
     recipe_name,
+    share_total_line,
+    status_mark,
 )
 from bot.core.clock import zone
 from bot.core.household import KIND_SNACK, HouseholdPlan, MemberDay
-from bot.core.models import DayPlan, RecipeSet
+from bot.core.models import DayPlan, RecipeSet, UserSettings
 from bot.storage.family import GroupLink, Household, InviteInfo, MemberRecord
 
 INVALID_INVITE = (
@@ -238,10 +240,20 @@ def render_plan_update_notice(
 
 
 def _member_line(day: MemberDay) -> str:
-    mark = "✅" if day.met else "⚠️"
-    line = (
-        f"{mark} {esc(day.name or 'member')}: {fmt_ug(day.b12_ug)} µg of {fmt_ug(day.target_ug)} µg"
-    )
+    """One member's status in the group plan: ✅ only when every rule of their own profile
+    holds, ⚠️ with the rules missed, 🩺 (no claim) when their clinician manages their B12."""
+    name = esc(day.name or "member")
+    if day.clinician_managed:
+        line = f"🩺 {name}: {fmt_ug(day.b12_ug)} µg from food (their clinician manages B12)"
+    else:
+        mark = "✅" if day.met else "⚠️"
+        line = f"{mark} {name}: {fmt_ug(day.b12_ug)} µg of {fmt_ug(day.target_ug)} µg"
+        if not day.met:
+            missed = [m for m in day.misses if not m.startswith("total ")]
+            if day.shortfall_ug > 0:
+                missed.insert(0, f"{fmt_ug(day.shortfall_ug)} µg short")
+            if missed:
+                line += f" ({esc('; '.join(missed))})"
     extras = [
         (f"{t.label} as a snack" if t.kind == KIND_SNACK else f"{t.label} with {t.slot.value}")
         for t in day.topups
@@ -274,8 +286,15 @@ def render_group_plan(
     return "\n".join(lines)
 
 
-def render_share_card(plan: DayPlan, recipes: RecipeSet, *, household: str | None = None) -> str:
-    """A button-free card for inline mode: the day's menu and B12 (no personal settings)."""
+def render_share_card(
+    plan: DayPlan,
+    recipes: RecipeSet,
+    *,
+    household: str | None = None,
+    user: UserSettings | None = None,
+) -> str:
+    """A button-free card for inline mode: the day's menu and B12 (no personal settings);
+    its mark is the sender's (`user`): ✅ only when every rule of their day holds."""
     head = f"<b>B12 meal plan · {esc(fmt_day(plan.date))}</b>"
     if household:
         head += f"\n👪 {esc(household)}"
@@ -285,13 +304,16 @@ def render_share_card(plan: DayPlan, recipes: RecipeSet, *, household: str | Non
             f"{SLOT_ICON.get(meal.slot, '•')} {esc(meal.slot.value.capitalize())}: "
             f"{esc(recipe_name(recipes, meal.recipe_id))} ({fmt_ug(meal.b12_ug)} µg B12)"
         )
-    mark = "✅" if plan_meets_target(plan) else "⚠️"
-    lines.append(f"{mark} B12 {fmt_ug(plan.b12_ug)} µg (target {fmt_ug(plan.target_ug)} µg)")
+    lines.append(share_total_line(plan, day_status(plan, user)))
     return "\n".join(lines)
 
 
 def render_week_card(
-    plans: Sequence[DayPlan], recipes: RecipeSet, *, household: str | None = None
+    plans: Sequence[DayPlan],
+    recipes: RecipeSet,
+    *,
+    household: str | None = None,
+    user: UserSettings | None = None,
 ) -> str:
     if not plans:
         return "No plans to share."
@@ -300,7 +322,7 @@ def render_week_card(
         head += f"\n👪 {esc(household)}"
     lines = [head]
     for plan in plans:
-        mark = "✅" if plan_meets_target(plan) else "⚠️"
+        mark = status_mark(day_status(plan, user))
         dishes = " · ".join(esc(recipe_name(recipes, m.recipe_id)) for m in plan.meals)
         lines.append(f"<b>{esc(fmt_day(plan.date))}</b> {mark} {fmt_ug(plan.b12_ug)} µg: {dishes}")
     return "\n".join(lines)

@@ -16,7 +16,8 @@ import re
 import zlib
 from collections.abc import Iterable, Sequence
 
-from bot.core.models import DayPlan, RecipeSet, Slot
+from bot.core.models import DayPlan, Profile, RecipeSet, Slot, TargetStatus, UserSettings
+from bot.core.plan_rules import EPS, target_status
 
 MESSAGE_LIMIT = 4096
 CALLBACK_LIMIT = 64
@@ -89,12 +90,74 @@ def recipe_name(recipes: RecipeSet, recipe_id: str) -> str:
     return recipe.name if recipe is not None else recipe_id
 
 
-def target_mark(plan: DayPlan) -> str:
-    return "✅" if plan_meets_target(plan) else "⚠️"
+def day_status(plan: DayPlan, user: UserSettings | None = None) -> TargetStatus:
+    """Every rule of the day checked, for the person looking at it.
+
+    With `user`: recomputed from the meals with their current settings (diet, life stage,
+    absorption; a household member's view carries their own top-ups), so a mark never rests
+    on a stale number. Without: the status the planner stored, or for an old plan the rules
+    its meals can show (total and absorbed). ✅ only when `met`: every rule holds.
+    """
+    if user is not None:
+        return target_status(plan, user.profile())
+    if plan.status is not None:
+        return plan.status
+    return target_status(plan, Profile(target_ug=plan.target_ug))
 
 
-def plan_meets_target(plan: DayPlan) -> bool:
-    return plan.meets_target and plan.b12_ug + 1e-9 >= plan.target_ug
+def target_mark(plan: DayPlan, user: UserSettings | None = None) -> str:
+    """✅ every rule holds, ⚠️ a rule is missed, 🩺 the clinician manages B12 (no claim)."""
+    return status_mark(day_status(plan, user))
+
+
+def status_mark(status: TargetStatus) -> str:
+    if status.clinician_managed:
+        return "🩺"
+    return "✅" if status.met else "⚠️"
+
+
+def plan_meets_target(plan: DayPlan, user: UserSettings | None = None) -> bool:
+    return day_status(plan, user).met
+
+
+def short_ug(plan: DayPlan) -> float:
+    """µg the day's total is under its target (0 when it reaches it)."""
+    gap = max(plan.shortfall_ug, plan.target_ug - sum(m.b12_ug for m in plan.meals))
+    return gap if gap > EPS else 0.0
+
+
+def missed_rules(plan: DayPlan, status: TargetStatus) -> list[str]:
+    """The rules a day misses in plain words: "0.6 µg short" for the total, then the others
+    as the planner words them ("fortified B12 in 1 meal, not 2", …). Empty when met."""
+    if status.met or status.clinician_managed:
+        return []
+    short = short_ug(plan)
+    rules = [f"{fmt_ug(short)} µg short"] if short > 0 else []
+    # the planner's "total x of y µg" says the same as "… µg short"
+    rules += [m for m in status.misses if not m.startswith("total ")]
+    return rules or ["not every rule holds"]
+
+
+def status_phrase(plan: DayPlan, status: TargetStatus) -> str:
+    """What follows "of your 2.4 µg target: " — "met", "0.6 µg short", or "not met — <the
+    rules it misses>"."""
+    if status.met:
+        return "met"
+    rules = missed_rules(plan, status)
+    if short_ug(plan) > 0:
+        return "; ".join(rules)
+    return "not met — " + "; ".join(rules)
+
+
+def share_total_line(plan: DayPlan, status: TargetStatus) -> str:
+    """A share card's last line: the total with ✅ (every rule), ⚠️ (and what it misses) or,
+    when the clinician manages B12, no claim at all."""
+    total = f"Total B12 {fmt_ug(plan.b12_ug)} µg"
+    if status.clinician_managed:
+        return f"{total} from food"
+    line = f"{status_mark(status)} {total} (target {fmt_ug(plan.target_ug)} µg)"
+    missed = missed_rules(plan, status)
+    return f"{line}: {esc('; '.join(missed))}" if missed else line
 
 
 # --------------------------------------------------------------------------- amounts

@@ -17,19 +17,33 @@ from bot.chat.render.format import (
     SLOT_ICON,
     callback,
     day_code,
+    day_status,
     esc,
     fmt_day,
     fmt_grams,
     fmt_ug,
     format_quantity,
+    missed_rules,
     plan_fingerprint,
-    plan_meets_target,
     recipe_name,
-    target_mark,
+    share_total_line,
+    status_mark,
+    status_phrase,
     topup_label_text,
 )
 from bot.chat.render.tracking import checkoff_rows
-from bot.core.models import KIND_DIET, SLOT_ORDER, DayPlan, Kind, Recipe, RecipeSet, UserSettings
+from bot.core.models import (
+    KIND_DIET,
+    OVER_50,
+    SLOT_ORDER,
+    DayPlan,
+    Kind,
+    Recipe,
+    RecipeSet,
+    TargetStatus,
+    UserSettings,
+)
+from bot.core.plan_rules import CLINICIAN_LINE
 from bot.core.recipe_schema import ALLERGEN_GROUPS
 from bot.core.recipe_search import short_name
 from bot.core.shopping import ShoppingItem
@@ -70,26 +84,39 @@ def render_plan(
             lines.append(f"      ➕ plus {esc(label)} ({fmt_ug(meal.topup_b12_ug)} µg B12 top-up)")
         lines.append(f"      B12 {fmt_ug(meal.b12_ug)} µg{fortified} · {round(meal.kcal)} kcal")
     lines.append("")
-    mark = target_mark(plan)
-    if plan_meets_target(plan):
-        lines.append(
-            f"{mark} <b>B12 {fmt_ug(plan.b12_ug)} µg</b> of your {fmt_ug(plan.target_ug)} µg "
-            "target: met"
-        )
-    else:
-        short = max(plan.shortfall_ug, plan.target_ug - plan.b12_ug)
-        lines.append(
-            f"{mark} <b>B12 {fmt_ug(plan.b12_ug)} µg</b> of your {fmt_ug(plan.target_ug)} µg "
-            f"target: {fmt_ug(short)} µg short"
-        )
-    lines.append(
-        f"≈ {fmt_ug(plan.b12_absorbed_ug)} µg absorbed (uptake saturates per meal, "
-        "so spreading B12 out helps)"
-    )
+    lines += status_lines(plan, day_status(plan, user), user)
     lines.append(f"{round(plan.kcal)} kcal · {round(plan.protein_g)} g protein")
     for note in plan.notes:
-        lines.append(f"💡 {esc(note)}")
+        if note != CLINICIAN_LINE:  # status_lines says it once, right under the total
+            lines.append(f"💡 {esc(note)}")
     return "\n".join(lines), plan_keyboard(plan)
+
+
+FORTIFIED_SHARE_NOTE = "over 50: more than half the target, IOM 1998"
+
+
+def status_lines(plan: DayPlan, status: TargetStatus, user: UserSettings | None) -> list[str]:
+    """The day's B12 against its target: ✅ only when every rule holds, else ⚠️ with the rules
+    it misses; the absorbed estimate; over 50 the fortified share. When the clinician manages
+    the person's B12 (impaired absorption, injections) no target is claimed from food and no
+    absorption estimate is shown."""
+    total = f"<b>B12 {fmt_ug(plan.b12_ug)} µg</b>"
+    if status.clinician_managed:
+        return [
+            f"🩺 {total} from food (target {fmt_ug(plan.target_ug)} µg)",
+            f"<i>{esc(CLINICIAN_LINE)}</i>",
+        ]
+    lines = [
+        f"{status_mark(status)} {total} of your {fmt_ug(plan.target_ug)} µg target: "
+        f"{esc(status_phrase(plan, status))}",
+        f"≈ {fmt_ug(plan.b12_absorbed_ug)} µg absorbed (uptake saturates per meal, "
+        "so spreading B12 out helps)",
+    ]
+    if user is not None and user.life_stage == OVER_50:
+        lines.append(
+            f"🥣 {fmt_ug(status.fortified_ug)} µg from fortified sources ({FORTIFIED_SHARE_NOTE})"
+        )
+    return lines
 
 
 def plan_keyboard(plan: DayPlan) -> InlineKeyboardMarkup:
@@ -124,23 +151,21 @@ def recipe_callback(recipe_id: str, servings: int = 1) -> str:
     return callback("rec", servings, recipe_id)
 
 
-def render_share(plan: DayPlan, recipes: RecipeSet) -> str:
-    """A button-free copy of a plan, meant to be forwarded to anyone."""
+def render_share(plan: DayPlan, recipes: RecipeSet, user: UserSettings | None = None) -> str:
+    """A button-free copy of a plan, meant to be forwarded to anyone (its mark is the
+    sender's: ✅ only when every rule of their day holds)."""
     lines = [f"<b>B12 meal plan · {esc(fmt_day(plan.date))}</b>"]
     for meal in plan.meals:
         lines.append(
             f"{SLOT_ICON.get(meal.slot, '•')} {esc(meal.slot.value.capitalize())}: "
             f"{esc(recipe_name(recipes, meal.recipe_id))} ({fmt_ug(meal.b12_ug)} µg B12)"
         )
-    lines.append(
-        f"{target_mark(plan)} Total B12 {fmt_ug(plan.b12_ug)} µg "
-        f"(target {fmt_ug(plan.target_ug)} µg)"
-    )
+    lines.append(share_total_line(plan, day_status(plan, user)))
     return "\n".join(lines)
 
 
 def week_day_gaps(plan: DayPlan, user: UserSettings | None = None) -> list[str]:
-    """Short markers for a /week line: meals no recipe fits, the B12 shortfall.
+    """Short markers for a /week line: meals no recipe fits, the rules the day misses.
 
     The week view has no room for the day's notes, yet a missing breakfast or a short day must
     not pass unseen; the day's plan (tap the day) carries the full explanation.
@@ -151,9 +176,7 @@ def week_day_gaps(plan: DayPlan, user: UserSettings | None = None) -> list[str]:
         missing = [s.value for s in SLOT_ORDER if s in user.slots and s not in planned]
         if missing:
             gaps.append(f"no {' or '.join(missing)} fits")
-    if not plan_meets_target(plan):
-        short = max(plan.shortfall_ug, plan.target_ug - plan.b12_ug)
-        gaps.append(f"{fmt_ug(short)} µg short")
+    gaps += missed_rules(plan, day_status(plan, user))
     return gaps
 
 
@@ -165,19 +188,25 @@ def render_week(
         return "No plans to show.", InlineKeyboardMarkup([])
     target = plans[0].target_ug
     lines = [f"<b>Your week</b> · target {fmt_ug(target)} µg B12 a day", ""]
-    for plan in plans:
+    statuses = [day_status(plan, user) for plan in plans]
+    managed = any(status.clinician_managed for status in statuses)
+    for plan, status in zip(plans, statuses, strict=True):
+        absorbed = "from food" if managed else f"(≈ {fmt_ug(plan.b12_absorbed_ug)} absorbed)"
         lines.append(
-            f"<b>{esc(fmt_day(plan.date))}</b> {target_mark(plan)} {fmt_ug(plan.b12_ug)} µg "
-            f"(≈ {fmt_ug(plan.b12_absorbed_ug)} absorbed)"
+            f"<b>{esc(fmt_day(plan.date))}</b> {status_mark(status)} {fmt_ug(plan.b12_ug)} µg "
+            f"{absorbed}"
         )
         dishes = " · ".join(esc(recipe_name(recipes, m.recipe_id)) for m in plan.meals)
         lines.append(f"   {dishes}")
         gaps = week_day_gaps(plan, user)
         if gaps:
             lines.append(f"   ⚠️ {esc(' · '.join(gaps))}")
-    met = sum(plan_meets_target(p) for p in plans)
     lines.append("")
-    lines.append(f"Target met on {met} of {len(plans)} days. Tap a day for its plan.")
+    if managed:
+        lines.append(f"<i>{esc(CLINICIAN_LINE)}</i> Tap a day for its plan.")
+    else:
+        met = sum(status.met for status in statuses)
+        lines.append(f"On target {met} of {len(plans)} days. Tap a day for its plan.")
     if any(week_day_gaps(p, user) for p in plans):
         lines.append("⚠️ marks a gap: the day's plan says why and how to close it.")
     day_buttons = [

@@ -11,8 +11,66 @@ from collections.abc import Iterable
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.chat.render.format import button_label, callback, esc, fmt_ug, join_names
-from bot.core.models import SLOT_ORDER, RecipeSet, Slot, UserSettings
+from bot.core.models import (
+    ABSORPTION_IMPAIRED,
+    ABSORPTION_INJECTIONS,
+    ABSORPTION_NORMAL,
+    BREASTFEEDING,
+    LIFE_STAGE_NONE,
+    LIFE_STAGE_PRESETS,
+    OVER_50,
+    PREGNANT,
+    REGION_ANY,
+    SLOT_ORDER,
+    RecipeSet,
+    Slot,
+    TargetPreset,
+    UserSettings,
+)
 from bot.core.recipe_search import short_name
+
+# Words for the settings a user chose (region, life stage, absorption), shared with the
+# onboarding questions that ask for them.
+LIFE_STAGE_WORD: dict[str, str] = {
+    LIFE_STAGE_NONE: "not pregnant, breastfeeding or over 50",
+    PREGNANT: "pregnant",
+    BREASTFEEDING: "breastfeeding",
+    OVER_50: "over 50",
+}
+
+ABSORPTION_WORD: dict[str, str] = {
+    ABSORPTION_NORMAL: "no known problem",
+    ABSORPTION_IMPAIRED: "a condition or medicine that lowers absorption",
+    ABSORPTION_INJECTIONS: "B12 injections",
+}
+
+REGION_WORD: dict[str, str] = {
+    "uk": "the UK",
+    "eu": "the EU",
+    "us": "the US",
+    REGION_ANY: "not set (I use the lowest value of any region)",
+}
+
+
+def preset_for(life_stage: str, target_ug: float) -> TargetPreset | None:
+    """The preset a life stage and target came from (None for a typed target)."""
+    return next(
+        (p for p in LIFE_STAGE_PRESETS.get(life_stage, ()) if abs(p.target_ug - target_ug) < 1e-9),
+        None,
+    )
+
+
+def preset_source_text(preset: TargetPreset) -> str:
+    """ "US RDA (pregnancy), IOM 1998 / NIH ODS": the preset and who sets it."""
+    return f"{preset.label}, {preset.source}"
+
+
+def target_text(user: UserSettings) -> str:
+    """ "2.6 µg/day (US RDA (pregnancy), IOM 1998 / NIH ODS)", or just the number when it
+    was typed (/target 3.5)."""
+    preset = preset_for(user.life_stage, user.target_ug)
+    source = f" ({preset_source_text(preset)})" if preset is not None else ""
+    return f"{fmt_ug(user.target_ug)} µg/day{source}"
 
 
 def slots_label(slots: Iterable[Slot]) -> str:
@@ -35,10 +93,14 @@ def settings_summary(user: UserSettings, recipes: RecipeSet | None = None) -> st
         if user.push_enabled
         else "paused (/settings to resume)"
     )
+    region = REGION_WORD[user.region or REGION_ANY]
     return "\n".join(
         [
             f"Diet: <b>{esc(user.diet.value)}</b>",
-            f"B12 target: <b>{fmt_ug(user.target_ug)} µg/day</b>",
+            f"B12 target: <b>{esc(target_text(user))}</b>",
+            f"Life stage: {esc(LIFE_STAGE_WORD.get(user.life_stage, user.life_stage))}",
+            f"B12 absorption: {esc(ABSORPTION_WORD.get(user.absorption, user.absorption))}",
+            f"Food bought in: {esc(region)}",
             f"Meals: {esc(slots_label(user.slots))}",
             f"Excluded: {esc(excluded)}",
             f"Time zone: {esc(user.timezone)}",
@@ -60,7 +122,13 @@ def render_settings(
         [
             [
                 InlineKeyboardButton("🥗 Diet", callback_data=callback("menu", "diet")),
-                InlineKeyboardButton("🎯 Target", callback_data=callback("menu", "tgt")),
+                InlineKeyboardButton(
+                    "🎯 Target · life stage", callback_data=callback("menu", "tgt")
+                ),
+            ],
+            [
+                InlineKeyboardButton("🛒 Food region", callback_data=callback("menu", "reg")),
+                InlineKeyboardButton("🩺 Absorption", callback_data=callback("menu", "abs")),
             ],
             [
                 InlineKeyboardButton("🍽 Meals", callback_data=callback("menu", "meals")),

@@ -26,8 +26,19 @@ from bot.chat.render.format import (
 )
 from bot.core import faq
 from bot.core.clock import zone
-from bot.core.labs import ADD_EXAMPLES, DISCLAIMER, MARKERS, Marker, classify, format_result
-from bot.core.models import DayPlan, RecipeSet
+from bot.core.labs import (
+    ADD_EXAMPLES,
+    DISCLAIMER,
+    GP_SOON,
+    MARKERS,
+    PREGNANCY_TEST,
+    SUPPLEMENTS_CHANGE_RESULTS,
+    Marker,
+    classify,
+    format_result,
+)
+from bot.core.models import DayPlan, RecipeSet, UserSettings
+from bot.core.plan_rules import CLINICIAN_LINE, EPS, clinician_manages, no_daily_nags
 from bot.core.products import (
     PRODUCT_EXAMPLES,
     label_from_per_100g,
@@ -92,6 +103,7 @@ def render_log(
     target_ug: float,
     *,
     title: str,
+    user: UserSettings | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """/log: the day's meals with what was ticked so far, the tally, and check-off buttons."""
     by_slot = {m.slot: m for m in logs if m.slot != "extra"}
@@ -107,7 +119,7 @@ def render_log(
     for extra in extras:
         what = recipe_name(recipes, extra.recipe_id) if extra.recipe_id else extra.note or "extra"
         lines.append(f"➕ {esc(what)} ({fmt_ug(extra.b12_ug)} µg B12)")
-    lines += ["", tally_line(day_tally, target_ug)]
+    lines += ["", tally_line(day_tally, target_ug, user)]
     lines.append(
         "Ate something not in the plan? <code>/ate omelette</code> or <code>/ate 1.5</code> (µg)."
     )
@@ -115,15 +127,51 @@ def render_log(
     return "\n".join(lines), markup
 
 
-def tally_line(day_tally: DayTally | None, target_ug: float) -> str:
-    """'📊 Today: 1.9 of 2.4 µg B12 (0.5 µg to go)'."""
-    if day_tally is None:
-        return f"📊 Nothing logged yet today (target {fmt_ug(target_ug)} µg B12)."
+def tally_misses(day_tally: DayTally, target_ug: float) -> list[str]:
+    """The rules today's log still misses: the intake ("0.5 µg to go"), then the absorbed
+    estimate (uptake saturates per meal or dose, so one big dose of food can reach the
+    total yet leave absorption under half the target). Empty: every rule holds, or a weekly
+    dose covers the day (its absorption counts on the day it was taken)."""
+    if day_tally.covered:
+        return []
     short = day_tally.short_of(target_ug)
+    if short > 0:
+        return [f"{fmt_ug(short)} µg to go"]
+    if day_tally.absorbed_ug < target_ug / 2 - EPS:
+        return [
+            f"absorbed about {fmt_ug(day_tally.absorbed_ug)} µg, under half the target "
+            f"({fmt_ug(target_ug / 2)} µg): B12 spread over meals counts for more"
+        ]
+    return []
+
+
+def tally_line(
+    day_tally: DayTally | None, target_ug: float, user: UserSettings | None = None
+) -> str:
+    """'📊 Tue 24 Nov: 1.9 of 2.4 µg B12 (food 1.9 µg) · 0.5 µg to go'. "target reached ✅"
+    only when every rule the log can show holds (total and absorbed). When the clinician
+    manages the user's B12 (impaired absorption, injections), no target is claimed and
+    nothing is "to go": the food and doses are listed for information."""
+    managed = user is not None and clinician_manages(user)
+    if day_tally is None:
+        if managed:
+            return "📊 Nothing logged yet today."
+        return f"📊 Nothing logged yet today (target {fmt_ug(target_ug)} µg B12)."
     parts = [f"food {fmt_ug(day_tally.eaten_ug)} µg"]
     if day_tally.supplement_ug:
         parts.append(f"supplement {fmt_ug(day_tally.supplement_ug)} µg")
-    end = f"{fmt_ug(short)} µg to go" if short > 0 else "target reached ✅"
+    if managed:
+        return (
+            f"📊 {esc(fmt_day(day_tally.date))}: {fmt_ug(day_tally.intake_ug)} µg B12 logged "
+            f"({', '.join(parts)}) · {esc(CLINICIAN_LINE)}"
+        )
+    misses = tally_misses(day_tally, target_ug)
+    if misses:
+        end = esc("; ".join(misses))
+    elif day_tally.covered and day_tally.intake_ug < target_ug:
+        end = f"covered by your weekly {fmt_ug(day_tally.weekly_cover_ug)} µg dose ✅"
+    else:
+        end = "target reached ✅"
     return (
         f"📊 {esc(fmt_day(day_tally.date))}: {fmt_ug(day_tally.intake_ug)} of "
         f"{fmt_ug(target_ug)} µg B12 ({', '.join(parts)}) · {end}"
@@ -131,14 +179,23 @@ def tally_line(day_tally: DayTally | None, target_ug: float) -> str:
 
 
 def checkoff_toast(
-    slot: str, status: str, b12_ug: float, day_tally: DayTally | None, target: float
+    slot: str,
+    status: str,
+    b12_ug: float,
+    day_tally: DayTally | None,
+    target: float,
+    user: UserSettings | None = None,
 ) -> str:
-    """The short answer to a check-off tap (at most 200 characters)."""
+    """The short answer to a check-off tap (at most 200 characters); no target is set
+    against the food of someone whose clinician manages their B12."""
     head = f"{slot.capitalize()}: {STATUS_WORD[status]}"
     if status == "eaten":
         head += f" (+{fmt_ug(b12_ug)} µg B12)"
     if day_tally is not None:
-        head += f". Today {fmt_ug(day_tally.intake_ug)} of {fmt_ug(target)} µg"
+        if user is not None and clinician_manages(user):
+            head += f". Today {fmt_ug(day_tally.intake_ug)} µg logged"
+        else:
+            head += f". Today {fmt_ug(day_tally.intake_ug)} of {fmt_ug(target)} µg"
     return head[:200]
 
 
@@ -151,14 +208,18 @@ def render_other_hint() -> str:
 
 
 def render_extra_logged(
-    dish: str | None, b12_ug: float, day_tally: DayTally | None, target: float
+    dish: str | None,
+    b12_ug: float,
+    day_tally: DayTally | None,
+    target: float,
+    user: UserSettings | None = None,
 ) -> str:
     """`dish` is the recipe's name, or None for "/ate 1.2" (then the amount is all there is)."""
     if dish is None:
         head = f"➕ Logged {fmt_ug(b12_ug)} µg B12 from food."
     else:
         head = f"➕ Logged {esc(dish)}: {fmt_ug(b12_ug)} µg B12."
-    return f"{head}\n{tally_line(day_tally, target)}"
+    return f"{head}\n{tally_line(day_tally, target, user)}"
 
 
 def render_ate_help() -> str:
@@ -179,7 +240,13 @@ def render_ate_unknown(words: str) -> str:
     )
 
 
-def render_dose_logged(dose_ug: float, kind: str, day_tally: DayTally | None, target: float) -> str:
+def render_dose_logged(
+    dose_ug: float,
+    kind: str,
+    day_tally: DayTally | None,
+    target: float,
+    user: UserSettings | None = None,
+) -> str:
     if kind == "injection":
         head = (
             f"💉 Logged an injection of {fmt_ug(dose_ug)} µg. Injections bypass the gut, so "
@@ -187,7 +254,7 @@ def render_dose_logged(dose_ug: float, kind: str, day_tally: DayTally | None, ta
         )
     else:
         head = f"💊 Logged a supplement of {fmt_ug(dose_ug)} µg."
-    return f"{head}\n{tally_line(day_tally, target)}\n<i>{esc(CLINICIAN_DOSES)}</i>"
+    return f"{head}\n{tally_line(day_tally, target, user)}\n<i>{esc(CLINICIAN_DOSES)}</i>"
 
 
 def render_took_help() -> str:
@@ -201,9 +268,13 @@ def render_took_help() -> str:
 # --------------------------------------------------------------------------- progress
 
 
-def render_progress(summary: Summary) -> str:
-    """/progress: today, last 7 and last 30 days against the target."""
-    lines = ["<b>📊 Your B12 progress</b>", esc(format_summary(summary))]
+def render_progress(summary: Summary, user: UserSettings | None = None) -> str:
+    """/progress: today, last 7 and last 30 days against the target (with the clinician line
+    first when the clinician manages the user's B12: the figures are then information)."""
+    lines = ["<b>📊 Your B12 progress</b>"]
+    if user is not None and clinician_manages(user):
+        lines.append(f"🩺 {esc(CLINICIAN_LINE)}")
+    lines.append(esc(format_summary(summary)))
     lines.append(
         "<i>Absorbed µg are an estimate: uptake saturates per meal or dose. "
         f"{esc(CLINICIAN_DOSES)}</i>"
@@ -225,8 +296,12 @@ PROGRESS_CAPTION = "Daily B12, last 30 days: food eaten and supplements against 
 # --------------------------------------------------------------------------- lab results
 
 
-def render_levels(labs: Sequence[StoredLab], retest: Retest | None) -> str:
-    """/levels: numbered results (oldest first), where the latest of each marker falls."""
+def render_levels(
+    labs: Sequence[StoredLab], retest: Retest | None, *, pregnant: bool = False
+) -> str:
+    """/levels: numbered results (oldest first), where the latest of each marker falls, and
+    once for the whole list: the GP/MS-team line when a latest result calls for it, that
+    supplements change results, and (pregnant) that active B12 is the preferred test."""
     if not labs:
         lines = [
             "<b>🧪 Your B12 lab results</b>",
@@ -241,10 +316,14 @@ def render_levels(labs: Sequence[StoredLab], retest: Retest | None) -> str:
         latest: dict[Marker, StoredLab] = {}
         for lab in labs:
             latest[lab.result.marker] = lab
-        for marker, lab in latest.items():
-            band = classify(lab.result)
-            text = band.text.replace(f" {LAB_DISCLAIMER}", "")
-            lines.append(f"<b>Latest {esc(MARKERS[marker].name)}</b>: {esc(text)}")
+        bands = {marker: classify(lab.result) for marker, lab in latest.items()}
+        for marker, band in bands.items():
+            lines.append(f"<b>Latest {esc(MARKERS[marker].name)}</b>: {esc(band.summary)}")
+        if any(band.urgent for band in bands.values()):
+            lines.append(f"⚠️ <b>{esc(GP_SOON)}</b>")
+        lines.append(esc(SUPPLEMENTS_CHANGE_RESULTS))
+        if pregnant and Marker.SERUM in bands:
+            lines.append(esc(PREGNANCY_TEST))
         lines.append("")
         lines.append(
             "Add: <code>/levels add serum 320 pg/mL 2026-10-02</code> · remove result #"
@@ -269,8 +348,9 @@ def render_retest_status(retest: Retest | None) -> str:
     )
 
 
-def render_lab_added(lab: StoredLab) -> str:
-    band = classify(lab.result)
+def render_lab_added(lab: StoredLab, *, pregnant: bool = False) -> str:
+    """The answer to /levels add: the result, its band and the whole advice (band.text)."""
+    band = classify(lab.result, pregnant=pregnant)
     return "\n".join(
         [
             f"🧪 Saved result #{lab.number}: {esc(format_result(lab.result))}",
@@ -291,8 +371,13 @@ def render_levels_help() -> str:
         [
             "<b>/levels</b> lists your lab results and charts them.",
             esc(ADD_EXAMPLES),
-            "Units: pg/mL, ng/L or pmol/L for serum and active B12 (1 pmol/L = 1.355 pg/mL); "
-            "µmol/L or nmol/L for MMA; µmol/L for homocysteine.",
+            "Units: ng/L, pg/mL or pmol/L for serum (total) B12 (1 ng/L = 1 pg/mL; 1 pmol/L "
+            "= 1.355 pg/mL); pmol/L for active B12 (holoTC); µmol/L or nmol/L for MMA; µmol/L "
+            "for homocysteine.",
+            "Bands (NICE NG239): total B12 below 180 ng/L deficiency likely, 180–350 "
+            "indeterminate, above 350 deficiency unlikely; active B12 below 25 pmol/L "
+            "deficiency likely, 25–70 indeterminate, above 70 deficiency unlikely. Your lab's "
+            "own range wins when you add it (e.g. <code>range 200-900</code>).",
             "<code>/levels retest 6</code>: remind me 6 months after my latest result "
             "(<code>/levels retest off</code> to stop). <code>/levels delete 2</code>: remove "
             "result #2 (the numbers /levels shows).",
@@ -444,7 +529,14 @@ def render_product_set(name: str, value: float, unit: str, typical: float) -> st
 # --------------------------------------------------------------------------- evening check
 
 
-def render_evening_status(enabled: bool, local_time: dt.time) -> str:
+def render_evening_status(
+    enabled: bool, local_time: dt.time, user: UserSettings | None = None
+) -> str:
+    if user is not None and no_daily_nags(user):
+        return (
+            "🌙 You get B12 injections, so I send no evening “short of target” messages: your "
+            "clinician sets your B12. /settings → Absorption changes this."
+        )
     if not enabled:
         return (
             "🌙 Evening check: off. <code>/evening on</code> (at 19:00) or "
@@ -457,8 +549,10 @@ def render_evening_status(enabled: bool, local_time: dt.time) -> str:
     )
 
 
-def render_evening_check(advice: str, day_tally: DayTally | None, target: float) -> str:
-    return f"🌙 <b>Evening check</b>\n{esc(advice)}\n{tally_line(day_tally, target)}"
+def render_evening_check(
+    advice: str, day_tally: DayTally | None, target: float, user: UserSettings | None = None
+) -> str:
+    return f"🌙 <b>Evening check</b>\n{esc(advice)}\n{tally_line(day_tally, target, user)}"
 
 
 # --------------------------------------------------------------------------- faq
@@ -501,8 +595,9 @@ def render_privacy() -> str:
         [
             "<b>🔒 Your data</b>",
             "What I store, and why:",
-            "• Your settings (diet, B12 target, left-out foods, meals, time zone, plan time) "
-            "and your Telegram id and first name: to plan and send your meals.",
+            "• Your settings (diet, B12 target, life stage, absorption status if you gave one, "
+            "where you buy food, left-out foods, meals, time zone, plan time) and your Telegram "
+            "id and first name: to plan and send your meals.",
             "• Your plans: so a swap is remembered and shopping lists match.",
             "• Meals you tick off, supplements and injections you log: for your daily tally "
             "and /progress.",

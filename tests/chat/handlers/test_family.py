@@ -29,6 +29,7 @@ from ptb_offline import (
     visible_text,
 )
 
+from bot.chat.handlers import family as family_handlers
 from bot.chat.handlers.family import GroupThrottle
 from bot.chat.jobs.family import run_group_push_tick_now
 from bot.chat.render.family import GROUP_PLAN_HINT, INVALID_INVITE, PRIVATE_ONLY
@@ -37,7 +38,9 @@ from bot.core.household import KIND_ITEM, HouseholdPlan
 from bot.core.household_check import check_household
 from bot.core.household_codec import household_from_dict
 from bot.core.models import Slot
+from bot.core.plan_rules import CLINICIAN_LINE
 from bot.core.shopping import household_shopping
+from bot.services.throttle import INVITE_TRIES, INVITE_WINDOW_S
 from bot.services.tracking import (
     day_tallies,
     household_plan,
@@ -147,6 +150,27 @@ async def test_forged_and_expired_tokens_get_no_household(bot: OfflineBot) -> No
     assert texts(calls) == [INVALID_INVITE]
     assert (await bot.services.store.get_user(CLEO.id)).household_id is None
     assert "Shared household" not in visible_text(await today_text(cleo))
+
+
+async def test_guessing_invite_tokens_is_throttled_per_user(
+    bot: OfflineBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana = bot.chat(ANA)
+    await onboard(ana, "Omnivore", "2.4")
+    token = invite_token(await ana.send("/family create Home"))
+    clock = [1000.0]
+    monkeypatch.setattr(family_handlers, "monotonic", lambda: clock[0])
+    guesser = bot.chat(CLEO)
+    for n in range(INVITE_TRIES):
+        assert texts(await guesser.send(f"/start {'G' * 31}{n}")) == [INVALID_INVITE]
+    # now even the right token is not looked up for a while
+    refused = visible_text(texts(await guesser.send(f"/start {token}"))[0])
+    assert "wait 10 minutes" in refused
+    assert (await bot.services.store.get_user(CLEO.id)).household_id is None
+    # others are not affected
+    assert "invites you" in visible_text(texts(await bot.chat(BEN).send(f"/start {token}"))[-1])
+    clock[0] += INVITE_WINDOW_S
+    assert "invites you" in visible_text(texts(await guesser.send(f"/start {token}"))[-1])
 
 
 async def test_an_old_join_button_with_a_revoked_token_does_nothing(bot: OfflineBot) -> None:
@@ -598,3 +622,26 @@ async def test_invite_expiry_is_in_the_owners_time_zone(bot: OfflineBot) -> None
     calls = await ana.send("/family invite")
     york = expires.astimezone(zone("America/New_York"))
     assert f"{york.strftime('%-d %b %Y, %H:%M')} (America/New_York)" in texts(calls)[-1]
+
+
+async def test_a_member_whose_clinician_manages_b12_gets_no_claim_in_any_view(
+    bot: OfflineBot,
+) -> None:
+    """Ben gets B12 injections: his view of the shared plan, the group plan and his share card
+    claim nothing from food (no ✅ or ⚠️, no absorption estimate); Ana's view is unchanged."""
+    ana, ben, _ = await family_of_two(bot)
+    await ben.send("/settings")
+    await ben.tap("Absorption")
+    await ben.tap("I get B12 injections")
+    ben_today = visible_text(await today_text(ben))
+    assert "🩺" in ben_today and CLINICIAN_LINE in ben_today
+    assert "✅" not in ben_today and "absorbed" not in ben_today
+    assert "of your 4.0 µg target: met" in visible_text(await today_text(ana))
+    bot.request.admins = frozenset({ANA.id})
+    await bot.group(ANA).send("/family link")
+    group_text = visible_text(texts(await bot.group(ANA).send("/plan"))[-1])
+    ben_line = next(line for line in group_text.splitlines() if "Ben:" in line)
+    assert ben_line.startswith("🩺") and "clinician manages" in ben_line
+    results = await inline(ben)
+    card = results[0]["input_message_content"]["message_text"]
+    assert "✅" not in card and "⚠️" not in card and "from food" in card

@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from ptb_offline import OfflineBot, answers, onboard, texts, visible_text
+from ptb_offline import Call, OfflineBot, answers, onboard, texts, visible_text
 
 from bot.chat.handlers.onboarding import parse_time
 from bot.chat.render.family import setup_inline_button
+from bot.chat.render.onboarding import FLOW_ONBOARDING, region_keyboard
 from bot.core.models import Diet
 
 
@@ -23,16 +24,25 @@ async def test_start_onboarding_by_taps_stores_every_choice(bot: OfflineBot) -> 
     calls = await chat.tap("Pescatarian")
     assert answers(calls) == ["Diet: pescatarian"]
     assert "B12 target" in visible_text(texts(calls, "editMessageText")[0])
-    await chat.tap("2.8")
+    calls = await chat.tap("2.8")  # 🤱 Breastfeeding · 2.8 µg US RDA
+    assert answers(calls) == ["Target: 2.8 µg a day (US RDA (breastfeeding), IOM 1998 / NIH ODS)"]
+    question = visible_text(texts(calls, "editMessageText")[0])
+    assert "leave out liver" in question and "pernicious anaemia" in question
+    await chat.tap("None of these")
     calls = await chat.tap("Berlin")
-    assert "Europe/Berlin" in visible_text(texts(calls, "editMessageText")[0])
+    question = visible_text(texts(calls, "editMessageText")[0])
+    assert "Europe/Berlin" in question and "Where do you buy your food?" in question
+    calls = await chat.tap("⭐ 🇪🇺 EU")
+    assert "the EU" in visible_text(texts(calls, "editMessageText")[0])
     calls = await chat.tap("06:30")
     done = visible_text(texts(calls, "editMessageText")[0])
     assert "not medical advice" in done and "06:30" in done
+    assert "Life stage: breastfeeding" in done and "Food bought in: the EU" in done
 
     user = await bot.services.store.get_user(chat.user.id)
     assert user is not None
     assert (user.diet, user.target_ug, user.timezone) == (Diet.PESCATARIAN, 2.8, "Europe/Berlin")
+    assert (user.life_stage, user.region, user.absorption) == ("breastfeeding", "eu", "normal")
     assert user.push_time == dt.time(6, 30) and user.onboarded
 
 
@@ -53,10 +63,13 @@ async def test_location_sets_time_zone(bot: OfflineBot) -> None:
     await chat.send("/start")
     await chat.tap("Omnivore")
     await chat.tap("2.4")
+    await chat.tap("None of these")
     calls = await chat.tap("Use my location")
     assert calls[-1].params["reply_markup"]["keyboard"][0][0]["request_location"] is True
     calls = await chat.send_location(40.71, -74.0)  # New York
     assert any("America/New_York" in t for t in texts(calls))
+    labels = [label for label, _ in calls[-1].buttons]
+    assert labels[0] == "⭐ 🇺🇸 US"  # the region the zone suggests comes first
     user = await bot.services.store.get_user(chat.user.id)
     assert user is not None and user.timezone == "America/New_York"
 
@@ -207,3 +220,133 @@ async def test_the_inline_buttons_start_parameter_begins_onboarding(bot: Offline
     calls = await chat.send(f"/start {parameter}")
     assert "how do you eat" in visible_text(texts(calls)[0])
     assert "invite" not in visible_text(texts(calls)[0]).lower()
+
+
+# ------------------------------------------------------------------ region, life stage, absorption
+
+
+@pytest.mark.parametrize(
+    ("zone_name", "first"),
+    [
+        ("Europe/London", "⭐ 🇬🇧 UK"),
+        ("Europe/Berlin", "⭐ 🇪🇺 EU"),
+        ("America/Los_Angeles", "⭐ 🇺🇸 US"),
+        ("Asia/Tokyo", "🇬🇧 UK"),  # no suggestion: no star
+    ],
+)
+def test_the_region_the_time_zone_suggests_comes_first_with_a_star(
+    zone_name: str, first: str
+) -> None:
+    rows = region_keyboard(FLOW_ONBOARDING, zone_name).inline_keyboard
+    labels = [button.text for row in rows for button in row]
+    assert labels[0] == first
+    assert sum("⭐" in label for label in labels) == (first.startswith("⭐"))
+    assert labels[-1] == "🌍 Elsewhere / not sure"  # one tap for "no region": lowest values
+
+
+async def test_a_zone_without_a_region_asks_without_a_suggestion(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await chat.send("/start")
+    await chat.tap("Omnivore")
+    await chat.tap("2.4")
+    await chat.tap("None of these")
+    calls = await chat.tap("Tokyo")
+    labels = [label for label, _ in calls[-1].buttons]
+    assert not any("⭐" in label for label in labels)
+    assert "suggests" not in visible_text(texts(calls, "editMessageText")[0])
+    await chat.tap("Elsewhere")
+    await chat.tap("07:30")
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None and user.onboarded and user.region is None
+    done = visible_text(texts(await chat.send("/settings"))[0])
+    assert "Food bought in: not set (I use the lowest value of any region)" in done
+
+
+async def test_vegans_see_the_vegan_society_target_first_and_every_preset_names_its_source(
+    bot: OfflineBot,
+) -> None:
+    chat = bot.chat()
+    await chat.send("/start")
+    calls = await chat.tap("Vegan")
+    question = visible_text(texts(calls, "editMessageText")[0])
+    assert "Vegan Society advises at least 3.0 µg" in question
+    labels = [label for label, _ in calls[-1].buttons]
+    assert labels[0] == "⭐ 3.0 µg · Vegan Society"
+    for body in ("US RDA", "EFSA", "UK RNI", "Vegan Society"):
+        assert any(body in label for label in labels), body
+    assert all(any(b in label for b in ("US", "EFSA", "UK RNI", "Vegan")) for label in labels)
+    for stage in ("Pregnant", "Breastfeeding", "Over 50"):
+        assert sum(stage in label for label in labels) == 2, stage  # US and EFSA numbers
+    assert "1.5 µg · UK RNI" in labels
+    calls = await chat.tap("3.0 µg · Vegan Society")
+    assert answers(calls) == ["Target: 3.0 µg a day (Vegan Society (vegans), Vegan Society)"]
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None and (user.target_ug, user.life_stage) == (3.0, "none")
+
+
+async def test_over_50_preset_sets_the_life_stage_and_explains_the_fortified_share(
+    bot: OfflineBot,
+) -> None:
+    chat = bot.chat()
+    await chat.send("/start")
+    await chat.tap("Omnivore")
+    calls = await chat.tap("Over 50 · 4.0")
+    text = visible_text(texts(calls, "editMessageText")[0])
+    assert "more than half of your target comes from fortified foods" in text
+    assert "IOM 1998" in text
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None and (user.target_ug, user.life_stage) == (4.0, "over50")
+
+
+@pytest.mark.parametrize(
+    ("label", "status", "fragment"),
+    [
+        ("A condition, surgery or medicine", "impaired", "Your clinician sets your B12 treatment"),
+        ("I get B12 injections", "injections", "no daily “short of target” messages"),
+    ],
+)
+async def test_absorption_status_is_stored_and_the_clinician_sets_the_dose(
+    bot: OfflineBot, label: str, status: str, fragment: str
+) -> None:
+    chat = bot.chat()
+    await chat.send("/start")
+    await chat.tap("Omnivore")
+    calls = await chat.tap("2.4")
+    question = visible_text(texts(calls, "editMessageText")[0])
+    for condition in (
+        "pernicious anaemia",
+        "autoimmune gastritis",
+        "surgery",
+        "metformin",
+        "PPI",
+        "injections",
+    ):
+        assert condition in question, condition
+    calls = await chat.tap(label)
+    text = visible_text(texts(calls, "editMessageText")[0])
+    assert fragment in text and "time zone" in text  # the note, then the next question
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None and user.absorption == status
+
+
+async def test_vegans_are_offered_to_enter_their_drinks_label_value(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat, diet="Vegan", target="3.0")
+    done = chat.messages()[-1]
+    assert "Your plant drink" in visible_text(done.text or "")
+    calls = await chat.tap("🥛 Oat drink")
+    prompt = visible_text(texts(calls)[0])
+    assert "/myproducts oat_milk_fortified 0.38" in prompt  # the typical label value
+    assert "per 100 ml" in prompt
+    calls = await chat.send("/myproducts oat_milk_fortified 0.38")
+    assert "Saved" in visible_text(texts(calls)[0])
+
+
+async def test_non_vegans_get_no_drink_offer(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat, diet="Omnivore")
+    labels = [
+        label for label, _ in Call("", {"reply_markup": chat.messages()[-1].reply_markup}).buttons
+    ]
+    assert not any("🥛" in label for label in labels)
+    assert "Your plant drink" not in visible_text(chat.messages()[-1].text or "")

@@ -97,7 +97,7 @@ async def test_week_shows_seven_days_with_totals(bot: OfflineBot) -> None:
     days = [dt.date(2026, 11, 24) + dt.timedelta(days=i) for i in range(7)]
     for day in days:
         assert day.strftime("%a %-d %b") in shown
-    assert "Target met on 7 of 7 days" in shown
+    assert "On target 7 of 7 days" in shown
     user = await bot.services.store.get_user(chat.user.id)
     assert user is not None
     for day in days:  # the week is stored: /today later shows the same day

@@ -75,7 +75,7 @@ async def test_export_then_delete_leaves_nothing_behind(
     assert tables["household_members"][0]["role"] == "owner"
     assert tables["retest_settings"][0]["months"] == 6
     assert tables["plans"], "plans are part of the export"
-    assert rows_mentioning(tmp_path / "bot.sqlite3", ANA), "the data is there before /delete"
+    assert await rows_mentioning(tmp_path / "bot.sqlite3", ANA), "the data is there before /delete"
 
     # --- delete, with a confirmation tap
     calls = await chat.send("/delete")
@@ -87,7 +87,7 @@ async def test_export_then_delete_leaves_nothing_behind(
     calls = await chat.tap("Yes, erase everything")
     assert answers(calls) == ["Erased."]
 
-    left = rows_mentioning(tmp_path / "bot.sqlite3", ANA)
+    left = await rows_mentioning(tmp_path / "bot.sqlite3", ANA)
     assert left == [], f"rows still mention the user: {left}"
     # Ben's data and the household he is still in are untouched
     assert (await bot.services.store.get_user(BEN)) is not None

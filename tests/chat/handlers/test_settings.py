@@ -165,3 +165,68 @@ async def test_exclude_groups_are_summed_up_with_notes_and_lupin_is_known(
     assert shown.startswith("✅ Back in your plans: soy (")
     after = await bot.services.store.get_user(chat.user.id)
     assert after is not None and after.exclude == frozenset(gluten.ids) - frozenset(soy.ids)
+
+
+async def test_settings_change_region_life_stage_and_absorption(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat, diet="Vegetarian")
+    text = visible_text(texts(await chat.send("/settings"))[0])
+    assert "Food bought in: the EU" in text
+    assert "B12 target: 2.4 µg/day (US RDA (adults), IOM 1998 / NIH ODS)" in text
+    assert "Life stage: not pregnant, breastfeeding or over 50" in text
+
+    await chat.tap("Food region")
+    calls = await chat.tap("🇬🇧 UK")
+    assert answers(calls) == ["Food region: 🇬🇧 UK"]
+    assert "Food bought in: the UK" in visible_text(texts(calls, "editMessageText")[0])
+
+    calls = await chat.tap("Target · life stage")
+    labels = [label for label, _ in calls[-1].buttons]
+    assert "⬅️ Back" in labels and any("Pregnant" in label for label in labels)
+    calls = await chat.tap("Pregnant · 4.5")
+    text = visible_text(texts(calls, "editMessageText")[0])
+    assert "leave out liver" in text and "oily fish at most twice" in text
+    assert "B12 target: 4.5 µg/day (EU adequate intake (pregnancy), EFSA 2015)" in text
+    assert "Life stage: pregnant" in text
+
+    await chat.tap("Absorption")
+    calls = await chat.tap("I get B12 injections")
+    text = visible_text(texts(calls, "editMessageText")[0])
+    assert "Your clinician sets your injections" in text
+    assert "B12 absorption: B12 injections" in text
+
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None
+    assert (user.region, user.life_stage, user.target_ug, user.absorption) == (
+        "uk",
+        "pregnant",
+        4.5,
+        "injections",
+    )
+    # a typed target keeps the life stage; the summary then names no preset
+    await chat.send("/target 3.5")
+    text = visible_text(texts(await chat.send("/settings"))[0])
+    assert "B12 target: 3.5 µg/day\n" in text and "Life stage: pregnant" in text
+
+
+async def test_region_elsewhere_stores_no_region(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    await chat.send("/settings")
+    await chat.tap("Food region")
+    await chat.tap("Elsewhere")
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None and user.region is None
+
+
+async def test_an_old_numeric_target_button_still_sets_the_target(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat, diet="Omnivore")
+    await chat.send("/settings")
+    message = chat.messages()[-1]
+    calls = await chat.tap_data("v1:tgt:s:2.8", message)
+    assert answers(calls) == ["Target: 2.8 µg a day"]
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None and user.target_ug == 2.8 and user.life_stage == "none"
+    calls = await chat.tap_data("v1:tgt:s:no_such_preset", message)
+    assert "out of date" in answers(calls)[0]

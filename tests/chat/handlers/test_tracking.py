@@ -160,7 +160,7 @@ async def test_levels_in_two_units_convert_and_impossible_values_are_refused(
     calls = await chat.send("/levels add serum 150 pmol/L 2026-11-20")
     text = all_text(calls)
     assert f"{150 * PG_PER_PMOL:.0f} pg/mL" in text  # 203 pg/mL
-    assert "borderline" in text
+    assert "indeterminate" in text
     calls = await chat.send("/levels add serum 320000 pg/mL")
     assert "not a possible" in all_text(calls)
     calls = await chat.send("/levels add serum 320 mg/dL")
@@ -175,6 +175,39 @@ async def test_levels_in_two_units_convert_and_impossible_values_are_refused(
     assert "not a diagnosis" in text and "clinician" in text
     photos = bot.request.uploads("sendPhoto")
     assert len(photos) == 1 and is_png(photos[0])  # one marker -> one chart
+
+
+async def test_levels_add_serum_320_ng_per_l_is_indeterminate_with_the_gp_line(
+    bot: OfflineBot,
+) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    text = all_text(await chat.send("/levels add serum 320 ng/L"))
+    assert "indeterminate" in text and "NICE NG239" in text
+    assert "contact your GP or MS team soon" in text
+    assert "numbness, weakness, balance or memory" in text
+    assert "supplements and injections change test results" in text
+    assert "adequate" not in text.lower()
+    assert "preferred test" not in text  # only with the pregnancy flag
+    calls = await chat.send("/levels add active 61 pg/mL")
+    assert "in pmol/L" in all_text(calls)
+    assert len(await bot.tracking.labs(chat.user.id)) == 1  # refused, not stored
+
+    text = all_text(await chat.send("/levels"))
+    assert "Latest serum B12" in text and "indeterminate" in text
+    assert text.count("contact your GP or MS team soon") == 1  # once per list, not per line
+    assert "supplements and injections change test results" in text
+
+
+async def test_levels_tell_a_pregnant_user_that_active_b12_is_preferred(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    await bot.services.users.update(chat.user.id, life_stage="pregnant")
+    text = all_text(await chat.send("/levels add serum 400 ng/L"))
+    assert "deficiency unlikely" in text
+    assert "active B12 (holoTC) is the preferred test" in text
+    assert "does not rule out a deficiency" in text
+    assert "active B12 (holoTC) is the preferred test" in all_text(await chat.send("/levels"))
 
 
 async def test_retest_reminder_is_due_months_after_the_latest_result(bot: OfflineBot) -> None:
@@ -293,6 +326,36 @@ async def test_evening_check_reports_the_gap_with_a_snack(bot: OfflineBot) -> No
     assert (await run_tracking_tick_now(bot.app)).evenings == 0
     calls = await chat.send("/evening 25:00")
     assert "not a time" in all_text(calls)
+
+
+async def test_injection_users_get_no_evening_short_message(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    await chat.send("/evening on")
+    await bot.services.users.update(chat.user.id, absorption="injections")
+    await chat.send("/ate 0.4")
+    bot.clock.set(dt.datetime(2026, 11, 24, 18, 0, tzinfo=UTC))  # 19:00 in Berlin
+    bot.request.clear()
+    await run_tracking_tick_now(bot.app)
+    assert not [t for t in texts(bot.request.calls) if "Evening check" in t]
+    assert "no evening “short of target” messages" in all_text(await chat.send("/evening"))
+    # the tally after /ate claims nothing and counts nothing "to go"
+    text = all_text(await chat.send("/ate 0.2"))
+    assert "to go" not in text and "clinician manages your B12" in text
+
+
+async def test_impaired_absorption_evening_check_suggests_no_food(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    await chat.send("/evening on")
+    await bot.services.users.update(chat.user.id, absorption="impaired")
+    await chat.send("/ate 0.4")
+    bot.clock.set(dt.datetime(2026, 11, 24, 18, 0, tzinfo=UTC))  # 19:00 in Berlin
+    bot.request.clear()
+    assert (await run_tracking_tick_now(bot.app)).evenings == 1
+    text = visible_text(texts(bot.request.calls)[0])
+    assert "treatment your clinician set" in text and "clinician manages your B12" in text
+    assert "snack" not in text.lower() and "short" not in text and "to go" not in text
 
 
 async def test_faq_index_buttons_and_answers(bot: OfflineBot) -> None:

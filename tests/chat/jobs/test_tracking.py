@@ -8,10 +8,11 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 from ptb_offline import offline_bot, onboard, texts, visible_text
 from store_helpers import add_user
-from telegram.error import Forbidden, NetworkError
+from telegram.error import Forbidden, NetworkError, TimedOut
 
 from bot.chat.jobs.tracking import TrackingOutcome, run_tracking_tick, run_tracking_tick_now
 from bot.chat.send import delivering
@@ -221,13 +222,33 @@ async def test_network_error_releases_and_a_later_tick_sends_once(ts: TrackingSt
     await add_daily(ts, dt.time(8, 0), start)
     due = dt.datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
     rec = Recorder()
-    rec.fail_with = NetworkError("connection reset")
+    refused = NetworkError("httpx.ConnectError: refused")
+    refused.__cause__ = httpx.ConnectError("refused")  # never left: safe to send again
+    rec.fail_with = refused
     out = await rec.tick(ts, due)
     assert (out.released, out.reminders) == (1, 0)
     rec.fail_with = None
     await rec.tick(ts, due + dt.timedelta(minutes=1))
     await rec.tick(ts, due + dt.timedelta(minutes=2))
     assert len(rec.of("reminder")) == 1
+
+
+async def test_a_reminder_without_an_answer_counts_as_sent_and_is_not_repeated(
+    ts: TrackingStore,
+) -> None:
+    start = dt.datetime(2026, 11, 24, 5, 0, tzinfo=UTC)
+    await add_daily(ts, dt.time(8, 0), start)
+    due = dt.datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
+    rec = Recorder()
+    timed_out = TimedOut()
+    timed_out.__cause__ = httpx.ReadTimeout("read")  # went out, no answer: maybe delivered
+    rec.fail_with = timed_out
+    out = await rec.tick(ts, due)
+    assert (out.released, out.reminders) == (0, 1)
+    rec.fail_with = None
+    await rec.tick(ts, due + dt.timedelta(minutes=1))
+    await rec.tick(ts, due + dt.timedelta(minutes=2))
+    assert rec.of("reminder") == []  # the one attempt was all: no second reminder
 
 
 async def test_evening_check_once_per_local_day_at_local_time_across_dst(

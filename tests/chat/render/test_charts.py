@@ -26,6 +26,7 @@ from bot.chat.render.charts import (
     PURPLE,
     VERMILLION,
     YELLOW,
+    _common_regions,
     _date_ticks,
     _new_figure,
     levels_chart,
@@ -115,8 +116,34 @@ def serum_results() -> list[LabResult]:
 def test_levels_chart_png_with_bands() -> None:
     img = decode(levels_chart(serum_results(), Marker.SERUM, TODAY))
     assert pixels_near(img, BLUE) > 300  # the result line and points
-    for band in (VERMILLION, YELLOW, GREEN):  # low, borderline, adequate shaded
+    for band in (VERMILLION, YELLOW, GREEN):  # deficiency likely, indeterminate, unlikely
         assert pixels_near(img, tint(band), tol=0.01) > 10_000, band
+
+
+def test_serum_chart_bands_sit_at_the_nice_edges() -> None:
+    """NICE NG239: < 180 ng/L deficiency likely, 180-350 indeterminate. The shaded heights
+    follow the edges: 180 ng/L of red below 170 ng/L of yellow (with old 200/300 edges the
+    yellow would be half the red)."""
+    one = [parse_levels_add("serum 300 ng/L 2026-10-02", TODAY)]
+    png = levels_chart(one, Marker.SERUM, TODAY)
+    Path("/tmp/b12_levels_nice_bands.png").write_bytes(png)
+    img = decode(png)
+    red, yellow = pixels_near(img, tint(VERMILLION), 0.01), pixels_near(img, tint(YELLOW), 0.01)
+    assert 170 / 180 * 0.9 < yellow / red < 170 / 180 * 1.1
+
+
+@pytest.mark.parametrize("marker", [Marker.SERUM, Marker.HOLOTC])
+def test_b12_chart_bands_use_the_nice_words_never_adequate(marker: Marker) -> None:
+    labels = [label for _, _, _, label in _common_regions(marker)]
+    assert [label.split(" (")[0] for label in labels] == [
+        "deficiency likely",
+        "indeterminate",
+        "deficiency unlikely",
+    ]
+    edges = {Marker.SERUM: ("< 180", "180–350", "> 350"), Marker.HOLOTC: ("< 25", "25–70", "> 70")}
+    for label, edge in zip(labels, edges[marker], strict=True):
+        assert f"({edge})" in label
+    assert not any("adequate" in label or "normal" in label for label in labels)
 
 
 def test_levels_chart_single_point_and_lab_range() -> None:
@@ -142,7 +169,7 @@ def test_levels_chart_outlines_a_lab_range_only_around_the_result_that_has_it() 
     png = levels_chart(results, Marker.SERUM, TODAY)
     Path("/tmp/b12_levels_lab_range.png").write_bytes(png)
     img = decode(png)
-    for band in (VERMILLION, YELLOW, GREEN):  # low, borderline, adequate: still shaded
+    for band in (VERMILLION, YELLOW, GREEN):  # likely, indeterminate, unlikely: still shaded
         assert pixels_near(img, tint(band), tol=0.01) > 10_000, band
     rgb = np.array([int(PURPLE[i : i + 2], 16) / 255 for i in (1, 3, 5)])
     outline = (np.abs(img[..., :3] - rgb) < 0.05).all(axis=-1)
@@ -189,6 +216,37 @@ def test_charts_need_no_pyplot_or_display() -> None:
         env=env,
         cwd=REPO,
         check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_bot_starts_without_matplotlib_and_draws_charts_in_a_worker_process() -> None:
+    code = (
+        "import asyncio, sys, datetime as dt\n"
+        "import bot.app, bot.chat.handlers\n"
+        "assert 'matplotlib' not in sys.modules, 'imported at start-up'\n"
+        "from bot.chat.render import chart_pool\n"
+        "from bot.core.tally import day_tally\n"
+        "days = [day_tally(dt.date(2026, 1, 1), [1], [1])]\n"
+        "submitted = []\n"
+        "executor = chart_pool._executor\n"
+        "def counting():\n"
+        "    submitted.append(1)\n"
+        "    return executor()\n"
+        "chart_pool._executor = counting\n"
+        "async def main():\n"
+        "    first = await chart_pool.progress_png(days, 2.4)\n"
+        "    again = await chart_pool.progress_png(days, 2.4)\n"
+        "    other = await chart_pool.progress_png(days, 4.0)\n"
+        "    return first, again, other\n"
+        "first, again, other = asyncio.run(main())\n"
+        "assert first.startswith(b'\\x89PNG') and again == first and other != first\n"
+        "assert len(submitted) == 2, submitted  # the repeat came from the cache\n"
+        "assert 'matplotlib' not in sys.modules, 'drawn in the bot process'\n"
+        "chart_pool.shutdown()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False
     )
     assert result.returncode == 0, result.stderr
 

@@ -12,6 +12,7 @@ import pytest
 from ptb_offline import check_html, visible_text
 
 from bot.chat.render.common import render_about, render_help
+from bot.chat.render.family import render_share_card, render_week_card
 from bot.chat.render.format import (
     CALLBACK_LIMIT,
     callback,
@@ -32,6 +33,8 @@ from bot.chat.render.plans import (
 from bot.chat.render.settings import render_settings
 from bot.core import planner
 from bot.core.models import DayPlan, Diet, PlannedMeal, Profile, RecipeSet, Slot, UserSettings
+from bot.core.nutrition import absorbed_ug
+from bot.core.plan_rules import CLINICIAN_LINE, target_status
 from bot.core.planner import plan_day
 from bot.core.week import plan_week
 
@@ -92,6 +95,7 @@ def test_shortfall_top_up_and_notes_are_shown_with_a_warning(shipped: RecipeSet)
         topup_b12_ug=1.2,
         topup_label="a glass (250 ml) of <fortified> soy milk",
     )
+    topped = dataclasses.replace(topped, b12_ug=1.5)
     plan = DayPlan(
         date=DAY,
         meals=(topped,),
@@ -125,8 +129,16 @@ def test_week_marks_a_missing_meal_and_a_short_day_and_points_to_the_day(
         plans[1], meals=tuple(m for m in plans[1].meals if m.slot != Slot.BREAKFAST)
     )
     short_by = 0.6
+    meals = list(plans[3].meals)
+    cut = plans[3].b12_ug - (plans[3].target_ug - short_by)  # taken off the richest meal
+    richest = max(range(len(meals)), key=lambda i: meals[i].b12_ug)
+    meals[richest] = dataclasses.replace(meals[richest], b12_ug=meals[richest].b12_ug - cut)
     short = dataclasses.replace(
-        plans[3], b12_ug=plans[3].target_ug - short_by, shortfall_ug=short_by
+        plans[3],
+        meals=tuple(meals),
+        b12_ug=plans[3].target_ug - short_by,
+        shortfall_ug=short_by,
+        status=None,
     )
     week = [plans[0], no_breakfast, plans[2], short, *plans[4:]]
     text, _ = render_week(week, shipped, user)
@@ -233,3 +245,82 @@ def test_rendered_recipe_has_no_long_decimals(shipped: RecipeSet) -> None:
         for servings in (1, 3):
             text = visible_text(render_recipe(recipe, recipes, servings))
             assert not re.search(r"\d\.\d\d", text.split("Steps")[0]), recipe.id
+
+
+def _dinner_only_vegan_day(shipped: RecipeSet, b12: float = 2.4) -> DayPlan:
+    """All of the day's B12 in one fortified dinner: the total reaches 2.4 µg, yet only about
+    0.8 µg is absorbed (rule: at least 1.2) and only one meal is fortified (vegan rule: 2)."""
+    dinner = dataclasses.replace(_meal(shipped, Slot.DINNER), b12_ug=b12, fortified_b12=True)
+    return DayPlan(
+        date=DAY,
+        meals=(dinner,),
+        target_ug=2.4,
+        b12_ug=b12,
+        b12_absorbed_ug=absorbed_ug(b12),
+        kcal=dinner.kcal,
+        protein_g=dinner.protein_g,
+    )
+
+
+VEGAN = UserSettings(user_id=1, chat_id=1, diet=Diet.VEGAN)
+
+
+def test_a_day_that_reaches_the_total_but_misses_a_rule_is_not_met(shipped: RecipeSet) -> None:
+    plan = _dinner_only_vegan_day(shipped)
+    shown = visible_text(render_plan(plan, shipped, VEGAN, title="Today")[0])
+    assert "✅" not in shown and "target: met" not in shown
+    assert "⚠️ B12 2.4 µg of your 2.4 µg target: not met — " in shown
+    assert "absorbed about 0.8 µg, under half the target (1.2 µg)" in shown
+    assert "fortified B12 in 1 meal, not 2" in shown
+    # the same day, everywhere it is shown: the week, the share copy and the share card
+    week = visible_text(render_week([plan], shipped, VEGAN)[0])
+    assert "✅" not in week and "On target 0 of 1 days" in week
+    assert "fortified B12 in 1 meal, not 2" in week
+    for card in (render_share(plan, shipped, VEGAN), render_share_card(plan, shipped, user=VEGAN)):
+        assert "✅" not in card and "⚠️" in card and "fortified B12 in 1 meal" in card
+    assert "⚠️" in render_week_card([plan], shipped, user=VEGAN)
+
+
+def test_a_day_meeting_every_rule_is_met_everywhere(shipped: RecipeSet) -> None:
+    plans = plan_week(shipped, VEGAN.profile(), DAY)
+    assert all(plan_meets_target(p, VEGAN) for p in plans)
+    week = visible_text(render_week(plans, shipped, VEGAN)[0])
+    assert "On target 7 of 7 days" in week and "⚠️" not in week
+    assert "✅" in render_share_card(plans[0], shipped, user=VEGAN)
+
+
+@pytest.mark.parametrize("absorption", ["impaired", "injections"])
+def test_clinician_managed_days_claim_nothing_from_food(
+    shipped: RecipeSet, absorption: str
+) -> None:
+    user = dataclasses.replace(VEGAN, absorption=absorption)
+    plan = plan_day(shipped, user.profile(), DAY)
+    shown = visible_text(render_plan(plan, shipped, user, title="Today")[0])
+    assert "✅" not in shown and "⚠️" not in shown
+    assert "absorbed" not in shown  # no food absorption estimate
+    assert CLINICIAN_LINE in shown and "from food" in shown
+    week = visible_text(render_week([plan], shipped, user)[0])
+    assert "✅" not in week and "On target" not in week and CLINICIAN_LINE in week
+    card = render_share_card(plan, shipped, user=user)
+    assert "✅" not in card and "⚠️" not in card
+
+
+def test_over_50_shows_the_fortified_share(shipped: RecipeSet) -> None:
+    user = UserSettings(user_id=1, chat_id=1, diet=Diet.OMNIVORE, life_stage="over50")
+    plan = plan_day(shipped, user.profile(), DAY)
+    status = target_status(plan, user.profile())
+    shown = visible_text(render_plan(plan, shipped, user, title="Today")[0])
+    assert f"🥣 {status.fortified_ug:.1f} µg from fortified sources" in shown
+    assert "more than half the target, IOM 1998" in shown
+    assert ("✅" in shown) is status.met
+    younger = dataclasses.replace(user, life_stage="none")
+    assert "fortified sources" not in visible_text(
+        render_plan(plan, shipped, younger, title="Today")[0]
+    )
+
+
+def test_the_clinician_line_is_said_once(shipped: RecipeSet) -> None:
+    user = dataclasses.replace(VEGAN, absorption="impaired")
+    plan = plan_day(shipped, user.profile(), DAY)
+    shown = visible_text(render_plan(plan, shipped, user, title="Today")[0])
+    assert shown.count(CLINICIAN_LINE) == 1

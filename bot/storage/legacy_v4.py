@@ -1,10 +1,9 @@
-"""Numbered schema migrations, tracked with `PRAGMA user_version`.
+"""The hand-written SQLite schema v1-v4 (before Alembic), frozen: never edit it.
 
-Rules for adding one: append `(next_number, script)`, never edit a shipped
-script. A table with rows about a user references `users(user_id) ON DELETE CASCADE`, so
-`Store.delete_user` erases it without knowing it exists. Each script runs in its own
-transaction with foreign keys off (SQLite's recipe for rebuilding a table), and the foreign
-keys are checked before it commits.
+Used for two things only: bringing a v1-v3 file to v4 before Alembic stamps it as revision
+0001 and upgrades it in place (bot.storage.db), and building v4 databases in tests. The
+migrations tracked `PRAGMA user_version`; each script ran in its own transaction with foreign
+keys off, and the foreign keys were checked before it committed.
 """
 
 from __future__ import annotations

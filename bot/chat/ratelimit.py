@@ -1,0 +1,419 @@
+"""Our own rate limiter: replies first, the push in the gaps, within Telegram's limits.
+
+Telegram allows about 30 messages a second per bot, 20 a minute per group and about one a
+second per private chat (short bursts pass). PTB's AIORateLimiter applied these to every
+request in arrival order, so during the morning push a user's reply waited behind hundreds of
+push messages. Here every message waits, if it must, in one of two queues: interactive
+(replies to what a user just did; the default) and background (sends made inside
+`background_sends()`: the push, reminders, group plans). Whenever the budget has room, the
+oldest waiting reply whose chat has room goes first; background sends take only what replies
+leave, so the push slows down while people talk, never the other way round. Requests that are
+not messages (answering a button tap, inline results, reads) never wait.
+
+The counting lives behind `SendBudget`, so several worker processes can later share one budget
+(e.g. a table in PostgreSQL) without changing the queues; `LocalSendBudget` counts in this
+process. Each send also notes, in `RequestLog`, whether a request went out and was answered:
+`bot.chat.send.delivering` uses that to tell "surely not sent" from "may have arrived".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import enum
+import logging
+import math
+import time
+import warnings
+from collections import OrderedDict, deque
+from collections.abc import Callable, Coroutine, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from telegram.error import RetryAfter, TelegramError
+from telegram.ext import BaseRateLimiter
+from telegram.warnings import PTBDeprecationWarning
+
+log = logging.getLogger(__name__)
+
+ChatKey = int | str
+
+
+class Priority(enum.IntEnum):
+    INTERACTIVE = 0  # a reply to something a user just did
+    BACKGROUND = 1  # the push, reminders, group plans: nobody is waiting for them this second
+
+
+_PRIORITY: ContextVar[Priority] = ContextVar("send_priority", default=Priority.INTERACTIVE)
+
+
+@contextlib.contextmanager
+def background_sends() -> Iterator[None]:
+    """Every send made inside (and in tasks started inside) yields to interactive replies."""
+    token = _PRIORITY.set(Priority.BACKGROUND)
+    try:
+        yield
+    finally:
+        _PRIORITY.reset(token)
+
+
+def current_priority() -> Priority:
+    return _PRIORITY.get()
+
+
+@dataclass(slots=True)
+class RequestLog:
+    """The Bot API requests of one logical send: `started` went out, `delivered` were
+    answered with success. A failure after something went out cannot be retried blind."""
+
+    started: int = 0
+    delivered: int = 0
+
+
+_REQUESTS: ContextVar[RequestLog | None] = ContextVar("send_requests", default=None)
+
+
+@contextlib.contextmanager
+def logging_requests() -> Iterator[RequestLog]:
+    """Count the requests made inside (see RequestLog)."""
+    record = RequestLog()
+    token = _REQUESTS.set(record)
+    try:
+        yield record
+    finally:
+        _REQUESTS.reset(token)
+
+
+class SendAbandoned(TelegramError):
+    """A background send was given up before it went out because the bot is stopping."""
+
+
+# --------------------------------------------------------------------------- the budget
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """At most `count` messages in any `period_s` seconds."""
+
+    count: int
+    period_s: float
+
+
+OVERALL = Limit(30, 1.0)  # per bot
+GROUP = Limit(20, 60.0)  # per group or channel
+PRIVATE = Limit(3, 3.0)  # per private chat: about one a second, a burst of three allowed
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    """The answer of a budget: both zero = counted, send now; else seconds until the overall
+    limit (nobody may send) or this chat's limit (others may) has room."""
+
+    overall_s: float = 0.0
+    chat_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.overall_s <= 0 and self.chat_s <= 0
+
+
+GO = Wait()
+
+
+class SendBudget(Protocol):
+    """Where the counts live. One call decides and counts atomically, so a shared
+    implementation can be a single statement."""
+
+    async def try_take(self, chat: ChatKey | None, priority: Priority, now: float) -> Wait:
+        """Count one message to `chat` (None: the overall limit only) if every limit has room
+        at `now` (time.monotonic seconds) and return GO; otherwise count nothing and say how
+        long to wait. A shared budget may keep part of the overall rate for INTERACTIVE."""
+        ...
+
+
+class _Window:
+    """Send times within the last period: exact "at most N in any period" (a sliding log)."""
+
+    __slots__ = ("limit", "times")
+
+    def __init__(self, limit: Limit) -> None:
+        self.limit = limit
+        self.times: deque[float] = deque()
+
+    def wait(self, now: float, room: int) -> float:
+        times = self.times
+        cutoff = now - self.limit.period_s
+        while times and times[0] <= cutoff:
+            times.popleft()
+        if len(times) < room:
+            return 0.0
+        if room <= 0:
+            return self.limit.period_s
+        # the send that must leave the window before one more fits
+        return times[len(times) - room] + self.limit.period_s - now
+
+    def idle(self, now: float) -> bool:
+        return not self.times or self.times[-1] <= now - self.limit.period_s
+
+
+class LocalSendBudget:
+    """The budget of one process: Telegram's overall, per-group and per-private-chat limits.
+
+    `background_reserve` messages of every overall period are kept for interactive replies;
+    one process needs none (its queues already put replies first), several processes sharing
+    a budget would.
+    """
+
+    def __init__(
+        self,
+        overall: Limit = OVERALL,
+        group: Limit = GROUP,
+        private: Limit = PRIVATE,
+        *,
+        background_reserve: int = 0,
+        max_chats: int = 100_000,
+    ) -> None:
+        if not 0 <= background_reserve < overall.count:
+            raise ValueError("background_reserve must leave room for background sends")
+        self._overall = _Window(overall)
+        self._group = group
+        self._private = private
+        self._reserve = background_reserve
+        self._max_chats = max_chats
+        self._chats: OrderedDict[ChatKey, _Window] = OrderedDict()
+
+    async def try_take(self, chat: ChatKey | None, priority: Priority, now: float) -> Wait:
+        return self.take_now(chat, priority, now)
+
+    def take_now(self, chat: ChatKey | None, priority: Priority, now: float) -> Wait:
+        room = self._overall.limit.count
+        if priority is Priority.BACKGROUND:
+            room -= self._reserve
+        overall = self._overall.wait(now, room)
+        if overall > 0:
+            return Wait(overall_s=overall)
+        if chat is not None:
+            window = self._chats.get(chat)
+            if window is None:
+                window = _Window(self._private if _is_private(chat) else self._group)
+                self._chats[chat] = window
+            else:
+                self._chats.move_to_end(chat)
+            wait = window.wait(now, window.limit.count)
+            if wait > 0:
+                return Wait(chat_s=wait)
+            window.times.append(now)
+            self._forget_idle(now)
+        self._overall.times.append(now)
+        return GO
+
+    def _forget_idle(self, now: float) -> None:
+        """Chats are kept in order of their last send: drop the idle ones at the front."""
+        chats = self._chats
+        while chats:
+            key, window = next(iter(chats.items()))
+            if not (window.idle(now) or len(chats) > self._max_chats):
+                break
+            del chats[key]
+
+
+def _is_private(chat: ChatKey) -> bool:
+    return isinstance(chat, int) and chat > 0
+
+
+# Methods that put a message into a chat count against the overall limit; new messages also
+# against their chat's. Everything else (answering a button, inline results, reads, the typing
+# indicator) passes at once, so a tap is answered even while the push fills the budget.
+_COUNTED_PREFIXES = ("send", "edit", "copy", "forward", "stopPoll")
+_NEW_MESSAGE_PREFIXES = ("send", "copy", "forward")
+_NOT_COUNTED = frozenset({"sendChatAction"})
+
+
+def _counted_chat(endpoint: str, data: dict[str, Any]) -> tuple[bool, ChatKey | None]:
+    if endpoint in _NOT_COUNTED or not endpoint.startswith(_COUNTED_PREFIXES):
+        return False, None
+    chat = data.get("chat_id")
+    if chat is None or not endpoint.startswith(_NEW_MESSAGE_PREFIXES):
+        return True, None  # an edit, or an inline message: the overall limit only
+    with contextlib.suppress(TypeError, ValueError):
+        return True, int(chat)
+    return True, str(chat)  # "@channel"
+
+
+# --------------------------------------------------------------------------- the limiter
+
+
+@dataclass(slots=True)
+class _Waiter:
+    chat: ChatKey | None
+    future: asyncio.Future[None]
+
+
+class PriorityRateLimiter(BaseRateLimiter[Priority]):
+    """PTB rate limiter with two queues (see the module docstring).
+
+    `rate_limit_args` may name a Priority for one call; otherwise the priority comes from
+    `background_sends()`. On a 429 every counted send pauses for the time Telegram asks;
+    interactive ones are retried up to `max_retries` times, background ones raise RetryAfter
+    to their caller (the push has its own retry policy).
+    """
+
+    def __init__(
+        self,
+        budget: SendBudget | None = None,
+        *,
+        max_retries: int = 2,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._budget: SendBudget = budget if budget is not None else LocalSendBudget()
+        self._max_retries = max_retries
+        self._clock = clock
+        self._queues: tuple[deque[_Waiter], deque[_Waiter]] = (deque(), deque())
+        self._wake = asyncio.Event()
+        self._arrivals = 0
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._paused_until = 0.0
+        self._abandoned = False
+
+    async def initialize(self) -> None:
+        self._abandoned = False
+
+    async def shutdown(self) -> None:
+        self._abandon(Priority.INTERACTIVE)
+        self._abandon(Priority.BACKGROUND)
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._dispatcher
+            self._dispatcher = None
+
+    def abandon_background(self) -> None:
+        """The bot is stopping: background sends still waiting fail with SendAbandoned (they
+        never went out, so their claims can be released), and new ones fail at once."""
+        self._abandoned = True
+        self._abandon(Priority.BACKGROUND)
+
+    def waiting(self, priority: Priority) -> int:
+        """Sends of `priority` waiting for the budget now (for tests and logs)."""
+        return sum(not w.future.done() for w in self._queues[priority])
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: Priority | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        counted, chat = _counted_chat(endpoint, data)
+        priority = rate_limit_args if isinstance(rate_limit_args, Priority) else _PRIORITY.get()
+        record = _REQUESTS.get()
+        retries = 0
+        while True:
+            if counted:
+                await self._acquire(chat, priority)
+            if record is not None:
+                record.started += 1
+            try:
+                result = await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                seconds = retry_after_seconds(exc)
+                self._paused_until = max(self._paused_until, self._clock() + seconds)
+                log.warning("Telegram asked to wait %.1f s (flood control)", seconds)
+                if priority is Priority.BACKGROUND or retries >= self._max_retries:
+                    raise
+                retries += 1
+                continue
+            if record is not None:
+                record.delivered += 1
+            return result
+
+    async def _acquire(self, chat: ChatKey | None, priority: Priority) -> None:
+        if self._abandoned and priority is Priority.BACKGROUND:
+            raise SendAbandoned("the bot is stopping")
+        now = self._clock()
+        idle = not (self._queues[0] or self._queues[1]) and now >= self._paused_until
+        if idle and (await self._budget.try_take(chat, priority, now)).ok:
+            return  # nobody waits and there is room: the common case, no queueing
+        waiter = _Waiter(chat, asyncio.get_running_loop().create_future())
+        self._queues[priority].append(waiter)
+        self._arrivals += 1
+        self._wake.set()
+        if self._dispatcher is None:
+            self._dispatcher = asyncio.create_task(self._dispatch(), name="rate-limiter")
+        await waiter.future  # a cancelled caller cancels its future: the dispatcher skips it
+
+    def _abandon(self, priority: Priority) -> None:
+        queue = self._queues[priority]
+        while queue:
+            waiter = queue.popleft()
+            if not waiter.future.done():
+                waiter.future.set_exception(SendAbandoned("the bot is stopping"))
+
+    async def _dispatch(self) -> None:
+        try:
+            while self._queues[0] or self._queues[1]:
+                arrivals = self._arrivals
+                now = self._clock()
+                delay = self._paused_until - now
+                if delay <= 0:
+                    delay = await self._grant(now)
+                    if delay <= 0:
+                        continue  # something went: look again at once
+                if self._arrivals == arrivals:
+                    await self._sleep(delay)
+        finally:
+            self._dispatcher = None
+
+    async def _grant(self, now: float) -> float:
+        """One pass over the queues, replies first. Returns 0 if anything was granted, else
+        the seconds until something might fit (inf: only a new arrival can change that)."""
+        granted = False
+        soonest = math.inf
+        blocked: set[ChatKey | None] = set()  # chats at their limit: keep their order
+        for priority in Priority:
+            queue = self._queues[priority]
+            for waiter in list(queue):
+                if waiter.future.done():
+                    queue.remove(waiter)
+                    continue
+                if waiter.chat is not None and waiter.chat in blocked:
+                    continue
+                wait = await self._budget.try_take(waiter.chat, priority, now)
+                if wait.ok:
+                    queue.remove(waiter)
+                    if waiter.future.done():  # cancelled while the budget answered
+                        continue
+                    waiter.future.set_result(None)
+                    granted = True
+                elif wait.overall_s > 0:
+                    soonest = min(soonest, wait.overall_s)
+                    break  # this priority cannot send at all now
+                else:
+                    blocked.add(waiter.chat)
+                    soonest = min(soonest, wait.chat_s)
+        return 0.0 if granted else soonest
+
+    async def _sleep(self, delay: float) -> None:
+        self._wake.clear()
+        if math.isinf(delay):
+            await self._wake.wait()
+            return
+        handle = asyncio.get_running_loop().call_later(delay, self._wake.set)
+        try:
+            await self._wake.wait()
+        finally:
+            handle.cancel()
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """RetryAfter.retry_after is an int or a timedelta depending on PTB_TIMEDELTA."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    return float(value)
