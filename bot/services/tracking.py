@@ -209,15 +209,20 @@ async def day_tallies(
         end,
     )
     eaten: dict[dt.date, list[float]] = defaultdict(list)
+    eaten_at: dict[dt.date, list[dt.datetime | None]] = defaultdict(list)
+    oral_at: dict[dt.date, list[dt.datetime | None]] = defaultdict(list)
     planned_from_logs: dict[dt.date, float] = defaultdict(float)
     oral: dict[dt.date, list[float]] = defaultdict(list)
     injections: dict[dt.date, list[float]] = defaultdict(list)
     for m in meals:
         if m.status == "eaten" or m.b12_ug > 0:
             eaten[m.local_date].append(m.b12_ug)
+            eaten_at[m.local_date].append(m.logged_utc)
         planned_from_logs[m.local_date] += m.planned_ug
     for d in doses:
         (oral if d.kind == "oral" else injections)[d.local_date].append(d.dose_ug)
+        if d.kind == "oral":
+            oral_at[d.local_date].append(d.taken_utc)
     days = sorted({m.local_date for m in meals} | {d.local_date for d in doses} | set(covered))
     out = []
     for day in days:
@@ -231,6 +236,8 @@ async def day_tallies(
                 eaten[day],
                 oral[day],
                 injections[day],
+                eaten_times=eaten_at[day],
+                dose_times=oral_at[day],
                 weekly_cover_ug=covered.get(day, 0.0),
             )
         )

@@ -72,6 +72,7 @@ class MealLog:
     b12_ug: float
     planned_ug: float
     note: str
+    logged_utc: dt.datetime | None = None  # when it was ticked: a tablet near it joins its dose
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +280,7 @@ class TrackingStore(StoreRepository):
                 b12_ug=r.b12_ug,
                 planned_ug=r.planned_ug,
                 note=r.note,
+                logged_utc=r.logged_utc,
             )
             for r in rows
         ]

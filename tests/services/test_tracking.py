@@ -92,3 +92,27 @@ async def test_user_recipes_value_checkoffs_with_the_users_region(store, shipped
     assert us.recipes[rid].b12_ug > 2.5 * uk.recipes[rid].b12_ug
     assert looked_up.region == "any"
     assert looked_up.recipes[rid].b12_ug == pytest.approx(uk.recipes[rid].b12_ug)
+
+
+async def test_a_tablet_within_an_hour_of_a_ticked_meal_is_absorbed_with_it(store) -> None:
+    """The gut's uptake saturates per dose: a tablet 30 min after breakfast joins that dose,
+    one taken 5 hours later is a dose of its own."""
+    from store_helpers import add_user
+
+    from bot.core.nutrition import absorbed_ug
+    from bot.services.tracking import day_tallies, tracking_store
+
+    day = dt.date(2026, 11, 3)
+    breakfast = dt.datetime(2026, 11, 3, 7, 0, tzinfo=dt.UTC)
+    await add_user(store, 9, breakfast)
+    ts = tracking_store(store)
+    await ts.log_meal(9, day, "breakfast", None, "eaten", 1.5, now_utc=breakfast)
+    await ts.log_dose(9, day, 10.0, "oral", taken_utc=breakfast + dt.timedelta(minutes=30))
+    user = await store.get_user(9)
+    assert user is not None
+    (together,) = await day_tallies(ts, user, day, day)
+    assert together.absorbed_ug == pytest.approx(absorbed_ug(11.5))
+
+    await ts.log_dose(9, day, 10.0, "oral", taken_utc=breakfast + dt.timedelta(hours=5))
+    (apart,) = await day_tallies(ts, user, day, day)
+    assert apart.absorbed_ug == pytest.approx(absorbed_ug(11.5) + absorbed_ug(10.0))
