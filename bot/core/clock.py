@@ -9,8 +9,10 @@ at its first occurrence (fold=0).
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 UTC = dt.UTC
 
@@ -63,3 +65,97 @@ def next_local_occurrence_utc(
             return candidate
         day += dt.timedelta(days=1)
     raise AssertionError("unreachable: a local time occurs at least once in any 4 days")
+
+
+# --------------------------------------------------------------------------- typed zones
+
+MAX_ZONE_INPUT = 64  # longer than any IANA name or offset; longer input is refused unread
+
+# "GMT+2", "UTC+02:00", "utc -5", "+0530", "−3:30" (Unicode minus), "Z+1".
+_OFFSET_RE = re.compile(r"^(?:utc|gmt|z)?\s*([+\-−–])\s*(\d{1,2})(?::?(\d{2}))?$")
+
+# A city for each offset that has no Etc/GMT zone (its standard time; DST may shift it).
+_CITY_FOR_OFFSET: dict[int, str] = {
+    -(9 * 60 + 30): "Pacific/Marquesas",
+    -(3 * 60 + 30): "America/St_Johns",
+    3 * 60 + 30: "Asia/Tehran",
+    4 * 60 + 30: "Asia/Kabul",
+    5 * 60 + 30: "Asia/Kolkata",
+    5 * 60 + 45: "Asia/Kathmandu",
+    6 * 60 + 30: "Asia/Yangon",
+    8 * 60 + 45: "Australia/Eucla",
+    9 * 60 + 30: "Australia/Darwin",
+    10 * 60 + 30: "Australia/Lord_Howe",
+    12 * 60 + 45: "Pacific/Chatham",
+}
+
+_ZONE_HINT = "Use a city like Berlin or New York, an IANA name like Europe/Berlin, or UTC+2."
+
+
+@functools.cache
+def _zone_names() -> dict[str, str]:
+    """Lower-case IANA name -> proper name (so "europe/berlin" works)."""
+    return {name.lower(): name for name in available_timezones()}
+
+
+def _offset_zone(text: str, sign: str, hours: int, minutes: int) -> str:
+    """The Etc zone for a whole-hour UTC offset. Etc/GMT signs are POSIX (flipped):
+    UTC+2 is Etc/GMT-2."""
+    total = (-1 if sign != "+" else 1) * (hours * 60 + minutes)
+    if minutes > 59 or not -12 * 60 <= total <= 14 * 60:
+        raise ValueError(f"“{text}” is not a UTC offset: they run from UTC-12 to UTC+14.")
+    if minutes:
+        city = _CITY_FOR_OFFSET.get(total)
+        example = f"e.g. /timezone {city}" if city else "e.g. /timezone Kolkata"
+        raise ValueError(
+            f"{format_offset(dt.timedelta(minutes=total))} has no fixed-offset zone; send "
+            f"a city in your time zone instead ({example})."
+        )
+    if total == 0:
+        return "Etc/UTC"
+    return f"Etc/GMT{-total // 60:+d}"
+
+
+def resolve_zone(text: str) -> str:
+    """An IANA zone name from what a user typed: a name in any case ("europe/berlin"), a
+    city ("berlin", "new york", "Kolkata"), or a UTC offset ("GMT+2", "UTC-5", "+02:00").
+
+    Offsets read as people mean them (GMT+2 is two hours ahead of UTC), not as the legacy
+    POSIX-signed zone names of the same spelling. Raises ValueError with a clear message."""
+    if len(text) > MAX_ZONE_INPUT:
+        raise ValueError(f"That is too long for a time zone. {_ZONE_HINT}")
+    shown = " ".join(text.split())
+    if not shown:
+        raise ValueError(f"Which time zone? {_ZONE_HINT}")
+    offset = _OFFSET_RE.match(shown.lower())
+    if offset:
+        sign, hours, minutes = offset.group(1), int(offset.group(2)), int(offset.group(3) or 0)
+        return _offset_zone(shown, sign, hours, minutes)
+    wanted = shown.replace(" ", "_").lower()
+    names = _zone_names()
+    if wanted in names:
+        return names[wanted]
+    if "/" not in wanted:
+        by_city = [n for low, n in names.items() if low.rsplit("/", 1)[-1] == wanted]
+        if by_city:
+            return sorted(by_city, key=len)[0]
+    close = difflib.get_close_matches(wanted, list(names), n=3, cutoff=0.6)
+    suggestion = ""
+    if close:
+        suggestion = " Did you mean " + " or ".join(names[c] for c in close) + "?"
+    raise ValueError(f"I don't know the time zone “{shown}”.{suggestion} {_ZONE_HINT}")
+
+
+def format_offset(offset: dt.timedelta) -> str:
+    """The offset as people write it: "UTC+01:00", "UTC-03:30", "UTC+00:00"."""
+    minutes = round(offset.total_seconds() / 60)
+    sign = "-" if minutes < 0 else "+"
+    hours, mins = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{mins:02d}"
+
+
+def zone_now(tz: str, at_utc: dt.datetime) -> tuple[str, str]:
+    """The zone's offset ("UTC+01:00") and local clock time ("08:14") at the instant."""
+    local = at_utc.astimezone(zone(tz))
+    offset = local.utcoffset() or dt.timedelta(0)
+    return format_offset(offset), local.strftime("%H:%M")

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from bot.core.models import VOLUME_ML, Ingredient, RecipeSet
-from bot.core.recipe_search import resolve_ingredient, singular_words
+from bot.core.recipe_search import quote, resolve_ingredient, singular_words
 
 MAX_GRAMS = 2000.0  # more than 2 kg of one food at once is a typo (or a unit mix-up)
 
@@ -116,7 +116,8 @@ def parse_food_amount(text: str, recipes: RecipeSet) -> FoodAmount | None:
         how_much = f"{match.group(1)} {unit}" if unit else "30 g"
         first = recipes.ingredients[sorted(hits)[0]].name.split(",")[0].lower()
         raise AmountInputError(
-            f"“{food}” could be several foods ({names}). Name one, e.g. /ate {how_much} {first}."
+            f"“{quote(food)}” could be several foods ({names}). "
+            f"Name one, e.g. /ate {how_much} {first}."
         )
     ing = recipes.ingredients[hits[0]]
     if amount <= 0:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 
 from bot.core.models import Ingredient, PlannedMeal, RecipeSet
-from bot.core.recipe_search import resolve_ingredient
+from bot.core.recipe_search import quote, resolve_ingredient
 from bot.core.regions import recompute_b12
 from bot.core.topups import mid_sentence_name
 
@@ -166,7 +166,7 @@ def _no_number(toks: list[str], recipes: RecipeSet) -> None:
             ing = recipes.ingredients[ing_id]
             typical = _fmt(label_from_per_100g(ing, ing.per_100g.b12_ug))
             raise ProductInputError(
-                f"“{toks[-1]}” is not a number: write the µg per {unit_word(ing)} from the "
+                f"“{quote(toks[-1])}” is not a number: write the µg per {unit_word(ing)} from the "
                 f"label, e.g. /myproducts {product_words} {typical}"
             )
     whole = " ".join(toks)
@@ -218,7 +218,7 @@ def resolve_product(query: str, recipes: RecipeSet) -> str:
         return hits[0]
     if len(hits) > 1:
         raise ProductInputError(
-            f"“{query}” could be more than one product. Send the code of yours with its "
+            f"“{quote(query)}” could be more than one product. Send the code of yours with its "
             f"label value (e.g. /myproducts {hits[0]} 0.4):",
             tuple(hits),
         )
@@ -229,7 +229,7 @@ def resolve_product(query: str, recipes: RecipeSet) -> str:
             _all_choices(recipes),
         )
     raise ProductInputError(
-        f"I don't know the product “{query}”. Products you can set:", _all_choices(recipes)
+        f"I don't know the product “{quote(query)}”. Products you can set:", _all_choices(recipes)
     )
 
 

@@ -22,6 +22,15 @@ MAX_QUERY_CHARS = 64
 MAX_QUERY_WORDS = 6
 
 
+QUOTE_LIMIT = 40
+
+
+def quote(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """What the user typed, cut to `limit` characters plus "…", for echoing it back in an
+    answer (not HTML-escaped)."""
+    return text if len(text) <= limit else text[:limit].rstrip() + "…"
+
+
 def _normal(text: str) -> str:
     return " ".join(re.sub(r"[_\-,()/]+", " ", text.lower()).split())
 

@@ -110,12 +110,12 @@ async def test_family_group_plan_link_settings_and_daily_push(tmp_path: Path) ->
         assert link is not None and link.active and link.household_id == ana.household_id
         assert link.title == GROUP_TITLE
 
-        # /plan in the group: the household's shared menu and both members' targets
+        # /plan in the group: the household's shared menu, never a member's target or total
         plan = await in_group(api, BEN, "/plan")
         assert f"Plan for {fmt_day(DAY)}" in plan["text"]
         assert "The Smiths · 2 people" in plan["text"]
-        targets = {name: float(t) for name, t in MEMBER_LINE.findall(plan["text"])}
-        assert targets == {"Ana": 4.0, "Ben": 2.4}
+        assert MEMBER_LINE.findall(plan["text"]) == []
+        assert "Ana:" not in plan["text"] and "Ben:" not in plan["text"]
         stored = household_from_dict(
             await services.store.get_plan(household_owner(ana.household_id), DAY)
         )

@@ -73,9 +73,28 @@ _FAQ_TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# Words that describe a symptom ("numbness in my legs", "I keep falling"): these get the
+# "contact your GP or MS team" answer, never the command list.
+_SYMPTOM_WORDS = re.compile(
+    r"\b(?:numb|numbness|numbed|tingl\w*|pins and needles|prickl\w*|weak|weaker|weakness"
+    r"|balance|unsteady|wobbly|dizz\w*|vertigo|light-?headed|memory|forget\w*|forgot"
+    r"|confus\w*|brain fog|foggy|vision|eyesight|blurr?(?:y|ed|ring)?|seeing double"
+    r"|fatigue\w*|tired\w*|exhaust\w*|falls?|fell|falling|worse|worsening"
+    r"|new symptoms?|symptoms?|relapse\w*|flare-?ups?)\b",
+    re.IGNORECASE,
+)
+# Only the start of a message is matched: a pasted novel must not cost a long regex scan.
+MAX_MATCH_CHARS = 1000
+
+
+def has_symptom_words(text: str) -> bool:
+    return _SYMPTOM_WORDS.search(text[:MAX_MATCH_CHARS]) is not None
+
+
 def health_faq_keys(text: str) -> tuple[str, ...] | None:
     """None when `text` is not a health question; else the FAQ keys that fit it (maybe none,
     e.g. "vitamin?"). Health questions get the FAQ and the clinician, never the command list."""
+    text = text[:MAX_MATCH_CHARS]
     if not _HEALTH_WORDS.search(text):
         return None
     return tuple(key for key, words in _FAQ_TOPICS if words.search(text))
@@ -83,11 +102,13 @@ def health_faq_keys(text: str) -> tuple[str, ...] | None:
 
 async def free_text(update: Update, context: Context) -> None:
     message = update.effective_message
-    keys = health_faq_keys(message.text or "") if message is not None else None
-    if keys is None:
+    typed = (message.text or "")[:MAX_MATCH_CHARS] if message is not None else ""
+    keys = health_faq_keys(typed)
+    symptoms = has_symptom_words(typed)
+    if keys is None and not symptoms:
         await reply(update, render_free_text())
         return
-    text, markup = render_health_free_text(keys)
+    text, markup = render_health_free_text(keys or (), symptoms=symptoms)
     await reply(update, text, markup)
 
 

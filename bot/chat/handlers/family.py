@@ -56,7 +56,7 @@ from bot.chat.render.family import (
     render_week_card,
     setup_inline_button,
 )
-from bot.chat.render.format import esc, fmt_day, parse_day_code
+from bot.chat.render.format import esc, fmt_day, parse_count, parse_day_code
 from bot.core.clock import local_date_at
 from bot.core.models import UserSettings
 from bot.services.family import FamilyService
@@ -123,8 +123,9 @@ def _is_private(update: Update) -> bool:
 
 def _find_member(records: list[MemberRecord], text: str) -> list[MemberRecord]:
     wanted = text.strip().lstrip("@").lower()
-    if wanted.isdigit():
-        return [r for r in records if r.user_id == int(wanted)]
+    number = parse_count(wanted, 15)
+    if number is not None:
+        return [r for r in records if r.user_id == number]
     return [r for r in records if member_label(r).lower() == wanted]
 
 
@@ -343,7 +344,7 @@ async def on_family_button(update: Update, context: Context) -> None:
         )
     elif action == "leave!":
         await _leave(update, context, user, home)
-    elif action in ("rm", "own", "rm!", "own!") and arg.lstrip("-").isdigit():
+    elif action in ("rm", "own", "rm!", "own!") and parse_count(arg.removeprefix("-"), 15):
         records = await fam.households.members(home.household_id)
         target = next((r for r in records if r.user_id == int(arg)), None)
         me = next((r for r in records if r.user_id == user.user_id), None)

@@ -10,10 +10,8 @@ confirmed with one tap; vegans are offered to enter their own drink's label valu
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import functools
 import re
-import zoneinfo
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
@@ -53,9 +51,10 @@ from bot.chat.render.onboarding import (
     timezone_keyboard,
 )
 from bot.chat.render.settings import preset_source_text, render_settings
-from bot.core.clock import zone
+from bot.core.clock import resolve_zone, zone, zone_now
 from bot.core.models import ABSORPTION_STATUSES, REGION_ANY, REGIONS, Diet, RecipeSet, UserSettings
 from bot.core.products import label_from_per_100g
+from bot.core.recipe_search import quote
 
 MIN_TARGET_UG = 0.5
 MAX_TARGET_UG = 50.0
@@ -75,7 +74,7 @@ def parse_target(text: str) -> float:
         value = float(cleaned)
     except ValueError:
         raise ValueError(
-            f"“{text}” is not a number. Send the target in micrograms (µg) per day, "
+            f"“{quote(text)}” is not a number. Send the target in micrograms (µg) per day, "
             "e.g. /target 3.5"
         ) from None
     if not MIN_TARGET_UG <= value <= MAX_TARGET_UG:
@@ -101,46 +100,20 @@ def parse_time(text: str) -> dt.time:
     cleaned = text.strip()
     match = _TIME_RE.match(cleaned) or _HHMM_RE.match(cleaned)
     if not match:
-        raise ValueError(f"“{text}” is not a time. {TIME_FORMS_HINT}")
+        raise ValueError(f"“{quote(text)}” is not a time. {TIME_FORMS_HINT}")
     hour, minute = int(match.group(1)), int(match.group(2) or 0)
     suffix = (match.group(3) or "").lower()
     if suffix:
         if not 1 <= hour <= 12:
             raise ValueError(
-                f"“{text}” is not a time: with am/pm the hour is 1 to 12. {TIME_FORMS_HINT}"
+                f"“{quote(text)}” is not a time: with am/pm the hour is 1 to 12. {TIME_FORMS_HINT}"
             )
         hour = hour % 12 + (12 if suffix == "pm" else 0)
     if hour > 23 or minute > 59:
         raise ValueError(
-            f"“{text}” is not a time: hours go to 23 and minutes to 59. {TIME_FORMS_HINT}"
+            f"“{quote(text)}” is not a time: hours go to 23 and minutes to 59. {TIME_FORMS_HINT}"
         )
     return dt.time(hour, minute)
-
-
-@functools.cache
-def _zone_names() -> dict[str, str]:
-    """Lower-case IANA name -> proper name (so "europe/berlin" works)."""
-    return {name.lower(): name for name in zoneinfo.available_timezones()}
-
-
-def resolve_zone(text: str) -> str:
-    """An IANA zone name from what a user typed ("Europe/Berlin", "berlin", "new york")."""
-    wanted = text.strip().replace(" ", "_")
-    names = _zone_names()
-    if wanted.lower() in names:
-        return names[wanted.lower()]
-    if "/" not in wanted:
-        by_city = [n for low, n in names.items() if low.rsplit("/", 1)[-1] == wanted.lower()]
-        if len(by_city) >= 1:
-            return sorted(by_city, key=len)[0]
-    close = difflib.get_close_matches(wanted.lower(), list(names), n=3, cutoff=0.6)
-    suggestion = ""
-    if close:
-        suggestion = " Did you mean " + " or ".join(names[c] for c in close) + "?"
-    raise ValueError(
-        f"I don't know the time zone “{text.strip()}”.{suggestion} Use a name like "
-        "Europe/Berlin or America/New_York, or send your location."
-    )
 
 
 @functools.cache
@@ -398,15 +371,20 @@ async def _set_zone(
 ) -> None:
     """Store the zone and answer in ONE message: the next onboarding question, or a
     confirmation (carrying `done_markup`, e.g. removing the location keyboard)."""
-    user = await services(context).users.update(user.user_id, timezone=name)
+    svc = services(context)
+    user = await svc.users.update(user.user_id, timezone=name)
+    offset, local_time = zone_now(name, svc.now())
+    # the zone AND its clock now, so a wrong guess (a POSIX-signed offset, a namesake city)
+    # shows at once
+    head = f"🌍 Time zone set: <b>{esc(name)}</b> ({offset}) — it is <b>{local_time}</b> there now."
     if not user.onboarded:
         # the location keyboard is one-time: it hides itself, so the inline question suffices
-        await reply(update, *_region_question(name))
+        text = f"{head}\n{render_region_question(name, zone_set=False)}"
+        await reply(update, text, region_keyboard(FLOW_ONBOARDING, name))
     else:
         await reply(
             update,
-            f"🌍 Time zone set to <b>{esc(name)}</b>. Your daily plan comes at "
-            f"{user.push_time.strftime('%H:%M')} there.",
+            f"{head} Your daily plan comes at {user.push_time.strftime('%H:%M')} there.",
             done_markup,
         )
 

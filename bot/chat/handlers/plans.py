@@ -21,7 +21,13 @@ from bot.chat.handlers.base import (
     reply,
     services,
 )
-from bot.chat.render.format import esc, fmt_day, parse_day_code, plan_fingerprint
+from bot.chat.render.format import (
+    esc,
+    fmt_day,
+    parse_count,
+    parse_day_code,
+    plan_fingerprint,
+)
 from bot.chat.render.plans import (
     day_title,
     recipe_callback,
@@ -33,7 +39,7 @@ from bot.chat.render.plans import (
     render_week,
 )
 from bot.core.models import Slot, UserSettings
-from bot.core.recipe_search import find_recipe, search_recipes
+from bot.core.recipe_search import find_recipe, quote, search_recipes
 from bot.core.shopping import shopping_by_aisle
 
 MAX_SHOPPING_DAYS = 14
@@ -78,7 +84,7 @@ def parse_days(text: str) -> int:
         days = int(text.split()[0])
     except ValueError:
         raise ValueError(
-            f"“{text}” is not a number of days. Send /shopping for today or e.g. "
+            f"“{quote(text)}” is not a number of days. Send /shopping for today or e.g. "
             f"/shopping 3 for the next 3 days (1 to {MAX_SHOPPING_DAYS})."
         ) from None
     if not 1 <= days <= MAX_SHOPPING_DAYS:
@@ -154,8 +160,9 @@ async def _day_from_button(
     """The button's date, or None after telling the user the button is out of date."""
     query = update.callback_query
     assert query is not None
-    day = parse_day_code(code)
-    if day is None or day < services(context).today(user):
+    today = services(context).today(user)
+    day = parse_day_code(code, today)
+    if day is None or day < today:
         shown = f" (it was for {fmt_day(day)})" if day is not None else ""
         await query.answer(
             f"This plan is out of date{shown}. Send /today for today's plan.", show_alert=True
@@ -211,11 +218,12 @@ async def on_recipe(update: Update, context: Context) -> None:
         return
     query, parts, _user = button
     recipes = services(context).recipes
-    if len(parts) != 4 or not parts[2].isdigit() or parts[3] not in recipes.recipes:
+    servings = parse_count(parts[2], 2) if len(parts) == 4 else None
+    if servings is None or parts[3] not in recipes.recipes:
         await query.answer("That recipe is no longer available. Send /today.", show_alert=True)
         return
     await query.answer()
-    await reply(update, render_recipe(recipes.recipes[parts[3]], recipes, int(parts[2])))
+    await reply(update, render_recipe(recipes.recipes[parts[3]], recipes, servings))
 
 
 async def on_shopping(update: Update, context: Context) -> None:
@@ -223,7 +231,7 @@ async def on_shopping(update: Update, context: Context) -> None:
     if button is None:
         return
     query, parts, user = button
-    if len(parts) != 4 or not parts[3].isdigit():
+    if len(parts) != 4 or parse_count(parts[3], 2) is None:
         await query.answer("This button is out of date. Send /shopping.", show_alert=True)
         return
     day = await _day_from_button(update, context, user, parts[2])
@@ -239,11 +247,11 @@ async def on_share(update: Update, context: Context) -> None:
     if button is None:
         return
     query, parts, user = button
-    day = parse_day_code(parts[2]) if len(parts) == 3 else None
+    svc = services(context)
+    day = parse_day_code(parts[2], svc.today(user)) if len(parts) == 3 else None
     if day is None:
         await query.answer("This button is out of date. Send /today.", show_alert=True)
         return
-    svc = services(context)
     plan = await svc.plans.stored_plan(user, day)
     if plan is None:
         plan = await svc.plans.day_plan(user, day)

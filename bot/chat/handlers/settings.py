@@ -46,10 +46,17 @@ from bot.core.recipe_search import (
     IngredientMatch,
     describe_match,
     match_ingredient,
+    quote,
     suggest_ingredient_words,
 )
 
 KIND_EXAMPLES = ("eggs", "fish", "dairy", "meat", "soy", "gluten", "nuts")
+MAX_FOOD_LIST_CHARS = 300  # a longer /exclude or /include list is pasted junk: change nothing
+MAX_UNKNOWN_SHOWN = 5
+TOO_LONG_LIST = (
+    "That list is too long ({n:,} characters; I read up to {limit}). Nothing was changed. "
+    "Name a few foods or groups, e.g. <code>/exclude tofu, peanuts</code>."
+)
 
 
 def split_words(text: str) -> list[str]:
@@ -67,13 +74,15 @@ def unknown_words_text(recipes: RecipeSet, unknown: list[str]) -> str:
     """The answer for words that are neither a food nor a food group: what they may have meant
     (group words first, so "glutn" offers gluten) and how to say it."""
     lines = []
-    for word in unknown:
+    for word in unknown[:MAX_UNKNOWN_SHOWN]:
         close = suggest_ingredient_words(recipes, word)
         if close:
             offered = ", ".join(f"<code>{esc(c)}</code>" for c in close)
-            lines.append(f"I don't know “{esc(word)}”. Did you mean: {offered}?")
+            lines.append(f"I don't know “{esc(quote(word))}”. Did you mean: {offered}?")
         else:
-            lines.append(f"I don't know “{esc(word)}” as a food in my recipes.")
+            lines.append(f"I don't know “{esc(quote(word))}” as a food in my recipes.")
+    if len(unknown) > MAX_UNKNOWN_SHOWN:
+        lines.append(f"… and {len(unknown) - MAX_UNKNOWN_SHOWN} more words I don't know.")
     lines.append(
         "Use a food name, e.g. <code>/exclude tofu</code>, or a group: "
         + ", ".join(KIND_EXAMPLES)
@@ -96,7 +105,11 @@ async def settings_command(update: Update, context: Context) -> None:
 async def exclude_command(update: Update, context: Context) -> None:
     user = await current_user(update, context)
     svc = services(context)
-    words = split_words(command_args(context))
+    args = command_args(context)
+    if len(args) > MAX_FOOD_LIST_CHARS:
+        await reply(update, TOO_LONG_LIST.format(n=len(args), limit=MAX_FOOD_LIST_CHARS))
+        return
+    words = split_words(args)
     if not words:
         markup = exclusions_keyboard(user, svc.recipes, back=False)
         await reply(update, render_exclusions(user, svc.recipes), markup)
@@ -135,7 +148,11 @@ async def exclude_command(update: Update, context: Context) -> None:
 async def include_command(update: Update, context: Context) -> None:
     user = await current_user(update, context)
     svc = services(context)
-    words = split_words(command_args(context))
+    args = command_args(context)
+    if len(args) > MAX_FOOD_LIST_CHARS:
+        await reply(update, TOO_LONG_LIST.format(n=len(args), limit=MAX_FOOD_LIST_CHARS))
+        return
+    words = split_words(args)
     if not words:
         await reply(
             update,
@@ -168,7 +185,7 @@ async def include_command(update: Update, context: Context) -> None:
         await svc.plans.settings_changed(user)
         lines.append(f"✅ Back in your plans: <b>{esc(join_names(labels))}</b>.")
     for word in not_excluded:
-        lines.append(f"“{esc(word)}” was not left out, nothing to change.")
+        lines.append(f"“{esc(quote(word))}” was not left out, nothing to change.")
     if unknown:
         lines.append(unknown_words_text(svc.recipes, unknown))
     await reply(update, "\n".join(lines))

@@ -29,7 +29,13 @@ from bot.chat.handlers.base import (
     services,
 )
 from bot.chat.render.chart_pool import levels_png, progress_png
-from bot.chat.render.format import esc, fmt_day, parse_day_code, plan_fingerprint
+from bot.chat.render.format import (
+    esc,
+    fmt_day,
+    parse_count,
+    parse_day_code,
+    plan_fingerprint,
+)
 from bot.chat.render.tracking import (
     ACTION_STATUS,
     CHECKOFF_ON_LOG,
@@ -75,7 +81,7 @@ from bot.core.products import (
     resolve_product,
     unit_word,
 )
-from bot.core.recipe_search import find_recipe
+from bot.core.recipe_search import find_recipe, quote
 from bot.core.reminders import (
     MAX_DOSE_UG,
     ReminderInputError,
@@ -149,9 +155,12 @@ async def on_checkoff(update: Update, context: Context) -> None:
         await query.answer("This button is out of date. Send /log.", show_alert=True)
         return
     _, _, action, code, slot_name, fingerprint = parts
-    day = parse_day_code(code)
     today = svc.today(user)
-    if day is None or day < today - dt.timedelta(days=LATE_LOG_DAYS):
+    day = parse_day_code(code, today)
+    if day is None:
+        await query.answer("This button is out of date. Send /log.", show_alert=True)
+        return
+    if day < today - dt.timedelta(days=LATE_LOG_DAYS):
         await query.answer(
             "This plan is too old to tick off. Send /log for today's meals.", show_alert=True
         )
@@ -192,6 +201,8 @@ async def on_checkoff(update: Update, context: Context) -> None:
         await reply(update, render_other_hint())
 
 
+MAX_ATE_CHARS = 80  # longer /ate text is junk, not a dish: never match a piece of it
+
 _UG = re.compile(r"^(\d+(?:[.,]\d+)?|[.,]\d+)\s*(?:µg|μg|ug|mcg)?$", re.IGNORECASE)
 
 
@@ -204,6 +215,14 @@ async def ate_command(update: Update, context: Context) -> None:
     args = command_args(context)
     if not args:
         await reply(update, render_ate_help())
+        return
+    if len(args) > MAX_ATE_CHARS:
+        await reply(
+            update,
+            f"That is too long for one food ({len(args):,} characters; I read up to "
+            f"{MAX_ATE_CHARS}). Nothing was logged. Name one dish or food, e.g. "
+            "<code>/ate omelette</code> or <code>/ate 2 eggs</code>.",
+        )
         return
     ts = tracking(context)
     today = svc.today(user)
@@ -275,7 +294,7 @@ def parse_took(text: str) -> tuple[float, str]:
     match = _UG.match(joined)
     if not match:
         raise ValueError(
-            f"I could not read a dose in “{text}”. Write it in µg, e.g. /took 1000 or "
+            f"I could not read a dose in “{quote(text)}”. Write it in µg, e.g. /took 1000 or "
             "/took injection 1000."
         )
     dose = float(match.group(1).replace(",", "."))
@@ -361,7 +380,7 @@ async def levels_command(update: Update, context: Context) -> None:
     elif word:
         await reply(
             update,
-            f"I don't know “/levels {esc(word)}”.\n{render_levels_help()}",
+            f"I don't know “/levels {esc(quote(word))}”.\n{render_levels_help()}",
         )
     else:
         await _levels_list(update, context, user)
@@ -471,7 +490,8 @@ async def _levels_delete(update: Update, context: Context, user: UserSettings, t
         return
     word = text.strip().lstrip("#")
     by_number = {lab.number: lab for lab in labs}
-    chosen = by_number.get(int(word)) if word.isdigit() else None
+    number = parse_count(word, 6)
+    chosen = by_number.get(number) if number is not None else None
     if chosen is None:
         numbers = ", ".join(f"#{lab.number}" for lab in sorted(labs, key=lambda lab: lab.number))
         await reply(
@@ -537,6 +557,21 @@ async def remind_command(update: Update, context: Context) -> None:
     await reply(update, render_reminder_added(stored, user.timezone))
 
 
+REMINDER_TAP_DAYS = 14  # a reminder message can still be answered this long after it fired
+
+
+def reminder_occurrence(stamp: str, now: dt.datetime) -> dt.datetime | None:
+    """The reminder occurrence a button names (Unix seconds), or None when it is not a time
+    a reminder could have fired: in the future or more than REMINDER_TAP_DAYS ago."""
+    seconds = parse_count(stamp)
+    if seconds is None:
+        return None
+    latest = now.timestamp() + 3600  # an hour of clock skew
+    if not latest - (REMINDER_TAP_DAYS * 86400 + 3600) <= seconds <= latest:
+        return None
+    return dt.datetime.fromtimestamp(seconds, dt.UTC)
+
+
 async def on_reminder(update: Update, context: Context) -> None:
     """Taken / Snooze 1 h / Skip on a reminder message."""
     button = await onboarded_button(update, context)
@@ -545,11 +580,12 @@ async def on_reminder(update: Update, context: Context) -> None:
     query, parts, user = button
     svc = services(context)
     ts = tracking(context)
-    if len(parts) != 5 or not parts[3].isdigit() or not parts[4].isdigit():
+    rid = parse_count(parts[3]) if len(parts) == 5 else None
+    occurrence = reminder_occurrence(parts[4], svc.now()) if len(parts) == 5 else None
+    if rid is None or occurrence is None:
         await query.answer("This button is out of date. Send /remind.", show_alert=True)
         return
-    action, rid = parts[2], int(parts[3])
-    occurrence = dt.datetime.fromtimestamp(int(parts[4]), dt.UTC)
+    action = parts[2]
     stored = await ts.get_reminder(rid)
     if stored is None or stored.user_id != user.user_id:
         await query.answer("This reminder was deleted. /remind lists yours.", show_alert=True)
@@ -614,7 +650,8 @@ async def on_reminder_delete(update: Update, context: Context) -> None:
         return
     ts = tracking(context)
     part = query.data.split(":")[-1]
-    deleted = part.isdigit() and await ts.delete_reminder(user.user_id, int(part))
+    rid = parse_count(part)
+    deleted = rid is not None and await ts.delete_reminder(user.user_id, rid)
     await query.answer("Reminder deleted" if deleted else "That reminder was already deleted.")
     text, markup = render_reminders(await ts.reminders(user.user_id), user.timezone)
     await edit(query, text, markup)
@@ -685,7 +722,7 @@ async def evening_command(update: Update, context: Context) -> None:
         if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
             await reply(
                 update,
-                f"“{esc(word)}” is not a time. Use 24-hour HH:MM, e.g. "
+                f"“{esc(quote(word))}” is not a time. Use 24-hour HH:MM, e.g. "
                 "<code>/evening 20:30</code>, or <code>/evening on</code> / "
                 "<code>/evening off</code>.",
             )

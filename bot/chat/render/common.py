@@ -13,6 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.chat.render.format import DISCLAIMER, button_label, callback, esc
 from bot.core.faq import faq_entry
+from bot.core.recipe_search import quote
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("today", "Today's plan"),
@@ -91,7 +92,7 @@ def render_about() -> str:
 
 def render_unknown_command(command: str) -> str:
     return (
-        f"I don't know the command {esc(command)}. Send /help for the list, or /today for "
+        f"I don't know the command {esc(quote(command))}. Send /help for the list, or /today for "
         "today's plan."
     )
 
@@ -106,13 +107,27 @@ def render_free_text() -> str:
 CLINICIAN_LINE = "For doses, injections and lab results, talk to your clinician."
 
 
+SYMPTOM_LINES = (
+    "I can't assess symptoms.",
+    "<b>New or worsening numbness, weakness, balance, vision or memory problems: contact your "
+    "GP or MS team soon</b>, today if they came on suddenly or are severe. For sudden, severe "
+    "symptoms call emergency services.",
+    "B12 does not treat MS. /faq has general information on B12.",
+)
+
+
 def render_health_free_text(
-    faq_keys: Sequence[str],
+    faq_keys: Sequence[str], *, symptoms: bool = False
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """Answer to a typed health question ("how much b12 for MS?"): the bot does not give
-    personal advice, so it points to the sourced /faq entries and to the clinician."""
+    personal advice, so it points to the sourced /faq entries and to the clinician.
+    With `symptoms` ("numbness in my legs") it first says where to turn, and how soon."""
     entries = [e for e in (faq_entry(k) for k in faq_keys) if e is not None]
-    lines = ["I can't give personal health advice, but /faq has short, sourced answers on B12."]
+    lines = (
+        list(SYMPTOM_LINES)
+        if symptoms
+        else ["I can't give personal health advice, but /faq has short, sourced answers on B12."]
+    )
     if entries:
         lines.append("These look closest to yours:")
         lines += [f"• {esc(e.question)} (<code>/faq {esc(e.key)}</code>)" for e in entries]

@@ -26,7 +26,7 @@ from bot.chat.render.format import (
     status_mark,
 )
 from bot.core.clock import zone
-from bot.core.household import KIND_SNACK, HouseholdPlan, MemberDay
+from bot.core.household import HouseholdPlan
 from bot.core.models import DayPlan, RecipeSet, UserSettings
 from bot.storage.family import GroupLink, Household, InviteInfo, MemberRecord
 
@@ -239,34 +239,15 @@ def render_plan_update_notice(
     )
 
 
-def _member_line(day: MemberDay) -> str:
-    """One member's status in the group plan: ✅ only when every rule of their own profile
-    holds, ⚠️ with the rules missed, 🩺 (no claim) when their clinician manages their B12."""
-    name = esc(day.name or "member")
-    if day.clinician_managed:
-        line = f"🩺 {name}: {fmt_ug(day.b12_ug)} µg from food (their clinician manages B12)"
-    else:
-        mark = "✅" if day.met else "⚠️"
-        line = f"{mark} {name}: {fmt_ug(day.b12_ug)} µg of {fmt_ug(day.target_ug)} µg"
-        if not day.met:
-            missed = [m for m in day.misses if not m.startswith("total ")]
-            if day.shortfall_ug > 0:
-                missed.insert(0, f"{fmt_ug(day.shortfall_ug)} µg short")
-            if missed:
-                line += f" ({esc('; '.join(missed))})"
-    extras = [
-        (f"{t.label} as a snack" if t.kind == KIND_SNACK else f"{t.label} with {t.slot.value}")
-        for t in day.topups
-    ]
-    if extras:
-        line += " · plus " + esc("; ".join(extras))
-    return line
+GROUP_ALL_MET = "On target for everyone ✅"
+GROUP_OWN_TOTALS = "Each member's own total is in their private chat with me (/today)."
 
 
 def render_group_plan(
     hplan: HouseholdPlan, recipes: RecipeSet, household: Household, *, title: str
 ) -> str:
-    """The household's day for a group chat: shared meals and each member's status."""
+    """The household's day for a group chat: the shared meals only. Members' targets, totals,
+    top-ups and clinician status stay in their private chats (/privacy says so)."""
     people = len(hplan.members)
     lines = [f"<b>{esc(title)}</b>", f"👪 {esc(household.name)} · {people} {_people(people)}", ""]
     for meal in hplan.plan.meals:
@@ -280,7 +261,7 @@ def render_group_plan(
         if meal.topup_item and meal.topup_label:
             lines.append(f"      ➕ plus {esc(meal.topup_label)} for everyone")
     lines.append("")
-    lines += [_member_line(d) for d in hplan.members]
+    lines.append(GROUP_ALL_MET if hplan.all_met else GROUP_OWN_TOTALS)
     lines.append("")
     lines.append("<i>Not medical advice; talk to your clinician about supplements.</i>")
     return "\n".join(lines)

@@ -64,11 +64,37 @@ def day_code(day: dt.date) -> str:
     return day.strftime("%Y%m%d")
 
 
-def parse_day_code(code: str) -> dt.date | None:
+# Days a button may name, around the user's today: check-offs reach back to yesterday, shared
+# and older plan messages a week; /week, shopping lists and inline sharing reach two weeks ahead.
+BUTTON_DAYS_BACK = 7
+BUTTON_DAYS_AHEAD = 14
+_DAY_CODE = re.compile(r"^[0-9]{8}$")
+
+
+def parse_day_code(code: str, today: dt.date | None = None) -> dt.date | None:
+    """The date in a YYYYMMDD button code, or None when it is not one. Given `today`, also
+    None for a day outside today-BUTTON_DAYS_BACK .. today+BUTTON_DAYS_AHEAD (a forged tap)."""
+    if not _DAY_CODE.match(code):
+        return None
     try:
-        return dt.datetime.strptime(code, "%Y%m%d").date()
+        day = dt.datetime.strptime(code, "%Y%m%d").date()
     except ValueError:
         return None
+    if today is not None and not (
+        today - dt.timedelta(days=BUTTON_DAYS_BACK)
+        <= day
+        <= today + dt.timedelta(days=BUTTON_DAYS_AHEAD)
+    ):
+        return None
+    return day
+
+
+def parse_count(text: str, digits: int = 12) -> int | None:
+    """A whole number of at most `digits` ASCII digits, or None ("²" and "١" are digits to
+    str.isdigit but not numbers a button or a command of ours ever carries)."""
+    if not 1 <= len(text) <= digits or not text.isascii() or not text.isdigit():
+        return None
+    return int(text)
 
 
 def callback(*parts: object) -> str:

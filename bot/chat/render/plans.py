@@ -45,7 +45,7 @@ from bot.core.models import (
 )
 from bot.core.plan_rules import CLINICIAN_LINE
 from bot.core.recipe_schema import ALLERGEN_GROUPS
-from bot.core.recipe_search import short_name
+from bot.core.recipe_search import quote, short_name
 from bot.core.shopping import ShoppingItem
 
 
@@ -324,7 +324,7 @@ def render_recipe_matches(
 ) -> tuple[str, InlineKeyboardMarkup]:
     if not matches:
         return (
-            f"I found no recipe matching “{esc(query)}”. Try a word from a dish name, "
+            f"I found no recipe matching “{esc(quote(query))}”. Try a word from a dish name, "
             "e.g. <code>/recipe salmon</code>, or send /today to see today's dishes.",
             InlineKeyboardMarkup([]),
         )
@@ -332,7 +332,7 @@ def render_recipe_matches(
         [InlineKeyboardButton(f"📖 {r.name}"[:60], callback_data=recipe_callback(r.id))]
         for r in matches
     ]
-    return f"Which recipe do you mean by “{esc(query)}”?", InlineKeyboardMarkup(rows)
+    return f"Which recipe do you mean by “{esc(quote(query))}”?", InlineKeyboardMarkup(rows)
 
 
 # --------------------------------------------------------------------------- shopping

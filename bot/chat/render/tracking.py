@@ -45,6 +45,7 @@ from bot.core.products import (
     product_ingredients,
     unit_word,
 )
+from bot.core.recipe_search import quote
 from bot.core.reminders import REMIND_EXAMPLES, Reminder
 from bot.core.tally import DayTally, Summary, fmt_ug, format_summary
 from bot.storage.tracking import MealLog, Product, Retest, StoredLab, StoredReminder
@@ -234,7 +235,7 @@ def render_ate_help() -> str:
 def render_ate_unknown(words: str) -> str:
     """/ate with words that are neither a dish nor a food with an amount: how to log it."""
     return (
-        f"I don't know the dish “{esc(words)}”. Try another name; for a single food give "
+        f"I don't know the dish “{esc(quote(words))}”. Try another name; for a single food give "
         "how much, e.g. <code>/ate 2 eggs</code> or <code>/ate 100 g salmon</code>; or give "
         "the µg of B12 from its label: <code>/ate 1.2</code>."
     )
@@ -584,7 +585,7 @@ def render_faq_answer(key: str) -> str | None:
 
 
 def render_faq_unknown(key: str) -> str:
-    return f"I have no question “{esc(key)}”. " + render_faq_index()
+    return f"I have no question “{esc(quote(key))}”. " + render_faq_index()
 
 
 # --------------------------------------------------------------------------- privacy
@@ -606,8 +607,17 @@ def render_privacy() -> str:
             "products' B12.",
             "• Household membership, if you share plans.",
             "",
-            "Nothing is shared with anyone or used for anything else. Health values never go "
-            "into the bot's log files.",
+            "<b>Who sees what</b>",
+            "• Members of your household see your first name, diet and B12 target in /family, "
+            "and the meal swaps you make.",
+            "• A family group chat linked to your household sees, in /plan and the daily plan: "
+            "the household's name, how many members it has, the shared meals with their B12 per "
+            "serving and, for a meal not everyone eats, the first names of who eats it; and "
+            "either “on target for everyone” or a pointer to your private chat. It never "
+            "sees your target, your totals, your top-ups, your logs, lab results, reminders or "
+            "whether a clinician manages your B12.",
+            "Nothing else is shared with anyone, and nothing is used for anything else. Health "
+            "values never go into the bot's log files.",
             "/export sends you all of it as a JSON file. /delete erases all of it, for good "
             "(after you confirm).",
         ]

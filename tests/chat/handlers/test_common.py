@@ -14,7 +14,7 @@ from ptb_offline import (
     visible_text,
 )
 
-from bot.chat.handlers.common import health_faq_keys
+from bot.chat.handlers.common import MAX_MATCH_CHARS, has_symptom_words, health_faq_keys
 from bot.chat.render.common import CLINICIAN_LINE
 
 
@@ -100,6 +100,60 @@ async def test_other_free_text_still_gets_the_command_list(bot: OfflineBot) -> N
     await onboard(chat)
     shown = visible_text(texts(await chat.send("what should I eat?"))[0])
     assert "/today" in shown and "/help" in shown and CLINICIAN_LINE not in shown
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "I feel numbness in my legs",
+        "my hands are TINGLING",
+        "pins and needles in my feet since Monday",
+        "my legs feel weak today",
+        "I lost my balance and fell",
+        "feeling dizzy",
+        "my memory is getting bad and I get confused",
+        "my vision is blurry",
+        "so tired all the time",
+        "is my fatigue from low b12?",
+        "things got worse this week",
+        "I have new symptoms",
+    ],
+)
+async def test_typed_symptoms_get_the_gp_or_ms_team_answer(bot: OfflineBot, typed: str) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    sent = texts(await chat.send(typed))
+    assert len(sent) == 1
+    check_html(sent[0])
+    shown = visible_text(sent[0])
+    assert "I can't assess symptoms" in shown
+    assert "contact your GP or MS team soon" in shown and "today if" in shown
+    assert "emergency services" in shown and "B12 does not treat MS" in shown
+    assert "/faq" in shown
+    assert "/recipe" not in shown  # not the generic command list
+    assert "µg" not in shown and "mg" not in shown.split()  # never a dose
+
+
+async def test_a_dose_question_without_symptoms_keeps_the_faq_answer(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    shown = visible_text(texts(await chat.send("Should I get B12 injections?"))[0])
+    assert "I can't assess symptoms" not in shown and CLINICIAN_LINE in shown
+
+
+@pytest.mark.parametrize(
+    "typed", ["what should I eat?", "give me numbers for lunch", "a weekend recipe please"]
+)
+async def test_ordinary_text_is_not_taken_for_a_symptom(bot: OfflineBot, typed: str) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    shown = visible_text(texts(await chat.send(typed))[0])
+    assert "/today" in shown and "/help" in shown and "GP" not in shown
+
+
+def test_symptom_matching_reads_only_the_start_of_a_long_message() -> None:
+    assert has_symptom_words("numbness " + "x" * 5000)
+    assert not has_symptom_words("x" * MAX_MATCH_CHARS + " numbness")
 
 
 # ---------------------------------------------------------------------- messages that are not text

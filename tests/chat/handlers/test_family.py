@@ -32,7 +32,13 @@ from ptb_offline import (
 from bot.chat.handlers import family as family_handlers
 from bot.chat.handlers.family import GroupThrottle
 from bot.chat.jobs.family import run_group_push_tick_now
-from bot.chat.render.family import GROUP_PLAN_HINT, INVALID_INVITE, PRIVATE_ONLY
+from bot.chat.render.family import (
+    GROUP_ALL_MET,
+    GROUP_OWN_TOTALS,
+    GROUP_PLAN_HINT,
+    INVALID_INVITE,
+    PRIVATE_ONLY,
+)
 from bot.core.clock import zone
 from bot.core.household import KIND_ITEM, HouseholdPlan
 from bot.core.household_check import check_household
@@ -310,7 +316,7 @@ async def test_group_link_plan_and_private_only_commands(bot: OfflineBot) -> Non
     group_text = visible_text(texts(calls)[-1])
     ana_dishes = dishes(await today_text(ana))
     assert "The Smiths" in group_text and all(d in group_text for d in ana_dishes[:3])
-    assert "Ana: " in group_text and "Ben: " in group_text
+    assert_no_personal_values(group_text)
     for command in ("/settings", "/target 3", "/start"):
         calls = await g_ben.send(command)
         assert texts(calls) == [PRIVATE_ONLY]
@@ -320,6 +326,52 @@ async def test_group_link_plan_and_private_only_commands(bot: OfflineBot) -> Non
     for user in (ANA, BEN):  # group commands never move anyone's private chat
         assert (await svc.store.get_user(user.id)).chat_id == user.id
     assert (await svc.store.get_user(BEN.id)).target_ug == 2.4
+
+
+def assert_no_personal_values(group_text: str) -> None:
+    """A group plan shows the shared meals (µg per serving), never a member's target, total,
+    shortfall or top-up: no "Ana: 4.0 µg of 4.0 µg" lines, no µg outside the meal lines."""
+    lines = group_text.splitlines()
+    meal_lines = [line for line in lines if "µg B12 each" in line]
+    assert meal_lines  # the shared meals are there
+    others = [line for line in lines if line not in meal_lines]
+    assert not any("µg" in line for line in others), others
+    assert "Ana: " not in group_text and "Ben: " not in group_text
+    assert "short" not in group_text and "top-up" not in group_text
+    assert (GROUP_ALL_MET in group_text) != (GROUP_OWN_TOTALS in group_text)
+
+
+async def test_group_plan_shows_no_member_targets(bot: OfflineBot) -> None:
+    """Ana's target is 4.0 µg and Ben's 2.4 µg: neither number reaches the group, by /plan
+    or by the daily push; the status line says "on target for everyone" only when it is."""
+    await family_of_two(bot)
+    svc = bot.services
+    assert (await svc.store.get_user(ANA.id)).target_ug == 4.0
+    bot.request.admins = frozenset({ANA.id})
+    await bot.group(ANA).send("/family link")
+    group_text = visible_text(texts(await bot.group(ANA).send("/plan"))[-1])
+    assert_no_personal_values(group_text)
+    for number in ("4.0 µg of", "2.4 µg of", "of 4.0", "of 2.4"):
+        assert number not in group_text
+    hid = (await svc.store.get_user(ANA.id)).household_id
+    hplan = await svc.plans.household_plan(hid, svc.today(await svc.store.get_user(ANA.id)))
+    expected = GROUP_ALL_MET if hplan.all_met else GROUP_OWN_TOTALS
+    assert expected in group_text
+    bot.request.clear()
+    bot.clock.current = dt.datetime(2026, 11, 25, 6, 30, tzinfo=UTC)  # 07:30 Berlin
+    assert await run_group_push_tick_now(bot.app) == 1
+    pushed = [c for c in bot.request.of("sendMessage") if c.params["chat_id"] == GROUP_ID]
+    assert len(pushed) == 1
+    assert_no_personal_values(visible_text(pushed[0].text))
+
+
+async def test_privacy_says_what_a_linked_group_sees(bot: OfflineBot) -> None:
+    privacy = visible_text(texts(await bot.chat(ANA).send("/privacy"))[-1])
+    assert "Nothing is shared with anyone" not in privacy  # a household and its group do see
+    group_part = next(line for line in privacy.splitlines() if "group chat linked" in line)
+    assert "shared meals" in group_part and "on target for everyone" in group_part
+    assert "never sees your target, your totals" in group_part
+    assert "diet and B12 target in /family" in privacy  # what household members see
 
 
 async def test_group_push_once_a_day(bot: OfflineBot) -> None:
@@ -640,8 +692,9 @@ async def test_a_member_whose_clinician_manages_b12_gets_no_claim_in_any_view(
     bot.request.admins = frozenset({ANA.id})
     await bot.group(ANA).send("/family link")
     group_text = visible_text(texts(await bot.group(ANA).send("/plan"))[-1])
-    ben_line = next(line for line in group_text.splitlines() if "Ben:" in line)
-    assert ben_line.startswith("🩺") and "clinician manages" in ben_line
+    assert_no_personal_values(group_text)  # nor that Ben's clinician manages his B12
+    assert "🩺" not in group_text and "clinician manages" not in group_text
+    assert GROUP_OWN_TOTALS in group_text and GROUP_ALL_MET not in group_text  # Ben: no claim
     results = await inline(ben)
     card = results[0]["input_message_content"]["message_text"]
     assert "✅" not in card and "⚠️" not in card and "from food" in card

@@ -11,6 +11,7 @@ from ptb_offline import Call, OfflineBot, answers, onboard, texts, visible_text
 from bot.chat.handlers.onboarding import parse_time
 from bot.chat.render.family import setup_inline_button
 from bot.chat.render.onboarding import FLOW_ONBOARDING, region_keyboard
+from bot.core.clock import zone
 from bot.core.models import Diet
 
 
@@ -112,6 +113,31 @@ async def test_timezone_typed(bot: OfflineBot) -> None:
     await chat.send("/timezone europe/berlin")
     user = await bot.services.store.get_user(chat.user.id)
     assert user is not None and user.timezone == "Europe/Berlin"
+
+
+async def test_timezone_offset_typed_means_hours_ahead_and_shows_the_clock(
+    bot: OfflineBot,
+) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    text = visible_text(texts(await chat.send("/timezone GMT+2"))[0])
+    # the clock is at 09:00 UTC: GMT+2 is 11:00 (the POSIX-signed Etc/GMT+2 would say 07:00)
+    assert "Etc/GMT-2 (UTC+02:00)" in text and "it is 11:00 there now" in text
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None
+    assert bot.clock.now().astimezone(zone(user.timezone)).utcoffset() == dt.timedelta(hours=2)
+    bad = visible_text(texts(await chat.send("/timezone GMT-3:30"))[0])
+    assert "no fixed-offset zone" in bad and "America/St_Johns" in bad
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None and user.timezone == "Etc/GMT-2"  # a refused offset changes nothing
+
+
+async def test_timezone_typed_in_onboarding_shows_the_clock_then_asks_on(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await chat.send("/start")
+    text = visible_text(texts(await chat.send("/timezone NEW YORK"))[0])
+    assert "America/New_York (UTC-05:00)" in text and "it is 04:00 there now" in text
+    assert "Where do you buy your food?" in text
 
 
 async def test_time_typed(bot: OfflineBot) -> None:
