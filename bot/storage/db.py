@@ -35,6 +35,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar
@@ -347,16 +348,36 @@ class _SqliteLink:
         if self._alive():
             return
         log.info("the SQLite connection was closed by an interrupted statement; reopening")
-        self._drop_sync_side()
+        await self._release_sync_side()
         if self._conn is not None:
             with contextlib.suppress(Exception):
                 await self._conn.close()
         self._conn = self._raw = None
         await self.start()
 
+    async def _release_sync_side(self) -> None:
+        """_drop_sync_side on the worker thread while it runs: a sync Connection left inside a
+        transaction by an interrupted statement rolls it back on close, and sqlite3 allows
+        that only on the thread that made the connection. Without a worker thread the raw
+        connection is closed next anyway (which rolls back), so errors are only logged."""
+        raw = self._raw
+        if raw is not None and raw.is_open:
+            try:
+                await raw.call(self._drop_sync_side)
+                return
+            except Exception as exc:  # closing must go on
+                log.info("releasing the SQLite sync connections on their thread: %s", exc)
+        try:
+            self._drop_sync_side()
+        except (sa.exc.SQLAlchemyError, sqlite3.ProgrammingError) as exc:
+            log.info("releasing the SQLite sync connections: %s", exc)
+        finally:
+            self._sync_write = self._sync_read = None
+
     def _drop_sync_side(self) -> None:
-        """Give the sync Connections back to their pool: bookkeeping only, no SQL (the pool
-        does no reset), so any thread may do it; the raw connection stays open."""
+        """Give the sync Connections back to their pool; the raw connection stays open. The
+        pool does no reset, but a Connection still inside a transaction rolls it back on close,
+        so call this on the worker thread (see _release_sync_side)."""
         for conn in (self._sync_write, self._sync_read):
             if conn is not None:
                 conn.close()
@@ -406,7 +427,7 @@ class _SqliteLink:
 
     async def close(self) -> None:
         async with self.gate:
-            self._drop_sync_side()
+            await self._release_sync_side()
             if self._conn is not None:
                 with contextlib.suppress(Exception):
                     await self._conn.close()
