@@ -22,11 +22,12 @@ from urllib.parse import urlparse
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
 from bot.chat.concurrency import PerChatUpdateProcessor
 from bot.chat.jobs.family import swap_notifier
+from bot.chat.jobs.pruning import schedule_plan_pruning
 from bot.chat.jobs.push import schedule_push_jobs
 from bot.chat.jobs.tracking import schedule_tracking_jobs
 from bot.chat.lifecycle import install_stop_signals
@@ -38,7 +39,7 @@ from bot.core.recipes import load_recipes
 from bot.services.container import Services
 from bot.services.plans import utc_now
 from bot.storage.errors import StorageStartError
-from bot.storage.store import PLAN_RETENTION_DAYS, Store
+from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,6 @@ CONNECTION_POOL_SIZE = 32
 # every database call with its arguments, or (alembic, at INFO) its plugins at every start:
 # warnings only. bot.storage logs a schema upgrade itself.
 QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler", "aiosqlite", "alembic")
-PRUNE_INTERVAL_SECONDS = 24 * 3600
-PRUNE_FIRST_SECONDS = 120  # after start-up traffic, not in the first push tick
 
 
 def build_application(
@@ -135,32 +134,6 @@ async def start_services(
     schedule_tracking_jobs(application, settings.push_tick_seconds)  # reminders
     schedule_plan_pruning(application)
     return services
-
-
-def schedule_plan_pruning(application: Application) -> None:
-    """Once a day, delete stored plans older than PLAN_RETENTION_DAYS (see Store.prune_plans:
-    the planner reads 7 days back, /progress 30, and /export gets what is left, ~60 days)."""
-    if application.job_queue is None:
-        log.warning("no JobQueue: old plans will not be pruned")
-        return
-    application.job_queue.run_repeating(
-        prune_plans_job,
-        interval=PRUNE_INTERVAL_SECONDS,
-        first=PRUNE_FIRST_SECONDS,
-        name="plan-pruning",
-        job_kwargs={"max_instances": 1, "coalesce": True},
-    )
-
-
-async def prune_plans_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    services = context.application.bot_data.get("services")
-    if not isinstance(services, Services):
-        return
-    # a day of margin for the zones ahead of UTC: local dates run up to a day ahead
-    cutoff = services.now().date() - dt.timedelta(days=PLAN_RETENTION_DAYS + 1)
-    pruned = await services.store.prune_plans(cutoff)
-    if pruned:
-        log.info("pruned %d stored plan(s) of days before %s", pruned, cutoff.isoformat())
 
 
 async def stop_services(application: Application) -> None:

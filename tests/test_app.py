@@ -28,9 +28,9 @@ from telegram.ext import CommandHandler
 
 from bot.app import (
     configure_logging,
-    prune_plans_job,
     run_bot,
 )
+from bot.chat.jobs.pruning import prune_plans_job
 from bot.services.tracking import tracking_store
 
 

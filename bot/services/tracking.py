@@ -47,14 +47,12 @@ def plan_owner(user: UserSettings) -> str:
 
 
 async def user_recipes(
-    tracking: TrackingStore, recipes: RecipeSet, user_id: int, region: str | None = None
+    tracking: TrackingStore, recipes: RecipeSet, user: UserSettings
 ) -> RecipeSet:
-    """`recipes` with the fortified values of the user's region (looked up when not given) and
-    their own product labels applied, so a check-off counts what their plan counted."""
-    if region is None:
-        user = await tracking.store.get_user(user_id)
-        region = user.region if user is not None else None
-    return with_products(for_region(recipes, region), await tracking.product_overrides(user_id))
+    """`recipes` with the fortified values of the user's region (the lowest when they chose
+    none) and their own product labels applied, so a check-off counts what the plan counted."""
+    overrides = await tracking.product_overrides(user.user_id)
+    return with_products(for_region(recipes, user.region), overrides)
 
 
 def planned_meal_b12(recipes: RecipeSet, meal: PlannedMeal) -> float:

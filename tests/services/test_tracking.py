@@ -79,15 +79,19 @@ async def test_weekly_dose_covers_the_next_six_days_in_the_tally(store) -> None:
 
 
 async def test_user_recipes_value_checkoffs_with_the_users_region(store, shipped) -> None:
+    from dataclasses import replace
+
     from store_helpers import add_user
 
     from bot.services.tracking import tracking_store, user_recipes
 
     await add_user(store, 8, dt.datetime(2026, 11, 2, tzinfo=dt.UTC))
     ts = tracking_store(store)
-    us = await user_recipes(ts, shipped, 8, region="us")
-    uk = await user_recipes(ts, shipped, 8, region="uk")
-    looked_up = await user_recipes(ts, shipped, 8)  # no region chosen: the lowest values
+    user = await store.get_user(8)
+    assert user is not None and user.region is None
+    us = await user_recipes(ts, shipped, replace(user, region="us"))
+    uk = await user_recipes(ts, shipped, replace(user, region="uk"))
+    looked_up = await user_recipes(ts, shipped, user)  # no region chosen: the lowest values
     rid = "soy_hot_chocolate"
     assert us.recipes[rid].b12_ug > 2.5 * uk.recipes[rid].b12_ug
     assert looked_up.region == "any"

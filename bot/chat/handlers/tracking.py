@@ -89,7 +89,7 @@ from bot.core.reminders import (
     parse_remind,
     snooze,
 )
-from bot.core.tally import fmt_ug
+from bot.core.tally import DayTally, fmt_ug
 from bot.services.container import Services
 from bot.services.tracking import (
     day_tallies,
@@ -113,9 +113,9 @@ def tracking(context: Context) -> TrackingStore:
     return tracking_store(services(context).store)
 
 
-async def _today_tally(svc: Services, user: UserSettings, day: dt.date):  # type: ignore[no-untyped-def]
+async def _today_tally(svc: Services, user: UserSettings, day: dt.date) -> DayTally | None:
     ts = tracking_store(svc.store)
-    recipes = await user_recipes(ts, svc.recipes, user.user_id)
+    recipes = await user_recipes(ts, svc.recipes, user)
     tallies = await day_tallies(ts, user, day, day, recipes)
     return tallies[0] if tallies else None
 
@@ -181,7 +181,7 @@ async def on_checkoff(update: Update, context: Context) -> None:
         await query.answer("That meal is no longer in your plan. Send /log.", show_alert=True)
         return
     ts = tracking(context)
-    recipes = await user_recipes(ts, svc.recipes, user.user_id)
+    recipes = await user_recipes(ts, svc.recipes, user)
     # a household member's meal can carry a shared and a personal top-up; the member view
     # keeps one top-up item, so value the slot from the household plan itself
     b12 = await planned_slot_b12(ts, user, day, slot, recipes)
@@ -253,7 +253,7 @@ async def ate_command(update: Update, context: Context) -> None:
             return
         recipe_id, what = None, f"food with {b12:g} µg B12"
     else:
-        recipes = await user_recipes(ts, svc.recipes, user.user_id)  # with the user's labels
+        recipes = await user_recipes(ts, svc.recipes, user)  # with the user's labels
         try:
             food = parse_food_amount(args, recipes)
         except AmountInputError as exc:
@@ -339,7 +339,7 @@ async def progress_command(update: Update, context: Context) -> None:
     svc = services(context)
     ts = tracking(context)
     today = svc.today(user)
-    recipes = await user_recipes(ts, svc.recipes, user.user_id)
+    recipes = await user_recipes(ts, svc.recipes, user)
     summary, tallies = await summary_for(ts, user, today, recipes)
     from bot.chat.render.tracking import render_progress
 

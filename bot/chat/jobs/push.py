@@ -14,6 +14,7 @@ from telegram import Bot
 from telegram.ext import Application, ContextTypes
 
 from bot.chat.jobs.family import run_group_push_tick_now
+from bot.chat.jobs.repeat import repeat
 from bot.chat.lifecycle import background_work
 from bot.chat.ratelimit import background_sends
 from bot.chat.render.plans import push_title, render_plan
@@ -86,13 +87,11 @@ async def push_tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def schedule_push_jobs(application: Application, interval_seconds: float) -> None:
     """Add the one repeating push tick to the application's JobQueue (if it has one)."""
-    if application.job_queue is None:
-        log.warning("no JobQueue: daily plans will not be pushed")
-        return
-    application.job_queue.run_repeating(
+    repeat(
+        application,
         push_tick_job,
         interval=interval_seconds,
         first=FIRST_TICK_SECONDS,
         name="daily-push-tick",
-        job_kwargs={"max_instances": 1, "coalesce": True},
+        without="daily plans will not be pushed",
     )

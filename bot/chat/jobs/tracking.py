@@ -12,6 +12,7 @@ import logging
 
 from telegram.ext import Application, ContextTypes
 
+from bot.chat.jobs.repeat import repeat
 from bot.chat.lifecycle import background_work
 from bot.chat.ratelimit import background_sends
 from bot.chat.render import chart_pool
@@ -63,7 +64,7 @@ def make_senders(application: Application) -> tuple[SendReminder, SendEvening, S
         ts = svc.tracking
         if no_daily_nags(user):
             return None  # B12 injections: the clinician sets the dose, no daily "short" nag
-        recipes = await user_recipes(ts, svc.recipes, user.user_id, user.region)
+        recipes = await user_recipes(ts, svc.recipes, user)
         tallies = await day_tallies(ts, user, day, day, recipes)
         today = tallies[0] if tallies else None
         short = today.short_of(user.target_ug) if today else user.target_ug
@@ -132,15 +133,16 @@ def schedule_tracking_jobs(
     application: Application, interval_seconds: float = DEFAULT_TICK_SECONDS
 ) -> None:
     """Add the one repeating tracking tick to the application's JobQueue (if it has one)."""
-    if application.job_queue is None:
-        log.warning("no JobQueue: reminders and evening checks will not be sent")
-        return
-    # the chart worker starts now, not when the first user asks for /progress
-    application.job_queue.run_once(warm_chart_worker, when=CHART_WARMUP_S, name="chart-warmup")
-    application.job_queue.run_repeating(
+    scheduled = repeat(
+        application,
         tracking_tick_job,
         interval=interval_seconds,
         first=FIRST_TICK_SECONDS,
         name="tracking-tick",
-        job_kwargs={"max_instances": 1, "coalesce": True},
+        without="reminders and evening checks will not be sent",
     )
+    if scheduled and application.job_queue is not None:
+        # the chart worker starts now, not when the first user asks for /progress
+        application.job_queue.run_once(
+            warm_chart_worker, when=CHART_WARMUP_S, name="chart-warmup"
+        )

@@ -462,7 +462,7 @@ async def test_household_member_progress_planned_is_their_member_view(
     assert view.b12_ug > breakfast.b12_ug + 0.05  # ticking one meal off is not the whole plan
     await ben.tap("Breakfast eaten")
     ts = tracking_store(svc.store)
-    recipes = await user_recipes(ts, svc.recipes, user.user_id)
+    recipes = await user_recipes(ts, svc.recipes, user)
     summary, tallies = await summary_for(ts, user, day, recipes)  # what /progress draws
     assert tallies[-1].date == day
     assert summary.today is not None
