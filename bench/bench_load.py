@@ -13,12 +13,16 @@ process), acts as N onboarded users and measures from the outside:
 
 Per phase: reply latency p50/p95/p99 per command (update queued -> the bot's first visible
 answer: a message, or the edited plan for a swap; /progress also its chart), CPU of the bot
-process per update, its RSS (and the chart worker's), pushes/s, and the longest time any one
-event-loop step held the loop (measured inside the bot process: see `--bot-child`).
+process per update, its RSS (and the chart worker's), pushes/s, the host's load average, and
+the longest time any one event-loop callback held the loop, in the loop thread's CPU time
+(so other processes on a shared host do not count; wall time printed beside it; measured
+inside the bot process, see `bot_child`). Ends with a goal table (figure, goal, measured,
+PASS/FAIL); exit status 0 when every goal passes.
 
-Usage (from the repository root; ~5 min with the defaults):
+Usage (from the repository root; ~8 min with the defaults):
     .venv/bin/python bench/bench_load.py
-    .venv/bin/python bench/bench_load.py --users 200 --phase-seconds 10 --push-users 600
+    .venv/bin/python bench/bench_load.py --quick            # ~5 min
+    .venv/bin/python bench/bench_load.py --quick --no-push  # the three load phases, ~2 min
 Bounded: at most 5,000 users and 20,000 push users, every phase has a time limit, and the
 child is stopped with SIGTERM (then SIGKILL) whatever happens.
 """
@@ -57,6 +61,8 @@ MIX = (  # command, share
     ("/progress", 5),
 )
 RECIPE_QUERIES = ("porridge", "salmon", "tofu scramble", "omelette", "lentil soup", "egg")
+COUNTED = ("send", "edit", "copy", "forward")  # what Telegram's overall limit counts
+FREE = frozenset({"sendChatAction"})
 FIRST_USER = 20_000_000
 FIRST_PUSH_USER = 30_000_000
 GOAL_P95_S = 1.0
@@ -68,20 +74,29 @@ GOAL_PUSH_SHARE = 0.90
 
 
 def bot_child(stats_path: str) -> int:
-    """Run the real bot (bot.app.run_bot) with the loop's longest step recorded."""
+    """Run the real bot (bot.app.run_bot) with the loop's longest step recorded.
+
+    Every callback the event loop runs (asyncio.Handle._run: a task step, a timer, an I/O
+    callback) is timed as asyncio's own slow-callback detection does in debug mode, but in
+    two clocks: wall time, and the loop thread's CPU time (time.thread_time). Only the CPU
+    time is what this update made the loop do: wall time also holds the moments the host
+    gave the core to another process (other test runs on a shared machine) or another
+    thread of the bot held the GIL.
+    """
     import asyncio.events as events
 
-    # steps over 10 ms: [wall time, seconds, what ran], so the driver can look at one phase
+    # steps over 10 ms in either clock: [time.time(), wall s, CPU s, what ran]
     stats: dict[str, Any] = {"slow": [], "steps": 0}
     original = events.Handle._run
+    cpu_clock, wall_clock = time.thread_time, time.perf_counter
 
     def timed(self: events.Handle) -> None:
-        started = time.perf_counter()
+        wall0, cpu0 = wall_clock(), cpu_clock()
         original(self)
-        took = time.perf_counter() - started
+        cpu, wall = cpu_clock() - cpu0, wall_clock() - wall0
         stats["steps"] += 1
-        if took > 0.01 and len(stats["slow"]) < 20_000:
-            stats["slow"].append([time.time(), took, repr(self)[:160]])
+        if (wall > 0.01 or cpu > 0.01) and len(stats["slow"]) < 20_000:
+            stats["slow"].append([time.time(), wall, cpu, repr(self)[:160]])
 
     events.Handle._run = timed  # type: ignore[method-assign]
 
@@ -93,7 +108,15 @@ def bot_child(stats_path: str) -> int:
     threading.Thread(target=dump, daemon=True).start()
     from bot.app import run_bot
 
-    code = run_bot()
+    profile_to = os.environ.get("BENCH_PROFILE")  # --profile: where the bot's cProfile goes
+    if profile_to:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        code = profiler.runcall(run_bot)
+        profiler.dump_stats(profile_to)
+    else:
+        code = run_bot()
     Path(stats_path).write_text(json.dumps(stats))
     return code
 
@@ -121,8 +144,11 @@ class Phase:
     worker_rss_mb: float = 0.0
     pushes: int = 0
     push_rate: float = 0.0
-    max_step_s: float = 0.0
+    counted: collections.Counter[str] = field(default_factory=collections.Counter)
+    max_step_s: float = 0.0  # the longest loop step, the loop thread's CPU time
     where: str = ""
+    max_wall_s: float = 0.0  # the longest loop step in wall time (host contention included)
+    load: str = ""  # the host's load average when the phase ended
 
 
 def make_api() -> Any:
@@ -144,6 +170,9 @@ def make_api() -> Any:
             if chat is None:
                 return result
             chat = int(chat)
+            counted = method.startswith(COUNTED) and method not in FREE
+            if counted and self.phase is not None and chat not in self.push_ids:
+                self.phase.counted[method] += 1  # replies, against Telegram's 30 messages/s
             now = time.monotonic()
             if chat in self.push_ids and method == "sendMessage":
                 self.push_times.append(now)
@@ -283,7 +312,14 @@ async def measured(api: Any, process: Any, stats: Path, phase: Phase, work: Any)
         slow = json.loads(stats.read_text() or "{}").get("slow", [])
         inside = [s for s in slow if began <= s[0] <= ended]
         if inside:
-            _, phase.max_step_s, phase.where = max(inside, key=lambda s: s[1])
+            _, _, phase.max_step_s, phase.where = max(inside, key=lambda s: s[2])
+            phase.max_wall_s = max(s[1] for s in inside)
+    phase.load = load_average()
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 def pct(values: list[float], q: float) -> float:
@@ -293,10 +329,9 @@ def pct(values: list[float], q: float) -> float:
 
 def report(phases: list[Phase], rate: float) -> int:
     print()
-    ok = True
     for phase in phases:
         updates = max(phase.sent, 1)
-        print(f"{phase.name}: {phase.sent} updates at {phase.rate:g}/s")
+        print(f"{phase.name}: {phase.sent} updates at {phase.rate:g}/s (load average {phase.load})")
         for command in [c for c, _ in MIX] + ["/progress chart"]:
             values = phase.latencies.get(command, [])
             if values:
@@ -304,37 +339,77 @@ def report(phases: list[Phase], rate: float) -> int:
                     f"  {command:16s} n={len(values):5d}  p50 {statistics.median(values):6.3f} s"
                     f"  p95 {pct(values, 0.95):6.3f} s  p99 {pct(values, 0.99):6.3f} s"
                 )
-        everything = [v for c, vs in phase.latencies.items() if c != "/progress chart" for v in vs]
+        everything = replies(phase)
         p95 = pct(everything, 0.95) if everything else float("nan")
         print(
             f"  all replies p95 {p95:.3f} s; CPU {phase.cpu_s / updates * 1000:.2f} ms/update "
             f"(bot process; chart worker {phase.child_cpu_s:.1f} s in all); "
             f"RSS {phase.rss_mb:.0f} MB (+ chart worker {phase.worker_rss_mb:.0f} MB)"
         )
+        if phase.counted and phase.sent:
+            per_update = sum(phase.counted.values()) / phase.sent
+            print(
+                f"  messages the limit counts: {per_update:.2f} per update = "
+                f"{per_update * phase.rate:.1f}/s of {rate:g}/s (replies only; "
+                + ", ".join(f"{m} {n}" for m, n in phase.counted.most_common())
+                + ")"
+            )
         if phase.pushes:
             print(f"  pushes: {phase.pushes} at {phase.push_rate:.1f}/s (limit {rate:g}/s)")
-        print(f"  longest event-loop step: {phase.max_step_s * 1000:.1f} ms {phase.where[:90]}")
-        if phase.rate >= 10 and everything:
-            ok &= p95 < GOAL_P95_S
+        print(
+            f"  longest event-loop step: {phase.max_step_s * 1000:.1f} ms loop-thread CPU "
+            f"({phase.where[:80]}); longest in wall time {phase.max_wall_s * 1000:.1f} ms"
+        )
         if phase.lost:
             print(f"  {phase.lost} updates not sent: every user was still waiting")
     last = phases[-1]
-    print()
+    block = max(phases, key=lambda p: p.max_step_s)
     goals = [
-        ("reply p95 < 1 s at 30/s", _p95(phases, "30/s") < GOAL_P95_S),
-        ("reply p95 < 1 s during the push", _p95(phases, "push") < GOAL_P95_S),
-        ("push alone >= 90 % of its limit", last.push_rate >= GOAL_PUSH_SHARE * rate),
-        ("longest loop step < 100 ms", max(p.max_step_s for p in phases) < GOAL_BLOCK_S),
+        ("reply p95 at 30 updates/s", "< 1 s", _p95(phases, "30/s"), GOAL_P95_S, "s"),
+        ("reply p95 at 10/s during the push", "< 1 s", _p95(phases, "push of"), GOAL_P95_S, "s"),
     ]
-    for name, passed in goals:
-        print(f"  {'PASS' if passed else 'FAIL'}  {name}")
-    return 0 if all(p for _, p in goals) else 1
+    print()
+    print("loop block = the longest single event-loop callback, in the loop thread's CPU time")
+    print("(wall time, which also counts other processes on the host, is printed per phase)")
+    print(f"| {'figure':36s} | {'goal':10s} | {'measured':24s} | result |")
+    print(f"|{'-' * 38}|{'-' * 12}|{'-' * 26}|--------|")
+    ok = True
+    rows = [
+        (name, goal, f"{value:.3f} s", value < limit)
+        for name, goal, value, limit, _ in goals
+        if value != float("inf")  # a phase not run (--no-push) has no row
+    ]
+    if last.push_rate:
+        rows.append(
+            (
+                "push rate, no one talking",
+                f">= {GOAL_PUSH_SHARE:.0%} of {rate:g}/s",
+                f"{last.push_rate:.1f}/s",
+                last.push_rate >= GOAL_PUSH_SHARE * rate,
+            )
+        )
+    rows.append(
+        (
+            "loop blocked by one callback (CPU)",
+            "< 100 ms",
+            f"{block.max_step_s * 1000:.1f} ms ({block.name[:12]})",
+            block.max_step_s < GOAL_BLOCK_S,
+        )
+    )
+    for name, goal, measured, passed in rows:
+        ok &= passed
+        print(f"| {name:36s} | {goal:10s} | {measured:24s} | {'PASS' if passed else 'FAIL':6s} |")
+    return 0 if ok else 1
+
+
+def replies(phase: Phase) -> list[float]:
+    return [v for c, vs in phase.latencies.items() if c != "/progress chart" for v in vs]
 
 
 def _p95(phases: list[Phase], word: str) -> float:
     for phase in phases:
         if word in phase.name:
-            values = [v for c, vs in phase.latencies.items() if c != "/progress chart" for v in vs]
+            values = replies(phase)
             return pct(values, 0.95) if values else float("inf")
     return float("inf")
 
@@ -383,6 +458,7 @@ async def run(args: argparse.Namespace) -> int:
             "PUSH_TICK_SECONDS": "5",
             "LOG_LEVEL": "WARNING",
             "PYTHONPATH": str(ROOT),
+            **({"BENCH_PROFILE": str(Path(args.profile).resolve())} if args.profile else {}),
         }
         log = (workdir / "bot.log").open("wb")
         child = await asyncio.create_subprocess_exec(
@@ -402,21 +478,8 @@ async def run(args: argparse.Namespace) -> int:
                 await measured(api, process, stats, phase, drive(api, phase, talkers, talk_s, rng))
                 phases.append(phase)
                 print(f"  {phase.name}: done")
-            wait = (push_at - dt.datetime.now(dt.UTC)).total_seconds()
-            print(f"waiting {max(wait, 0):.0f} s for the push minute ({push_at:%H:%M} UTC)")
-            await asyncio.sleep(max(0.0, wait))
-            async with asyncio.timeout(60):
-                while not api.push_times:
-                    await asyncio.sleep(0.05)
-            phase = Phase(f"10/s during the push of {args.push_users}", 10.0)
-            expected = args.push_users / args.rate
-            await measured(
-                api, process, stats, phase, drive(api, phase, talkers, expected * 0.9, rng)
-            )
-            async with asyncio.timeout(expected + 120):
-                while len(api.push_times) < args.push_users:
-                    await asyncio.sleep(0.2)
-            phases.append(phase)
+            if args.push_users:
+                await during_push(api, process, stats, phases, args, push_at, talkers, rng)
             if args.alone_users:
                 wait = (alone_at - dt.datetime.now(dt.UTC)).total_seconds()
                 print(f"waiting {max(wait, 0):.0f} s for the push with no one talking")
@@ -448,6 +511,32 @@ async def run(args: argparse.Namespace) -> int:
     return report(phases, args.rate)
 
 
+async def during_push(
+    api: Any,
+    process: Any,
+    stats: Path,
+    phases: list[Phase],
+    args: argparse.Namespace,
+    push_at: dt.datetime,
+    talkers: list[int],
+    rng: random.Random,
+) -> None:
+    """Phase 4: 10 updates/s while the bot's own tick pushes `args.push_users` plans."""
+    wait = (push_at - dt.datetime.now(dt.UTC)).total_seconds()
+    print(f"waiting {max(wait, 0):.0f} s for the push minute ({push_at:%H:%M} UTC)")
+    await asyncio.sleep(max(0.0, wait))
+    async with asyncio.timeout(60):
+        while not api.push_times:
+            await asyncio.sleep(0.05)
+    phase = Phase(f"10/s during the push of {args.push_users}", 10.0)
+    expected = args.push_users / args.rate
+    await measured(api, process, stats, phase, drive(api, phase, talkers, expected * 0.9, rng))
+    async with asyncio.timeout(expected + 120):
+        while len(api.push_times) < args.push_users:
+            await asyncio.sleep(0.2)
+    phases.append(phase)
+
+
 async def drive_once(api: Any, phase: Phase, users: list[int]) -> None:
     """Every user asks /today once (so swap taps have a plan to tap), at 30/s."""
     api.phase = phase
@@ -473,7 +562,22 @@ def main(argv: list[str] | None = None) -> int:
         "--alone-users", type=int, default=600, help="pushed with no one talking (600)"
     )
     parser.add_argument("--rate", type=float, default=30.0, help="messages/s limit (30)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="200 users, 15 s phases, a push of 600 and 300 alone (~5 min)",
+    )
+    parser.add_argument(
+        "--no-push", action="store_true", help="the three load phases only (~2 min with --quick)"
+    )
+    parser.add_argument(
+        "--profile", metavar="FILE", help="run the bot under cProfile and write its stats here"
+    )
     args = parser.parse_args(argv)
+    if args.quick:
+        args.users, args.phase_seconds, args.push_users, args.alone_users = 200, 15.0, 600, 300
+    if args.no_push:
+        args.push_users = args.alone_users = 0
     if not 10 <= args.users <= 5000 or not 0 <= args.push_users <= 20000:
         parser.error("--users 10..5000, --push-users 0..20000")
     if not 1 <= args.phase_seconds <= 300 or not 0 <= args.alone_users <= 20000:

@@ -26,12 +26,20 @@ from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
 from bot.chat.concurrency import PerChatUpdateProcessor
+from bot.chat.http import AiohttpRequest
 from bot.chat.jobs.family import swap_notifier
 from bot.chat.jobs.pruning import schedule_plan_pruning
 from bot.chat.jobs.push import schedule_push_jobs
 from bot.chat.jobs.tracking import schedule_tracking_jobs
+from bot.chat.jobs.weekly import schedule_weekly_jobs
 from bot.chat.lifecycle import install_stop_signals
-from bot.chat.ratelimit import Limit, LocalSendBudget, PriorityRateLimiter, SendBudget
+from bot.chat.ratelimit import (
+    Limit,
+    LocalSendBudget,
+    PriorityRateLimiter,
+    SendBudget,
+    SharedSendBudget,
+)
 from bot.chat.render.common import COMMANDS
 from bot.config import MissingTokenError, Settings, SettingsError, load_settings
 from bot.core.recipe_problems import RecipeError
@@ -39,18 +47,18 @@ from bot.core.recipes import load_recipes
 from bot.services.container import Services
 from bot.services.plans import utc_now
 from bot.storage.errors import StorageStartError
+from bot.storage.ratebudget import SharedRateBudget
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
 
 RATE_LIMIT_RETRIES = 2
-# HTTP connections to the Bot API. httpcore checks every pooled connection on each request, so
-# a pool far larger than the sends in flight (push workers + replies) only costs CPU.
+# HTTP connections to the Bot API (bot.chat.http): push workers + replies in flight.
 CONNECTION_POOL_SIZE = 32
 # Third-party loggers that log request URLs (with the token) at INFO, or (aiosqlite, at DEBUG)
 # every database call with its arguments, or (alembic, at INFO) its plugins at every start:
 # warnings only. bot.storage logs a schema upgrade itself.
-QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler", "aiosqlite", "alembic")
+QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler", "aiosqlite", "alembic", "tornado.access")
 
 
 def build_application(
@@ -69,6 +77,7 @@ def build_application(
     """
     from bot.chat.handlers import register
 
+    budget = send_budget or default_send_budget(settings)
     builder = (
         ApplicationBuilder()
         .token(settings.token)
@@ -76,27 +85,28 @@ def build_application(
         .base_file_url(settings.api_base_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=dt.UTC))
         # replies before pushes, within Telegram's limits (bot.chat.ratelimit)
-        .rate_limiter(
-            PriorityRateLimiter(
-                send_budget
-                or LocalSendBudget(overall=Limit(int(settings.rate_limit_per_second), 1.0)),
-                max_retries=RATE_LIMIT_RETRIES,
-            )
-        )
+        .rate_limiter(PriorityRateLimiter(budget, max_retries=RATE_LIMIT_RETRIES))
         # different chats side by side, one chat in order (bot.chat.concurrency)
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(functools.partial(start_services, settings=settings, now=now))
         .post_shutdown(stop_services)
     )
-    if request is not None:
-        builder = builder.request(request)
-    else:
-        builder = builder.connection_pool_size(CONNECTION_POOL_SIZE)
-    if updates_request is not None:
-        builder = builder.get_updates_request(updates_request)
+    # our lean aiohttp client (bot.chat.http) unless a test brings its own
+    builder = builder.request(request or AiohttpRequest(CONNECTION_POOL_SIZE))
+    builder = builder.get_updates_request(updates_request or AiohttpRequest(1))
     application = builder.build()
+    application.bot_data["send_budget"] = budget
     register(application)
     return application
+
+
+def default_send_budget(settings: Settings) -> SendBudget:
+    """Telegram's limits at RATE_LIMIT_PER_SECOND: counted in PostgreSQL when several webhook
+    workers may share the bot (PostgreSQL and WEBHOOK_URL), else in this process."""
+    overall = Limit(int(settings.rate_limit_per_second), 1.0)
+    if settings.webhook_url and settings.uses_postgresql:
+        return SharedSendBudget(overall)
+    return LocalSendBudget(overall=overall)
 
 
 async def start_services(
@@ -118,6 +128,10 @@ async def start_services(
         catch_up=dt.timedelta(hours=settings.catch_up_hours),
     )
     application.bot_data["services"] = services
+    application.bot_data["push_lease"] = dt.timedelta(seconds=settings.push_lease_seconds)
+    budget = application.bot_data.get("send_budget")
+    if isinstance(budget, SharedSendBudget) and store.dialect == "postgresql":
+        budget.attach(SharedRateBudget(store.db))  # every worker counts in one table
     services.plans.on_household_swap = swap_notifier(application, services)
     log.info(
         "database %s (%s, schema revision %s), %d recipes",
@@ -132,11 +146,15 @@ async def start_services(
         log.warning("could not set the command menu: %s", exc)
     schedule_push_jobs(application, settings.push_tick_seconds)
     schedule_tracking_jobs(application, settings.push_tick_seconds)  # reminders
+    schedule_weekly_jobs(application)  # Sunday-evening summaries (opt-in)
     schedule_plan_pruning(application)
     return services
 
 
 async def stop_services(application: Application) -> None:
+    budget = application.bot_data.get("send_budget")
+    if isinstance(budget, SharedSendBudget):
+        await budget.detach()
     services = application.bot_data.pop("services", None)
     if isinstance(services, Services):
         await services.store.close()
@@ -307,23 +325,32 @@ def _run(application: Application, settings: Settings) -> None:
     install_stop_signals(application, loop)
     if settings.webhook_url:
         try:
-            import tornado  # noqa: F401  (PTB's webhook server)
+            import tornado  # noqa: F401  (the webhook server)
         except ImportError:
             raise SettingsError(
                 "WEBHOOK_URL is set but webhook support is not installed: run "
                 "pip install -e '.[webhook]' (or unset WEBHOOK_URL for long polling)"
             ) from None
-        path = urlparse(settings.webhook_url).path.lstrip("/")
+        from bot.chat.webhook import run_webhook_worker
+
         log.info("webhook mode on %s:%s", settings.webhook_listen, settings.webhook_port)
-        application.run_webhook(
+        run_webhook_worker(
+            application,
+            loop,
+            url=settings.webhook_url,
             listen=settings.webhook_listen,
             port=settings.webhook_port,
-            url_path=path,
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-            stop_signals=None,
+            url_path=urlparse(settings.webhook_url).path,
+            secret=settings.webhook_secret,
         )
     else:
         log.info("long polling %s", settings.api_base_url)
-        application.run_polling(allowed_updates=Update.ALL_TYPES, stop_signals=None)
+        try:
+            application.run_polling(
+                allowed_updates=Update.ALL_TYPES, stop_signals=None, close_loop=False
+            )
+        finally:
+            # a start that failed (no network, a bad token) skips PTB's shutdown: close the
+            # HTTP client (bot.chat.http) here, so no "unclosed session" follows the message
+            loop.run_until_complete(application.bot.shutdown())
+            loop.close()

@@ -18,6 +18,7 @@ DEFAULT_DATABASE_URL = "sqlite:///data/bot.sqlite3"
 DATABASE_SCHEMES = ("sqlite:", "sqlite+aiosqlite:", "postgresql:", "postgresql+asyncpg:",
                     "postgres:")  # fmt: skip
 _URL_PASSWORD = re.compile(r"(://[^/@:]*:)[^/]*@")
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +69,16 @@ class Settings:
     push_tick_seconds: float = 60
     catch_up_hours: float = 6
     rate_limit_per_second: float = 30
+    push_lease_seconds: float = 120
 
     def __post_init__(self) -> None:
         if not self.database_url:
             object.__setattr__(self, "database_url", sqlite_url(self.database_path))
+
+    @property
+    def uses_postgresql(self) -> bool:
+        """DATABASE_URL names a PostgreSQL server (several workers can share it)."""
+        return self.database_url.startswith(("postgresql:", "postgresql+asyncpg:", "postgres:"))
 
     @property
     def api_base_file_url(self) -> str:
@@ -157,11 +164,25 @@ def load_settings(
         webhook_url=webhook_url or None,
         webhook_listen=values.get("WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
         webhook_port=int(_number(values, "WEBHOOK_PORT", 8443, minimum=1, maximum=65535)),
-        webhook_secret=values.get("WEBHOOK_SECRET", "").strip() or None,
+        webhook_secret=_webhook_secret(values),
         push_tick_seconds=_number(values, "PUSH_TICK_SECONDS", 60, minimum=1),
         catch_up_hours=_number(values, "CATCH_UP_HOURS", 6, minimum=0, maximum=12),
         rate_limit_per_second=_number(values, "RATE_LIMIT_PER_SECOND", 30, minimum=1),
+        push_lease_seconds=_number(values, "PUSH_LEASE_SECONDS", 120, minimum=2, maximum=3600),
     )
+
+
+def _webhook_secret(values: Mapping[str, str]) -> str | None:
+    """WEBHOOK_SECRET as Telegram accepts it: 1-256 of A-Z, a-z, 0-9, '_' and '-'."""
+    secret = values.get("WEBHOOK_SECRET", "").strip()
+    if not secret:
+        return None
+    if not _WEBHOOK_SECRET.fullmatch(secret):
+        raise SettingsError(
+            "WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, '_' and '-' "
+            f"(Telegram's rule), got {len(secret)} characters with others among them"
+        )
+    return secret
 
 
 def _database(values: Mapping[str, str]) -> tuple[str, Path]:

@@ -31,6 +31,7 @@ from bot.app import (
     run_bot,
 )
 from bot.chat.jobs.pruning import prune_plans_job
+from bot.config import load_settings
 from bot.services.tracking import tracking_store
 
 
@@ -295,3 +296,26 @@ async def test_the_daily_pruning_job_keeps_sixty_days_of_plans(bot: OfflineBot) 
         if await store.get_plan("u:1", today - dt.timedelta(days=b))
     ]
     assert kept == [0, 30, 60, 61]  # a day of margin for zones ahead of UTC
+
+
+PG = "postgresql://bot:pw@db/b12"
+
+
+@pytest.mark.parametrize(
+    ("environ", "shared"),
+    [
+        (
+            {"DATABASE_URL": "postgresql://bot:pw@db/b12", "WEBHOOK_URL": "https://b.example/h"},
+            True,
+        ),
+        ({"DATABASE_URL": "postgresql://bot:pw@db/b12"}, False),  # polling: one process
+        ({"WEBHOOK_URL": "https://b.example/h"}, False),  # SQLite: one process
+    ],
+)
+def test_workers_on_postgresql_share_one_send_budget(environ: dict[str, str], shared: bool) -> None:
+    from bot.app import default_send_budget
+    from bot.chat.ratelimit import LocalSendBudget, SharedSendBudget
+
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": "1:x", **environ}, None)
+    budget = default_send_budget(settings)
+    assert isinstance(budget, SharedSendBudget if shared else LocalSendBudget)

@@ -50,7 +50,8 @@ def test_missing_token_explains_botfather(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("key", "value"),
     [("WEBHOOK_PORT", "http"), ("CATCH_UP_HOURS", "48"), ("RATE_LIMIT_PER_SECOND", "0"),
-     ("LOG_LEVEL", "LOUD")],
+     ("LOG_LEVEL", "LOUD"), ("PUSH_LEASE_SECONDS", "1"), ("WEBHOOK_SECRET", "has space"),
+     ("WEBHOOK_SECRET", "x" * 257), ("WEBHOOK_SECRET", "ünïcode")],
 )  # fmt: skip
 def test_bad_values_name_the_variable(key: str, value: str) -> None:
     with pytest.raises(SettingsError, match=key):
@@ -99,3 +100,21 @@ def test_settings_made_in_code_with_a_path_get_its_sqlite_url(tmp_path: Path) ->
 def test_a_database_url_of_another_kind_is_refused(url: str) -> None:
     with pytest.raises(SettingsError, match="DATABASE_URL must look like"):
         load_settings({"TELEGRAM_BOT_TOKEN": "1:x", "DATABASE_URL": url}, None)
+
+
+def test_webhook_settings_for_workers() -> None:
+    settings = load_settings(
+        {
+            "TELEGRAM_BOT_TOKEN": "1:x",
+            "DATABASE_URL": "postgresql://bot:pw@db/b12",
+            "WEBHOOK_URL": "https://bot.example/hook",
+            "WEBHOOK_SECRET": "Abc_123-xyz",
+            "PUSH_LEASE_SECONDS": "30",
+        },
+        None,
+    )
+    assert settings.webhook_secret == "Abc_123-xyz"
+    assert settings.push_lease_seconds == 30
+    assert settings.uses_postgresql
+    assert not load_settings({"TELEGRAM_BOT_TOKEN": "1:x"}, None).uses_postgresql
+    assert load_settings({"TELEGRAM_BOT_TOKEN": "1:x"}, None).push_lease_seconds == 120

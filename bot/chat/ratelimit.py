@@ -10,10 +10,11 @@ oldest waiting reply whose chat has room goes first; background sends take only 
 leave, so the push slows down while people talk, never the other way round. Requests that are
 not messages (answering a button tap, inline results, reads) never wait.
 
-The counting lives behind `SendBudget`, so several worker processes can later share one budget
-(e.g. a table in PostgreSQL) without changing the queues; `LocalSendBudget` counts in this
-process. Each send also notes, in `RequestLog`, whether a request went out and was answered:
-`bot.chat.send.delivering` uses that to tell "surely not sent" from "may have arrived".
+The counting lives behind `SendBudget`: `LocalSendBudget` counts in this process;
+`SharedSendBudget` counts in PostgreSQL, so several worker processes share Telegram's limits
+(bot.storage.ratebudget) without changing the queues. Each send also notes, in `RequestLog`,
+whether a request went out and was answered: `bot.chat.send.delivering` uses that to tell
+"surely not sent" from "may have arrived".
 """
 
 from __future__ import annotations
@@ -32,9 +33,12 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from sqlalchemy import exc as sa_exc
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
+
+from bot.storage.ratebudget import OVERALL_SCOPE, Scope, SharedRateBudget, chat_scope
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +191,25 @@ class LocalSendBudget:
     async def try_take(self, chat: ChatKey | None, priority: Priority, now: float) -> Wait:
         return self.take_now(chat, priority, now)
 
+    def _chat_window(self, chat: ChatKey) -> _Window:
+        window = self._chats.get(chat)
+        if window is None:
+            window = _Window(self._private if _is_private(chat) else self._group)
+            self._chats[chat] = window
+        else:
+            self._chats.move_to_end(chat)
+        return window
+
+    def chat_wait(self, chat: ChatKey, now: float) -> float:
+        """Seconds until `chat` has room under its own limit (0: now); counts nothing."""
+        window = self._chat_window(chat)
+        return window.wait(now, window.limit.count)
+
+    def count_chat(self, chat: ChatKey, now: float) -> None:
+        """Count one send to `chat` against its own limit only."""
+        self._chat_window(chat).times.append(now)
+        self._forget_idle(now)
+
     def take_now(self, chat: ChatKey | None, priority: Priority, now: float) -> Wait:
         room = self._overall.limit.count
         if priority is Priority.BACKGROUND:
@@ -195,12 +218,7 @@ class LocalSendBudget:
         if overall > 0:
             return Wait(overall_s=overall)
         if chat is not None:
-            window = self._chats.get(chat)
-            if window is None:
-                window = _Window(self._private if _is_private(chat) else self._group)
-                self._chats[chat] = window
-            else:
-                self._chats.move_to_end(chat)
+            window = self._chat_window(chat)
             wait = window.wait(now, window.limit.count)
             if wait > 0:
                 return Wait(chat_s=wait)
@@ -221,6 +239,80 @@ class LocalSendBudget:
 
 def _is_private(chat: ChatKey) -> bool:
     return isinstance(chat, int) and chat > 0
+
+
+class SharedSendBudget:
+    """The budget of several worker processes, counted in PostgreSQL
+    (bot.storage.ratebudget): the overall limit and each group's, shared by every worker
+    (any 1 s holds at most ~10 % over the limit); a private chat's ~1 a second stays counted
+    in this process (its replies come from the worker that got its update).
+
+    Replies first across workers: a refused reply reserves a send in the next slot, which
+    background sends leave free. Until `attach` (the store opens after the application is
+    built) and while the database does not answer, the process falls back to counting
+    locally at `fallback_share` of the rate, so a database outage slows the sends instead of
+    stopping them or overrunning Telegram's limit.
+    """
+
+    def __init__(
+        self,
+        overall: Limit = OVERALL,
+        group: Limit = GROUP,
+        private: Limit = PRIVATE,
+        *,
+        fallback_share: float = 0.5,
+    ) -> None:
+        self._overall = overall
+        self._group = group
+        self._private = LocalSendBudget(Limit(10**9, overall.period_s), group, private)
+        share = max(1, int(overall.count * fallback_share))
+        self._fallback = LocalSendBudget(Limit(share, overall.period_s), group, private)
+        self._shared: SharedRateBudget | None = None
+        self._failing = False
+
+    def attach(self, shared: SharedRateBudget) -> None:
+        """Count in the database from now on (called once the store is open)."""
+        self._shared = shared
+
+    async def detach(self) -> None:
+        """Count locally again and close the database side (before the store closes)."""
+        shared, self._shared = self._shared, None
+        if shared is not None:
+            await shared.close()
+
+    @property
+    def attached(self) -> bool:
+        return self._shared is not None
+
+    async def try_take(self, chat: ChatKey | None, priority: Priority, now: float) -> Wait:
+        shared = self._shared
+        if shared is None:
+            return self._fallback.take_now(chat, priority, now)
+        private = chat is not None and _is_private(chat)
+        if private:  # this process's own count: no round trip when the chat must wait
+            window = self._private.chat_wait(chat, now)
+            if window > 0:
+                return Wait(chat_s=window)
+        scopes = [Scope(OVERALL_SCOPE, self._overall.count, self._overall.period_s, reserve=True)]
+        if chat is not None and not private:
+            scopes.append(Scope(chat_scope(chat), self._group.count, self._group.period_s))
+        try:
+            taken = await shared.take(scopes, interactive=priority is Priority.INTERACTIVE)
+        except (sa_exc.SQLAlchemyError, OSError) as exc:
+            if not self._failing:
+                log.warning("shared send budget unavailable (%s): counting locally", exc)
+            self._failing = True
+            return self._fallback.take_now(chat, priority, now)
+        if self._failing:
+            log.info("shared send budget answers again")
+            self._failing = False
+        if not taken.ok:
+            if taken.refused_by == OVERALL_SCOPE:
+                return Wait(overall_s=taken.wait_s)
+            return Wait(chat_s=taken.wait_s)
+        if private:
+            self._private.count_chat(chat, now)
+        return GO
 
 
 # Methods that put a message into a chat count against the overall limit; new messages also

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import httpx
 from telegram import Bot
-from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -24,6 +23,7 @@ from telegram.error import (
     TelegramError,
 )
 
+from bot.chat.http import NotSent, send_message_id
 from bot.chat.ratelimit import SendAbandoned, logging_requests, retry_after_seconds
 from bot.chat.render.format import split_message
 from bot.services.container import Services
@@ -45,8 +45,15 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-# httpx errors that mean the request never left this process: safe to send again.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+# Causes that mean the request never left this process: safe to send again (bot.chat.http
+# marks its own with NotSent; httpx's are PTB's default client's).
+_NOT_SENT = (
+    NotSent,
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+)
 
 
 def _surely_not_sent(exc: NetworkError) -> bool:
@@ -104,18 +111,18 @@ def delivering(send: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
 
 
 async def send_html(bot: Bot, chat_id: int, text: str, markup: object = None) -> int:
-    """Send HTML text split under the 4,096 limit; the keyboard goes on the last part."""
+    """Send HTML text split under the 4,096 limit; the keyboard goes on the last part.
+    Only the ids are needed, so the lean send (bot.chat.http) skips building Messages."""
     parts: Sequence[str] = split_message(text)
     message_id = 0
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
-        message = await bot.send_message(
+        message_id = await send_message_id(
+            bot,
             chat_id,
             part,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup if last else None,  # type: ignore[arg-type]
+            markup if last else None,  # type: ignore[arg-type]
         )
-        message_id = message.message_id
     return message_id
 
 

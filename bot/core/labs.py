@@ -386,17 +386,42 @@ def parse_levels_add(text: str, today: dt.date) -> LabResult:
                 f"{unit} like 'range {_example_range(marker)}'.\n{ADD_EXAMPLES}"
             )
 
+    check_value(marker, value, unit, raw_value)
+    return LabResult(marker, value, unit, taken_on, ref[0], ref[1])
+
+
+def check_value(marker: Marker, value: float, unit: str, raw_value: str | None = None) -> None:
+    """Refuse a value no real result can have (more than 0, within the marker's plausibility
+    limits, in a unit the user may enter): LabInputError with a message for the user. The
+    typed `/levels add` and the button flow check values alike."""
+    info = MARKERS[marker]
+    if unit not in info.accepted_units:
+        raise LabInputError(_unit_mismatch(marker, unit))
+    shown = raw_value if raw_value is not None else _fmt(value)
     canonical = to_canonical(marker, value, unit)
     if value <= 0:
-        raise LabInputError(f"{info.name} must be more than 0 (got {raw_value} {unit}).")
+        raise LabInputError(f"{info.name} must be more than 0 (got {shown} {unit}).")
     if canonical < info.plausible_min or canonical > info.plausible_max:
         lo = from_canonical(marker, info.plausible_min, unit)
         hi = from_canonical(marker, info.plausible_max, unit)
         raise LabInputError(
-            f"{raw_value} {unit} is not a possible {info.name} result (I accept "
+            f"{shown} {unit} is not a possible {info.name} result (I accept "
             f"{_fmt(lo)}–{_fmt(hi)} {unit}). Check the number and the unit on your lab report."
         )
-    return LabResult(marker, value, unit, taken_on, ref[0], ref[1])
+
+
+def is_marker_word(word: str) -> bool:
+    """Whether `/levels <word> …` names a marker ("B12", "serum", "active"): then the words
+    mean "add this result", as if "add" had been typed."""
+    return word.strip().lower() in MARKER_ALIASES
+
+
+def parse_lab_value(text: str) -> float | None:
+    """A number as typed or tapped: "280", "2,5" (decimal comma), ".4"; None otherwise."""
+    tok = text.strip()
+    if not 1 <= len(tok) <= 12 or re.fullmatch(_NUMBER, tok) is None:
+        return None
+    return _number(tok)
 
 
 def _skip_range_unit(toks: list[str], unit: str) -> None:

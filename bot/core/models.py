@@ -337,6 +337,8 @@ class Profile:
     region: str | None = None
     life_stage: str = "none"  # none | pregnant | breastfeeding | over50
     absorption: str = "normal"  # normal | impaired | injections
+    # ♥ recipe ids the planner prefers when they keep every rule (bot.core.preferences)
+    favourites: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,7 +417,11 @@ DEFAULT_EVENING_TIME = dt.time(19, 0)
 
 @dataclass(frozen=True, slots=True)
 class UserSettings:
-    """A bot user's stored settings (one row of the `users` table)."""
+    """A bot user's stored settings (one row of the `users` table).
+
+    `exclude` holds what the user left out as they said it (bot.core.exclusions): food groups
+    ("group:soy") and single foods (ingredient ids), resolved to ingredients when used.
+    """
 
     user_id: int
     chat_id: int
@@ -435,13 +441,28 @@ class UserSettings:
     region: str | None = None  # "us" | "uk" | "eu"; None = not asked yet (conservative values)
     life_stage: str = "none"  # none | pregnant | breastfeeding | over50
     absorption: str = "normal"  # normal | impaired | injections
+    # the daily energy range the plans aim at (kcal, /energy); both None = off: B12-focused
+    # meals, not all of the day's food
+    kcal_min: int | None = None
+    kcal_max: int | None = None
+    # the longest cooking time plans may choose (minutes, /settings); None = any
+    max_cook_min: int | None = None
 
-    def profile(self) -> Profile:
+    @property
+    def kcal_range(self) -> tuple[float, float] | None:
+        if self.kcal_min is None or self.kcal_max is None:
+            return None
+        return (float(self.kcal_min), float(self.kcal_max))
+
+    def profile(self, exclude_ids: frozenset[str]) -> Profile:
+        """The planning profile; `exclude_ids` are the user's exclusions resolved to
+        ingredient ids (bot.core.exclusions.profile passes them), never the stored terms."""
         return Profile(
             diet=self.diet,
             target_ug=self.target_ug,
-            exclude=self.exclude,
+            exclude=exclude_ids,
             slots=self.slots,
+            kcal_range=self.kcal_range,
             name=self.first_name,
             region=self.region,
             life_stage=self.life_stage,

@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import heapq
 import itertools
 import math
 import random
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from bot.core.models import (
     KIND_DIET,
@@ -69,9 +70,30 @@ RANDOM_PICKS = 10  # seeded random candidates per slot in the fast search
 B12_PICKS = 4  # plus the highest-B12 candidates per slot (rescue hard targets)
 FORTIFIED_PICKS = 4  # plus the highest-B12 fortified candidates (vegan two-meal rule)
 BEST_EFFORT_PICKS = 8  # options per slot searched exhaustively when no plan meets the target
+BEST_EFFORT_COMBOS = 8_000  # at most about this many combinations in that search
+EFFORT_POOL = 60  # a slot with more recipes than this gives that search only its likely picks
 SAME_SOURCE_PENALTY = 1.0  # same main B12 source twice a day (random costs are in [0, 1))
 TOPUP_PENALTY = 10.0  # per top-up: fewest top-ups first
 REPEAT_PENALTY = 100.0  # per recipe reused from history: fewest repeats first
+KCAL_PICKS = 6  # with a kcal range: plus the candidates nearest the range's share per slot
+# Branch-and-bound nodes one plan may visit over all its tiers. A tight kcal range on a large
+# set can make the exact search explore millions of nodes (a 2,900-3,000 kcal range once took
+# 14 s a week on 2,000 recipes); past the budget the best plan found so far is returned, and a
+# plan that misses a rule says the search was cut short instead of claiming none exists.
+NODE_BUDGET = 60_000
+BUDGET_NOTE = (
+    "I stopped searching before trying every combination (the energy range leaves few that "
+    "fit), so this is the closest plan I found, not proof that none fits; a wider range gives "
+    "more choice."
+)
+
+
+@dataclass(slots=True)
+class SearchBudget:
+    """Nodes the exact search may still visit for one plan (shared by its tiers and passes)."""
+
+    nodes: float = field(default_factory=lambda: NODE_BUDGET)  # read at use: bench can vary it
+    hit: bool = False  # the search stopped early at least once
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,16 +162,22 @@ def seed(profile: Profile, *parts: object) -> int:
 
 
 def _search(
-    options: list[list[_Option]], rules: PlanRules, oily_max: int | None = None
+    options: list[list[_Option]],
+    rules: PlanRules,
+    oily_max: int | None = None,
+    budget: SearchBudget | None = None,
 ) -> tuple[_Option, ...] | None:
     """Exact branch-and-bound: the cheapest choice (one option per slot) meeting every rule.
 
     Options of each slot must be sorted by cost. The bounds (best B12, absorbed, fortified
     meals and µg, and kcal still reachable from the remaining slots; oily-fish meals so far)
     only drop choices that cannot be completed, so None means no feasible choice exists among
-    these options. `oily_max` caps oily-fish meals (None: no cap).
+    these options. `oily_max` caps oily-fish meals (None: no cap). With a `budget`, the search
+    stops once its nodes are spent and returns the cheapest choice found so far (or None;
+    `budget.hit` then says the answer is not exact).
     """
     n = len(options)
+    budget = budget if budget is not None else SearchBudget(nodes=math.inf)
     if any(not opts for opts in options):
         return None
     fug_above = rules.fortified_ug_above + EPS  # fortified µg must be MORE than this
@@ -192,6 +220,10 @@ def _search(
         i: int, cost: float, b12: float, ab: float, fort: int, kcal: float, fug: float, oily: int
     ) -> None:
         nonlocal best_cost, best
+        budget.nodes -= 1
+        if budget.nodes < 0:
+            budget.hit = True
+            return
         if i == n:
             best_cost = cost
             best = tuple(chosen)
@@ -243,6 +275,8 @@ def _search(
                 oily + o.oily,
             )
             chosen.pop()
+            if budget.hit:
+                return
 
     dfs(0, 0.0, 0.0, 0.0, 0, 0.0, 0.0, 0)
     return best
@@ -256,10 +290,12 @@ def _best_effort(
     The oily-fish cap is a food-safety limit, never traded away. Preference, in order: kcal
     inside the range, most B12 (up to the target), most absorbed (up to half the target), most
     fortified meals (up to the vegan minimum), most fortified µg (up to the over-50 share),
-    fewest repeats and top-ups, lowest cost.
+    nearest the kcal range, fewest repeats and top-ups, lowest cost.
     """
     oily_cap = len(options) if oily_max is None else oily_max
     fug_goal = rules.fortified_ug_above if rules.fortified_ug_above > -math.inf else 0.0
+    # options per slot, so the combinations tried stay near BEST_EFFORT_COMBOS
+    cap = max(4, int(BEST_EFFORT_COMBOS ** (1 / max(1, len(options)))))
     trimmed: list[list[_Option]] = []
     for opts in options:
         if oily_max is not None:  # keep options that need no oily-fish allowance too
@@ -271,33 +307,59 @@ def _best_effort(
         if rules.fortified_min or fug_goal:
             keep += [o for o in by_b12 if o.fortified and o not in keep][:FORTIFIED_PICKS]
         if rules.kcal_lo > -math.inf or rules.kcal_hi < math.inf:
-            by_kcal = sorted(opts, key=lambda o: (o.kcal, o.cost))
-            extra = by_kcal[:2] + by_kcal[-2:]
+            # the lightest and heaviest dishes, and those nearest the range's share per slot
+            # (fresh and without top-ups: those are what the key below prefers)
+            plain = [o for o in opts if o.topup is None and not o.repeat] or opts
+            by_kcal = sorted(plain, key=lambda o: (o.kcal, o.cost))
+            extra = by_kcal[:2] + by_kcal[-3:]
+            if rules.kcal_lo > -math.inf and rules.kcal_hi < math.inf:
+                share = (rules.kcal_lo + rules.kcal_hi) / 2 / len(options)
+                extra += sorted(plain, key=lambda o: (abs(o.kcal - share), o.cost))[:3]
             keep += [o for o in extra if o not in keep]
         trimmed.append(keep)
+    if math.prod(len(keep) for keep in trimmed) > BEST_EFFORT_COMBOS:
+        for i, keep in enumerate(trimmed):  # the rule-specific picks first, then the richest
+            if len(keep) > cap:
+                specials = keep[BEST_EFFORT_PICKS:]
+                trimmed[i] = (keep[: max(2, cap - len(specials))] + specials)[:cap]
+    # each option as plain numbers once, so a combination is a few sums over short tuples
+    columns = [
+        [
+            (o.recipe.id, o.oily, o.b12, o.absorbed, o.fortified, o.kcal, o.fort_ug,
+             float(o.repeat), float(o.topup is not None), o.cost)
+            for o in keep
+        ]
+        for keep in trimmed
+    ]  # fmt: skip
+    lo, hi = rules.kcal_lo - EPS, rules.kcal_hi + EPS
+    n = len(trimmed)
     best_key: tuple[float, ...] | None = None
-    best: tuple[_Option, ...] | None = None
-    for combo in itertools.product(*trimmed):
-        ids = {o.recipe.id for o in combo}
-        if len(ids) < len(combo):
+    best_index: tuple[int, ...] | None = None
+    for index in itertools.product(*(range(len(c)) for c in columns)):
+        rows = [columns[slot][k] for slot, k in enumerate(index)]
+        if len({row[0] for row in rows}) < n:
             continue
-        if sum(o.oily for o in combo) > oily_cap:
+        _, oily, b12, ab, fort, kcal, fug, repeats, topups, cost = (
+            sum(col) for col in zip(*((0, *row[1:]) for row in rows), strict=True)
+        )
+        if oily > oily_cap:
             continue
-        b12 = sum(o.b12 for o in combo)
-        ab = sum(o.absorbed for o in combo)
-        fort = sum(o.fortified for o in combo)
-        kcal = sum(o.kcal for o in combo)
         key = (
-            float(rules.kcal_lo - EPS <= kcal <= rules.kcal_hi + EPS),
+            float(lo <= kcal <= hi),
             min(b12, rules.target),
             min(ab, rules.absorbed_min),
             float(min(fort, rules.fortified_min)),
-            min(sum(o.fort_ug for o in combo), fug_goal),
-            -sum(o.cost for o in combo),
+            min(fug, fug_goal),
+            -repeats,
+            -topups,
+            -max(0.0, rules.kcal_lo - kcal, kcal - rules.kcal_hi),  # nearest the kcal range
+            -cost,
         )
         if best_key is None or key > best_key:
-            best_key, best = key, combo
-    return best
+            best_key, best_index = key, index
+    if best_index is None:
+        return None
+    return tuple(trimmed[slot][k] for slot, k in enumerate(best_index))
 
 
 # --------------------------------------------------------------------------- planner
@@ -389,6 +451,33 @@ class Planner:
             oily=1 if info.oily else 0,
         )
 
+    def meal_option(
+        self, meal: PlannedMeal, recent: frozenset[str], profile: Profile
+    ) -> _Option | None:
+        """A stored meal as a search option, valued with this set's current numbers (the
+        user's labels and region may have changed since it was planned). Its top-up stays in
+        the same portion while the profile still allows it, else it is dropped. None when the
+        recipe is gone from the set."""
+        info = self.recipe_info.get(meal.recipe_id)
+        if info is None:
+            return None
+        topup = None
+        ing = self.recipes.ingredients.get(meal.topup_item or "")
+        allowed = ing is not None and any(t.item_id == ing.id for t in self.allowed_topups(profile))
+        if ing is not None and allowed and meal.topup_grams > 0:
+            base = topup_for(ing)
+            if base is not None:
+                factor = meal.topup_grams / base.grams
+                topup = replace(
+                    base,
+                    grams=meal.topup_grams,
+                    b12_ug=base.b12_ug * factor,
+                    kcal=base.kcal * factor,
+                    protein_g=base.protein_g * factor,
+                    label=meal.topup_label or base.label,
+                )
+        return self._option(info, 0.0, info.id in recent, topup)
+
     def _expand(
         self,
         slot: Slot,
@@ -420,6 +509,7 @@ class Planner:
         fixed: dict[Slot, str] | None = None,
         prefer: frozenset[str] = frozenset(),
         oily_max: int | None = None,
+        budget: SearchBudget | None = None,
     ) -> tuple[dict[Slot, _Option], bool]:
         """Choose an option per slot; returns (choice, feasible).
 
@@ -429,8 +519,10 @@ class Planner:
         `prefer` gives those recipes cost 0 (swap keeps the other meals when it can);
         `oily_max` caps oily-fish meals (pregnancy and breastfeeding; None: no cap). The
         profile must already exclude what its life stage rules out (`effective_profile`).
+        `budget` bounds the exact search (a fresh SearchBudget when None; see NODE_BUDGET).
         """
         fixed = fixed or {}
+        budget = budget if budget is not None else SearchBudget()
         rules = plan_rules(profile)
         if rules.clinician_managed:  # no top-ups to chase a food target the gut cannot use
             allow_topups = False
@@ -440,6 +532,9 @@ class Planner:
             if s in fixed or self.candidates(s, profile.diet, profile.exclude).all
         ]
         topups = self.allowed_topups(profile) if allow_topups else []
+        kcal_goal = None
+        if profile.kcal_range is not None and slots:  # the range's middle, shared per slot
+            kcal_goal = (profile.kcal_range[0] + profile.kcal_range[1]) / 2 / len(slots)
         small: list[list[tuple[RecipeInfo, float]]] = []
         full: list[list[tuple[RecipeInfo, float]] | None] = [None] * len(slots)
         fresh_lists: list[list[RecipeInfo]] = []
@@ -455,7 +550,7 @@ class Planner:
             fresh = [i for i in cands.all if i.id not in recent] if recent else cands.all
             fresh_lists.append(fresh)
             all_lists.append(cands.all)
-            small.append(self._small_pool(fresh, cands, recent, rng, prefer))
+            small.append(self._small_pool(fresh, cands, recent, rng, prefer, kcal_goal))
 
         def pools(i: int, allow_repeat: bool, wide: bool) -> list[tuple[RecipeInfo, float]]:
             if slots[i] in fixed:
@@ -474,6 +569,8 @@ class Planner:
 
         need_wide = [len(small[i]) < len(fresh_lists[i]) for i in range(len(slots))]
         tiers = [(False, False), (False, True), (True, False), (True, True)]
+        if not self._kcal_reachable(slots, all_lists, topups, rules):
+            tiers = []  # no choice reaches the kcal range: straight to the closest plan
         for allow_repeat, use_topups in tiers:
             if use_topups and not topups:
                 continue
@@ -484,17 +581,23 @@ class Planner:
             for wide in passes:
                 if wide and not any(need_wide):
                     break
-                options = [
-                    self._expand(s, pools(i, allow_repeat, wide or allow_repeat), recent, tups)
-                    for i, s in enumerate(slots)
-                ]
-                found = _search(options, rules, oily_max)
+                chosen = [pools(i, allow_repeat, wide or allow_repeat) for i in range(len(slots))]
+                infos = [[info for info, _ in pool] for pool in chosen]
+                if not self._kcal_reachable(slots, infos, tups, rules):
+                    continue  # cheap proof: expanding these could not reach the kcal range
+                options = [self._expand(s, chosen[i], recent, tups) for i, s in enumerate(slots)]
+                found = _search(options, rules, oily_max, budget)
                 if found is not None:
                     return dict(zip(slots, found, strict=True)), True
 
-        options = [
-            self._expand(s, pools(i, True, True), recent, topups) for i, s in enumerate(slots)
-        ]
+        def effort_pool(i: int) -> list[tuple[RecipeInfo, float]]:
+            pool = pools(i, True, True)
+            if slots[i] in fixed or len(pool) <= EFFORT_POOL:
+                return pool
+            ids = self._effort_ids([info for info, _ in pool], recent, kcal_goal)
+            return [(info, c) for info, c in pool if info.id in ids]
+
+        options = [self._expand(s, effort_pool(i), recent, topups) for i, s in enumerate(slots)]
         found = _best_effort(options, rules, oily_max) if slots else ()
         if found is None:  # not enough different recipes: allow one recipe in two slots
             found = tuple(
@@ -507,14 +610,57 @@ class Planner:
         return dict(zip(slots, found, strict=True)), False
 
     @staticmethod
+    def _kcal_reachable(
+        slots: Sequence[Slot],
+        all_lists: Sequence[Sequence[RecipeInfo]],
+        topups: Sequence[TopUp],
+        rules: PlanRules,
+    ) -> bool:
+        """False only when no choice of recipes (with the largest top-up on every meal) can
+        land in the kcal range: then the exact search, which would expand every recipe with
+        every top-up to find nothing, is skipped."""
+        if rules.kcal_lo == -math.inf and rules.kcal_hi == math.inf:
+            return True
+        kmin = kmax = 0.0
+        for slot, infos in zip(slots, all_lists, strict=True):
+            if not infos:
+                return True
+            kmin += min(i.kcal for i in infos)
+            kmax += max(i.kcal for i in infos)
+            kmax += max((t.kcal for t in topups if slot in t.slots), default=0.0)
+        return kmin <= rules.kcal_hi + EPS and kmax >= rules.kcal_lo - EPS
+
+    @staticmethod
+    def _effort_ids(
+        infos: Sequence[RecipeInfo], recent: frozenset[str], kcal_goal: float | None
+    ) -> set[str]:
+        """The recipes a closest-plan search of a large slot needs: the richest in B12 (fresh
+        first), fortified and non-oily ones, the lightest and heaviest, and those nearest the
+        kcal range's share."""
+        fresh = [i for i in infos if i.id not in recent] or list(infos)
+        by_b12 = sorted(fresh, key=lambda i: (-i.b12, i.id))
+        picks = by_b12[: BEST_EFFORT_PICKS + 2]
+        picks += sorted(infos, key=lambda i: (-i.b12, i.id))[:4]
+        picks += [i for i in by_b12 if i.fortified][: FORTIFIED_PICKS + 2]
+        picks += [i for i in by_b12 if not i.oily][: FORTIFIED_PICKS + 2]
+        by_kcal = sorted(fresh, key=lambda i: (i.kcal, i.id))
+        picks += by_kcal[:3] + by_kcal[-4:]
+        if kcal_goal is not None:
+            goal = kcal_goal
+            picks += heapq.nsmallest(6, fresh, key=lambda i: (abs(i.kcal - goal), i.id))
+        return {i.id for i in picks}
+
+    @staticmethod
     def _small_pool(
         fresh: list[RecipeInfo],
         cands: Candidates,
         recent: frozenset[str],
         rng: random.Random,
         prefer: frozenset[str],
+        kcal_goal: float | None = None,
     ) -> list[tuple[RecipeInfo, float]]:
-        """Seeded random picks (cost = rank) plus top-B12 and fortified rescuers (cost 1-2)."""
+        """Seeded random picks (cost = rank) plus top-B12 and fortified rescuers (cost 1-2);
+        with a kcal range also the recipes nearest `kcal_goal`, so the fast pass can meet it."""
         k = min(RANDOM_PICKS, len(fresh))
         picks = rng.sample(fresh, k) if k < len(fresh) else list(fresh)
         if k == len(fresh):
@@ -539,6 +685,14 @@ class Planner:
                 seen.add(info.id)
                 pool.append((info, 0.0 if info.id in prefer else 1.0 + rng.random()))
                 added += 1
+        if kcal_goal is not None:
+            goal = kcal_goal
+            near = heapq.nsmallest(
+                KCAL_PICKS + len(seen), fresh, key=lambda i: (abs(i.kcal - goal), i.id)
+            )
+            for info in [i for i in near if i.id not in seen][:KCAL_PICKS]:
+                seen.add(info.id)
+                pool.append((info, 0.0 if info.id in prefer else 1.0 + rng.random()))
         return pool
 
     # -- public operations
@@ -564,14 +718,17 @@ class Planner:
         rng = random.Random(seed(profile, day.isoformat()))
         recent = frozenset(history)
         safe_foods = profile.life_stage in SAFE_FOOD_STAGES
+        budget = SearchBudget()
         choice, feasible = self.solve(
             self.effective_profile(profile) if safe_foods else profile,
             rng,
             recent,
             allow_topups,
+            prefer=profile.favourites,  # ♥ recipes: cost 0 while they keep every rule
             oily_max=self.oily_max(profile, history) if safe_foods else None,
+            budget=budget,
         )
-        return self.build(profile, len(members), day, choice, feasible)
+        return self.build(profile, len(members), day, choice, feasible, cut_short=budget.hit)
 
     def effective_profile(self, profile: Profile) -> Profile:
         """The profile with what its life stage rules out added to its exclusions (pregnant
@@ -595,8 +752,12 @@ class Planner:
         day: dt.date,
         choice: dict[Slot, _Option],
         feasible: bool,
+        *,
+        cut_short: bool = False,
     ) -> DayPlan:
-        """The DayPlan of a chosen option per slot, with totals and notes on any gap."""
+        """The DayPlan of a chosen option per slot, with totals and notes on any gap.
+        `cut_short`: the search ran out of its node budget, so a plan that misses a rule says
+        so (BUDGET_NOTE) instead of claiming that no combination fits."""
         rules = plan_rules(profile)
         meals: list[PlannedMeal] = []
         for s in SLOT_ORDER:
@@ -652,11 +813,13 @@ class Planner:
                 "(NHS advice in pregnancy and breastfeeding)."
             )
         fix = self._gap_advice(profile, choice) if not feasible else ""
+        if cut_short and not feasible:
+            notes.append(BUDGET_NOTE)
+        none_fits = "" if cut_short else ": no combination of recipes you can eat reaches it"
         if shortfall > 0:
             notes.append(
                 f"This plan gives {b12:.1f} µg B12, {shortfall:.1f} µg short of your "
-                f"{rules.target:g} µg target: no combination of recipes you can eat reaches it."
-                + fix
+                f"{rules.target:g} µg target{none_fits}." + fix
             )
         if absorbed < rules.absorbed_min - EPS:
             notes.append(
@@ -673,7 +836,8 @@ class Planner:
         if not rules.kcal_lo - EPS <= kcal <= rules.kcal_hi + EPS:
             notes.append(
                 f"Calories ({kcal:.0f} kcal) are outside your range "
-                f"{rules.kcal_lo:.0f}-{rules.kcal_hi:.0f} kcal: no combination of recipes fits it."
+                f"{rules.kcal_lo:.0f}-{rules.kcal_hi:.0f} kcal"
+                + ("." if cut_short else ": no combination of recipes fits it.")
             )
         fortified_ug = sum(m.fortified_ug for m in meals)
         if profile.life_stage == OVER_50 and not fortified_ug > rules.fortified_ug_above + EPS:

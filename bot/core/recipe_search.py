@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import difflib
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -41,36 +43,95 @@ def _bounded(text: str) -> str:
     return " ".join(words)[:MAX_QUERY_CHARS].strip()
 
 
-def _ratio(a: str, b: str, floor: float = 0.0) -> float:
-    """difflib's ratio, or 0.0 when its cheap upper bounds show it is below `floor`."""
-    matcher = difflib.SequenceMatcher(None, a, b)
+def _ratio_to(matcher: difflib.SequenceMatcher[str], a: str, floor: float = 0.0) -> float:
+    """difflib's ratio of `a` to the matcher's second sequence, or 0.0 when its cheap upper
+    bounds show it is below `floor`. The matcher keeps what it learned of its second sequence
+    (the index of its characters, the costly part) across set_seq1, so it is made once."""
+    matcher.set_seq1(a)
     if floor and (matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor):
         return 0.0
     return matcher.ratio()
 
 
 GOOD_MATCH = 0.6  # a recipe scoring below this is not offered
+PER_WORD_WEIGHT = 0.75  # word-by-word likeness counts this much of a whole-name match
+WORD_RATIO_CACHE = 50_000  # (typed word, name word) ratios kept across searches
 
 
-class _WordRatios:
-    """ratio(query word, name word), each pair computed once per search: recipe names share
-    most of their words, so this is a few hundred ratios instead of thousands."""
+@dataclass(frozen=True, slots=True)
+class _Named:
+    """One recipe's name and id, normalised once per recipe set, with their matchers."""
 
-    def __init__(self) -> None:
-        self._known: dict[tuple[str, str], float] = {}
+    recipe: Recipe
+    name: str
+    rid: str
+    words: tuple[str, ...]
+    name_matcher: difflib.SequenceMatcher[str]
+    rid_matcher: difflib.SequenceMatcher[str]
 
-    def __call__(self, word: str, other: str) -> float:
+
+class _Index:
+    """What a search needs of a recipe set, computed once: every search used to normalise
+    100 names with regexes and rebuild difflib's index of each name and name word."""
+
+    def __init__(self, rs: RecipeSet) -> None:
+        self.source = rs  # kept alive, so the id() it is cached under is never reused
+        self.size = len(rs.recipes)
+        self.named: list[_Named] = []
+        self.vocabulary: dict[str, difflib.SequenceMatcher[str]] = {}
+        for recipe in rs.recipes.values():
+            name, rid = _normal(recipe.name), _normal(recipe.id)
+            words = tuple(name.split() + rid.split())
+            for word in words:
+                if word not in self.vocabulary:
+                    self.vocabulary[word] = difflib.SequenceMatcher(None, "", word)
+            self.named.append(
+                _Named(
+                    recipe,
+                    name,
+                    rid,
+                    words,
+                    difflib.SequenceMatcher(None, "", name),
+                    difflib.SequenceMatcher(None, "", rid),
+                )
+            )
+        self.word_ratios: OrderedDict[tuple[str, str], float] = OrderedDict()
+
+    def word_ratio(self, word: str, other: str, floor: float) -> float:
+        """ratio(typed word, name word), or 0.0 when it is surely below `floor`; remembered
+        across searches (names share words). A ratio skipped by its bound is kept as minus
+        the bound, so a later call with a lower floor computes it."""
         key = (word, other)
-        found = self._known.get(key)
-        if found is None:
-            found = self._known[key] = _ratio(word, other)
-        return found
+        known = self.word_ratios.get(key)
+        if known is not None and (known >= 0 or -known < floor):
+            return max(known, 0.0)
+        matcher = self.vocabulary[other]
+        matcher.set_seq1(word)
+        bound = min(matcher.real_quick_ratio(), matcher.quick_ratio())
+        known = matcher.ratio() if bound >= floor else -bound
+        self.word_ratios[key] = known
+        if len(self.word_ratios) > WORD_RATIO_CACHE:
+            self.word_ratios.popitem(last=False)
+        return max(known, 0.0)
 
 
-def _recipe_score(query: str, recipe: Recipe, whole: re.Pattern[str], ratios: _WordRatios) -> float:
+_INDEXES: OrderedDict[tuple[int, int], _Index] = OrderedDict()
+_INDEX_LOCK = threading.Lock()  # matchers are reused: one search at a time per process
+
+
+def _index(rs: RecipeSet) -> _Index:
+    key = (id(rs), id(rs.recipes))
+    index = _INDEXES.get(key)
+    if index is None or index.size != len(rs.recipes):
+        index = _INDEXES[key] = _Index(rs)
+        while len(_INDEXES) > 8:  # a set per region at most
+            _INDEXES.popitem(last=False)
+    return index
+
+
+def _recipe_score(query: str, named: _Named, whole: re.Pattern[str], index: _Index) -> float:
     """0..1 likeness of a user's words to a recipe, exact > substring > all words > fuzzy."""
-    name = _normal(recipe.name)
-    rid = _normal(recipe.id)
+    name, rid = named.name, named.rid
     if query in (name, rid):
         return 1.0
     # Whole words (plural allowed) beat a piece of a word: "egg" means eggs, not eggplant.
@@ -78,13 +139,21 @@ def _recipe_score(query: str, recipe: Recipe, whole: re.Pattern[str], ratios: _W
         at_start = name.startswith(query) or rid.startswith(query)
         return 0.9 + 0.05 * at_start + 0.04 * len(query) / max(len(name), len(rid))
     words = query.split()
-    name_words = name.split() + rid.split()
+    name_words = named.words
     if all(any(w2.startswith(w) for w2 in name_words) for w in words):
         return 0.8
     # Below GOOD_MATCH a whole-string ratio never decides, so its cheap bounds may skip it.
-    ratio = max(_ratio(query, name, GOOD_MATCH), _ratio(query, rid, GOOD_MATCH))
-    per_word = sum(max(ratios(w, w2) for w2 in name_words) for w in words) / len(words)
-    return max(ratio, per_word * 0.75)
+    ratio = max(
+        _ratio_to(named.name_matcher, query, GOOD_MATCH),
+        _ratio_to(named.rid_matcher, query, GOOD_MATCH),
+    )
+    # The words' mean decides only from GOOD_MATCH / 0.75 up; for that every word's best must
+    # reach 1 - (1 - that) * len(words): a name word below it can never be a word's best in a
+    # recipe that qualifies, so its ratio may stop at the cheap bounds (scores stay exact).
+    floor = 1.0 - (1.0 - GOOD_MATCH / PER_WORD_WEIGHT) * len(words) - 1e-9
+    word_ratio = index.word_ratio
+    per_word = sum(max(word_ratio(w, w2, floor) for w2 in name_words) for w in words) / len(words)
+    return max(ratio, per_word * PER_WORD_WEIGHT)
 
 
 def search_recipes(rs: RecipeSet, query: str, limit: int = 5) -> list[Recipe]:
@@ -93,8 +162,9 @@ def search_recipes(rs: RecipeSet, query: str, limit: int = 5) -> list[Recipe]:
     if not wanted:
         return []
     whole = re.compile(r"\b" + re.escape(wanted) + r"(?:s|es)?\b")
-    ratios = _WordRatios()
-    scored = [(r, _recipe_score(wanted, r, whole, ratios)) for r in rs.recipes.values()]
+    with _INDEX_LOCK:
+        index = _index(rs)
+        scored = [(n.recipe, _recipe_score(wanted, n, whole, index)) for n in index.named]
     good = [(r, s) for r, s in scored if s >= GOOD_MATCH]
     good.sort(key=lambda rs_: (-rs_[1], rs_[0].name))
     return [r for r, _ in good[:limit]]

@@ -182,23 +182,73 @@ def snooze(now_utc: dt.datetime, hours: float = 1.0) -> dt.datetime:
 
 # --- /remind parsing ------------------------------------------------------------------
 
-_TIME = re.compile(r"^(\d{1,2})[:.h](\d{2})$")
-_DOSE = re.compile(r"^(\d+(?:[.,]\d+)?)(µg|μg|ug|mcg)?$")
+_TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2})|h(\d{2})?)?(am|pm)?$")
+_HOUR_H = re.compile(r"^\d{1,2}h(\d{2})?$")  # "21h", "8h30"
+_AMPM = re.compile(r"^\d{1,2}(?:[:.]\d{2})?(am|pm)$")  # "9am", "9.30pm"
+_NUMBER = r"\d+(?:[.,]\d+)?|[.,]\d+"
+_DOSE = re.compile(rf"^({_NUMBER})(µg|μg|ug|mcg|mg)?$")
+UG_WORDS = ("µg", "μg", "ug", "mcg")
+_UNIT_WORDS = (*UG_WORDS, "mg")
+MAX_TIME_CHARS = 12
+MAX_DOSE_CHARS = 20
+
+
+def parse_clock_time(text: str) -> dt.time:
+    """A wall-clock time as people type it: "08:00", "9:00", "9.30", "21h", "8h30", "9am",
+    "9 am", "9.30pm", "12pm" (noon), "12am" (midnight). ReminderInputError otherwise."""
+    tok = text.strip().lower().replace(" ", "").replace("a.m.", "am").replace("p.m.", "pm")
+    m = _TIME.match(tok) if len(tok) <= MAX_TIME_CHARS else None
+    if m is None or (m.group(2) is None and m.group(4) is None and "h" not in tok):
+        raise ReminderInputError(
+            f"'{text[:MAX_TIME_CHARS]}' is not a time: use e.g. 08:00, 9am, 9.30pm or 21h."
+        )
+    hour, minute, suffix = int(m.group(1)), int(m.group(2) or m.group(3) or 0), m.group(4)
+    if suffix is not None:
+        if not 1 <= hour <= 12:
+            raise ReminderInputError(
+                f"'{text[:MAX_TIME_CHARS]}' is not a time: with am/pm the hour is 1 to 12."
+            )
+        hour = hour % 12 + (12 if suffix == "pm" else 0)
+    if hour > 23 or minute > 59:
+        raise ReminderInputError(
+            f"'{text[:MAX_TIME_CHARS]}' is not a valid time: use 00:00 to 23:59, e.g. 08:00 or 9pm."
+        )
+    return dt.time(hour, minute)
 
 
 def _parse_time(tok: str) -> dt.time:
-    m = _TIME.match(tok)
-    if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-        raise ReminderInputError(
-            f"'{tok}' is not a valid time: use 24-hour HH:MM from 00:00 to 23:59, e.g. 08:00."
-            f"\n{REMIND_EXAMPLES}"
-        )
-    return dt.time(int(m.group(1)), int(m.group(2)))
+    try:
+        return parse_clock_time(tok)
+    except ReminderInputError as exc:
+        raise ReminderInputError(f"{exc}\n{REMIND_EXAMPLES}") from None
 
 
 def _looks_like_time(tok: str) -> bool:
-    """'08:00', '25:00', '8h30': meant as a time (a dose never has ':' or 'h')."""
-    return ":" in tok or re.fullmatch(r"\d{1,2}h\d{2}", tok.lower()) is not None
+    """'08:00', '25:00', '8h30', '21h', '9am', '9.30pm': meant as a time (a dose never has
+    ':', 'h' or am/pm)."""
+    low = tok.lower()
+    return ":" in low or bool(_HOUR_H.fullmatch(low) or _AMPM.fullmatch(low))
+
+
+def parse_dose_ug(text: str) -> float:
+    """A dose in µg as people type it: "1000", "1000 µg", "1000mcg", "1000 ug", "1 mg",
+    "2,5 mg" (decimal comma). Bounded to (0, MAX_DOSE_UG]; ReminderInputError otherwise."""
+    tok = text.strip().lower().replace(" ", "")
+    m = _DOSE.match(tok) if len(tok) <= MAX_DOSE_CHARS else None
+    if m is None:
+        raise ReminderInputError(
+            f"'{text[:MAX_DOSE_CHARS]}' is not a dose; give the µg (or mg) on your product, "
+            "e.g. 1000 µg or 1 mg."
+        )
+    dose = float(m.group(1).replace(",", "."))
+    if m.group(2) == "mg":
+        dose *= 1000
+    if not 0 < dose <= MAX_DOSE_UG:
+        raise ReminderInputError(
+            f"A dose of {m.group(1)} {m.group(2) or 'µg'} is not plausible (I accept more "
+            f"than 0 and up to {MAX_DOSE_UG:,.0f} µg). Check the number on your product."
+        )
+    return dose
 
 
 def _pop_time(toks: list[str]) -> dt.time | None:
@@ -216,21 +266,42 @@ def _pop_time(toks: list[str]) -> dt.time | None:
 def _parse_dose(toks: list[str]) -> float:
     if not toks:
         raise ReminderInputError(f"Add the dose in µg.\n{REMIND_EXAMPLES}")
-    m = _DOSE.match(toks[0].lower())
-    if not m:
-        raise ReminderInputError(
-            f"'{toks[0]}' is not a dose; give the µg on your product, e.g. 1000.\n{REMIND_EXAMPLES}"
-        )
+    try:
+        dose = parse_dose_ug(toks[0])
+    except ReminderInputError as exc:
+        raise ReminderInputError(f"{exc}\n{REMIND_EXAMPLES}") from None
     toks.pop(0)
-    if toks and toks[0].lower() in ("µg", "μg", "ug", "mcg"):
-        toks.pop(0)
-    dose = float(m.group(1).replace(",", "."))
-    if not 0 < dose <= MAX_DOSE_UG:
-        raise ReminderInputError(
-            f"A dose of {m.group(1)} µg is not plausible (I accept more than 0 and up to "
-            f"{MAX_DOSE_UG:,.0f} µg). Check the number on your product."
-        )
     return dose
+
+
+def _remind_tokens(text: str) -> list[str]:
+    """Split `/remind` words and glue what people write apart: "1000 µg" -> "1000µg",
+    "9 am" -> "9am", "at 9" -> "9:00"; filler words ("at", "on", "of") are dropped."""
+    raw = text.split()
+    out: list[str] = []
+    i = 0
+    while i < len(raw):
+        tok, nxt = raw[i], raw[i + 1].lower() if i + 1 < len(raw) else ""
+        low = tok.lower()
+        if re.fullmatch(_NUMBER, tok) and nxt in _UNIT_WORDS:
+            out.append(tok + nxt)
+            i += 2
+        elif re.fullmatch(r"\d{1,2}(?:[:.]\d{2})?", tok) and nxt in ("am", "pm", "a.m.", "p.m."):
+            out.append(tok + nxt.replace(".", ""))
+            i += 2
+        elif (
+            low == "at"
+            and re.fullmatch(r"\d{1,2}", nxt)
+            and (i + 2 >= len(raw) or raw[i + 2].lower() not in ("am", "pm", "a.m.", "p.m."))
+        ):
+            out.append(f"{nxt}:00")  # "at 9": a time, not a dose
+            i += 2
+        elif low in ("at", "on", "of", "each"):
+            i += 1
+        else:
+            out.append(tok)
+            i += 1
+    return out
 
 
 def _parse_start(toks: list[str], today: dt.date) -> dt.date:
@@ -253,14 +324,26 @@ def _parse_start(toks: list[str], today: dt.date) -> dt.date:
     return start
 
 
+MAX_REMIND_CHARS = 120
+_KIND_WORDS = ("daily", "tablet", "weekly", "injection")
+
+
 def parse_remind(text: str, tz: str, today: dt.date) -> Reminder:
     """Parse the arguments of `/remind` into a Reminder in the user's zone `tz`.
 
     `today` is the user's local date (default start of an injection series).
     """
-    toks = text.split()
+    if len(text) > MAX_REMIND_CHARS:
+        raise ReminderInputError(
+            f"That is too long for a reminder ({len(text):,} characters; I read up to "
+            f"{MAX_REMIND_CHARS}).\n{REMIND_EXAMPLES}"
+        )
+    toks = _remind_tokens(text)
     if not toks:
         raise ReminderInputError(f"What should I remind you of?\n{REMIND_EXAMPLES}")
+    kinds = [i for i, t in enumerate(toks) if t.lower() in _KIND_WORDS]
+    if kinds and kinds[0] != 0:  # "1000 µg daily at 9am": the kind may come later
+        toks.insert(0, toks.pop(kinds[0]))
     kind_word = toks.pop(0).lower()
     if kind_word in ("daily", "tablet"):
         local_time = _pop_time(toks)

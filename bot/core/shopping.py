@@ -7,9 +7,11 @@ unfortified kind of the same food (plant milk, nutritional yeast, cereal) has no
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from bot.core.household import KIND_ITEM, HouseholdPlan
 from bot.core.models import DayPlan, Ingredient, Kind, PlannedMeal, RecipeSet, Slot
@@ -187,3 +189,142 @@ def household_shopping(recipes: RecipeSet, hplans: Sequence[HouseholdPlan]) -> l
         )
     # the same order as shopping_list: aisle in shop order, then name
     return sorted(items.values(), key=lambda i: (_aisle_key(i.aisle), i.name.lower(), i.item_id))
+
+
+# --- a list you tick ------------------------------------------------------------------------
+
+# Pantry staples: what most kitchens have already, so "hide what I have" hides this aisle.
+PANTRY_AISLES = frozenset({"oils, spices & condiments"})
+SHEET_VERSION = 1
+MAX_SHEET_ITEMS = 400  # the whole ingredient table is ~150 foods; a damaged body cannot grow
+
+
+@dataclass(frozen=True, slots=True)
+class SheetItem:
+    """One line of a stored list: what the tick buttons show, frozen when the list was made
+    (a later replan does not move items under a finger that is about to tap)."""
+
+    item_id: str
+    name: str
+    display: str
+    aisle: str
+    fortified: bool
+
+    @property
+    def staple(self) -> bool:
+        return self.aisle.lower() in PANTRY_AISLES
+
+    @property
+    def line(self) -> str:
+        text = f"{self.name}: {self.display}"
+        return f"{text} ({FORTIFIED_NOTE})" if self.fortified else text
+
+
+@dataclass(frozen=True, slots=True)
+class ShoppingSheet:
+    """A shopping list as a person uses it in the shop: items in shop order, ticked ones
+    moved to the bottom, pantry staples hidden on request. Pure data; the chat layer draws
+    buttons from `rows()` and storage keeps `to_body()`."""
+
+    start: dt.date
+    days: int
+    people: int  # 1 for one person; the household's member count for a household list
+    items: tuple[SheetItem, ...]
+    ticked: frozenset[str] = frozenset()
+    hide_staples: bool = False
+
+    @property
+    def end(self) -> dt.date:
+        return self.start + dt.timedelta(days=self.days - 1)
+
+    def index_of(self, position: int) -> SheetItem | None:
+        """The item at a button's position, or None for a position no item has."""
+        return self.items[position] if 0 <= position < len(self.items) else None
+
+    def toggled(self, position: int) -> ShoppingSheet:
+        item = self.index_of(position)
+        if item is None:
+            raise ValueError(f"no item at position {position}")
+        ticked = self.ticked ^ {item.item_id}
+        return replace(self, ticked=frozenset(ticked))
+
+    def with_staples_hidden(self, hide: bool) -> ShoppingSheet:
+        return replace(self, hide_staples=hide)
+
+    @property
+    def staple_count(self) -> int:
+        return sum(1 for i in self.items if i.staple)
+
+    @property
+    def ticked_count(self) -> int:
+        return sum(1 for i in self.items if i.item_id in self.ticked)
+
+    def rows(self) -> list[tuple[int, SheetItem, bool]]:
+        """(position, item, ticked) for every visible item: still to buy first, in shop order,
+        then what is in the basket already (also in shop order)."""
+        visible = [
+            (pos, item, item.item_id in self.ticked)
+            for pos, item in enumerate(self.items)
+            if not (self.hide_staples and item.staple)
+        ]
+        return [r for r in visible if not r[2]] + [r for r in visible if r[2]]
+
+    def plain_lines(self) -> list[str]:
+        """The list as plain lines for a notes app: aisle headings, "[x]" for ticked items."""
+        lines: list[str] = []
+        aisle = None
+        for item in self.items:
+            if self.hide_staples and item.staple:
+                continue
+            if item.aisle != aisle:
+                aisle = item.aisle
+                lines += ["", aisle]
+            mark = "[x]" if item.item_id in self.ticked else "[ ]"
+            lines.append(f"{mark} {item.line}")
+        return lines[1:] if lines else []
+
+    def to_body(self) -> dict[str, object]:
+        return {
+            "v": SHEET_VERSION,
+            "people": self.people,
+            "items": [
+                [i.item_id, i.name, i.display, i.aisle, int(i.fortified)] for i in self.items
+            ],
+            "ticked": sorted(self.ticked),
+            "hide": int(self.hide_staples),
+        }
+
+    @classmethod
+    def from_body(cls, start: dt.date, days: int, body: Mapping[str, Any]) -> ShoppingSheet:
+        """Read what `to_body` wrote; ValueError for anything else (a damaged row is refused,
+        never shown half)."""
+        try:
+            if body.get("v") != SHEET_VERSION:
+                raise ValueError(f"unknown shopping list version {body.get('v')!r}")
+            raw = body["items"]
+            if not isinstance(raw, list) or len(raw) > MAX_SHEET_ITEMS:
+                raise ValueError(f"items must be a list of at most {MAX_SHEET_ITEMS} entries")
+            items = tuple(
+                SheetItem(str(i), str(n), str(d), str(a), bool(f)) for i, n, d, a, f in raw
+            )
+            known = {i.item_id for i in items}
+            ticked = frozenset(str(t) for t in body.get("ticked", ())) & known
+            people = int(body.get("people", 1))
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"damaged shopping list: {exc}") from None
+        return cls(start, days, max(1, people), items, ticked, bool(body.get("hide", 0)))
+
+
+def new_sheet(
+    items: Sequence[ShoppingItem], *, start: dt.date, days: int, people: int = 1
+) -> ShoppingSheet:
+    """A fresh, unticked list from `shopping_list`/`household_shopping` items."""
+    ordered = shopping_by_aisle(items)
+    sheet_items = tuple(
+        SheetItem(i.item_id, i.name, i.display, i.aisle, i.fortified)
+        for aisle_items in ordered.values()
+        for i in aisle_items
+    )
+    if len(sheet_items) > MAX_SHEET_ITEMS:  # never cut a list short without a word
+        raise ValueError(f"{len(sheet_items)} items: more than a list can hold")
+    return ShoppingSheet(start, days, max(1, people), sheet_items)

@@ -88,3 +88,41 @@ def swap(
                     return replace(new, swaps=swaps)
     note = f"No other {slot.value} recipe fits all your constraints."
     return replace(plan, notes=(*plan.notes, note) if note not in plan.notes else plan.notes)
+
+
+def unswap(
+    recipes: RecipeSet,
+    profile: Profile,
+    plan: DayPlan,
+    slot: Slot,
+    recipe_id: str,
+    history: Sequence[str] = (),
+) -> DayPlan | None:
+    """`plan` with `slot` back to `recipe_id` (the ↩️ Undo of a swap), or None when that dish
+    no longer fits (settings changed since, or no day with it keeps every rule).
+
+    The other meals stay when they can, else they are re-balanced as a swap would; the
+    recipes already shown by Swap stay remembered, so the next Swap moves on.
+    """
+    planner = planner_for(for_region(recipes, profile.region))
+    allowed = planner.effective_profile(profile)
+    if plan.meal(slot) is None:
+        return None
+    if recipe_id not in {i.id for i in planner.candidates(slot, allowed.diet, allowed.exclude).all}:
+        return None
+    others = {m.slot: m.recipe_id for m in plan.meals if m.slot != slot and m.slot in profile.slots}
+    rng = random.Random(seed(profile, plan.date.isoformat(), "unswap", recipe_id))
+    for keep_others in (True, False):
+        fixed = {slot: recipe_id, **(others if keep_others else {})}
+        choice, feasible = planner.solve(
+            allowed,
+            rng,
+            frozenset(history),
+            True,
+            fixed=fixed,
+            prefer=frozenset(others.values()),
+            oily_max=planner.oily_max(profile, history),
+        )
+        if feasible:
+            return replace(planner.build(profile, 1, plan.date, choice, True), swaps=plan.swaps)
+    return None

@@ -11,11 +11,14 @@ from collections.abc import Callable
 
 from bot.core.clock import local_date_at
 from bot.core.models import RecipeSet, UserSettings
+from bot.services.account import AccountService
 from bot.services.family import FamilyService
 from bot.services.plans import PlanService, utc_now
+from bot.services.shopping import ShoppingService
 from bot.services.tracking import tracking_store
 from bot.services.users import UserService
 from bot.storage.family import HouseholdStore
+from bot.storage.shopping import ShoppingStore
 from bot.storage.store import Store
 
 DEFAULT_CATCH_UP = dt.timedelta(hours=6)
@@ -45,6 +48,8 @@ class Services:
         )
         self.family = FamilyService(plans=self.plans, households=self.households)
         self.users = UserService(store=store, tracking=self.tracking, now=now)
+        self.shopping = ShoppingService(plans=self.plans, lists=ShoppingStore(store))
+        self.account = AccountService(store=store, tracking=self.tracking, family=self.family)
 
     @property
     def recipes(self) -> RecipeSet:

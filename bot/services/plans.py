@@ -13,30 +13,38 @@ day (owner "h:<id>"), seen with their own total and personal top-ups.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core import household as hh
 from bot.core import planner
 from bot.core.clock import local_date_at
+from bot.core.exclusions import profile
+from bot.core.exclusions import reasons as exclusion_reasons
 from bot.core.household_codec import household_from_dict, household_to_dict
 from bot.core.household_view import member_view
-from bot.core.models import DayPlan, RecipeSet, Slot, UserSettings
+from bot.core.models import DayPlan, Profile, Recipe, RecipeSet, Slot, UserSettings
 from bot.core.plan_codec import plan_from_dict, plan_to_dict
+from bot.core.preferences import RecipePrefs, for_user
 from bot.core.products import with_products
+from bot.core.replan import Replanned, replan_day
 from bot.core.shopping import ShoppingItem, household_shopping, shopping_list
 from bot.core.swap import swap
+from bot.storage.db import Database
 from bot.storage.family import HouseholdStore
+from bot.storage.preferences import PreferenceStore
 from bot.storage.store import Store, household_owner
 from bot.storage.tracking import TrackingStore
 
 log = logging.getLogger(__name__)
 
 HISTORY_DAYS = 7
+SLOT_NAMES = frozenset(s.value for s in Slot)  # meal logs also hold "extra" rows
 
 # Told when a household meal was swapped: (who swapped, household id, day, slot, new recipe).
 # The chat layer sends the other members one line; services never talk to Telegram.
@@ -58,18 +66,31 @@ def owner_key(user: UserSettings) -> str:
 
 @dataclass
 class OwnerLocks:
-    """One asyncio.Lock per plan owner, so two taps never plan the same day twice."""
+    """One holder per plan owner, so two taps never plan the same day twice: an asyncio.Lock
+    in this process and, given the database, its lock across processes (on PostgreSQL an
+    advisory lock held by the transaction the block's reads and writes run in, so workers
+    behind one webhook agree too; SQLite has one process)."""
 
+    db: Database | None = None
     _locks: weakref.WeakValueDictionary[str, asyncio.Lock] = field(
         default_factory=weakref.WeakValueDictionary, repr=False
     )
 
-    def __call__(self, owner: str) -> asyncio.Lock:
+    def local(self, owner: str) -> asyncio.Lock:
         lock = self._locks.get(owner)
         if lock is None:
             lock = asyncio.Lock()
             self._locks[owner] = lock
         return lock
+
+    @contextlib.asynccontextmanager
+    async def __call__(self, owner: str) -> AsyncIterator[None]:
+        async with self.local(owner):  # waiters queue here, not on pooled connections
+            if self.db is None:
+                yield
+                return
+            async with self.db.exclusive(f"plan:{owner}"):
+                yield
 
 
 @dataclass
@@ -84,6 +105,10 @@ class PlanService:
     lock: OwnerLocks = field(default_factory=OwnerLocks)
     on_household_swap: SwapListener | None = None
 
+    def __post_init__(self) -> None:
+        if self.lock.db is None:
+            self.lock.db = getattr(self.store, "db", None)
+
     def today(self, user: UserSettings) -> dt.date:
         """The user's local calendar date now."""
         return local_date_at(self.now(), user.timezone)
@@ -94,7 +119,9 @@ class PlanService:
         """A stored plan is reused only if it still fits the recipes and the user's settings."""
         if abs(plan.target_ug - user.target_ug) > 1e-9:
             return False
-        if {m.slot for m in plan.meals} != set(user.slots):
+        # a meal ticked before its slot was turned off stays (bot.core.replan), so more
+        # slots than the settings is fine; fewer is not
+        if not set(user.slots) <= {m.slot for m in plan.meals}:
             return False
         return all(m.recipe_id in self.recipes.recipes for m in plan.meals)
 
@@ -119,6 +146,15 @@ class PlanService:
         replace the typical B12 of those fortified products."""
         return with_products(self.recipes, await self.tracking.product_overrides(user.user_id))
 
+    async def planning(
+        self, user: UserSettings, recipes: RecipeSet, prefs: RecipePrefs | None = None
+    ) -> tuple[RecipeSet, Profile]:
+        """The set and profile the user's own plans are made with (bot.core.preferences):
+        their cooking-time limit and never-suggest recipes hidden, favourites preferred."""
+        if prefs is None:
+            prefs = await PreferenceStore(self.store).prefs(user.user_id)
+        return for_user(recipes, user, prefs)
+
     async def day_plan(self, user: UserSettings, day: dt.date) -> DayPlan:
         """The stored plan for `day`, planning and saving it on first use."""
         if user.household_id is not None:
@@ -130,10 +166,47 @@ class PlanService:
             plan = self._readable(owner, user, day, inputs.stored)
             if plan is not None:
                 return plan
-            recipes = with_products(self.recipes, inputs.product_overrides)
-            plan = planner.plan_day(recipes, user.profile(), day, inputs.recent_ids)
+            recipes, person = await self.planning(
+                user, with_products(self.recipes, inputs.product_overrides)
+            )
+            plan = planner.plan_day(recipes, person, day, inputs.recent_ids)
             await self.store.save_plan(owner, day, plan_to_dict(plan))
             return plan
+
+    async def day_plans(
+        self, wanted: Sequence[tuple[UserSettings, dt.date]]
+    ) -> dict[tuple[int, dt.date], DayPlan]:
+        """day_plan for many users' own days with one read and one write in all (the morning
+        push's batch), keyed by (user id, day). Household members are left out (their plan is
+        the household's), and so is a day whose plan someone stored meanwhile (a tap, another
+        worker): the stored one wins and day_plan reads it."""
+        own = [(user, day) for user, day in wanted if user.household_id is None]
+        inputs = await self.store.plan_inputs_many(
+            [(owner_key(user), user.user_id, day) for user, day in own], HISTORY_DAYS
+        )
+        found: dict[tuple[int, dt.date], DayPlan] = {}
+        planned: dict[tuple[str, dt.date], tuple[int, DayPlan]] = {}
+        prefs = await PreferenceStore(self.store).prefs_many([u.user_id for u, _ in own])
+        for (user, day), got in zip(own, inputs, strict=True):
+            owner = owner_key(user)
+            plan = self._readable(owner, user, day, got.stored)
+            if plan is None:
+                recipes, person = await self.planning(
+                    user,
+                    with_products(self.recipes, got.product_overrides),
+                    prefs.get(user.user_id, RecipePrefs()),
+                )
+                plan = planner.plan_day(recipes, person, day, got.recent_ids)
+                planned[(owner, day)] = (user.user_id, plan)
+                await asyncio.sleep(0)  # a batch of plans must not hold the event loop
+            found[(user.user_id, day)] = plan
+        if planned:
+            rows = [(owner, day, plan_to_dict(plan)) for (owner, day), (_, plan) in planned.items()]
+            stored = await self.store.save_new_plans(rows)
+            for (owner, day), (uid, _) in planned.items():
+                if (owner, day) not in stored:
+                    found.pop((uid, day), None)
+        return found
 
     async def stored_plan(self, user: UserSettings, day: dt.date) -> DayPlan | None:
         """The stored plan for `day` if there is a usable one (never plans)."""
@@ -149,10 +222,10 @@ class PlanService:
         async with self.lock(owner):
             current = await self._stored(owner, user, day)
             history = await self.store.recent_recipe_ids(owner, day, HISTORY_DAYS)
-            recipes = await self.recipes_for(user)
+            recipes, person = await self.planning(user, await self.recipes_for(user))
             if current is None:
-                current = planner.plan_day(recipes, user.profile(), day, history)
-            new = swap(recipes, user.profile(), current, slot, history)
+                current = planner.plan_day(recipes, person, day, history)
+            new = swap(recipes, person, current, slot, history)
             await self.store.save_plan(owner, day, plan_to_dict(new))
             return new
 
@@ -175,15 +248,54 @@ class PlanService:
         plans = await self.days(user, start, days)
         return plans, shopping_list(self.recipes, plans)
 
-    async def settings_changed(self, user: UserSettings) -> None:
-        """Diet, target, exclusions or meals changed: plans from today on are replanned."""
-        await self.store.delete_plans_from(owner_key(user), self.today(user))
+    async def settings_changed(self, user: UserSettings) -> list[tuple[dt.date, Replanned]]:
+        """Diet, target, exclusions, meals, labels or energy changed: the stored plans from today
+        on are replanned only where they must be (bot.core.replan): ticked meals and swaps that
+        still fit stay, an unchanged value changes nothing. Returns each stored day with what
+        changed and why, for the reply. A household member's own plans are dropped (the
+        household's plan follows its members on every read)."""
+        owner = owner_key(user)
+        today = self.today(user)
+        if user.household_id is not None:
+            await self.store.delete_plans_from(owner, today)
+            return []
+        results: list[tuple[dt.date, Replanned]] = []
+        async with self.lock(owner):
+            stored = await self.store.plans_from(owner, today)
+            if not stored:
+                return results
+            recipes, person = await self.planning(user, await self.recipes_for(user))
+            logs = await self.tracking.meal_logs(user.user_id, today, stored[-1][0])
+
+            def named(recipe: Recipe, _ids: frozenset[str]) -> list[str]:
+                return exclusion_reasons(recipe.item_ids, user.exclude, recipes.ingredients)
+
+            for day, raw in stored:
+                try:
+                    plan = plan_from_dict(raw)
+                except ValueError as exc:
+                    log.warning("stored plan for %s on %s unreadable, dropped: %s", owner, day, exc)
+                    await self.store.delete_plans_from(owner, day)  # replanned on the next read
+                    break
+                ticked: dict[Slot, str | None] = {
+                    Slot(m.slot): m.recipe_id
+                    for m in logs
+                    if m.local_date == day and m.slot in SLOT_NAMES
+                }
+                history = await self.store.recent_recipe_ids(owner, day, HISTORY_DAYS)
+                result = replan_day(recipes, person, plan, ticked, history, name_excluded=named)
+                if result.changed:
+                    await self.store.save_plan(
+                        owner, day, plan_to_dict(result.plan), now_utc=self.now()
+                    )
+                results.append((day, result))
+        return results
 
     # --- household plans -------------------------------------------------------------------
 
     async def members(self, household_id: int) -> list[hh.Member]:
         records = await self.households.members(household_id)
-        return [hh.Member(r.user_id, r.user.profile()) for r in records]
+        return [hh.Member(r.user_id, profile(r.user, self.recipes)) for r in records]
 
     async def checked_household(self, user: UserSettings) -> int:
         """The user's household id from the membership table (not from a caller's say-so)."""

@@ -4,9 +4,15 @@ Like the daily push (bot.services.push): each tick selects the rows that are due
 `next_fire_utc <= now`), claims each message durably in the `tracking_sends` ledger BEFORE
 sending (so an overlapping tick or a restart never sends it twice), sends, and advances the
 schedule with bot.core.reminders.next_fire_utc / bot.core.clock, which work in the user's
-zone and so follow DST. Everything lives in SQLite, so reminders survive restarts: after downtime a
-firing missed by less than `catch_up` is still sent, an older one is dropped and the
+zone and so follow DST. Everything lives in the database, so reminders survive restarts: after
+downtime a firing missed by less than `catch_up` is still sent, an older one is dropped and the
 schedule moves on.
+
+Several workers may tick at once: due reminders and evening checks are taken in batches with a
+lease (FOR UPDATE SKIP LOCKED on PostgreSQL), so each worker works on its own rows; a worker
+killed mid-tick leaves its leases to expire and another takes the firings over, the ledger
+still deciding (a firing claimed before the kill may have gone out: not resent). A firing
+released after a network error is retried when its lease ends.
 
 `run_tracking_tick` takes the three send functions as arguments, so tests drive it with a
 controlled clock and fakes; bot.chat.jobs.tracking builds the real ones. Send errors arrive as
@@ -17,8 +23,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from bot.core.clock import local_date_at, next_local_occurrence_utc
 from bot.core.models import UserSettings
@@ -29,6 +36,8 @@ from bot.storage.tracking import DueReminder, TrackingStore
 log = logging.getLogger(__name__)
 
 DEFAULT_CATCH_UP = dt.timedelta(hours=6)
+CLAIM_BATCH = 100
+T = TypeVar("T")
 
 SendReminder = Callable[[UserSettings, DueReminder], Awaitable[int]]
 SendEvening = Callable[[UserSettings, dt.date], Awaitable[int | None]]
@@ -88,6 +97,22 @@ async def _deliver(
     return "sent"
 
 
+async def _claimed(
+    claim: Callable[[dt.datetime, int], Awaitable[list[T]]], now: dt.datetime, limit: int
+) -> AsyncIterator[T]:
+    """Up to `limit` due rows, leased to this tick a batch at a time (see
+    TrackingStore.claim_due_reminders): a tick holds only what it works through next, and a
+    second worker ticking at the same time takes the other rows."""
+    taken = 0
+    while taken < limit:
+        batch = await claim(now, min(CLAIM_BATCH, limit - taken))
+        for item in batch:
+            yield item
+        taken += len(batch)
+        if len(batch) < CLAIM_BATCH:
+            return
+
+
 async def run_tracking_tick(
     tracking: TrackingStore,
     now_utc: dt.datetime,
@@ -107,7 +132,7 @@ async def run_tracking_tick(
     outcome = TrackingOutcome()
     store = tracking.store
 
-    for due in await tracking.due_reminders(now, limit):
+    async for due in _claimed(tracking.claim_due_reminders, now, limit):
         reminder = due.stored.reminder
         user = await store.get_user(due.stored.user_id)
         if user is None:
@@ -134,7 +159,7 @@ async def run_tracking_tick(
         await tracking.advance_reminder(due, following, fired=state == "sent", now_utc=now)
 
     await tracking.sync_evening(now)
-    for user_id, due_utc in await tracking.due_evenings(now, limit):
+    async for user_id, due_utc in _claimed(tracking.claim_due_evenings, now, limit):
         user = await store.get_user(user_id)
         if user is None:
             continue

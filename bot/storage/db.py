@@ -61,7 +61,16 @@ PG_POOL_SIZE = 5
 # Serialises migrations when two bots start on one PostgreSQL database at the same moment.
 PG_MIGRATION_LOCK = 4_812_012
 _READ_OPTION = "b12_read_only"
+# pg_advisory_xact_lock(namespace, hashtext(key)) of Database.exclusive: the two-int key space,
+# apart from the migration lock's one-bigint space.
+PG_EXCLUSIVE_NAMESPACE = 4812
 T = TypeVar("T")
+# The PostgreSQL transaction of the Database.exclusive block this task is in: every statement
+# of the block runs in it, so the lock covers the reads and writes it guards.
+_HELD: ContextVar[tuple[Database, AsyncConnection] | None] = ContextVar(
+    "b12_exclusive_connection", default=None
+)
+_EXCLUSIVE = sa.text("SELECT pg_advisory_xact_lock(:namespace, hashtext(:key))")
 
 
 # --- URLs -------------------------------------------------------------------------------------
@@ -203,6 +212,9 @@ class Database:
         """
         if self._sqlite is not None:
             return self._sqlite.transaction(write=True)
+        held = self._held()
+        if held is not None:
+            return _inside(held)
         return self.engine.begin()
 
     def read(self) -> AbstractAsyncContextManager[AsyncConnection]:
@@ -212,6 +224,9 @@ class Database:
         lock file keeps other bots away)."""
         if self._sqlite is not None:
             return self._sqlite.transaction(write=False)
+        held = self._held()
+        if held is not None:
+            return _inside(held)
         return self._read_engine.begin()
 
     async def run(self, fn: Callable[..., T], *args: Any, write: bool = True) -> T:
@@ -226,6 +241,9 @@ class Database:
         """
         if self._sqlite is not None:
             return await self._sqlite.run(fn, args, write)
+        held = self._held()
+        if held is not None:  # inside exclusive(): part of its transaction
+            return await held.run_sync(fn, *args)
         if not write:  # nothing to finish: a cancelled read just stops
             return await self._pg_run(fn, args, write)
         task = asyncio.ensure_future(self._pg_run(fn, args, write))
@@ -237,6 +255,40 @@ class Database:
     async def _pg_run(self, fn: Callable[..., T], args: tuple[Any, ...], write: bool) -> T:
         async with (self.engine if write else self._read_engine).begin() as conn:
             return await conn.run_sync(fn, *args)
+
+    async def checkpoint(self) -> None:
+        """SQLite: copy the WAL into the database file and truncate the WAL to zero bytes, so
+        the old page images of a deleted row go with it (secure_delete has zeroed the row in
+        the current pages). A no-op on PostgreSQL, where VACUUM reclaims dead tuples."""
+        if self._sqlite is not None:
+            await self._sqlite.checkpoint()
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self, key: str) -> AsyncIterator[None]:
+        """One holder of `key` at a time across every process on this database.
+
+        PostgreSQL: the block is ONE transaction that first takes
+        `pg_advisory_xact_lock(namespace, hashtext(key))`; every transaction()/read()/run() of
+        this task inside the block runs in it (one pooled connection, not two), and the lock
+        goes with the commit, or the rollback when the block raises. SQLite: nothing to do
+        (one process per file, and its callers keep their in-process lock). Nested blocks
+        join the outer one. Tasks started inside the block must not use the database.
+        """
+        if self._sqlite is not None or self._held() is not None:
+            yield
+            return
+        async with self.engine.begin() as conn:
+            await conn.execute(_EXCLUSIVE, {"namespace": PG_EXCLUSIVE_NAMESPACE, "key": key})
+            token = _HELD.set((self, conn))
+            try:
+                yield
+            finally:
+                _HELD.reset(token)
+
+    def _held(self) -> AsyncConnection | None:
+        """The connection of this task's exclusive() block on this database, if any."""
+        held = _HELD.get()
+        return held[1] if held is not None and held[0] is self else None
 
     @property
     def description(self) -> str:
@@ -254,6 +306,12 @@ class Database:
             if self._lock is not None:
                 self._lock.release()
                 self._lock = None
+
+
+@contextlib.asynccontextmanager
+async def _inside(conn: AsyncConnection) -> AsyncIterator[AsyncConnection]:
+    """The held transaction of an exclusive() block (its owner commits it)."""
+    yield conn
 
 
 def _settled(task: asyncio.Future[Any]) -> None:
@@ -411,6 +469,21 @@ class _SqliteLink:
             assert self._raw is not None
             return await self._raw.call(self._run_here, fn, args, write)
 
+    async def checkpoint(self) -> None:
+        """PRAGMA wal_checkpoint(TRUNCATE) on the one connection, between transactions."""
+        self._enter()
+        async with self.gate:
+            await self._ensure_alive()
+            raw = self._raw
+            assert raw is not None
+
+            def run() -> Any:
+                return raw.sqlite3_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+
+            busy = await raw.call(run)
+        if busy is not None and busy[0]:
+            log.warning("WAL checkpoint could not finish (another reader of the file?)")
+
     def _run_here(self, fn: Callable[..., T], args: tuple[Any, ...], write: bool) -> T:
         """On the worker thread."""
         if write:
@@ -471,6 +544,8 @@ def _sqlite_engine(url: sa.URL, *, foreign_keys: bool = True, pooled: bool = Tru
             if not memory:
                 cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
+            # deleted rows are overwritten with zeros, not just unlinked (/delete, pruning)
+            cursor.execute("PRAGMA secure_delete = ON")
             cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
         finally:
             cursor.close()

@@ -288,6 +288,35 @@ class HouseholdStore(StoreRepository):
             found = await membership(conn, user_id)
         return None if found is None else (found.household_id, found.role)
 
+    async def shares_in_group(self, user_id: int) -> bool | None:
+        """Whether the user agreed to show their B12 target and top-ups in the household's
+        group chats (None: in no household). Not shared until they say so."""
+        stmt = sa.select(household_members.c.group_share).where(
+            household_members.c.user_id == user_id
+        )
+        async with self.db.read() as conn:
+            found = (await conn.execute(stmt)).scalar_one_or_none()
+        return None if found is None else bool(found)
+
+    async def set_group_share(self, user_id: int, share: bool) -> bool:
+        """Record the user's choice; False when they are in no household."""
+        stmt = (
+            sa.update(household_members)
+            .where(household_members.c.user_id == user_id)
+            .values(group_share=share)
+        )
+        async with self.db.transaction() as conn:
+            return (await conn.execute(stmt)).rowcount > 0
+
+    async def group_sharers(self, household_id: int) -> frozenset[int]:
+        """Members of the household who agreed to show their values in its group chats."""
+        stmt = sa.select(household_members.c.user_id).where(
+            household_members.c.household_id == household_id,
+            household_members.c.group_share == sa.true(),
+        )
+        async with self.db.read() as conn:
+            return frozenset((await conn.execute(stmt)).scalars())
+
     async def members(self, household_id: int) -> list[MemberRecord]:
         """Members, longest-standing first, each with their stored settings."""
         m = household_members.c

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.storage.schema import household_members, households, plans, users
+from bot.storage.schema import household_members, households, plans, shopping_lists, users
 
 ROLE_OWNER = "owner"
 ROLE_MEMBER = "member"
@@ -164,6 +164,9 @@ async def member_gone(conn: AsyncConnection, user_id: int) -> LeaveResult | None
 
 
 async def end_household(conn: AsyncConnection, household_id: int) -> None:
-    """Delete the household (members, invites and group links cascade) and its plans."""
+    """Delete the household (members, invites and group links cascade), its plans and its
+    shopping lists (text owner keys, so no foreign key takes them)."""
+    owner = household_plan_owner(household_id)
     await conn.execute(sa.delete(households).where(households.c.household_id == household_id))
-    await conn.execute(sa.delete(plans).where(plans.c.owner == household_plan_owner(household_id)))
+    await conn.execute(sa.delete(plans).where(plans.c.owner == owner))
+    await conn.execute(sa.delete(shopping_lists).where(shopping_lists.c.owner == owner))

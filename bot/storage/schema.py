@@ -72,7 +72,7 @@ PUSH_STATES: tuple[str, ...] = ("sending", "sent", "blocked", "failed")
 ROLES: tuple[str, ...] = ("owner", "member")
 MEAL_STATUSES: tuple[str, ...] = ("eaten", "skipped", "other")
 DOSE_KINDS: tuple[str, ...] = ("oral", "injection")
-SEND_KINDS: tuple[str, ...] = ("reminder", "evening", "retest")
+SEND_KINDS: tuple[str, ...] = ("reminder", "evening", "retest", "weekly")
 REMINDER_ANSWERS: tuple[str, ...] = ("taken", "skipped", "snoozed")
 PLAN_OWNER_PREFIXES: tuple[str, ...] = ("u:", "h:")
 LIFE_STAGES: tuple[str, ...] = ("none", "pregnant", "breastfeeding", "over50")
@@ -271,6 +271,13 @@ users = sa.Table(
     sa.Column("region", sa.Text),
     sa.Column("life_stage", sa.Text, nullable=False, server_default="none"),
     sa.Column("absorption", sa.Text, nullable=False, server_default="normal"),
+    # revision 0003: the daily energy range (both NULL = off; bounds checked in code) and the
+    # opt-in weekly summary
+    sa.Column("kcal_min", sa.Integer),
+    sa.Column("kcal_max", sa.Integer),
+    sa.Column("weekly_summary", sa.Boolean, nullable=False, server_default=sa.false()),
+    # revision 0004: the longest cooking time plans may choose, in minutes (NULL = any)
+    sa.Column("max_cook_min", sa.Integer),
     _check("target_ug > 0", "target_positive"),
     _check(hhmm_check("push_time"), "push_time_hhmm"),
     _check(hhmm_check("evening_time"), "evening_time_hhmm"),
@@ -331,6 +338,8 @@ household_members = sa.Table(
     sa.Column("household_id", BigId, _households_fk(), nullable=False),
     sa.Column("role", sa.Text, nullable=False),
     sa.Column("joined_utc", IsoUtc, nullable=False),
+    # revision 0003: the member agreed to show their own values in the group chat
+    sa.Column("group_share", sa.Boolean, nullable=False, server_default=sa.false()),
     _check(_in("role", ROLES), "role"),
 )
 sa.Index(
@@ -431,6 +440,8 @@ reminders = sa.Table(
     sa.Column("last_answer", sa.Text),
     sa.Column("last_answered_utc", BigId),
     sa.Column("created_utc", IsoUtc, nullable=False),
+    # revision 0003: unix seconds until which one worker's tick holds this firing
+    sa.Column("lease_utc", BigId),
     _check(_in("last_answer", REMINDER_ANSWERS), "last_answer"),  # NULL passes, as in v4
 )
 sa.Index("reminders_user", reminders.c.user_id)
@@ -503,6 +514,7 @@ evening_schedule = sa.Table(
     sa.Column("next_fire_utc", BigId, nullable=False),
     sa.Column("timezone", sa.Text, nullable=False),  # settings it was computed from
     sa.Column("local_time", HhMm, nullable=False),
+    sa.Column("lease_utc", BigId),  # revision 0003: as reminders.lease_utc
 )
 sa.Index("evening_due", evening_schedule.c.next_fire_utc)
 
@@ -529,6 +541,54 @@ tracking_sends = sa.Table(
     sqlite_with_rowid=False,
 )
 sa.Index("tracking_sends_user", tracking_sends.c.user_id)
+
+# --- revision 0003: shopping lists, the shared send budget -------------------------------------
+
+shopping_lists = sa.Table(
+    "shopping_lists",
+    metadata,
+    sa.Column("id", BigId, sa.Identity(), primary_key=True),
+    sa.Column("owner", sa.Text, nullable=False),  # 'u:<user_id>' | 'h:<household_id>'
+    sa.Column("start_day", sa.Date, nullable=False),
+    sa.Column("days", sa.Integer, nullable=False),
+    sa.Column("body", JsonDoc, nullable=False),  # items, ticked ids, flags
+    sa.Column("created_utc", IsoUtc, nullable=False),
+    _check(_in("substr(owner, 1, 2)", PLAN_OWNER_PREFIXES), "owner_prefix"),
+    _check("days BETWEEN 1 AND 14", "days_range"),
+)
+sa.Index("shopping_lists_owner", shopping_lists.c.owner)
+sa.Index("shopping_lists_start", shopping_lists.c.start_day)  # pruning with plans
+
+# Telegram's limits are per bot, so workers sharing a database count their sends here
+# (bot.storage.ratebudget; PostgreSQL only). A scope ('all', or one group chat) has a ring of
+# `ring` rows; the row of time slot N is ring N % size, reset when a newer slot comes round,
+# so the table never grows. `reserved`: sends of replies that found the slot full and wait for
+# this one (background sends leave them room).
+send_budget = sa.Table(
+    "send_budget",
+    metadata,
+    sa.Column("scope", sa.Text, primary_key=True),
+    sa.Column("ring", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("slot", BigId, nullable=False),
+    sa.Column("sent", sa.Integer, nullable=False),
+    sa.Column("reserved", sa.Integer, nullable=False),
+)
+
+# --- revision 0004: recipe preferences -------------------------------------------------------
+
+# A user's ♥ favourite (planned more often) and 🚫 never-suggest (never planned or swapped in)
+# recipes: one kind per recipe (bot.storage.preferences).
+PREF_KINDS = ("favourite", "never")
+recipe_prefs = sa.Table(
+    "recipe_prefs",
+    metadata,
+    sa.Column("user_id", BigId, _users_fk(), primary_key=True, autoincrement=False),
+    sa.Column("recipe_id", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("updated_utc", IsoUtc, nullable=False),
+    _check(_in("kind", PREF_KINDS), "kind"),
+    sqlite_with_rowid=False,
+)
 
 # Tables with a user_id column whose rows /export lists (replaces reading sqlite_master).
 USER_TABLES: tuple[sa.Table, ...] = tuple(

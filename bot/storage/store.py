@@ -17,6 +17,8 @@ import dataclasses
 import datetime as dt
 import logging
 import re
+import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Row
 
 from bot.core.clock import zone
+from bot.core.energy import KCAL_MAX, KCAL_MIN
 from bot.core.models import Diet, Slot, UserSettings
+from bot.core.preferences import COOK_LIMITS
 from bot.core.schedule import (
     check_catch_up,
     latest_push_at_or_before,
@@ -33,13 +37,14 @@ from bot.core.schedule import (
     push_local_date,
     require_aware,
 )
-from bot.storage import membership
+from bot.storage.account import Erased, erase_user
 from bot.storage.db import Database
 from bot.storage.dialects import insert_for, insert_or_ignore, upsert
 from bot.storage.schema import (
     ABSORPTIONS,
     LIFE_STAGES,
     PUSHABLE,
+    PlanBody,
     plans,
     pushes,
     user_products,
@@ -56,6 +61,10 @@ FINAL_PUSH_STATES = ("sent", "blocked", "failed")
 # and the tally 30 days, /export whatever is left (so an export holds ~60 days of plans).
 PLAN_RETENTION_DAYS = 60
 PRUNE_BATCH = 500
+# How long a claim hides a due user from other claimers (other workers, the next tick) before
+# anyone may take it over: longer than a claimed batch takes to start its sends, short enough
+# that a worker killed mid fan-out delays its users by minutes, not a day.
+PUSH_LEASE = dt.timedelta(minutes=2)
 # Changing any of these moves the next push.
 _SCHEDULE_FIELDS = frozenset({"timezone", "push_time", "push_enabled", "active", "onboarded"})
 _OWNER_RE = re.compile(r"^[a-z]+:-?\d+$")
@@ -69,11 +78,17 @@ class UnknownUserError(LookupError):
 
 @dataclass(frozen=True, slots=True)
 class DuePush:
-    """One push a tick should deliver: the user, their local date, and when it fell due."""
+    """One push a tick should deliver: the user, their local date, and when it fell due.
+
+    `lease_utc` is what claim_due_pushes wrote into the user's next_push_utc (None when the
+    push was not claimed that way): later writes of the schedule only apply while it is
+    still there, so a user who changed their push time meanwhile keeps the new one.
+    """
 
     user: UserSettings
     local_date: dt.date
     due_utc: dt.datetime
+    lease_utc: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,13 +102,30 @@ class PushRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class ClaimedPushes:
-    """What one claim_due_pushes call took: pushes to send now (their ledger rows are
-    'sending'), and due users whose push for that local date exists already (the record, for
-    the log; their schedule has been moved on)."""
+class StartedPushes:
+    """What one start_pushes call did: pushes whose 'sending' row this call wrote (send them
+    now), and pushes whose row existed already (the record, for the log; at most once: they
+    are not sent, and their schedule has been moved on)."""
 
-    claimed: list[DuePush]
+    started: list[DuePush]
     skipped: list[tuple[DuePush, PushRecord | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class PushResult:
+    """What became of one claimed push, for Store.finish_pushes.
+
+    state: 'sent' | 'blocked' | 'failed' close the 'sending' row ('blocked' also marks the
+    user inactive); 'released' deletes it (the message surely did not go out, so a later
+    claim may send it); None leaves the ledger alone (the push was never started).
+    next_push_utc: the schedule to write, None to leave it. With a `push.lease_utc` it is
+    written only while the lease is still in users.next_push_utc.
+    """
+
+    push: DuePush
+    state: str | None
+    message_id: int | None = None
+    next_push_utc: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +135,9 @@ class PlanInputs:
     stored: dict[str, Any] | None  # the stored plan of that day, if any
     recent_ids: list[str]  # recipe ids of the days before, oldest first
     product_overrides: dict[str, float]  # ingredient id -> µg B12 per 100 g (own labels)
+
+
+PLANS_FROM_LIMIT = 31  # days ahead a settings change looks at (buttons plan up to 14 days)
 
 
 def user_owner(user_id: int) -> str:
@@ -151,6 +186,9 @@ def user_from_row(row: Row[Any]) -> UserSettings:
         region=row.region,
         life_stage=row.life_stage,
         absorption=row.absorption,
+        kcal_min=row.kcal_min,
+        kcal_max=row.kcal_max,
+        max_cook_min=row.max_cook_min,
     )
 
 
@@ -174,6 +212,9 @@ def _user_values(user: UserSettings) -> dict[str, Any]:
         "region": user.region,
         "life_stage": user.life_stage,
         "absorption": user.absorption,
+        "kcal_min": user.kcal_min,
+        "kcal_max": user.kcal_max,
+        "max_cook_min": user.max_cook_min,
     }
 
 
@@ -207,6 +248,19 @@ def _validated(user: UserSettings) -> UserSettings:
         raise ValueError(f"unknown life stage {user.life_stage!r}; use {', '.join(LIFE_STAGES)}")
     if user.absorption not in ABSORPTIONS:
         raise ValueError(f"unknown absorption {user.absorption!r}; use {', '.join(ABSORPTIONS)}")
+    if (user.kcal_min is None) != (user.kcal_max is None):
+        raise ValueError("set both ends of the energy range, or neither")
+    low, high = user.kcal_min, user.kcal_max
+    if low is not None and high is not None and not KCAL_MIN <= low < high <= KCAL_MAX:
+        raise ValueError(
+            f"energy range must lie within {KCAL_MIN}-{KCAL_MAX} kcal, low end first "
+            f"(got {low}-{high})"
+        )
+    if user.max_cook_min is not None and user.max_cook_min not in COOK_LIMITS:
+        raise ValueError(
+            f"max cooking time must be one of {', '.join(map(str, COOK_LIMITS))} minutes "
+            f"or None (got {user.max_cook_min!r})"
+        )
     for name in ("push_time", "evening_time"):
         value = getattr(user, name)
         if not isinstance(value, dt.time):
@@ -230,6 +284,20 @@ def _plan_recipe_ids(plan: dict[str, Any]) -> list[str]:
     """Recipe ids of a stored plan dict: `meals[*].recipe_id` (as dataclasses.asdict(DayPlan))."""
     meals = plan.get("meals") or []
     return [m["recipe_id"] for m in meals if isinstance(m, dict) and m.get("recipe_id")]
+
+
+_PLAN_BODY = PlanBody()
+# A meal's recipe id in PlanBody's compact JSON. Only meals have a "recipe_id" key, and a
+# quote inside a JSON string is escaped, so text in a note can never match.
+_RECIPE_ID_RE = re.compile(rb'"recipe_id":"([^"\\]+)"')
+
+
+def _stored_recipe_ids(raw: bytes) -> list[str]:
+    """_plan_recipe_ids of a stored body without parsing the whole plan (the history of a
+    push reads seven; a regex over the inflated text costs a third of json.loads)."""
+    if not raw.startswith(b"\x78"):  # not PlanBody's zlib stream: the full decode
+        return _plan_recipe_ids(_PLAN_BODY.process_result_value(raw, None) or {})  # type: ignore[arg-type]
+    return [m.decode("utf-8") for m in _RECIPE_ID_RE.findall(zlib.decompress(raw))]
 
 
 # --- statements built once (the hot path of a push; SQLAlchemy caches their SQL) ----------
@@ -276,6 +344,44 @@ _PRODUCTS = sa.select(user_products.c.ingredient_id, user_products.c.b12_per_100
 _GET_PUSH = sa.select(pushes).where(
     pushes.c.user_id == sa.bindparam("uid"), pushes.c.local_date == sa.bindparam("day")
 )
+# The batch push (claim, start, finish): one statement each, whatever the batch size.
+_DUE_IDS = (
+    sa.select(users.c.user_id)
+    .where(PUSHABLE, users.c.next_push_utc <= sa.bindparam("now_ts", type_=sa.BigInteger))
+    .order_by(users.c.next_push_utc, users.c.user_id)
+    .limit(sa.bindparam("n", type_=sa.Integer))
+    .with_for_update(skip_locked=True)  # PostgreSQL; SQLite has one writer at a time anyway
+)
+_LEASE = (
+    sa.update(users)
+    .where(users.c.user_id.in_(_DUE_IDS.scalar_subquery()))
+    .values(next_push_utc=sa.bindparam("lease_ts", type_=users.c.next_push_utc.type))
+    .returning(*users.c)
+)
+_CLOSE_PUSH = _FINISH_PUSH.where(pushes.c.state == "sending")
+_DROP_PUSH = sa.delete(pushes).where(
+    pushes.c.user_id == sa.bindparam("uid"),
+    pushes.c.local_date == sa.bindparam("day"),
+    pushes.c.state == "sending",
+)
+_SCHEDULE_LEASED = _SCHEDULE.where(
+    users.c.next_push_utc == sa.bindparam("lease_ts", type_=users.c.next_push_utc.type)
+)
+_DEACTIVATE = sa.update(users).where(users.c.user_id == sa.bindparam("uid")).values(active=False)
+_PUSHES_OF = sa.select(pushes).where(
+    sa.tuple_(pushes.c.user_id, pushes.c.local_date).in_(sa.bindparam("keys", expanding=True))
+)
+# the body as stored (PlanBody's zlib bytes): the days before only need their recipe ids
+_BATCH_PLANS = sa.select(
+    plans.c.owner, plans.c.day, sa.type_coerce(plans.c.body, sa.LargeBinary).label("raw")
+).where(
+    plans.c.owner.in_(sa.bindparam("owners", expanding=True)),
+    plans.c.day >= sa.bindparam("first", type_=plans.c.day.type),
+    plans.c.day <= sa.bindparam("last", type_=plans.c.day.type),
+)
+_BATCH_PRODUCTS = sa.select(
+    user_products.c.user_id, user_products.c.ingredient_id, user_products.c.b12_per_100g
+).where(user_products.c.user_id.in_(sa.bindparam("uids", expanding=True)))
 _PER_DIALECT: dict[tuple[str, str], Any] = {}
 
 
@@ -292,6 +398,23 @@ def _claim_statement(conn: sa.Connection) -> Any:
                 "claimed_utc": sa.bindparam("claimed", type_=pushes.c.claimed_utc.type),
             },
             conflict=[pushes.c.user_id, pushes.c.local_date],
+        )
+    return _PER_DIALECT[key]
+
+
+def _save_new_plan_statement(conn: sa.Connection) -> Any:
+    key = (conn.dialect.name, "save_new_plan")
+    if key not in _PER_DIALECT:
+        _PER_DIALECT[key] = (
+            insert_for(conn)(plans)
+            .values(
+                owner=sa.bindparam("owner", type_=plans.c.owner.type),
+                day=sa.bindparam("day", type_=plans.c.day.type),
+                body=sa.bindparam("body", type_=plans.c.body.type),
+                updated_utc=sa.bindparam("stamp", type_=plans.c.updated_utc.type),
+            )
+            .on_conflict_do_nothing(index_elements=[plans.c.owner, plans.c.day])
+            .returning(plans.c.owner, plans.c.day)
         )
     return _PER_DIALECT[key]
 
@@ -431,19 +554,21 @@ class Store:
         """Blocked the bot -> False; any new message from them -> True."""
         await self.update_user(user_id, active=active, now_utc=now_utc)
 
-    async def delete_user(self, user_id: int) -> None:
-        """Erase every row about the user, in one transaction.
+    async def delete_user(self, user_id: int) -> Erased:
+        """Erase every row about the user, in one transaction (bot.storage.account.erase_user).
 
         Their household membership goes first (hand-over to the longest-standing member, or
-        the end of a household they were the last member of, with its plans), then their own
-        plans (a text owner key, so no foreign key can take them), then the user row: every
-        table with a user_id cascades, households they created forget them (SET NULL) and
-        invites they made go (CASCADE).
+        the end of a household they were the last member of, with its plans), their entry and
+        name leave the household's stored plans and its name, then their own plans (a text
+        owner key, so no foreign key can take them), then the user row: every table with a
+        user_id cascades, households they created forget them (SET NULL) and invites they made
+        go (CASCADE). On SQLite the WAL is then checkpointed and truncated, so (with
+        secure_delete on) no copy of the deleted bytes stays in the database files.
         """
         async with self.db.transaction() as conn:
-            await membership.member_gone(conn, user_id)
-            await conn.execute(sa.delete(plans).where(plans.c.owner == user_owner(user_id)))
-            await conn.execute(sa.delete(users).where(users.c.user_id == user_id))
+            erased = await erase_user(conn, user_id)
+        await self.db.checkpoint()
+        return erased
 
     async def next_push_utc(self, user_id: int) -> dt.datetime | None:
         """When the user's next push is scheduled (None for an unknown user)."""
@@ -507,6 +632,24 @@ class Store:
         stmt = sa.delete(plans).where(plans.c.owner == owner, plans.c.day >= day)
         return await self.db.run(lambda conn: int(conn.execute(stmt).rowcount))
 
+    async def plans_from(
+        self, owner: str, day: dt.date, limit: int = PLANS_FROM_LIMIT
+    ) -> list[tuple[dt.date, dict[str, Any]]]:
+        """Stored plans of `day` and later, oldest first (at most `limit`): what a settings
+        change replans where it must."""
+        _check_owner(owner)
+        stmt = (
+            sa.select(plans.c.day, plans.c.body)
+            .where(plans.c.owner == owner, plans.c.day >= day)
+            .order_by(plans.c.day)
+            .limit(limit)
+        )
+
+        def run(conn: sa.Connection) -> list[tuple[dt.date, dict[str, Any]]]:
+            return [(row.day, row.body) for row in conn.execute(stmt)]
+
+        return await self.db.run(run, write=False)
+
     async def recent_recipe_ids(self, owner: str, before: dt.date, days: int = 7) -> list[str]:
         """Recipe ids in stored plans of the `days` days before `before`, oldest first."""
         _check_owner(owner)
@@ -523,24 +666,76 @@ class Store:
     ) -> PlanInputs:
         """get_plan(owner, day), recent_recipe_ids(owner, day, history_days) and the user's
         own product values (TrackingStore.product_overrides) in one read."""
-        _check_owner(owner)
-        plan_params = {"owner": owner, "day": day}
-        recent_params = {
-            "owner": owner,
-            "first": day - dt.timedelta(days=history_days),
-            "before": day,
+        return (await self.plan_inputs_many([(owner, user_id, day)], history_days))[0]
+
+    async def plan_inputs_many(
+        self, requests: Sequence[tuple[str, int, dt.date]], history_days: int
+    ) -> list[PlanInputs]:
+        """plan_inputs for many (owner, user id, day) at once, in the same order: one read of
+        two statements whatever their number (the plans of every owner over the span of days
+        the requests need, and the users' product values), for the morning push's batches."""
+        if history_days < 0:
+            raise ValueError(f"history_days must not be negative (got {history_days})")
+        if not requests:
+            return []
+        owners = sorted({_check_owner(owner) for owner, _, _ in requests})
+        uids = sorted({uid for _, uid, _ in requests})
+        days = [day for _, _, day in requests]
+        plan_params = {
+            "owners": owners,
+            "first": min(days) - dt.timedelta(days=history_days),
+            "last": max(days),
         }
 
-        def run(conn: sa.Connection) -> PlanInputs:
-            stored = conn.execute(_GET_PLAN, plan_params).scalar_one_or_none()
-            bodies = conn.execute(_RECENT_PLANS, recent_params).scalars()
-            recent = [rid for body in bodies for rid in _plan_recipe_ids(body)]
-            products = {
-                r.ingredient_id: r.b12_per_100g for r in conn.execute(_PRODUCTS, {"uid": user_id})
-            }
-            return PlanInputs(stored, recent, products)
+        def run(conn: sa.Connection) -> list[PlanInputs]:
+            bodies: dict[str, dict[dt.date, bytes]] = {}
+            for row in conn.execute(_BATCH_PLANS, plan_params):
+                bodies.setdefault(row.owner, {})[row.day] = bytes(row.raw)
+            products: dict[int, dict[str, float]] = {}
+            for row in conn.execute(_BATCH_PRODUCTS, {"uids": uids}):
+                products.setdefault(row.user_id, {})[row.ingredient_id] = row.b12_per_100g
+            found = []
+            for owner, uid, day in requests:
+                own = bodies.get(owner, {})
+                first = day - dt.timedelta(days=history_days)
+                recent = [
+                    rid
+                    for d in sorted(d for d in own if first <= d < day)
+                    for rid in _stored_recipe_ids(own[d])
+                ]
+                raw = own.get(day)
+                stored = None if raw is None else _PLAN_BODY.process_result_value(raw, conn.dialect)
+                found.append(PlanInputs(stored, recent, dict(products.get(uid, {}))))
+            return found
 
         return await self.db.run(run, write=False)
+
+    async def save_new_plans(
+        self,
+        rows: Sequence[tuple[str, dt.date, dict[str, Any]]],
+        *,
+        now_utc: dt.datetime | None = None,
+    ) -> set[tuple[str, dt.date]]:
+        """Store the plans of (owner, day)s that have none yet, in one statement; returns the
+        keys this call stored. A plan stored meanwhile by someone else (a tap on /today, a
+        swap, another worker) stands: the caller should read and show that one instead."""
+        if not rows:
+            return set()
+        stamp = require_aware(now_utc or utc_now())
+        params = [
+            {"owner": _check_owner(owner), "day": day, "body": plan, "stamp": stamp}
+            for owner, day, plan in rows
+        ]
+
+        def run(conn: sa.Connection) -> set[tuple[str, dt.date]]:
+            return {(r.owner, r.day) for r in conn.execute(_save_new_plan_statement(conn), params)}
+
+        try:
+            return await self.db.run(run)
+        except sa.exc.StatementError as exc:
+            if isinstance(exc.orig, TypeError):  # PlanBody: a value JSON cannot hold
+                raise exc.orig from None
+            raise
 
     async def prune_plans(self, before: dt.date, *, batch: int = PRUNE_BATCH) -> int:
         """Delete plans of days before `before`, `batch` rows per transaction (short write
@@ -576,52 +771,157 @@ class Store:
         check_catch_up(catch_up)
         return await self.db.run(_skip_missed, now, catch_up)
 
-    async def due_pushes(
+    async def claim_due_pushes(
         self,
         now_utc: dt.datetime,
-        catch_up: dt.timedelta,
-        limit: int = 1000,
+        limit: int,
         *,
-        after: tuple[dt.datetime, int] | None = None,
+        lease_until_utc: dt.datetime | None = None,
     ) -> list[DuePush]:
-        """Users whose push is due (active, pushes on, onboarded, next_push_utc <= now).
+        """Claim up to `limit` due users (active, pushes on, onboarded, next_push_utc <= now)
+        in ONE statement, and return them in (due, user id) order.
 
-        Missed pushes older than `catch_up` are skipped first (see skip_missed_pushes). Rows
-        come in (due_utc, user_id) order; pass the last row's `(due_utc, user_id)` as `after`
-        to fetch the next page (keyset paging, so rows updated meanwhile are not seen twice).
+        A claim is a lease: the users' next_push_utc becomes `lease_until_utc` (default now +
+        PUSH_LEASE), so no other claimer (another worker, the next tick) sees them until it
+        runs out, and nobody reports them as skipped meanwhile. Nothing is in the ledger yet:
+        a claimer killed before starting a send leaves users that anyone takes over after
+        the lease (start_pushes is what makes a push at most once). On PostgreSQL the due
+        rows are locked FOR UPDATE SKIP LOCKED, so concurrent claimers get disjoint users
+        without waiting for each other. Missed pushes are not skipped here: call
+        skip_missed_pushes once per tick first.
+
+        The due instant is not stored while a lease is on; it is the latest push time at or
+        before now (catch-up stays far below a day, so that is the one this claim serves).
         """
         now = require_aware(now_utc)
-        check_catch_up(catch_up)
         if limit < 1:
             raise ValueError(f"limit must be at least 1 (got {limit})")
-        after_key = (-1, -(2**63)) if after is None else (to_ts(after[0]), int(after[1]))
-        query = (
-            sa.select(users)
-            .where(
-                PUSHABLE,
-                users.c.next_push_utc <= to_ts(now),
-                sa.tuple_(users.c.next_push_utc, users.c.user_id)
-                > sa.tuple_(sa.literal(after_key[0]), sa.literal(after_key[1])),
-            )
-            .order_by(users.c.next_push_utc, users.c.user_id)
-            .limit(limit)
-        )
+        lease = require_aware(lease_until_utc or now + PUSH_LEASE, "lease_until_utc")
+        if lease <= now:
+            raise ValueError(f"the lease must end after now (got {lease} <= {now})")
+        params = {"now_ts": to_ts(now), "n": limit, "lease_ts": to_ts(lease)}
 
         def run(conn: sa.Connection) -> list[DuePush]:
-            _skip_missed(conn, now, catch_up)
-            due = []
-            for row in conn.execute(query):
-                user = user_from_row(row)
-                due_utc = from_ts(row.next_push_utc)
-                due.append(DuePush(user, push_local_date(due_utc, user.timezone), due_utc))
-            return due
+            return [user_from_row(row) for row in conn.execute(_LEASE, params)]
 
-        return await self.db.run(run)
+        leased = from_ts(params["lease_ts"])
+        due = []
+        for user in await self.db.run(run):
+            due_utc = latest_push_at_or_before(user.push_time, user.timezone, now)
+            day = push_local_date(due_utc, user.timezone)
+            due.append(DuePush(user, day, due_utc, leased))
+        due.sort(key=lambda d: (d.due_utc, d.user.user_id))
+        return due
+
+    async def start_pushes(self, due: Sequence[DuePush], now_utc: dt.datetime) -> StartedPushes:
+        """Write the 'sending' ledger rows of pushes about to be sent, in one statement
+        (INSERT … ON CONFLICT DO NOTHING): the row is the at-most-once gate. A push whose row
+        exists already (sent, or started by a claimer that died: it may have reached the user)
+        is returned in `skipped` and never sent; its schedule moves to the next push time.
+        A user deleted since the claim is simply left out."""
+        now = require_aware(now_utc)
+        if not due:
+            return StartedPushes([], [])
+
+        def run(conn: sa.Connection, group: Sequence[DuePush]) -> StartedPushes:
+            params = [{"uid": d.user.user_id, "day": d.local_date, "claimed": now} for d in group]
+            taken = {
+                (r.user_id, r.local_date) for r in conn.execute(_claim_statement(conn), params)
+            }
+            started = [d for d in group if (d.user.user_id, d.local_date) in taken]
+            others = [d for d in group if (d.user.user_id, d.local_date) not in taken]
+            if not others:
+                return StartedPushes(started, [])
+            keys = [(d.user.user_id, d.local_date) for d in others]
+            records = {
+                (r.user_id, r.local_date): _push_from_row(r)
+                for r in conn.execute(_PUSHES_OF, {"keys": keys})
+            }
+            conn.execute(_ADVANCE, [_next_schedule(d, now) for d in others])
+            return StartedPushes(
+                started, [(d, records.get(k)) for d, k in zip(others, keys, strict=True)]
+            )
+
+        try:
+            return await self.db.run(run, due)
+        except sa.exc.IntegrityError:  # a user was deleted after the claim (foreign key)
+            started: list[DuePush] = []
+            skipped: list[tuple[DuePush, PushRecord | None]] = []
+            for one in due:
+                try:
+                    found = await self.db.run(run, [one])
+                except sa.exc.IntegrityError:
+                    continue
+                started += found.started
+                skipped += found.skipped
+            return StartedPushes(started, skipped)
+
+    async def finish_pushes(
+        self, results: Sequence[PushResult], *, now_utc: dt.datetime | None = None
+    ) -> None:
+        """Record what became of claimed pushes, in one transaction of at most one statement
+        per kind of write (executemany): close the 'sending' rows (sent, blocked, failed),
+        delete released ones, write the schedules (under the lease, see PushResult), mark
+        blocked users inactive."""
+        now = require_aware(now_utc or utc_now())
+        close: list[dict[str, Any]] = []
+        drop: list[dict[str, Any]] = []
+        leased: list[dict[str, Any]] = []
+        free: list[dict[str, Any]] = []
+        blocked: list[dict[str, Any]] = []
+        for result in results:
+            uid, day = result.push.user.user_id, result.push.local_date
+            if result.state in FINAL_PUSH_STATES:
+                close.append(
+                    {
+                        "uid": uid,
+                        "day": day,
+                        "state": result.state,
+                        "message_id": result.message_id,
+                        "finished": now,
+                    }
+                )
+                if result.state == "blocked":
+                    blocked.append({"uid": uid})
+            elif result.state == "released":
+                drop.append({"uid": uid, "day": day})
+            elif result.state is not None:
+                raise ValueError(
+                    f"push result state must be one of {FINAL_PUSH_STATES}, 'released' or "
+                    f"None (got {result.state!r})"
+                )
+            if result.next_push_utc is not None:
+                schedule = {"uid": uid, "next_ts": to_ts(result.next_push_utc)}
+                lease = result.push.lease_utc
+                if lease is None:
+                    free.append(schedule)
+                else:
+                    leased.append(schedule | {"lease_ts": to_ts(lease)})
+        writes = [
+            (stmt, rows)
+            for stmt, rows in (
+                (_CLOSE_PUSH, close),
+                (_DROP_PUSH, drop),
+                (_SCHEDULE_LEASED, leased),
+                (_SCHEDULE, free),
+                (_DEACTIVATE, blocked),
+            )
+            if rows
+        ]
+        if not writes:
+            return
+
+        def run(conn: sa.Connection) -> None:
+            for stmt, rows in writes:
+                conn.execute(stmt, rows)
+
+        await self.db.run(run)
 
     async def claim_push(self, user_id: int, local_date: dt.date, now_utc: dt.datetime) -> bool:
-        """Record 'sending' before sending; False when this (user, date) has a row already
-        (sent, being sent, or lost in a crash) or the user is gone. The committed row is what
-        makes a push happen at most once per user and local date."""
+        """Record 'sending' before sending one push; False when this (user, date) has a row
+        already (sent, being sent, or lost in a crash) or the user is gone. The committed row
+        is what makes a push happen at most once per user and local date (start_pushes does
+        the same for a batch)."""
         params = {"uid": user_id, "day": local_date, "claimed": require_aware(now_utc)}
 
         def run(conn: sa.Connection) -> bool:
@@ -662,102 +962,25 @@ class Store:
 
         await self.db.run(run)
 
-    async def claim_due_pushes(
-        self, now_utc: dt.datetime, catch_up: dt.timedelta, limit: int
-    ) -> ClaimedPushes:
-        """Claim up to `limit` due pushes in ONE write transaction (due_pushes + claim_push
-        for each, without a round trip per user).
-
-        Missed pushes beyond `catch_up` are skipped first (as due_pushes does); then the due
-        users, in (due, user id) order, get their 'sending' ledger rows in one multi-row
-        INSERT … ON CONFLICT DO NOTHING. A user whose push for that local date exists already
-        is returned in `skipped` and their schedule moves to the next push time after now, so
-        they drop out of the selection. No paging key is needed: call again until fewer than
-        `limit` come back. On PostgreSQL the due rows are taken with FOR UPDATE SKIP LOCKED,
-        so several workers claim disjoint users.
-        """
-        now = require_aware(now_utc)
-        check_catch_up(catch_up)
-        if limit < 1:
-            raise ValueError(f"limit must be at least 1 (got {limit})")
-        due_query = (
-            sa.select(users)
-            .where(PUSHABLE, users.c.next_push_utc <= to_ts(now))
-            .order_by(users.c.next_push_utc, users.c.user_id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-
-        def run(conn: sa.Connection) -> ClaimedPushes:
-            _skip_missed(conn, now, catch_up)
-            due = []
-            for row in conn.execute(due_query):
-                user = user_from_row(row)
-                due_utc = from_ts(row.next_push_utc)
-                due.append(DuePush(user, push_local_date(due_utc, user.timezone), due_utc))
-            if not due:
-                return ClaimedPushes([], [])
-            claim = (
-                insert_for(conn)(pushes)
-                .values(
-                    [
-                        {
-                            "user_id": d.user.user_id,
-                            "local_date": d.local_date,
-                            "state": "sending",
-                            "claimed_utc": now,
-                        }
-                        for d in due
-                    ]
-                )
-                .on_conflict_do_nothing(index_elements=[pushes.c.user_id, pushes.c.local_date])
-                .returning(pushes.c.user_id, pushes.c.local_date)
-            )
-            taken = {(r.user_id, r.local_date) for r in conn.execute(claim)}
-            claimed = [d for d in due if (d.user.user_id, d.local_date) in taken]
-            others = [d for d in due if (d.user.user_id, d.local_date) not in taken]
-            if not others:
-                return ClaimedPushes(claimed, [])
-            records = {
-                (r.user_id, r.local_date): _push_from_row(r)
-                for r in conn.execute(
-                    sa.select(pushes).where(
-                        sa.tuple_(pushes.c.user_id, pushes.c.local_date).in_(
-                            [(d.user.user_id, d.local_date) for d in others]
-                        )
-                    )
-                )
-            }
-            conn.execute(
-                _ADVANCE,
-                [
-                    {
-                        "uid": d.user.user_id,
-                        "next_ts": to_ts(
-                            next_push_after(d.user.push_time, d.user.timezone, max(now, d.due_utc))
-                        ),
-                    }
-                    for d in others
-                ],
-            )
-            skipped = [(d, records.get((d.user.user_id, d.local_date))) for d in others]
-            return ClaimedPushes(claimed, skipped)
-
-        return await self.db.run(run)
-
-    async def release_push(self, user_id: int, local_date: dt.date) -> None:
-        """Drop a 'sending' claim whose send failed for sure, so a later tick retries it."""
+    async def release_push(
+        self, user_id: int, local_date: dt.date, *, due_utc: dt.datetime | None = None
+    ) -> None:
+        """Drop a 'sending' claim whose send failed for sure, so a later claim sends it; with
+        `due_utc`, the user's schedule goes back to it (due again at once). The push tick
+        releases in batches instead (finish_pushes)."""
         stmt = sa.delete(pushes).where(
             pushes.c.user_id == user_id,
             pushes.c.local_date == local_date,
             pushes.c.state == "sending",
         )
-        await self.db.run(lambda conn: conn.execute(stmt))
+        schedule = None if due_utc is None else {"uid": user_id, "next_ts": to_ts(due_utc)}
 
-    async def advance_push(self, user_id: int, next_push_utc: dt.datetime) -> None:
-        """Move a user's schedule on without sending (their push for the day exists already)."""
-        params = {"uid": user_id, "next_ts": to_ts(next_push_utc)}
-        await self.db.run(lambda conn: conn.execute(_ADVANCE, params))
+        def run(conn: sa.Connection) -> None:
+            conn.execute(stmt)
+            if schedule is not None:
+                conn.execute(_SCHEDULE, schedule)
+
+        await self.db.run(run)
 
     async def get_push(self, user_id: int, local_date: dt.date) -> PushRecord | None:
         def run(conn: sa.Connection) -> PushRecord | None:
@@ -846,6 +1069,16 @@ def _skip_missed(conn: sa.Connection, now: dt.datetime, catch_up: dt.timedelta) 
     if dropped:
         log.warning("skipped %d push(es) missed by more than %s (downtime?)", dropped, catch_up)
     return dropped
+
+
+def _next_schedule(due: DuePush, now: dt.datetime) -> dict[str, Any]:
+    """_ADVANCE parameters: the user's first push time after this push (and after now)."""
+    user = due.user
+    after = max(now, due.due_utc)
+    return {
+        "uid": user.user_id,
+        "next_ts": to_ts(next_push_after(user.push_time, user.timezone, after)),
+    }
 
 
 def _push_from_row(row: Row[Any]) -> PushRecord:

@@ -56,6 +56,8 @@ DOSE_KINDS = schema.DOSE_KINDS
 SEND_KINDS = schema.SEND_KINDS
 SEND_STATES = schema.PUSH_STATES  # 'sending' first, then the final states
 REMINDER_ANSWERS = schema.REMINDER_ANSWERS
+# How long a tick holds the due firings it took; a killed worker's are taken over after it.
+LEASE = dt.timedelta(minutes=2)
 EXTRA_SLOT = "extra"  # a meal eaten besides the plan ("/ate …"); schema.PLANNED_SLOT excludes it
 
 
@@ -161,6 +163,51 @@ def _aware(moment: dt.datetime, name: str = "now_utc") -> dt.datetime:
     return require_aware(moment, name)
 
 
+def _due_reminders(now: int, limit: int) -> sa.Select[Any]:
+    """Due regular or snoozed firings of active users, the older firing first."""
+    r = reminders
+    # The earlier of the two firings; a NULL snooze compares as unknown -> the regular one.
+    # (SQLite's two-argument min() is not portable: PostgreSQL's min is an aggregate.)
+    earliest = sa.case(
+        (r.c.snooze_fire_utc < r.c.next_fire_utc, r.c.snooze_fire_utc),
+        else_=r.c.next_fire_utc,
+    )
+    return (
+        sa.select(r)
+        .join(users, users.c.user_id == r.c.user_id)
+        .where(
+            users.c.active == sa.true(),
+            sa.or_(r.c.next_fire_utc <= now, r.c.snooze_fire_utc <= now),
+        )
+        .order_by(earliest, r.c.id)
+        .limit(limit)
+    )
+
+
+def _due_reminder(row: Row[Any], now: int) -> DueReminder:
+    stored = _reminder_from_row(row)
+    snooze = stored.snooze_fire_utc
+    if snooze is not None and to_ts(snooze) <= now and snooze <= stored.next_fire_utc:
+        return DueReminder(stored, snooze, stored.snooze_occurrence_utc or snooze, True)
+    fire = stored.next_fire_utc
+    return DueReminder(stored, fire, fire, False)
+
+
+def _due_evenings(now: int, limit: int) -> sa.Select[Any]:
+    e = evening_schedule
+    return (
+        sa.select(e.c.user_id, e.c.next_fire_utc)
+        .join(users, users.c.user_id == e.c.user_id)
+        .where(
+            users.c.active == sa.true(),
+            users.c.evening_check == sa.true(),
+            e.c.next_fire_utc <= now,
+        )
+        .order_by(e.c.next_fire_utc, e.c.user_id)
+        .limit(limit)
+    )
+
+
 def _reminder_from_row(row: Row[Any]) -> StoredReminder:
     return StoredReminder(
         id=row.id,
@@ -230,6 +277,18 @@ class TrackingStore(StoreRepository):
                     index_where=schema.PLANNED_SLOT,
                 )
             )
+
+    async def unlog_meal(self, user_id: int, local_date: dt.date, slot: str) -> bool:
+        """Undo a planned meal's tick (the ↩️ button on a plan); False when there was none."""
+        if slot == EXTRA_SLOT:
+            raise ValueError("extra meals are not ticks")
+        stmt = sa.delete(meal_logs).where(
+            meal_logs.c.user_id == user_id,
+            meal_logs.c.local_date == local_date,
+            meal_logs.c.slot == slot,
+        )
+        async with self.db.transaction() as conn:
+            return (await conn.execute(stmt)).rowcount > 0
 
     async def add_extra(
         self,
@@ -435,41 +494,39 @@ class TrackingStore(StoreRepository):
             return (await conn.execute(stmt)).rowcount == 1
 
     async def due_reminders(self, now_utc: dt.datetime, limit: int = 500) -> list[DueReminder]:
-        """Reminders whose regular or snoozed firing is due, for users who can be messaged.
+        """Reminders whose regular or snoozed firing is due, for users who can be messaged
+        (leased or not; the tick uses claim_due_reminders).
 
         When both are due, the older one comes first (the other stays due for the next tick).
         """
         now = to_ts(now_utc)
-        r = reminders
-        # The earlier of the two firings; a NULL snooze compares as unknown -> the regular one.
-        # (SQLite's two-argument min() is not portable: PostgreSQL's min is an aggregate.)
-        earliest = sa.case(
-            (r.c.snooze_fire_utc < r.c.next_fire_utc, r.c.snooze_fire_utc),
-            else_=r.c.next_fire_utc,
-        )
-        stmt = (
-            sa.select(r)
-            .join(users, users.c.user_id == r.c.user_id)
-            .where(
-                users.c.active == sa.true(),
-                sa.or_(r.c.next_fire_utc <= now, r.c.snooze_fire_utc <= now),
-            )
-            .order_by(earliest, r.c.id)
-            .limit(limit)
-        )
         async with self.db.read() as conn:
+            rows = (await conn.execute(_due_reminders(now, limit))).all()
+        return [_due_reminder(row, now) for row in rows]
+
+    async def claim_due_reminders(
+        self, now_utc: dt.datetime, limit: int = 100, *, lease: dt.timedelta = LEASE
+    ) -> list[DueReminder]:
+        """Take up to `limit` due firings for this tick: rows nobody holds (no lease, or an
+        expired one) are locked with FOR UPDATE SKIP LOCKED on PostgreSQL, so workers ticking
+        at once take disjoint rows, and leased until now + `lease`. advance_reminder ends the
+        lease; a worker killed mid-tick leaves it to expire, and then another worker takes the
+        firing over (the tracking_sends ledger still decides whether it is sent)."""
+        now = to_ts(now_utc)
+        until = to_ts(now_utc + lease)
+        r = reminders
+        stmt = (
+            _due_reminders(now, limit)
+            .where(sa.or_(r.c.lease_utc.is_(None), r.c.lease_utc <= now))
+            .with_for_update(of=r, skip_locked=True)
+        )
+        async with self.db.transaction() as conn:
             rows = (await conn.execute(stmt)).all()
-        due = []
-        for row in rows:
-            stored = _reminder_from_row(row)
-            snooze = stored.snooze_fire_utc
-            if snooze is not None and to_ts(snooze) <= now and snooze <= stored.next_fire_utc:
-                occurrence = stored.snooze_occurrence_utc or snooze
-                due.append(DueReminder(stored, snooze, occurrence, True))
-            else:
-                fire = stored.next_fire_utc
-                due.append(DueReminder(stored, fire, fire, False))
-        return due
+            if rows:
+                await conn.execute(
+                    sa.update(r).where(r.c.id.in_([row.id for row in rows])).values(lease_utc=until)
+                )
+        return [_due_reminder(row, now) for row in rows]
 
     async def advance_reminder(
         self, due: DueReminder, next_fire_utc: dt.datetime, *, fired: bool, now_utc: dt.datetime
@@ -493,14 +550,12 @@ class TrackingStore(StoreRepository):
                 .where(reminders.c.id == rid, reminders.c.next_fire_utc == fire)
                 .values(next_fire_utc=to_ts(next_fire_utc))
             )
+        done: dict[str, Any] = {"lease_utc": None}  # the firing is dealt with: lease ends
+        if fired:
+            done["last_fired_utc"] = to_ts(now_utc)
         async with self.db.transaction() as conn:
             await conn.execute(step)
-            if fired:
-                await conn.execute(
-                    sa.update(reminders)
-                    .where(reminders.c.id == rid)
-                    .values(last_fired_utc=to_ts(now_utc))
-                )
+            await conn.execute(sa.update(reminders).where(reminders.c.id == rid).values(**done))
 
     async def rezone_reminders(
         self, user_id: int, tz: str, *, retest_time: dt.time, now_utc: dt.datetime
@@ -768,33 +823,46 @@ class TrackingStore(StoreRepository):
     async def due_evenings(
         self, now_utc: dt.datetime, limit: int = 500
     ) -> list[tuple[int, dt.datetime]]:
-        """(user_id, due_utc) of evening checks due for active, opted-in users."""
+        """(user_id, due_utc) of evening checks due for active, opted-in users (leased or
+        not; the tick uses claim_due_evenings)."""
+        async with self.db.read() as conn:
+            rows = (await conn.execute(_due_evenings(to_ts(now_utc), limit))).all()
+        return [(r.user_id, from_ts(r.next_fire_utc)) for r in rows]
+
+    async def claim_due_evenings(
+        self, now_utc: dt.datetime, limit: int = 100, *, lease: dt.timedelta = LEASE
+    ) -> list[tuple[int, dt.datetime]]:
+        """As claim_due_reminders, for evening checks: unleased due rows, locked with SKIP
+        LOCKED and leased until now + `lease`; advance_evening ends the lease."""
+        now = to_ts(now_utc)
         e = evening_schedule
         stmt = (
-            sa.select(e.c.user_id, e.c.next_fire_utc)
-            .join(users, users.c.user_id == e.c.user_id)
-            .where(
-                users.c.active == sa.true(),
-                users.c.evening_check == sa.true(),
-                e.c.next_fire_utc <= to_ts(now_utc),
-            )
-            .order_by(e.c.next_fire_utc, e.c.user_id)
-            .limit(limit)
+            _due_evenings(now, limit)
+            .where(sa.or_(e.c.lease_utc.is_(None), e.c.lease_utc <= now))
+            .with_for_update(of=e, skip_locked=True)
         )
-        async with self.db.read() as conn:
+        async with self.db.transaction() as conn:
             rows = (await conn.execute(stmt)).all()
+            if rows:
+                await conn.execute(
+                    sa.update(e)
+                    .where(e.c.user_id.in_([r.user_id for r in rows]))
+                    .values(lease_utc=to_ts(now_utc + lease))
+                )
         return [(r.user_id, from_ts(r.next_fire_utc)) for r in rows]
 
     async def advance_evening(self, user_id: int, next_fire_utc: dt.datetime) -> None:
-        """Move the evening check forward (never back: a later tick's value wins)."""
+        """Move the evening check forward (never back: a later tick's value wins); its lease
+        ends."""
         fire = to_ts(next_fire_utc)
-        stmt = (
-            sa.update(evening_schedule)
-            .where(evening_schedule.c.user_id == user_id, evening_schedule.c.next_fire_utc < fire)
-            .values(next_fire_utc=fire)
-        )
+        e = evening_schedule
         async with self.db.transaction() as conn:
-            await conn.execute(stmt)
+            await conn.execute(
+                sa.update(e)
+                .where(e.c.user_id == user_id, e.c.next_fire_utc < fire)
+                .values(next_fire_utc=fire)
+            )
+            await conn.execute(sa.update(e).where(e.c.user_id == user_id).values(lease_utc=None))
 
     async def evening_next(self, user_id: int) -> dt.datetime | None:
         stmt = sa.select(evening_schedule.c.next_fire_utc).where(
@@ -903,9 +971,12 @@ class TrackingStore(StoreRepository):
             ]
             labs = await _labs(conn, user_id)
             stored_reminders = await _reminders(conn, user_id)
+            weekly = sa.select(users.c.weekly_summary).where(users.c.user_id == user_id)
+            weekly_summary = bool((await conn.execute(weekly)).scalar())
         settings = None
         if user is not None:
             settings = {k: _json_value(v) for k, v in dataclasses.asdict(user).items()}
+            settings["weekly_summary"] = weekly_summary  # kept apart from UserSettings
         return {
             "format": "b12-meal-planner export v1",
             "user_id": user_id,

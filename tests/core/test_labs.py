@@ -23,10 +23,13 @@ from bot.core.labs import (
     LabInputError,
     LabResult,
     Marker,
+    check_value,
     classify,
     format_result,
     from_canonical,
+    is_marker_word,
     next_retest,
+    parse_lab_value,
     parse_levels_add,
     parse_marker,
     parse_months,
@@ -439,3 +442,48 @@ def test_levels_add_takes_a_bare_range_and_suggests_the_range_form() -> None:
     with pytest.raises(LabInputError) as exc:
         parse_levels_add("serum 320 pg/mL normal", TODAY)
     assert "'range 200-900'" in str(exc.value) and "pg/mL" in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "marker", "value", "unit"),
+    [
+        ("B12 280 ng/L", Marker.SERUM, 280.0, NG_L),
+        ("total B12 280 ng/L", Marker.SERUM, 280.0, NG_L),
+        ("active 45 pmol/L", Marker.HOLOTC, 45.0, PMOL_L),
+        ("active b12 45,5 pmol/L", Marker.HOLOTC, 45.5, PMOL_L),
+        ("serum 320pg/mL", Marker.SERUM, 320.0, PG_ML),
+    ],
+)
+def test_levels_without_add_word_parse_as_a_result(
+    text: str, marker: Marker, value: float, unit: str
+) -> None:
+    assert is_marker_word(text.split()[0])
+    result = parse_levels_add(text, dt.date(2026, 11, 24))
+    assert (result.marker, result.value, result.unit) == (marker, value, unit)
+
+
+def test_list_words_are_not_markers() -> None:
+    for word in ("add", "retest", "delete", "help", "b1", ""):
+        assert not is_marker_word(word)
+
+
+def test_check_value_refuses_what_the_typed_form_refuses() -> None:
+    check_value(Marker.SERUM, 280.0, NG_L)  # plausible: no error
+    with pytest.raises(LabInputError, match="not a possible"):
+        check_value(Marker.SERUM, 5.0, NG_L)
+    with pytest.raises(LabInputError, match="more than 0"):
+        check_value(Marker.HOLOTC, 0.0, PMOL_L)
+    with pytest.raises(LabInputError, match="pmol/L"):
+        check_value(Marker.HOLOTC, 45.0, NG_L)  # active B12 is entered in pmol/L only
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("280", 280.0), ("2,5", 2.5), (".4", 0.4), ("45.0", 45.0)]
+)
+def test_parse_lab_value_reads_decimal_commas(text: str, expected: float) -> None:
+    assert parse_lab_value(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text", ["", "abc", "1,2,3", "-5", "1" * 20])
+def test_parse_lab_value_refuses(text: str) -> None:
+    assert parse_lab_value(text) is None

@@ -113,8 +113,8 @@ def test_flags_for_jobs() -> None:
     assert no_daily_nags(injections) and not no_daily_nags(impaired) and not no_daily_nags(normal)
     assert clinician_manages(injections) and clinician_manages(impaired)
     assert not clinician_manages(normal)
-    assert normal.profile().region is None
-    assert UserSettings(user_id=1, chat_id=1, region="uk").profile().region == "uk"
+    assert normal.profile(frozenset()).region is None
+    assert UserSettings(user_id=1, chat_id=1, region="uk").profile(frozenset()).region == "uk"
 
 
 def test_old_stored_plan_without_status_checks_its_own_numbers() -> None:

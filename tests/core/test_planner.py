@@ -545,3 +545,32 @@ def test_plan_is_the_same_in_another_process() -> None:
         for seed in ("1", "2", "3")
     }
     assert len(outputs) == 1 and next(iter(outputs)).startswith("[")
+
+
+# --------------------------------------------------------------------------- search budget
+
+
+def test_search_cut_short_returns_the_closest_plan_with_an_honest_note(shipped: RecipeSet) -> None:
+    from bot.core.planner import BUDGET_NOTE, SearchBudget, planner_for
+    from bot.core.regions import for_region
+
+    profile = Profile(diet=Diet.OMNIVORE, target_ug=2.4, kcal_range=(2000.0, 2100.0))
+    planner = planner_for(for_region(shipped, profile.region))
+    day = dt.date(2026, 1, 5)
+    _, feasible = planner.solve(profile, random.Random(1), frozenset(), True)
+    assert feasible, "the case under test: a range the whole search can meet"
+    budget = SearchBudget(nodes=2)
+    choice, feasible = planner.solve(profile, random.Random(1), frozenset(), True, budget=budget)
+    assert budget.hit and not feasible
+    plan = planner.build(profile, 1, day, choice, feasible, cut_short=budget.hit)
+    assert BUDGET_NOTE in plan.notes
+    assert not any("no combination" in note for note in plan.notes)
+    assert len(plan.meals) == len(profile.slots)
+
+
+def test_tight_kcal_range_is_met_within_the_default_budget(shipped: RecipeSet) -> None:
+    profile = Profile(diet=Diet.VEGETARIAN, target_ug=2.4, kcal_range=(2000.0, 2050.0))
+    for offset in range(7):
+        plan = plan_day(shipped, profile, dt.date(2026, 1, 5) + dt.timedelta(days=offset))
+        assert 2000 <= plan.kcal <= 2050
+        assert check_plan(shipped, profile, plan) == []

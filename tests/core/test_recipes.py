@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import difflib
 import json
 import re
@@ -565,6 +566,20 @@ def test_find_and_search_recipes(lookup_set) -> None:
         "smoked_salmon_toast",
     ]
     assert search_recipes(rs, "   ") == []
+
+
+def test_search_answers_do_not_depend_on_earlier_searches(shipped: RecipeSet) -> None:
+    """Searches share a per-set index and remembered word likenesses (some only as bounds):
+    a query's answer must be what a fresh process gives, after any other queries."""
+    # "griled" alone skips most name words at its cheap bounds; three words need them
+    queries = ["griled", "griled macerel ith", "lek", "lek and poato", "tofu scrambel", "egg"]
+    fresh = {}
+    for query in queries:  # a copy of the set is a new index, nothing remembered
+        alone = dataclasses.replace(shipped, recipes=dict(shipped.recipes))
+        fresh[query] = [r.id for r in search_recipes(alone, query)]
+    assert any(fresh.values())
+    for query in queries + queries[::-1]:
+        assert [r.id for r in search_recipes(shipped, query)] == fresh[query], query
 
 
 class CountingMatcher(difflib.SequenceMatcher):

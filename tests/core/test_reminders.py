@@ -14,6 +14,8 @@ from bot.core.reminders import (
     ReminderInputError,
     ReminderKind,
     next_fire_utc,
+    parse_clock_time,
+    parse_dose_ug,
     parse_remind,
     snooze,
 )
@@ -202,7 +204,9 @@ def test_parse_injection() -> None:
         ("daily 50000 08:00", "not plausible"),
         ("daily 1000", "Add the time"),
         ("daily 1000 25:00", "'25:00' is not a valid time"),
-        ("daily 1000 8am", "'8am' is not a valid time"),
+        ("daily 1000 13pm", "with am/pm the hour is 1 to 12"),
+        ("daily 1000 9h75", "'9h75' is not a valid time"),
+        ("daily 1000 µg 9am " + "x" * 200, "too long"),
         ("weekly 2000 09:00", "dose, the weekday and the time"),
         ("weekly 2000 xyz 09:00", "'xyz' is not a weekday"),
         ("injection 1000 10:00", "every <N> weeks"),
@@ -290,3 +294,74 @@ def test_every_n_weeks_reminders_match_on_the_same_injection_days() -> None:
     assert first.same_schedule(injection(dt.date(2026, 12, 29)))  # four weeks later
     assert not first.same_schedule(injection(dt.date(2026, 12, 8)))
     assert not first.same_schedule(injection(dt.date(2026, 12, 1), weeks=2))
+
+
+@pytest.mark.parametrize(
+    ("text", "dose", "hour", "minute"),
+    [
+        ("daily 1000 µg at 9am", 1000.0, 9, 0),
+        ("daily 1000mcg 9:00", 1000.0, 9, 0),
+        ("daily 1000 ug 21h", 1000.0, 21, 0),
+        ("daily 1 mg 9.30pm", 1000.0, 21, 30),
+        ("daily 2,5 mg 8h30", 2500.0, 8, 30),
+        ("daily 1000 at 9", 1000.0, 9, 0),
+        ("1000 µg daily at 9 am", 1000.0, 9, 0),
+        ("tablet 500 µg 12am", 500.0, 0, 0),
+        ("daily 500 12pm", 500.0, 12, 0),
+    ],
+)
+def test_typed_reminders_are_read_generously(
+    text: str, dose: float, hour: int, minute: int
+) -> None:
+    r = parse_remind(text, BERLIN, TODAY)
+    assert (r.kind, r.dose_ug, r.local_time) == (ReminderKind.DAILY, dose, dt.time(hour, minute))
+
+
+def test_weekly_with_words_between() -> None:
+    r = parse_remind("weekly 2000 µg on monday at 9am", BERLIN, TODAY)
+    assert (r.weekday, r.dose_ug, r.local_time) == (0, 2000.0, dt.time(9, 0))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("9am", dt.time(9, 0)),
+        ("9 AM", dt.time(9, 0)),
+        ("9:00", dt.time(9, 0)),
+        ("21h", dt.time(21, 0)),
+        ("9.30pm", dt.time(21, 30)),
+        ("9.30 p.m.", dt.time(21, 30)),
+        ("00:05", dt.time(0, 5)),
+    ],
+)
+def test_parse_clock_time_forms(text: str, expected: dt.time) -> None:
+    assert parse_clock_time(text) == expected
+
+
+@pytest.mark.parametrize("text", ["9", "24:00", "0am", "9:60", "nine", "9:00" * 10])
+def test_parse_clock_time_refuses(text: str) -> None:
+    with pytest.raises(ReminderInputError):
+        parse_clock_time(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1000", 1000.0),
+        ("1000 µg", 1000.0),
+        ("1000μg", 1000.0),
+        ("1000mcg", 1000.0),
+        ("1000 ug", 1000.0),
+        ("1 mg", 1000.0),
+        ("2,5 mg", 2500.0),
+        ("0.5", 0.5),
+    ],
+)
+def test_parse_dose_forms(text: str, expected: float) -> None:
+    assert parse_dose_ug(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text", ["0", "11 mg", "abc", "1000 g", "-5", "1" * 30])
+def test_parse_dose_refuses(text: str) -> None:
+    with pytest.raises(ReminderInputError):
+        parse_dose_ug(text)

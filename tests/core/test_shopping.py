@@ -22,7 +22,10 @@ from bot.core.planner import plan_day
 from bot.core.shopping import (
     AISLE_ORDER,
     FORTIFIED_NOTE,
+    ShoppingItem,
+    ShoppingSheet,
     display_amount,
+    new_sheet,
     shopping_by_aisle,
     shopping_list,
 )
@@ -182,3 +185,64 @@ def test_shipped_week_shopping_list(shipped: RecipeSet) -> None:
     order = [a.lower() for a in shopping_by_aisle(items)]
     ranks = [known.index(a) if a in known else len(known) for a in order]
     assert ranks == sorted(ranks)
+
+
+# --- the list you tick ------------------------------------------------------------------------
+
+
+def _item(iid: str, aisle: str, fortified: bool = False) -> ShoppingItem:
+    return ShoppingItem(aisle, iid, iid.title(), 100.0, "100 g", fortified)
+
+
+def _sheet(**kw: object) -> ShoppingSheet:
+    items = [
+        _item("olive_oil", "Oils, spices & condiments"),
+        _item("spinach", "Fruit & veg"),
+        _item("soy_milk", "Plant milks & tofu", fortified=True),
+        _item("apple", "Fruit & veg"),
+    ]
+    return new_sheet(items, start=DAY, days=3, **kw)  # type: ignore[arg-type]
+
+
+def test_sheet_is_in_shop_order_and_ticked_items_move_down() -> None:
+    sheet = _sheet()
+    assert [i.item_id for i in sheet.items] == ["apple", "spinach", "soy_milk", "olive_oil"]
+    ticked = sheet.toggled(0)  # apple in the basket
+    assert ticked.ticked == {"apple"} and ticked.ticked_count == 1
+    assert [(i.item_id, t) for _, i, t in ticked.rows()] == [
+        ("spinach", False), ("soy_milk", False), ("olive_oil", False), ("apple", True),
+    ]  # fmt: skip
+    assert ticked.toggled(0).ticked == frozenset()  # a second tap undoes it
+
+
+def test_hiding_staples_hides_the_pantry_aisle_only() -> None:
+    sheet = _sheet().with_staples_hidden(True)
+    assert sheet.staple_count == 1
+    assert [i.item_id for _, i, _ in sheet.rows()] == ["apple", "spinach", "soy_milk"]
+    assert not any("Olive" in line for line in sheet.plain_lines())
+    assert "Olive_Oil" in "\n".join(sheet.with_staples_hidden(False).plain_lines())
+
+
+def test_plain_text_keeps_aisles_ticks_and_the_fortified_note() -> None:
+    lines = _sheet().toggled(2).plain_lines()
+    assert lines[0] == "Fruit & veg" and lines[1] == "[ ] Apple: 100 g"
+    assert f"[x] Soy_Milk: 100 g ({FORTIFIED_NOTE})" in lines
+
+
+def test_sheet_body_round_trips_and_damaged_bodies_are_refused() -> None:
+    sheet = _sheet(people=3).toggled(1).with_staples_hidden(True)
+    again = ShoppingSheet.from_body(DAY, 3, sheet.to_body())
+    assert again == sheet and again.people == 3
+    body = sheet.to_body()
+    body["ticked"] = ["spinach", "not_on_the_list"]  # stray ids are dropped, never shown
+    assert ShoppingSheet.from_body(DAY, 3, body).ticked == {"spinach"}
+    for broken in ({"v": 99}, {"v": 1}, {"v": 1, "items": [["x"]]}, {"v": 1, "items": "x"}):
+        with pytest.raises(ValueError):
+            ShoppingSheet.from_body(DAY, 3, broken)
+
+
+def test_a_position_outside_the_list_is_refused() -> None:
+    sheet = _sheet()
+    assert sheet.index_of(4) is None and sheet.index_of(-1) is None
+    with pytest.raises(ValueError):
+        sheet.toggled(4)

@@ -63,8 +63,8 @@ async def test_onboarding_today_swap_today(tmp_path: Path) -> None:
         welcome = await say(api, ANA, "/start")
         assert buttons(welcome), "onboarding must offer buttons"
 
-        # diet -> target -> absorption -> time zone -> region -> push time, each tap editing
-        # the same message
+        # diet -> target -> absorption -> time zone -> region -> allergies -> push time, each
+        # tap editing the same message
         step = await tap(api, welcome, "Vegan")
         assert step.method == "editMessageText"
         question = step.result
@@ -73,6 +73,7 @@ async def test_onboarding_today_swap_today(tmp_path: Path) -> None:
         question = (await tap(api, question, "None of these")).result
         question = (await tap(api, question, "Berlin")).result
         question = (await tap(api, question, "EU")).result
+        question = (await tap(api, question, "None, go on")).result
         done = (await tap(api, question, "07:30")).result
         assert "not medical advice" in done["text"].lower()
 
@@ -149,6 +150,7 @@ async def test_stale_swap_button_says_it_is_out_of_date(tmp_path: Path) -> None:
         question = (await tap(api, question, "None of these")).result
         question = (await tap(api, question, "UTC")).result
         question = (await tap(api, question, "Elsewhere")).result
+        question = (await tap(api, question, "None, go on")).result
         await tap(api, question, "07:30")
         first = await say(api, ANA, "/today")
         second = await say(api, ANA, "/today")

@@ -74,7 +74,7 @@ async def test_track_chart_labs_export_delete_over_http(tmp_path: Path) -> None:
     ):
         # onboarding by taps
         msg = await say(api, ANA, "/start")
-        for label in ("Vegan", "2.4", "None of these", "Berlin", "EU", "07:30"):
+        for label in ("Vegan", "2.4", "None of these", "Berlin", "EU", "None, go on", "07:30"):
             msg = await tap_and_wait(api, api.message(ANA, msg["message_id"]), label)
 
         # today's plan carries check-off buttons; tick breakfast and skip lunch

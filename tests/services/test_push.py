@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -23,7 +24,7 @@ from bot.services.push import (
     due_local_date,
     run_push_tick,
 )
-from bot.storage.store import Store
+from bot.storage.store import PUSH_LEASE, DuePush, PushResult, Store
 
 UTC = dt.UTC
 # PTB's own RetryAfter constructor warns about int seconds (PTB_TIMEDELTA migration).
@@ -222,8 +223,10 @@ async def test_restart_mid_fan_out_no_duplicate_no_miss(
     try:
         resumed = FakeSend()
         outcome = await tick(s, due + dt.timedelta(minutes=1), resumed)
-        assert outcome.sent == n - k
-        assert outcome.skipped == 1  # the in-flight one: claimed, not resent
+        assert outcome.sent == n - k  # the crash gave back what it had not started
+        assert outcome.skipped == 0  # the in-flight one is still under its lease: not seen
+        after_lease = await tick(s, due + PUSH_LEASE + dt.timedelta(minutes=1), resumed)
+        assert (after_lease.sent, after_lease.skipped) == (0, 1)  # started: never resent
         total = crashing.per_user() + resumed.per_user()
         expected_counts = {uid: 1 for uid in range(1, n + 1)}
         if not delivered_first:
@@ -233,7 +236,7 @@ async def test_restart_mid_fan_out_no_duplicate_no_miss(
         assert await s.stale_claims(due + dt.timedelta(minutes=5)) == [(in_flight, day)]
         # And nothing more the rest of the day.
         later = await tick(s, due + dt.timedelta(hours=2), resumed)
-        assert later.sent == 0
+        assert later.sent == 0 and later.skipped == 0
     finally:
         await s.close()
 
@@ -379,29 +382,161 @@ async def test_a_send_without_an_answer_counts_as_delivered_and_is_never_resent(
     assert send.calls == [1]
 
 
-async def test_a_database_error_for_one_user_does_not_stop_the_others(store: Store) -> None:
+async def test_a_failed_ledger_write_is_retried_and_never_resends(store: Store) -> None:
     due = utc(2026, 1, 15, 6, 30)
     day = dt.date(2026, 1, 15)
     for uid in range(1, 13):
         await add_user(store, uid, due - dt.timedelta(hours=3))
-    finish = store.finish_push
+    finish = store.finish_pushes
+    calls: list[int] = []
 
-    async def failing_finish(user_id: int, *args: object, **kwargs: object) -> None:
-        await asyncio.sleep(0)
-        if user_id == 2:
+    async def failing_once(results: Sequence[PushResult], **kwargs: object) -> None:
+        calls.append(len(results))
+        if len(calls) == 1:
             raise OSError("database connection lost")
-        await finish(user_id, *args, **kwargs)  # type: ignore[arg-type]
+        await finish(results, **kwargs)  # type: ignore[arg-type]
 
-    store.finish_push = failing_finish  # type: ignore[method-assign]
+    store.finish_pushes = failing_once  # type: ignore[method-assign]
     send = FakeSend()
     outcome = await tick(store, due, send, concurrency=4)
-    assert outcome.sent == 11 and len(outcome.errors) == 1
+    assert outcome.sent == 12 and len(calls) >= 2
+    for uid in range(1, 13):
+        assert (await store.get_push(uid, day)).state == "sent"
+    assert await store.next_push_utc(1) == due + dt.timedelta(days=1)
     assert send.per_user() == Counter({uid: 1 for uid in range(1, 13)})
-    # Its message went out: the claim stays and it is never sent again.
-    assert (await store.get_push(2, day)).state == "sending"
-    store.finish_push = finish  # type: ignore[method-assign]
-    later = await tick(store, due + dt.timedelta(minutes=1), send)
-    assert later.skipped == 1 and send.calls.count(2) == 1
+
+
+async def test_outcomes_that_cannot_be_recorded_stay_sending_and_are_never_resent(
+    store: Store,
+) -> None:
+    due = utc(2026, 1, 15, 6, 30)
+    day = dt.date(2026, 1, 15)
+    for uid in range(1, 6):
+        await add_user(store, uid, due - dt.timedelta(hours=3))
+    finish = store.finish_pushes
+
+    async def broken(results: Sequence[PushResult], **kwargs: object) -> None:
+        raise OSError("database connection lost")
+
+    store.finish_pushes = broken  # type: ignore[method-assign]
+    send = FakeSend()
+    assert (await tick(store, due, send)).sent == 5
+    store.finish_pushes = finish  # type: ignore[method-assign]
+    assert {(await store.get_push(uid, day)).state for uid in range(1, 6)} == {"sending"}
+    # their messages went out: once the leases run out they are skipped, never sent again
+    later = await tick(store, due + PUSH_LEASE + dt.timedelta(minutes=1), send)
+    assert (later.sent, later.skipped) == (0, 5)
+    assert send.per_user() == Counter({uid: 1 for uid in range(1, 6)})
+    assert await store.next_push_utc(1) == due + dt.timedelta(days=1)
+
+
+async def test_a_second_tick_does_not_see_users_claimed_by_a_running_one(store: Store) -> None:
+    due = utc(2026, 1, 15, 6, 30)
+    for uid in range(1, 7):
+        await add_user(store, uid, due - dt.timedelta(hours=3))
+    send = GatedSend()
+    running = asyncio.create_task(tick(store, due, send, concurrency=2))
+    try:
+        await until(lambda: send.waiting == 2)
+        second = await tick(store, due + dt.timedelta(seconds=40), FakeSend())
+        assert (second.attempted, second.skipped) == (0, 0)  # in flight is not "skipped"
+    finally:
+        send.gate.set()
+    first = await running
+    assert first.sent == 6 and send.per_user() == Counter({uid: 1 for uid in range(1, 7)})
+
+
+async def test_a_dead_workers_claims_are_taken_over_after_the_lease_and_never_resent(
+    database_url: str,
+) -> None:
+    """Worker A claims every due user, starts two groups of sends and then hangs for good
+    (as if killed with kill -9: nothing of it runs again). Worker B, after A's lease ran out,
+    sends the users A never started and skips the ones A started (they may have arrived)."""
+    due = utc(2026, 1, 15, 6, 30)
+    day = dt.date(2026, 1, 15)
+    a_store = await Store.open(database_url)
+    b_store = a_store if database_url.startswith("sqlite") else await Store.open(database_url)
+    try:
+        for uid in range(1, 11):
+            await add_user(a_store, uid, due - dt.timedelta(hours=3))
+        hung = GatedSend()  # the gate never opens
+        worker_a = asyncio.create_task(tick(a_store, due, hung, concurrency=2, page_size=10))
+        try:
+            await until(lambda: hung.waiting == 2)
+            started_by_a = set()
+            for _ in range(100):  # A's next group is started while its first is in flight
+                started_by_a = {u for u in range(1, 11) if await b_store.get_push(u, day)}
+                if len(started_by_a) == 4:
+                    break
+                await asyncio.sleep(0.01)
+            assert len(started_by_a) == 4
+            early = await tick(b_store, due + dt.timedelta(minutes=1), FakeSend())
+            assert (early.attempted, early.skipped) == (0, 0)  # A's lease holds
+            b_send = FakeSend()
+            b = await tick(b_store, due + PUSH_LEASE + dt.timedelta(minutes=1), b_send)
+            assert set(b_send.per_user()) == set(range(1, 11)) - started_by_a
+            assert (b.sent, b.skipped) == (6, 4)
+            assert hung.delivered == []
+            for uid in started_by_a:  # may have reached the user: left 'sending'
+                assert (await b_store.get_push(uid, day)).state == "sending"
+                assert await b_store.next_push_utc(uid) == due + dt.timedelta(days=1)
+        finally:
+            worker_a.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker_a
+    finally:
+        if b_store is not a_store:
+            await b_store.close()
+        await a_store.close()
+
+
+async def test_two_stores_ticking_at_once_send_each_push_once(database_url: str) -> None:
+    """Two workers (on PostgreSQL two connection pools, as two processes would have)."""
+    due = utc(2026, 1, 15, 6, 30)
+    one = await Store.open(database_url)
+    two = one if database_url.startswith("sqlite") else await Store.open(database_url)
+    try:
+        for uid in range(1, 61):
+            await add_user(one, uid, due - dt.timedelta(hours=3))
+        send = FakeSend()
+        outcomes = await asyncio.gather(
+            tick(one, due, send, concurrency=3, page_size=5),
+            tick(two, due, send, concurrency=3, page_size=5),
+        )
+        assert sum(o.sent for o in outcomes) == 60
+        assert sum(o.skipped for o in outcomes) == 0
+        assert send.per_user() == Counter({uid: 1 for uid in range(1, 61)})
+    finally:
+        if two is not one:
+            await two.close()
+        await one.close()
+
+
+async def test_prepare_sees_each_claimed_batch_before_its_sends(store: Store) -> None:
+    due = utc(2026, 1, 15, 6, 30)
+    for uid in range(1, 12):
+        await add_user(store, uid, due - dt.timedelta(hours=3))
+    batches: list[list[int]] = []
+    send = FakeSend()
+
+    async def prepare(batch: Sequence[DuePush]) -> None:
+        assert not set(send.calls) & {d.user.user_id for d in batch}
+        batches.append([d.user.user_id for d in batch])
+
+    outcome = await tick(store, due, send, page_size=5, concurrency=2, prepare=prepare)
+    assert outcome.sent == 11
+    assert batches == [[1, 2, 3, 4, 5], [6, 7, 8, 9, 10], [11]]
+
+
+async def test_a_failing_prepare_does_not_stop_the_push(store: Store) -> None:
+    due = utc(2026, 1, 15, 6, 30)
+    await add_user(store, 1, due - dt.timedelta(hours=3))
+
+    async def prepare(batch: Sequence[DuePush]) -> None:
+        raise RuntimeError("planner broke")
+
+    send = FakeSend()
+    assert (await tick(store, due, send, prepare=prepare)).sent == 1
 
 
 async def test_an_error_before_sending_is_retried_by_later_ticks_then_given_up(

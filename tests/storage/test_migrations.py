@@ -150,10 +150,24 @@ async def test_v4_file_is_upgraded_in_place_and_keeps_every_row(tmp_path: Path) 
         assert store.schema_version == head_revision()
         # every row of every table, value by value, except the documented conversions
         after = rows_by_table(path)
-        for table in V4_TABLES - {"plans", "lab_results", "users"}:
-            assert after[table] == before[table], table
-        new_columns = {"region": None, "life_stage": "none", "absorption": "normal"}
-        assert after["users"] == [row | new_columns for row in before["users"]]
+        # columns added since v4 (0002-0004), with the value existing rows get
+        added: dict[str, dict[str, object]] = {
+            "users": {
+                "region": None,
+                "life_stage": "none",
+                "absorption": "normal",
+                "kcal_min": None,
+                "kcal_max": None,
+                "weekly_summary": 0,
+                "max_cook_min": None,
+            },
+            "household_members": {"group_share": 0},
+            "reminders": {"lease_utc": None},
+            "evening_schedule": {"lease_utc": None},
+        }
+        for table in V4_TABLES - {"plans", "lab_results"}:
+            expected = [row | added.get(table, {}) for row in before[table]]
+            assert after[table] == expected, table
         # plans: the same (owner, day) keys, the same JSON, compressed
         assert sorted((r["owner"], r["day"], r["updated_utc"]) for r in after["plans"]) == sorted(
             (r["owner"], r["day"], r["updated_utc"]) for r in before["plans"]

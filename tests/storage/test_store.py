@@ -17,7 +17,7 @@ from store_helpers import rows_mentioning
 from bot.core.models import Diet, Slot, UserSettings
 from bot.storage import schema
 from bot.storage.migrations import head_revision
-from bot.storage.store import Store, UnknownUserError, user_owner
+from bot.storage.store import PUSH_LEASE, PushResult, Store, UnknownUserError, user_owner
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
@@ -67,6 +67,8 @@ async def test_every_user_field_round_trips_through_a_reopen(database_url: str) 
         region="uk",
         life_stage="over50",
         absorption="impaired",
+        kcal_min=1600,
+        kcal_max=2000,
     )
     # The test must cover every field: each one differs from its default.
     default = UserSettings(user_id=42, chat_id=4200)
@@ -107,6 +109,9 @@ async def test_update_user_accepts_plain_values_and_normalises_them(store: Store
         ({"region": "mars"}, "unknown region 'mars'"),
         ({"life_stage": "teen"}, "unknown life stage 'teen'"),
         ({"absorption": "perfect"}, "unknown absorption 'perfect'"),
+        ({"kcal_min": 1600}, "both ends of the energy range"),
+        ({"kcal_min": 500, "kcal_max": 2000}, "energy range must lie within"),
+        ({"kcal_min": 2400, "kcal_max": 2000}, "energy range must lie within"),
     ],
 )
 async def test_update_user_refuses_bad_values_and_keeps_the_row(
@@ -269,32 +274,114 @@ async def test_push_ledger_finish_release_and_stale_claims(store: Store) -> None
         await store.finish_push(3, day, "sending", None, tomorrow_push)
 
 
-async def test_claim_due_pushes_claims_in_one_go_and_skips_pushes_that_exist(store: Store) -> None:
-    due_at = dt.datetime(2026, 1, 10, 6, 30, tzinfo=UTC)  # 07:30 Berlin
-    setup = due_at - dt.timedelta(hours=3)
-    for uid in (1, 2, 3, 4):
+DUE_AT = dt.datetime(2026, 1, 10, 6, 30, tzinfo=UTC)  # 07:30 Berlin
+DUE_DAY = dt.date(2026, 1, 10)
+
+
+async def due_users(store: Store, *uids: int) -> None:
+    setup = DUE_AT - dt.timedelta(hours=3)
+    for uid in uids:
         await store.ensure_user(uid, uid, "x", now_utc=setup)
         await store.update_user(uid, timezone="Europe/Berlin", onboarded=True, now_utc=setup)
-    await store.update_user(4, push_enabled=False, now_utc=setup)
-    day = dt.date(2026, 1, 10)
-    assert await store.claim_push(2, day, setup)  # a tick before the crash took user 2
 
-    now = due_at + dt.timedelta(seconds=30)
-    first = await store.claim_due_pushes(now, dt.timedelta(hours=6), limit=2)
-    assert [(d.user.user_id, d.local_date, d.due_utc) for d in first.claimed] == [(1, day, due_at)]
-    assert [(d.user.user_id, r.state) for d, r in first.skipped] == [(2, "sending")]
-    assert await store.next_push_utc(2) == due_at + dt.timedelta(days=1)  # moved on
-    assert (await store.get_push(1, day)).state == "sending"
 
-    # the batch is sent and finished before the next call (a call while a claimed push is
-    # still in flight reports it as skipped, like an overlapping tick did before)
-    await store.finish_push(1, day, "sent", 5, due_at + dt.timedelta(days=1), now_utc=now)
-    second = await store.claim_due_pushes(now, dt.timedelta(hours=6), limit=2)
-    assert [d.user.user_id for d in second.claimed] == [3] and second.skipped == []
-    await store.finish_push(3, day, "failed", None, due_at + dt.timedelta(days=1), now_utc=now)
-    again = await store.claim_due_pushes(now, dt.timedelta(hours=6), limit=2)
-    assert again.claimed == [] and again.skipped == []
-    assert (await store.get_push(1, day)).state == "sent"
+async def test_claim_due_pushes_leases_users_until_the_lease_runs_out(store: Store) -> None:
+    await due_users(store, 1, 2, 3, 4)
+    await store.update_user(4, push_enabled=False, now_utc=DUE_AT - dt.timedelta(hours=1))
+    now = DUE_AT + dt.timedelta(seconds=30)
+    first = await store.claim_due_pushes(now, 2)
+    lease = now + PUSH_LEASE
+    assert [(d.user.user_id, d.local_date, d.due_utc, d.lease_utc) for d in first] == [
+        (1, DUE_DAY, DUE_AT, lease),
+        (2, DUE_DAY, DUE_AT, lease),
+    ]
+    assert await store.next_push_utc(1) == lease
+    assert [d.user.user_id for d in await store.claim_due_pushes(now, 10)] == [3]
+    assert await store.claim_due_pushes(now + dt.timedelta(minutes=1), 10) == []  # all leased
+    assert await store.get_push(1, DUE_DAY) is None  # a claim writes no ledger row
+    # nobody finished them: after the lease anyone takes them over, for the same day
+    takeover = await store.claim_due_pushes(lease + dt.timedelta(seconds=1), 10)
+    assert [(d.user.user_id, d.local_date, d.due_utc) for d in takeover] == [
+        (1, DUE_DAY, DUE_AT),
+        (2, DUE_DAY, DUE_AT),
+        (3, DUE_DAY, DUE_AT),
+    ]
+    with pytest.raises(ValueError, match="lease"):
+        await store.claim_due_pushes(now, 1, lease_until_utc=now)
+
+
+async def test_two_claimers_at_once_get_disjoint_users(database_url: str) -> None:
+    """On PostgreSQL two connection pools, as two worker processes have."""
+    one = await Store.open(database_url)
+    two = one if database_url.startswith("sqlite") else await Store.open(database_url)
+    try:
+        await due_users(one, *range(1, 101))
+        now = DUE_AT + dt.timedelta(seconds=30)
+
+        async def drain(store: Store) -> list[int]:
+            taken: list[int] = []
+            while batch := await store.claim_due_pushes(now, 7):
+                taken += [d.user.user_id for d in batch]
+            return taken
+
+        got_one, got_two = await asyncio.gather(drain(one), drain(two))
+        assert not set(got_one) & set(got_two)
+        assert sorted(got_one + got_two) == list(range(1, 101))
+    finally:
+        if two is not one:
+            await two.close()
+        await one.close()
+
+
+async def test_start_pushes_is_the_at_most_once_gate(store: Store) -> None:
+    await due_users(store, 1, 2, 3)
+    now = DUE_AT + dt.timedelta(seconds=30)
+    claimed = await store.claim_due_pushes(now, 10)
+    assert await store.claim_push(2, DUE_DAY, now)  # started by another worker before
+    found = await store.start_pushes(claimed, now)
+    assert [d.user.user_id for d in found.started] == [1, 3]
+    assert [(d.user.user_id, r.state) for d, r in found.skipped] == [(2, "sending")]
+    assert await store.next_push_utc(2) == DUE_AT + dt.timedelta(days=1)  # moved on
+    assert (await store.get_push(1, DUE_DAY)).state == "sending"
+    again = await store.start_pushes(claimed[:1], now)
+    assert again.started == [] and [d.user.user_id for d, _ in again.skipped] == [1]
+    await store.delete_user(3)
+    gone = await store.start_pushes(claimed[2:], now)  # deleted since the claim: left out
+    assert gone.started == [] and gone.skipped == []
+
+
+async def test_finish_pushes_closes_releases_and_reschedules_under_the_lease(
+    store: Store,
+) -> None:
+    await due_users(store, 1, 2, 3, 4)
+    now = DUE_AT + dt.timedelta(seconds=30)
+    claimed = {d.user.user_id: d for d in await store.claim_due_pushes(now, 10)}
+    await store.start_pushes([claimed[1], claimed[2], claimed[3]], now)
+    # user 1 moves their push to 08:00 while theirs is in flight: the new schedule stays
+    await store.update_user(1, push_time=dt.time(8, 0), now_utc=now)
+    tomorrow = DUE_AT + dt.timedelta(days=1)
+    await store.finish_pushes(
+        [
+            PushResult(claimed[1], "sent", 41, tomorrow),
+            PushResult(claimed[2], "blocked", None, tomorrow),
+            PushResult(claimed[3], "released"),
+            PushResult(claimed[3], None, next_push_utc=claimed[3].due_utc),
+            PushResult(claimed[4], None, next_push_utc=claimed[4].due_utc),
+        ],
+        now_utc=now,
+    )
+    record = await store.get_push(1, DUE_DAY)
+    assert (record.state, record.message_id, record.finished_utc) == ("sent", 41, now)
+    assert await store.next_push_utc(1) == dt.datetime(2026, 1, 10, 7, 0, tzinfo=UTC)
+    assert (await store.get_push(2, DUE_DAY)).state == "blocked"
+    assert (await store.get_user(2)).active is False
+    assert await store.next_push_utc(2) == tomorrow
+    assert await store.get_push(3, DUE_DAY) is None  # released: due again at once
+    assert await store.next_push_utc(3) == DUE_AT
+    assert await store.get_push(4, DUE_DAY) is None and await store.next_push_utc(4) == DUE_AT
+    assert [d.user.user_id for d in await store.claim_due_pushes(now, 10)] == [3, 4]
+    with pytest.raises(ValueError, match="push result state"):
+        await store.finish_pushes([PushResult(claimed[4], "sending")])
 
 
 async def test_plan_inputs_reads_plan_history_and_products_at_once(store: Store) -> None:
@@ -310,6 +397,48 @@ async def test_plan_inputs_reads_plan_history_and_products_at_once(store: Store)
     inputs = await store.plan_inputs(owner, 1, day, 7)
     assert inputs.stored == await store.get_plan(owner, day)
     assert inputs.recent_ids == await store.recent_recipe_ids(owner, day, 7) == ["a", "b"]
+
+
+async def test_plan_inputs_many_reads_many_owners_and_days_at_once(store: Store) -> None:
+    day = dt.date(2026, 1, 10)
+    for uid in (1, 2, 3):
+        await store.ensure_user(uid, uid, "A", now_utc=NOW)
+    await store.save_plan(user_owner(1), day, plan("today1"))
+    await store.save_plan(user_owner(1), day - dt.timedelta(days=1), plan("y1"))
+    await store.save_plan(user_owner(2), day - dt.timedelta(days=2), plan("y2", "z2"))
+    await store.save_plan(user_owner(2), day + dt.timedelta(days=1), plan("t2"))  # other zone
+    async with store.db.transaction() as conn:
+        await conn.execute(
+            sa.insert(schema.user_products).values(
+                user_id=2,
+                ingredient_id="oat_milk",
+                b12_per_100g=0.4,
+                label_value=0.4,
+                label_unit="100 ml",
+                updated_utc=NOW,
+            )
+        )
+    requests = [
+        (user_owner(1), 1, day),
+        (user_owner(2), 2, day + dt.timedelta(days=1)),
+        (user_owner(3), 3, day),
+    ]
+    many = await store.plan_inputs_many(requests, 7)
+    assert many == [await store.plan_inputs(o, u, d, 7) for o, u, d in requests]
+    assert [m.recent_ids for m in many] == [["y1"], ["y2", "z2"], []]
+    assert [m.stored is not None for m in many] == [True, True, False]
+    assert [m.product_overrides for m in many] == [{}, {"oat_milk": 0.4}, {}]
+    assert await store.plan_inputs_many([], 7) == []
+
+
+async def test_save_new_plans_never_overwrites_a_plan_stored_meanwhile(store: Store) -> None:
+    day = dt.date(2026, 1, 10)
+    await store.save_plan("u:1", day, plan("swapped"))
+    stored = await store.save_new_plans([("u:1", day, plan("fresh")), ("u:2", day, plan("new"))])
+    assert stored == {("u:2", day)}
+    assert (await store.get_plan("u:1", day))["meals"][0]["recipe_id"] == "swapped"
+    assert (await store.get_plan("u:2", day))["meals"][0]["recipe_id"] == "new"
+    assert await store.save_new_plans([]) == set()
 
 
 async def test_prune_plans_deletes_old_days_in_batches(store: Store) -> None:

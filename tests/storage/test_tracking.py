@@ -180,6 +180,46 @@ async def test_due_reminders_come_oldest_firing_first_counting_snoozes(ts: Track
     ]
 
 
+async def test_claimed_reminders_are_leased_to_one_tick_until_advanced_or_expired(
+    ts: TrackingStore,
+) -> None:
+    """Two ticks at once (two workers) take disjoint reminders; a firing a killed worker held
+    is taken over once its lease ends; an advanced one is not leased any more."""
+    reminder = Reminder(ReminderKind.DAILY, 10.0, dt.time(8, 0), "Europe/Berlin")
+    first = next_fire_utc(reminder, NOW)
+    ids = [(await ts.add_reminder(ANA, reminder, first, now_utc=NOW)).id for _ in range(4)]
+    lease = dt.timedelta(minutes=2)
+    one, other = await asyncio.gather(
+        ts.claim_due_reminders(first, 2, lease=lease), ts.claim_due_reminders(first, 3, lease=lease)
+    )
+    taken = [d.stored.id for d in [*one, *other]]
+    assert sorted(taken) == sorted(ids)  # each reminder once, none left over
+    assert await ts.claim_due_reminders(first + dt.timedelta(seconds=119), lease=lease) == []
+    await ts.advance_reminder(one[0], first + dt.timedelta(days=1), fired=True, now_utc=first)
+    # the lease of the others runs out (their worker died): due again, for one claimer
+    later = first + lease
+    again = await ts.claim_due_reminders(later, lease=lease)
+    assert sorted(d.stored.id for d in again) == sorted(set(ids) - {one[0].stored.id})
+    assert await ts.claim_due_reminders(later, lease=lease) == []
+    # the advanced one comes back at its next firing, not leased
+    tomorrow = await ts.claim_due_reminders(first + dt.timedelta(days=1), lease=lease)
+    assert one[0].stored.id in {d.stored.id for d in tomorrow}
+
+
+async def test_claimed_evening_checks_are_leased_until_advanced(ts: TrackingStore) -> None:
+    await ts.store.update_user(ANA, evening_check=True, now_utc=NOW)
+    await ts.sync_evening(NOW)
+    at = dt.datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
+    lease = dt.timedelta(minutes=2)
+    assert [u for u, _ in await ts.claim_due_evenings(at, lease=lease)] == [ANA]
+    assert await ts.claim_due_evenings(at, lease=lease) == []  # held by the first tick
+    assert [u for u, _ in await ts.claim_due_evenings(at + lease, lease=lease)] == [ANA]
+    await ts.advance_evening(ANA, at + dt.timedelta(days=1))
+    assert await ts.claim_due_evenings(at + lease + lease, lease=lease) == []
+    next_day = at + dt.timedelta(days=1)
+    assert [u for u, _ in await ts.claim_due_evenings(next_day, lease=lease)] == [ANA]
+
+
 async def test_advance_does_not_undo_a_schedule_changed_meanwhile(ts: TrackingStore) -> None:
     reminder = Reminder(ReminderKind.DAILY, 10.0, dt.time(8, 0), "Europe/Berlin")
     first = next_fire_utc(reminder, NOW)

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -148,13 +148,19 @@ def meals_in(text: str) -> dict[str, str]:
     return dict(MEAL_LINE.findall(text))
 
 
-async def onboard(api: FakeBotApi, user_id: int, diet: str, target: str) -> None:
+async def onboard(
+    api: FakeBotApi, user_id: int, diet: str, target: str, allergens: Sequence[str] = ()
+) -> None:
     """Tap through /start: `diet`, `target`, no absorption problem, Berlin, food bought in
-    the EU (the zone's suggestion), daily plan at 07:30."""
+    the EU (the zone's suggestion), the allergen groups named in `allergens` (button labels;
+    none by default), daily plan at 07:30."""
     welcome = await say(api, user_id, "/start")
     step = (await tap(api, welcome, diet)).result
     step = (await tap(api, step, target)).result
     step = (await tap(api, step, "None of these")).result
     step = (await tap(api, step, "Berlin")).result
     step = (await tap(api, step, "EU")).result
+    for allergen in allergens:
+        step = (await tap(api, step, allergen)).result
+    step = (await tap(api, step, "Done" if allergens else "None, go on")).result
     await tap(api, step, "07:30")

@@ -12,6 +12,9 @@ JSON, x-www-form-urlencoded and multipart/form-data).
 
 Test controls: `queue_update`, `user_sends`, `user_sends_in_group`, `user_taps`,
 `user_sends_location`, `set_member_status`, `wait_for`, `messages_to`, `calls`;
+webhook: `setWebhook` is recorded (`webhook`, `set_webhook_calls`; getUpdates then answers
+409 like Telegram) and `deliver_to([backend URLs])` POSTs queued updates to them in turn with
+the secret token, as Telegram behind a load balancer (`webhook_posts` records each POST);
 faults: `block(chat_id)`, `inject_retry_after(n, seconds)`,
 `inject_error(method, code, description)`,
 `max_rate` (sendMessage calls per sliding second; counted, and optionally answered with 429),
@@ -318,6 +321,15 @@ class FakeBotApi:
         self._changed = asyncio.Event()
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
+        # webhook: what setWebhook asked for (None: getUpdates), every setWebhook call, the
+        # load balancer's backends the queued updates are POSTed to in turn, and what each
+        # POST got: (backend, update_id, HTTP status or 0 when the connection failed)
+        self.webhook: dict[str, Any] | None = None
+        self.set_webhook_calls: list[dict[str, Any]] = []
+        self.webhook_targets: list[str] = []
+        self.webhook_posts: list[tuple[str, int, int]] = []
+        self._next_target = 0
+        self._deliverer: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -331,6 +343,11 @@ class FakeBotApi:
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
+        if self._deliverer is not None:
+            self._deliverer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._deliverer
+            self._deliverer = None
         if self._server is not None:
             self._server.close()
         for task in list(self._connections):
@@ -350,6 +367,36 @@ class FakeBotApi:
         await self.stop()
 
     # ------------------------------------------------------------------ test controls
+
+    def deliver_to(self, targets: list[str]) -> None:
+        """Act as Telegram with a webhook behind a load balancer: every queued update is
+        POSTed (with the secret token setWebhook gave) to the next of `targets` in turn,
+        http://host:port/path each; a backend that does not answer 200 is skipped for that
+        update, the next one tried (a balancer's retry)."""
+        self.webhook_targets = list(targets)
+        if self._deliverer is None:
+            self._deliverer = asyncio.ensure_future(self._deliver_forever())
+
+    async def _deliver_forever(self) -> None:
+        while True:
+            await self._wait_until(lambda: bool(self._updates) and self.webhook is not None)
+            update = self._updates[0]
+            if await self._deliver(update):
+                self._updates.pop(0)
+            else:
+                await asyncio.sleep(0.2)  # every backend down: Telegram retries later
+
+    async def _deliver(self, update: dict[str, Any]) -> bool:
+        secret = (self.webhook or {}).get("secret_token")
+        body = json.dumps(update).encode()
+        for _ in range(len(self.webhook_targets)):
+            target = self.webhook_targets[self._next_target % len(self.webhook_targets)]
+            self._next_target += 1
+            status = await _post_json(target, body, secret)
+            self.webhook_posts.append((target, int(update["update_id"]), status))
+            if status == 200:
+                return True
+        return False
 
     def queue_update(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue an Update for getUpdates; assigns `update_id` when missing."""
@@ -758,6 +805,12 @@ class FakeBotApi:
             self._recent_sends.append(now)
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; use "
+                "deleteWebhook to delete the webhook first",
+            )
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         timeout = float(params.get("timeout") or 0)
@@ -868,7 +921,31 @@ class FakeBotApi:
         return self.commands
 
     def _m_get_webhook_info(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+        url = (self.webhook or {}).get("url", "")
+        return {"url": url, "has_custom_certificate": False, "pending_update_count": 0}
+
+    def _m_set_webhook(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        url = str(params.get("url") or "")
+        self.set_webhook_calls.append(dict(params))
+        if not url:
+            self.webhook = None
+            return True
+        if not url.startswith("https://"):
+            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        self.webhook = {"url": url, "secret_token": secret}
+        self._notify()
+        return True
+
+    def _m_delete_webhook(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        self.webhook = None
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        return True
 
     def _m_send_message(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         chat_id = _chat_id(params)
@@ -1133,6 +1210,34 @@ class FakeBotApi:
         return member
 
 
+async def _post_json(url: str, body: bytes, secret: str | None, timeout: float = 5.0) -> int:
+    """POST `body` to http://host:port/path; the HTTP status, or 0 when nobody answered."""
+    parts = urlsplit(url)
+    head = (
+        f"POST {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        + (f"X-Telegram-Bot-Api-Secret-Token: {secret}\r\n" if secret else "")
+        + "Connection: close\r\n\r\n"
+    )
+    try:
+        async with asyncio.timeout(timeout):
+            reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+            try:
+                writer.write(head.encode() + body)
+                await writer.drain()
+                status_line = await reader.readline()
+            finally:
+                writer.close()
+                with contextlib.suppress(Exception):
+                    await writer.wait_closed()
+    except (OSError, TimeoutError):
+        return 0
+    try:
+        return int(status_line.split()[1])
+    except (IndexError, ValueError):
+        return 0
+
+
 def _chat_id(params: dict[str, Any]) -> int:
     value = params.get("chat_id")
     try:
@@ -1144,8 +1249,8 @@ def _chat_id(params: dict[str, Any]) -> int:
 _METHODS: dict[str, Callable[[FakeBotApi, dict[str, Any], dict[str, bytes]], Any]] = {
     "getMe": FakeBotApi._m_get_me,
     "getUpdates": FakeBotApi._m_true,  # handled asynchronously in _dispatch
-    "deleteWebhook": FakeBotApi._m_true,
-    "setWebhook": FakeBotApi._m_true,
+    "deleteWebhook": FakeBotApi._m_delete_webhook,
+    "setWebhook": FakeBotApi._m_set_webhook,
     "getWebhookInfo": FakeBotApi._m_get_webhook_info,
     "setMyCommands": FakeBotApi._m_set_my_commands,
     "getMyCommands": FakeBotApi._m_get_my_commands,

@@ -508,11 +508,12 @@ async def offline_bot(tmp_path: Path, start: dt.datetime = START) -> AsyncIterat
 
 async def onboard(chat: OfflineChat, diet: str = "Vegan", target: str = "2.4") -> None:
     """Tap through /start: diet, target, no absorption problem, Berlin, food bought in the EU
-    (the zone's suggestion), daily plan at 07:30."""
+    (the zone's suggestion), no allergies, daily plan at 07:30."""
     await chat.send("/start")
     await chat.tap(diet)
     await chat.tap(target)
     await chat.tap("None of these")
     await chat.tap("Berlin")
     await chat.tap("EU")
+    await chat.tap("None, go on")
     await chat.tap("07:30")

@@ -8,10 +8,45 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from bot.chat.handlers import common, family, guard, onboarding, plans, settings, tracking
+from bot.chat.handlers import (
+    account,
+    common,
+    energy,
+    family,
+    guard,
+    labs,
+    onboarding,
+    plans,
+    preferences,
+    quick,
+    reminders,
+    report,
+    settings,
+    shopping,
+    tracking,
+    undo,
+    weekly,
+)
 
 # family first: it takes /start <invite> and answers personal commands in groups itself
-FEATURES = (family, onboarding, plans, settings, tracking, common)
+FEATURES = (
+    family,
+    onboarding,
+    plans,
+    preferences,
+    quick,
+    undo,
+    shopping,
+    settings,
+    energy,
+    tracking,
+    labs,
+    reminders,
+    report,
+    weekly,
+    account,
+    common,
+)
 
 
 def register(application: Application) -> None:

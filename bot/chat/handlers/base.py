@@ -15,6 +15,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.chat.render.format import split_message
+from bot.chat.render.replan import render_day_changes
 from bot.core.models import UserSettings
 from bot.services.container import Services
 
@@ -113,6 +114,14 @@ async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | N
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
+
+
+async def replan_after_change(context: Context, user: UserSettings) -> str:
+    """Reshape the user's stored plans to changed settings (only where they must change) and
+    return the lines saying what changed and why ("" when no plan was stored)."""
+    svc = services(context)
+    changed = await svc.plans.settings_changed(user)
+    return render_day_changes(changed, svc.recipes, svc.today(user))
 
 
 def command_args(context: Context) -> str:

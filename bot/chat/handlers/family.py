@@ -37,13 +37,16 @@ from bot.chat.handlers.base import Context, current_user, edit, reply, services
 from bot.chat.handlers.guard import invite_throttle, invite_wait_text, monotonic
 from bot.chat.render.family import (
     GROUP_NOT_LINKED,
+    GROUP_PRIVACY_NOTE,
     INVALID_INVITE,
     NOT_IN_HOUSEHOLD,
     PRIVATE_ONLY,
     confirm_keyboard,
+    group_share_keyboard,
     member_label,
     private_chat_markup,
     render_group_plan,
+    render_group_share,
     render_household,
     render_invite,
     render_invite_confirm,
@@ -58,6 +61,7 @@ from bot.chat.render.family import (
 )
 from bot.chat.render.format import esc, fmt_day, parse_count, parse_day_code
 from bot.core.clock import local_date_at
+from bot.core.exclusions import meal_warning
 from bot.core.models import UserSettings
 from bot.services.family import FamilyService
 from bot.services.plans import NotInHouseholdError
@@ -255,11 +259,20 @@ async def family_command(update: Update, context: Context) -> None:
         await reply(
             update, "Send <code>/family link</code> inside the group chat you want to link."
         )
+    elif sub == "share":
+        choice = rest.lower()
+        if choice not in ("on", "off"):
+            shared = bool(await fam.households.shares_in_group(user.user_id))
+            await reply(update, f"{render_group_share(shared)}\n\n{GROUP_PRIVACY_NOTE}")
+            return
+        await fam.households.set_group_share(user.user_id, choice == "on")
+        await reply(update, render_group_share(choice == "on"))
     else:
         await reply(
             update,
             "I know: /family · /family create &lt;name&gt; · /family invite · /family revoke · "
-            "/family leave · /family remove &lt;name&gt; · /family owner &lt;name&gt;; in a "
+            "/family leave · /family remove &lt;name&gt; · /family owner &lt;name&gt; · "
+            "/family share on|off; in a "
             "group: /plan and /family link.",
         )
 
@@ -558,8 +571,27 @@ async def group_family(update: Update, context: Context) -> None:
     await reply(
         update,
         f"✅ This group now gets the plan of <b>{esc(home.name if home else '')}</b> every day at "
-        f"{link.push_time.strftime('%H:%M')} ({esc(link.timezone)}). /plan shows it any time.",
+        f"{link.push_time.strftime('%H:%M')} ({esc(link.timezone)}). /plan shows it any time."
+        f"\n\n{GROUP_PRIVACY_NOTE}",
+        group_share_keyboard(),
     )
+
+
+async def on_group_share(update: Update, context: Context) -> None:
+    """The consent buttons under a group's link message: the tapper's own choice, only for a
+    member of the household this group is linked to (re-read from storage)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    share = query.data.endswith(":on")
+    message = query.message
+    fam = family(context)
+    link = await fam.households.group_link(message.chat.id) if message is not None else None
+    found = await fam.households.membership(query.from_user.id)
+    if link is None or not link.active or found is None or found[0] != link.household_id:
+        await query.answer("Only members of the household linked here can choose.", show_alert=True)
+        return
+    await fam.households.set_group_share(query.from_user.id, share)
+    await query.answer(render_group_share(share)[:190], show_alert=True)
 
 
 async def group_plan(update: Update, context: Context) -> None:
@@ -577,8 +609,15 @@ async def group_plan(update: Update, context: Context) -> None:
     day = local_date_at(services(context).now(), link.timezone)
     try:
         plan = await services(context).plans.household_plan(home.household_id, day)
+        members = await services(context).plans.members(home.household_id)
+        excluded = frozenset().union(*(m.profile.exclude for m in members))
         text = render_group_plan(
-            plan, services(context).recipes, home, title=f"Plan for {fmt_day(day)}"
+            plan,
+            services(context).recipes,
+            home,
+            title=f"Plan for {fmt_day(day)}",
+            excluded=excluded,
+            sharing=await fam.households.group_sharers(home.household_id),
         )
     except NotInHouseholdError:
         await reply(update, GROUP_NOT_LINKED)
@@ -632,11 +671,14 @@ async def inline_query(update: Update, context: Context) -> None:
     home = await fam.households.household_of(user.user_id) if user.household_id else None
     label = home.name if home is not None else None
     plan = await svc.plans.day_plan(user, day)
+    # only the sender sees a result's description: their exclusions never reach the card
+    warnings = [w for m in plan.meals if (w := meal_warning(m, user, svc.recipes))]
     results = [
         InlineQueryResultArticle(
             id=f"d{day.strftime('%Y%m%d')}",
             title=f"Plan for {fmt_day(day)}",
-            description=f"B12 {plan.b12_ug:.1f} µg · "
+            description=(f"{warnings[0]} · " if warnings else "")
+            + f"B12 {plan.b12_ug:.1f} µg · "
             + ", ".join(
                 svc.recipes.recipes[m.recipe_id].name
                 for m in plan.meals
@@ -682,4 +724,5 @@ def register(application: Application) -> None:
         CommandHandler(list(PERSONAL_COMMANDS), personal_in_group, filters=groups)
     )
     application.add_handler(CallbackQueryHandler(on_family_button, pattern=r"^v1:fam:"))
+    application.add_handler(CallbackQueryHandler(on_group_share, pattern=r"^v1:gshare:"))
     application.add_handler(InlineQueryHandler(inline_query))

@@ -1,5 +1,5 @@
 """/start in a few taps (diet -> target and life stage -> absorption (optional) -> time zone
--> food region -> push time), and the typed shortcuts.
+-> food region -> allergies (optional) -> push time), and the typed shortcuts.
 
 The same buttons serve onboarding (flow "ob": go on to the next question) and /settings
 (flow "s": go back to the settings menu), so each choice is handled once. The food region is
@@ -22,6 +22,7 @@ from bot.chat.handlers.base import (
     command_args,
     current_user,
     edit,
+    replan_after_change,
     reply,
     services,
 )
@@ -32,12 +33,14 @@ from bot.chat.render.onboarding import (
     FLOW_SETTINGS,
     REGION_BUTTON,
     absorption_keyboard,
+    allergy_keyboard,
     diet_keyboard,
     life_stage_note,
     location_request_keyboard,
     preset_by_key,
     region_keyboard,
     render_absorption_question,
+    render_allergy_question,
     render_drink_prompt,
     render_onboarding_done,
     render_region_question,
@@ -47,11 +50,15 @@ from bot.chat.render.onboarding import (
     render_welcome,
     render_welcome_back,
     target_keyboard,
+    target_pad,
     time_keyboard,
+    time_picker,
     timezone_keyboard,
 )
+from bot.chat.render.pickers import pad_value, parse_hour, valid_pad_value
 from bot.chat.render.settings import preset_source_text, render_settings
 from bot.core.clock import resolve_zone, zone, zone_now
+from bot.core.exclusions import ALLERGEN_CHOICES, group_label, group_term
 from bot.core.models import ABSORPTION_STATUSES, REGION_ANY, REGIONS, Diet, RecipeSet, UserSettings
 from bot.core.products import label_from_per_100g
 from bot.core.recipe_search import quote
@@ -59,6 +66,7 @@ from bot.core.recipe_search import quote
 MIN_TARGET_UG = 0.5
 MAX_TARGET_UG = 50.0
 STALE_CHOICE = "That choice is out of date. Send /settings."
+ALLERGEN_GROUP_NAMES = frozenset(group for group, _ in ALLERGEN_CHOICES)
 
 Question = tuple[str, InlineKeyboardMarkup | None]  # (text, keyboard) of the next message
 
@@ -86,7 +94,7 @@ def parse_target(text: str) -> float:
     return value
 
 
-_TIME_RE = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm)?$", re.IGNORECASE)
+_TIME_RE = re.compile(r"^(\d{1,2})(?:[:.h](\d{2})|h)?\s*(am|pm)?$", re.IGNORECASE)  # "21h" too
 # "0745" / "745": hours and minutes without a separator, as people type them on a phone.
 _HHMM_RE = re.compile(r"^(\d{1,2})(\d{2})\s*(am|pm)?$", re.IGNORECASE)
 TIME_FORMS_HINT = (
@@ -164,6 +172,23 @@ def _choice(update: Update) -> tuple[CallbackQuery, str, str]:
     return query, flow, value
 
 
+SETUP_OVER = "That was for setting up — use /settings to change it."
+
+
+async def _setup_over(update: Update, context: Context) -> bool:
+    """A set-up button (flow "ob") tapped once set-up is over: answer SETUP_OVER and change
+    nothing. Old onboarding messages stay in the chat, and a tap there must never undo a
+    setting made since (a typed /target 4 reset by the old "2.4 µg" button)."""
+    query, flow, _ = _choice(update)
+    if flow != FLOW_ONBOARDING:
+        return False
+    stored = await services(context).store.get_user(query.from_user.id)
+    if stored is None or not stored.onboarded:
+        return False
+    await query.answer(SETUP_OVER, show_alert=True)
+    return True
+
+
 async def _after_choice(
     query: CallbackQuery,
     user: UserSettings,
@@ -195,10 +220,12 @@ async def _save_plan_choice(
     await current_user(update, context)
     svc = services(context)
     user = await svc.users.update(query.from_user.id, **fields)
-    await svc.plans.settings_changed(user)
+    replanned = await replan_after_change(context, user)
     await query.answer(toast[:200])
     onboarding = flow == FLOW_ONBOARDING and not user.onboarded
     question = next_question or (render_timezone_question(), timezone_keyboard(FLOW_ONBOARDING))
+    if replanned and not onboarding:  # first: the settings menu stays the newest with buttons
+        await reply(update, replanned)
     await _after_choice(query, user, onboarding, question, svc.recipes, note)
 
 
@@ -207,6 +234,8 @@ def _region_question(zone_name: str) -> Question:
 
 
 async def on_diet(update: Update, context: Context) -> None:
+    if await _setup_over(update, context):
+        return
     query, _, value = _choice(update)
     try:
         diet = Diet(value)
@@ -220,6 +249,8 @@ async def on_diet(update: Update, context: Context) -> None:
 async def on_target(update: Update, context: Context) -> None:
     """A preset tap sets the target and the life stage it belongs to (older buttons carry a
     bare number: then only the target changes)."""
+    if await _setup_over(update, context):
+        return
     query, _, value = _choice(update)
     preset = preset_by_key(value)
     fields: dict[str, object]
@@ -242,6 +273,8 @@ async def on_target(update: Update, context: Context) -> None:
 async def on_absorption(update: Update, context: Context) -> None:
     """Absorption status: with a condition, a medicine or injections, food absorption
     estimates stop and the clinician sets the dose (the planner and renderers follow it)."""
+    if await _setup_over(update, context):
+        return
     query, _, value = _choice(update)
     if value not in ABSORPTION_STATUSES:
         await query.answer(STALE_CHOICE, show_alert=True)
@@ -252,15 +285,51 @@ async def on_absorption(update: Update, context: Context) -> None:
 
 async def on_region(update: Update, context: Context) -> None:
     """Where food is bought: fortified values of that region ("any": the lowest of all)."""
+    if await _setup_over(update, context):
+        return
     query, _, value = _choice(update)
     if value not in (*REGIONS, REGION_ANY):
         await query.answer(STALE_CHOICE, show_alert=True)
         return
     region = None if value == REGION_ANY else value
     before = await current_user(update, context)
-    question = (render_time_question(before.timezone, value), time_keyboard(FLOW_ONBOARDING))
+    question = (
+        render_allergy_question(before, value),
+        allergy_keyboard(FLOW_ONBOARDING, before),
+    )
     toast = f"Food region: {REGION_BUTTON[value]}"
     await _save_plan_choice(update, context, toast, question, region=region)
+
+
+async def on_allergy(update: Update, context: Context) -> None:
+    """The optional allergy step: a tap toggles one allergen group (stored as the group, so
+    foods added to it later are left out too); Done goes on (onboarding) or back to /settings."""
+    if await _setup_over(update, context):
+        return
+    query, flow, value = _choice(update)
+    user = await current_user(update, context)
+    svc = services(context)
+    if value == "done":
+        await query.answer()
+        if flow == FLOW_ONBOARDING and not user.onboarded:
+            region = user.region or REGION_ANY
+            text = render_time_question(user.timezone, region)
+            await edit(query, text, time_keyboard(FLOW_ONBOARDING))
+        else:
+            text, markup = render_settings(user, svc.recipes)
+            await edit(query, text, markup)
+        return
+    if value not in ALLERGEN_GROUP_NAMES:
+        await query.answer(STALE_CHOICE, show_alert=True)
+        return
+    term = group_term(value)
+    leave_out = term not in user.exclude
+    terms = user.exclude | {term} if leave_out else user.exclude - {term}
+    user = await svc.users.update(user.user_id, exclude=terms)
+    await svc.plans.settings_changed(user)
+    label = group_label(value).capitalize()
+    await query.answer(f"{label}: left out" if leave_out else f"{label}: back in your plans")
+    await edit(query, render_allergy_question(user), allergy_keyboard(flow, user))
 
 
 async def on_drink(update: Update, context: Context) -> None:
@@ -279,6 +348,8 @@ async def on_drink(update: Update, context: Context) -> None:
 
 
 async def on_timezone(update: Update, context: Context) -> None:
+    if await _setup_over(update, context):
+        return
     query, flow, value = _choice(update)
     try:
         zone(value)
@@ -305,6 +376,8 @@ async def on_location_button(update: Update, context: Context) -> None:
 
 
 async def on_time(update: Update, context: Context) -> None:
+    if await _setup_over(update, context):
+        return
     query, flow, value = _choice(update)
     try:
         push_time = parse_time(f"{value[:2]}:{value[2:]}")
@@ -320,6 +393,55 @@ async def on_time(update: Update, context: Context) -> None:
     onboarding = flow == FLOW_ONBOARDING and not before.onboarded
     done = render_onboarding_done(user, services(context).recipes)
     await _after_choice(query, user, onboarding, done, services(context).recipes)
+
+
+async def on_target_pad(update: Update, context: Context) -> None:
+    """🔢 Another number under the target presets: a number pad in the same message. OK goes
+    through on_target (a bare number), ◀ Back shows the presets again, ✖ Cancel keeps the
+    target. A value no pad can type is refused, nothing stored."""
+    if await _setup_over(update, context):
+        return
+    query, flow, value = _choice(update)
+    if flow not in (FLOW_ONBOARDING, FLOW_SETTINGS) or not (
+        value in ("b", "x") or valid_pad_value(value)
+    ):
+        await query.answer(STALE_CHOICE, show_alert=True)
+        return
+    await query.answer()
+    user = await current_user(update, context)
+    if value == "x":
+        await edit(query, f"🎯 Target unchanged: {fmt_ug(user.target_ug)} µg a day.", None)
+        return
+    if value == "b":
+        await edit(query, render_target_question(user.diet), target_keyboard(flow, user.diet))
+        return
+    number = pad_value(value)
+    ok = number is not None and MIN_TARGET_UG <= number <= MAX_TARGET_UG
+    await edit(query, *target_pad(flow, value, ok))
+
+
+async def on_time_pick(update: Update, context: Context) -> None:
+    """🕐 Other under the push times: hour buttons, then minute buttons (a minute tap goes
+    through on_time); ◀ Back one step, ✖ Cancel keeps the time."""
+    if await _setup_over(update, context):
+        return
+    query, flow, value = _choice(update)
+    hour = parse_hour(value)
+    if flow not in (FLOW_ONBOARDING, FLOW_SETTINGS) or (
+        value not in ("h", "b", "x") and hour is None
+    ):
+        await query.answer(STALE_CHOICE, show_alert=True)
+        return
+    await query.answer()
+    if value == "x":
+        user = await current_user(update, context)
+        text = f"⏰ Daily plan time unchanged: {user.push_time.strftime('%H:%M')}."
+        await edit(query, text, None)
+    elif value == "b":
+        user = await current_user(update, context)
+        await edit(query, render_time_question(user.timezone), time_keyboard(flow))
+    else:
+        await edit(query, *time_picker(flow, hour))
 
 
 # --------------------------------------------------------------------------- typed shortcuts
@@ -339,8 +461,10 @@ async def target_command(update: Update, context: Context) -> None:
         return
     svc = services(context)
     user = await svc.users.update(user.user_id, target_ug=target)
-    await svc.plans.settings_changed(user)
+    replanned = await replan_after_change(context, user)
     text = f"🎯 B12 target set to <b>{fmt_ug(target)} µg a day</b>. Plans from today on use it."
+    if replanned:
+        text = f"{text}\n{replanned}"
     if not user.onboarded:
         question = render_absorption_question()
         await reply(update, f"{text}\n\n{question}", absorption_keyboard(FLOW_ONBOARDING))
@@ -445,6 +569,9 @@ def register(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(on_timezone, pattern=r"^v1:tz:"))
     application.add_handler(CallbackQueryHandler(on_location_button, pattern=r"^v1:loc:"))
     application.add_handler(CallbackQueryHandler(on_time, pattern=r"^v1:time:"))
+    application.add_handler(CallbackQueryHandler(on_target_pad, pattern=r"^v1:tpad:"))
+    application.add_handler(CallbackQueryHandler(on_time_pick, pattern=r"^v1:tpick:"))
     application.add_handler(CallbackQueryHandler(on_absorption, pattern=r"^v1:abs:"))
     application.add_handler(CallbackQueryHandler(on_region, pattern=r"^v1:reg:"))
+    application.add_handler(CallbackQueryHandler(on_allergy, pattern=r"^v1:alg:"))
     application.add_handler(CallbackQueryHandler(on_drink, pattern=r"^v1:drink:"))

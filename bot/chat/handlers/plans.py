@@ -1,4 +1,4 @@
-"""Plans on demand: /today, /tomorrow, /week, /shopping, /recipe and the plan buttons.
+"""Plans on demand: /today, /tomorrow, /week, /recipe and the plan buttons.
 
 Buttons carry the plan's date and a fingerprint of its recipes. A button for a past day, or
 for a plan that has changed since the message was sent, says so in the callback answer (and
@@ -22,34 +22,72 @@ from bot.chat.handlers.base import (
     services,
 )
 from bot.chat.render.format import (
-    esc,
     fmt_day,
     parse_count,
     parse_day_code,
     plan_fingerprint,
 )
 from bot.chat.render.plans import (
+    PlanView,
     day_title,
     recipe_callback,
     render_plan,
     render_recipe,
     render_recipe_matches,
     render_share,
-    render_shopping,
     render_week,
 )
-from bot.core.models import Slot, UserSettings
-from bot.core.recipe_search import find_recipe, quote, search_recipes
-from bot.core.shopping import shopping_by_aisle
+from bot.core.models import DayPlan, Slot, UserSettings
+from bot.core.recipe_search import find_recipe, search_recipes
+from bot.services.container import Services
+from bot.services.plans import SLOT_NAMES
+from bot.services.tracking import tracking_store
 
-MAX_SHOPPING_DAYS = 14
 WEEK_DAYS = 7
+MAX_RECIPE_SERVINGS = 20  # a recipe button carries one serving per member; more is forged
+
+
+async def plan_view(
+    svc: Services,
+    user: UserSettings,
+    plan: DayPlan,
+    *,
+    undo_swap: tuple[Slot, str] | None = None,
+) -> PlanView:
+    """The state a plan message shows: ticks and Eaten/Skipped for today's and yesterday's
+    plan only, 😴 Tired today on today's own plan, ↩️ Undo swap right after a swap."""
+    today = svc.today(user)
+    checkoff = today - dt.timedelta(days=1) <= plan.date <= today
+    ticks: dict[Slot, str] = {}
+    if checkoff:
+        logs = await tracking_store(svc.store).meal_logs(user.user_id, plan.date, plan.date)
+        ticks = {Slot(m.slot): m.status for m in logs if m.slot in SLOT_NAMES}
+    own = user.household_id is None
+    return PlanView(
+        ticks=ticks,
+        checkoff=checkoff,
+        undo_swap=undo_swap if own else None,
+        tired=own and plan.date == today,
+    )
+
+
+async def render_day(
+    svc: Services,
+    user: UserSettings,
+    plan: DayPlan,
+    *,
+    undo_swap: tuple[Slot, str] | None = None,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A day's plan message as it stands now (ticks, buttons that fit the day)."""
+    view = await plan_view(svc, user, plan, undo_swap=undo_swap)
+    title = day_title(plan.date, svc.today(user))
+    return render_plan(plan, svc.recipes, user, title=title, view=view)
 
 
 async def send_day(update: Update, context: Context, user: UserSettings, day: dt.date) -> None:
     svc = services(context)
     plan = await svc.plans.day_plan(user, day)
-    text, markup = render_plan(plan, svc.recipes, user, title=day_title(day, svc.today(user)))
+    text, markup = await render_day(svc, user, plan)
     await reply(update, text, markup)
 
 
@@ -75,50 +113,6 @@ async def week(update: Update, context: Context) -> None:
     plans = await svc.plans.days(user, svc.today(user), WEEK_DAYS)
     text, markup = render_week(plans, svc.recipes, user)
     await reply(update, text, markup)
-
-
-def parse_days(text: str) -> int:
-    if not text:
-        return 1
-    try:
-        days = int(text.split()[0])
-    except ValueError:
-        raise ValueError(
-            f"“{quote(text)}” is not a number of days. Send /shopping for today or e.g. "
-            f"/shopping 3 for the next 3 days (1 to {MAX_SHOPPING_DAYS})."
-        ) from None
-    if not 1 <= days <= MAX_SHOPPING_DAYS:
-        raise ValueError(
-            f"I make shopping lists for 1 to {MAX_SHOPPING_DAYS} days, not {days}. "
-            "Example: /shopping 3"
-        )
-    return days
-
-
-async def send_shopping(
-    update: Update, context: Context, user: UserSettings, start: dt.date, days: int
-) -> None:
-    svc = services(context)
-    _plans, items = await svc.plans.shopping(user, start, days)
-    if days == 1:
-        title = f"Shopping list for {fmt_day(start)}"
-    else:
-        end = start + dt.timedelta(days=days - 1)
-        title = f"Shopping list for {days} days, {fmt_day(start)} to {fmt_day(end)}"
-    text = render_shopping(shopping_by_aisle(items), title=title)
-    await reply(update, text)
-
-
-async def shopping(update: Update, context: Context) -> None:
-    user = await onboarded_user(update, context)
-    if user is None:
-        return
-    try:
-        days = parse_days(command_args(context))
-    except ValueError as exc:
-        await reply(update, esc(str(exc)))
-        return
-    await send_shopping(update, context, user, services(context).today(user), days)
 
 
 async def recipe(update: Update, context: Context) -> None:
@@ -184,14 +178,13 @@ async def on_swap(update: Update, context: Context) -> None:
     if day is None:
         return
     svc = services(context)
-    title = day_title(day, svc.today(user))
     current = await svc.plans.day_plan(user, day)
     if plan_fingerprint(current) != fingerprint:
         await query.answer(
             "This message was out of date: your plan has changed. Here is the current one.",
             show_alert=True,
         )
-        text, markup = render_plan(current, svc.recipes, user, title=title)
+        text, markup = await render_day(svc, user, current)
         await edit(query, text, markup)
         return
     try:
@@ -208,7 +201,9 @@ async def on_swap(update: Update, context: Context) -> None:
     meal = new.meal(slot)
     name = svc.recipes.recipes[meal.recipe_id].name if meal else slot.value
     await query.answer(f"Swapped {slot.value}: {name}"[:190])
-    text, markup = render_plan(new, svc.recipes, user, title=title)
+    before = current.meal(slot)
+    undo = (slot, before.recipe_id) if before is not None else None
+    text, markup = await render_day(svc, user, new, undo_swap=undo)
     await edit(query, text, markup)
 
 
@@ -216,30 +211,17 @@ async def on_recipe(update: Update, context: Context) -> None:
     button = await onboarded_button(update, context, maxsplit=3)
     if button is None:
         return
-    query, parts, _user = button
+    query, parts, user = button
     recipes = services(context).recipes
     servings = parse_count(parts[2], 2) if len(parts) == 4 else None
+    if servings is None or not 1 <= servings <= MAX_RECIPE_SERVINGS:
+        servings = None
     if servings is None or parts[3] not in recipes.recipes:
         await query.answer("That recipe is no longer available. Send /today.", show_alert=True)
         return
     await query.answer()
-    await reply(update, render_recipe(recipes.recipes[parts[3]], recipes, servings))
-
-
-async def on_shopping(update: Update, context: Context) -> None:
-    button = await onboarded_button(update, context)
-    if button is None:
-        return
-    query, parts, user = button
-    if len(parts) != 4 or parse_count(parts[3], 2) is None:
-        await query.answer("This button is out of date. Send /shopping.", show_alert=True)
-        return
-    day = await _day_from_button(update, context, user, parts[2])
-    if day is None:
-        return
-    await query.answer()
-    days = max(1, min(MAX_SHOPPING_DAYS, int(parts[3])))
-    await send_shopping(update, context, user, day, days)
+    # the user's exclusions as they are now: a button on an old message warns as /recipe does
+    await reply(update, render_recipe(recipes.recipes[parts[3]], recipes, servings, user))
 
 
 async def on_share(update: Update, context: Context) -> None:
@@ -286,11 +268,9 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("today", today))
     application.add_handler(CommandHandler("tomorrow", tomorrow))
     application.add_handler(CommandHandler("week", week))
-    application.add_handler(CommandHandler("shopping", shopping))
     application.add_handler(CommandHandler("recipe", recipe))
     application.add_handler(CallbackQueryHandler(on_swap, pattern=r"^v1:swap:"))
     application.add_handler(CallbackQueryHandler(on_recipe, pattern=r"^v1:rec:"))
-    application.add_handler(CallbackQueryHandler(on_shopping, pattern=r"^v1:shop:"))
     application.add_handler(CallbackQueryHandler(on_share, pattern=r"^v1:share:"))
     application.add_handler(CallbackQueryHandler(on_plan, pattern=r"^v1:plan:"))
     application.add_handler(CallbackQueryHandler(on_today, pattern=r"^v1:today$"))

@@ -1,4 +1,5 @@
-"""/settings and what it leads to: exclusions, meals per day, pausing, /stop and /delete.
+"""/settings and what it leads to: exclusions, meals per day, pausing and /stop (/delete is
+in the account feature).
 
 Changes that alter what gets planned (exclusions, meals) drop the stored plans from today on,
 so the next /today is planned with the new settings; past days stay as they were.
@@ -17,6 +18,7 @@ from bot.chat.handlers.base import (
     current_user,
     edit,
     onboarded_user,
+    replan_after_change,
     reply,
     services,
 )
@@ -41,14 +43,16 @@ from bot.chat.render.settings import (
     render_meals_question,
     render_settings,
 )
-from bot.core.models import SLOT_ORDER, RecipeSet, Slot
-from bot.core.recipe_search import (
-    IngredientMatch,
-    describe_match,
-    match_ingredient,
-    quote,
-    suggest_ingredient_words,
+from bot.core.exclusions import (
+    Inclusion,
+    include,
+    term_label,
+    term_labels,
+    understand,
+    with_emoji_words,
 )
+from bot.core.models import SLOT_ORDER, RecipeSet, Slot
+from bot.core.recipe_search import describe_match, quote, suggest_ingredient_words
 
 KIND_EXAMPLES = ("eggs", "fish", "dairy", "meat", "soy", "gluten", "nuts")
 MAX_FOOD_LIST_CHARS = 300  # a longer /exclude or /include list is pasted junk: change nothing
@@ -103,56 +107,69 @@ async def settings_command(update: Update, context: Context) -> None:
 
 
 async def exclude_command(update: Update, context: Context) -> None:
+    """Leave out groups and foods as the user names them (words or food emoji); groups stay
+    groups, so a food added to one later is left out too."""
     user = await current_user(update, context)
     svc = services(context)
     args = command_args(context)
     if len(args) > MAX_FOOD_LIST_CHARS:
         await reply(update, TOO_LONG_LIST.format(n=len(args), limit=MAX_FOOD_LIST_CHARS))
         return
-    words = split_words(args)
+    words = split_words(with_emoji_words(args))
     if not words:
         markup = exclusions_keyboard(user, svc.recipes, back=False)
         await reply(update, render_exclusions(user, svc.recipes), markup)
         return
-    matches: list[IngredientMatch] = []
-    unknown: list[str] = []
-    for word in words:
-        match = match_ingredient(svc.recipes, word)
-        if match.known:
-            matches.append(match)
-        else:
-            unknown.append(word)
-    found = {i for match in matches for i in match.ids}
-    with_foods = [match for match in matches if match.ids]
+    said = [understand(svc.recipes, word) for word in words]
+    known = [s for s in said if s.known]
+    unknown = [s.word for s in said if not s.known]
+    added = {t for s in known for t in s.terms}
     lines = []
-    if with_foods:
-        new_ids = found - user.exclude
-        user = await svc.users.update(user.user_id, exclude=user.exclude | found)
-        await svc.plans.settings_changed(user)
+    if added:
+        new_terms = added - user.exclude
+        user = await svc.users.update(user.user_id, exclude=user.exclude | added)
+        replanned = await replan_after_change(context, user)
+        with_foods = [s.match for s in known if s.terms]
         described = "; ".join(esc(describe_match(svc.recipes, match)) for match in with_foods)
-        if new_ids:
+        if new_terms:
             lines.append(f"🚫 Left out from now on: {described}.")
         else:
             lines.append(f"🚫 Already left out: {described}.")
         lines.append("Your plans from today on are made without them. /include brings one back.")
-    for match in matches:
-        if not match.ids:
-            lines.append(f"✅ {esc(describe_match(svc.recipes, match))}: nothing to leave out.")
-    notes = dict.fromkeys(note for match in matches for note in match.notes)
+        if replanned:
+            lines.append(replanned)
+    notes = dict.fromkeys(note for s in known for note in s.match.notes)
     lines.extend(f"ℹ️ {esc(note[:1].upper() + note[1:])}." for note in notes)
     if unknown:
         lines.append(unknown_words_text(svc.recipes, unknown))
     await reply(update, "\n".join(lines))
 
 
+def still_out_lines(inclusion: Inclusion) -> list[str]:
+    """ "Tofu is part of soy, which you excluded — /include soy to allow all of it." """
+    lines = []
+    for food, covering in inclusion.still_out[:MAX_UNKNOWN_SHOWN]:
+        groups = join_names(list(covering))
+        which = "it" if len(covering) == 1 else "them"
+        lines.append(
+            f"{esc(food)} is part of {esc(groups)}, which you excluded — "
+            f"/include {esc(covering[0])} to allow all of {which}."
+        )
+    if len(inclusion.still_out) > MAX_UNKNOWN_SHOWN:
+        lines.append(f"… and {len(inclusion.still_out) - MAX_UNKNOWN_SHOWN} more foods.")
+    return lines
+
+
 async def include_command(update: Update, context: Context) -> None:
+    """Bring back what a word names; a food another excluded group covers stays out, and the
+    reply says which group (so /include tofu never quietly undoes /exclude soy)."""
     user = await current_user(update, context)
     svc = services(context)
     args = command_args(context)
     if len(args) > MAX_FOOD_LIST_CHARS:
         await reply(update, TOO_LONG_LIST.format(n=len(args), limit=MAX_FOOD_LIST_CHARS))
         return
-    words = split_words(args)
+    words = split_words(with_emoji_words(args))
     if not words:
         await reply(
             update,
@@ -160,30 +177,31 @@ async def include_command(update: Update, context: Context) -> None:
             exclusions_keyboard(user, svc.recipes, back=False),
         )
         return
-    back: set[str] = set()
-    labels: list[str] = []
+    terms = user.exclude
+    removed: list[str] = []
+    still: list[str] = []
     not_excluded: list[str] = []
     unknown: list[str] = []
     for word in words:
-        match = match_ingredient(svc.recipes, word)
-        returned = tuple(sorted(set(match.ids) & user.exclude))
-        if not match.known:
+        said = understand(svc.recipes, word)
+        if not said.known:
             unknown.append(word)
-        elif returned:
-            back.update(returned)
-            if match.groups:  # a group can be 15 foods: name the group, show a few
-                labels.append(
-                    describe_match(svc.recipes, IngredientMatch(word, returned, match.groups))
-                )
-            else:
-                labels.extend(sorted(ingredient_label(svc.recipes, i) for i in returned))
-        else:
+            continue
+        inclusion = include(svc.recipes, terms, said)
+        terms = inclusion.terms
+        removed.extend(inclusion.removed)
+        still.extend(still_out_lines(inclusion))
+        if not inclusion.removed and not inclusion.still_out:
             not_excluded.append(word)
     lines = []
-    if back:
-        user = await svc.users.update(user.user_id, exclude=user.exclude - back)
-        await svc.plans.settings_changed(user)
+    if removed:
+        user = await svc.users.update(user.user_id, exclude=terms)
+        replanned = await replan_after_change(context, user)
+        labels = term_labels(removed, svc.recipes.ingredients)
         lines.append(f"✅ Back in your plans: <b>{esc(join_names(labels))}</b>.")
+        if replanned:
+            lines.append(replanned)
+    lines.extend(dict.fromkeys(still))
     for word in not_excluded:
         lines.append(f"“{esc(quote(word))}” was not left out, nothing to change.")
     if unknown:
@@ -200,23 +218,6 @@ async def stop_command(update: Update, context: Context) -> None:
         update,
         "⏸ Done: no more daily plans. Your settings are kept, so /today still works and "
         "/settings can resume the daily plan. /delete erases everything I store about you.",
-    )
-
-
-async def delete_command(update: Update, context: Context) -> None:
-    """Only asks: a user row is created by nothing here (a second /delete must not re-create)."""
-    markup = InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton("🗑 Yes, erase everything", callback_data=callback("del", "yes"))],
-            [InlineKeyboardButton("Keep my data", callback_data=callback("del", "no"))],
-        ]
-    )
-    await reply(
-        update,
-        "This erases everything I store about you, for good: settings, plans, meal and "
-        "supplement logs, lab results, reminders, your products and household membership. "
-        "/export first if you want a copy. Are you sure?",
-        markup,
     )
 
 
@@ -285,8 +286,10 @@ async def on_slot(update: Update, context: Context) -> None:
         chosen = {*user.slots, slot}
     svc = services(context)
     user = await svc.users.update(user.user_id, slots=tuple(s for s in SLOT_ORDER if s in chosen))
-    await svc.plans.settings_changed(user)
+    replanned = await replan_after_change(context, user)
     await query.answer(f"{slot.value.capitalize()} {'on' if slot in chosen else 'off'}")
+    if replanned:  # the note first: the meals screen stays the newest message with buttons
+        await reply(update, replanned)
     await edit(query, render_meals_question(user), meals_keyboard(user))
 
 
@@ -305,28 +308,19 @@ async def on_include_button(update: Update, context: Context) -> None:
     """↩️ <food> on the exclusions screen: bring that food back, show the screen again."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    item = query.data.split(":", 2)[2]
+    term = query.data.split(":", 2)[2]
     user = await current_user(update, context)
     svc = services(context)
-    if item not in user.exclude:
-        await query.answer("That food is already in your plans.")
+    if term not in user.exclude:
+        await query.answer("That is already in your plans.")
     else:
-        user = await svc.users.update(user.user_id, exclude=user.exclude - {item})
-        await svc.plans.settings_changed(user)
-        await query.answer(f"Back in your plans: {ingredient_label(svc.recipes, item)}"[:190])
+        user = await svc.users.update(user.user_id, exclude=user.exclude - {term})
+        replanned = await replan_after_change(context, user)
+        label = term_label(term, svc.recipes.ingredients, full=True)
+        await query.answer(f"Back in your plans: {label}"[:190])
+        if replanned:
+            await reply(update, replanned)
     await edit(query, render_exclusions(user, svc.recipes), exclusions_keyboard(user, svc.recipes))
-
-
-async def on_delete(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    if not query.data.endswith(":yes"):
-        await query.answer("Nothing deleted.")
-        await edit(query, "Nothing was deleted.", None)
-        return
-    await services(context).store.delete_user(query.from_user.id)
-    await query.answer("Erased.")
-    await edit(query, "🗑 Everything I stored about you is erased. /start begins again.", None)
 
 
 def register(application: Application) -> None:
@@ -334,9 +328,7 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("exclude", exclude_command))
     application.add_handler(CommandHandler("include", include_command))
     application.add_handler(CommandHandler("stop", stop_command))
-    application.add_handler(CommandHandler("delete", delete_command))
     application.add_handler(CallbackQueryHandler(on_menu, pattern=r"^v1:menu:"))
     application.add_handler(CallbackQueryHandler(on_slot, pattern=r"^v1:slot:"))
     application.add_handler(CallbackQueryHandler(on_push, pattern=r"^v1:push:"))
-    application.add_handler(CallbackQueryHandler(on_delete, pattern=r"^v1:del:"))
     application.add_handler(CallbackQueryHandler(on_include_button, pattern=r"^v1:incl:"))

@@ -1,5 +1,6 @@
-"""Keeping track in Telegram: meal check-offs, /progress with a chart, /levels, /remind, /took,
-/myproducts, /evening, /faq, /privacy and /export.
+"""Keeping track in Telegram: meal check-offs, /progress with a chart, /took, /myproducts,
+/evening and /faq (/levels is in handlers/labs.py, /remind in handlers/reminders.py, /privacy
+and /export in the account feature).
 
 Handlers write no SQL (bot.storage.tracking does) and compute nothing themselves (bot.core.tally,
 bot.core.labs, bot.core.reminders, bot.core.products do). Charts are drawn in a worker process
@@ -10,13 +11,11 @@ and actions, never health values.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import re
 
-from telegram import InlineKeyboardMarkup, InputMediaPhoto, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.chat.handlers.base import (
@@ -25,10 +24,12 @@ from bot.chat.handlers.base import (
     edit,
     onboarded_button,
     onboarded_user,
+    replan_after_change,
     reply,
     services,
 )
-from bot.chat.render.chart_pool import levels_png, progress_png
+from bot.chat.handlers.plans import render_day
+from bot.chat.render.chart_pool import progress_png
 from bot.chat.render.format import (
     esc,
     fmt_day,
@@ -39,40 +40,31 @@ from bot.chat.render.format import (
 from bot.chat.render.tracking import (
     ACTION_STATUS,
     CHECKOFF_ON_LOG,
-    CLINICIAN_DOSES,
     PROGRESS_CAPTION,
+    ate_choices_keyboard,
     checkoff_toast,
+    dose_again_keyboard,
     faq_keyboard,
-    levels_caption,
-    local_text,
+    render_ate_ask,
     render_ate_help,
-    render_ate_unknown,
+    render_ate_none,
+    render_dose_again,
     render_dose_logged,
+    render_dose_not_logged,
     render_evening_status,
-    render_export_caption,
     render_extra_logged,
     render_faq_answer,
     render_faq_index,
     render_faq_unknown,
-    render_lab_added,
-    render_lab_removed,
-    render_levels,
-    render_levels_help,
     render_log,
     render_other_hint,
-    render_privacy,
     render_product_error,
     render_product_set,
     render_products,
     render_progress_empty_hint,
-    render_reminder_added,
-    render_reminders,
-    render_retest_status,
     render_took_help,
 )
-from bot.core.clock import local_date_at
 from bot.core.food_amount import AmountInputError, is_negative_amount, parse_food_amount
-from bot.core.labs import LabInputError, next_retest, parse_levels_add, parse_months
 from bot.core.models import UserSettings
 from bot.core.products import (
     ProductInputError,
@@ -84,10 +76,6 @@ from bot.core.products import (
 from bot.core.recipe_search import find_recipe, quote
 from bot.core.reminders import (
     MAX_DOSE_UG,
-    ReminderInputError,
-    next_fire_utc,
-    parse_remind,
-    snooze,
 )
 from bot.core.tally import DayTally, fmt_ug
 from bot.services.container import Services
@@ -100,13 +88,13 @@ from bot.services.tracking import (
     tracking_store,
     user_recipes,
 )
-from bot.storage.tracking import StoredLab, TrackingStore, retest_fire_utc
+from bot.storage.schema import DOSE_KINDS
+from bot.storage.tracking import DoseLog, TrackingStore
 
 log = logging.getLogger(__name__)
 
 MAX_EXTRA_UG = 100.0  # more than this from one food is a typo or a supplement (/took)
 LATE_LOG_DAYS = 1  # yesterday's meals can still be ticked off
-EXPORT_FILENAME = "b12-bot-export.json"
 
 
 def tracking(context: Context) -> TrackingStore:
@@ -197,8 +185,19 @@ async def on_checkoff(update: Update, context: Context) -> None:
     if parts[1] == CHECKOFF_ON_LOG:
         text, markup = await _log_view(svc, user, day)
         await edit(query, text, markup)
+    else:  # a plan message: the tick shows in its text, with ↩️ to take it back
+        text, markup = await render_day(svc, user, plan)
+        await edit(query, text, markup)
     if status == "other":
         await reply(update, render_other_hint())
+
+
+async def on_ate_none(update: Update, context: Context) -> None:
+    """ "None of these" under /ate's question: nothing is logged; say how to log it."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer("Nothing logged.")
+    await edit(query, render_ate_none(), None)
 
 
 MAX_ATE_CHARS = 80  # longer /ate text is junk, not a dish: never match a piece of it
@@ -269,8 +268,13 @@ async def ate_command(update: Update, context: Context) -> None:
                 )
                 return
             b12, recipe_id, what = food.b12_ug, None, food.describe()
-        elif recipe is None:
-            await reply(update, render_ate_unknown(args))
+        elif recipe is None:  # never a guess: ask, with today's meals as buttons
+            plan = await svc.plans.stored_plan(user, today)
+            if plan is None or not plan.meals:
+                await reply(update, render_ate_ask(args, has_choices=False))
+                return
+            markup = ate_choices_keyboard(plan, svc.recipes, args)
+            await reply(update, render_ate_ask(args, has_choices=True), markup)
             return
         else:
             b12 = recipes.recipes[recipe.id].b12_ug
@@ -321,11 +325,61 @@ async def took_command(update: Update, context: Context) -> None:
     except ValueError as exc:
         await reply(update, esc(str(exc)))
         return
-    today = svc.today(user)
-    await tracking(context).log_dose(user.user_id, today, dose, kind, taken_utc=svc.now())
+    today, now = svc.today(user), svc.now()
+    recent = await _recent_dose(tracking(context), user.user_id, today, now)
+    if recent is not None:
+        minutes = int((now - recent.taken_utc).total_seconds() // 60)
+        await reply(
+            update,
+            render_dose_again(recent.dose_ug, minutes, dose, kind),
+            dose_again_keyboard(dose, kind, now),
+        )
+        return
+    await tracking(context).log_dose(user.user_id, today, dose, kind, taken_utc=now)
     log.info("user %s logged a dose", user.user_id)
     day_tally = await _today_tally(svc, user, today)
     await reply(update, render_dose_logged(dose, kind, day_tally, user.target_ug, user))
+
+
+REPEAT_DOSE_WINDOW = dt.timedelta(hours=1)  # a second dose this soon is asked about first
+_DOSE_CODE = re.compile(r"^[0-9]{1,5}(?:\.[0-9]{1,3})?$")
+
+
+async def _recent_dose(
+    ts: TrackingStore, user_id: int, today: dt.date, now: dt.datetime
+) -> DoseLog | None:
+    """The latest dose logged within REPEAT_DOSE_WINDOW before now (from /took or a
+    reminder's "Taken"), or None."""
+    doses = await ts.doses(user_id, today - dt.timedelta(days=1), today)
+    recent = [d for d in doses if now - REPEAT_DOSE_WINDOW <= d.taken_utc <= now]
+    return max(recent, key=lambda d: d.taken_utc) if recent else None
+
+
+async def on_took_again(update: Update, context: Context) -> None:
+    """Yes/No under "log again?": v1:took2:y:<µg>:<kind>:<asked unix s> or v1:took2:n. Every
+    field is range-checked; a question older than the window is out of date."""
+    button = await onboarded_button(update, context)
+    if button is None:
+        return
+    query, parts, user = button
+    if parts[2:] == ["n"]:
+        await query.answer("Not logged.")
+        await edit(query, render_dose_not_logged(), None)
+        return
+    svc = services(context)
+    now = svc.now()
+    dose = float(parts[3]) if len(parts) == 6 and _DOSE_CODE.match(parts[3]) else 0.0
+    asked = parse_count(parts[5], 10) if len(parts) == 6 else None
+    fresh = asked is not None and 0 <= now.timestamp() - asked <= REPEAT_DOSE_WINDOW.total_seconds()
+    if parts[2] != "y" or not 0 < dose <= MAX_DOSE_UG or parts[4] not in DOSE_KINDS or not fresh:
+        await query.answer("This button is out of date. Send /took again.", show_alert=True)
+        return
+    today = svc.today(user)
+    await tracking(context).log_dose(user.user_id, today, dose, parts[4], taken_utc=now)
+    log.info("user %s logged a repeated dose", user.user_id)
+    await query.answer("Logged.")
+    day_tally = await _today_tally(svc, user, today)
+    await edit(query, render_dose_logged(dose, parts[4], day_tally, user.target_ug, user), None)
 
 
 # --------------------------------------------------------------------------- progress
@@ -358,305 +412,6 @@ async def _send_photo(update: Update, png: bytes, caption: str) -> None:
         await chat.send_photo(photo=png, caption=esc(caption), parse_mode=ParseMode.HTML)
 
 
-# --------------------------------------------------------------------------- lab results
-
-
-async def levels_command(update: Update, context: Context) -> None:
-    """/levels, /levels add …, /levels retest N|off, /levels delete N, /levels help."""
-    user = await onboarded_user(update, context)
-    if user is None:
-        return
-    args = command_args(context)
-    word, _, rest = args.partition(" ")
-    word = word.lower()
-    if word == "add":
-        await _levels_add(update, context, user, rest)
-    elif word == "retest":
-        await _levels_retest(update, context, user, rest)
-    elif word in ("delete", "remove", "del"):
-        await _levels_delete(update, context, user, rest)
-    elif word in ("help", "?"):
-        await reply(update, render_levels_help())
-    elif word:
-        await reply(
-            update,
-            f"I don't know “/levels {esc(quote(word))}”.\n{render_levels_help()}",
-        )
-    else:
-        await _levels_list(update, context, user)
-
-
-async def _levels_list(update: Update, context: Context, user: UserSettings) -> None:
-    ts = tracking(context)
-    labs = await ts.labs(user.user_id)
-    pregnant = user.life_stage == "pregnant"
-    await reply(update, render_levels(labs, await ts.get_retest(user.user_id), pregnant=pregnant))
-    today = services(context).today(user)
-    markers = list(dict.fromkeys(lab.result.marker for lab in labs))  # only those with results
-    results = [lab.result for lab in labs]
-    charts = [
-        (await levels_png(results, marker, today), levels_caption(marker)) for marker in markers
-    ]
-    await _send_charts(update, user, charts)
-
-
-async def _send_charts(update: Update, user: UserSettings, charts: list[tuple[bytes, str]]) -> None:
-    """Several charts go as one album, not a burst of photos; when Telegram refuses the album
-    the charts still arrive, one photo each. A blocked chat (Forbidden) is not retried."""
-    chat = update.effective_chat
-    if len(charts) == 1:
-        await _send_photo(update, *charts[0])
-        return
-    if not charts or chat is None:
-        return
-    try:
-        await chat.send_media_group(
-            [
-                InputMediaPhoto(png, caption=esc(caption), parse_mode=ParseMode.HTML)
-                for png, caption in charts
-            ]
-        )
-    except Forbidden:
-        raise
-    except TelegramError as exc:
-        # the error text can quote the request; log its kind only, never health values
-        log.warning(
-            "user %s: album of %d charts refused (%s); sending one photo each",
-            user.user_id,
-            len(charts),
-            type(exc).__name__,
-        )
-        for png, caption in charts:
-            await _send_photo(update, png, caption)
-
-
-async def _levels_add(update: Update, context: Context, user: UserSettings, text: str) -> None:
-    svc = services(context)
-    ts = tracking(context)
-    try:
-        result = parse_levels_add(text, svc.today(user))
-    except LabInputError as exc:
-        await reply(update, esc(str(exc)))
-        return
-    lab_id = await ts.add_lab(user.user_id, result, now_utc=svc.now())
-    log.info("user %s added a lab result", user.user_id)
-    labs = await ts.labs(user.user_id)
-    added = next(lab for lab in labs if lab.id == lab_id)
-    text_out = render_lab_added(added, pregnant=user.life_stage == "pregnant")
-    retest = await ts.get_retest(user.user_id)
-    if retest is not None:
-        await _schedule_retest(svc, ts, user, retest.months, labs)
-        text_out += "\n" + render_retest_status(await ts.get_retest(user.user_id))
-    await reply(update, text_out)
-
-
-async def _schedule_retest(
-    svc: Services, ts: TrackingStore, user: UserSettings, months: int, labs: list[StoredLab]
-) -> None:
-    """Retest due `months` after the latest result; the reminder comes at the user's plan
-    time on that day (or at the next plan time, when that day has passed)."""
-    now = svc.now()
-    if not labs:
-        await ts.set_retest(user.user_id, months, None, None, now_utc=now)
-        return
-    latest = max(lab.result.taken_on for lab in labs)
-    due = next_retest(latest, months)
-    fire = retest_fire_utc(due, user.push_time, user.timezone, now)
-    await ts.set_retest(user.user_id, months, due, fire, now_utc=now)
-
-
-async def _levels_retest(update: Update, context: Context, user: UserSettings, text: str) -> None:
-    svc = services(context)
-    ts = tracking(context)
-    if text.strip().lower() in ("off", "stop", "no", "0"):
-        await ts.clear_retest(user.user_id)
-        await reply(update, render_retest_status(None))
-        return
-    try:
-        months = parse_months(text)
-    except LabInputError as exc:
-        await reply(update, esc(str(exc)))
-        return
-    await _schedule_retest(svc, ts, user, months, await ts.labs(user.user_id))
-    await reply(update, render_retest_status(await ts.get_retest(user.user_id)))
-
-
-async def _levels_delete(update: Update, context: Context, user: UserSettings, text: str) -> None:
-    """Delete by the stable number /levels and the "Saved result #N" reply showed."""
-    ts = tracking(context)
-    labs = await ts.labs(user.user_id)
-    if not labs:
-        await reply(update, "You have no lab results to remove.")
-        return
-    word = text.strip().lstrip("#")
-    by_number = {lab.number: lab for lab in labs}
-    number = parse_count(word, 6)
-    chosen = by_number.get(number) if number is not None else None
-    if chosen is None:
-        numbers = ", ".join(f"#{lab.number}" for lab in sorted(labs, key=lambda lab: lab.number))
-        await reply(
-            update,
-            f"Tell me which result to remove by its number in /levels ({numbers}), "
-            f"e.g. <code>/levels delete {labs[-1].number}</code>.",
-        )
-        return
-    await ts.delete_lab(user.user_id, chosen.id)
-    await reply(update, render_lab_removed(chosen))
-
-
-# --------------------------------------------------------------------------- reminders
-
-
-async def remind_command(update: Update, context: Context) -> None:
-    """/remind (list), /remind daily 1000 08:00 …, /remind delete N."""
-    user = await onboarded_user(update, context)
-    if user is None:
-        return
-    svc = services(context)
-    ts = tracking(context)
-    args = command_args(context)
-    word, _, rest = args.partition(" ")
-    if not args or word.lower() in ("list", "show"):
-        text, markup = render_reminders(await ts.reminders(user.user_id), user.timezone)
-        await reply(update, text, markup)
-        return
-    if word.lower() in ("delete", "remove", "off", "del"):
-        stored = await ts.reminders(user.user_id)
-        if not rest.strip().isdigit() or not 1 <= int(rest) <= len(stored):
-            await reply(
-                update,
-                "Tell me which reminder to delete by its number in /remind, e.g. "
-                "<code>/remind delete 1</code>.",
-            )
-            return
-        await ts.delete_reminder(user.user_id, stored[int(rest) - 1].id)
-        text, markup = render_reminders(await ts.reminders(user.user_id), user.timezone)
-        await reply(update, f"🗑 Reminder {esc(rest.strip())} deleted.\n\n{text}", markup)
-        return
-    try:
-        reminder = parse_remind(args, user.timezone, svc.today(user))
-    except ReminderInputError as exc:
-        await reply(update, esc(str(exc)))
-        return
-    existing = await ts.reminders(user.user_id)
-    same = next(
-        (n for n, s in enumerate(existing, start=1) if s.reminder.same_schedule(reminder)), None
-    )
-    if same is not None:
-        await reply(
-            update,
-            f"⏰ You already have this reminder: {esc(reminder.describe())} (number {same} "
-            "in /remind). I did not add it again.",
-        )
-        return
-    now = svc.now()
-    stored = await ts.add_reminder(
-        user.user_id, reminder, next_fire_utc(reminder, now), now_utc=now
-    )
-    log.info("user %s added reminder %s", user.user_id, stored.id)
-    await reply(update, render_reminder_added(stored, user.timezone))
-
-
-REMINDER_TAP_DAYS = 14  # a reminder message can still be answered this long after it fired
-
-
-def reminder_occurrence(stamp: str, now: dt.datetime) -> dt.datetime | None:
-    """The reminder occurrence a button names (Unix seconds), or None when it is not a time
-    a reminder could have fired: in the future or more than REMINDER_TAP_DAYS ago."""
-    seconds = parse_count(stamp)
-    if seconds is None:
-        return None
-    latest = now.timestamp() + 3600  # an hour of clock skew
-    if not latest - (REMINDER_TAP_DAYS * 86400 + 3600) <= seconds <= latest:
-        return None
-    return dt.datetime.fromtimestamp(seconds, dt.UTC)
-
-
-async def on_reminder(update: Update, context: Context) -> None:
-    """Taken / Snooze 1 h / Skip on a reminder message."""
-    button = await onboarded_button(update, context)
-    if button is None:
-        return
-    query, parts, user = button
-    svc = services(context)
-    ts = tracking(context)
-    rid = parse_count(parts[3]) if len(parts) == 5 else None
-    occurrence = reminder_occurrence(parts[4], svc.now()) if len(parts) == 5 else None
-    if rid is None or occurrence is None:
-        await query.answer("This button is out of date. Send /remind.", show_alert=True)
-        return
-    action = parts[2]
-    stored = await ts.get_reminder(rid)
-    if stored is None or stored.user_id != user.user_id:
-        await query.answer("This reminder was deleted. /remind lists yours.", show_alert=True)
-        await edit(query, "⏰ This reminder was deleted.", None)
-        return
-    now = svc.now()
-    reminder = stored.reminder
-    head = f"⏰ {esc(reminder.describe())}"
-    if action == "t":
-        kind = "injection" if reminder.is_injection else "oral"
-        today = local_date_at(now, user.timezone)
-        new = await ts.log_dose(
-            user.user_id,
-            today,
-            reminder.dose_ug,
-            kind,
-            taken_utc=now,
-            reminder_id=rid,
-            occurrence_utc=occurrence,
-        )
-        log.info("user %s answered reminder %s: taken", user.user_id, rid)
-        if not new:
-            await query.answer("Already logged as taken.")
-        day_tally = await _today_tally(svc, user, today)
-        body = render_dose_logged(reminder.dose_ug, kind, day_tally, user.target_ug, user)
-        if new:
-            await query.answer("Logged as taken ✅")
-        await edit(
-            query, f"{head}\n✅ Taken at {local_text(now, user.timezone)[-5:]}.\n{body}", None
-        )
-    elif action == "z":
-        if await ts.dose_logged(rid, occurrence):
-            await query.answer("Already logged as taken.")
-            return
-        again = snooze(now, 1.0)
-        await ts.snooze_reminder(rid, occurrence, again, now_utc=now)
-        log.info("user %s answered reminder %s: snoozed", user.user_id, rid)
-        await query.answer("Snoozed for 1 hour")
-        await edit(
-            query,
-            f"{head}\n⏰ Snoozed: I'll remind you again at "
-            f"{esc(local_text(again, user.timezone)[-5:])}.",
-            None,
-        )
-    elif action == "k":
-        if await ts.dose_logged(rid, occurrence):
-            await query.answer("Already logged as taken.")
-            return
-        await ts.answer_reminder(rid, "skipped", now_utc=now)
-        log.info("user %s answered reminder %s: skipped", user.user_id, rid)
-        await query.answer("Skipped")
-        await edit(query, f"{head}\n⏭ Skipped this time.\n<i>{esc(CLINICIAN_DOSES)}</i>", None)
-    else:
-        await query.answer("This button is out of date. Send /remind.", show_alert=True)
-
-
-async def on_reminder_delete(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    user = await onboarded_user(update, context)
-    if user is None:
-        return
-    ts = tracking(context)
-    part = query.data.split(":")[-1]
-    rid = parse_count(part)
-    deleted = rid is not None and await ts.delete_reminder(user.user_id, rid)
-    await query.answer("Reminder deleted" if deleted else "That reminder was already deleted.")
-    text, markup = render_reminders(await ts.reminders(user.user_id), user.timezone)
-    await edit(query, text, markup)
-
-
 # --------------------------------------------------------------------------- products
 
 
@@ -679,8 +434,9 @@ async def myproducts_command(update: Update, context: Context) -> None:
             await reply(update, render_product_error(str(exc), exc.choices, svc.recipes))
             return
         removed = await ts.clear_products(user.user_id, ing_id)
-        await svc.plans.settings_changed(user)
+        replanned = await replan_after_change(context, user)
         text = render_products(await ts.products(user.user_id), svc.recipes)
+        text = f"{text}\n\n{replanned}" if replanned else text
         await reply(update, f"🧹 Back to typical values ({removed} removed).\n\n{text}")
         return
     try:
@@ -693,12 +449,14 @@ async def myproducts_command(update: Update, context: Context) -> None:
     await ts.set_product(
         user.user_id, ing_id, per_100g_from_label(ing, value), value, unit, now_utc=svc.now()
     )
-    await svc.plans.settings_changed(user)  # today's and later plans are redone with the new value
+    # today's and later plans keep their meals unless the new value makes one miss the target
+    replanned = await replan_after_change(context, user)
     log.info("user %s set a product value", user.user_id)
     from bot.core.products import label_from_per_100g
 
     typical = label_from_per_100g(ing, ing.per_100g.b12_ug)
-    await reply(update, render_product_set(ing.name, value, unit, typical))
+    text = render_product_set(ing.name, value, unit, typical)
+    await reply(update, f"{text}\n\n{replanned}" if replanned else text)
 
 
 # --------------------------------------------------------------------------- evening check
@@ -760,25 +518,6 @@ async def on_faq(update: Update, context: Context) -> None:
     await reply(update, answer)
 
 
-async def privacy_command(update: Update, context: Context) -> None:
-    await reply(update, render_privacy())
-
-
-async def export_command(update: Update, context: Context) -> None:
-    """/export: everything stored about the user, as a JSON document."""
-    user = await onboarded_user(update, context)
-    if user is None:
-        return
-    data = await tracking(context).export_user(user.user_id)
-    payload = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode()
-    log.info("user %s exported their data", user.user_id)
-    chat = update.effective_chat
-    if chat is not None:
-        await chat.send_document(
-            document=payload, filename=EXPORT_FILENAME, caption=render_export_caption()
-        )
-
-
 async def private_only(update: Update, context: Context) -> None:
     """Health data stays out of groups: these commands answer only in a private chat."""
     message = update.effective_message
@@ -794,11 +533,8 @@ PRIVATE_COMMANDS = {
     "ate": ate_command,
     "took": took_command,
     "progress": progress_command,
-    "levels": levels_command,
-    "remind": remind_command,
     "myproducts": myproducts_command,
     "evening": evening_command,
-    "export": export_command,
 }
 
 
@@ -808,8 +544,7 @@ def register(application: Application) -> None:
         application.add_handler(CommandHandler(name, callback, filters=private))
     application.add_handler(CommandHandler(list(PRIVATE_COMMANDS), private_only, filters=~private))
     application.add_handler(CommandHandler("faq", faq_command))
-    application.add_handler(CommandHandler("privacy", privacy_command))
     application.add_handler(CallbackQueryHandler(on_checkoff, pattern=r"^v1:(ml|mlog):"))
-    application.add_handler(CallbackQueryHandler(on_reminder, pattern=r"^v1:rm:"))
-    application.add_handler(CallbackQueryHandler(on_reminder_delete, pattern=r"^v1:rmdel:"))
+    application.add_handler(CallbackQueryHandler(on_ate_none, pattern=r"^v1:atenone$"))
+    application.add_handler(CallbackQueryHandler(on_took_again, pattern=r"^v1:took2:"))
     application.add_handler(CallbackQueryHandler(on_faq, pattern=r"^v1:faq:"))

@@ -31,7 +31,12 @@ async def run_group_push_tick_now(application: Application) -> int:
 
     async def send(due: DueGroupPush, household: Household, plan: hh.HouseholdPlan) -> int:
         title = f"☀️ Plan for {fmt_day(due.local_date)}"
-        text = render_group_plan(plan, services.recipes, household, title=title)
+        sharing = await services.households.group_sharers(household.household_id)
+        members = await services.plans.members(household.household_id)
+        excluded = frozenset().union(*(m.profile.exclude for m in members))
+        text = render_group_plan(
+            plan, services.recipes, household, title=title, excluded=excluded, sharing=sharing
+        )
         return await send_html(application.bot, due.link.chat_id, text)
 
     with background_sends():  # group plans yield to interactive replies

@@ -1,4 +1,5 @@
-"""Once a day, stored plans older than the retention window are deleted (in small batches).
+"""Once a day, stored plans and shopping lists older than the retention window are deleted
+(in small batches).
 
 The planner reads 7 days back, /progress 30, and /export gets what is left (~60 days):
 see Store.prune_plans.
@@ -41,3 +42,6 @@ async def prune_plans_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     pruned = await services.store.prune_plans(cutoff)
     if pruned:
         log.info("pruned %d stored plan(s) of days before %s", pruned, cutoff.isoformat())
+    lists = await services.shopping.prune(cutoff)
+    if lists:
+        log.info("pruned %d shopping list(s) starting before %s", lists, cutoff.isoformat())

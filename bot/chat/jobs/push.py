@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 
 from telegram import Bot
 from telegram.ext import Application, ContextTypes
@@ -17,11 +18,12 @@ from bot.chat.jobs.family import run_group_push_tick_now
 from bot.chat.jobs.repeat import repeat
 from bot.chat.lifecycle import background_work
 from bot.chat.ratelimit import background_sends
-from bot.chat.render.plans import push_title, render_plan
+from bot.chat.render.plans import PlanView, push_title, render_plan
 from bot.chat.send import delivering, send_html, services_of
-from bot.core.models import UserSettings
+from bot.core.models import DayPlan, UserSettings
 from bot.services import push
 from bot.services.container import Services
+from bot.storage.store import DuePush
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +34,20 @@ FIRST_TICK_SECONDS = 2.0
 
 
 async def send_daily_push(
-    services: Services, bot: Bot, user: UserSettings, local_date: dt.date
+    services: Services,
+    bot: Bot,
+    user: UserSettings,
+    local_date: dt.date,
+    plan: DayPlan | None = None,
 ) -> int:
-    """Plan, render and send the morning message; returns the (last) message_id."""
-    plan = await services.plans.day_plan(user, local_date)
-    text, markup = render_plan(plan, services.recipes, user, title=push_title(user, local_date))
+    """Render and send the morning message (`plan`, or the stored plan of that day, planned on
+    first use); returns the (last) message_id."""
+    if plan is None:
+        plan = await services.plans.day_plan(user, local_date)
+    # the morning plan carries 😴 Tired today (own plans: a household's plan is shared)
+    view = PlanView(tired=user.household_id is None)
+    title = push_title(user, local_date)
+    text, markup = render_plan(plan, services.recipes, user, title=title, view=view)
     return await send_html(bot, user.chat_id, text, markup)
 
 
@@ -53,9 +64,15 @@ async def run_push_tick_now(application: Application) -> push.PushOutcome:
     sends yield to interactive replies, and a stop request ends it within seconds."""
     services = services_of(application)
     work = background_work(application)
+    # each claimed batch's plans, read and planned at once (one read, one write per batch)
+    planned: dict[tuple[int, dt.date], DayPlan] = {}
+
+    async def prepare(batch: Sequence[DuePush]) -> None:
+        planned.update(await services.plans.day_plans([(d.user, d.local_date) for d in batch]))
 
     async def send(user: UserSettings, local_date: dt.date) -> int:
-        return await send_daily_push(services, application.bot, user, local_date)
+        plan = planned.pop((user.user_id, local_date), None)
+        return await send_daily_push(services, application.bot, user, local_date, plan)
 
     with background_sends():
         return await push.run_push_tick(
@@ -67,7 +84,16 @@ async def run_push_tick_now(application: Application) -> push.PushOutcome:
             stop=work.stop,
             attempts=push_attempts(application),
             grace_s=work.grace_s,
+            prepare=prepare,
+            lease=push_lease(application),
         )
+
+
+def push_lease(application: Application) -> dt.timedelta:
+    """How long a claim hides a due user from other workers: PUSH_LEASE_SECONDS, which
+    start_services keeps in bot_data (default: bot.services.push's)."""
+    lease = application.bot_data.get("push_lease")
+    return lease if isinstance(lease, dt.timedelta) else push.PUSH_LEASE
 
 
 async def push_tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:

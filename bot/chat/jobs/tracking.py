@@ -16,14 +16,12 @@ from bot.chat.jobs.repeat import repeat
 from bot.chat.lifecycle import background_work
 from bot.chat.ratelimit import background_sends
 from bot.chat.render import chart_pool
-from bot.chat.render.tracking import (
-    reminder_keyboard,
-    render_evening_check,
-    render_reminder_message,
-    render_retest_reminder,
-)
+from bot.chat.render.labs import render_retest_reminder
+from bot.chat.render.reminders import reminder_keyboard, render_reminder_message
+from bot.chat.render.tracking import render_evening_check
 from bot.chat.send import delivering, send_html, services_of
 from bot.core import tally
+from bot.core.exclusions import profile
 from bot.core.models import UserSettings
 from bot.core.plan_rules import clinician_manages, no_daily_nags
 from bot.services.reminders import (
@@ -74,7 +72,9 @@ def make_senders(application: Application) -> tuple[SendReminder, SendEvening, S
             advice = EVENING_CLINICIAN_ADVICE
         else:
             takes = any(not r.reminder.is_injection for r in await ts.reminders(user.user_id))
-            advice = tally.gap_suggestion(recipes, user.profile(), short, takes_supplement=takes)
+            advice = tally.gap_suggestion(
+                recipes, profile(user, recipes), short, takes_supplement=takes
+            )
         text = render_evening_check(advice, today, user.target_ug, user)
         return await send_html(application.bot, user.user_id, text)
 
@@ -143,6 +143,4 @@ def schedule_tracking_jobs(
     )
     if scheduled and application.job_queue is not None:
         # the chart worker starts now, not when the first user asks for /progress
-        application.job_queue.run_once(
-            warm_chart_worker, when=CHART_WARMUP_S, name="chart-warmup"
-        )
+        application.job_queue.run_once(warm_chart_worker, when=CHART_WARMUP_S, name="chart-warmup")

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.core.labs import LabResult, Marker
+    from bot.core.report import Report
     from bot.core.tally import DayTally
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,14 @@ def _draw(kind: str, args: tuple[Any, ...]) -> bytes:
         return charts.progress_chart(*args)
     if kind == "levels":
         return charts.levels_chart(*args)
+    if kind == "report":
+        from bot.chat.render import report
+
+        return report.report_pdf(*args)
+    if kind == "weekly":
+        from bot.chat.render import weekly_chart
+
+        return weekly_chart.weekly_chart(*args)
     raise ValueError(f"unknown chart {kind!r}")
 
 
@@ -109,6 +118,16 @@ async def levels_png(
 ) -> bytes:
     """bot.chat.render.charts.levels_chart, drawn off the event loop (cached)."""
     return await _render("levels", (tuple(results), marker, today))
+
+
+async def report_pdf(report: Report) -> bytes:
+    """bot.chat.render.report.report_pdf (the clinician report), drawn off the event loop."""
+    return await _render("report", (report,))
+
+
+async def weekly_png(days: Sequence[DayTally], target_ug: float, start: dt.date) -> bytes:
+    """bot.chat.render.weekly_chart.weekly_chart, drawn off the event loop (cached)."""
+    return await _render("weekly", (tuple(days), target_ug, start))
 
 
 async def warm() -> None:

@@ -25,6 +25,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("settings", "Diet, target, life stage, food region, meals, time"),
     ("help", "What I can do"),
     ("about", "Data sources and disclaimer"),
+    ("energy", "Daily calories the plans add up to"),
     ("stop", "Stop the daily plan"),
     # tracking
     ("log", "Tick off today's meals"),
@@ -32,6 +33,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("levels", "Lab results: /levels add serum 320 pg/mL"),
     ("remind", "Supplement or injection reminders"),
     ("myproducts", "Your fortified products' label values"),
+    ("report", "A PDF of the last 3 months for your GP or MS team"),
+    ("weekly", "A summary every Sunday evening: /weekly on"),
     ("faq", "Questions about B12 and MS"),
     ("privacy", "What is stored; /export and /delete"),
 )
@@ -53,12 +56,15 @@ def render_help() -> str:
             "time, time zone, pause",
             "/target 3.5 · /time 06:45 · /timezone Europe/Berlin",
             "/exclude peanuts, tofu · /include tofu",
+            "/energy 1800-2200: whole days in a calorie range (off: B12-focused meals)",
             "/stop: no more daily plans (your data stays until /delete)",
             "/about: data sources and disclaimer",
             "",
             "<b>Tracking</b>: /log tick off meals · /ate &lt;dish or µg&gt; · /took 1000 · "
             "/progress · /levels · /remind · /myproducts · /evening · /faq · /privacy · "
             "/export · /delete",
+            "/report: a PDF of the last 3 months to show your GP or MS team",
+            "/weekly on: a short summary every Sunday evening",
             "",
             f"<i>{esc(DISCLAIMER)}</i>",
         ]

@@ -26,6 +26,7 @@ from bot.chat.render.format import (
     status_mark,
 )
 from bot.core.clock import zone
+from bot.core.exclusions import any_excluded
 from bot.core.household import HouseholdPlan
 from bot.core.models import DayPlan, RecipeSet, UserSettings
 from bot.storage.family import GroupLink, Household, InviteInfo, MemberRecord
@@ -243,11 +244,23 @@ GROUP_ALL_MET = "On target for everyone ✅"
 GROUP_OWN_TOTALS = "Each member's own total is in their private chat with me (/today)."
 
 
+GROUP_EXCLUDED = "⚠️ has a food a member excluded (they see which in their private chat)"
+
+
 def render_group_plan(
-    hplan: HouseholdPlan, recipes: RecipeSet, household: Household, *, title: str
+    hplan: HouseholdPlan,
+    recipes: RecipeSet,
+    household: Household,
+    *,
+    title: str,
+    excluded: frozenset[str] = frozenset(),
+    sharing: frozenset[int] = frozenset(),
 ) -> str:
-    """The household's day for a group chat: the shared meals only. Members' targets, totals,
-    top-ups and clinician status stay in their private chats (/privacy says so)."""
+    """The household's day for a group chat: the shared meals, plus the B12 target and
+    personal top-ups of the members in `sharing` (those who agreed; nobody by default).
+    Totals and clinician status stay in the private chats (/privacy says so). `excluded`:
+    every member's excluded ingredient ids together; a meal with one is marked without naming
+    who excluded what."""
     people = len(hplan.members)
     lines = [f"<b>{esc(title)}</b>", f"👪 {esc(household.name)} · {people} {_people(people)}", ""]
     for meal in hplan.plan.meals:
@@ -260,11 +273,57 @@ def render_group_plan(
         )
         if meal.topup_item and meal.topup_label:
             lines.append(f"      ➕ plus {esc(meal.topup_label)} for everyone")
+        recipe = recipes.recipes.get(meal.recipe_id)
+        items = set(recipe.item_ids) if recipe is not None else set()
+        if any_excluded(items | {meal.topup_item or ""}, excluded):
+            lines.append(f"      {GROUP_EXCLUDED}")
+    shown = [d for d in hplan.members if d.user_id in sharing]
+    if shown:
+        lines.append("")
+        for day in shown:
+            extras = "; ".join(f"➕ {t.label}" for t in day.topups)
+            lines.append(
+                f"👤 {esc(day.name or 'member')}: target {fmt_ug(day.target_ug)} µg"
+                + (f" · {esc(extras)}" if extras else "")
+            )
     lines.append("")
     lines.append(GROUP_ALL_MET if hplan.all_met else GROUP_OWN_TOTALS)
     lines.append("")
     lines.append("<i>Not medical advice; talk to your clinician about supplements.</i>")
     return "\n".join(lines)
+
+
+GROUP_PRIVACY_NOTE = (
+    "🔒 This group sees the shared meals only. A member's B12 target and personal top-ups "
+    "show here only if that member agrees (each member taps for themselves; nobody's are "
+    "shown until then). /privacy says exactly what a group sees."
+)
+
+
+def group_share_keyboard() -> InlineKeyboardMarkup:
+    """The consent step under a newly linked group's confirmation: each tap is the tapper's
+    own choice (the handler checks they are a member of the linked household)."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Show my target here", callback_data=callback("gshare", "on")),
+                InlineKeyboardButton("Keep mine private", callback_data=callback("gshare", "off")),
+            ]
+        ]
+    )
+
+
+def render_group_share(share: bool) -> str:
+    """The answer to /family share on|off (and to the consent buttons in a group)."""
+    if share:
+        return (
+            "✅ Your B12 target and personal top-ups now show in your household's group chat "
+            "plan. /family share off hides them again."
+        )
+    return (
+        "🔒 Your B12 target and personal top-ups stay private: the group sees only the shared "
+        "meals. /family share on would show them."
+    )
 
 
 def render_share_card(

@@ -64,9 +64,10 @@ def day_code(day: dt.date) -> str:
     return day.strftime("%Y%m%d")
 
 
-# Days a button may name, around the user's today: check-offs reach back to yesterday, shared
-# and older plan messages a week; /week, shopping lists and inline sharing reach two weeks ahead.
-BUTTON_DAYS_BACK = 7
+# Days a button may name, around the user's today: back to yesterday (last night's plan can
+# still be ticked after midnight), and two weeks ahead (/week, shopping lists, inline sharing).
+# Anything else is a forged or stale tap: "out of date", and nothing is planned or stored.
+BUTTON_DAYS_BACK = 1
 BUTTON_DAYS_AHEAD = 14
 _DAY_CODE = re.compile(r"^[0-9]{8}$")
 
@@ -125,7 +126,7 @@ def day_status(plan: DayPlan, user: UserSettings | None = None) -> TargetStatus:
     its meals can show (total and absorbed). ✅ only when `met`: every rule holds.
     """
     if user is not None:
-        return target_status(plan, user.profile())
+        return target_status(plan, user.profile(frozenset()))  # the rules ignore exclusions
     if plan.status is not None:
         return plan.status
     return target_status(plan, Profile(target_ug=plan.target_ug))

@@ -13,7 +13,9 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
 from bot.chat.render.format import DISCLAIMER, callback, esc, fmt_ug
+from bot.chat.render.pickers import hour_grid, minute_grid, number_pad
 from bot.chat.render.settings import REGION_WORD, settings_summary
+from bot.core.exclusions import ALLERGEN_CHOICES, group_label, group_term
 from bot.core.models import (
     ABSORPTION_IMPAIRED,
     ABSORPTION_INJECTIONS,
@@ -98,6 +100,9 @@ PUSH_TIMES: tuple[str, ...] = ("06:00", "06:30", "07:00", "07:30", "08:00", "08:
 FLOW_ONBOARDING = "ob"
 FLOW_SETTINGS = "s"
 
+ALLERGY_DONE = "Done ▶️"
+ALLERGY_NONE = "None, go on ▶️"
+
 
 def render_welcome(first_name: str) -> str:
     name = esc(first_name) if first_name else "there"
@@ -174,7 +179,27 @@ def target_keyboard(flow: str, diet: Diet | None = None) -> InlineKeyboardMarkup
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     for stage in (PREGNANT, BREASTFEEDING, OVER_50):
         rows.append([button(p) for p in LIFE_STAGE_PRESETS[stage]])
+    rows.append(
+        [InlineKeyboardButton("🔢 Another number", callback_data=callback("tpad", flow, ""))]
+    )
     return InlineKeyboardMarkup(rows)
+
+
+def target_pad(flow: str, value: str, ok: bool) -> tuple[str, InlineKeyboardMarkup]:
+    """🔢 Another number: a number pad for the daily target; OK (shown when the value can be
+    planned for) sets it like a preset tap with a bare number."""
+    rows = number_pad(value, lambda v: callback("tpad", flow, v))
+    last = [InlineKeyboardButton("◀ Back", callback_data=callback("tpad", flow, "b"))]
+    if ok:
+        last.append(InlineKeyboardButton("OK ✅", callback_data=callback("tgt", flow, value)))
+    if flow != FLOW_ONBOARDING:
+        last.append(InlineKeyboardButton("✖ Cancel", callback_data=callback("tpad", flow, "x")))
+    text = (
+        f"🎯 Your daily B12 target in µg: <b>{esc(value or '…')} µg</b>\n"
+        "Type it with the keys (0.5 to 50). Most adults need 2.4 µg; ask your clinician if "
+        "unsure."
+    )
+    return text, InlineKeyboardMarkup([*rows, last])
 
 
 # --------------------------------------------------------------------------- absorption
@@ -312,7 +337,22 @@ def time_keyboard(flow: str) -> InlineKeyboardMarkup:
         )
         for t in PUSH_TIMES
     ]
+    buttons.append(InlineKeyboardButton("🕐 Other", callback_data=callback("tpick", flow, "h")))
     return InlineKeyboardMarkup([buttons[i : i + 4] for i in range(0, len(buttons), 4)])
+
+
+def time_picker(flow: str, hour: int | None) -> tuple[str, InlineKeyboardMarkup]:
+    """🕐 Other: the hour (00-23), then the minutes; a minute tap sets the time like a preset."""
+    if hour is None:
+        rows = hour_grid(lambda h: callback("tpick", flow, h))
+        back, text = "b", "🕐 At which hour should your daily plan arrive?"
+    else:
+        rows = minute_grid(hour, lambda t: callback("time", flow, t))
+        back, text = "h", f"🕐 {hour:02d}:… and the minutes?"
+    last = [InlineKeyboardButton("◀ Back", callback_data=callback("tpick", flow, back))]
+    if flow != FLOW_ONBOARDING:
+        last.append(InlineKeyboardButton("✖ Cancel", callback_data=callback("tpick", flow, "x")))
+    return text, InlineKeyboardMarkup([*rows, last])
 
 
 def drink_ids(recipes: RecipeSet) -> list[str]:
@@ -367,3 +407,35 @@ def render_onboarding_done(
         text += f"\n\n{render_drink_offer()}"
         rows += drink_keyboard(recipes)
     return text, InlineKeyboardMarkup(rows)
+
+
+# --------------------------------------------------------------------------- allergies
+
+
+def render_allergy_question(user: UserSettings, region: str | None = None) -> str:
+    """The optional step: allergen groups by toggle (the EU 14 / US 9), other foods typed.
+    After the region tap it confirms the region first (`region`, a REGION_WORD key)."""
+    chosen = [group_label(g) for g, _ in ALLERGEN_CHOICES if group_term(g) in user.exclude]
+    now = f"\nLeft out: <b>{esc(', '.join(chosen))}</b>." if chosen else ""
+    head = f"Food bought in: <b>{esc(REGION_WORD[region])}</b>.\n" if region else ""
+    return (
+        f"{head}<b>Anything you can't or won't eat?</b> (optional)\n"
+        "Tap each allergen to leave out, then Done. A group leaves out all its foods, also "
+        "ones added later (🌾 gluten: wheat, rye, barley, spelt; oats are kept apart). Other "
+        "foods any time: <code>/exclude tofu, mushrooms</code>.\n"
+        f"<i>Labels vary: with an allergy, still read the label.</i>{now}"
+    )
+
+
+def allergy_keyboard(flow: str, user: UserSettings) -> InlineKeyboardMarkup:
+    """A toggle per allergen group (✅ when left out), three a row, then Done / Nothing."""
+    buttons = []
+    for group, icon in ALLERGEN_CHOICES:
+        on = group_term(group) in user.exclude
+        label = f"{'✅ ' if on else icon}{group_label(group).capitalize()}"
+        buttons.append(InlineKeyboardButton(label, callback_data=callback("alg", flow, group)))
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    chosen = any(group_term(g) in user.exclude for g, _ in ALLERGEN_CHOICES)
+    last = ALLERGY_DONE if chosen else ALLERGY_NONE
+    rows.append([InlineKeyboardButton(last, callback_data=callback("alg", flow, "done"))])
+    return InlineKeyboardMarkup(rows)

@@ -9,10 +9,12 @@ through `esc()`. Callback data is short, versioned ("v1:...") and always under T
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.chat.render.energy import B12_FOCUSED_NOTE
 from bot.chat.render.format import (
     SLOT_ICON,
     callback,
@@ -31,7 +33,9 @@ from bot.chat.render.format import (
     status_phrase,
     topup_label_text,
 )
-from bot.chat.render.tracking import checkoff_rows
+from bot.chat.render.tracking import STATUS_MARK, STATUS_WORD, checkoff_rows
+from bot.core.energy import describe as describe_energy
+from bot.core.exclusions import excluded_ids, meal_warning, recipe_warning
 from bot.core.models import (
     KIND_DIET,
     OVER_50,
@@ -40,13 +44,13 @@ from bot.core.models import (
     Kind,
     Recipe,
     RecipeSet,
+    Slot,
     TargetStatus,
     UserSettings,
 )
 from bot.core.plan_rules import CLINICIAN_LINE
-from bot.core.recipe_schema import ALLERGEN_GROUPS
-from bot.core.recipe_search import quote, short_name
-from bot.core.shopping import ShoppingItem
+from bot.core.recipe_search import quote
+from bot.core.servings import kitchen_measure, scaled_grams
 
 
 def day_title(day: dt.date, today: dt.date) -> str:
@@ -67,29 +71,60 @@ def push_title(user: UserSettings, day: dt.date) -> str:
 # --------------------------------------------------------------------------- plans
 
 
+@dataclass(frozen=True, slots=True)
+class PlanView:
+    """What a plan message shows besides the plan itself, so a tired person sees the day's
+    state without another command: the meals ticked so far (✅ / ⏭ / 🍽 in the text, ↩️ to
+    take a tick back), whether Eaten / Skipped buttons belong (today's and yesterday's plan
+    only: tomorrow's dinner cannot be eaten yet), the ↩️ Undo of a swap just made (the slot
+    and the dish it replaced), and the 😴 Tired today button (today's own plan)."""
+
+    ticks: Mapping[Slot, str] = field(default_factory=dict)  # slot -> eaten|skipped|other
+    checkoff: bool = True
+    undo_swap: tuple[Slot, str] | None = None
+    tired: bool = False
+
+
 def render_plan(
-    plan: DayPlan, recipes: RecipeSet, user: UserSettings | None = None, *, title: str
+    plan: DayPlan,
+    recipes: RecipeSet,
+    user: UserSettings | None = None,
+    *,
+    title: str,
+    view: PlanView | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The day's plan: meals with their B12, total vs target, absorbed estimate, buttons."""
+    """The day's plan: meals with their B12, total vs target, absorbed estimate, buttons;
+    with `view`, the ticks in the text and the buttons that fit the day."""
+    view = view or PlanView()
     lines = [f"<b>{esc(title)}</b>", ""]
     for meal in plan.meals:
         icon = SLOT_ICON.get(meal.slot, "•")
         fortified = " · fortified" if meal.fortified_b12 else ""
+        tick = view.ticks.get(meal.slot)
+        mark = f"{STATUS_MARK[tick]} " if tick in STATUS_MARK else ""
+        state = f" — {STATUS_WORD[tick]}" if tick in STATUS_WORD else ""
         lines.append(
-            f"{icon} <b>{esc(meal.slot.value.capitalize())}</b>: "
-            f"{esc(recipe_name(recipes, meal.recipe_id))}"
+            f"{mark}{icon} <b>{esc(meal.slot.value.capitalize())}</b>: "
+            f"{esc(recipe_name(recipes, meal.recipe_id))}{state}"
         )
         if meal.topup_item and meal.topup_label:
             label = topup_label_text(meal.topup_label, meal.topup_grams)
             lines.append(f"      ➕ plus {esc(label)} ({fmt_ug(meal.topup_b12_ug)} µg B12 top-up)")
         lines.append(f"      B12 {fmt_ug(meal.b12_ug)} µg{fortified} · {round(meal.kcal)} kcal")
+        warning = meal_warning(meal, user, recipes) if user is not None else None
+        if warning:
+            lines.append(f"      {esc(warning)}")
     lines.append("")
     lines += status_lines(plan, day_status(plan, user), user)
-    lines.append(f"{round(plan.kcal)} kcal · {round(plan.protein_g)} g protein")
+    kcal_range = user.kcal_range if user is not None else None
+    energy = f" (your range {describe_energy(kcal_range)})" if kcal_range else ""
+    lines.append(f"{round(plan.kcal)} kcal · {round(plan.protein_g)} g protein{esc(energy)}")
     for note in plan.notes:
         if note != CLINICIAN_LINE:  # status_lines says it once, right under the total
             lines.append(f"💡 {esc(note)}")
-    return "\n".join(lines), plan_keyboard(plan)
+    if kcal_range is None:  # without a range the meals are chosen for B12, not for the day
+        lines.append(esc(B12_FOCUSED_NOTE))
+    return "\n".join(lines), plan_keyboard(plan, view)
 
 
 FORTIFIED_SHARE_NOTE = "over 50: more than half the target, IOM 1998"
@@ -119,24 +154,74 @@ def status_lines(plan: DayPlan, status: TargetStatus, user: UserSettings | None)
     return lines
 
 
-def plan_keyboard(plan: DayPlan) -> InlineKeyboardMarkup:
+def slot_code(slot: Slot) -> str:
+    """A slot as one digit in callback data (room for the recipe id in 64 bytes)."""
+    return str(SLOT_ORDER.index(slot))
+
+
+def slot_from_code(code: str) -> Slot | None:
+    return SLOT_ORDER[int(code)] if code.isdigit() and int(code) < len(SLOT_ORDER) else None
+
+
+def card_callback(
+    action: str, servings: int, recipe_id: str, day: str = "-", slot: str = "-"
+) -> str:
+    """A recipe card button: the action, servings, and the plan day and slot it came from
+    ("-" when opened with /recipe: no ◀ back and no swap)."""
+    return callback("rc", action, servings, day, slot, recipe_id)
+
+
+def _optional(text: str, make: Callable[[], str]) -> list[InlineKeyboardButton]:
+    """A button whose data may not fit 64 bytes (a very long recipe id): left out then."""
+    try:
+        return [InlineKeyboardButton(text, callback_data=make())]
+    except ValueError:
+        return []
+
+
+def plan_keyboard(plan: DayPlan, view: PlanView | None = None) -> InlineKeyboardMarkup:
+    view = view or PlanView()
     code = day_code(plan.date)
     fp = plan_fingerprint(plan)
     rows: list[list[InlineKeyboardButton]] = []
     for meal in plan.meals:
         label = meal.slot.value.capitalize()
+        sc = slot_code(meal.slot)
+        if meal.slot in view.ticks:
+            first = InlineKeyboardButton(
+                f"↩️ Undo {label.lower()}", callback_data=callback("mlu", code, sc, fp)
+            )
+        else:
+            first = InlineKeyboardButton(
+                f"🔁 Swap {label.lower()}", callback_data=callback("swap", code, meal.slot, fp)
+            )
+        recipe = _optional(
+            f"📖 {label} recipe",
+            lambda m=meal, c=sc: card_callback("o", m.servings, m.recipe_id, code, c),
+        ) or [
+            InlineKeyboardButton(
+                f"📖 {label} recipe", callback_data=recipe_callback(meal.recipe_id, meal.servings)
+            )
+        ]
+        rows.append([first, *recipe])
+    if view.checkoff:
+        rows.extend(checkoff_rows(plan, slots={m.slot for m in plan.meals} - set(view.ticks)))
+    if view.undo_swap is not None:
+        slot, previous = view.undo_swap
+        undo = _optional(
+            f"↩️ Undo swap ({slot.value})",
+            lambda: callback("unsw", code, slot_code(slot), previous, fp),
+        )
+        if undo:
+            rows.append(undo)
+    if view.tired and any(m.slot not in view.ticks for m in plan.meals):
         rows.append(
             [
                 InlineKeyboardButton(
-                    f"🔁 Swap {label.lower()}", callback_data=callback("swap", code, meal.slot, fp)
-                ),
-                InlineKeyboardButton(
-                    f"📖 {label} recipe",
-                    callback_data=recipe_callback(meal.recipe_id, meal.servings),
-                ),
+                    "😴 Tired today: quick meals", callback_data=callback("tired", code, fp)
+                )
             ]
         )
-    rows.extend(checkoff_rows(plan))
     rows.append(
         [
             InlineKeyboardButton("🛒 Shopping list", callback_data=callback("shop", code, 1)),
@@ -239,24 +324,11 @@ KIND_WORD: dict[Kind, str] = {
 }
 
 
-def excluded_food_names(ids: Iterable[str], recipes: RecipeSet) -> list[str]:
-    """ "Pasta (gluten, wheat)", "Carrots": short names with the allergen groups that explain
-    why a food is left out (exclusions are stored as ids, so the group word the user typed is
-    gone; the ingredient's own allergen groups are the closest honest account)."""
-    shown: set[str] = set()
-    for item in ids:
-        ing = recipes.ingredients.get(item)
-        if ing is None:
-            shown.add(item.replace("_", " "))
-            continue
-        groups = sorted(g.replace("_", " ") for g in ing.groups if g in ALLERGEN_GROUPS)
-        shown.add(f"{short_name(ing)} ({', '.join(groups)})" if groups else short_name(ing))
-    return sorted(shown, key=str.lower)
-
-
 def not_in_plan_line(recipe: Recipe, recipes: RecipeSet, user: UserSettings) -> str | None:
-    """Why a looked-up dish would never be planned for this user (diet, exclusions), or None."""
-    reasons = []
+    """Why a looked-up dish would never be planned for this user: its diet ("⚠️ Not in your
+    plan: contains fish (you're vegan).") and what they excluded, named as they said it
+    ("⚠️ contains soy (you excluded it)"), or None."""
+    lines = []
     kinds = {
         ing.kind
         for ing in (recipes.ingredients.get(i) for i in recipe.item_ids)
@@ -264,15 +336,11 @@ def not_in_plan_line(recipe: Recipe, recipes: RecipeSet, user: UserSettings) -> 
     }
     if kinds:
         words = " and ".join(sorted(KIND_WORD.get(k, k.value) for k in kinds))
-        reasons.append(f"contains {words} (you're {user.diet.value})")
-    excluded = recipe.item_ids & user.exclude
+        lines.append(esc(f"⚠️ Not in your plan: contains {words} (you're {user.diet.value})."))
+    excluded = recipe_warning(recipe, user, recipes)
     if excluded:
-        names = excluded_food_names(excluded, recipes)
-        it = "it" if len(names) == 1 else "them"
-        reasons.append(f"contains {' and '.join(names)} — you left {it} out")
-    if not reasons:
-        return None
-    return f"⚠️ Not in your plan: {esc('; '.join(reasons))}."
+        lines.append(esc(excluded))
+    return "\n".join(lines) or None
 
 
 def render_recipe(
@@ -305,14 +373,21 @@ def render_recipe(
             "product's label.</i>"
         )
     lines += ["", "<b>Ingredients</b>"]
+    left_out = excluded_ids(user, recipes) if user is not None else frozenset()
     for line in recipe.ingredients:
         ing = recipes.ingredients.get(line.item)
         name = ing.name if ing is not None else line.item
-        qty = format_quantity(line.amount * factor, line.unit)
+        # rounded to what a person measures: no "⅛ tsp" or "1.3 eggs" (bot.core.servings)
+        measured, unit = kitchen_measure(line.amount * factor, line.unit)
+        qty = format_quantity(measured, unit)
         grams = ""
-        if line.unit not in ("g", "ml"):
-            grams = f" ({fmt_grams(line.grams_total * factor)} g)"
-        lines.append(f"• {esc(qty)} {esc(name)}{esc(grams)}")
+        if unit not in ("g", "ml"):
+            weight = scaled_grams(
+                line.grams_total * factor, line.amount * factor, line.unit, measured, unit
+            )
+            grams = f" ({fmt_grams(weight)} g)"
+        mark = " ⚠️" if line.item in left_out else ""
+        lines.append(f"• {esc(qty)} {esc(name)}{esc(grams)}{mark}")
     lines += ["", "<b>Steps</b>"]
     for number, step in enumerate(recipe.steps, start=1):
         lines.append(f"{number}. {esc(step)}")
@@ -333,22 +408,3 @@ def render_recipe_matches(
         for r in matches
     ]
     return f"Which recipe do you mean by “{esc(quote(query))}”?", InlineKeyboardMarkup(rows)
-
-
-# --------------------------------------------------------------------------- shopping
-
-
-def render_shopping(by_aisle: Mapping[str, Sequence[ShoppingItem]], *, title: str) -> str:
-    """Shopping list grouped by aisle in shop order (as bot.core.shopping.shopping_by_aisle
-    gives)."""
-    lines = [f"🛒 <b>{esc(title)}</b>"]
-    for aisle, items in by_aisle.items():
-        if not items:
-            continue
-        lines += ["", f"<b>{esc(aisle)}</b>"]
-        for item in items:
-            note = " <i>(must be the fortified kind)</i>" if item.fortified else ""
-            lines.append(f"☐ {esc(item.name)}: {esc(item.display)}{note}")
-    if len(lines) == 1:
-        lines.append("Nothing to buy.")
-    return "\n".join(lines)

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.chat.render.format import button_label, callback, esc, fmt_ug, join_names
+from bot.core.energy import describe as describe_energy
+from bot.core.exclusions import term_group, term_label, term_labels
 from bot.core.models import (
     ABSORPTION_IMPAIRED,
     ABSORPTION_INJECTIONS,
@@ -27,7 +29,6 @@ from bot.core.models import (
     TargetPreset,
     UserSettings,
 )
-from bot.core.recipe_search import short_name
 
 # Words for the settings a user chose (region, life stage, absorption), shared with the
 # onboarding questions that ask for them.
@@ -77,17 +78,13 @@ def slots_label(slots: Iterable[Slot]) -> str:
     return ", ".join(s.value for s in slots)
 
 
-def ingredient_names(ids: Iterable[str], recipes: RecipeSet | None) -> list[str]:
-    """Display names for ingredient ids, sorted; an id unknown to `recipes` is shown readably."""
-    known = recipes.ingredients if recipes is not None else {}
-    return sorted(
-        (known[i].name if i in known else i.replace("_", " ") for i in ids),
-        key=str.lower,
-    )
+def exclusion_names(terms: Iterable[str], recipes: RecipeSet | None) -> list[str]:
+    """What a user left out, as they said it: groups ("soy", "tree nuts") then foods."""
+    return term_labels(terms, recipes.ingredients if recipes is not None else {}, full=True)
 
 
 def settings_summary(user: UserSettings, recipes: RecipeSet | None = None) -> str:
-    excluded = join_names(ingredient_names(user.exclude, recipes)) if user.exclude else "nothing"
+    excluded = join_names(exclusion_names(user.exclude, recipes)) if user.exclude else "nothing"
     pushes = (
         f"daily at {user.push_time.strftime('%H:%M')}"
         if user.push_enabled
@@ -102,6 +99,7 @@ def settings_summary(user: UserSettings, recipes: RecipeSet | None = None) -> st
             f"B12 absorption: {esc(ABSORPTION_WORD.get(user.absorption, user.absorption))}",
             f"Food bought in: {esc(region)}",
             f"Meals: {esc(slots_label(user.slots))}",
+            f"Daily energy: {esc(describe_energy(user.kcal_range))}",
             f"Excluded: {esc(excluded)}",
             f"Time zone: {esc(user.timezone)}",
             f"Daily plan: {esc(pushes)}",
@@ -138,6 +136,8 @@ def render_settings(
                 InlineKeyboardButton("⏰ Time", callback_data=callback("menu", "time")),
                 InlineKeyboardButton("🌍 Time zone", callback_data=callback("menu", "tz")),
             ],
+            [InlineKeyboardButton("⚡ Daily energy", callback_data=callback("kcal", "menu"))],
+            [InlineKeyboardButton("📬 Weekly summary", callback_data=callback("wk", "menu"))],
             [pause],
         ]
     )
@@ -167,8 +167,8 @@ def render_meals_question(user: UserSettings) -> str:
 
 def render_exclusions(user: UserSettings, recipes: RecipeSet) -> str:
     if user.exclude:
-        names = "\n".join(f"• {esc(name)}" for name in ingredient_names(user.exclude, recipes))
-        current = f"Left out now:\n{names}\n\nTap a food below to bring it back."
+        names = "\n".join(f"• {esc(name)}" for name in exclusion_names(user.exclude, recipes))
+        current = f"Left out now:\n{names}\n\nTap one below to bring it back."
     else:
         current = "Nothing is left out now."
     return (
@@ -184,20 +184,21 @@ MAX_INCLUDE_BUTTONS = 40  # Telegram allows 100 buttons; past 40 a screen is a w
 def exclusions_keyboard(
     user: UserSettings, recipes: RecipeSet, *, back: bool = True
 ) -> InlineKeyboardMarkup | None:
-    """One "↩️ <food>" button per excluded ingredient (two a row), then ⬅️ Back."""
+    """One "↩️ <group or food>" button per exclusion as the user said it (two a row), then
+    ⬅️ Back; a group's button brings back the group, never foods excluded on their own."""
     known = recipes.ingredients
-    items = sorted(user.exclude, key=lambda i: (known[i].name if i in known else i).lower())[
-        :MAX_INCLUDE_BUTTONS
-    ]
-    short = {i: short_name(known[i]) if i in known else i.replace("_", " ") for i in items}
+    terms = sorted(
+        user.exclude, key=lambda t: (term_group(t) is None, term_label(t, known).lower())
+    )[:MAX_INCLUDE_BUTTONS]
+    short = {t: term_label(t, known) for t in terms}
     taken = [name.lower() for name in short.values()]
     buttons = []
-    for i in items:
+    for t in terms:
         # two foods with one short name ("Milk, whole", "Milk, skim") keep their full names
-        name = short[i] if taken.count(short[i].lower()) == 1 or i not in known else known[i].name
-        buttons.append(
-            InlineKeyboardButton(button_label(f"↩️ {name}"), callback_data=callback("incl", i))
-        )
+        name = short[t] if taken.count(short[t].lower()) == 1 or t not in known else known[t].name
+        data = callback("incl", t) if len(t) <= 50 else None
+        if data is not None:
+            buttons.append(InlineKeyboardButton(button_label(f"↩️ {name}"), callback_data=data))
     rows = [buttons[k : k + 2] for k in range(0, len(buttons), 2)]
     if back:
         rows.append([InlineKeyboardButton("⬅️ Back", callback_data=callback("menu", "main"))])

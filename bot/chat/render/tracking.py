@@ -1,9 +1,9 @@
 """Texts and inline keyboards for tracking: meal check-offs, /log, /ate and /took, progress,
-lab results, reminders, fortified products, the evening check, the FAQ and privacy; no
-handlers, no I/O.
+fortified products, the evening check, the FAQ and privacy (lab results: render/labs.py,
+reminders: render/reminders.py); no handlers, no I/O.
 
 HTML parse mode: everything from data or users goes through `esc()`. Callback data is
-versioned by bot.chat.render.format's `callback` ("v1:ml:…", "v1:rm:…", "v1:faq:…") and stays
+versioned by bot.chat.render.format's `callback` ("v1:ml:…", "v1:faq:…") and stays
 under 64 bytes. Lab output always carries "information, not a diagnosis"; doses and
 injections always point to the clinician.
 """
@@ -11,7 +11,8 @@ injections always point to the clinician.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import difflib
+from collections.abc import Collection, Mapping, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -25,19 +26,10 @@ from bot.chat.render.format import (
     recipe_name,
 )
 from bot.core import faq
-from bot.core.clock import zone
 from bot.core.labs import (
-    ADD_EXAMPLES,
     DISCLAIMER,
-    GP_SOON,
-    MARKERS,
-    PREGNANCY_TEST,
-    SUPPLEMENTS_CHANGE_RESULTS,
-    Marker,
-    classify,
-    format_result,
 )
-from bot.core.models import DayPlan, RecipeSet, UserSettings
+from bot.core.models import DayPlan, RecipeSet, Slot, UserSettings
 from bot.core.plan_rules import CLINICIAN_LINE, EPS, clinician_manages, no_daily_nags
 from bot.core.products import (
     PRODUCT_EXAMPLES,
@@ -46,9 +38,8 @@ from bot.core.products import (
     unit_word,
 )
 from bot.core.recipe_search import quote
-from bot.core.reminders import REMIND_EXAMPLES, Reminder
 from bot.core.tally import DayTally, Summary, fmt_ug, format_summary
-from bot.storage.tracking import MealLog, Product, Retest, StoredLab, StoredReminder
+from bot.storage.tracking import MealLog, Product
 
 CLINICIAN_DOSES = "Talk to your clinician about supplement doses and injections."
 LAB_DISCLAIMER = DISCLAIMER  # "This is information, not a diagnosis — discuss … clinician."
@@ -72,10 +63,14 @@ def checkoff_callback(
     return callback(tag, action, day_code(day), slot, plan_fingerprint(plan))
 
 
-def checkoff_rows(plan: DayPlan, tag: str = CHECKOFF_ON_PLAN) -> list[list[InlineKeyboardButton]]:
-    """One row per meal: ✅ Eaten · ⏭ Skipped · 🍽 Other."""
+def checkoff_rows(
+    plan: DayPlan, tag: str = CHECKOFF_ON_PLAN, slots: Collection[Slot] | None = None
+) -> list[list[InlineKeyboardButton]]:
+    """One row per meal (of `slots`, default all): ✅ Eaten · ⏭ Skipped · 🍽 Other."""
     rows = []
     for meal in plan.meals:
+        if slots is not None and meal.slot not in slots:
+            continue
         label = meal.slot.value.capitalize()
         rows.append(
             [
@@ -114,7 +109,9 @@ def render_log(
         logged = by_slot.get(meal.slot.value)
         mark = STATUS_MARK[logged.status] if logged else "▫️"
         icon = SLOT_ICON.get(meal.slot, "•")
-        name = recipe_name(recipes, meal.recipe_id)
+        # a tick stays with the dish it was made for: never another dish "— eaten"
+        ticked_id = logged.recipe_id if logged is not None and logged.recipe_id else None
+        name = recipe_name(recipes, ticked_id or meal.recipe_id)
         state = f" — {STATUS_WORD[logged.status]}" if logged else ""
         lines.append(f"{mark} {icon} {esc(meal.slot.value.capitalize())}: {esc(name)}{state}")
     for extra in extras:
@@ -232,13 +229,84 @@ def render_ate_help() -> str:
     )
 
 
-def render_ate_unknown(words: str) -> str:
-    """/ate with words that are neither a dish nor a food with an amount: how to log it."""
+ATE_NONE = "None of these"
+ATE_CHOICES = 3
+
+
+def ate_choices_keyboard(plan: DayPlan, recipes: RecipeSet, words: str) -> InlineKeyboardMarkup:
+    """/ate with words it does not know: today's planned meals, nearest name first (at most
+    ATE_CHOICES), each an ordinary ✅ check-off button, and "None of these"."""
+    wanted = quote(words).lower()
+
+    def closeness(meal_index: int) -> float:
+        name = recipe_name(recipes, plan.meals[meal_index].recipe_id).lower()
+        return difflib.SequenceMatcher(None, wanted, name).ratio()
+
+    order = sorted(range(len(plan.meals)), key=lambda i: (-closeness(i), i))[:ATE_CHOICES]
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"✅ {recipe_name(recipes, plan.meals[i].recipe_id)} ({plan.meals[i].slot.value})"[
+                    :60
+                ],
+                callback_data=checkoff_callback("e", plan.date, plan.meals[i].slot, plan),
+            )
+        ]
+        for i in order
+    ]
+    rows.append([InlineKeyboardButton(ATE_NONE, callback_data=callback("atenone"))])
+    return InlineKeyboardMarkup(rows)
+
+
+def render_ate_ask(words: str, has_choices: bool) -> str:
+    """The question /ate asks instead of guessing: nothing is logged until the user says."""
+    which = "Was it one of today's meals? " if has_choices else ""
     return (
-        f"I don't know the dish “{esc(quote(words))}”. Try another name; for a single food give "
-        "how much, e.g. <code>/ate 2 eggs</code> or <code>/ate 100 g salmon</code>; or give "
-        "the µg of B12 from its label: <code>/ate 1.2</code>."
+        f"I don't recognise “{esc(quote(words))}”, so nothing is logged yet. {which}"
+        "Otherwise give a single food with how much, e.g. <code>/ate 2 eggs</code> or "
+        "<code>/ate 100 g salmon</code>, a dish name, or the µg of B12 from its label: "
+        "<code>/ate 1.2</code>."
     )
+
+
+def render_ate_none() -> str:
+    """After "None of these": nothing was logged, and how to log it."""
+    return (
+        "Nothing logged. For a single food give how much, e.g. <code>/ate 2 eggs</code>; for "
+        "a dish its name, e.g. <code>/ate omelette</code>; or the µg of B12 from its label: "
+        "<code>/ate 1.2</code>."
+    )
+
+
+def dose_again_keyboard(dose_ug: float, kind: str, asked: dt.datetime) -> InlineKeyboardMarkup:
+    """Yes/No under "log again?": the dose, its kind and when it was asked ride along (the
+    handler range-checks each before logging)."""
+    stamp = int(asked.timestamp())
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    "Yes, log it",
+                    callback_data=callback("took2", "y", f"{dose_ug:g}", kind, stamp),
+                ),
+                InlineKeyboardButton("No", callback_data=callback("took2", "n")),
+            ]
+        ]
+    )
+
+
+def render_dose_again(previous_ug: float, minutes_ago: int, dose_ug: float, kind: str) -> str:
+    """A second dose within an hour of a logged one: asked, never logged silently."""
+    what = "injection" if kind == "injection" else "dose"
+    ago = "just now" if minutes_ago < 1 else f"{minutes_ago} min ago"
+    return (
+        f"You already logged {fmt_ug(previous_ug)} µg {ago}. Log another {what} of "
+        f"{fmt_ug(dose_ug)} µg? (If you tapped “Taken” on a reminder, that one is logged.)"
+    )
+
+
+def render_dose_not_logged() -> str:
+    return "Not logged: your earlier dose stays as it was. /progress shows today."
 
 
 def render_dose_logged(
@@ -292,192 +360,6 @@ def render_progress_empty_hint() -> str:
 
 
 PROGRESS_CAPTION = "Daily B12, last 30 days: food eaten and supplements against your target."
-
-
-# --------------------------------------------------------------------------- lab results
-
-
-def render_levels(
-    labs: Sequence[StoredLab], retest: Retest | None, *, pregnant: bool = False
-) -> str:
-    """/levels: numbered results (oldest first), where the latest of each marker falls, and
-    once for the whole list: the GP/MS-team line when a latest result calls for it, that
-    supplements change results, and (pregnant) that active B12 is the preferred test."""
-    if not labs:
-        lines = [
-            "<b>🧪 Your B12 lab results</b>",
-            "No results yet. Add one from your lab report:",
-            esc(ADD_EXAMPLES),
-        ]
-    else:
-        lines = ["<b>🧪 Your B12 lab results</b>"]
-        for lab in labs:
-            lines.append(f"#{lab.number}. {esc(format_result(lab.result))}")
-        lines.append("")
-        latest: dict[Marker, StoredLab] = {}
-        for lab in labs:
-            latest[lab.result.marker] = lab
-        bands = {marker: classify(lab.result) for marker, lab in latest.items()}
-        for marker, band in bands.items():
-            lines.append(f"<b>Latest {esc(MARKERS[marker].name)}</b>: {esc(band.summary)}")
-        if any(band.urgent for band in bands.values()):
-            lines.append(f"⚠️ <b>{esc(GP_SOON)}</b>")
-        lines.append(esc(SUPPLEMENTS_CHANGE_RESULTS))
-        if pregnant and Marker.SERUM in bands:
-            lines.append(esc(PREGNANCY_TEST))
-        lines.append("")
-        lines.append(
-            "Add: <code>/levels add serum 320 pg/mL 2026-10-02</code> · remove result #"
-            f"{labs[-1].number}: <code>/levels delete {labs[-1].number}</code>"
-        )
-    lines.append(render_retest_status(retest))
-    lines.append(f"<i>{esc(LAB_DISCLAIMER)}</i>")
-    return "\n".join(lines)
-
-
-def render_retest_status(retest: Retest | None) -> str:
-    if retest is None:
-        return "🔔 Retest reminder: off (e.g. <code>/levels retest 6</code> for 6 months)."
-    if retest.due_date is None:
-        return (
-            f"🔔 Retest reminder: {retest.months} months after your latest result "
-            "(add a result to start it)."
-        )
-    return (
-        f"🔔 Retest reminder: {retest.months} months after your latest result, due "
-        f"{esc(fmt_day(retest.due_date))} {retest.due_date.year}."
-    )
-
-
-def render_lab_added(lab: StoredLab, *, pregnant: bool = False) -> str:
-    """The answer to /levels add: the result, its band and the whole advice (band.text)."""
-    band = classify(lab.result, pregnant=pregnant)
-    return "\n".join(
-        [
-            f"🧪 Saved result #{lab.number}: {esc(format_result(lab.result))}",
-            esc(band.text),
-        ]
-    )
-
-
-def render_lab_removed(lab: StoredLab) -> str:
-    """Names what was removed, so a wrong number is noticed (and can be added again)."""
-    return (
-        f"🗑 Removed result #{lab.number}: {esc(format_result(lab.result))}. /levels shows the rest."
-    )
-
-
-def render_levels_help() -> str:
-    return "\n".join(
-        [
-            "<b>/levels</b> lists your lab results and charts them.",
-            esc(ADD_EXAMPLES),
-            "Units: ng/L, pg/mL or pmol/L for serum (total) B12 (1 ng/L = 1 pg/mL; 1 pmol/L "
-            "= 1.355 pg/mL); pmol/L for active B12 (holoTC); µmol/L or nmol/L for MMA; µmol/L "
-            "for homocysteine.",
-            "Bands (NICE NG239): total B12 below 180 ng/L deficiency likely, 180–350 "
-            "indeterminate, above 350 deficiency unlikely; active B12 below 25 pmol/L "
-            "deficiency likely, 25–70 indeterminate, above 70 deficiency unlikely. Your lab's "
-            "own range wins when you add it (e.g. <code>range 200-900</code>).",
-            "<code>/levels retest 6</code>: remind me 6 months after my latest result "
-            "(<code>/levels retest off</code> to stop). <code>/levels delete 2</code>: remove "
-            "result #2 (the numbers /levels shows).",
-            f"<i>{esc(LAB_DISCLAIMER)}</i>",
-        ]
-    )
-
-
-def levels_caption(marker: Marker) -> str:
-    return (
-        f"{MARKERS[marker].name} over time, with the bands shaded. Information, not a "
-        "diagnosis; discuss with your clinician."
-    )
-
-
-def render_retest_reminder(due_date: dt.date, months: int) -> str:
-    return (
-        f"🧪 It is {months} months since your last B12 lab result: a retest was due "
-        f"{esc(fmt_day(due_date))}. If your clinician advised regular checks, this is a "
-        "reminder to arrange one. Add the new result with <code>/levels add …</code>.\n"
-        f"<i>{esc(LAB_DISCLAIMER)}</i>"
-    )
-
-
-# --------------------------------------------------------------------------- reminders
-
-
-def reminder_callback(action: str, reminder_id: int, occurrence_ts: int) -> str:
-    return callback("rm", action, reminder_id, occurrence_ts)
-
-
-def reminder_keyboard(reminder_id: int, occurrence_ts: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    "✅ Taken", callback_data=reminder_callback("t", reminder_id, occurrence_ts)
-                ),
-                InlineKeyboardButton(
-                    "⏰ Snooze 1 h",
-                    callback_data=reminder_callback("z", reminder_id, occurrence_ts),
-                ),
-                InlineKeyboardButton(
-                    "⏭ Skip", callback_data=reminder_callback("k", reminder_id, occurrence_ts)
-                ),
-            ]
-        ]
-    )
-
-
-def render_reminder_message(reminder: Reminder, *, snoozed: bool = False) -> str:
-    """'⏰ Injection: 1,000 µg every 4 weeks …' then what to do: the schedule names the dose
-    and the kind once (no "injection: Injection:")."""
-    again = " (snoozed reminder)" if snoozed else ""
-    # injections bypass the gut: bot.core.tally keeps them out of the oral tally, so say so
-    counts = (
-        "so it is recorded in your log (shown apart from food)"
-        if reminder.is_injection
-        else "so it counts in your daily tally"
-    )
-    return (
-        f"⏰ <b>{esc(reminder.describe())}</b>\nIt's time{again}: tap ✅ Taken when done, {counts}."
-    )
-
-
-def render_reminders(
-    reminders: Sequence[StoredReminder], tz: str
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """/remind without arguments: the list (with delete buttons) and how to add one."""
-    lines = ["<b>⏰ Your reminders</b>"]
-    buttons = []
-    if not reminders:
-        lines.append("None yet.")
-    for number, stored in enumerate(reminders, start=1):
-        nxt = stored.next_fire_utc
-        if stored.snooze_fire_utc is not None and stored.snooze_fire_utc < nxt:
-            nxt = stored.snooze_fire_utc
-        lines.append(
-            f"{number}. {esc(stored.reminder.describe())} · next {esc(local_text(nxt, tz))}"
-        )
-        buttons.append(
-            [InlineKeyboardButton(f"🗑 Delete {number}", callback_data=callback("rmdel", stored.id))]
-        )
-    lines += ["", esc(REMIND_EXAMPLES), f"<i>{esc(CLINICIAN_DOSES)}</i>"]
-    return "\n".join(lines), InlineKeyboardMarkup(buttons) if buttons else None
-
-
-def render_reminder_added(stored: StoredReminder, tz: str) -> str:
-    return (
-        f"⏰ Reminder set: {esc(stored.reminder.describe())}. First one "
-        f"{esc(local_text(stored.next_fire_utc, tz))}. It follows daylight saving time.\n"
-        f"<i>{esc(CLINICIAN_DOSES)}</i>"
-    )
-
-
-def local_text(moment: dt.datetime, tz: str) -> str:
-    """'Tue 24 Nov 08:00' in the user's zone."""
-    local = moment.astimezone(zone(tz))
-    return f"{fmt_day(local.date())} {local:%H:%M}"
 
 
 # --------------------------------------------------------------------------- products
@@ -586,46 +468,6 @@ def render_faq_answer(key: str) -> str | None:
 
 def render_faq_unknown(key: str) -> str:
     return f"I have no question “{esc(quote(key))}”. " + render_faq_index()
-
-
-# --------------------------------------------------------------------------- privacy
-
-
-def render_privacy() -> str:
-    return "\n".join(
-        [
-            "<b>🔒 Your data</b>",
-            "What I store, and why:",
-            "• Your settings (diet, B12 target, life stage, absorption status if you gave one, "
-            "where you buy food, left-out foods, meals, time zone, plan time) and your Telegram "
-            "id and first name: to plan and send your meals.",
-            "• Your plans: so a swap is remembered and shopping lists match.",
-            "• Meals you tick off, supplements and injections you log: for your daily tally "
-            "and /progress.",
-            "• Lab results you add: for /levels and its chart.",
-            "• Your reminders and product labels: to remind you and to count your own "
-            "products' B12.",
-            "• Household membership, if you share plans.",
-            "",
-            "<b>Who sees what</b>",
-            "• Members of your household see your first name, diet and B12 target in /family, "
-            "and the meal swaps you make.",
-            "• A family group chat linked to your household sees, in /plan and the daily plan: "
-            "the household's name, how many members it has, the shared meals with their B12 per "
-            "serving and, for a meal not everyone eats, the first names of who eats it; and "
-            "either “on target for everyone” or a pointer to your private chat. It never "
-            "sees your target, your totals, your top-ups, your logs, lab results, reminders or "
-            "whether a clinician manages your B12.",
-            "Nothing else is shared with anyone, and nothing is used for anything else. Health "
-            "values never go into the bot's log files.",
-            "/export sends you all of it as a JSON file. /delete erases all of it, for good "
-            "(after you confirm).",
-        ]
-    )
-
-
-def render_export_caption() -> str:
-    return "Everything I store about you, as JSON. /delete erases it."
 
 
 def format_overrides(overrides: Mapping[str, float]) -> str:

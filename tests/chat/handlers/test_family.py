@@ -370,7 +370,7 @@ async def test_privacy_says_what_a_linked_group_sees(bot: OfflineBot) -> None:
     assert "Nothing is shared with anyone" not in privacy  # a household and its group do see
     group_part = next(line for line in privacy.splitlines() if "group chat linked" in line)
     assert "shared meals" in group_part and "on target for everyone" in group_part
-    assert "never sees your target, your totals" in group_part
+    assert "only if that member agreed" in group_part and "never sees your totals" in group_part
     assert "diet and B12 target in /family" in privacy  # what household members see
 
 
@@ -547,12 +547,15 @@ async def test_today_and_shopping_in_the_bot_follow_each_members_meals(bot: Offl
         assert name in ana_text and name in ben_text
     # Ben's shopping list for today buys the snack only Ana eats once, Ben's lunch once
     calls = await ben.send("/shopping 1")
-    shown = visible_text(texts(calls)[-1])
+    list_id = int(calls[-1].buttons[0][1].split(":")[2])  # one button per item
     ben_user = await svc.store.get_user(BEN.id)
     _, items = await svc.plans.shopping(ben_user, svc.today(ben_user), 1)
     got = {i.item_id: i.grams for i in items}
     assert got == pytest.approx(expected_shopping(svc.recipes, hp, members))
-    assert all(i.display in shown for i in items)
+    shown = await svc.shopping.show(ben_user, list_id)  # what the buttons draw from
+    assert {i.item_id: i.display for i in shown.sheet.items} == {
+        i.item_id: i.display for i in items
+    }
 
 
 # --------------------------------------------------------------------------- leaving and removal

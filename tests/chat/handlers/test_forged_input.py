@@ -23,8 +23,8 @@ def test_parse_day_code_keeps_to_the_window_around_today() -> None:
     assert parse_day_code("00010101", TODAY) is None
     assert parse_day_code(day_code(TODAY + dt.timedelta(days=14)), TODAY) is not None
     assert parse_day_code(day_code(TODAY + dt.timedelta(days=15)), TODAY) is None
-    assert parse_day_code(day_code(TODAY - dt.timedelta(days=7)), TODAY) is not None
-    assert parse_day_code(day_code(TODAY - dt.timedelta(days=8)), TODAY) is None
+    assert parse_day_code(day_code(TODAY - dt.timedelta(days=1)), TODAY) is not None
+    assert parse_day_code(day_code(TODAY - dt.timedelta(days=2)), TODAY) is None
     assert parse_day_code("2026112４") is None  # a full-width digit
     assert parse_day_code(" 20261124") is None
 
@@ -167,3 +167,115 @@ async def test_long_input_is_never_echoed_in_full(bot: OfflineBot, command: str)
     assert len(sent[0]) < 1500
     assert "z" * 41 not in sent[0] and "zq" * 21 not in sent[0]
     assert await bot.services.store.get_user(4242) == before
+
+
+# --------------------------------------------------------------------------- honest logging
+
+
+async def test_yesterdays_plan_can_be_ticked_after_midnight_but_not_older(
+    bot: OfflineBot,
+) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    await chat.send("/today")
+    message, data = chat.find_button("Breakfast eaten")
+    bot.clock.set(dt.datetime(2026, 11, 24, 23, 30, tzinfo=UTC))  # 00:30 in Berlin
+    calls = await chat.tap_data(data, message)
+    assert "out of date" not in answers(calls)[0]
+    assert [m.slot for m in await bot.tracking.meal_logs(4242, TODAY, TODAY)] == ["breakfast"]
+    bot.clock.set(dt.datetime(2026, 11, 25, 23, 30, tzinfo=UTC))  # two days on
+    message, data = chat.find_button("Lunch eaten")
+    calls = await chat.tap_data(data, message)
+    assert "out of date" in answers(calls)[0]
+    assert len(await bot.tracking.meal_logs(4242, TODAY, TODAY)) == 1
+
+
+async def test_unknown_ate_asks_with_todays_meals_and_logs_nothing(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    calls = await chat.send("/today")
+    plan = await bot.services.plans.stored_plan(await bot.services.store.get_user(4242), TODAY)
+    assert plan is not None
+    calls = await chat.send("/ate qzxv wobble")
+    shown = visible_text(texts(calls)[-1])
+    assert "nothing is logged" in shown and "qzxv wobble" in shown
+    labels = [label for label, _ in calls[-1].buttons]
+    assert labels[-1] == "None of these"
+    assert 1 <= len(labels) - 1 <= min(3, len(plan.meals))
+    names = {bot.services.recipes.recipes[m.recipe_id].name for m in plan.meals}
+    assert all(label.removeprefix("✅ ").rsplit(" (", 1)[0] in names for label in labels[:-1])
+    assert await bot.tracking.meal_logs(4242, TODAY, TODAY) == []
+
+    calls = await chat.tap("None of these")
+    assert answers(calls) == ["Nothing logged."]
+    assert await bot.tracking.meal_logs(4242, TODAY, TODAY) == []
+
+    await chat.send("/ate qzxv wobble")
+    first = labels[0]
+    calls = await chat.tap(first)
+    logs = await bot.tracking.meal_logs(4242, TODAY, TODAY)
+    assert [(log.status, log.slot) for log in logs] == [("eaten", first.rsplit("(", 1)[1][:-1])]
+
+
+async def test_second_dose_within_an_hour_asks_and_logs_only_on_yes(bot: OfflineBot) -> None:
+    from bot.chat.jobs.tracking import run_tracking_tick_now
+
+    chat = bot.chat()
+    await onboard(chat)
+    await chat.send("/remind daily 1000 08:00")
+    day = dt.date(2026, 11, 25)
+    bot.clock.set(dt.datetime(2026, 11, 25, 7, 0, tzinfo=UTC))  # 08:00 in Berlin
+    await run_tracking_tick_now(bot.app)
+    await chat.tap("Taken")
+    bot.clock.set(dt.datetime(2026, 11, 25, 7, 20, tzinfo=UTC))
+    calls = await chat.send("/took 1000")
+    shown = visible_text(texts(calls)[-1])
+    assert "already logged 1,000 µg 20 min ago" in shown.replace("1000", "1,000")
+    assert [label for label, _ in calls[-1].buttons] == ["Yes, log it", "No"]
+    assert len(await bot.tracking.doses(4242, day, day)) == 1
+
+    calls = await chat.tap("No")
+    assert answers(calls) == ["Not logged."]
+    assert len(await bot.tracking.doses(4242, day, day)) == 1
+
+    await chat.send("/took 1000")
+    calls = await chat.tap("Yes, log it")
+    assert answers(calls) == ["Logged."]
+    assert [d.dose_ug for d in await bot.tracking.doses(4242, day, day)] == [1000.0, 1000.0]
+
+    bot.clock.set(dt.datetime(2026, 11, 25, 9, 0, tzinfo=UTC))  # well over an hour later
+    calls = await chat.send("/took 500")
+    assert not calls[-1].buttons
+    assert len(await bot.tracking.doses(4242, day, day)) == 3
+
+
+@pytest.mark.parametrize(
+    "fields",
+    ["y:99999:oral:{now}", "y:1000:patch:{now}", "y:1000:oral:{old}", "y:1e3:oral:{now}", "y"],
+)
+async def test_forged_log_again_buttons_log_nothing(bot: OfflineBot, fields: str) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    await chat.send("/took 1000")
+    message = chat.messages()[-1]
+    now = int(bot.services.now().timestamp())
+    data = "v1:took2:" + fields.format(now=now, old=now - 3 * 3600)
+    calls = await chat.tap_data(data, message)
+    assert "out of date" in answers(calls)[0]
+    assert len(await bot.tracking.doses(4242, TODAY, TODAY)) == 1
+
+
+@pytest.mark.parametrize("servings", ["0", "21", "99", "-1", "²"])
+async def test_recipe_buttons_with_forged_servings_show_nothing(
+    bot: OfflineBot, servings: str
+) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    await chat.send("/today")
+    recipe_id = next(iter(bot.services.recipes.recipes))
+    message = chat.messages()[-1]
+    calls = await chat.tap_data(f"v1:rec:{servings}:{recipe_id}", message)
+    assert "no longer available" in answers(calls)[0]
+    assert texts(calls) == []
+    calls = await chat.tap_data(f"v1:rec:2:{recipe_id}", message)  # a real household button
+    assert len(texts(calls)) == 1

@@ -35,6 +35,8 @@ async def test_start_onboarding_by_taps_stores_every_choice(bot: OfflineBot) -> 
     assert "Europe/Berlin" in question and "Where do you buy your food?" in question
     calls = await chat.tap("⭐ 🇪🇺 EU")
     assert "the EU" in visible_text(texts(calls, "editMessageText")[0])
+    calls = await chat.tap("None, go on")  # the optional allergy step
+    assert "the EU" in visible_text(texts(calls, "editMessageText")[0])
     calls = await chat.tap("06:30")
     done = visible_text(texts(calls, "editMessageText")[0])
     assert "not medical advice" in done and "06:30" in done
@@ -165,6 +167,8 @@ async def test_time_typed(bot: OfflineBot) -> None:
         ("7am", dt.time(7, 0)),
         ("19:00", dt.time(19, 0)),
         ("7", dt.time(7, 0)),
+        ("21h", dt.time(21, 0)),
+        ("9.30pm", dt.time(21, 30)),
     ],
 )
 def test_times_typed_without_a_separator_are_read_as_hours_and_minutes(
@@ -281,6 +285,7 @@ async def test_a_zone_without_a_region_asks_without_a_suggestion(bot: OfflineBot
     assert not any("⭐" in label for label in labels)
     assert "suggests" not in visible_text(texts(calls, "editMessageText")[0])
     await chat.tap("Elsewhere")
+    await chat.tap("None, go on")
     await chat.tap("07:30")
     user = await bot.services.store.get_user(chat.user.id)
     assert user is not None and user.onboarded and user.region is None
@@ -297,6 +302,7 @@ async def test_vegans_see_the_vegan_society_target_first_and_every_preset_names_
     question = visible_text(texts(calls, "editMessageText")[0])
     assert "Vegan Society advises at least 3.0 µg" in question
     labels = [label for label, _ in calls[-1].buttons]
+    assert labels.pop() == "🔢 Another number"  # the number pad, last
     assert labels[0] == "⭐ 3.0 µg · Vegan Society"
     for body in ("US RDA", "EFSA", "UK RNI", "Vegan Society"):
         assert any(body in label for label in labels), body
@@ -376,3 +382,132 @@ async def test_non_vegans_get_no_drink_offer(bot: OfflineBot) -> None:
     ]
     assert not any("🥛" in label for label in labels)
     assert "Your plant drink" not in visible_text(chat.messages()[-1].text or "")
+
+
+async def _press(chat, label: str) -> list[Call]:  # type: ignore[no-untyped-def]
+    """Tap the button labelled exactly `label` on the newest message with buttons."""
+    for message in reversed(chat.messages()):
+        buttons = Call("", {"reply_markup": message.reply_markup}).buttons
+        if buttons:
+            data = next((d for text, d in buttons if text == label), None)
+            assert data is not None, f"no button {label!r} in {[t for t, _ in buttons]}"
+            return await chat.tap_data(data, message)
+    raise AssertionError("no message with buttons")
+
+
+async def test_target_number_pad_by_buttons_with_back_and_cancel(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    await chat.send("/target")
+    await _press(chat, "🔢 Another number")
+    await _press(chat, "◀ Back")  # the presets again
+    await _press(chat, "🔢 Another number")
+    for key in ("6", "0"):
+        await _press(chat, key)
+    labels = [t for t, _ in Call("", {"reply_markup": chat.messages()[-1].reply_markup}).buttons]
+    assert "OK ✅" not in labels  # 60 µg is more than the planner takes
+    await _press(chat, "⌫")
+    await _press(chat, ".")
+    await _press(chat, "5")
+    await _press(chat, "OK ✅")
+    user = await bot.services.store.get_user(4242)
+    assert user is not None and user.target_ug == 6.5
+    await chat.send("/target")
+    await _press(chat, "🔢 Another number")
+    await _press(chat, "3")
+    await _press(chat, "✖ Cancel")
+    assert "Target unchanged: 6.5 µg" in visible_text(chat.messages()[-1].text)
+    user = await bot.services.store.get_user(4242)
+    assert user is not None and user.target_ug == 6.5
+
+
+async def test_time_hour_and_minute_buttons(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    await chat.send("/time")
+    await _press(chat, "🕐 Other")
+    await _press(chat, "05")
+    await _press(chat, "◀ Back")  # back to the hours
+    await _press(chat, "06")
+    await _press(chat, "06:45")
+    user = await bot.services.store.get_user(4242)
+    assert user is not None and user.push_time == dt.time(6, 45)
+    await chat.send("/time")
+    await _press(chat, "🕐 Other")
+    await _press(chat, "✖ Cancel")
+    assert "unchanged: 06:45" in visible_text(chat.messages()[-1].text)
+
+
+async def test_forged_pad_and_picker_taps_change_nothing(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    await chat.send("/time")
+    message = chat.messages()[-1]
+    for data in (
+        "v1:tpick:s:24",
+        "v1:tpick:s:7",
+        "v1:tpick:zz:07",
+        "v1:tpad:s:1e5",
+        "v1:tpad:s:abc",
+    ):
+        calls = await chat.tap_data(data, message)
+        assert answers(calls) == ["That choice is out of date. Send /settings."], data
+    user = await bot.services.store.get_user(4242)
+    assert user is not None and user.push_time == dt.time(7, 30) and user.target_ug == 2.4
+
+
+async def test_old_onboarding_button_after_a_typed_target_changes_nothing(
+    bot: OfflineBot,
+) -> None:
+    chat = bot.chat()
+    await chat.send("/start")
+    await chat.tap("Omnivore")
+    old_message, old_data = chat.find_button("2.4")  # the set-up question's "2.4 µg" button
+    assert old_data.startswith(f"v1:tgt:{FLOW_ONBOARDING}:")
+    await chat.tap("2.4")
+    await chat.tap("None of these")
+    await chat.tap("Berlin")
+    await chat.tap("EU")
+    await chat.tap("None, go on")  # no allergies
+    await chat.tap("07:30")
+    await chat.send("/target 4")
+    calls = await chat.tap_data(old_data, old_message)
+    assert answers(calls) == ["That was for setting up — use /settings to change it."]
+    assert not texts(calls) and not texts(calls, "editMessageText")
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None and user.target_ug == 4.0
+    # the same choice from /settings still works
+    await chat.send("/settings")
+    await chat.tap("Target")
+    await chat.tap("2.4")
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None and user.target_ug == 2.4
+
+
+async def test_old_onboarding_diet_and_time_buttons_are_refused_after_set_up(
+    bot: OfflineBot,
+) -> None:
+    chat = bot.chat()
+    await chat.send("/start")
+    diet_message, vegan_data = chat.find_button("Vegan")
+    await onboard(chat, diet="Omnivore")
+    calls = await chat.tap_data(vegan_data, diet_message)
+    assert answers(calls) == ["That was for setting up — use /settings to change it."]
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None and user.diet == Diet.OMNIVORE
+
+
+async def test_onboarding_target_from_the_number_pad_goes_on_to_the_next_question(
+    bot: OfflineBot,
+) -> None:
+    chat = bot.chat()
+    await chat.send("/start")
+    await chat.tap("Vegan")
+    await _press(chat, "🔢 Another number")
+    labels = [t for t, _ in Call("", {"reply_markup": chat.messages()[-1].reply_markup}).buttons]
+    assert "✖ Cancel" not in labels  # set-up goes on or back, it is not cancelled
+    await _press(chat, "4")
+    await _press(chat, "OK ✅")
+    assert "None of these" in str(chat.messages()[-1].reply_markup)  # the absorption question
+    user = await bot.services.store.get_user(4242)
+    assert user is not None and user.target_ug == 4.0 and not user.onboarded

@@ -153,7 +153,9 @@ async def test_exclude_groups_are_summed_up_with_notes_and_lupin_is_known(
     # lupin is a known allergen group that no recipe food contains: not "I don't know"
     assert "I don't know" not in shown and "lupin (no food in the recipes contains it)" in shown
     stored = await bot.services.store.get_user(chat.user.id)
-    assert stored is not None and stored.exclude == frozenset(soy.ids + gluten.ids)
+    # kept as said: the groups (lupin too, so a lupin food added later is left out)
+    assert stored is not None
+    assert stored.exclude == {"group:soy", "group:gluten", "group:lupin"}
 
     shown = visible_text(texts(await chat.send("/exclude glutn"))[0])
     assert "I don't know “glutn”. Did you mean: gluten?" in shown
@@ -162,9 +164,11 @@ async def test_exclude_groups_are_summed_up_with_notes_and_lupin_is_known(
     assert after is not None and after.exclude == stored.exclude
 
     shown = visible_text(texts(await chat.send("/include soy"))[0])
-    assert shown.startswith("✅ Back in your plans: soy (")
+    assert shown.startswith("✅ Back in your plans: soy.")
+    # soy sauce is soy AND gluten: gluten still leaves it out, and the reply says so
+    assert "Soy sauce is part of gluten, which you excluded — /include gluten" in shown
     after = await bot.services.store.get_user(chat.user.id)
-    assert after is not None and after.exclude == frozenset(gluten.ids) - frozenset(soy.ids)
+    assert after is not None and after.exclude == {"group:gluten", "group:lupin"}
 
 
 async def test_settings_change_region_life_stage_and_absorption(bot: OfflineBot) -> None:
@@ -230,3 +234,81 @@ async def test_an_old_numeric_target_button_still_sets_the_target(bot: OfflineBo
     assert user is not None and user.target_ug == 2.8 and user.life_stage == "none"
     calls = await chat.tap_data("v1:tgt:s:no_such_preset", message)
     assert "out of date" in answers(calls)[0]
+
+
+# --------------------------------------------------------------------------- a day keeps its shape
+
+
+async def test_eaten_egg_dish_stays_after_exclude_eggs_and_log_shows_that_dish(
+    bot: OfflineBot,
+) -> None:
+    from bot.core.recipe_search import match_ingredient
+    from bot.storage.tracking import MealLog
+
+    chat = bot.chat()
+    await onboard(chat, diet="Vegetarian")
+    svc = bot.services
+    user = await svc.store.get_user(chat.user.id)
+    assert user is not None
+    eggs = set(match_ingredient(svc.recipes, "eggs").ids)
+    start = svc.today(user)
+    # the first day (of the next three weeks) with a dish made with eggs
+    for offset in range(21):
+        day = start + dt.timedelta(days=offset)
+        plan = await svc.plans.day_plan(user, day)
+        egg_meals = [m for m in plan.meals if svc.recipes.recipes[m.recipe_id].item_ids & eggs]
+        if egg_meals:
+            break
+    else:
+        raise AssertionError("no egg dish planned in three weeks")
+    eaten = egg_meals[0]
+    label = eaten.slot.value.capitalize()
+    bot.clock.current = dt.datetime.combine(day, dt.time(10, 0), tzinfo=UTC)  # that day, Berlin
+    await chat.send("/today")
+    await chat.tap(f"{label} eaten")
+
+    calls = await chat.send("/exclude eggs")
+    reply = visible_text(texts(calls)[0])
+    assert f"{label} stays" in reply and "you already ticked it" in reply
+    user = await svc.store.get_user(chat.user.id)
+    assert user is not None
+    after = await svc.plans.stored_plan(user, day)
+    assert after is not None
+    kept = after.meal(eaten.slot)
+    assert kept is not None and kept.recipe_id == eaten.recipe_id
+    for meal in after.meals:  # every other meal is free of eggs
+        if meal.slot != eaten.slot:
+            assert not svc.recipes.recipes[meal.recipe_id].item_ids & eggs
+    log_text = visible_text(texts(await chat.send("/log"))[0])
+    dish = svc.recipes.recipes[eaten.recipe_id].name
+    assert f"{label}: {dish} — eaten" in log_text
+    logs: list[MealLog] = await bot.tracking.meal_logs(chat.user.id, day, day)
+    assert [m.recipe_id for m in logs if m.slot == eaten.slot.value] == [eaten.recipe_id]
+
+
+async def test_exclude_says_which_meal_changed_and_why(bot: OfflineBot) -> None:
+    from bot.core.recipe_search import match_ingredient
+
+    chat = bot.chat()
+    await onboard(chat, diet="Vegetarian")
+    svc = bot.services
+    user = await svc.store.get_user(chat.user.id)
+    assert user is not None
+    eggs = set(match_ingredient(svc.recipes, "eggs").ids)
+    start = svc.today(user)
+    for offset in range(21):
+        day = start + dt.timedelta(days=offset)
+        plan = await svc.plans.day_plan(user, day)
+        if any(svc.recipes.recipes[m.recipe_id].item_ids & eggs for m in plan.meals):
+            break
+    bot.clock.current = dt.datetime.combine(day, dt.time(10, 0), tzinfo=UTC)
+    before = await svc.plans.day_plan(user, day)
+    reply = visible_text(texts(await chat.send("/exclude eggs"))[0])
+    assert "changed: it had eggs, which you excluded" in reply
+    user = await svc.store.get_user(chat.user.id)
+    assert user is not None
+    after = await svc.plans.stored_plan(user, day)
+    assert after is not None
+    for old, new in zip(before.meals, after.meals, strict=True):
+        had_eggs = bool(svc.recipes.recipes[old.recipe_id].item_ids & eggs)
+        assert (old.recipe_id == new.recipe_id) != had_eggs  # only the egg meals changed

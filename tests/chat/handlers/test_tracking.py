@@ -14,7 +14,6 @@ from ptb_offline import OfflineBot, answers, check_html, onboard, texts, visible
 from bot.chat.jobs.tracking import run_tracking_tick_now
 from bot.chat.render.format import fmt_ug as plan_fmt_ug
 from bot.core.faq import FAQ
-from bot.core.labs import PG_PER_PMOL
 from bot.core.models import Slot
 from bot.core.nutrition import absorbed_ug
 from bot.core.products import meal_b12_ug, product_ingredients, with_products
@@ -127,7 +126,7 @@ async def test_ate_logs_extras_and_refuses_supplement_sized_amounts(bot: Offline
     calls = await chat.send("/ate 500")
     assert "/took" in all_text(calls)
     calls = await chat.send("/ate zzzqqq")
-    assert "don't know the dish" in all_text(calls)
+    assert "nothing is logged" in all_text(calls)
     logs = await bot.tracking.meal_logs(4242, TODAY, TODAY)
     assert sorted(m.b12_ug for m in logs) == sorted([recipe.b12_ug, 1.5])
 
@@ -145,143 +144,8 @@ async def test_buttons_for_other_days_and_changed_plans_are_refused(bot: Offline
     assert "changed" in answers(calls)[0]
     bot.clock.set(bot.clock.now() + dt.timedelta(days=3))
     calls = await chat.tap_data(data, message)
-    assert "too old" in answers(calls)[0]
+    assert "out of date" in answers(calls)[0]
     assert await bot.tracking.meal_logs(4242, TODAY, TODAY + dt.timedelta(days=3)) == []
-
-
-async def test_levels_in_two_units_convert_and_impossible_values_are_refused(
-    bot: OfflineBot,
-) -> None:
-    chat = bot.chat()
-    await onboard(chat)
-    calls = await chat.send("/levels add serum 320 pg/mL 2026-10-02")
-    text = all_text(calls)
-    assert "Saved result #1" in text and "not a diagnosis" in text
-    assert "236 pmol/L" in text  # 320 / 1.355 = 236.2
-    calls = await chat.send("/levels add serum 150 pmol/L 2026-11-20")
-    text = all_text(calls)
-    assert f"{150 * PG_PER_PMOL:.0f} pg/mL" in text  # 203 pg/mL
-    assert "indeterminate" in text
-    calls = await chat.send("/levels add serum 320000 pg/mL")
-    assert "not a possible" in all_text(calls)
-    calls = await chat.send("/levels add serum 320 mg/dL")
-    assert "mg/dL" in all_text(calls) or "unit" in all_text(calls)
-    labs = await bot.tracking.labs(4242)
-    assert [lab.result.canonical_value for lab in labs] == pytest.approx([320.0, 150 * 1.355])
-
-    bot.request.files.clear()
-    calls = await chat.send("/levels")
-    text = all_text(calls)
-    assert "#1. 2026-10-02" in text and "#2. 2026-11-20" in text
-    assert "not a diagnosis" in text and "clinician" in text
-    photos = bot.request.uploads("sendPhoto")
-    assert len(photos) == 1 and is_png(photos[0])  # one marker -> one chart
-
-
-async def test_levels_add_serum_320_ng_per_l_is_indeterminate_with_the_gp_line(
-    bot: OfflineBot,
-) -> None:
-    chat = bot.chat()
-    await onboard(chat)
-    text = all_text(await chat.send("/levels add serum 320 ng/L"))
-    assert "indeterminate" in text and "NICE NG239" in text
-    assert "contact your GP or MS team soon" in text
-    assert "numbness, weakness, balance or memory" in text
-    assert "supplements and injections change test results" in text
-    assert "adequate" not in text.lower()
-    assert "preferred test" not in text  # only with the pregnancy flag
-    calls = await chat.send("/levels add active 61 pg/mL")
-    assert "in pmol/L" in all_text(calls)
-    assert len(await bot.tracking.labs(chat.user.id)) == 1  # refused, not stored
-
-    text = all_text(await chat.send("/levels"))
-    assert "Latest serum B12" in text and "indeterminate" in text
-    assert text.count("contact your GP or MS team soon") == 1  # once per list, not per line
-    assert "supplements and injections change test results" in text
-
-
-async def test_levels_tell_a_pregnant_user_that_active_b12_is_preferred(bot: OfflineBot) -> None:
-    chat = bot.chat()
-    await onboard(chat)
-    await bot.services.users.update(chat.user.id, life_stage="pregnant")
-    text = all_text(await chat.send("/levels add serum 400 ng/L"))
-    assert "deficiency unlikely" in text
-    assert "active B12 (holoTC) is the preferred test" in text
-    assert "does not rule out a deficiency" in text
-    assert "active B12 (holoTC) is the preferred test" in all_text(await chat.send("/levels"))
-
-
-async def test_retest_reminder_is_due_months_after_the_latest_result(bot: OfflineBot) -> None:
-    chat = bot.chat()
-    await onboard(chat)
-    await chat.send("/levels add active 45 pmol/L 2026-09-30")
-    calls = await chat.send("/levels retest 5")
-    assert "due Sun 28 Feb 2027" in all_text(calls)  # 30 Sep + 5 months, clamped
-    retest = await bot.tracking.get_retest(4242)
-    assert retest is not None and retest.due_date == dt.date(2027, 2, 28)
-    # 07:30 in Berlin (the user's plan time) on the due day
-    assert retest.next_fire_utc == dt.datetime(2027, 2, 28, 6, 30, tzinfo=UTC)
-    bot.clock.set(retest.next_fire_utc)
-    bot.request.clear()
-    outcome = await run_tracking_tick_now(bot.app)
-    assert outcome.retests == 1
-    assert "retest" in all_text(bot.request.calls)
-    calls = await chat.send("/levels retest 99")
-    assert "1 to 36" in all_text(calls)
-
-
-async def test_reminder_fires_and_taken_counts_once(bot: OfflineBot) -> None:
-    chat = bot.chat()
-    await onboard(chat)
-    calls = await chat.send("/remind daily 1000 08:00")
-    assert "Reminder set" in all_text(calls) and "Wed 25 Nov 08:00" in all_text(calls)
-    calls = await chat.send("/remind daily lots 08:00")
-    assert "not a dose" in all_text(calls)
-    bot.clock.set(dt.datetime(2026, 11, 25, 7, 0, tzinfo=UTC))  # 08:00 in Berlin
-    bot.request.clear()
-    outcome = await run_tracking_tick_now(bot.app)
-    assert outcome.reminders == 1
-    reminder_text = visible_text(texts(bot.request.calls)[0])
-    assert "Daily tablet: 1,000 µg at 08:00" in reminder_text
-    labels = [label for label, _ in bot.request.calls[0].buttons]
-    assert labels == ["✅ Taken", "⏰ Snooze 1 h", "⏭ Skip"]
-    assert (await run_tracking_tick_now(bot.app)).reminders == 0  # once
-
-    message, data = chat.find_button("Taken")
-    calls = await chat.tap_data(data, message)
-    assert answers(calls) == ["Logged as taken ✅"]
-    calls = await chat.tap_data(data, message)
-    assert answers(calls) == ["Already logged as taken."]
-    doses = await bot.tracking.doses(4242, dt.date(2026, 11, 25), dt.date(2026, 11, 25))
-    assert [(d.dose_ug, d.kind) for d in doses] == [(1000.0, "oral")]
-
-    calls = await chat.send("/remind")
-    assert "1. Daily tablet" in all_text(calls)
-    calls = await chat.tap("Delete 1")
-    assert await bot.tracking.reminders(4242) == []
-
-
-async def test_snooze_fires_again_an_hour_later_and_skip_logs_nothing(bot: OfflineBot) -> None:
-    chat = bot.chat()
-    await onboard(chat)
-    await chat.send("/remind injection 1000 every 4 weeks 10:00 from 2026-11-25")
-    due = dt.datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
-    bot.clock.set(due)
-    await run_tracking_tick_now(bot.app)
-    calls = await chat.tap("Snooze")
-    assert answers(calls) == ["Snoozed for 1 hour"]
-    bot.clock.set(due + dt.timedelta(minutes=59))
-    assert (await run_tracking_tick_now(bot.app)).reminders == 0
-    bot.clock.set(due + dt.timedelta(hours=1))
-    bot.request.clear()
-    assert (await run_tracking_tick_now(bot.app)).reminders == 1
-    assert "snoozed reminder" in visible_text(texts(bot.request.calls)[0])
-    calls = await chat.tap("Skip")
-    assert answers(calls) == ["Skipped"]
-    assert await bot.tracking.doses(4242, TODAY, TODAY + dt.timedelta(days=2)) == []
-    stored = (await bot.tracking.reminders(4242))[0]
-    assert stored.last_answer == "skipped"
-    assert stored.next_fire_utc == dt.datetime(2026, 12, 23, 9, 0, tzinfo=UTC)  # +4 weeks
 
 
 async def test_myproducts_changes_plans_and_tallies(bot: OfflineBot) -> None:
@@ -481,7 +345,7 @@ async def test_ate_negative_amount_says_it_must_be_positive(bot: OfflineBot) -> 
     for text in ("/ate -5", "/ate −2 eggs"):
         reply = all_text(await chat.send(text))
         assert "must be positive" in reply, text
-        assert "I don't know the dish" not in reply
+        assert "I don't recognise" not in reply
     assert "more than 0" in all_text(await chat.send("/ate 0"))
     assert await extras(bot) == []
 
@@ -492,7 +356,7 @@ async def test_ate_a_count_of_one_food_uses_the_ingredient_table(bot: OfflineBot
     egg = bot.services.recipes.ingredients["egg"]
     expected = egg.per_100g.b12_ug * 2 * egg.unit_grams["piece"] / 100  # SR28 x 2 pieces
     reply = all_text(await chat.send("/ate 2 eggs"))
-    assert "I don't know the dish" not in reply
+    assert "I don't recognise" not in reply
     assert f"Logged 2 × {egg.name}: {fmt_ug(expected)} µg B12" in reply
     (logged,) = await extras(bot)
     assert logged.b12_ug == pytest.approx(expected)
@@ -516,20 +380,6 @@ async def test_ate_explains_what_it_cannot_measure(bot: OfflineBot) -> None:
 # --------------------------------------------------------------------------- /remind
 
 
-async def test_remind_refuses_an_identical_reminder(bot: OfflineBot) -> None:
-    chat = bot.chat()
-    await onboard(chat)
-    await chat.send("/remind daily 1000 08:00")
-    reply = all_text(await chat.send("/remind daily 1000 08:00"))
-    assert "You already have this reminder" in reply and "number 1" in reply
-    assert len(await bot.tracking.reminders(4242)) == 1
-    await chat.send("/remind daily 1000 09:00")  # another time is another reminder
-    assert len(await bot.tracking.reminders(4242)) == 2
-
-
-# ------------------------------------------------------------------ numbers as the plan shows them
-
-
 async def test_check_off_toast_repeats_the_plan_number(bot: OfflineBot) -> None:
     chat = bot.chat()
     await onboard(chat)
@@ -547,30 +397,6 @@ async def test_check_off_toast_repeats_the_plan_number(bot: OfflineBot) -> None:
 # --------------------------------------------------------------------------- /levels numbers
 
 
-async def test_lab_numbers_shown_saved_and_deleted_are_the_same(bot: OfflineBot) -> None:
-    chat = bot.chat()
-    await onboard(chat)
-    await chat.send("/levels add serum 320 pg/mL 2026-10-02")
-    await chat.send("/levels add serum 410 pg/mL 2026-11-20")
-    calls = await chat.send("/levels add serum 280 pg/mL 2026-09-01")  # back-dated
-    assert "Saved result #3: 2026-09-01" in visible_text(texts(calls)[0])
-    listed = visible_text(texts(await chat.send("/levels"))[0])
-    assert listed.index("#3. 2026-09-01") < listed.index("#1. 2026-10-02")
-    calls = await chat.send("/levels delete 1")
-    assert "Removed result #1: 2026-10-02" in visible_text(texts(calls)[0])
-    left = await bot.tracking.labs(chat.user.id)
-    assert [(lab.number, lab.result.taken_on.isoformat()) for lab in left] == [
-        (3, "2026-09-01"),
-        (2, "2026-11-20"),
-    ]
-    calls = await chat.send("/levels delete 1")  # already gone: nothing else removed
-    assert "#2, #3" in visible_text(texts(calls)[0])
-    assert len(await bot.tracking.labs(chat.user.id)) == 2
-
-
-# -------------------------------------------------------------------- /progress and /levels charts
-
-
 async def test_progress_with_nothing_logged_sends_a_hint_not_an_empty_chart(
     bot: OfflineBot,
 ) -> None:
@@ -583,22 +409,6 @@ async def test_progress_with_nothing_logged_sends_a_hint_not_an_empty_chart(
     await chat.send("/took 10")
     calls = await chat.send("/progress")
     assert [c.method for c in calls] == ["sendMessage", "sendPhoto"]
-
-
-async def test_levels_sends_one_album_for_several_markers(bot: OfflineBot) -> None:
-    chat = bot.chat()
-    await onboard(chat)
-    await chat.send("/levels add serum 320 pg/mL 2026-10-02")
-    await chat.send("/levels add mma 0.3 umol/L 2026-11-20")
-    await chat.send("/levels add mma 0.25 umol/L 2026-11-22")
-    bot.request.files.clear()
-    calls = await chat.send("/levels")
-    assert [c.method for c in calls] == ["sendMessage", "sendMediaGroup"]
-    pngs = [data for data in bot.request.uploads("sendMediaGroup")]
-    assert len(pngs) == 2 and all(p.startswith(b"\x89PNG") for p in pngs)
-
-
-# ---------------------------------------------------------------------- names and amounts as typed
 
 
 async def test_myproducts_lists_names_with_the_code_to_type(bot: OfflineBot) -> None:
@@ -618,3 +428,19 @@ async def test_ate_command_reply_has_no_duplicate_amount(bot: OfflineBot) -> Non
     await onboard(chat)
     first_line = visible_text(texts(await chat.send("/ate 1.2"))[0]).splitlines()[0]
     assert first_line.count("1.2 µg") == 1
+
+
+async def test_swap_survives_myproducts_with_an_unchanged_value(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    await chat.send("/myproducts soy_milk_fortified 0.4")
+    await chat.send("/today")
+    await chat.tap("Swap lunch")
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None
+    swapped = await bot.services.plans.stored_plan(user, TODAY)
+    assert swapped is not None and swapped.swaps
+    calls = await chat.send("/myproducts soy_milk_fortified 0.4")
+    assert "stays as it is" in all_text(calls)
+    after = await bot.services.plans.stored_plan(user, TODAY)
+    assert after == swapped

@@ -1,4 +1,4 @@
-"""Tracking texts: reminders, check-off toasts, tallies and logged extras, with the same
+"""Tracking texts: check-off toasts, tallies and logged extras, with the same
 rounding as the plan."""
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from bot.chat.render.tracking import (
     checkoff_toast,
     render_evening_status,
     render_extra_logged,
-    render_reminder_message,
     tally_line,
 )
 from bot.core.models import UserSettings
@@ -33,16 +32,6 @@ INJECTION = Reminder(
 TABLET = Reminder(ReminderKind.DAILY, 500.0, dt.time(8, 0), "Europe/Berlin")
 
 
-def test_injection_reminder_does_not_promise_the_daily_tally() -> None:
-    text = visible_text(render_reminder_message(INJECTION))
-    assert "daily tally" not in text  # bot.core.tally keeps injections out of the oral tally
-    assert "recorded in your log (shown apart from food)" in text
-    assert "counts in your daily tally" in visible_text(render_reminder_message(TABLET))
-    # and the tally indeed leaves the injection out of intake
-    day = day_tally(TODAY, [], [], injection_doses_ug=[1000.0])
-    assert day.injection_ug == 1000.0 and day.intake_ug == 0.0
-
-
 def test_tracking_texts_round_like_the_plan() -> None:
     toast = checkoff_toast("breakfast", "eaten", 0.57, None, 2.4)
     assert "+0.6 µg" in toast and "0.57" not in toast
@@ -58,15 +47,6 @@ def test_ate_by_amount_says_the_amount_once() -> None:
     assert first_line == "➕ Logged 1.2 µg B12 from food."
     named = render_extra_logged("Tofu scramble", 0.8, None, 2.4).splitlines()[0]
     assert named == "➕ Logged Tofu scramble: 0.8 µg B12."
-
-
-def test_reminder_message_names_the_injection_once() -> None:
-    text = visible_text(render_reminder_message(INJECTION))
-    assert text.lower().count("injection") == 1 and text.count("1,000 µg") == 1
-    assert text.startswith("⏰ Injection: 1,000 µg every 4 weeks")
-    text = visible_text(render_reminder_message(TABLET, snoozed=True))
-    assert text.startswith("⏰ Daily tablet: 500 µg at 08:00") and text.count("500 µg") == 1
-    assert "It's time (snoozed reminder): tap ✅ Taken" in text
 
 
 def test_target_reached_only_when_the_absorbed_rule_holds_too() -> None:

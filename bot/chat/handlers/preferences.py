@@ -1,0 +1,136 @@
+"""Recipe cards with actions: servings − / +, ◀ back to the plan, 🔁 swap this meal,
+♥ favourite and 🚫 never suggest again.
+
+Why one message: a card opened from a plan's 📖 button is edited in place by every tap (a
+tired hand scrolls nothing), and ◀ turns it back into that day's plan as it stands now.
+The card text itself is `render_recipe` (bot.chat.render.plans), the same as /recipe.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot.chat.handlers.base import Context, edit, onboarded_button, reply, services
+from bot.chat.handlers.plans import render_day
+from bot.chat.render.format import parse_count, parse_day_code
+from bot.chat.render.plans import render_recipe, slot_from_code
+from bot.chat.render.preferences import MAX_CARD_SERVINGS, card_keyboard, pref_answer
+from bot.core.models import UserSettings
+from bot.core.preferences import FAVOURITE, NEVER
+from bot.services.container import Services
+from bot.services.preferences import recipe_pref, toggle_pref
+from bot.storage.preferences import TooManyPrefsError
+
+log = logging.getLogger(__name__)
+
+OUT_OF_DATE = "This button is out of date. Send /today."
+
+
+async def card(
+    svc: Services, user: UserSettings, recipe_id: str, servings: int, day: str, slot: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The card's text (the user's exclusions as they are now) and its buttons."""
+    recipes = svc.recipes
+    pref = await recipe_pref(svc.plans, user, recipe_id)
+    text = render_recipe(recipes.recipes[recipe_id], recipes, servings, user)
+    return text, card_keyboard(recipe_id, servings, pref, day, slot)
+
+
+async def on_card(update: Update, context: Context) -> None:
+    button = await onboarded_button(update, context, maxsplit=6)
+    if button is None:
+        return
+    query, parts, user = button
+    svc = services(context)
+    if len(parts) != 7:
+        await query.answer(OUT_OF_DATE, show_alert=True)
+        return
+    _, _, action, count, day_text, slot_text, recipe_id = parts
+    servings = parse_count(count, 2)
+    if servings is None or not 1 <= servings <= MAX_CARD_SERVINGS:
+        servings = None
+    if servings is None or recipe_id not in svc.recipes.recipes or action not in "ompfnbs":
+        await query.answer("That recipe is no longer available. Send /today.", show_alert=True)
+        return
+    today = svc.today(user)
+    in_plan = day_text != "-" or slot_text != "-"
+    day = parse_day_code(day_text, today) if in_plan else None
+    slot = slot_from_code(slot_text) if in_plan else None
+    if in_plan and (day is None or slot is None):
+        await query.answer(OUT_OF_DATE, show_alert=True)
+        return
+    name = svc.recipes.recipes[recipe_id].name
+    if action == "o":
+        await query.answer()
+        text, markup = await card(svc, user, recipe_id, servings, day_text, slot_text)
+        await reply(update, text, markup)
+        return
+    if action in "mp":
+        await query.answer(f"{servings} serving{'s' if servings > 1 else ''}")
+    elif action in "fn":
+        kind = FAVOURITE if action == "f" else NEVER
+        was = await recipe_pref(svc.plans, user, recipe_id)
+        try:
+            now, changes = await toggle_pref(svc.plans, user, recipe_id, kind)
+        except TooManyPrefsError:
+            await query.answer("You keep the most marks I store: clear one first.", show_alert=True)
+            return
+        log.info("user %s marked a recipe %s", user.user_id, now or "none")
+        extra = (
+            " Your plans changed: ◀ Back to plan shows today's."
+            if any(result.changed for _, result in changes)
+            else ""
+        )
+        await query.answer((pref_answer(name, now, was) + extra)[:200])
+    elif action in "bs":
+        await plan_action(update, svc, user, action, recipe_id)
+        return
+    text, markup = await card(svc, user, recipe_id, servings, day_text, slot_text)
+    await edit(query, text, markup)
+
+
+async def plan_action(
+    update: Update, svc: Services, user: UserSettings, action: str, recipe_id: str
+) -> None:
+    """◀ back: the card becomes its day's plan; 🔁 swap: that meal swapped, then the plan."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    parts = query.data.split(":", 6)
+    today = svc.today(user)
+    day = parse_day_code(parts[4], today)
+    slot = slot_from_code(parts[5])
+    assert day is not None and slot is not None  # checked by on_card
+    if action == "b":
+        plan = await svc.plans.stored_plan(user, day) or await svc.plans.day_plan(user, day)
+        await query.answer()
+        text, markup = await render_day(svc, user, plan)
+        await edit(query, text, markup)
+        return
+    if day < today:
+        await query.answer("This plan is over: swaps are for today and later.", show_alert=True)
+        return
+    current = await svc.plans.day_plan(user, day)
+    meal = current.meal(slot)
+    if meal is None or meal.recipe_id != recipe_id:
+        await query.answer("That meal changed already. Here is the plan.", show_alert=True)
+        text, markup = await render_day(svc, user, current)
+        await edit(query, text, markup)
+        return
+    new = await svc.plans.swap_meal(user, day, slot)
+    after = new.meal(slot)
+    if after is None or after.recipe_id == recipe_id:
+        await query.answer(f"No other {slot.value} fits your settings right now.")
+    else:
+        await query.answer(
+            f"Swapped {slot.value}: {svc.recipes.recipes[after.recipe_id].name}"[:190]
+        )
+    undo = (slot, recipe_id) if after is not None and after.recipe_id != recipe_id else None
+    text, markup = await render_day(svc, user, new, undo_swap=undo)
+    await edit(query, text, markup)
+
+
+def register(application: Application) -> None:
+    application.add_handler(CallbackQueryHandler(on_card, pattern=r"^v1:rc:"))

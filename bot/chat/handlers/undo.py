@@ -1,0 +1,88 @@
+"""↩️ Undo on plan messages: take back a meal's tick, revert a swap.
+
+Why: a tired or shaky hand taps the wrong button; every change made with one tap can be taken
+back with one tap, and the message shows the result in place (bot.services.undo does the
+work under the plan owner's lock).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot.chat.handlers.base import Context, edit, onboarded_button, services
+from bot.chat.handlers.plans import render_day
+from bot.chat.handlers.tracking import LATE_LOG_DAYS
+from bot.chat.render.format import parse_day_code, plan_fingerprint
+from bot.chat.render.plans import slot_from_code
+from bot.services.undo import undo_swap, undo_tick
+
+log = logging.getLogger(__name__)
+
+STALE = "Your plan changed since this message. Send /today for the current one."
+
+
+async def on_undo_tick(update: Update, context: Context) -> None:
+    """↩️ Undo <meal>: the meal is no longer ticked; the plan shows it unticked again."""
+    button = await onboarded_button(update, context)
+    if button is None:
+        return
+    query, parts, user = button
+    svc = services(context)
+    today = svc.today(user)
+    day = parse_day_code(parts[2], today) if len(parts) == 5 else None
+    slot = slot_from_code(parts[3]) if len(parts) == 5 else None
+    if day is None or slot is None or day > today or (today - day).days > LATE_LOG_DAYS:
+        await query.answer("This button is out of date. Send /today.", show_alert=True)
+        return
+    plan = await svc.plans.stored_plan(user, day)
+    if plan is None or plan_fingerprint(plan) != parts[4]:
+        await query.answer(STALE, show_alert=True)
+        return
+    undone = await undo_tick(svc.plans, user, day, slot)
+    log.info("user %s took back the tick of %s on %s", user.user_id, slot.value, day)
+    await query.answer(f"{slot.value.capitalize()}: tick taken back" if undone else "Not ticked.")
+    text, markup = await render_day(svc, user, plan)
+    await edit(query, text, markup)
+
+
+async def on_undo_swap(update: Update, context: Context) -> None:
+    """↩️ Undo swap: the dish before the swap comes back when it still keeps every rule."""
+    button = await onboarded_button(update, context)
+    if button is None:
+        return
+    query, parts, user = button
+    svc = services(context)
+    today = svc.today(user)
+    day = parse_day_code(parts[2], today) if len(parts) == 6 else None
+    slot = slot_from_code(parts[3]) if len(parts) == 6 else None
+    if day is None or slot is None or day < today:
+        await query.answer("This button is out of date. Send /today.", show_alert=True)
+        return
+    current = await svc.plans.stored_plan(user, day)
+    if current is None or plan_fingerprint(current) != parts[5]:
+        await query.answer(STALE, show_alert=True)
+        return
+    previous = parts[4]
+    if previous not in svc.recipes.recipes:
+        await query.answer("That dish is no longer in my recipes.", show_alert=True)
+        return
+    restored = await undo_swap(svc.plans, user, day, slot, previous)
+    if restored is None:
+        await query.answer(
+            "The previous dish no longer fits your settings or your target, so the plan stays.",
+            show_alert=True,
+        )
+        text, markup = await render_day(svc, user, current)
+    else:
+        name = svc.recipes.recipes[previous].name
+        await query.answer(f"Back to {name}"[:190])
+        text, markup = await render_day(svc, user, restored)
+    await edit(query, text, markup)
+
+
+def register(application: Application) -> None:
+    application.add_handler(CallbackQueryHandler(on_undo_tick, pattern=r"^v1:mlu:"))
+    application.add_handler(CallbackQueryHandler(on_undo_swap, pattern=r"^v1:unsw:"))

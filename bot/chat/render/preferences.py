@@ -1,0 +1,74 @@
+"""Recipe card buttons (servings − / +, ◀ back to the plan, 🔁 swap this meal, ♥ favourite,
+🚫 never suggest) and their answers; the max-cooking-time choice. No handlers, no I/O.
+
+Card buttons carry the action, the servings shown, and the plan day and slot the card was
+opened from ("-" for /recipe), so each tap edits the one card message in place.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.chat.render.plans import card_callback
+from bot.core.preferences import COOK_LIMITS, FAVOURITE, NEVER
+
+MAX_CARD_SERVINGS = 20
+
+
+def card_keyboard(
+    recipe_id: str, servings: int, pref: str | None, day: str = "-", slot: str = "-"
+) -> InlineKeyboardMarkup | None:
+    """The card's buttons; None when the recipe id is too long for callback data."""
+
+    def cb(action: str, n: int = servings) -> str:
+        return card_callback(action, n, recipe_id, day, slot)
+
+    try:
+        rows = [
+            [
+                InlineKeyboardButton("➖ Serving", callback_data=cb("m", max(1, servings - 1))),
+                InlineKeyboardButton(
+                    "➕ Serving", callback_data=cb("p", min(MAX_CARD_SERVINGS, servings + 1))
+                ),
+            ],
+            [
+                InlineKeyboardButton(
+                    "♥ Favourite ✓" if pref == FAVOURITE else "♡ Favourite",
+                    callback_data=cb("f"),
+                ),
+                InlineKeyboardButton(
+                    "🚫 Never suggested ✓" if pref == NEVER else "🚫 Never suggest",
+                    callback_data=cb("n"),
+                ),
+            ],
+        ]
+        if day != "-" and slot != "-":
+            rows.append(
+                [
+                    InlineKeyboardButton("◀ Back to plan", callback_data=cb("b")),
+                    InlineKeyboardButton("🔁 Swap this meal", callback_data=cb("s")),
+                ]
+            )
+    except ValueError:
+        return None
+    return InlineKeyboardMarkup(rows)
+
+
+def pref_answer(name: str, pref: str | None, was: str | None) -> str:
+    """The toast after ♥ or 🚫 (plain text, under 200 characters)."""
+    short = name[:60]
+    if pref == FAVOURITE:
+        return f"♥ {short}: a favourite, planned more often (never against your target)."[:200]
+    if pref == NEVER:
+        return f"🚫 {short} won't be suggested again (tap again to undo)."[:200]
+    if was == NEVER:
+        return f"{short} can be suggested again."[:200]
+    return f"{short} is no longer a favourite."[:200]
+
+
+def cook_time_label(minutes: int | None) -> str:
+    return "any time" if minutes is None else f"≤ {minutes} min"
+
+
+def cook_time_choices() -> list[int | None]:
+    return [None, *COOK_LIMITS]

@@ -1,0 +1,124 @@
+"""Shopping lists as one message with a button per item: tap to tick, ticked items move down.
+
+Tired or numb fingers need big targets, so every item is its own full-width button; the text
+above says how far along the list is. Buttons carry the stored list's id and the item's
+position (never a name or an amount), so an old message can only tick what was stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.chat.render.format import button_label, callback, esc, fmt_day
+from bot.core.shopping import SheetItem, ShoppingSheet
+
+PAGE_ITEMS = 30  # Telegram caps a keyboard at 100 buttons; 30 rows still fit a phone screen
+SPAN_CHOICES = (1, 3, 7)  # the quick "days" buttons; /shopping N takes 1 to 14
+ITEM_LABEL_MAX = 40
+FORTIFIED_MARK = "★"
+
+
+def sheet_title(start: dt.date, days: int) -> str:
+    if days == 1:
+        return f"Shopping list for {fmt_day(start)}"
+    end = start + dt.timedelta(days=days - 1)
+    return f"Shopping list for {days} days, {fmt_day(start)} to {fmt_day(end)}"
+
+
+def pages(sheet_rows: int) -> int:
+    return max(1, math.ceil(sheet_rows / PAGE_ITEMS))
+
+
+def render_sheet(
+    list_id: int, sheet: ShoppingSheet, *, page: int = 0, warnings: Sequence[str] = ()
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The list message: a header with progress, then one button per visible item."""
+    rows = sheet.rows()
+    page = max(0, min(page, pages(len(rows)) - 1))
+    lines = [f"🛒 <b>{esc(sheet_title(sheet.start, sheet.days))}</b>"]
+    people = "1 person" if sheet.people == 1 else f"{sheet.people} people"
+    lines.append(f"For {people} · {sheet.ticked_count} of {len(sheet.items)} in the basket")
+    if not sheet.items:
+        lines += ["", "Nothing to buy."]
+        return "\n".join(lines), InlineKeyboardMarkup([_span_row(list_id, sheet)])
+    lines.append("Tap an item when it is in your basket; tap again to undo.")
+    if any(i.fortified for i in sheet.items):
+        lines.append(f"{FORTIFIED_MARK} must be the fortified kind (that is where its B12 is).")
+    if sheet.hide_staples and sheet.staple_count:
+        lines.append(f"<i>{sheet.staple_count} pantry staple(s) hidden.</i>")
+    lines += [esc(w) for w in warnings]
+    return "\n".join(lines), InlineKeyboardMarkup(_keyboard(list_id, sheet, rows, page))
+
+
+def _item_button(
+    list_id: int, position: int, line: str, ticked: bool, page: int
+) -> InlineKeyboardButton:
+    mark = "✅" if ticked else "☐"
+    return InlineKeyboardButton(
+        f"{mark} {button_label(line, ITEM_LABEL_MAX)}",
+        callback_data=callback("sl", list_id, "t", position, page),
+    )
+
+
+def _keyboard(
+    list_id: int, sheet: ShoppingSheet, rows: list[tuple[int, SheetItem, bool]], page: int
+) -> list[list[InlineKeyboardButton]]:
+    shown = rows[page * PAGE_ITEMS : (page + 1) * PAGE_ITEMS]
+    keyboard = [
+        [_item_button(list_id, pos, _label(item), ticked, page)] for pos, item, ticked in shown
+    ]
+    total = pages(len(rows))
+    if total > 1:
+        keyboard.append(
+            [
+                _control("◀", list_id, "p", (page - 1) % total),
+                _control(f"{page + 1} / {total}", list_id, "p", page),
+                _control("▶", list_id, "p", (page + 1) % total),
+            ]
+        )
+    controls = []
+    if sheet.staple_count:
+        if sheet.hide_staples:
+            controls.append(_control(f"👀 Show staples ({sheet.staple_count})", list_id, "s"))
+        else:
+            controls.append(_control(f"🙈 Hide what I have ({sheet.staple_count})", list_id, "h"))
+    controls.append(_control("📋 Copy as text", list_id, "x"))
+    keyboard.append(controls)
+    if sheet.people > 1:  # another member may have ticked something since
+        keyboard.append([_control("🔄 Show the latest ticks", list_id, "p", page)])
+    keyboard.append(_span_row(list_id, sheet))
+    return keyboard
+
+
+def _control(label: str, list_id: int, *parts: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=callback("sl", list_id, *parts))
+
+
+def _label(item: SheetItem) -> str:
+    """Amount first: a phone cuts long labels at the end, and the amount must survive."""
+    text = f"{item.display} · {item.name}"
+    return f"{FORTIFIED_MARK} {text}" if item.fortified else text
+
+
+def _span_row(list_id: int, sheet: ShoppingSheet) -> list[InlineKeyboardButton]:
+    """A new list in the same message for another span (1, 3 or 7 days) from today."""
+    return [
+        _control(
+            ("• " if days == sheet.days else "") + ("1 day" if days == 1 else f"{days} days"),
+            list_id,
+            "d",
+            days,
+        )
+        for days in SPAN_CHOICES
+    ]
+
+
+def render_plain(sheet: ShoppingSheet) -> str:
+    """The list as text to long-press and copy into any notes app (a <pre> block copies in
+    one tap on Telegram's apps)."""
+    body = "\n".join(sheet.plain_lines()) or "Nothing to buy."
+    return f"{esc(sheet_title(sheet.start, sheet.days))}\n<pre>{esc(body)}</pre>"
