@@ -96,9 +96,26 @@ def bot_child(stats_path: str) -> int:
         cpu, wall = cpu_clock() - cpu0, wall_clock() - wall0
         stats["steps"] += 1
         if (wall > 0.01 or cpu > 0.01) and len(stats["slow"]) < 20_000:
-            stats["slow"].append([time.time(), wall, cpu, repr(self)[:160]])
+            stats["slow"].append([time.time(), wall, cpu, describe(self)])
 
     events.Handle._run = timed  # type: ignore[method-assign]
+
+    # garbage-collector pauses over 5 ms: [time.time(), seconds, generation] (they land inside
+    # whatever callback allocated last, so a long step may be the collector's, not its own)
+    import gc
+
+    gc_started = [0.0]
+    stats["gc"] = []
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            gc_started[0] = time.thread_time()
+            return
+        took = time.thread_time() - gc_started[0]
+        if took > 0.005 and len(stats["gc"]) < 20_000:
+            stats["gc"].append([time.time(), took, info.get("generation", -1)])
+
+    gc.callbacks.append(on_gc)
 
     def dump() -> None:
         while True:
@@ -119,6 +136,22 @@ def bot_child(stats_path: str) -> int:
         code = run_bot()
     Path(stats_path).write_text(json.dumps(stats))
     return code
+
+
+def describe(handle: Any) -> str:
+    """What a slow callback was: for a task step, the task's coroutines down to where it is
+    suspended now (just after the slow stretch), e.g. "tick > feed @ push.py:440"."""
+    task = getattr(getattr(handle, "_callback", None), "__self__", None)
+    if not isinstance(task, asyncio.Task):
+        return repr(handle)[:160]
+    names, where, coro = [], "", task.get_coro()
+    while coro is not None and len(names) < 12:
+        names.append(getattr(coro, "__qualname__", type(coro).__name__).split(".")[-1])
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        if frame is not None and f"{os.sep}asyncio{os.sep}" not in frame.f_code.co_filename:
+            where = f"{Path(frame.f_code.co_filename).name}:{frame.f_lineno}"
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+    return f"{' > '.join(names[-4:])} @ {where}"[:160]
 
 
 # --------------------------------------------------------------------------- the driver
@@ -144,10 +177,12 @@ class Phase:
     worker_rss_mb: float = 0.0
     pushes: int = 0
     push_rate: float = 0.0
+    push_burst: int = 0  # most pushes the server saw in any 100 ms
     counted: collections.Counter[str] = field(default_factory=collections.Counter)
     max_step_s: float = 0.0  # the longest loop step, the loop thread's CPU time
     where: str = ""
     max_wall_s: float = 0.0  # the longest loop step in wall time (host contention included)
+    max_gc_s: float = 0.0  # the longest garbage-collector pause (CPU), inside some step
     load: str = ""  # the host's load average when the phase ended
 
 
@@ -306,10 +341,18 @@ async def measured(api: Any, process: Any, stats: Path, phase: Phase, work: Any)
     phase.pushes = len(times)
     if len(times) > 1:
         phase.push_rate = (len(times) - 1) / (times[-1] - times[0])
+        start = 0
+        for end, moment in enumerate(times):
+            while moment - times[start] >= 0.1:
+                start += 1
+            phase.push_burst = max(phase.push_burst, end - start + 1)
     await asyncio.sleep(1.0)  # the child writes its record every 0.5 s
     ended = time.time()
     if stats.exists():
-        slow = json.loads(stats.read_text() or "{}").get("slow", [])
+        record = json.loads(stats.read_text() or "{}")
+        slow = record.get("slow", [])
+        pauses = [g[1] for g in record.get("gc", []) if began <= g[0] <= ended]
+        phase.max_gc_s = max(pauses, default=0.0)
         inside = [s for s in slow if began <= s[0] <= ended]
         if inside:
             _, _, phase.max_step_s, phase.where = max(inside, key=lambda s: s[2])
@@ -355,11 +398,18 @@ def report(phases: list[Phase], rate: float) -> int:
                 + ")"
             )
         if phase.pushes:
-            print(f"  pushes: {phase.pushes} at {phase.push_rate:.1f}/s (limit {rate:g}/s)")
-        print(
-            f"  longest event-loop step: {phase.max_step_s * 1000:.1f} ms loop-thread CPU "
-            f"({phase.where[:80]}); longest in wall time {phase.max_wall_s * 1000:.1f} ms"
-        )
+            print(
+                f"  pushes: {phase.pushes} at {phase.push_rate:.1f}/s (limit {rate:g}/s); "
+                f"busiest 100 ms: {phase.push_burst} (evenly paced: {rate / 10:.0f})"
+            )
+        if phase.where:
+            print(
+                f"  longest event-loop step: {phase.max_step_s * 1000:.1f} ms loop-thread CPU "
+                f"({phase.where[:100]}); longest in wall time {phase.max_wall_s * 1000:.1f} ms; "
+                f"longest garbage-collector pause {phase.max_gc_s * 1000:.1f} ms"
+            )
+        else:
+            print("  longest event-loop step: under 10 ms (CPU and wall time)")
         if phase.lost:
             print(f"  {phase.lost} updates not sent: every user was still waiting")
     last = phases[-1]
@@ -379,7 +429,7 @@ def report(phases: list[Phase], rate: float) -> int:
         for name, goal, value, limit, _ in goals
         if value != float("inf")  # a phase not run (--no-push) has no row
     ]
-    if last.push_rate:
+    if last.push_rate and "alone" in last.name:
         rows.append(
             (
                 "push rate, no one talking",

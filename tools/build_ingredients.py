@@ -15,11 +15,14 @@ which /exclude and `plan --exclude` match; label foods list theirs in label_food
 Fortified foods get `b12_by_region` from tools/regional_b12.yaml: B12 per region (us, uk, eu)
 with a named label or survey each; a drink's label value per 100 ml is converted to per 100 g
 with the density written in the table, so the loader and the label agree to the digit.
+Each food's name in German, Spanish and French comes from tools/ingredient_names.yaml and is
+written as `name: {en, de, es, fr}`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from dataclasses import dataclass, field
@@ -31,6 +34,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 import yaml
 from sr28_extract import CSV_PATH, load_rows, per_100g
 
+from bot.core.languages import SUPPORTED_LANGUAGES
 from bot.core.recipe_schema import expand_groups
 
 OUT_PATH = Path(__file__).resolve().parents[1] / "recipes" / "ingredients.yaml"
@@ -409,7 +413,30 @@ GROUPS: dict[str, tuple[str, ...]] = {
 
 LABEL_FOODS_PATH = Path(__file__).resolve().parent / "label_foods.yaml"
 REGIONAL_PATH = Path(__file__).resolve().parent / "regional_b12.yaml"
+NAMES_PATH = Path(__file__).resolve().parent / "ingredient_names.yaml"
 REGIONS = ("us", "uk", "eu")
+
+
+def load_names() -> dict[str, dict[str, str]]:
+    """tools/ingredient_names.yaml, checked: each food's name in every supported language but
+    English (English is in the spec or label_foods.yaml), nothing else."""
+    data = yaml.safe_load(NAMES_PATH.read_text(encoding="utf-8"))
+    wanted = set(SUPPORTED_LANGUAGES) - {"en"}
+    for food, names in data.items():
+        if set(names) != wanted or not all(str(v).strip() for v in names.values()):
+            raise ValueError(f"{food}: ingredient_names.yaml needs {', '.join(sorted(wanted))}")
+    return data
+
+
+def name_line(food: str, english: str, names: dict[str, dict[str, str]]) -> str:
+    """The `name:` line of one food: {en, de, es, fr} in double quotes (JSON strings are YAML)."""
+    texts = {"en": english, **names.get(food, {})}
+    shown = ", ".join(
+        f"{lang}: {json.dumps(texts[lang], ensure_ascii=False)}"
+        for lang in SUPPORTED_LANGUAGES
+        if lang in texts
+    )
+    return f"  name: {{{shown}}}"
 
 
 def load_regional() -> dict[str, dict[str, dict[str, object]]]:
@@ -449,8 +476,9 @@ def region_lines(food: str, g_per_ml: float | None, regional: dict[str, Any]) ->
     return lines
 
 
-def label_food_lines(regional: dict[str, Any]) -> list[str]:
-    """label_foods.yaml without its comment lines, each food followed by its region block."""
+def label_food_lines(regional: dict[str, Any], names: dict[str, dict[str, str]]) -> list[str]:
+    """label_foods.yaml without its comment lines, each food followed by its region block and
+    its `name:` in every language."""
     raw = LABEL_FOODS_PATH.read_text(encoding="utf-8").splitlines()
     data = yaml.safe_load("\n".join(raw))
     out: list[str] = []
@@ -467,6 +495,8 @@ def label_food_lines(regional: dict[str, Any]) -> list[str]:
         if line and not line[0].isspace():
             close()
             current = line.split(":", 1)[0]
+        if current is not None and line.startswith("  name:"):
+            line = name_line(current, str(data[current]["name"]), names)
         out.append(line)
     close()
     return out
@@ -491,12 +521,16 @@ def fmt(value: float) -> str:
 
 def render(rows: dict[str, dict[str, str]]) -> str:
     regional = load_regional()
+    names = load_names()
     known = {spec.id for spec in SPECS} | set(
         yaml.safe_load(LABEL_FOODS_PATH.read_text(encoding="utf-8"))
     )
     stray = sorted(set(regional) - known)
     if stray:
         raise ValueError(f"regional_b12.yaml names foods not in the table: {', '.join(stray)}")
+    stray = sorted(set(names) - known)
+    if stray:
+        raise ValueError(f"ingredient_names.yaml names foods not in the table: {', '.join(stray)}")
     lines = [
         "# Ingredient table: per-100 g values copied by tools/build_ingredients.py from USDA SR28",
         "# (NDB_No in `ndb`), or a named product label (`source`) for foods SR28 lacks.",
@@ -518,7 +552,7 @@ def render(rows: dict[str, dict[str, str]]) -> str:
         block = ", ".join(f"{k}: {fmt(v)}" for k, v in values.items())
         lines += [
             f"{spec.id}:  # SR28 {spec.ndb} {row['Shrt_Desc']}",
-            f"  name: {spec.name}",
+            name_line(spec.id, spec.name, names),
             f"  kind: {spec.kind}",
             f"  aisle: {spec.aisle}",
             f'  ndb: "{spec.ndb}"',
@@ -548,7 +582,7 @@ def render(rows: dict[str, dict[str, str]]) -> str:
             )
         lines += region_lines(spec.id, density, regional)
     lines.append("# --- foods SR28 lacks: product labels (conservative typical values) ---")
-    lines += label_food_lines(regional)
+    lines += label_food_lines(regional, names)
     return "\n".join(lines) + "\n"
 
 

@@ -40,10 +40,12 @@ from telegram.error import EndPointNotFound, InvalidToken, NetworkError, TimedOu
 from telegram.request import BaseRequest, RequestData
 from telegram.warnings import PTBUserWarning
 
-# Connections kept to the Bot API. Sends in flight (push workers + replies) rarely exceed this;
-# more only wait a moment for a free one (pool_timeout), they never fail for it.
+# Connections kept to the Bot API (bot.app passes its own size). A send finding none free
+# waits up to its pool + connect time-outs, then fails as TimedOut marked NotSent.
 DEFAULT_POOL_SIZE = 16
-KEEPALIVE_S = 30.0  # idle connections closed after this (Telegram keeps them ~a minute)
+# Idle connections are closed after this (aiohttp's default), well before a server would drop
+# them: a send on a connection the server is closing at that moment "may have arrived".
+KEEPALIVE_S = 15.0
 _JSON = "application/json"
 _TOKEN_IN_PATH = re.compile(r"/bot([^/]+)/")
 # Bot.do_api_request asks to use the named method for known endpoints; send_message_id does

@@ -367,6 +367,9 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
         self._arrivals = 0
         self._dispatcher: asyncio.Task[None] | None = None
         self._paused_until = 0.0
+        # Per priority: until when the budget said nobody of that priority may send. Nobody
+        # asks it again before then (a shared budget's answer costs a database round trip).
+        self._full_until = [0.0, 0.0]
         self._abandoned = False
 
     async def initialize(self) -> None:
@@ -427,9 +430,16 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
         if self._abandoned and priority is Priority.BACKGROUND:
             raise SendAbandoned("the bot is stopping")
         now = self._clock()
-        idle = not (self._queues[0] or self._queues[1]) and now >= self._paused_until
-        if idle and (await self._budget.try_take(chat, priority, now)).ok:
-            return  # nobody waits and there is room: the common case, no queueing
+        idle = (
+            not (self._queues[0] or self._queues[1])
+            and now >= self._paused_until
+            and now >= self._full_until[priority]
+        )
+        if idle:
+            wait = await self._budget.try_take(chat, priority, now)
+            if wait.ok:
+                return  # nobody waits and there is room: the common case, no queueing
+            self._note_full(priority, now, wait)
         waiter = _Waiter(chat, asyncio.get_running_loop().create_future())
         self._queues[priority].append(waiter)
         self._arrivals += 1
@@ -468,6 +478,9 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
         blocked: set[ChatKey | None] = set()  # chats at their limit: keep their order
         for priority in Priority:
             queue = self._queues[priority]
+            if queue and now < self._full_until[priority]:
+                soonest = min(soonest, self._full_until[priority] - now)
+                continue  # the budget said so already: no need to ask again
             for waiter in list(queue):
                 if waiter.future.done():
                     queue.remove(waiter)
@@ -483,11 +496,22 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
                     granted = True
                 elif wait.overall_s > 0:
                     soonest = min(soonest, wait.overall_s)
+                    self._note_full(priority, now, wait)
                     break  # this priority cannot send at all now
                 else:
                     blocked.add(waiter.chat)
                     soonest = min(soonest, wait.chat_s)
         return 0.0 if granted else soonest
+
+    def _note_full(self, priority: Priority, now: float, wait: Wait) -> None:
+        """The budget has no room for `priority` for `wait.overall_s`; none for a reply means
+        none for the push either."""
+        if wait.overall_s <= 0:
+            return
+        until = now + wait.overall_s
+        for lower in Priority:
+            if lower >= priority:
+                self._full_until[lower] = max(self._full_until[lower], until)
 
     async def _sleep(self, delay: float) -> None:
         self._wake.clear()

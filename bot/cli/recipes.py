@@ -14,10 +14,17 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from bot.core.languages import SUPPORTED_LANGUAGES, localized_name
 from bot.core.models import DIET_ORDER, REGION_ANY, REGIONS, SLOT_ORDER, Diet, RecipeSet, Slot
 from bot.core.products import label_from_per_100g, unit_word
 from bot.core.recipe_problems import RecipeError, shown_path
-from bot.core.recipes import DEFAULT_RECIPES_DIR, allowed_for, load_recipes, recipe_to_json
+from bot.core.recipes import (
+    DEFAULT_RECIPES_DIR,
+    allowed_for,
+    load_recipes,
+    recipe_to_json,
+    translation_gaps,
+)
 from bot.core.regions import region_source, regional_b12
 
 REGION_CHOICES = (*REGIONS, REGION_ANY)
@@ -35,6 +42,15 @@ def _add_recipes_dir_option(parser: argparse.ArgumentParser) -> None:
         help="recipe directory holding ingredients.yaml (default: $RECIPES_DIR or recipes/)",
     )
     add_region_option(parser)
+
+
+def _add_language_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lang",
+        choices=SUPPORTED_LANGUAGES,
+        default=None,
+        help="show names (and steps) in this language; English where a text has no translation",
+    )
 
 
 def add_region_option(parser: argparse.ArgumentParser) -> None:
@@ -60,6 +76,13 @@ def add_parser(subparsers: Any) -> None:
         "check", help="validate every recipe file and print a summary (exit 1 on errors)"
     )
     _add_recipes_dir_option(check)
+    check.add_argument(
+        "--languages",
+        choices=("require", "warn"),
+        default=None,
+        help="a missing translation fails the check (require) or is listed only (warn); default: "
+        "require for the shipped recipes/, warn for your own --recipes set",
+    )
     check.set_defaults(func=run_check)
 
     listing = actions.add_parser("list", help="list recipes, optionally filtered")
@@ -72,6 +95,7 @@ def add_parser(subparsers: Any) -> None:
         "--meal", choices=[s.value for s in SLOT_ORDER], help="only recipes for this meal"
     )
     listing.add_argument("--json", action="store_true", help="print one JSON array")
+    _add_language_option(listing)
     _add_recipes_dir_option(listing)
     listing.set_defaults(func=run_list)
 
@@ -82,6 +106,7 @@ def add_parser(subparsers: Any) -> None:
     foods.add_argument(
         "--fortified", action="store_true", help="only fortified foods (B12 varies by brand)"
     )
+    _add_language_option(foods)
     _add_recipes_dir_option(foods)
     foods.set_defaults(func=run_foods)
 
@@ -152,16 +177,37 @@ def run_check(args: argparse.Namespace) -> int:
     rs = _load_or_report(args)
     if rs is None:
         return 1
-    print("\n".join(summary_lines(rs, recipes_dir(args))))
-    return 0
+    directory = recipes_dir(args)
+    print("\n".join(summary_lines(rs, directory)))
+    gaps = translation_gaps(rs, directory)
+    if not gaps:
+        print(f"translations: complete in {', '.join(SUPPORTED_LANGUAGES)}")
+        return 0
+    mode = args.languages or (
+        "require" if directory.resolve() == DEFAULT_RECIPES_DIR.resolve() else "warn"
+    )
+    out = sys.stderr if mode == "require" else sys.stdout
+    print("", file=out)
+    for gap in gaps:
+        print(gap, file=out)
+    files = len({gap.file for gap in gaps})
+    print(
+        f"\n{_plural(len(gaps), 'missing translation')} in {_plural(files, 'file')}: add the "
+        f"missing languages ({', '.join(SUPPORTED_LANGUAGES)}); English is shown meanwhile.",
+        file=out,
+    )
+    return 1 if mode == "require" else 0
 
 
 def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def table_lines(rs: RecipeSet, diet: Diet | None, meal: Slot | None) -> list[str]:
-    """Compact text table: id (never cut, so it can be copied), name, meals, diet, kcal, B12."""
+def table_lines(
+    rs: RecipeSet, diet: Diet | None, meal: Slot | None, lang: str | None = None
+) -> list[str]:
+    """Compact text table: id (never cut, so it can be copied), name (in `lang`), meals, diet,
+    kcal, B12."""
     chosen = allowed_for(rs, diet, meal)
     id_width = max([len("id"), *(len(r.id) for r in chosen)])
     header = f"{'id':<{id_width}} {'name':<40} {'meals':<22} {'diet':<11} {'kcal':>5} {'B12 µg':>7}"
@@ -169,7 +215,7 @@ def table_lines(rs: RecipeSet, diet: Diet | None, meal: Slot | None) -> list[str
     for r in chosen:
         meals = ",".join(m.value for m in r.meals)
         lines.append(
-            f"{r.id:<{id_width}} {_cut(r.name, 40):<40} {_cut(meals, 22):<22} "
+            f"{r.id:<{id_width}} {_cut(localized_name(r, lang), 40):<40} {_cut(meals, 22):<22} "
             f"{r.diet.value:<11} {r.per_serving.kcal:>5.0f} {r.b12_ug:>7.2f}"
         )
     lines.append(f"{_plural(len(chosen), 'recipe')} (nutrients per serving)")
@@ -186,15 +232,16 @@ def _print_out(text: str) -> None:
         os.dup2(devnull, sys.stdout.fileno())
 
 
-def food_to_json(rs: RecipeSet, ing_id: str) -> dict[str, Any]:
+def food_to_json(rs: RecipeSet, ing_id: str, lang: str | None = None) -> dict[str, Any]:
     """One food for `recipes foods --json`: B12 for the set's region as its label gives it
-    (per 100 ml for drinks, per 100 g otherwise), and where that value comes from."""
+    (per 100 ml for drinks, per 100 g otherwise), and where that value comes from; its name in
+    `lang` (English without a translation)."""
     ing = rs.ingredients[ing_id]
     per_100g, sold = regional_b12(ing, rs.region)
     sold = sold and ing.id not in rs.hidden
     return {
         "id": ing.id,
-        "name": ing.name,
+        "name": localized_name(ing, lang),
         # null: not sold in this region (never planned there)
         "b12_ug_per_100g": round(label_from_per_100g(ing, per_100g), 4) if sold else None,
         "per": unit_word(ing),
@@ -214,7 +261,7 @@ def run_foods(args: argparse.Namespace) -> int:
     if rs is None:
         return 1
     ids = sorted(i.id for i in rs.ingredients.values() if i.fortified or not args.fortified)
-    rows = [food_to_json(rs, i) for i in ids]
+    rows = [food_to_json(rs, i, args.lang) for i in ids]
     if args.json:
         _print_out(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
@@ -236,8 +283,8 @@ def run_list(args: argparse.Namespace) -> int:
     diet = Diet(args.diet) if args.diet else None
     meal = Slot(args.meal) if args.meal else None
     if args.json:
-        data = [recipe_to_json(r, rs) for r in allowed_for(rs, diet, meal)]
+        data = [recipe_to_json(r, rs, args.lang) for r in allowed_for(rs, diet, meal)]
         _print_out(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        _print_out("\n".join(table_lines(rs, diet, meal)))
+        _print_out("\n".join(table_lines(rs, diet, meal, args.lang)))
     return 0

@@ -10,7 +10,8 @@ ingredient ids only when a plan is made or a recipe is shown (`resolve`), so:
 * exclusions stored before groups were kept (plain ingredient ids) read as single foods.
 
 Everything that plans or shows a recipe asks this module: `profile` for the planner,
-`warning` for a "⚠️ contains soy (you excluded it)" line.
+`warning_for` (and its recipe, meal and shopping-list forms) for "⚠️ contains soy (you
+excluded it)".
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from bot.core.models import Ingredient, PlannedMeal, Profile, Recipe, RecipeSet,
 from bot.core.recipe_search import IngredientMatch, match_ingredient, short_name
 
 GROUP_PREFIX = "group:"
-MAX_TERMS = 200  # more stored terms than this is not a person's list: the rest is ignored
+# No cap on a user's terms: only known groups and ingredient ids are ever stored, so the list is
+# bounded by the table, and dropping one would silently bring an allergen back.
 
 # How a group is named back to the user (the group ids are singular snake_case).
 GROUP_LABEL: dict[str, str] = {
@@ -143,7 +145,7 @@ def resolve(terms: Iterable[str], ingredients: Mapping[str, Ingredient]) -> froz
     """The ingredient ids a set of terms leaves out, with the table as it is now."""
     groups: set[str] = set()
     ids: set[str] = set()
-    for term in list(terms)[:MAX_TERMS]:
+    for term in terms:
         group = term_group(term)
         if group is None:
             ids.add(term)
@@ -181,7 +183,7 @@ def reasons(
     item_ids: Iterable[str], terms: Iterable[str], ingredients: Mapping[str, Ingredient]
 ) -> list[str]:
     """Labels of the terms that leave out any of `item_ids`: ["soy", "gluten"]."""
-    stored = list(terms)[:MAX_TERMS]
+    stored = list(terms)
     if not stored:
         return []
     hit: list[str] = []
@@ -204,6 +206,24 @@ def warning_for(
     return f"⚠️ contains {names} (you excluded {'it' if len(found) == 1 else 'them'})"
 
 
+def item_warnings(
+    item_ids: Iterable[str], terms: Iterable[str], ingredients: Mapping[str, Ingredient]
+) -> list[str]:
+    """One line per listed food the terms leave out, for a shopping list: "⚠️ Soy sauce:
+    contains soy (you excluded it)" (plain text)."""
+    stored = list(terms)
+    lines = []
+    for item in dict.fromkeys(item_ids):
+        warning = warning_for([item], stored, ingredients) if stored else None
+        if warning:
+            name = term_label(item, ingredients)
+            if warning == f"⚠️ contains {name} (you excluded it)":  # the food itself
+                lines.append(f"⚠️ {name} (you excluded it)")
+            else:  # a food in a group: "⚠️ Soy sauce: contains soy (you excluded it)"
+                lines.append(warning.replace("⚠️ contains", f"⚠️ {name}: contains", 1))
+    return lines
+
+
 def recipe_warning(recipe: Recipe, user: UserSettings, recipes: RecipeSet) -> str | None:
     """The warning for one recipe and one user, or None when it has nothing they excluded."""
     return warning_for(recipe.item_ids, user.exclude, recipes.ingredients)
@@ -212,6 +232,8 @@ def recipe_warning(recipe: Recipe, user: UserSettings, recipes: RecipeSet) -> st
 def meal_warning(meal: PlannedMeal, user: UserSettings, recipes: RecipeSet) -> str | None:
     """The warning for a planned meal (its recipe and its top-up): a plan kept from before an
     exclusion, or a household meal, shows what the user now leaves out."""
+    if not user.exclude:  # most users: nothing to look up (this runs for every pushed meal)
+        return None
     recipe = recipes.recipes.get(meal.recipe_id)
     items = set(recipe.item_ids) if recipe is not None else set()
     if meal.topup_item:

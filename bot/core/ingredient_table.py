@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.core.languages import DEFAULT_LANGUAGE
 from bot.core.models import REGIONS, Ingredient, Kind, Nutrients
 from bot.core.recipe_problems import (
     FileReport,
     Problem,
     check_keys,
+    check_localized_text,
     check_text,
     closest,
     describe_value,
@@ -230,7 +232,8 @@ def _check_ingredient(ing_id: object, data: object, report: FileReport) -> Ingre
         )
         return None
     check_keys(data, INGREDIENT_REQUIRED, INGREDIENT_OPTIONAL, f"{key}.", report)
-    name = check_text(data["name"], f"{key}.name", report) if "name" in data else None
+    names = check_localized_text(data["name"], f"{key}.name", report) if "name" in data else None
+    name = names[DEFAULT_LANGUAGE] if names else None
     aisle = check_text(data["aisle"], f"{key}.aisle", report) if "aisle" in data else None
 
     kind: Kind | None = None
@@ -313,6 +316,7 @@ def _check_ingredient(ing_id: object, data: object, report: FileReport) -> Ingre
         groups=groups,
         b12_by_region=regional[0],
         region_sources=regional[1],
+        names=names or {},
     )
 
 

@@ -245,6 +245,8 @@ class Ingredient:
     # missing from a non-empty map means the product is not sold there.
     b12_by_region: dict[str, float] = field(default_factory=dict)
     region_sources: dict[str, str] = field(default_factory=dict)
+    # The name per language code (bot.core.languages); `name` is the English one, the fallback.
+    names: dict[str, str] = field(default_factory=dict)
 
     def grams(self, amount: float, unit: str) -> float:
         """Convert an amount in a recipe unit to grams (the loader checks the unit is possible)."""
@@ -295,6 +297,10 @@ class Recipe:
     fortified_b12_ug: float = 0.0
     # "savoury" or "sweet" (recipe files say which; "" = not said): top-ups must match it
     taste: str = ""
+    # Name and steps per language code (bot.core.languages); `name` and `steps` are the English
+    # ones, each the fallback for a language that lacks that field.
+    names: dict[str, str] = field(default_factory=dict)
+    steps_by_lang: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def b12_ug(self) -> float:

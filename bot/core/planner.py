@@ -15,11 +15,13 @@ variety from day to day, a penalty avoids the same main B12 source twice a day, 
 (`bot.core.topups`: a named fortified item added to a meal) are used only when no plan without
 them exists.
 
-Search: per slot, a small candidate list (seeded random picks plus the highest-B12 and fortified
-recipes) goes through an exact branch-and-bound; only when that finds nothing does the search
-widen to every candidate, so "no plan exists" is always decided exactly. When nothing meets the
-constraints, the best plan (most B12, then most absorbed) is returned with its shortfall and
-plain notes on how to close the gap.
+Search (the branch-and-bound and the closest plan: `bot.core.plan_search`): per slot, a small
+candidate list (seeded random picks plus the highest-B12 and fortified recipes, and with a kcal
+range those nearest its share) goes through an exact branch-and-bound; only when that finds
+nothing does the search widen to every candidate, so "no plan exists" is decided exactly unless
+the node budget runs out (then the plan says so). When nothing meets the constraints, the best
+plan (most B12, then most absorbed) is returned with its shortfall and plain notes on how to
+close the gap.
 
 Several days: `bot.core.week`; another recipe for one meal: `bot.core.swap`; the stored form of
 a plan: `bot.core.plan_codec`.
@@ -30,11 +32,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import heapq
-import itertools
 import math
 import random
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from bot.core.models import (
     KIND_DIET,
@@ -63,70 +64,27 @@ from bot.core.plan_rules import (
     status_of,
     unsafe_item_ids,
 )
+from bot.core.plan_search import (
+    BEST_EFFORT_PICKS,
+    BUDGET_NOTE,
+    FORTIFIED_PICKS,
+    Option,
+    RecipeInfo,
+    SearchBudget,
+    best_effort,
+    kcal_note,
+    search,
+)
+from bot.core.plan_search import NODE_BUDGET as NODE_BUDGET  # re-exported: bench, tests
 from bot.core.regions import for_region
 from bot.core.topups import TopUp, raises_absorbed_enough, suits, topup_for
 
 RANDOM_PICKS = 10  # seeded random candidates per slot in the fast search
 B12_PICKS = 4  # plus the highest-B12 candidates per slot (rescue hard targets)
-FORTIFIED_PICKS = 4  # plus the highest-B12 fortified candidates (vegan two-meal rule)
-BEST_EFFORT_PICKS = 8  # options per slot searched exhaustively when no plan meets the target
-BEST_EFFORT_COMBOS = 8_000  # at most about this many combinations in that search
 EFFORT_POOL = 60  # a slot with more recipes than this gives that search only its likely picks
-SAME_SOURCE_PENALTY = 1.0  # same main B12 source twice a day (random costs are in [0, 1))
 TOPUP_PENALTY = 10.0  # per top-up: fewest top-ups first
 REPEAT_PENALTY = 100.0  # per recipe reused from history: fewest repeats first
 KCAL_PICKS = 6  # with a kcal range: plus the candidates nearest the range's share per slot
-# Branch-and-bound nodes one plan may visit over all its tiers. A tight kcal range on a large
-# set can make the exact search explore millions of nodes (a 2,900-3,000 kcal range once took
-# 14 s a week on 2,000 recipes); past the budget the best plan found so far is returned, and a
-# plan that misses a rule says the search was cut short instead of claiming none exists.
-NODE_BUDGET = 60_000
-BUDGET_NOTE = (
-    "I stopped searching before trying every combination (the energy range leaves few that "
-    "fit), so this is the closest plan I found, not proof that none fits; a wider range gives "
-    "more choice."
-)
-
-
-@dataclass(slots=True)
-class SearchBudget:
-    """Nodes the exact search may still visit for one plan (shared by its tiers and passes)."""
-
-    nodes: float = field(default_factory=lambda: NODE_BUDGET)  # read at use: bench can vary it
-    hit: bool = False  # the search stopped early at least once
-
-
-@dataclass(frozen=True, slots=True)
-class RecipeInfo:
-    """Per-serving numbers of a recipe, cached so the search never touches Nutrients."""
-
-    id: str
-    b12: float
-    kcal: float
-    protein: float
-    fortified: bool
-    source: str | None
-    items: frozenset[str]
-    diet: Diet
-    fortified_ug: float = 0.0  # µg of b12 from fortified ingredients
-    oily: bool = False  # an oily-fish meal (capped in pregnancy and breastfeeding)
-    taste: str = ""  # savoury | sweet | "" (not said): top-ups must suit it
-
-
-@dataclass(frozen=True, slots=True)
-class _Option:
-    """One way to fill a slot: a recipe, maybe with a top-up, and its search cost."""
-
-    cost: float
-    recipe: RecipeInfo
-    b12: float
-    absorbed: float
-    fortified: int
-    kcal: float
-    topup: TopUp | None
-    repeat: bool
-    fort_ug: float = 0.0  # µg from fortified foods (recipe part + top-up)
-    oily: int = 0  # 1 for an oily-fish meal
 
 
 def seed(profile: Profile, *parts: object) -> int:
@@ -156,210 +114,6 @@ def seed(profile: Profile, *parts: object) -> int:
         ]
     )
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
-
-
-# --------------------------------------------------------------------------- search
-
-
-def _search(
-    options: list[list[_Option]],
-    rules: PlanRules,
-    oily_max: int | None = None,
-    budget: SearchBudget | None = None,
-) -> tuple[_Option, ...] | None:
-    """Exact branch-and-bound: the cheapest choice (one option per slot) meeting every rule.
-
-    Options of each slot must be sorted by cost. The bounds (best B12, absorbed, fortified
-    meals and µg, and kcal still reachable from the remaining slots; oily-fish meals so far)
-    only drop choices that cannot be completed, so None means no feasible choice exists among
-    these options. `oily_max` caps oily-fish meals (None: no cap). With a `budget`, the search
-    stops once its nodes are spent and returns the cheapest choice found so far (or None;
-    `budget.hit` then says the answer is not exact).
-    """
-    n = len(options)
-    budget = budget if budget is not None else SearchBudget(nodes=math.inf)
-    if any(not opts for opts in options):
-        return None
-    fug_above = rules.fortified_ug_above + EPS  # fortified µg must be MORE than this
-    check_fug = fug_above > -math.inf
-    suf_b12 = [0.0] * (n + 1)
-    suf_abs = [0.0] * (n + 1)
-    suf_fort = [0] * (n + 1)
-    suf_fug = [0.0] * (n + 1)
-    suf_kmin = [0.0] * (n + 1)
-    suf_kmax = [0.0] * (n + 1)
-    suf_cost = [0.0] * (n + 1)
-    for i in range(n - 1, -1, -1):
-        opts = options[i]
-        suf_b12[i] = suf_b12[i + 1] + max(o.b12 for o in opts)
-        suf_abs[i] = suf_abs[i + 1] + max(o.absorbed for o in opts)
-        suf_fort[i] = suf_fort[i + 1] + max(o.fortified for o in opts)
-        if check_fug:  # only the over-50 rule needs this bound
-            suf_fug[i] = suf_fug[i + 1] + max(o.fort_ug for o in opts)
-        suf_kmin[i] = suf_kmin[i + 1] + min(o.kcal for o in opts)
-        suf_kmax[i] = suf_kmax[i + 1] + max(o.kcal for o in opts)
-        suf_cost[i] = suf_cost[i + 1] + opts[0].cost
-    target = rules.target - EPS
-    abs_min = rules.absorbed_min - EPS
-    fort_min = rules.fortified_min
-    oily_cap = n if oily_max is None else oily_max
-    lo = rules.kcal_lo - EPS
-    hi = rules.kcal_hi + EPS
-    if suf_b12[0] < target or suf_abs[0] < abs_min or suf_fort[0] < fort_min:
-        return None
-    if check_fug and not suf_fug[0] > fug_above:
-        return None
-    if suf_kmin[0] > hi or suf_kmax[0] < lo:
-        return None
-
-    best_cost = math.inf
-    best: tuple[_Option, ...] | None = None
-    chosen: list[_Option] = []
-
-    def dfs(
-        i: int, cost: float, b12: float, ab: float, fort: int, kcal: float, fug: float, oily: int
-    ) -> None:
-        nonlocal best_cost, best
-        budget.nodes -= 1
-        if budget.nodes < 0:
-            budget.hit = True
-            return
-        if i == n:
-            best_cost = cost
-            best = tuple(chosen)
-            return
-        rest_cost = suf_cost[i + 1]
-        rest_b12 = suf_b12[i + 1]
-        rest_abs = suf_abs[i + 1]
-        rest_fort = suf_fort[i + 1]
-        rest_fug = suf_fug[i + 1]
-        rest_kmin = suf_kmin[i + 1]
-        rest_kmax = suf_kmax[i + 1]
-        for o in options[i]:
-            c = cost + o.cost
-            if c + rest_cost >= best_cost:
-                break  # sorted by cost: every later option is dearer
-            if b12 + o.b12 + rest_b12 < target:
-                continue
-            if ab + o.absorbed + rest_abs < abs_min:
-                continue
-            if fort + o.fortified + rest_fort < fort_min:
-                continue
-            if check_fug and not fug + o.fort_ug + rest_fug > fug_above:
-                continue
-            if oily + o.oily > oily_cap:
-                continue
-            k = kcal + o.kcal
-            if k + rest_kmin > hi or k + rest_kmax < lo:
-                continue
-            rid = o.recipe.id
-            src = o.recipe.source
-            duplicate = False
-            for prev in chosen:
-                if prev.recipe.id == rid:
-                    duplicate = True
-                    break
-                if src is not None and prev.recipe.source == src:
-                    c += SAME_SOURCE_PENALTY
-            if duplicate or c + rest_cost >= best_cost:
-                continue
-            chosen.append(o)
-            dfs(
-                i + 1,
-                c,
-                b12 + o.b12,
-                ab + o.absorbed,
-                fort + o.fortified,
-                k,
-                fug + o.fort_ug,
-                oily + o.oily,
-            )
-            chosen.pop()
-            if budget.hit:
-                return
-
-    dfs(0, 0.0, 0.0, 0.0, 0, 0.0, 0.0, 0)
-    return best
-
-
-def _best_effort(
-    options: list[list[_Option]], rules: PlanRules, oily_max: int | None = None
-) -> tuple[_Option, ...] | None:
-    """When nothing meets every rule: the plan closest to them (exhaustive over few options).
-
-    The oily-fish cap is a food-safety limit, never traded away. Preference, in order: kcal
-    inside the range, most B12 (up to the target), most absorbed (up to half the target), most
-    fortified meals (up to the vegan minimum), most fortified µg (up to the over-50 share),
-    nearest the kcal range, fewest repeats and top-ups, lowest cost.
-    """
-    oily_cap = len(options) if oily_max is None else oily_max
-    fug_goal = rules.fortified_ug_above if rules.fortified_ug_above > -math.inf else 0.0
-    # options per slot, so the combinations tried stay near BEST_EFFORT_COMBOS
-    cap = max(4, int(BEST_EFFORT_COMBOS ** (1 / max(1, len(options)))))
-    trimmed: list[list[_Option]] = []
-    for opts in options:
-        if oily_max is not None:  # keep options that need no oily-fish allowance too
-            opts = [o for o in opts if o.oily <= oily_cap]
-        by_b12 = sorted(opts, key=lambda o: (-o.b12, o.cost))
-        keep = by_b12[:BEST_EFFORT_PICKS]
-        if oily_max is not None:
-            keep += [o for o in by_b12 if not o.oily and o not in keep][:FORTIFIED_PICKS]
-        if rules.fortified_min or fug_goal:
-            keep += [o for o in by_b12 if o.fortified and o not in keep][:FORTIFIED_PICKS]
-        if rules.kcal_lo > -math.inf or rules.kcal_hi < math.inf:
-            # the lightest and heaviest dishes, and those nearest the range's share per slot
-            # (fresh and without top-ups: those are what the key below prefers)
-            plain = [o for o in opts if o.topup is None and not o.repeat] or opts
-            by_kcal = sorted(plain, key=lambda o: (o.kcal, o.cost))
-            extra = by_kcal[:2] + by_kcal[-3:]
-            if rules.kcal_lo > -math.inf and rules.kcal_hi < math.inf:
-                share = (rules.kcal_lo + rules.kcal_hi) / 2 / len(options)
-                extra += sorted(plain, key=lambda o: (abs(o.kcal - share), o.cost))[:3]
-            keep += [o for o in extra if o not in keep]
-        trimmed.append(keep)
-    if math.prod(len(keep) for keep in trimmed) > BEST_EFFORT_COMBOS:
-        for i, keep in enumerate(trimmed):  # the rule-specific picks first, then the richest
-            if len(keep) > cap:
-                specials = keep[BEST_EFFORT_PICKS:]
-                trimmed[i] = (keep[: max(2, cap - len(specials))] + specials)[:cap]
-    # each option as plain numbers once, so a combination is a few sums over short tuples
-    columns = [
-        [
-            (o.recipe.id, o.oily, o.b12, o.absorbed, o.fortified, o.kcal, o.fort_ug,
-             float(o.repeat), float(o.topup is not None), o.cost)
-            for o in keep
-        ]
-        for keep in trimmed
-    ]  # fmt: skip
-    lo, hi = rules.kcal_lo - EPS, rules.kcal_hi + EPS
-    n = len(trimmed)
-    best_key: tuple[float, ...] | None = None
-    best_index: tuple[int, ...] | None = None
-    for index in itertools.product(*(range(len(c)) for c in columns)):
-        rows = [columns[slot][k] for slot, k in enumerate(index)]
-        if len({row[0] for row in rows}) < n:
-            continue
-        _, oily, b12, ab, fort, kcal, fug, repeats, topups, cost = (
-            sum(col) for col in zip(*((0, *row[1:]) for row in rows), strict=True)
-        )
-        if oily > oily_cap:
-            continue
-        key = (
-            float(lo <= kcal <= hi),
-            min(b12, rules.target),
-            min(ab, rules.absorbed_min),
-            float(min(fort, rules.fortified_min)),
-            min(fug, fug_goal),
-            -repeats,
-            -topups,
-            -max(0.0, rules.kcal_lo - kcal, kcal - rules.kcal_hi),  # nearest the kcal range
-            -cost,
-        )
-        if best_key is None or key > best_key:
-            best_key, best_index = key, index
-    if best_index is None:
-        return None
-    return tuple(trimmed[slot][k] for slot, k in enumerate(best_index))
 
 
 # --------------------------------------------------------------------------- planner
@@ -436,9 +190,9 @@ class Planner:
     # -- options
 
     @staticmethod
-    def _option(info: RecipeInfo, cost: float, repeat: bool, topup: TopUp | None) -> _Option:
+    def _option(info: RecipeInfo, cost: float, repeat: bool, topup: TopUp | None) -> Option:
         b12 = info.b12 + (topup.b12_ug if topup else 0.0)
-        return _Option(
+        return Option(
             cost=cost + (REPEAT_PENALTY if repeat else 0.0) + (TOPUP_PENALTY if topup else 0.0),
             recipe=info,
             b12=b12,
@@ -453,7 +207,7 @@ class Planner:
 
     def meal_option(
         self, meal: PlannedMeal, recent: frozenset[str], profile: Profile
-    ) -> _Option | None:
+    ) -> Option | None:
         """A stored meal as a search option, valued with this set's current numbers (the
         user's labels and region may have changed since it was planned). Its top-up stays in
         the same portion while the profile still allows it, else it is dropped. None when the
@@ -484,10 +238,10 @@ class Planner:
         pool: Iterable[tuple[RecipeInfo, float]],
         recent: frozenset[str],
         topups: Sequence[TopUp],
-    ) -> list[_Option]:
+    ) -> list[Option]:
         """Options for a slot from (recipe, cost) pairs, with top-up variants, sorted by cost."""
         fitting = [t for t in topups if slot in t.slots]
-        opts: list[_Option] = []
+        opts: list[Option] = []
         for info, cost in pool:
             repeat = info.id in recent
             opts.append(self._option(info, cost, repeat, None))
@@ -510,7 +264,7 @@ class Planner:
         prefer: frozenset[str] = frozenset(),
         oily_max: int | None = None,
         budget: SearchBudget | None = None,
-    ) -> tuple[dict[Slot, _Option], bool]:
+    ) -> tuple[dict[Slot, Option], bool]:
         """Choose an option per slot; returns (choice, feasible).
 
         Tiers, first feasible wins: no repeats & no top-ups; no repeats & top-ups; repeats
@@ -586,7 +340,7 @@ class Planner:
                 if not self._kcal_reachable(slots, infos, tups, rules):
                     continue  # cheap proof: expanding these could not reach the kcal range
                 options = [self._expand(s, chosen[i], recent, tups) for i, s in enumerate(slots)]
-                found = _search(options, rules, oily_max, budget)
+                found = search(options, rules, oily_max, budget)
                 if found is not None:
                     return dict(zip(slots, found, strict=True)), True
 
@@ -598,7 +352,7 @@ class Planner:
             return [(info, c) for info, c in pool if info.id in ids]
 
         options = [self._expand(s, effort_pool(i), recent, topups) for i, s in enumerate(slots)]
-        found = _best_effort(options, rules, oily_max) if slots else ()
+        found = best_effort(options, rules, oily_max) if slots else ()
         if found is None:  # not enough different recipes: allow one recipe in two slots
             found = tuple(
                 min(
@@ -750,7 +504,7 @@ class Planner:
         profile: Profile,
         servings: int,
         day: dt.date,
-        choice: dict[Slot, _Option],
+        choice: dict[Slot, Option],
         feasible: bool,
         *,
         cut_short: bool = False,
@@ -833,12 +587,9 @@ class Planner:
                 "fortified foods at least twice a day."
                 + ("" if shortfall > 0 or absorbed < rules.absorbed_min - EPS else fix)
             )
-        if not rules.kcal_lo - EPS <= kcal <= rules.kcal_hi + EPS:
-            notes.append(
-                f"Calories ({kcal:.0f} kcal) are outside your range "
-                f"{rules.kcal_lo:.0f}-{rules.kcal_hi:.0f} kcal"
-                + ("." if cut_short else ": no combination of recipes fits it.")
-            )
+        outside = kcal_note(kcal, rules, cut_short)
+        if outside:
+            notes.append(outside)
         fortified_ug = sum(m.fortified_ug for m in meals)
         if profile.life_stage == OVER_50 and not fortified_ug > rules.fortified_ug_above + EPS:
             notes.append(
@@ -891,7 +642,7 @@ class Planner:
         r = self.recipes.recipes.get(recipe_id)
         return r.name if r else recipe_id
 
-    def _gap_advice(self, profile: Profile, choice: dict[Slot, _Option]) -> str:
+    def _gap_advice(self, profile: Profile, choice: dict[Slot, Option]) -> str:
         """What would close the gap: the richest allowed fortified item, else the clinician."""
         items = self.allowed_topups(profile)
         if not items:

@@ -82,8 +82,8 @@ def quick_day(
             fixed=fixed,
             oily_max=quick.oily_max(person, history),
         )
-        if not feasible:
-            continue
+        if not feasible or set(choice) != set(slots):
+            continue  # no day keeps every rule, or a meal has no dish this quick
         new = quick.build(replace(person, slots=slots), 1, plan.date, choice, True)
         after = [m for m in new.meals if m.slot in remaining]
         new_longest, new_total = cook_minutes(planner.recipes, after)

@@ -22,6 +22,8 @@ from typing import Any
 
 import yaml
 
+from bot.core.languages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
+
 # --------------------------------------------------------------------------- problems
 
 
@@ -165,6 +167,87 @@ def check_text(value: object, field: str, report: FileReport) -> str | None:
     else:
         report.bad(field, f"must be text, got {describe_value(value)}")
     return None
+
+
+def _language_key(lang: object, field: str, report: FileReport) -> str | None:
+    """`lang` when it is a supported language code, else None after saying what to write."""
+    key = str(lang)
+    if isinstance(lang, str) and key in SUPPORTED_LANGUAGES:
+        return key
+    report.bad(
+        f"{field}.{key}",
+        f"unknown language {key!r}{did_you_mean(key, SUPPORTED_LANGUAGES)}; use one of "
+        f"{', '.join(SUPPORTED_LANGUAGES)} (text containing ': ' must be put in quotes, or YAML "
+        "reads a key)",
+    )
+    return None
+
+
+def _needs_english(value: dict[Any, Any], field: str, report: FileReport) -> None:
+    if DEFAULT_LANGUAGE not in value:
+        report.bad(
+            f"{field}.{DEFAULT_LANGUAGE}",
+            f"missing the English text ({DEFAULT_LANGUAGE}: ...): English is shown wherever a "
+            "language has no text of its own",
+        )
+
+
+def check_localized_text(value: object, field: str, report: FileReport) -> dict[str, str] | None:
+    """Text per language code: plain text is English; a mapping needs `en` and known codes."""
+    if not isinstance(value, dict):
+        text = check_text(value, field, report)
+        return {DEFAULT_LANGUAGE: text} if text else None
+    before = report.count
+    texts: dict[str, str] = {}
+    for lang, text in value.items():
+        key = _language_key(lang, field, report)
+        if key is not None:
+            checked = check_text(text, f"{field}.{key}", report)
+            if checked:
+                texts[key] = checked
+    _needs_english(value, field, report)
+    return texts if report.count == before else None
+
+
+def _check_text_list(value: object, field: str, what: str, report: FileReport) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        report.bad(
+            field,
+            f"must be a non-empty list of {what} (each line starting with '- '), "
+            f"got {describe_value(value)}",
+        )
+        return ()
+    before = report.count
+    texts = [check_text(text, f"{field}[{i}]", report) for i, text in enumerate(value)]
+    return tuple(t for t in texts if t) if report.count == before else ()
+
+
+def check_localized_list(
+    value: object, field: str, what: str, report: FileReport
+) -> dict[str, tuple[str, ...]] | None:
+    """Lists of text per language code (a plain list is English); every translation must have
+    as many entries as the English list, so step 3 in German is step 3 in English."""
+    before = report.count
+    if not isinstance(value, dict):
+        texts = _check_text_list(value, field, what, report)
+        return {DEFAULT_LANGUAGE: texts} if report.count == before else None
+    lists: dict[str, tuple[str, ...]] = {}
+    for lang, entries in value.items():
+        key = _language_key(lang, field, report)
+        if key is not None:
+            texts = _check_text_list(entries, f"{field}.{key}", what, report)
+            if texts:
+                lists[key] = texts
+    _needs_english(value, field, report)
+    english = lists.get(DEFAULT_LANGUAGE)
+    for key, texts in lists.items():
+        if english and len(texts) != len(english):
+            report.bad(
+                f"{field}.{key}",
+                f"has {len(texts)} {what}, the English has {len(english)}; translate each "
+                "English entry into one entry, in the same order",
+            )
+    return lists if report.count == before else None
 
 
 def shown_path(path: Path) -> str:

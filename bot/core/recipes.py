@@ -14,6 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.ingredient_table import load_ingredients
+from bot.core.languages import (
+    DEFAULT_LANGUAGE,
+    localized_name,
+    localized_steps,
+    missing_languages,
+)
 from bot.core.models import (
     UNITS,
     Diet,
@@ -30,6 +36,8 @@ from bot.core.recipe_problems import (
     Problem,
     RecipeError,
     check_keys,
+    check_localized_list,
+    check_localized_text,
     check_text,
     closest,
     describe_value,
@@ -179,19 +187,6 @@ def _check_lines(
     return lines if report.count == before else None
 
 
-def _check_steps(value: object, report: FileReport) -> tuple[str, ...] | None:
-    if not isinstance(value, list) or not value:
-        report.bad(
-            "steps",
-            "must be a non-empty list of steps (each line starting with '- '), "
-            f"got {describe_value(value)}",
-        )
-        return None
-    before = report.count
-    steps = [check_text(step, f"steps[{i}]", report) for i, step in enumerate(value)]
-    return tuple(s for s in steps if s) if report.count == before else None
-
-
 def _check_tags(value: object, report: FileReport) -> tuple[str, ...] | None:
     if value is None:
         return ()
@@ -246,12 +241,12 @@ def _build_recipe(
     top = max(b12_by_item, key=lambda i: b12_by_item[i])
     return Recipe(
         id=fields["id"],
-        name=fields["name"],
+        name=fields["name"][DEFAULT_LANGUAGE],
         meals=fields["meal"],
         servings=servings,
         time_min=fields["time_min"],
         ingredients=tuple(parts),
-        steps=fields["steps"],
+        steps=fields["steps"][DEFAULT_LANGUAGE],
         tags=fields["tags"],
         diet=diet_for_kinds(frozenset(ingredients[i].kind for i in grams_per_serving)),
         per_serving=per_serving,
@@ -262,6 +257,8 @@ def _build_recipe(
         source_file=source_file,
         fortified_b12_ug=fortified_part(b12_by_item, ingredients),
         taste=fields["taste"],
+        names=fields["name"],
+        steps_by_lang=fields["steps"],
     )
 
 
@@ -300,7 +297,7 @@ def _check_recipe(
                 "e.g. id: salmon_rice_bowl",
             )
     if "name" in data:
-        fields["name"] = check_text(data["name"], "name", report)
+        fields["name"] = check_localized_text(data["name"], "name", report)
     if "meal" in data:
         fields["meal"] = _check_meals(data["meal"], report)
     if "servings" in data:
@@ -313,7 +310,7 @@ def _check_recipe(
         else None
     )
     if "steps" in data:
-        fields["steps"] = _check_steps(data["steps"], report)
+        fields["steps"] = check_localized_list(data["steps"], "steps", "steps", report)
     fields["tags"] = _check_tags(data.get("tags"), report)
     fields["taste"] = _check_taste(data.get("taste"), report)
 
@@ -407,11 +404,12 @@ def nutrients_to_json(n: Nutrients) -> dict[str, float]:
     return out
 
 
-def recipe_to_json(r: Recipe, rs: RecipeSet) -> dict[str, Any]:
-    """A recipe as plain JSON data (what `recipes list --json` prints)."""
+def recipe_to_json(r: Recipe, rs: RecipeSet, lang: str | None = None) -> dict[str, Any]:
+    """A recipe as plain JSON data (what `recipes list --json` prints), its name, steps and
+    ingredient names in `lang` (English where a text has no translation)."""
     return {
         "id": r.id,
-        "name": r.name,
+        "name": localized_name(r, lang),
         "meal": [m.value for m in r.meals],
         "diet": r.diet.value,
         "servings": r.servings,
@@ -425,7 +423,7 @@ def recipe_to_json(r: Recipe, rs: RecipeSet) -> dict[str, Any]:
         "ingredients": [
             {
                 "item": item,
-                "name": rs.ingredients[item].name,
+                "name": localized_name(rs.ingredients[item], lang),
                 "ndb": rs.ingredients[item].ndb,
                 "source": rs.ingredients[item].source,
                 "grams_per_serving": round(grams, 2),
@@ -433,7 +431,7 @@ def recipe_to_json(r: Recipe, rs: RecipeSet) -> dict[str, Any]:
             }
             for item, grams in r.grams_per_serving.items()
         ],
-        "steps": list(r.steps),
+        "steps": list(localized_steps(r, lang)),
         "tags": list(r.tags),
         "source_file": r.source_file,
     }
@@ -449,3 +447,30 @@ def allowed_for(rs: RecipeSet, diet: Diet | None = None, meal: Slot | None = Non
         and (meal is None or meal in r.meals)
         and r.id not in rs.hidden
     ]
+
+
+# --------------------------------------------------------------------------- languages
+
+
+def translation_gaps(rs: RecipeSet, directory: str | Path | None = None) -> list[Problem]:
+    """Every recipe name, recipe method and food name that lacks a supported language.
+
+    Not a load error (a user's own English-only recipe still loads and shows in English);
+    `recipes check` lists these and the shipped set must have none.
+    """
+    root = Path(directory) if directory is not None else DEFAULT_RECIPES_DIR
+    gaps: list[Problem] = []
+
+    def note(file: str, field: str, texts: dict[str, Any]) -> None:
+        missing = missing_languages(texts)
+        if missing:
+            gaps.append(Problem(file, field, f"no translation in {', '.join(missing)}"))
+
+    table = shown_path(root / INGREDIENTS_FILE)
+    for ing in rs.ingredients.values():
+        note(table, f"{ing.id}.name", ing.names)
+    for r in rs.recipes.values():
+        shown = shown_path(root / r.source_file)
+        note(shown, "name", r.names)
+        note(shown, "steps", r.steps_by_lang)
+    return gaps

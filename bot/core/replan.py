@@ -18,6 +18,7 @@ Pure: no I/O, no clock. The search is the planner's (`Planner.solve`), so every 
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -32,7 +33,7 @@ from bot.core.models import (
     Slot,
 )
 from bot.core.plan_rules import EPS, SAFE_FOOD_STAGES, clinician_manages, plan_rules
-from bot.core.planner import Planner, SearchBudget, planner_for, seed
+from bot.core.planner import Planner, SearchBudget, kcal_note, planner_for, seed
 from bot.core.preferences import hidden_reason
 from bot.core.recipe_schema import KNOWN_GROUPS
 from bot.core.recipe_search import short_name
@@ -149,6 +150,11 @@ def meal_problem(
     return None
 
 
+def kept_note(slot: Slot) -> str:
+    """The plan's note on a ticked meal kept although it no longer fits the settings."""
+    return f"{slot.value.capitalize()} stays as you ticked it."
+
+
 def fits(plan: DayPlan, profile: Profile) -> bool:
     """Whether a day keeps the profile's target and energy range: every rule of its status
     (with a clinician-managed absorption, the total alone: food is never called on target)."""
@@ -213,7 +219,12 @@ def replan_day(
             reasons[s] = why
 
     def finish(new: DayPlan, extra_reason: str = "") -> Replanned:
-        new = replace(new, swaps=plan.swaps)
+        """The Replanned of `new`: its swaps those of the stored day, a note per ticked meal
+        kept although it no longer fits (reported once: the stored day keeps the note)."""
+        kept_notes = {s: kept_note(s) for s in kept_ticked}
+        fresh_kept = tuple(s for s in kept_ticked if kept_notes[s] not in plan.notes)
+        extra = tuple(n for n in kept_notes.values() if n not in new.notes)
+        new = replace(new, swaps=plan.swaps, notes=new.notes + extra)
         changes = [
             MealChange(m.slot, m.recipe_id, None, f"you turned off {m.slot.value}")
             for m in plan.meals
@@ -227,7 +238,7 @@ def replan_day(
                     MealChange(m.slot, before.recipe_id if before else None, m.recipe_id, why)
                 )
         changes.sort(key=lambda c: SLOT_ORDER.index(c.slot))
-        return Replanned(new, tuple(changes), tuple(kept_ticked), changed=new != plan)
+        return Replanned(new, tuple(changes), fresh_kept, changed=new != plan)
 
     budget = SearchBudget()
     options = {s: planner.meal_option(m, recent, shaped) for s, m in keep.items()}
@@ -242,8 +253,10 @@ def replan_day(
             and as_kept.status == plan.status
         )
         if fits(as_kept, person):
-            return Replanned(plan, kept_ticked=tuple(kept_ticked)) if same else finish(as_kept)
-        first = plan if same else as_kept
+            return finish(plan if same else as_kept)
+        # the stored day as it is, unless it lacks the note on the energy range it now misses
+        outside = kcal_note(as_kept.kcal, plan_rules(person))
+        first = plan if same and (outside is None or outside in plan.notes) else as_kept
     else:
         rng = random.Random(seed(profile, plan.date.isoformat(), "replan"))
         fixed = {s: m.recipe_id for s, m in keep.items()}
@@ -263,10 +276,33 @@ def replan_day(
     # the day as kept misses the target or the energy range: re-balance the meals not ticked,
     # keeping as many as the search allows
     rules = plan_rules(person)
-    if not rules.kcal_lo - EPS <= first.kcal <= rules.kcal_hi + EPS:
+    rules_kcal = not rules.kcal_lo - EPS <= first.kcal <= rules.kcal_hi + EPS
+    too_low = first.kcal < rules.kcal_lo
+    if rules_kcal:
         why = f"to fit your energy range of {rules.kcal_lo:,.0f}–{rules.kcal_hi:,.0f} kcal"
     else:
         why = f"so the day reaches your {profile.target_ug:g} µg target"
+    oily_max = planner.oily_max(profile, history)
+    # one meal changed is better than two: try the meals not ticked alone, then in pairs, …,
+    # those furthest from what is missing first; then let the search re-balance all of them
+
+    def order(s: Slot) -> tuple[float, int]:
+        meal = keep[s]
+        if rules_kcal:
+            return (meal.kcal if too_low else -meal.kcal, SLOT_ORDER.index(s))
+        return (meal.b12_ug, SLOT_ORDER.index(s))
+
+    movable = sorted((s for s in keep if s not in locked), key=order)
+    for size in range(1, len(movable)):
+        for moved in itertools.combinations(movable, size):
+            key = "-".join(s.value for s in moved)
+            rng = random.Random(seed(profile, plan.date.isoformat(), "rebalance", key))
+            fixed = {s: m.recipe_id for s, m in keep.items() if s not in moved}
+            choice, feasible = planner.solve(
+                shaped, rng, recent, True, fixed=fixed, oily_max=oily_max, budget=budget
+            )
+            if feasible:
+                return finish(planner.build(person, 1, plan.date, choice, True), why)
     rng = random.Random(seed(profile, plan.date.isoformat(), "rebalance"))
     choice, feasible = planner.solve(
         shaped,
@@ -275,11 +311,9 @@ def replan_day(
         True,
         fixed={s: m.recipe_id for s, m in locked.items()},
         prefer=frozenset(m.recipe_id for m in keep.values()),
-        oily_max=planner.oily_max(profile, history),
+        oily_max=oily_max,
         budget=budget,
     )
     if feasible:
         return finish(planner.build(person, 1, plan.date, choice, True), why)
-    if first is plan:  # nothing meets every rule and nothing changed: the stored day stays
-        return Replanned(plan, kept_ticked=tuple(kept_ticked))
-    return finish(first, why)  # the kept day with its notes on what it misses
+    return finish(first, why)  # nothing meets every rule: the kept day, its notes on what it misses

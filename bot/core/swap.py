@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from bot.core.models import SLOT_ORDER, DayPlan, Profile, RecipeSet, Slot
-from bot.core.plan_rules import as_profiles, combine_profiles
+from bot.core.plan_rules import EPS, as_profiles, combine_profiles
 from bot.core.planner import planner_for, seed
 from bot.core.regions import for_region
 
@@ -37,6 +37,12 @@ def swap(
     planner = planner_for(for_region(recipes, profile.region))
     # what the life stage rules out (liver, smoked fish; oily-fish cap) binds swaps too
     allowed = planner.effective_profile(profile)
+    if profile.kcal_range is not None and not (
+        profile.kcal_range[0] - EPS <= plan.kcal <= profile.kcal_range[1] + EPS
+    ):
+        # the day misses its energy range already (the recipes cannot reach it): swap on the
+        # B12 rules alone rather than refuse every dish; the plan's note still names the range
+        allowed = replace(allowed, kcal_range=None)
     oily_max = planner.oily_max(profile, history)
     current = plan.meal(slot)
     if current is None:

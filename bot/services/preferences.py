@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.core.models import UserSettings
-from bot.core.preferences import COOK_LIMITS, NEVER
+from bot.core.models import Slot, UserSettings
+from bot.core.preferences import COOK_LIMITS, NEVER, raised_limits
 from bot.core.replan import Replanned
 from bot.services.plans import PlanService
 from bot.storage.preferences import PreferenceStore
@@ -39,3 +39,9 @@ async def toggle_pref(
 
 def valid_cook_limit(minutes: int | None) -> bool:
     return minutes is None or minutes in COOK_LIMITS
+
+
+async def raised_cook_limits(plans: PlanService, user: UserSettings) -> dict[Slot, int]:
+    """Meals with too few dishes under the user's limit, and the limit they get instead."""
+    prefs = await PreferenceStore(plans.store).prefs(user.user_id)
+    return raised_limits(await plans.recipes_for(user), user, prefs)

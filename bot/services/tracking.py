@@ -22,7 +22,7 @@ from bot.core.regions import for_region
 from bot.core.reminders import ReminderKind
 from bot.services.plans import owner_key
 from bot.storage.store import Store, household_owner
-from bot.storage.tracking import TrackingStore
+from bot.storage.tracking import DoseLog, TrackingStore
 
 _STORES: weakref.WeakKeyDictionary[Store, TrackingStore] = weakref.WeakKeyDictionary()
 HISTORY_DAYS = 30
@@ -256,3 +256,17 @@ def slot_of(name: str) -> Slot | None:
         return Slot(name)
     except ValueError:
         return None
+
+
+REPEAT_DOSE_WINDOW = dt.timedelta(hours=1)  # a second dose this soon is asked about first
+
+
+async def recent_dose(
+    ts: TrackingStore, user_id: int, today: dt.date, now: dt.datetime
+) -> DoseLog | None:
+    """The latest dose logged within REPEAT_DOSE_WINDOW before now (from /took or a
+    reminder's "Taken"), or None: a second one this soon is asked about, never logged
+    silently (a tap on "Taken" after typing /took would double the day's dose)."""
+    doses = await ts.doses(user_id, today - dt.timedelta(days=1), today)
+    recent = [d for d in doses if now - REPEAT_DOSE_WINDOW <= d.taken_utc <= now]
+    return max(recent, key=lambda d: d.taken_utc) if recent else None

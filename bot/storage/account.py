@@ -56,12 +56,13 @@ EXPORT_FORMAT = "b12-meal-planner export v2"
 EXPORT_ABOUT: dict[str, str] = {
     "user_id": "Your Telegram user id: the key every row about you is stored under.",
     "settings": "Your settings as stored: diet, B12 target, exclusions, meals, time zone, "
-    "plan time, region, life stage, absorption, evening check.",
+    "plan time, region, life stage, absorption, evening check, max cooking time.",
     "lab_results": "The lab results you added with /levels add.",
     "reminders": "Your supplement and injection reminders (/remind).",
     "tables": "Every stored row about you, table by table: plans (your own, about 60 days), "
     "meal check-offs, doses, lab results, reminders, product labels, the reminder and push "
-    "ledgers, retest and evening settings, your household membership.",
+    "ledgers, retest and evening settings, your household membership, your favourite and "
+    "never-suggest recipes.",
     "household": "Your household as you see it in /family (null when you are in none).",
     "household.name": "The household's name.",
     "household.your_role": "owner or member.",

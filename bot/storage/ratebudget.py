@@ -3,13 +3,15 @@
 Telegram counts per bot, not per process: two workers that each keep to 30 messages a second
 send 60. Here each send first takes a token with ONE statement on the `send_budget` table:
 
-* Time is cut into slots of a tenth of the limit's period (100 ms for "30 per second"), taken
-  from the DATABASE's clock (`clock_timestamp()`), so workers on different machines agree.
-  Slot i may hold cap(i) = floor((i+1)·count/10) − floor(i·count/10) sends (3 for 30/s), so
-  any window of one period overlaps at most 11 slots: at most count + cap ≈ 1.1 × count, and
-  the whole rate is usable (a fixed 1 s window would allow 2 × count across its boundary).
-* A scope ('all', or 'chat:<id>' for a group's 20 a minute) keeps a ring of 10 + 10 rows;
-  the row of slot N is N mod 20, reset when a newer slot comes round: the table never grows.
+* Time is cut into slots of a twentieth of the limit's period (50 ms for "30 per second"),
+  taken from the DATABASE's clock (`clock_timestamp()`), so workers on different machines
+  agree. Slot i may hold cap(i) = floor((i+1)·count/20) − floor(i·count/20) sends (1 or 2
+  for 30/s), so any window of one period overlaps at most 21 slots: at most count + the
+  largest cap (32 for 30/s, ~7 % over; the rest of the 10 % is room for the jitter of
+  requests on their way), and the whole rate is usable (a fixed 1 s window would allow
+  2 × count across its boundary).
+* A scope ('all', or 'chat:<id>' for a group's 20 a minute) keeps a ring of 20 + 20 rows;
+  the row of slot N is N mod 40, reset when a newer slot comes round: the table never grows.
 * Replies first across workers: a reply that finds its slot full reserves a send in the next
   slot (`reserved`); background sends (the push) take a slot only while sent + reserved <
   cap, so a reply waiting on one worker is not starved by another worker's push.
@@ -30,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage.db import Database
 
-SLOTS_PER_PERIOD = 10
+SLOTS_PER_PERIOD = 20
 RING = 2 * SLOTS_PER_PERIOD
 OVERALL_SCOPE = "all"
 

@@ -6,7 +6,11 @@ connection's worker thread for the whole method (on PostgreSQL `run_sync`). On S
 Database has one connection, so each method is atomic with respect to the other coroutines,
 as with the single aiosqlite connection before; on PostgreSQL read-then-write methods lock the
 rows they read (`with_for_update`). The statements of the push path are built once, with bind
-parameters, so SQLAlchemy only looks up their compiled SQL. Row <-> UserSettings conversion
+parameters, so SQLAlchemy only looks up their compiled SQL, and they work on whole batches:
+claim_due_pushes (a lease for up to n users, one UPDATE … RETURNING), plan_inputs_many and
+save_new_plans (one read, one write for a batch's plans), start_pushes (the at-most-once
+ledger rows of a group, one INSERT) and finish_pushes (one executemany per kind of write); see
+bot.services.push for the rules they serve. Row <-> UserSettings conversion
 lives in `user_from_row` and `_user_values` only. HouseholdStore and TrackingStore share the
 Store's Database (`StoreRepository`).
 """
@@ -842,14 +846,18 @@ class Store:
                 started, [(d, records.get(k)) for d, k in zip(others, keys, strict=True)]
             )
 
+        # The INSERT is atomic by itself, and the rest (records, schedules) needs none: on
+        # PostgreSQL it runs in autocommit, which saves the BEGIN and COMMIT round trips that
+        # cost more than the statement (this runs once per `concurrency` pushes).
+        write = self.db.dialect != "postgresql"
         try:
-            return await self.db.run(run, due)
+            return await self.db.run(run, due, write=write)
         except sa.exc.IntegrityError:  # a user was deleted after the claim (foreign key)
             started: list[DuePush] = []
             skipped: list[tuple[DuePush, PushRecord | None]] = []
             for one in due:
                 try:
-                    found = await self.db.run(run, [one])
+                    found = await self.db.run(run, [one], write=write)
                 except sa.exc.IntegrityError:
                     continue
                 started += found.started

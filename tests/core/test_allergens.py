@@ -213,10 +213,11 @@ def _words(text: str) -> set[str]:
 def test_foods_named_like_a_group_are_in_it() -> None:
     missing = []
     for key, entry in TABLE.items():
-        words = _words(key.replace("_", " ")) | _words(entry["name"])
+        name = entry["name"]["en"] if isinstance(entry["name"], dict) else entry["name"]
+        words = _words(key.replace("_", " ")) | _words(name)
         for group, hints in NAME_WORDS.items():
             if words & hints and group not in entry.get("groups", []):
-                missing.append(f"{key} ({entry['name']}) lacks {group}")
+                missing.append(f"{key} ({name}) lacks {group}")
     assert not missing, "\n".join(missing)
 
 

@@ -15,6 +15,7 @@ from bot.core.exclusions import (
     excluded_ids,
     group_term,
     include,
+    item_warnings,
     meal_warning,
     resolve,
     understand,
@@ -146,3 +147,15 @@ def test_plans_from_resolved_groups_have_no_soy(shipped: RecipeSet, diet: Diet) 
     for meal in plan.meals:
         assert not shipped.recipes[meal.recipe_id].item_ids & soy
         assert meal.topup_item not in soy
+
+
+def test_a_shopping_list_names_each_excluded_food_once(shipped: RecipeSet) -> None:
+    terms = terms_for(shipped, "soy")
+    lines = item_warnings(
+        ["carrot", "soy_sauce", "tofu_firm", "soy_sauce"], terms, shipped.ingredients
+    )
+    assert lines == [
+        "⚠️ Soy sauce: contains soy (you excluded it)",
+        "⚠️ Tofu: contains soy (you excluded it)",
+    ]
+    assert item_warnings(["soy_sauce"], frozenset(), shipped.ingredients) == []

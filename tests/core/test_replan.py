@@ -38,7 +38,7 @@ def test_unchanged_settings_keep_the_stored_plan_and_its_swaps(shipped: RecipeSe
     swapped = swap(shipped, BASE, plan, Slot.LUNCH)
     assert swapped.meal(Slot.LUNCH) != plan.meal(Slot.LUNCH)
     result = replan_day(shipped, BASE, swapped)
-    assert result.plan is swapped
+    assert result.plan == swapped
     assert not result.changed and result.changes == ()
 
 
@@ -47,7 +47,7 @@ def test_same_label_value_typed_again_changes_nothing(shipped: RecipeSet) -> Non
     mine = with_products(shipped, {soy: shipped.ingredients[soy].per_100g.b12_ug})
     plan = swap(shipped, BASE, plan_day(shipped, BASE, START), Slot.BREAKFAST)
     result = replan_day(mine, BASE, plan)
-    assert not result.changed and result.plan is plan
+    assert not result.changed and result.plan == plan
 
 
 def test_excluded_food_replaces_only_its_meal_and_names_it(shipped: RecipeSet) -> None:
@@ -178,3 +178,26 @@ def test_replanned_days_keep_every_rule(shipped: RecipeSet, offset: int) -> None
     result = replan_day(shipped, after, plan)
     assert check_plan(shipped, after, result.plan) == []
     assert result.plan.meets_target
+
+
+def test_kept_ticked_meal_is_reported_once(shipped: RecipeSet) -> None:
+    eggs = ids_of(shipped, "eggs")
+    plan, egg_slot = day_with(shipped, BASE, eggs)
+    meal = plan.meal(egg_slot)
+    assert meal is not None
+    after = replace(BASE, exclude=eggs)
+    first = replan_day(shipped, after, plan, {egg_slot: meal.recipe_id})
+    assert first.kept_ticked == (egg_slot,)
+    again = replan_day(shipped, after, first.plan, {egg_slot: meal.recipe_id})
+    assert again.kept_ticked == () and not again.changed
+
+
+def test_unreachable_energy_range_keeps_the_day_and_says_so(shipped: RecipeSet) -> None:
+    plan = plan_day(shipped, BASE, START)
+    lunch, dinner = plan.meal(Slot.LUNCH), plan.meal(Slot.DINNER)
+    assert lunch is not None and dinner is not None
+    ticked = {m.slot: m.recipe_id for m in plan.meals}  # everything eaten: nothing can move
+    result = replan_day(shipped, replace(BASE, kcal_range=(3500.0, 4000.0)), plan, ticked)
+    assert [m.recipe_id for m in result.plan.meals] == [m.recipe_id for m in plan.meals]
+    assert result.changes == ()
+    assert any("outside your range 3500-4000 kcal" in n for n in result.plan.notes)

@@ -230,8 +230,10 @@ def test_recipe_files_are_well_formed() -> None:
         assert set(meals_of(recipe)) <= slots, where
         assert isinstance(recipe["servings"], int) and recipe["servings"] >= 1, where
         assert isinstance(recipe["time_min"], int) and recipe["time_min"] >= 1, where
-        assert len(recipe["steps"]) >= 2, f"{where}: give at least two real steps"
-        assert all(isinstance(s, str) and len(s) > 10 for s in recipe["steps"]), where
+        by_lang = recipe["steps"] if isinstance(recipe["steps"], dict) else {"en": recipe["steps"]}
+        for lang, steps in by_lang.items():
+            assert len(steps) >= 2, f"{where}: steps.{lang}: give at least two real steps"
+            assert all(isinstance(s, str) and len(s) > 10 for s in steps), f"{where}: {lang}"
 
 
 def test_every_recipe_item_exists_and_its_unit_converts() -> None:

@@ -136,6 +136,9 @@ async def test_two_workers_share_the_fan_out_and_one_killed_mid_way_loses_only_i
             stale = {uid for uid, _ in await store.stale_claims(dt.datetime.now(dt.UTC))}
             survivor = workers[1]
             assert await asyncio.to_thread(health, survivor) == 200
+            stopped_in = time.monotonic()
+            assert await asyncio.to_thread(survivor.stop) == 0  # SIGTERM: the polite stop
+            assert time.monotonic() - stopped_in < 10
     finally:
         for worker in workers:
             worker.stop()

@@ -512,6 +512,29 @@ async def test_two_stores_ticking_at_once_send_each_push_once(database_url: str)
         await one.close()
 
 
+async def test_storage_is_asked_per_batch_not_per_user(store: Store) -> None:
+    due = utc(2026, 1, 15, 6, 30)
+    for uid in range(1, 31):
+        await add_user(store, uid, due - dt.timedelta(hours=3))
+    calls: Counter[str] = Counter()
+    for name in ("claim_due_pushes", "start_pushes", "finish_pushes", "claim_push"):
+        method = getattr(store, name)
+
+        async def counted(*args: object, _m=method, _n=name, **kwargs: object) -> object:
+            calls[_n] += 1
+            return await _m(*args, **kwargs)
+
+        setattr(store, name, counted)
+    outcome = await tick(store, due, FakeSend(), page_size=16, concurrency=4)
+    assert outcome.sent == 30
+    assert calls["claim_due_pushes"] == 2  # 16 + 14 users
+    assert calls["start_pushes"] == 8  # groups of 4: 4 + 4
+    assert calls["finish_pushes"] <= 4 and calls["claim_push"] == 0  # per batch or second
+    assert {(await store.get_push(uid, dt.date(2026, 1, 15))).state for uid in range(1, 31)} == {
+        "sent"
+    }
+
+
 async def test_prepare_sees_each_claimed_batch_before_its_sends(store: Store) -> None:
     due = utc(2026, 1, 15, 6, 30)
     for uid in range(1, 12):

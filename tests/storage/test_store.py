@@ -69,6 +69,7 @@ async def test_every_user_field_round_trips_through_a_reopen(database_url: str) 
         absorption="impaired",
         kcal_min=1600,
         kcal_max=2000,
+        max_cook_min=30,
     )
     # The test must cover every field: each one differs from its default.
     default = UserSettings(user_id=42, chat_id=4200)
@@ -267,8 +268,9 @@ async def test_push_ledger_finish_release_and_stale_claims(store: Store) -> None
     assert await store.stale_claims(NOW) == []
     await store.release_push(1, day)  # only 'sending' rows are released
     assert await store.get_push(1, day) is not None
-    await store.release_push(3, day)
+    await store.release_push(3, day, due_utc=NOW)  # and due again at once
     assert await store.get_push(3, day) is None
+    assert await store.next_push_utc(3) == NOW
     assert await store.claim_push(3, day, later)
     with pytest.raises(ValueError, match="push state"):
         await store.finish_push(3, day, "sending", None, tomorrow_push)

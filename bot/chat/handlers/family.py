@@ -72,7 +72,7 @@ log = logging.getLogger(__name__)
 # Commands about one person's settings or plan: never answered inside a group.
 PERSONAL_COMMANDS = (
     "start", "settings", "target", "time", "timezone", "zone", "tz", "exclude", "include",
-    "stop", "delete", "today", "tomorrow", "week", "shopping",
+    "stop", "delete", "today", "tomorrow", "week", "shopping", "energy",
 )  # fmt: skip
 NON_INVITE_PAYLOADS = frozenset({"inline", "share", "start"})
 GROUP_MAX_MESSAGES = 20  # Telegram: about 20 messages a minute per group
@@ -691,11 +691,15 @@ async def inline_query(update: Update, context: Context) -> None:
         )
     ]
     week = await svc.plans.days(user, today, WEEK_DAYS)
+    week_warning = next(
+        (w for p in week for m in p.meals if (w := meal_warning(m, user, svc.recipes))), None
+    )
     results.append(
         InlineQueryResultArticle(
             id=f"w{today.strftime('%Y%m%d')}",
             title=f"Week from {fmt_day(today)}",
-            description="Seven days at a glance with daily B12",
+            description=(f"{week_warning} · " if week_warning else "")
+            + "Seven days at a glance with daily B12",
             input_message_content=InputTextMessageContent(
                 render_week_card(week, svc.recipes, household=label, user=user),
                 parse_mode=ParseMode.HTML,

@@ -319,6 +319,10 @@ async def on_allergy(update: Update, context: Context) -> None:
             text, markup = render_settings(user, svc.recipes)
             await edit(query, text, markup)
         return
+    if value == "show":  # from the exclusions screen of /settings
+        await query.answer()
+        await edit(query, render_allergy_question(user), allergy_keyboard(flow, user))
+        return
     if value not in ALLERGEN_GROUP_NAMES:
         await query.answer(STALE_CHOICE, show_alert=True)
         return
@@ -326,10 +330,11 @@ async def on_allergy(update: Update, context: Context) -> None:
     leave_out = term not in user.exclude
     terms = user.exclude | {term} if leave_out else user.exclude - {term}
     user = await svc.users.update(user.user_id, exclude=terms)
-    await svc.plans.settings_changed(user)
+    replanned = await replan_after_change(context, user)  # what today's plan changed, and why
     label = group_label(value).capitalize()
     await query.answer(f"{label}: left out" if leave_out else f"{label}: back in your plans")
-    await edit(query, render_allergy_question(user), allergy_keyboard(flow, user))
+    text = render_allergy_question(user) + (f"\n\n{replanned}" if replanned else "")
+    await edit(query, text, allergy_keyboard(flow, user))
 
 
 async def on_drink(update: Update, context: Context) -> None:

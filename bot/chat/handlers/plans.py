@@ -37,10 +37,12 @@ from bot.chat.render.plans import (
     render_share,
     render_week,
 )
+from bot.chat.render.preferences import card_keyboard
 from bot.core.models import DayPlan, Slot, UserSettings
 from bot.core.recipe_search import find_recipe, search_recipes
 from bot.services.container import Services
 from bot.services.plans import SLOT_NAMES
+from bot.services.preferences import recipe_pref
 from bot.services.tracking import tracking_store
 
 WEEK_DAYS = 7
@@ -61,7 +63,13 @@ async def plan_view(
     ticks: dict[Slot, str] = {}
     if checkoff:
         logs = await tracking_store(svc.store).meal_logs(user.user_id, plan.date, plan.date)
-        ticks = {Slot(m.slot): m.status for m in logs if m.slot in SLOT_NAMES}
+        dishes = {m.slot.value: m.recipe_id for m in plan.meals}
+        # a tick belongs to the dish it was made for: never another dish "— eaten"
+        ticks = {
+            Slot(m.slot): m.status
+            for m in logs
+            if m.slot in SLOT_NAMES and m.recipe_id in (None, dishes.get(m.slot))
+        }
     own = user.household_id is None
     return PlanView(
         ticks=ticks,
@@ -134,15 +142,25 @@ async def recipe(update: Update, context: Context) -> None:
         await reply(update, text, markup)
         return
     others = [r for r in search_recipes(recipes, query, limit=4) if r.id != best.id][:3]
-    markup = None
-    if others:
-        markup = InlineKeyboardMarkup(
-            [
-                [InlineKeyboardButton(f"📖 {r.name}"[:60], callback_data=recipe_callback(r.id))]
-                for r in others
-            ]
-        )
+    actions = await card_actions(services(context), user, best.id, 1)
+    rows = [
+        *actions,
+        *(
+            [InlineKeyboardButton(f"📖 {r.name}"[:60], callback_data=recipe_callback(r.id))]
+            for r in others
+        ),
+    ]
+    markup = InlineKeyboardMarkup(rows) if rows else None
     await reply(update, render_recipe(best, recipes, 1, user), markup)
+
+
+async def card_actions(
+    svc: Services, user: UserSettings, recipe_id: str, servings: int
+) -> list[list[InlineKeyboardButton]]:
+    """The recipe card's buttons (servings, ♥, 🚫; bot.chat.handlers.preferences acts)."""
+    pref = await recipe_pref(svc.plans, user, recipe_id)
+    keyboard = card_keyboard(recipe_id, servings, pref)
+    return [list(row) for row in keyboard.inline_keyboard] if keyboard is not None else []
 
 
 # --------------------------------------------------------------------------- buttons
@@ -221,7 +239,9 @@ async def on_recipe(update: Update, context: Context) -> None:
         return
     await query.answer()
     # the user's exclusions as they are now: a button on an old message warns as /recipe does
-    await reply(update, render_recipe(recipes.recipes[parts[3]], recipes, servings, user))
+    rows = await card_actions(services(context), user, parts[3], servings)
+    markup = InlineKeyboardMarkup(rows) if rows else None
+    await reply(update, render_recipe(recipes.recipes[parts[3]], recipes, servings, user), markup)
 
 
 async def on_share(update: Update, context: Context) -> None:

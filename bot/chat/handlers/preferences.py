@@ -13,20 +13,42 @@ import logging
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.chat.handlers.base import Context, edit, onboarded_button, reply, services
+from bot.chat.handlers.base import (
+    Context,
+    edit,
+    onboarded_button,
+    onboarded_user,
+    replan_after_change,
+    reply,
+    services,
+)
 from bot.chat.handlers.plans import render_day
 from bot.chat.render.format import parse_count, parse_day_code
 from bot.chat.render.plans import render_recipe, slot_from_code
-from bot.chat.render.preferences import MAX_CARD_SERVINGS, card_keyboard, pref_answer
+from bot.chat.render.preferences import (
+    MAX_CARD_SERVINGS,
+    card_keyboard,
+    cook_keyboard,
+    pref_answer,
+    render_cook_question,
+    render_cook_set,
+)
 from bot.core.models import UserSettings
 from bot.core.preferences import FAVOURITE, NEVER
 from bot.services.container import Services
-from bot.services.preferences import recipe_pref, toggle_pref
+from bot.services.preferences import (
+    raised_cook_limits,
+    recipe_pref,
+    toggle_pref,
+    valid_cook_limit,
+)
 from bot.storage.preferences import TooManyPrefsError
 
 log = logging.getLogger(__name__)
 
 OUT_OF_DATE = "This button is out of date. Send /today."
+# open, minus, plus, favourite, never, back to the plan, swap this meal
+CARD_ACTIONS = frozenset({"o", "m", "p", "f", "n", "b", "s"})
 
 
 async def card(
@@ -52,7 +74,7 @@ async def on_card(update: Update, context: Context) -> None:
     servings = parse_count(count, 2)
     if servings is None or not 1 <= servings <= MAX_CARD_SERVINGS:
         servings = None
-    if servings is None or recipe_id not in svc.recipes.recipes or action not in "ompfnbs":
+    if servings is None or recipe_id not in svc.recipes.recipes or action not in CARD_ACTIONS:
         await query.answer("That recipe is no longer available. Send /today.", show_alert=True)
         return
     today = svc.today(user)
@@ -68,9 +90,9 @@ async def on_card(update: Update, context: Context) -> None:
         text, markup = await card(svc, user, recipe_id, servings, day_text, slot_text)
         await reply(update, text, markup)
         return
-    if action in "mp":
+    if action in ("m", "p"):
         await query.answer(f"{servings} serving{'s' if servings > 1 else ''}")
-    elif action in "fn":
+    elif action in ("f", "n"):
         kind = FAVOURITE if action == "f" else NEVER
         was = await recipe_pref(svc.plans, user, recipe_id)
         try:
@@ -85,7 +107,7 @@ async def on_card(update: Update, context: Context) -> None:
             else ""
         )
         await query.answer((pref_answer(name, now, was) + extra)[:200])
-    elif action in "bs":
+    elif action in ("b", "s"):
         await plan_action(update, svc, user, action, recipe_id)
         return
     text, markup = await card(svc, user, recipe_id, servings, day_text, slot_text)
@@ -132,5 +154,34 @@ async def plan_action(
     await edit(query, text, markup)
 
 
+async def on_cook(update: Update, context: Context) -> None:
+    """⏱ Cooking time in /settings (page "menu"), or a choice: any / 15 / 30 / 45 min."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
+    choice = query.data.split(":", 2)[2]
+    if choice == "menu":
+        await query.answer()
+        await edit(query, render_cook_question(user), cook_keyboard(user))
+        return
+    minutes = None if choice == "any" else parse_count(choice, 2)
+    if choice != "any" and (minutes is None or not valid_cook_limit(minutes)):
+        await query.answer("This button is out of date. Send /settings.", show_alert=True)
+        return
+    if minutes == user.max_cook_min:
+        await query.answer("That was already your setting.")
+        return
+    svc = services(context)
+    user = await svc.users.update(user.user_id, max_cook_min=minutes)
+    text = render_cook_set(minutes, await raised_cook_limits(svc.plans, user))
+    replanned = await replan_after_change(context, user)
+    await query.answer("Cooking time saved")
+    await reply(update, f"{text}\n{replanned}" if replanned else text)
+    await edit(query, render_cook_question(user), cook_keyboard(user))
+
+
 def register(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(on_card, pattern=r"^v1:rc:"))
+    application.add_handler(CallbackQueryHandler(on_cook, pattern=r"^v1:cook:"))

@@ -37,8 +37,9 @@ from bot.chat.render.reminders import (
     render_reminder_added,
     render_reminder_cancelled,
     render_reminders,
+    taken_again_keyboard,
 )
-from bot.chat.render.tracking import CLINICIAN_DOSES, render_dose_logged
+from bot.chat.render.tracking import CLINICIAN_DOSES, render_dose_again, render_dose_logged
 from bot.core.clock import local_date_at
 from bot.core.models import UserSettings
 from bot.core.reminders import (
@@ -49,6 +50,7 @@ from bot.core.reminders import (
     parse_remind,
     snooze,
 )
+from bot.services.tracking import recent_dose
 from bot.storage.tracking import TrackingStore
 
 log = logging.getLogger(__name__)
@@ -163,9 +165,23 @@ async def on_reminder(update: Update, context: Context) -> None:
     now = svc.now()
     reminder = stored.reminder
     head = f"⏰ {esc(reminder.describe())}"
-    if action == "t":
+    if action in ("t", "T"):
         kind = "injection" if reminder.is_injection else "oral"
         today = local_date_at(now, user.timezone)
+        if action == "t" and not await ts.dose_logged(rid, occurrence):
+            recent = await recent_dose(ts, user.user_id, today, now)
+            if recent is not None:  # /took a moment ago, then Taken: ask, never double
+                minutes = int((now - recent.taken_utc).total_seconds() // 60)
+                await query.answer()
+                await edit(
+                    query,
+                    f"{head}\n"
+                    + render_dose_again(
+                        recent.dose_ug, minutes, reminder.dose_ug, kind, typed=False
+                    ),
+                    taken_again_keyboard(rid, int(occurrence.timestamp())),
+                )
+                return
         new = await ts.log_dose(
             user.user_id,
             today,

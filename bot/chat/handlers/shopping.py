@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.chat.handlers.base import (
@@ -23,9 +23,10 @@ from bot.chat.handlers.base import (
 )
 from bot.chat.render.format import esc, parse_count, parse_day_code
 from bot.chat.render.shopping import render_plain, render_sheet
+from bot.core.exclusions import item_warnings
 from bot.core.models import UserSettings
 from bot.core.recipe_search import quote
-from bot.services.shopping import ListUnavailableError
+from bot.services.shopping import ListUnavailableError, ShownList
 
 MAX_SHOPPING_DAYS = 14
 OUT_OF_DATE = "This list is out of date. Send /shopping for a fresh one."
@@ -50,12 +51,33 @@ def parse_days(text: str) -> int:
     return days
 
 
+def _drawn(
+    context: Context, user: UserSettings, shown: ShownList, page: int = 0
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The list as this user sees it: foods they excluded are marked on their button and
+    named under the header (in a household list, each member sees their own)."""
+    flagged: dict[str, str] = {}
+    if user.exclude:
+        ingredients = services(context).recipes.ingredients
+        for item in shown.sheet.items:
+            lines = item_warnings([item.item_id], user.exclude, ingredients)
+            if lines:
+                flagged[item.item_id] = lines[0]
+    return render_sheet(
+        shown.list_id,
+        shown.sheet,
+        page=page,
+        warnings=list(flagged.values()),
+        flagged=frozenset(flagged),
+    )
+
+
 async def send_shopping(
     update: Update, context: Context, user: UserSettings, start: dt.date, days: int
 ) -> None:
     """Plan the days, store their list and send it as a new tickable message."""
     shown = await services(context).shopping.new_list(user, start, days)
-    text, markup = render_sheet(shown.list_id, shown.sheet)
+    text, markup = _drawn(context, user, shown)
     await reply(update, text, markup)
 
 
@@ -132,7 +154,7 @@ async def on_sheet(update: Update, context: Context) -> None:
     except (ListUnavailableError, ValueError):
         await query.answer(OUT_OF_DATE, show_alert=True)
         return
-    text, markup = render_sheet(shown.list_id, shown.sheet, page=page)
+    text, markup = _drawn(context, user, shown, page)
     await edit(query, text, markup)
 
 

@@ -80,16 +80,18 @@ from bot.core.reminders import (
 from bot.core.tally import DayTally, fmt_ug
 from bot.services.container import Services
 from bot.services.tracking import (
+    REPEAT_DOSE_WINDOW,
     day_tallies,
     planned_meal_b12,
     planned_slot_b12,
+    recent_dose,
     slot_of,
     summary_for,
     tracking_store,
     user_recipes,
 )
 from bot.storage.schema import DOSE_KINDS
-from bot.storage.tracking import DoseLog, TrackingStore
+from bot.storage.tracking import TrackingStore
 
 log = logging.getLogger(__name__)
 
@@ -326,7 +328,7 @@ async def took_command(update: Update, context: Context) -> None:
         await reply(update, esc(str(exc)))
         return
     today, now = svc.today(user), svc.now()
-    recent = await _recent_dose(tracking(context), user.user_id, today, now)
+    recent = await recent_dose(tracking(context), user.user_id, today, now)
     if recent is not None:
         minutes = int((now - recent.taken_utc).total_seconds() // 60)
         await reply(
@@ -341,18 +343,7 @@ async def took_command(update: Update, context: Context) -> None:
     await reply(update, render_dose_logged(dose, kind, day_tally, user.target_ug, user))
 
 
-REPEAT_DOSE_WINDOW = dt.timedelta(hours=1)  # a second dose this soon is asked about first
 _DOSE_CODE = re.compile(r"^[0-9]{1,5}(?:\.[0-9]{1,3})?$")
-
-
-async def _recent_dose(
-    ts: TrackingStore, user_id: int, today: dt.date, now: dt.datetime
-) -> DoseLog | None:
-    """The latest dose logged within REPEAT_DOSE_WINDOW before now (from /took or a
-    reminder's "Taken"), or None."""
-    doses = await ts.doses(user_id, today - dt.timedelta(days=1), today)
-    recent = [d for d in doses if now - REPEAT_DOSE_WINDOW <= d.taken_utc <= now]
-    return max(recent, key=lambda d: d.taken_utc) if recent else None
 
 
 async def on_took_again(update: Update, context: Context) -> None:

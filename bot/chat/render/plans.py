@@ -110,7 +110,11 @@ def render_plan(
         if meal.topup_item and meal.topup_label:
             label = topup_label_text(meal.topup_label, meal.topup_grams)
             lines.append(f"      ➕ plus {esc(label)} ({fmt_ug(meal.topup_b12_ug)} µg B12 top-up)")
-        lines.append(f"      B12 {fmt_ug(meal.b12_ug)} µg{fortified} · {round(meal.kcal)} kcal")
+        recipe = recipes.recipes.get(meal.recipe_id)
+        minutes = f" · ⏱ {recipe.time_min} min" if recipe is not None else ""
+        lines.append(
+            f"      B12 {fmt_ug(meal.b12_ug)} µg{fortified} · {round(meal.kcal)} kcal{minutes}"
+        )
         warning = meal_warning(meal, user, recipes) if user is not None else None
         if warning:
             lines.append(f"      {esc(warning)}")

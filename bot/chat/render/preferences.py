@@ -7,9 +7,13 @@ opened from ("-" for /recipe), so each tap edits the one card message in place.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.chat.render.format import callback
 from bot.chat.render.plans import card_callback
+from bot.core.models import SLOT_ORDER, Slot, UserSettings
 from bot.core.preferences import COOK_LIMITS, FAVOURITE, NEVER
 
 MAX_CARD_SERVINGS = 20
@@ -72,3 +76,40 @@ def cook_time_label(minutes: int | None) -> str:
 
 def cook_time_choices() -> list[int | None]:
     return [None, *COOK_LIMITS]
+
+
+def render_cook_question(user: UserSettings) -> str:
+    return (
+        "⏱ <b>Max cooking time</b>\n\n"
+        f"Now: {cook_time_label(user.max_cook_min)}. Plans and swaps then use only dishes that "
+        "take at most this long, and still meet your B12 target. On a tired day, the "
+        "😴 Tired today button on your plan picks the quickest dishes for what is left."
+    )
+
+
+def cook_keyboard(user: UserSettings) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(
+            ("✅ " if minutes == user.max_cook_min else "")
+            + ("Any" if minutes is None else f"{minutes} min"),
+            callback_data=callback("cook", "any" if minutes is None else minutes),
+        )
+        for minutes in cook_time_choices()
+    ]
+    return InlineKeyboardMarkup(
+        [buttons, [InlineKeyboardButton("⬅️ Back", callback_data=callback("menu", "main"))]]
+    )
+
+
+def render_cook_set(minutes: int | None, raised: Mapping[Slot, int] | None = None) -> str:
+    """The reply to a new limit; `raised`: meals with too few dishes that quick, and the
+    limit they keep instead (a meal is never dropped for being slow)."""
+    if minutes is None:
+        return "⏱ Max cooking time: any. Plans may use dishes of any cooking time."
+    text = f"⏱ Max cooking time: {minutes} min. Plans and swaps use only quicker dishes."
+    for slot, limit in sorted((raised or {}).items(), key=lambda kv: SLOT_ORDER.index(kv[0])):
+        text += (
+            f"\nFew {slot.value} dishes you can eat take {minutes} min or less, so "
+            f"{slot.value} may take up to {limit} min."
+        )
+    return text

@@ -50,6 +50,21 @@ def reminder_callback(action: str, reminder_id: int, occurrence_ts: int) -> str:
     return callback("rm", action, reminder_id, occurrence_ts)
 
 
+def taken_again_keyboard(reminder_id: int, occurrence_ts: int) -> InlineKeyboardMarkup:
+    """Yes/No under "log again?" for a reminder's Taken: Yes is the same reminder answer,
+    confirmed ("T"), so it is still logged against this reminder and its occurrence."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    "Yes, log it", callback_data=reminder_callback("T", reminder_id, occurrence_ts)
+                ),
+                InlineKeyboardButton("No", callback_data=callback("took2", "n")),
+            ]
+        ]
+    )
+
+
 def reminder_keyboard(reminder_id: int, occurrence_ts: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [

@@ -54,8 +54,7 @@ def render_day_changes(
             else:
                 name = recipe_name(recipes, change.after)
                 lines.append(
-                    f"🔄 {esc(prefix)}{meal_word} changed: {esc(change.reason)}. "
-                    f"Now: {esc(name)}."
+                    f"🔄 {esc(prefix)}{meal_word} changed: {esc(change.reason)}. Now: {esc(name)}."
                 )
     if not lines:
         return "📅 Your plan stays as it is: nothing in it is affected."

@@ -91,6 +91,7 @@ def settings_summary(user: UserSettings, recipes: RecipeSet | None = None) -> st
         else "paused (/settings to resume)"
     )
     region = REGION_WORD[user.region or REGION_ANY]
+    cook_text = "any" if user.max_cook_min is None else f"{user.max_cook_min} min"
     return "\n".join(
         [
             f"Diet: <b>{esc(user.diet.value)}</b>",
@@ -100,6 +101,7 @@ def settings_summary(user: UserSettings, recipes: RecipeSet | None = None) -> st
             f"Food bought in: {esc(region)}",
             f"Meals: {esc(slots_label(user.slots))}",
             f"Daily energy: {esc(describe_energy(user.kcal_range))}",
+            f"Max cooking time: {cook_text}",
             f"Excluded: {esc(excluded)}",
             f"Time zone: {esc(user.timezone)}",
             f"Daily plan: {esc(pushes)}",
@@ -136,7 +138,10 @@ def render_settings(
                 InlineKeyboardButton("⏰ Time", callback_data=callback("menu", "time")),
                 InlineKeyboardButton("🌍 Time zone", callback_data=callback("menu", "tz")),
             ],
-            [InlineKeyboardButton("⚡ Daily energy", callback_data=callback("kcal", "menu"))],
+            [
+                InlineKeyboardButton("⚡ Daily energy", callback_data=callback("kcal", "menu")),
+                InlineKeyboardButton("⏱ Cooking time", callback_data=callback("cook", "menu")),
+            ],
             [InlineKeyboardButton("📬 Weekly summary", callback_data=callback("wk", "menu"))],
             [pause],
         ]
@@ -200,6 +205,8 @@ def exclusions_keyboard(
         if data is not None:
             buttons.append(InlineKeyboardButton(button_label(f"↩️ {name}"), callback_data=data))
     rows = [buttons[k : k + 2] for k in range(0, len(buttons), 2)]
+    # the allergen toggles of set-up, from /settings (flow "s": Done comes back to /settings)
+    rows.append([InlineKeyboardButton("⚠️ Allergens", callback_data=callback("alg", "s", "show"))])
     if back:
         rows.append([InlineKeyboardButton("⬅️ Back", callback_data=callback("menu", "main"))])
     return InlineKeyboardMarkup(rows) if rows else None

@@ -34,9 +34,15 @@ def pages(sheet_rows: int) -> int:
 
 
 def render_sheet(
-    list_id: int, sheet: ShoppingSheet, *, page: int = 0, warnings: Sequence[str] = ()
+    list_id: int,
+    sheet: ShoppingSheet,
+    *,
+    page: int = 0,
+    warnings: Sequence[str] = (),
+    flagged: frozenset[str] = frozenset(),
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The list message: a header with progress, then one button per visible item."""
+    """The list message: a header with progress, then one button per visible item; `flagged`
+    items (foods the reader excluded) carry ⚠️ on their button, `warnings` say why."""
     rows = sheet.rows()
     page = max(0, min(page, pages(len(rows)) - 1))
     lines = [f"🛒 <b>{esc(sheet_title(sheet.start, sheet.days))}</b>"]
@@ -51,7 +57,7 @@ def render_sheet(
     if sheet.hide_staples and sheet.staple_count:
         lines.append(f"<i>{sheet.staple_count} pantry staple(s) hidden.</i>")
     lines += [esc(w) for w in warnings]
-    return "\n".join(lines), InlineKeyboardMarkup(_keyboard(list_id, sheet, rows, page))
+    return "\n".join(lines), InlineKeyboardMarkup(_keyboard(list_id, sheet, rows, page, flagged))
 
 
 def _item_button(
@@ -65,11 +71,16 @@ def _item_button(
 
 
 def _keyboard(
-    list_id: int, sheet: ShoppingSheet, rows: list[tuple[int, SheetItem, bool]], page: int
+    list_id: int,
+    sheet: ShoppingSheet,
+    rows: list[tuple[int, SheetItem, bool]],
+    page: int,
+    flagged: frozenset[str],
 ) -> list[list[InlineKeyboardButton]]:
     shown = rows[page * PAGE_ITEMS : (page + 1) * PAGE_ITEMS]
     keyboard = [
-        [_item_button(list_id, pos, _label(item), ticked, page)] for pos, item, ticked in shown
+        [_item_button(list_id, pos, _label(item, item.item_id in flagged), ticked, page)]
+        for pos, item, ticked in shown
     ]
     total = pages(len(rows))
     if total > 1:
@@ -98,10 +109,12 @@ def _control(label: str, list_id: int, *parts: object) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=callback("sl", list_id, *parts))
 
 
-def _label(item: SheetItem) -> str:
+def _label(item: SheetItem, flagged: bool = False) -> str:
     """Amount first: a phone cuts long labels at the end, and the amount must survive."""
     text = f"{item.display} · {item.name}"
-    return f"{FORTIFIED_MARK} {text}" if item.fortified else text
+    if item.fortified:
+        text = f"{FORTIFIED_MARK} {text}"
+    return f"⚠️ {text}" if flagged else text
 
 
 def _span_row(list_id: int, sheet: ShoppingSheet) -> list[InlineKeyboardButton]:

@@ -295,14 +295,17 @@ def dose_again_keyboard(dose_ug: float, kind: str, asked: dt.datetime) -> Inline
     )
 
 
-def render_dose_again(previous_ug: float, minutes_ago: int, dose_ug: float, kind: str) -> str:
+def render_dose_again(
+    previous_ug: float, minutes_ago: int, dose_ug: float, kind: str, *, typed: bool = True
+) -> str:
     """A second dose within an hour of a logged one: asked, never logged silently."""
     what = "injection" if kind == "injection" else "dose"
     ago = "just now" if minutes_ago < 1 else f"{minutes_ago} min ago"
-    return (
+    text = (
         f"You already logged {fmt_ug(previous_ug)} µg {ago}. Log another {what} of "
-        f"{fmt_ug(dose_ug)} µg? (If you tapped “Taken” on a reminder, that one is logged.)"
+        f"{fmt_ug(dose_ug)} µg?"
     )
+    return text + (" (If you tapped “Taken” on a reminder, that one is logged.)" if typed else "")
 
 
 def render_dose_not_logged() -> str:

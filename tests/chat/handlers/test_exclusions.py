@@ -11,6 +11,7 @@ import datetime as dt
 from ptb_offline import OfflineBot, OfflineChat, answers, inline, onboard, texts, visible_text
 
 from bot.chat.render.plans import recipe_callback
+from bot.core.exclusions import ALLERGEN_CHOICES, group_label
 from bot.core.models import DayPlan, RecipeSet, UserSettings
 from bot.core.plan_codec import plan_to_dict
 from bot.services.plans import owner_key
@@ -152,6 +153,7 @@ async def test_every_recipe_view_warns_about_an_excluded_food(bot: OfflineBot) -
     # inline mode: the sender sees it in the result; the card others get names no exclusion
     results = await inline(chat)
     assert results[0]["description"].startswith(SOY_WARNING)
+    assert results[1]["description"].startswith(SOY_WARNING)  # the week holds that day too
     card = results[0]["input_message_content"]["message_text"]
     assert "excluded" not in card and "⚠️ contains" not in card
 
@@ -198,3 +200,47 @@ async def test_old_dates_do_not_matter_for_the_recipe_warning(bot: OfflineBot) -
     soy_dish = next(r for r in bot.services.recipes.recipes.values() if "edamame" in r.item_ids)
     calls = await chat.tap_data(recipe_callback(soy_dish.id, 2), old_message)
     assert SOY_WARNING in visible_text(texts(calls)[0]).splitlines()
+
+
+async def test_allergen_toggles_are_reachable_from_settings(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    await chat.send("/settings")
+    await chat.tap("Exclusions")
+    calls = await chat.tap("Allergens")
+    assert "Anything you can't or won't eat?" in visible_text(texts(calls, "editMessageText")[0])
+    await chat.tap("Sesame")
+    calls = await chat.tap("Done")
+    menu = visible_text(texts(calls, "editMessageText")[0])
+    assert "Excluded: sesame" in menu
+    assert (await stored_user(bot, chat)).exclude == {"group:sesame"}
+
+
+async def test_an_allergen_toggled_in_settings_leaves_todays_plan_and_says_so(
+    bot: OfflineBot,
+) -> None:
+    chat = bot.chat()
+    await onboard(chat, diet="Omnivore")
+    await chat.send("/today")
+    rs = bot.services.recipes
+    user = await stored_user(bot, chat)
+    plan = await bot.services.plans.stored_plan(user, bot.services.today(user))
+    assert plan is not None
+    items = set().union(*(rs.recipes[m.recipe_id].item_ids for m in plan.meals))
+    group = next(
+        g for g, _ in ALLERGEN_CHOICES if any(g in rs.ingredients[i].groups for i in items)
+    )
+    await chat.send("/settings")
+    await chat.tap("Exclusions")
+    bare = visible_text(texts(await chat.tap("Allergens"), "editMessageText")[0])
+    calls = await chat.tap(group_label(group).capitalize())
+    shown = visible_text(texts(calls, "editMessageText")[0])
+    assert shown.startswith(bare.split("\n")[0])
+    assert " changed: " in shown  # what today's plan changed, and why
+    user = await stored_user(bot, chat)
+    after = await bot.services.plans.stored_plan(user, bot.services.today(user))
+    assert after is not None
+    for meal in after.meals:
+        assert not any(
+            group in rs.ingredients[i].groups for i in rs.recipes[meal.recipe_id].item_ids
+        )

@@ -18,6 +18,7 @@ from ptb_offline import (
 from bot.chat.render.format import format_quantity
 from bot.core.exclusions import profile
 from bot.core.plan_rules import check_plan
+from bot.core.servings import kitchen_measure
 
 
 async def test_today_shows_meals_and_total_vs_target_and_meets_it(bot: OfflineBot) -> None:
@@ -125,19 +126,28 @@ async def test_recipe_fuzzy_match_shows_scaled_recipe(bot: OfflineBot) -> None:
     assert "no recipe matching" in nothing
 
 
-async def test_recipe_button_scales_to_servings(bot: OfflineBot) -> None:
+async def test_recipe_card_plus_and_minus_rescale_in_kitchen_amounts(bot: OfflineBot) -> None:
     chat = bot.chat()
     await onboard(chat, diet="Omnivore")
-    await chat.send("/today")
-    message, data = chat.find_button("Breakfast recipe")
-    recipe_id = data.split(":", 3)[3]
-    recipe = bot.services.recipes.recipes[recipe_id]
-    calls = await chat.tap_data(data.replace(":rec:1:", ":rec:2:"), message)
-    shown = visible_text(texts(calls)[0])
+    first = meal_lines(texts(await chat.send("/today"))[0])
+    opened = await chat.tap("Breakfast recipe")
+    card = visible_text(texts(opened)[0])
+    recipe = next(r for r in bot.services.recipes.recipes.values() if r.name == first["breakfast"])
+    assert recipe.name in card and "1 serving" in card
+    card_id = chat.messages()[-1].message_id
+    calls = await chat.tap("➕ Serving")
+    edits = [c for c in calls if c.method == "editMessageText"]
+    assert len(edits) == 1 and edits[0].params["message_id"] == card_id
+    shown = visible_text(edits[0].text)
     assert "2 servings" in shown
-    for line in recipe.ingredients:  # amounts are the recipe's, scaled to 2 servings
+    for line in recipe.ingredients:  # the recipe's amounts for 2 servings, as a cook measures
         name = bot.services.recipes.ingredients[line.item].name
-        assert f"{format_quantity(line.amount * 2 / recipe.servings, line.unit)} {name}" in shown
+        measured = kitchen_measure(line.amount * 2 / recipe.servings, line.unit)
+        assert f"{format_quantity(*measured)} {name}" in shown
+    back = visible_text(
+        next(c for c in await chat.tap("➖ Serving") if c.method == "editMessageText").text
+    )
+    assert "1 serving" in back and "⅛" not in back
 
 
 async def test_a_dish_with_an_excluded_group_names_the_group(bot: OfflineBot) -> None:

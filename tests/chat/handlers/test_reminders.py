@@ -297,3 +297,31 @@ async def test_flow_taps_from_a_group_are_refused(bot: OfflineBot) -> None:
     assert answers(calls) == ["This button is out of date. Send /remind."]
     assert texts(calls, "editMessageText") == []
     assert await stored_reminders(bot) == []
+
+
+async def test_taken_after_a_typed_dose_asks_before_logging_a_second(bot: OfflineBot) -> None:
+    """/took 1000, then "Taken" on the reminder within the hour: asked, logged only on Yes,
+    and then against the reminder (a second Yes adds nothing)."""
+    chat = bot.chat()
+    await onboard(chat)
+    await chat.send("/remind daily 1000 08:00")
+    bot.clock.set(dt.datetime(2026, 11, 25, 7, 0, tzinfo=UTC))  # 08:00 in Berlin
+    await run_tracking_tick_now(bot.app)
+    bot.clock.set(dt.datetime(2026, 11, 25, 7, 10, tzinfo=UTC))
+    await chat.send("/took 1000")
+    day = dt.date(2026, 11, 25)
+    assert len(await bot.tracking.doses(4242, day, day)) == 1
+
+    message, data = chat.find_button("Taken")
+    calls = await chat.tap_data(data, message)
+    assert "Log another dose of 1,000 µg?" in all_text(calls)
+    assert len(await bot.tracking.doses(4242, day, day)) == 1  # nothing yet
+    calls = await chat.tap("No")
+    assert len(await bot.tracking.doses(4242, day, day)) == 1
+
+    calls = await chat.tap_data(data, message)  # asked again, this time Yes
+    yes_message, yes = chat.find_button("Yes, log it")
+    await chat.tap_data(yes, yes_message)
+    await chat.tap_data(yes, yes_message)
+    doses = await bot.tracking.doses(4242, day, day)
+    assert [d.dose_ug for d in doses] == [1000.0, 1000.0]

@@ -282,6 +282,8 @@ async def test_eaten_egg_dish_stays_after_exclude_eggs_and_log_shows_that_dish(
     log_text = visible_text(texts(await chat.send("/log"))[0])
     dish = svc.recipes.recipes[eaten.recipe_id].name
     assert f"{label}: {dish} — eaten" in log_text
+    today_text = visible_text(texts(await chat.send("/today"))[0])
+    assert f"{label}: {dish} — eaten" in today_text
     logs: list[MealLog] = await bot.tracking.meal_logs(chat.user.id, day, day)
     assert [m.recipe_id for m in logs if m.slot == eaten.slot.value] == [eaten.recipe_id]
 

@@ -10,6 +10,7 @@ import re
 from ptb_offline import Call, OfflineBot, OfflineChat, TgUser, onboard, texts, visible_text
 
 from bot.chat.render.shopping import PAGE_ITEMS
+from bot.core.exclusions import term_label
 
 TODAY = dt.date(2026, 11, 24)
 
@@ -170,3 +171,22 @@ async def test_tick_from_a_plan_messages_cart_button_makes_a_list(bot: OfflineBo
     await chat.send("/today")
     calls = await chat.tap("🛒 Shopping list")
     assert item_buttons(last_markup_call(calls))
+
+
+async def test_a_food_the_reader_excluded_is_marked_and_named(bot: OfflineBot) -> None:
+    """A list made before an exclusion (or a household list with another member's food)
+    marks that food on its button and says why, for the person looking at it."""
+    chat = bot.chat()
+    await onboard(chat, diet="Omnivore")
+    sent = await chat.send("/shopping")
+    label, data = item_buttons(sent[-1])[0]
+    list_id = int(data.split(":")[2])
+    stored = await bot.services.shopping.lists.get(list_id)
+    assert stored is not None
+    item_id = stored.body["items"][0][0]
+    short = term_label(item_id, bot.services.recipes.ingredients)
+    await bot.services.store.update_user(chat.user.id, exclude=frozenset({item_id}))
+    calls = await chat.tap_data(f"v1:sl:{list_id}:p:0", chat.messages()[-1])
+    shown = last_markup_call(calls)
+    assert f"⚠️ {short} (you excluded it)" in visible_text(shown.text)
+    assert item_buttons(shown)[0][0] == "☐ ⚠️ " + label[2:]

@@ -55,7 +55,8 @@ async def test_check_offs_on_the_plan_message_and_supplement_give_the_right_tall
     toast = answers(calls)[0]
     assert toast.startswith("Breakfast: eaten")
     assert f"{breakfast.b12_ug:.1f}" in toast or f"{breakfast.b12_ug:.2f}".rstrip("0") in toast
-    assert texts(calls, "editMessageText") == []  # the plan message itself is left alone
+    # the plan message shows the tick in its own text (tests/chat/handlers/test_undo.py)
+    assert "✅ 🌅 Breakfast" in visible_text(texts(calls, "editMessageText")[0])
 
     # the lunch row's Skipped button
     message, data = next(
@@ -135,7 +136,11 @@ async def test_buttons_for_other_days_and_changed_plans_are_refused(bot: Offline
     chat = bot.chat()
     await onboard(chat)
     await chat.send("/tomorrow")
-    calls = await chat.tap("Breakfast eaten")
+    tomorrow_message = chat.messages()[-1]
+    assert "eaten" not in str(tomorrow_message.reply_markup)  # no ticks for tomorrow's meals
+    _, swap_data = chat.find_button("Swap breakfast")
+    forged = swap_data.replace("v1:swap:", "v1:ml:e:")  # the same day, slot and fingerprint
+    calls = await chat.tap_data(forged, tomorrow_message)
     assert "tick this meal off on" in answers(calls)[0]
     await chat.send("/today")
     message, data = chat.find_button("Breakfast eaten")

@@ -43,6 +43,21 @@ async def test_push_tick_sends_the_plan_once_at_local_time(bot: OfflineBot) -> N
     assert meal_lines(texts(await chat.send("/today"))[0]) == pushed
 
 
+async def test_a_plan_swapped_before_the_push_is_the_one_pushed(bot: OfflineBot) -> None:
+    chat = bot.chat(TgUser(id=78, first_name="Ana"))
+    await onboard(chat, diet="Omnivore")
+    bot.clock.current = dt.datetime(2026, 11, 25, 6, 0, tzinfo=UTC)  # 07:00 in Berlin
+    planned = meal_lines(texts(await chat.send("/today"))[0])
+    swapped = meal_lines(
+        next(c for c in await chat.tap("Swap lunch") if c.method == "editMessageText").text
+    )
+    assert swapped["lunch"] != planned["lunch"]
+    bot.request.clear()
+    bot.clock.current = dt.datetime(2026, 11, 25, 6, 30, 5, tzinfo=UTC)
+    assert (await run_push_tick_now(bot.app)).sent == 1
+    assert meal_lines(bot.request.of("sendMessage")[0].text) == swapped  # not planned anew
+
+
 def test_bench_push_defaults_to_the_concurrency_the_tick_uses() -> None:
     bench = BENCH / "bench_push.py"
     done = subprocess.run(

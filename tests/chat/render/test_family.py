@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ptb_offline import visible_text
 from telegram import InlineQueryResultsButton
 
-from bot.chat.render.family import setup_inline_button
+from bot.chat.render.family import GROUP_EXCLUDED, render_group_plan, setup_inline_button
+from bot.core.household import Member, plan_household_day
+from bot.core.models import Diet, Profile, RecipeSet
+from bot.storage.family import Household
 
 
 def test_invite_expiry_with_an_unknown_zone_says_utc() -> None:
@@ -21,3 +25,25 @@ def test_setup_inline_button_opens_the_private_chat_at_start() -> None:
     button = setup_inline_button()
     assert isinstance(button, InlineQueryResultsButton)
     assert button.to_dict() == {"text": "Set up your plan first", "start_parameter": "start"}
+
+
+def test_group_plan_marks_a_meal_a_member_excluded_without_naming_anyone(
+    shipped: RecipeSet,
+) -> None:
+    """A meal kept with a food a member has since excluded is marked in the group; who
+    excluded what stays in the private chats."""
+    ana = Member(1, Profile(diet=Diet.OMNIVORE, name="Ana"))
+    ben = Member(2, Profile(diet=Diet.OMNIVORE, name="Ben"))
+    hplan = plan_household_day(shipped, [ana, ben], dt.date(2026, 11, 24))
+    home = Household(7, "The Smiths", dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+    plain = visible_text(render_group_plan(hplan, shipped, home, title="Plan"))
+    assert GROUP_EXCLUDED not in plain
+    first = hplan.plan.meals[0]
+    food = sorted(shipped.recipes[first.recipe_id].item_ids)[0]
+    marked = visible_text(
+        render_group_plan(hplan, shipped, home, title="Plan", excluded=frozenset({food}))
+    )
+    assert marked.count(GROUP_EXCLUDED) >= 1
+    meal_line = next(i for i, line in enumerate(marked.splitlines()) if "Breakfast" in line)
+    assert GROUP_EXCLUDED in "\n".join(marked.splitlines()[meal_line : meal_line + 3])
+    assert shipped.ingredients[food].name not in marked  # the food is not named either
