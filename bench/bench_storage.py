@@ -17,7 +17,7 @@ public Store API only, so the same file also measures an older checkout (`--root
      save_plan, finish_push, `--concurrency` pushes at a time.
    CPU = time.process_time of this process (every thread, so the aiosqlite worker thread is
    included) per push; on PostgreSQL also the server's CPU (the postmaster and its backends,
-   from psutil), reported apart. Each figure is the median of `--rounds` runs on fresh users.
+   from psutil), reported apart. Each figure is the median of `--rounds` runs (a new day each).
 
 Usage (from the repository root):
     .venv/bin/python bench/bench_storage.py                      # SQLite and PostgreSQL

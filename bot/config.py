@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL = "sqlite:///data/bot.sqlite3"
@@ -161,7 +162,7 @@ def load_settings(
         api_base_url=values.get("TELEGRAM_API_BASE_URL", "").strip() or DEFAULT_API_BASE_URL,
         recipes_dir=Path(recipes_dir) if recipes_dir else None,
         log_level=log_level,
-        webhook_url=webhook_url or None,
+        webhook_url=_webhook_url(webhook_url),
         webhook_listen=values.get("WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
         webhook_port=int(_number(values, "WEBHOOK_PORT", 8443, minimum=1, maximum=65535)),
         webhook_secret=_webhook_secret(values),
@@ -170,6 +171,20 @@ def load_settings(
         rate_limit_per_second=_number(values, "RATE_LIMIT_PER_SECOND", 30, minimum=1),
         push_lease_seconds=_number(values, "PUSH_LEASE_SECONDS", 120, minimum=2, maximum=3600),
     )
+
+
+def _webhook_url(url: str) -> str | None:
+    """WEBHOOK_URL as Telegram accepts it (HTTPS), on a path other than the health check's."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise SettingsError(
+            f"WEBHOOK_URL must be a public https:// URL (Telegram's rule), got {url[:60]!r}"
+        )
+    if parts.path.rstrip("/") == "/healthz":
+        raise SettingsError("WEBHOOK_URL cannot end in /healthz: that path is the health check")
+    return url
 
 
 def _webhook_secret(values: Mapping[str, str]) -> str | None:

@@ -51,7 +51,8 @@ def test_missing_token_explains_botfather(tmp_path: Path) -> None:
     ("key", "value"),
     [("WEBHOOK_PORT", "http"), ("CATCH_UP_HOURS", "48"), ("RATE_LIMIT_PER_SECOND", "0"),
      ("LOG_LEVEL", "LOUD"), ("PUSH_LEASE_SECONDS", "1"), ("WEBHOOK_SECRET", "has space"),
-     ("WEBHOOK_SECRET", "x" * 257), ("WEBHOOK_SECRET", "ünïcode")],
+     ("WEBHOOK_SECRET", "x" * 257), ("WEBHOOK_SECRET", "ünïcode"),
+     ("WEBHOOK_URL", "http://bot.example/hook"), ("WEBHOOK_URL", "https://bot.example/healthz")],
 )  # fmt: skip
 def test_bad_values_name_the_variable(key: str, value: str) -> None:
     with pytest.raises(SettingsError, match=key):

@@ -23,11 +23,13 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.core.i18n import N_, _, fmt_decimal
+
 PG_PER_PMOL = 1.355  # 1 pmol/L cobalamin = 1.355 pg/mL (molar mass ~1355 g/mol)
 
-DISCLAIMER = "This is information, not a diagnosis — discuss your results with your clinician."
+DISCLAIMER = N_("This is information, not a diagnosis — discuss your results with your clinician.")
 
-ADD_EXAMPLES = (
+ADD_EXAMPLES = N_(
     "Examples:\n"
     "/levels add serum 320 pg/mL 2026-10-02\n"
     "/levels add active 45 pmol/L\n"
@@ -67,7 +69,7 @@ _UNIT_SPELLINGS: dict[str, str] = {
 
 @dataclass(frozen=True, slots=True)
 class MarkerInfo:
-    name: str
+    label: str  # English, marked for translation: `name` gives it in the current language
     canonical_unit: str
     # unit -> (multiply, divide): canonical = value * multiply / divide (exact README factors)
     units: dict[str, tuple[float, float]]
@@ -80,20 +82,24 @@ class MarkerInfo:
     input_units: tuple[str, ...] = ()
 
     @property
+    def name(self) -> str:
+        return _(self.label)
+
+    @property
     def accepted_units(self) -> tuple[str, ...]:
         return self.input_units or tuple(self.units)
 
 
 MARKERS: dict[Marker, MarkerInfo] = {
     Marker.SERUM: MarkerInfo(
-        name="serum B12",
+        label=N_("serum B12"),
         canonical_unit=PG_ML,
         units={PG_ML: (1.0, 1.0), NG_L: (1.0, 1.0), PMOL_L: (PG_PER_PMOL, 1.0)},
         plausible_min=10.0,
         plausible_max=20_000.0,
     ),
     Marker.HOLOTC: MarkerInfo(
-        name="active B12 (holoTC)",
+        label=N_("active B12 (holoTC)"),
         canonical_unit=PMOL_L,
         units={PMOL_L: (1.0, 1.0), PG_ML: (1.0, PG_PER_PMOL), NG_L: (1.0, PG_PER_PMOL)},
         plausible_min=0.0,  # exclusive: any positive value
@@ -101,14 +107,14 @@ MARKERS: dict[Marker, MarkerInfo] = {
         input_units=(PMOL_L,),  # NICE NG239's bands are in pmol/L; labs report it so
     ),
     Marker.MMA: MarkerInfo(
-        name="MMA",
+        label=N_("MMA"),
         canonical_unit=UMOL_L,
         units={UMOL_L: (1.0, 1.0), NMOL_L: (1.0, 1000.0)},
         plausible_min=0.0,
         plausible_max=100.0,
     ),
     Marker.HOMOCYSTEINE: MarkerInfo(
-        name="homocysteine",
+        label=N_("homocysteine"),
         canonical_unit=UMOL_L,
         units={UMOL_L: (1.0, 1.0)},
         plausible_min=0.0,

@@ -66,3 +66,22 @@ def test_bench_push_defaults_to_the_concurrency_the_tick_uses() -> None:
     assert done.returncode == 0
     help_text = " ".join(done.stdout.split())
     assert f"(default {PUSH_CONCURRENCY}, what the bot's tick uses)" in help_text
+
+
+async def test_the_morning_push_offers_tired_today_and_ticks_on_it_show(bot: OfflineBot) -> None:
+    chat = bot.chat(TgUser(id=79, first_name="Ana"))
+    await onboard(chat, diet="Omnivore")
+    bot.request.clear()
+    bot.clock.current = dt.datetime(2026, 11, 25, 6, 30, 5, tzinfo=UTC)
+    assert (await run_push_tick_now(bot.app)).sent == 1
+    pushed = bot.request.of("sendMessage")[0]
+    labels = [label for label, _ in pushed.buttons]
+    assert "😴 Tired today: quick meals" in labels and "✅ Breakfast eaten" in labels
+    calls = await chat.tap("Breakfast eaten")
+    edited = next(c for c in calls if c.method == "editMessageText")
+    assert edited.params["message_id"] == pushed.result["message_id"]
+    assert "✅ 🌅 Breakfast" in visible_text(edited.text)
+    calls = await chat.tap("Tired today")
+    answer = next(c for c in calls if c.method == "answerCallbackQuery").params["text"]
+    assert "Quick meals" in answer or "No quicker meals" in answer
+    assert meal_lines(texts(await chat.send("/today"))[0])["breakfast"].endswith("— eaten")
