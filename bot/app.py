@@ -20,13 +20,14 @@ from collections.abc import Callable, Mapping
 from typing import IO
 from urllib.parse import urlparse
 
-from telegram import BotCommand, Update
+from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
 from bot.chat.concurrency import PerChatUpdateProcessor
+from bot.chat.handlers.common import publish_menus
 from bot.chat.http import AiohttpRequest
 from bot.chat.jobs.family import swap_notifier
 from bot.chat.jobs.pruning import schedule_plan_pruning
@@ -41,7 +42,6 @@ from bot.chat.ratelimit import (
     SendBudget,
     SharedSendBudget,
 )
-from bot.chat.render.common import COMMANDS
 from bot.config import MissingTokenError, Settings, SettingsError, load_settings
 from bot.core.recipe_problems import RecipeError
 from bot.core.recipes import load_recipes
@@ -141,10 +141,7 @@ async def start_services(
         store.schema_version,
         len(recipes.recipes),
     )
-    try:
-        await application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
-    except TelegramError as exc:  # not fatal: commands still work when typed
-        log.warning("could not set the command menu: %s", exc)
+    await publish_menus(application.bot)  # command menu and description, per language
     schedule_push_jobs(application, settings.push_tick_seconds)
     schedule_tracking_jobs(application, settings.push_tick_seconds)  # reminders
     schedule_weekly_jobs(application)  # Sunday-evening summaries (opt-in)

@@ -4,6 +4,7 @@ start-up problems end in one friendly line and an exit code."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import http.server
 import io
 import json
@@ -13,6 +14,7 @@ import socket
 import subprocess
 import sys
 import threading
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +30,7 @@ from telegram.ext import CommandHandler
 
 from bot.app import (
     configure_logging,
+    freeze_after_start,
     run_bot,
 )
 from bot.chat.jobs.pruning import prune_plans_job
@@ -319,3 +322,21 @@ def test_workers_on_postgresql_share_one_send_budget(environ: dict[str, str], sh
     settings = load_settings({"TELEGRAM_BOT_TOKEN": "1:x", **environ}, None)
     budget = default_send_budget(settings)
     assert isinstance(budget, SharedSendBudget if shared else LocalSendBudget)
+
+
+async def test_start_up_objects_leave_the_collectors_passes_once_the_services_run() -> None:
+    """The bot process freezes what start-up made (gc.freeze) only after post_init ran, so the
+    recipes and the store opened there are frozen too."""
+    frozen_when_started: list[int] = []
+
+    async def post_init(app: object) -> None:
+        frozen_when_started.append(gc.get_freeze_count())
+
+    app = types.SimpleNamespace(post_init=post_init)
+    try:
+        freeze_after_start(app)  # type: ignore[arg-type]
+        await app.post_init(app)
+        assert frozen_when_started == [0]
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -130,10 +130,13 @@ class SendBudget(Protocol):
     """Where the counts live. One call decides and counts atomically, so a shared
     implementation can be a single statement."""
 
-    async def try_take(self, chat: ChatKey | None, priority: Priority, now: float) -> Wait:
-        """Count one message to `chat` (None: the overall limit only) if every limit has room
-        at `now` (time.monotonic seconds) and return GO; otherwise count nothing and say how
-        long to wait. A shared budget may keep part of the overall rate for INTERACTIVE."""
+    async def try_take(
+        self, chat: ChatKey | None, priority: Priority, now: float, *, overall: bool = True
+    ) -> Wait:
+        """Count one message to `chat` (None: the overall limit only; overall=False: an edit,
+        `chat`'s limit only) if every limit has room at `now` (time.monotonic seconds) and
+        return GO; otherwise count nothing and say how long to wait. A budget may keep part
+        of the overall rate for INTERACTIVE and pace BACKGROUND sends."""
         ...
 
 
@@ -168,6 +171,12 @@ class LocalSendBudget:
     `background_reserve` messages of every overall period are kept for interactive replies;
     one process needs none (its queues already put replies first), several processes sharing
     a budget would.
+
+    Background sends are also paced (`pace_slots`): at most ceil(count / pace_slots) in any
+    period / pace_slots (3 per 100 ms at 30/s). Without it the push took a whole second's
+    budget within ~100 ms whenever the window freed up, and a reply arriving in the rest of
+    that second waited for the next refill; paced, the push still reaches the full rate
+    alone, and a waiting reply gets the next free send within ~period / pace_slots.
     """
 
     def __init__(
@@ -178,18 +187,26 @@ class LocalSendBudget:
         *,
         background_reserve: int = 0,
         max_chats: int = 100_000,
+        pace_slots: int = 10,
     ) -> None:
         if not 0 <= background_reserve < overall.count:
             raise ValueError("background_reserve must leave room for background sends")
+        if pace_slots < 1:
+            raise ValueError("pace_slots must be at least 1")
         self._overall = _Window(overall)
+        self._pace = _Window(
+            Limit(math.ceil(overall.count / pace_slots), overall.period_s / pace_slots)
+        )
         self._group = group
         self._private = private
         self._reserve = background_reserve
         self._max_chats = max_chats
         self._chats: OrderedDict[ChatKey, _Window] = OrderedDict()
 
-    async def try_take(self, chat: ChatKey | None, priority: Priority, now: float) -> Wait:
-        return self.take_now(chat, priority, now)
+    async def try_take(
+        self, chat: ChatKey | None, priority: Priority, now: float, *, overall: bool = True
+    ) -> Wait:
+        return self.take_now(chat, priority, now, overall=overall)
 
     def _chat_window(self, chat: ChatKey) -> _Window:
         window = self._chats.get(chat)
@@ -210,13 +227,17 @@ class LocalSendBudget:
         self._chat_window(chat).times.append(now)
         self._forget_idle(now)
 
-    def take_now(self, chat: ChatKey | None, priority: Priority, now: float) -> Wait:
-        room = self._overall.limit.count
-        if priority is Priority.BACKGROUND:
-            room -= self._reserve
-        overall = self._overall.wait(now, room)
-        if overall > 0:
-            return Wait(overall_s=overall)
+    def take_now(
+        self, chat: ChatKey | None, priority: Priority, now: float, *, overall: bool = True
+    ) -> Wait:
+        background = priority is Priority.BACKGROUND
+        if overall:
+            room = self._overall.limit.count - (self._reserve if background else 0)
+            wait = self._overall.wait(now, room)
+            if background:
+                wait = max(wait, self._pace.wait(now, self._pace.limit.count))
+            if wait > 0:
+                return Wait(overall_s=wait)
         if chat is not None:
             window = self._chat_window(chat)
             wait = window.wait(now, window.limit.count)
@@ -224,7 +245,10 @@ class LocalSendBudget:
                 return Wait(chat_s=wait)
             window.times.append(now)
             self._forget_idle(now)
-        self._overall.times.append(now)
+        if overall:
+            self._overall.times.append(now)
+            if background:
+                self._pace.times.append(now)
         return GO
 
     def _forget_idle(self, now: float) -> None:
@@ -284,25 +308,36 @@ class SharedSendBudget:
     def attached(self) -> bool:
         return self._shared is not None
 
-    async def try_take(self, chat: ChatKey | None, priority: Priority, now: float) -> Wait:
+    async def try_take(
+        self, chat: ChatKey | None, priority: Priority, now: float, *, overall: bool = True
+    ) -> Wait:
         shared = self._shared
         if shared is None:
-            return self._fallback.take_now(chat, priority, now)
+            return self._fallback.take_now(chat, priority, now, overall=overall)
         private = chat is not None and _is_private(chat)
         if private:  # this process's own count: no round trip when the chat must wait
             window = self._private.chat_wait(chat, now)
             if window > 0:
                 return Wait(chat_s=window)
-        scopes = [Scope(OVERALL_SCOPE, self._overall.count, self._overall.period_s, reserve=True)]
+            if not overall:  # an edit in a private chat: nothing shared to count
+                self._private.count_chat(chat, now)
+                return GO
+        scopes = []
+        if overall:
+            scopes.append(
+                Scope(OVERALL_SCOPE, self._overall.count, self._overall.period_s, reserve=True)
+            )
         if chat is not None and not private:
             scopes.append(Scope(chat_scope(chat), self._group.count, self._group.period_s))
+        if not scopes:  # an edit of an inline message: nothing counts
+            return GO
         try:
             taken = await shared.take(scopes, interactive=priority is Priority.INTERACTIVE)
         except (sa_exc.SQLAlchemyError, OSError) as exc:
             if not self._failing:
                 log.warning("shared send budget unavailable (%s): counting locally", exc)
             self._failing = True
-            return self._fallback.take_now(chat, priority, now)
+            return self._fallback.take_now(chat, priority, now, overall=overall)
         if self._failing:
             log.info("shared send budget answers again")
             self._failing = False
@@ -315,23 +350,32 @@ class SharedSendBudget:
         return GO
 
 
-# Methods that put a message into a chat count against the overall limit; new messages also
-# against their chat's. Everything else (answering a button, inline results, reads, the typing
-# indicator) passes at once, so a tap is answered even while the push fills the budget.
+# Which requests wait, and for which limits. New messages (send*, copy*, forward*) count
+# against the overall limit and their chat's. An edit (edit*, stopPoll) that names a chat counts
+# against that chat's limit only, and one of an inline message counts nothing: Telegram shares
+# the per-chat limit between sending and editing, while the ~30 a second is its limit for
+# broadcasts, i.e. new messages ("Limits for message editing and sending are shared"; "There is
+# no global limit on the number of sent messages for bots, but see FAQ#broadcasting": tdlib
+# maintainer levlam in tdlib/td#3034 and tdlib/td#2592). Everything else (answering a button,
+# inline results, reads, the typing indicator) passes at once, so a tap is answered even while
+# the push fills the budget.
 _COUNTED_PREFIXES = ("send", "edit", "copy", "forward", "stopPoll")
 _NEW_MESSAGE_PREFIXES = ("send", "copy", "forward")
 _NOT_COUNTED = frozenset({"sendChatAction"})
 
 
 def _counted_chat(endpoint: str, data: dict[str, Any]) -> tuple[bool, ChatKey | None]:
+    """(counts against the overall limit, the chat whose own limit it counts against)."""
     if endpoint in _NOT_COUNTED or not endpoint.startswith(_COUNTED_PREFIXES):
         return False, None
-    chat = data.get("chat_id")
-    if chat is None or not endpoint.startswith(_NEW_MESSAGE_PREFIXES):
-        return True, None  # an edit, or an inline message: the overall limit only
-    with contextlib.suppress(TypeError, ValueError):
-        return True, int(chat)
-    return True, str(chat)  # "@channel"
+    raw = data.get("chat_id")
+    chat: ChatKey | None = None
+    if raw is not None:
+        try:
+            chat = int(raw)
+        except (TypeError, ValueError):
+            chat = str(raw)  # "@channel"
+    return endpoint.startswith(_NEW_MESSAGE_PREFIXES), chat
 
 
 # --------------------------------------------------------------------------- the limiter
@@ -341,6 +385,7 @@ def _counted_chat(endpoint: str, data: dict[str, Any]) -> tuple[bool, ChatKey | 
 class _Waiter:
     chat: ChatKey | None
     future: asyncio.Future[None]
+    overall: bool = True  # False: an edit, held by its chat's limit only
 
 
 class PriorityRateLimiter(BaseRateLimiter[Priority]):
@@ -403,13 +448,14 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
         data: dict[str, Any],
         rate_limit_args: Priority | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        counted, chat = _counted_chat(endpoint, data)
+        overall, chat = _counted_chat(endpoint, data)
+        counted = overall or chat is not None
         priority = rate_limit_args if isinstance(rate_limit_args, Priority) else _PRIORITY.get()
         record = _REQUESTS.get()
         retries = 0
         while True:
             if counted:
-                await self._acquire(chat, priority)
+                await self._acquire(chat, priority, overall=overall)
             if record is not None:
                 record.started += 1
             try:
@@ -426,21 +472,23 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
                 record.delivered += 1
             return result
 
-    async def _acquire(self, chat: ChatKey | None, priority: Priority) -> None:
+    async def _acquire(
+        self, chat: ChatKey | None, priority: Priority, *, overall: bool = True
+    ) -> None:
         if self._abandoned and priority is Priority.BACKGROUND:
             raise SendAbandoned("the bot is stopping")
         now = self._clock()
         idle = (
             not (self._queues[0] or self._queues[1])
             and now >= self._paused_until
-            and now >= self._full_until[priority]
+            and (not overall or now >= self._full_until[priority])
         )
         if idle:
-            wait = await self._budget.try_take(chat, priority, now)
+            wait = await self._budget.try_take(chat, priority, now, overall=overall)
             if wait.ok:
                 return  # nobody waits and there is room: the common case, no queueing
             self._note_full(priority, now, wait)
-        waiter = _Waiter(chat, asyncio.get_running_loop().create_future())
+        waiter = _Waiter(chat, asyncio.get_running_loop().create_future(), overall)
         self._queues[priority].append(waiter)
         self._arrivals += 1
         self._wake.set()
@@ -478,16 +526,22 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
         blocked: set[ChatKey | None] = set()  # chats at their limit: keep their order
         for priority in Priority:
             queue = self._queues[priority]
-            if queue and now < self._full_until[priority]:
+            full = now < self._full_until[priority]  # the budget said so already
+            if full and queue:
                 soonest = min(soonest, self._full_until[priority] - now)
-                continue  # the budget said so already: no need to ask again
             for waiter in list(queue):
                 if waiter.future.done():
                     queue.remove(waiter)
                     continue
                 if waiter.chat is not None and waiter.chat in blocked:
                     continue
-                wait = await self._budget.try_take(waiter.chat, priority, now)
+                if waiter.overall and full:
+                    if waiter.chat is not None:
+                        blocked.add(waiter.chat)  # its chat's later requests keep their place
+                    continue  # edits of other chats may still go
+                wait = await self._budget.try_take(
+                    waiter.chat, priority, now, overall=waiter.overall
+                )
                 if wait.ok:
                     queue.remove(waiter)
                     if waiter.future.done():  # cancelled while the budget answered
@@ -497,7 +551,7 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
                 elif wait.overall_s > 0:
                     soonest = min(soonest, wait.overall_s)
                     self._note_full(priority, now, wait)
-                    break  # this priority cannot send at all now
+                    full = True  # this priority cannot send a new message now
                 else:
                     blocked.add(waiter.chat)
                     soonest = min(soonest, wait.chat_s)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from bot.core.models import VOLUME_ML, Ingredient, RecipeSet
-from bot.core.recipe_search import quote, resolve_ingredient, singular_words
+from bot.core.recipe_search import content_words, quote, resolve_ingredient, singular_words
 
 MAX_GRAMS = 2000.0  # more than 2 kg of one food at once is a typo (or a unit mix-up)
 
@@ -143,3 +143,23 @@ def parse_food_amount(text: str, recipes: RecipeSet) -> FoodAmount | None:
         )
     b12 = ing.per_100g.b12_ug * grams / 100.0
     return FoodAmount(ing.id, ing.name, amount, unit, grams, b12)
+
+
+def food_without_amount(text: str, recipes: RecipeSet) -> tuple[Ingredient, str] | None:
+    """The one ingredient `text` names when it gives no amount ("egg", "salmon"), with an
+    example of how to give one ("/ate 1 egg", "/ate 100 g salmon", "/ate 1 cup soy milk");
+    None when `text` starts with a number, has no word that names a food, or fits several
+    foods. Nothing is logged from this: B12 depends on how much was eaten, so the caller asks."""
+    words = content_words(singular_words(text))
+    if not words or _COUNT.match(text.strip()):
+        return None
+    hits = _one_ingredient(" ".join(words), recipes)
+    if len(hits) != 1:
+        return None
+    ing = recipes.ingredients[hits[0]]
+    shown = quote(" ".join(words), 30)
+    if "piece" in ing.unit_grams:
+        return ing, f"/ate 1 {shown}"
+    if ing.g_per_ml is not None and "cup" in VOLUME_ML:
+        return ing, f"/ate 1 cup {shown}"
+    return ing, f"/ate 100 g {shown}"

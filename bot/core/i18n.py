@@ -16,7 +16,6 @@ Pure: gettext and Babel only, no Telegram, no database.
 from __future__ import annotations
 
 import datetime as dt
-import gettext
 import logging
 import re
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_skeleton
+from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
@@ -49,15 +49,20 @@ _DECIMAL = re.compile(r"^[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)$")
 
 
 def _base(code: str | None) -> str:
-    """"de-AT", "de_at", "DE" -> "de"; None or junk -> ""."""
+    """The base language of a code: "de-AT", "de_at", "DE" -> "de"; None or junk -> ""."""
     if not code:
         return ""
     base = re.split(r"[-_]", code.strip(), maxsplit=1)[0].lower()
     return base if base.isascii() and base.isalpha() and len(base) <= 8 else ""
 
 
-def catalogue_languages(locales_dir: Path = LOCALES_DIR) -> tuple[str, ...]:
+def catalogue_languages(locales_dir: Path | None = None) -> tuple[str, ...]:
     """Every language with a compiled catalogue in `locales_dir`, sorted (not English)."""
+    return _catalogues(locales_dir or LOCALES_DIR)
+
+
+@cache
+def _catalogues(locales_dir: Path) -> tuple[str, ...]:
     if not locales_dir.is_dir():
         return ()
     return tuple(
@@ -69,36 +74,35 @@ def catalogue_languages(locales_dir: Path = LOCALES_DIR) -> tuple[str, ...]:
     )
 
 
-def _template_keys(template: Path) -> list[tuple[str | None, str, bool]]:
-    """(context, msgid, has plural) of every message in the template."""
-    with template.open("rb") as fh:
-        catalog = read_po(fh)
-    keys: list[tuple[str | None, str, bool]] = []
-    for message in catalog:
-        if not message.id:
-            continue
-        if isinstance(message.id, tuple | list):
-            keys.append((message.context, message.id[0], True))
-        else:
-            keys.append((message.context, message.id, False))
-    return keys
+def _read(path: Path) -> Catalog:
+    with path.open("rb") as fh:
+        return read_po(fh)
 
 
-def missing_translations(lang: str, locales_dir: Path = LOCALES_DIR) -> list[str]:
-    """The template's msgids that `lang`'s compiled catalogue leaves untranslated (empty or
-    fuzzy entries are not compiled, so they count as missing)."""
+def _translated(message: Message) -> bool:
+    if message.fuzzy:
+        return False
+    strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+    return bool(strings) and all(strings)
+
+
+def missing_translations(lang: str, locales_dir: Path | None = None) -> list[str]:
+    """The template's msgids that `lang`'s catalogue leaves untranslated: absent, empty (any
+    plural form) or fuzzy. Read from the .po, because compiling fills an untranslated plural
+    form with the English text; a test keeps each .mo equal to its compiled .po."""
+    locales_dir = locales_dir or LOCALES_DIR
     template = locales_dir / f"{DOMAIN}.pot"
-    mo = locales_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
-    if not template.is_file() or not mo.is_file():
+    po = locales_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not template.is_file() or not po.is_file():
         return ["<no catalogue>"]
-    with mo.open("rb") as fh:
-        catalog: dict[object, str] = gettext.GNUTranslations(fh)._catalog  # type: ignore[attr-defined]
+    catalog = _read(po)
     missing: list[str] = []
-    for context, msgid, plural in _template_keys(template):
-        key = msgid if context is None else f"{context}\x04{msgid}"
-        found = catalog.get((key, 0)) if plural else catalog.get(key)
-        if not found:
-            missing.append(msgid)
+    for wanted in _read(template):
+        if not wanted.id:
+            continue
+        found = catalog.get(wanted.id, context=wanted.context)
+        if found is None or not _translated(found):
+            missing.append(wanted.id[0] if isinstance(wanted.id, tuple | list) else wanted.id)
     return missing
 
 
@@ -111,15 +115,16 @@ def _complete(locales_dir: Path) -> tuple[str, ...]:
     )
 
 
-def complete_languages(locales_dir: Path = LOCALES_DIR) -> tuple[str, ...]:
+def complete_languages(locales_dir: Path | None = None) -> tuple[str, ...]:
     """English first, then every language whose catalogue is complete: the ones the bot offers
     (/language, Telegram's menus) and picks from a user's Telegram language."""
-    return (SOURCE_LANGUAGE, *_complete(locales_dir))
+    return (SOURCE_LANGUAGE, *_complete(locales_dir or LOCALES_DIR))
 
 
-def resolve_language(code: str | None, locales_dir: Path = LOCALES_DIR) -> str:
+def resolve_language(code: str | None, locales_dir: Path | None = None) -> str:
     """The language to use for `code` (a stored choice or Telegram's "de-AT"): its base language
     when that is complete, else English. A partial catalogue is logged once, never used."""
+    locales_dir = locales_dir or LOCALES_DIR
     base = _base(code)
     if base in complete_languages(locales_dir):
         return base
@@ -133,6 +138,13 @@ def resolve_language(code: str | None, locales_dir: Path = LOCALES_DIR) -> str:
     return SOURCE_LANGUAGE
 
 
+def telegram_language(code: str | None, locales_dir: Path | None = None) -> str:
+    """The language to store for Telegram's `language_code` ("de-AT" -> "de"): its base
+    language when there is a catalogue for it (spoken once complete), else English."""
+    base = _base(code)
+    return base if base in catalogue_languages(locales_dir) else SOURCE_LANGUAGE
+
+
 def language_name(lang: str) -> str:
     """A language's own name, capitalised for a button: "Deutsch", "Español", "Français"."""
     name = Locale.parse(lang).get_display_name(lang) or lang
@@ -140,15 +152,15 @@ def language_name(lang: str) -> str:
 
 
 @cache
-def _translations(lang: str) -> NullTranslations:
+def _translations(lang: str, locales_dir: Path) -> NullTranslations:
     if lang == SOURCE_LANGUAGE:
         return _NULL
-    loaded = Translations.load(str(LOCALES_DIR), [lang], DOMAIN)
+    loaded = Translations.load(str(locales_dir), [lang], DOMAIN)
     return loaded if isinstance(loaded, Translations) else _NULL
 
 
 def _active() -> NullTranslations:
-    return _translations(_current.get())
+    return _translations(_current.get(), LOCALES_DIR)
 
 
 def _(message: str) -> str:

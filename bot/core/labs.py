@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.core.i18n import N_, _, fmt_decimal
+from bot.core.i18n import N_, _, fmt_decimal, parse_decimal
 
 PG_PER_PMOL = 1.355  # 1 pmol/L cobalamin = 1.355 pg/mL (molar mass ~1355 g/mol)
 
@@ -133,7 +133,28 @@ MARKER_ALIASES: dict[str, Marker] = {
     "mma": Marker.MMA,
     "homocysteine": Marker.HOMOCYSTEINE,
     "hcy": Marker.HOMOCYSTEINE,
+    # the same markers in the bot's other languages (typed commands accept local words)
+    "gesamt": Marker.SERUM,
+    "suero": Marker.SERUM,
+    "sérum": Marker.SERUM,
+    "sérique": Marker.SERUM,
+    "serique": Marker.SERUM,
+    "aktiv": Marker.HOLOTC,
+    "aktives": Marker.HOLOTC,
+    "activa": Marker.HOLOTC,
+    "activo": Marker.HOLOTC,
+    "actif": Marker.HOLOTC,
+    "amm": Marker.MMA,
+    "homocystein": Marker.HOMOCYSTEINE,
+    "homocisteína": Marker.HOMOCYSTEINE,
+    "homocisteina": Marker.HOMOCYSTEINE,
+    "homocystéine": Marker.HOMOCYSTEINE,
 }
+# Words that introduce the lab's reference range, in every language the bot speaks.
+RANGE_WORDS = frozenset(
+    {"range", "ref", "reference", "bereich", "referenz", "rango", "referencia", "plage",
+     "intervalle", "référence"}
+)  # fmt: skip
 
 
 def parse_marker(word: str) -> Marker:
@@ -142,11 +163,11 @@ def parse_marker(word: str) -> Marker:
     if key in MARKER_ALIASES:
         return MARKER_ALIASES[key]
     close = difflib.get_close_matches(key, list(MARKER_ALIASES), n=1, cutoff=0.6)
-    hint = f" Did you mean '{close[0]}'?" if close else ""
-    raise LabInputError(
-        f"I don't know the marker '{word}'.{hint} Use serum (total B12), active (holoTC), "
-        f"mma or homocysteine.\n{ADD_EXAMPLES}"
-    )
+    parts = [_("I don't know the marker '{word}'.").format(word=word)]
+    if close:
+        parts.append(_("Did you mean '{close}'?").format(close=close[0]))
+    parts.append(_("Use serum (total B12), active (holoTC), mma or homocysteine."))
+    raise LabInputError(" ".join(parts) + "\n" + _(ADD_EXAMPLES))
 
 
 def parse_unit(word: str) -> str | None:
@@ -175,13 +196,19 @@ def from_canonical(marker: Marker, value: float, unit: str) -> float:
 def _unit_mismatch(marker: Marker, unit: str) -> str:
     info = MARKERS[marker]
     if marker is Marker.HOLOTC and unit in info.units:
-        return (
-            f"Please enter active B12 (holoTC) in pmol/L, as lab reports and the NICE NG239 "
-            f"bands give it (not {unit}), e.g. 'active {_example_value(marker)}'. If your "
+        return _(
+            "Please enter active B12 (holoTC) in pmol/L, as lab reports and the NICE NG239 "
+            "bands give it (not {unit}), e.g. 'active {example}'. If your "
             "report shows another unit, ask your lab or clinician for the pmol/L value."
-        )
+        ).format(unit=unit, example=_example_value(marker))
     allowed = ", ".join(info.accepted_units)
-    return f"{info.name} is not measured in {unit}; use {allowed}.\n{ADD_EXAMPLES}"
+    return (
+        _("{marker} is not measured in {unit}; use {allowed}.").format(
+            marker=info.name, unit=unit, allowed=allowed
+        )
+        + "\n"
+        + _(ADD_EXAMPLES)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,8 +277,9 @@ _ONE_SIDED = re.compile(rf"^([<>])\s*({_NUMBER})$")
 
 
 def _number(text: str) -> float | None:
+    """ "320", "320.5" or "320,5" (decimal comma), ".4"; None otherwise."""
     try:
-        return float(text.replace(",", "."))
+        return parse_decimal(text)
     except ValueError:
         return None
 
@@ -275,40 +303,60 @@ def _tokens(text: str) -> list[str]:
 def _parse_date(tok: str, today: dt.date) -> dt.date:
     if not _ISO_DATE.match(tok):
         raise LabInputError(
-            f"Please write the date as YYYY-MM-DD, e.g. {today.isoformat()}: '{tok}' is "
-            "ambiguous (02/10/2026 may be 2 October or 10 February)."
+            _(
+                "Please write the date as YYYY-MM-DD, e.g. {today}: '{text}' is "
+                "ambiguous (02/10/2026 may be 2 October or 10 February)."
+            ).format(today=today.isoformat(), text=tok)
         )
     try:
         day = dt.date.fromisoformat(tok)
     except ValueError:
-        raise LabInputError(f"'{tok}' is not a real date. Use YYYY-MM-DD.") from None
+        raise LabInputError(
+            _("'{text}' is not a real date. Use YYYY-MM-DD.").format(text=tok)
+        ) from None
     if day > today:
         raise LabInputError(
-            f"The date {day.isoformat()} is in the future; enter the day the blood was taken."
+            _("The date {day} is in the future; enter the day the blood was taken.").format(
+                day=day.isoformat()
+            )
         )
     return day
 
 
 def _parse_range(tok: str, marker: Marker, unit: str) -> tuple[float | None, float | None]:
-    hint = f"Write the lab's range in the same unit as the value, e.g. 'range 200-900' ({unit})."
+    hint = _(
+        "Write the lab's range in the same unit as the value, e.g. 'range 200-900' ({unit})."
+    ).format(unit=unit)
     m = _RANGE.match(tok)
     if m:
         low, high = _number(m.group(1)), _number(m.group(2))
         if low is None or high is None or low >= high:
-            raise LabInputError(f"The range '{tok}' must go from low to high. {hint}")
+            raise LabInputError(
+                _("The range '{text}' must go from low to high.").format(text=tok) + " " + hint
+            )
     else:
         one = _ONE_SIDED.match(tok)
         if not one:
-            raise LabInputError(f"I could not read the range '{tok}'. {hint}")
+            raise LabInputError(
+                _("I could not read the range '{text}'.").format(text=tok) + " " + hint
+            )
         bound = _number(one.group(2))
         low, high = (None, bound) if one.group(1) == "<" else (bound, None)
     for bound in (low, high):
         if bound is not None and bound < 0:
-            raise LabInputError(f"A range cannot be negative ('{tok}'). {hint}")
+            raise LabInputError(
+                _("A range cannot be negative ('{text}').").format(text=tok) + " " + hint
+            )
     top = high if high is not None else low
     assert top is not None
     if to_canonical(marker, top, unit) > MARKERS[marker].plausible_max:
-        raise LabInputError(f"The range '{tok}' is too high for {unit}; is the unit right? {hint}")
+        raise LabInputError(
+            _("The range '{text}' is too high for {unit}; is the unit right?").format(
+                text=tok, unit=unit
+            )
+            + " "
+            + hint
+        )
     return low, high
 
 
@@ -322,7 +370,7 @@ def parse_levels_add(text: str, today: dt.date) -> LabResult:
     if toks and toks[0].lower() == "add":
         toks = toks[1:]
     if not toks:
-        raise LabInputError(f"Tell me the marker, value and unit.\n{ADD_EXAMPLES}")
+        raise LabInputError(_("Tell me the marker, value and unit.") + "\n" + _(ADD_EXAMPLES))
     marker = parse_marker(toks.pop(0))
     if (
         toks
@@ -338,25 +386,40 @@ def parse_levels_add(text: str, today: dt.date) -> LabResult:
     units = ", ".join(info.accepted_units)
 
     if not toks:
-        raise LabInputError(f"Add the value and unit for {info.name}.\n{ADD_EXAMPLES}")
+        raise LabInputError(
+            _("Add the value and unit for {marker}.").format(marker=info.name)
+            + "\n"
+            + _(ADD_EXAMPLES)
+        )
     raw_value = toks.pop(0)
     value = _number(raw_value)
+    example = f"{marker.value} {_example_value(marker)}"
     if value is None:
         if raw_value.startswith(("-", "<", ">")) and _number(raw_value[1:]) is not None:
             raise LabInputError(
-                f"Enter the number alone (not '{raw_value}'): {info.name} must be a positive "
-                f"value in {units}."
+                _(
+                    "Enter the number alone (not '{text}'): {marker} must be a positive "
+                    "value in {units}."
+                ).format(text=raw_value, marker=info.name, units=units)
             )
         raise LabInputError(
-            f"'{raw_value}' is not a number. Enter the {info.name} value, e.g. "
-            f"'{marker.value} {_example_value(marker)}'."
+            _("'{text}' is not a number. Enter the {marker} value, e.g. '{example}'.").format(
+                text=raw_value, marker=info.name, example=example
+            )
         )
 
     if not toks or parse_unit(toks[0]) is None:
-        got = f" ('{toks[0]}' is not one I know)" if toks else ""
+        if toks:
+            message = _(
+                "Add the unit after the value ('{text}' is not one I know): {marker} in "
+                "{units}. e.g. '{example}'."
+            )
+        else:
+            message = _("Add the unit after the value: {marker} in {units}. e.g. '{example}'.")
         raise LabInputError(
-            f"Add the unit after the value{got}: {info.name} in {units}. "
-            f"e.g. '{marker.value} {_example_value(marker)}'."
+            message.format(
+                text=toks[0] if toks else "", marker=info.name, units=units, example=example
+            )
         )
     unit = parse_unit(toks.pop(0))
     assert unit is not None
@@ -369,27 +432,35 @@ def parse_levels_add(text: str, today: dt.date) -> LabResult:
     while toks:
         tok = toks.pop(0)
         low = tok.lower()
-        if low in ("range", "ref", "reference"):
+        if low in RANGE_WORDS:
             if seen_range or not toks:
-                raise LabInputError(f"Give one range after '{tok}', e.g. 'range 200-900'.")
+                raise LabInputError(
+                    _("Give one range after '{text}', e.g. 'range 200-900'.").format(text=tok)
+                )
             ref = _parse_range(toks.pop(0), marker, unit)
             _skip_range_unit(toks, unit)
             seen_range = True
         elif _ISO_DATE.match(tok) or _OTHER_DATE.match(tok):
             if seen_date:
-                raise LabInputError("Give only one date (YYYY-MM-DD).")
+                raise LabInputError(_("Give only one date (YYYY-MM-DD)."))
             taken_on = _parse_date(tok, today)
             seen_date = True
         elif _RANGE.match(tok) or _ONE_SIDED.match(tok):  # a bare "200-900": the lab range
             if seen_range:
-                raise LabInputError(f"Give only one range (got a second one, '{tok}').")
+                raise LabInputError(
+                    _("Give only one range (got a second one, '{text}').").format(text=tok)
+                )
             ref = _parse_range(tok, marker, unit)
             _skip_range_unit(toks, unit)
             seen_range = True
         else:
             raise LabInputError(
-                f"I did not understand '{tok}'. For the lab's reference range write it in "
-                f"{unit} like 'range {_example_range(marker)}'.\n{ADD_EXAMPLES}"
+                _(
+                    "I did not understand '{text}'. For the lab's reference range write it in "
+                    "{unit} like 'range {example}'."
+                ).format(text=tok, unit=unit, example=_example_range(marker))
+                + "\n"
+                + _(ADD_EXAMPLES)
             )
 
     check_value(marker, value, unit, raw_value)
@@ -406,13 +477,19 @@ def check_value(marker: Marker, value: float, unit: str, raw_value: str | None =
     shown = raw_value if raw_value is not None else _fmt(value)
     canonical = to_canonical(marker, value, unit)
     if value <= 0:
-        raise LabInputError(f"{info.name} must be more than 0 (got {shown} {unit}).")
+        raise LabInputError(
+            _("{marker} must be more than 0 (got {value} {unit}).").format(
+                marker=info.name, value=shown, unit=unit
+            )
+        )
     if canonical < info.plausible_min or canonical > info.plausible_max:
         lo = from_canonical(marker, info.plausible_min, unit)
         hi = from_canonical(marker, info.plausible_max, unit)
         raise LabInputError(
-            f"{shown} {unit} is not a possible {info.name} result (I accept "
-            f"{_fmt(lo)}–{_fmt(hi)} {unit}). Check the number and the unit on your lab report."
+            _(
+                "{value} {unit} is not a possible {marker} result (I accept "
+                "{low}–{high} {unit}). Check the number and the unit on your lab report."
+            ).format(value=shown, unit=unit, marker=info.name, low=_fmt(lo), high=_fmt(hi))
         )
 
 
@@ -439,7 +516,9 @@ def _skip_range_unit(toks: list[str], unit: str) -> None:
         return
     if given != unit:
         raise LabInputError(
-            f"Write the range in the same unit as the value ({unit}), not {toks[0]}."
+            _("Write the range in the same unit as the value ({unit}), not {given}.").format(
+                unit=unit, given=toks[0]
+            )
         )
     toks.pop(0)
 
@@ -449,7 +528,7 @@ def _example_range(marker: Marker) -> str:
     return {
         Marker.SERUM: "200-900",
         Marker.HOLOTC: "35-150",
-        Marker.MMA: "0.0-0.4",
+        Marker.MMA: fmt_decimal(0.0) + "-" + fmt_decimal(0.4),
         Marker.HOMOCYSTEINE: "5-15",
     }[marker]
 
@@ -458,18 +537,18 @@ def _example_value(marker: Marker) -> str:
     return {
         Marker.SERUM: "320 pg/mL",
         Marker.HOLOTC: "45 pmol/L",
-        Marker.MMA: "0.3 umol/L",
+        Marker.MMA: fmt_decimal(0.3) + " umol/L",
         Marker.HOMOCYSTEINE: "11 umol/L",
     }[marker]
 
 
 def _fmt(x: float) -> str:
-    """Short number: 320, 236.2, 0.27."""
+    """Short number the local way: 320, 236.2 / 236,2, 0.27 / 0,27, 1,355 / 1.355."""
     if x >= 100:
-        return f"{x:,.0f}"
+        return fmt_decimal(x, 0)
     if x >= 10:
-        return f"{x:.1f}".rstrip("0").rstrip(".")
-    return f"{x:.2f}".rstrip("0").rstrip(".")
+        return fmt_decimal(x, 1, trim=True)
+    return fmt_decimal(x, 2, trim=True)
 
 
 # --- bands ----------------------------------------------------------------------------
@@ -493,9 +572,11 @@ class BandScheme:
     keys: tuple[str, str, str]
 
 
-_B12_LABELS = ("deficiency likely", "indeterminate", "deficiency unlikely")
+# English band words, marked for translation; the same words in every language (see the
+# glossary at the top of each catalogue): translate at use with _(label).
+_B12_LABELS = (N_("deficiency likely"), N_("indeterminate"), N_("deficiency unlikely"))
 _B12_KEYS = ("likely", "indeterminate", "unlikely")
-_RAISED_LABELS = ("not raised", "borderline", "raised")
+_RAISED_LABELS = (N_("not raised"), N_("borderline"), N_("raised"))
 _RAISED_KEYS = ("not_raised", "borderline", "raised")
 
 BANDS: dict[Marker, BandScheme] = {
@@ -514,19 +595,19 @@ BANDS: dict[Marker, BandScheme] = {
 # indeterminate (or below the lab's range), an MMA or homocysteine that is raised (or above it).
 URGENT_KEYS = frozenset({"likely", "indeterminate", "raised"})
 
-GP_SOON = (
+GP_SOON = N_(
     "Please contact your GP or MS team soon about it, especially if you have new or worsening "
     "numbness, weakness, balance or memory problems."
 )
-NOT_RULED_OUT = (
+NOT_RULED_OUT = N_(
     "A result here does not rule out a deficiency when you have symptoms: tell your GP or MS "
     "team about new or worsening numbness, weakness, balance or memory problems."
 )
-SUPPLEMENTS_CHANGE_RESULTS = (
+SUPPLEMENTS_CHANGE_RESULTS = N_(
     "B12 supplements and injections change test results: tell your clinician what you take, "
     "and with symptoms, test before starting them."
 )
-PREGNANCY_TEST = (
+PREGNANCY_TEST = N_(
     "In pregnancy total B12 falls naturally, so active B12 (holoTC) is the preferred test "
     "(NICE NG239)."
 )
@@ -550,13 +631,21 @@ class Band:
     urgent: bool = False
 
 
-_MS_NOTE = (
-    " Low B12 can cause tiredness, numbness, balance and memory problems that overlap with "
+_MS_NOTE = N_(
+    "Low B12 can cause tiredness, numbness, balance and memory problems that overlap with "
     "MS symptoms."
 )
 _CLARIFY = {
-    Marker.SERUM: " NICE suggests an active B12 (holoTC) or MMA test to clarify.",
-    Marker.HOLOTC: " An MMA test can help clarify (NICE NG239).",
+    Marker.SERUM: N_("NICE suggests an active B12 (holoTC) or MMA test to clarify."),
+    Marker.HOLOTC: N_("An MMA test can help clarify (NICE NG239)."),
+}
+_OTHER_CAUSES = N_("This can point to a lack of B12 but has other causes too.")
+_LAB_RANGE_SOURCE = N_("your lab's reference range")
+# "below your lab's range": one text per key, so each language can say it its own way
+_LAB_RANGE_LABELS = {
+    "below": N_("below your lab's range"),
+    "within": N_("within your lab's range"),
+    "above": N_("above your lab's range"),
 }
 
 
@@ -579,6 +668,7 @@ def classify(result: LabResult, *, pregnant: bool = False) -> Band:
     if info.units.get(result.unit) != (1.0, 1.0):
         shown += f" (= {_fmt(value)} {info.canonical_unit})"
     scheme = BANDS[result.marker]
+    source_name = scheme.source  # a proper name ("NICE NG239"): the same in every language
 
     if result.has_range:
         low, high = result.canonical_range()
@@ -588,39 +678,47 @@ def classify(result: LabResult, *, pregnant: bool = False) -> Band:
             key = "above"
         else:
             key = "within"
-        label = f"{key} your lab's range"
-        source = "your lab's reference range"
-        summary = f"Your {shown} is {label} ({_range_text(result)})."
+        label = _(_LAB_RANGE_LABELS[key])
+        source = _(_LAB_RANGE_SOURCE)
+        summary = _("Your {result} is {band} ({range}).").format(
+            result=shown, band=label, range=_range_text(result)
+        )
         bad_side = "below" if scheme.low_is_bad else "above"
         urgent = key == bad_side
         caveat = ""
         if scheme.low_is_bad and key != "below":
-            caveat = NOT_RULED_OUT
+            caveat = _(NOT_RULED_OUT)
         elif urgent and scheme.low_is_bad:
-            summary += _MS_NOTE
+            summary += " " + _(_MS_NOTE)
         return _band(result, key, label, source, summary, urgent, caveat, pregnant)
 
     lo, hi = _fmt(scheme.low_edge), _fmt(scheme.high_edge)
     unit = _band_unit(result)
     if value < scheme.low_edge:
-        index, where = 0, f"below {lo} {unit}"
+        index, where = 0, _("below {low} {unit}").format(low=lo, unit=unit)
     elif value <= scheme.high_edge:
-        index, where = 1, f"between {lo} and {hi} {unit}"
+        index = 1
+        where = _("between {low} and {high} {unit}").format(low=lo, high=hi, unit=unit)
     else:
-        index, where = 2, f"above {hi} {unit}"
-    key, label = scheme.keys[index], scheme.labels[index]
+        index, where = 2, _("above {high} {unit}").format(high=hi, unit=unit)
+    key, label = scheme.keys[index], _(scheme.labels[index])
     extra, caveat = "", ""
     if scheme.low_is_bad:
         if index == 0:
-            extra = _MS_NOTE
+            extra = " " + _(_MS_NOTE)
         elif index == 1:
-            extra = _CLARIFY[result.marker]
+            extra = " " + _(_CLARIFY[result.marker])
         else:
-            caveat = NOT_RULED_OUT
+            caveat = _(NOT_RULED_OUT)
     elif index == 2:
-        extra = " This can point to a lack of B12 but has other causes too."
-    summary = f"Your {shown} is {where}: {label} ({scheme.source}).{extra}"
-    return _band(result, key, label, scheme.source, summary, key in URGENT_KEYS, caveat, pregnant)
+        extra = " " + _(_OTHER_CAUSES)
+    summary = (
+        _("Your {result} is {where}: {band} ({source}).").format(
+            result=shown, where=where, band=label, source=source_name
+        )
+        + extra
+    )
+    return _band(result, key, label, source_name, summary, key in URGENT_KEYS, caveat, pregnant)
 
 
 def _band(
@@ -636,13 +734,13 @@ def _band(
     """The Band with its full text: summary, what to do, supplements, pregnancy, disclaimer."""
     parts = [summary]
     if urgent:
-        parts.append(GP_SOON)
+        parts.append(_(GP_SOON))
     elif caveat:
         parts.append(caveat)
-    parts.append(SUPPLEMENTS_CHANGE_RESULTS)
+    parts.append(_(SUPPLEMENTS_CHANGE_RESULTS))
     if pregnant and result.marker is Marker.SERUM:
-        parts.append(PREGNANCY_TEST)
-    parts.append(DISCLAIMER)
+        parts.append(_(PREGNANCY_TEST))
+    parts.append(_(DISCLAIMER))
     return Band(key, label, " ".join(parts), source, summary, urgent)
 
 
@@ -650,13 +748,14 @@ def _range_text(result: LabResult) -> str:
     if result.ref_low is not None and result.ref_high is not None:
         return f"{_fmt(result.ref_low)}–{_fmt(result.ref_high)} {result.unit}"
     if result.ref_high is not None:
-        return f"up to {_fmt(result.ref_high)} {result.unit}"
+        return _("up to {value} {unit}").format(value=_fmt(result.ref_high), unit=result.unit)
     assert result.ref_low is not None
-    return f"from {_fmt(result.ref_low)} {result.unit}"
+    return _("from {value} {unit}").format(value=_fmt(result.ref_low), unit=result.unit)
 
 
 def format_result(result: LabResult) -> str:
-    """One line for /levels: '2026-10-02 · serum B12 320 pg/mL (236 pmol/L) · indeterminate'."""
+    """One line for /levels: '2026-10-02 · serum B12 320 pg/mL (236 pmol/L) · indeterminate'
+    (the date stays ISO: it is what /levels add takes)."""
     info = MARKERS[result.marker]
     line = f"{result.taken_on.isoformat()} · {info.name} {_fmt(result.value)} {result.unit}"
     alt = _alternative_unit(result)
@@ -687,7 +786,7 @@ MAX_RETEST_MONTHS = 36
 def next_retest(last_test: dt.date, months: int) -> dt.date:
     """`last_test` plus `months` calendar months, clamping the day (31 Jan + 1 -> 28/29 Feb)."""
     if not 1 <= months <= MAX_RETEST_MONTHS:
-        raise LabInputError(f"Choose a retest interval of 1 to {MAX_RETEST_MONTHS} months.")
+        raise LabInputError(_retest_range())
     index = last_test.month - 1 + months
     year, month = last_test.year + index // 12, index % 12 + 1
     next_month_first = dt.date(year + month // 12, month % 12 + 1, 1)
@@ -697,13 +796,22 @@ def next_retest(last_test: dt.date, months: int) -> dt.date:
 
 def parse_months(text: str) -> int:
     """Months for `/levels retest 3` (also '3 months', '3m'); clear error otherwise."""
-    m = re.fullmatch(r"\s*(\d{1,3})\s*(?:m|mo|month|months)?\s*", text.lower())
+    m = re.fullmatch(
+        r"\s*(\d{1,3})\s*(?:m|mo|month|months|monat|monate|monaten|mes|meses|mois)?\s*",
+        text[:40].lower(),
+    )
     if not m:
         raise LabInputError(
-            f"Tell me after how many months to remind you, e.g. '/levels retest 3' "
-            f"(1 to {MAX_RETEST_MONTHS})."
+            _(
+                "Tell me after how many months to remind you, e.g. '/levels retest 3' "
+                "(1 to {most})."
+            ).format(most=MAX_RETEST_MONTHS)
         )
     months = int(m.group(1))
     if not 1 <= months <= MAX_RETEST_MONTHS:
-        raise LabInputError(f"Choose a retest interval of 1 to {MAX_RETEST_MONTHS} months.")
+        raise LabInputError(_retest_range())
     return months
+
+
+def _retest_range() -> str:
+    return _("Choose a retest interval of 1 to {most} months.").format(most=MAX_RETEST_MONTHS)

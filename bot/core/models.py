@@ -453,6 +453,8 @@ class UserSettings:
     kcal_max: int | None = None
     # the longest cooking time plans may choose (minutes, /settings); None = any
     max_cook_min: int | None = None
+    # the language the bot speaks ("en", "de", ...; /language); None = not known yet
+    language: str | None = None
 
     @property
     def kcal_range(self) -> tuple[float, float] | None:

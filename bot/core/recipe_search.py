@@ -53,6 +53,20 @@ def _ratio_to(matcher: difflib.SequenceMatcher[str], a: str, floor: float = 0.0)
     return matcher.ratio()
 
 
+# Words that name no dish: a query of only these (or of words under MIN_WORD letters) matches
+# nothing, and they never match a name's words ("on" is not "Tofu scramble on toast").
+STOP_WORDS = frozenset(
+    {"a", "an", "the", "on", "in", "with", "and", "of", "no", "or", "to", "for", "my", "some"}
+    | {"at", "i", "it", "is", "ate", "had", "x", "&", "n"}
+)
+MIN_WORD = 3
+
+
+def content_words(words: Iterable[str]) -> list[str]:
+    """The words that can name a food: no stop words, none shorter than MIN_WORD letters."""
+    return [w for w in words if w not in STOP_WORDS and len(w) >= MIN_WORD]
+
+
 GOOD_MATCH = 0.6  # a recipe scoring below this is not offered
 PER_WORD_WEIGHT = 0.75  # word-by-word likeness counts this much of a whole-name match
 WORD_RATIO_CACHE = 50_000  # (typed word, name word) ratios kept across searches
@@ -81,7 +95,7 @@ class _Index:
         self.vocabulary: dict[str, difflib.SequenceMatcher[str]] = {}
         for recipe in rs.recipes.values():
             name, rid = _normal(recipe.name), _normal(recipe.id)
-            words = tuple(name.split() + rid.split())
+            words = tuple(w for w in name.split() + rid.split() if w not in STOP_WORDS)
             for word in words:
                 if word not in self.vocabulary:
                     self.vocabulary[word] = difflib.SequenceMatcher(None, "", word)
@@ -138,7 +152,7 @@ def _recipe_score(query: str, named: _Named, whole: re.Pattern[str], index: _Ind
     if whole.search(name) or whole.search(rid):
         at_start = name.startswith(query) or rid.startswith(query)
         return 0.9 + 0.05 * at_start + 0.04 * len(query) / max(len(name), len(rid))
-    words = query.split()
+    words = content_words(query.split())
     name_words = named.words
     if all(any(w2.startswith(w) for w2 in name_words) for w in words):
         return 0.8
@@ -159,7 +173,7 @@ def _recipe_score(query: str, named: _Named, whole: re.Pattern[str], index: _Ind
 def search_recipes(rs: RecipeSet, query: str, limit: int = 5) -> list[Recipe]:
     """Recipes whose name or id best match `query` (case-insensitive, typo-tolerant)."""
     wanted = _bounded(query)
-    if not wanted:
+    if not content_words(wanted.split()):  # "a", "on", "no": no word that could name a dish
         return []
     whole = re.compile(r"\b" + re.escape(wanted) + r"(?:s|es)?\b")
     with _INDEX_LOCK:
@@ -176,6 +190,34 @@ def find_recipe(rs: RecipeSet, query: str) -> Recipe | None:
         return rs.recipes[query]
     best = search_recipes(rs, query, limit=1)
     return best[0] if best else None
+
+
+def confident_recipe(rs: RecipeSet, query: str) -> Recipe | None:
+    """The one dish `query` names beyond doubt, or None; for logging what was eaten, where
+    a guess would record B12 the user never had ("/ate bread" is not the mussels with bread).
+
+    Confident means: the recipe's id or whole name; or every word of the query (singular or
+    plural, stop words aside) is a word of one recipe's name or id, those words make at least
+    half of that name's words, and no other recipe fits as well. "/ate shakshuka" finds
+    "Shakshuka with feta"; "egg", "pie", "chicken" or "omelette" find several dishes or too
+    small a part of one, and the caller asks instead.
+    """
+    if query in rs.recipes:
+        return rs.recipes[query]
+    wanted = _bounded(query)
+    typed = set(content_words(singular_words(wanted)))
+    if not typed:
+        return None
+    hits: list[Recipe] = []
+    for recipe in rs.recipes.values():
+        if wanted in (_normal(recipe.name), _normal(recipe.id)):
+            return recipe
+        for label in (recipe.name, recipe.id):
+            words = set(content_words(singular_words(label)))
+            if typed <= words and 2 * len(typed) >= len(words):
+                hits.append(recipe)
+                break
+    return hits[0] if len(hits) == 1 else None
 
 
 def _singular(word: str) -> str:

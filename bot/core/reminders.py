@@ -14,9 +14,12 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.core.clock import local_date_at, local_instant_utc, next_local_occurrence_utc, zone
+from babel.dates import get_day_names
 
-REMIND_EXAMPLES = (
+from bot.core.clock import local_date_at, local_instant_utc, next_local_occurrence_utc, zone
+from bot.core.i18n import N_, SOURCE_LANGUAGE, _, current_language, fmt_decimal, ngettext
+
+REMIND_EXAMPLES = N_(
     "Examples:\n"
     "/remind daily 1000 08:00 — a daily tablet of 1,000 µg at 08:00\n"
     "/remind weekly 2000 mon 09:00 — 2,000 µg every Monday at 09:00\n"
@@ -42,6 +45,14 @@ WEEKDAYS: dict[str, int] = {
     for name in names
 }
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def weekday_name(index: int) -> str:
+    """Monday (0) … Sunday (6) in the current language: "Monday" / "Montag" / "lunes"."""
+    lang = current_language()
+    if lang == SOURCE_LANGUAGE:
+        return WEEKDAY_NAMES[index]
+    return str(get_day_names("wide", locale=lang)[index])
 
 
 class ReminderKind(StrEnum):
@@ -100,17 +111,27 @@ class Reminder:
         return (self.start - other.start).days % (7 * self.every_weeks) == 0
 
     def describe(self) -> str:
-        """'Daily tablet: 1,000 µg at 08:00 (Europe/Berlin)'."""
-        at = f"at {self.local_time:%H:%M} ({self.tz})"
-        dose = f"{self.dose_ug:,.0f} µg" if self.dose_ug >= 1 else f"{self.dose_ug:g} µg"
+        """'Daily tablet: 1,000 µg at 08:00 (Europe/Berlin)', in the current language."""
+        time, tz = f"{self.local_time:%H:%M}", self.tz
+        if self.dose_ug >= 1:
+            dose = f"{fmt_decimal(self.dose_ug, 0)} µg"
+        elif current_language() == SOURCE_LANGUAGE:
+            dose = f"{self.dose_ug:g} µg"
+        else:
+            dose = f"{fmt_decimal(self.dose_ug, 3, trim=True)} µg"
         if self.kind is ReminderKind.DAILY:
-            return f"Daily tablet: {dose} {at}"
+            return _("Daily tablet: {dose} at {time} ({tz})").format(dose=dose, time=time, tz=tz)
         if self.kind is ReminderKind.WEEKLY:
             assert self.weekday is not None
-            return f"Weekly: {dose} every {WEEKDAY_NAMES[self.weekday]} {at}"
-        assert self.start is not None
-        weeks = "week" if self.every_weeks == 1 else f"{self.every_weeks} weeks"
-        return f"Injection: {dose} every {weeks} from {self.start.isoformat()} {at}"
+            return _("Weekly: {dose} every {weekday} at {time} ({tz})").format(
+                dose=dose, weekday=weekday_name(self.weekday), time=time, tz=tz
+            )
+        assert self.start is not None and self.every_weeks is not None
+        return ngettext(
+            "Injection: {dose} every week from {start} at {time} ({tz})",
+            "Injection: {dose} every {n} weeks from {start} at {time} ({tz})",
+            self.every_weeks,
+        ).format(dose=dose, n=self.every_weeks, start=self.start.isoformat(), time=time, tz=tz)
 
     def to_dict(self) -> dict[str, object]:
         """JSON-friendly form (storage and /export)."""

@@ -186,11 +186,15 @@ class PlanService:
         )
         found: dict[tuple[int, dt.date], DayPlan] = {}
         planned: dict[tuple[str, dt.date], tuple[int, DayPlan]] = {}
-        prefs = await PreferenceStore(self.store).prefs_many([u.user_id for u, _ in own])
+        prefs: dict[int, RecipePrefs] | None = None  # read once, only if a day needs planning
         for (user, day), got in zip(own, inputs, strict=True):
             owner = owner_key(user)
             plan = self._readable(owner, user, day, got.stored)
             if plan is None:
+                if prefs is None:
+                    prefs = await PreferenceStore(self.store).prefs_many(
+                        [u.user_id for u, _ in own]
+                    )
                 recipes, person = await self.planning(
                     user,
                     with_products(self.recipes, got.product_overrides),

@@ -22,9 +22,14 @@ class UserService:
     tracking: TrackingStore
     now: Callable[[], dt.datetime]
 
-    async def ensure(self, user_id: int, chat_id: int, first_name: str) -> UserSettings:
-        """The stored user, created with defaults at first contact."""
-        return await self.store.ensure_user(user_id, chat_id, first_name, now_utc=self.now())
+    async def ensure(
+        self, user_id: int, chat_id: int, first_name: str, language: str | None = None
+    ) -> UserSettings:
+        """The stored user, created with defaults at first contact; `language` (from Telegram)
+        is kept only while the user has none stored."""
+        return await self.store.ensure_user(
+            user_id, chat_id, first_name, now_utc=self.now(), language=language
+        )
 
     async def update(self, user_id: int, **fields: object) -> UserSettings:
         """Change settings; reminders follow the zone, a pending retest the plan time (it

@@ -36,6 +36,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.core.i18n import N_
 from bot.storage import membership
 from bot.storage.db import Database
 from bot.storage.schema import (
@@ -52,31 +53,42 @@ FORMER_MEMBER = "a former member"
 NEUTRAL_HOUSEHOLD_NAME = "Our household"
 EXPORT_FORMAT = "b12-meal-planner export v2"
 
-# What each top-level field of the export holds (shown in the file itself).
+# What each top-level field of the export holds (shown in the file itself; N_-marked, so
+# /export shows them in the user's language).
 EXPORT_ABOUT: dict[str, str] = {
-    "user_id": "Your Telegram user id: the key every row about you is stored under.",
-    "settings": "Your settings as stored: diet, B12 target, exclusions, meals, time zone, "
-    "plan time, region, life stage, absorption, evening check, max cooking time.",
-    "lab_results": "The lab results you added with /levels add.",
-    "reminders": "Your supplement and injection reminders (/remind).",
-    "tables": "Every stored row about you, table by table: plans (your own, about 60 days), "
-    "meal check-offs, doses, lab results, reminders, product labels, the reminder and push "
-    "ledgers, retest and evening settings, your household membership, your favourite and "
-    "never-suggest recipes.",
-    "household": "Your household as you see it in /family (null when you are in none).",
-    "household.name": "The household's name.",
-    "household.your_role": "owner or member.",
-    "household.members": "Members' first names and roles, as /family shows them.",
-    "household.group_links": "Group chats that get the household's daily plan: title, time, "
-    "time zone, whether it is active, whether you linked it.",
-    "household.invites": "Invite links of the household: when made, until when they work, "
-    "whether revoked, whether you made them (the links themselves are not stored).",
-    "household.plans": "The household plans you follow, by day: the shared meals, your own "
-    "day in full, and of the other members what /family shows (name, diet, target, meals).",
-    "household.shopping_lists": "The household's shopping lists (items and ticks).",
-    "shopping_lists": "Your own shopping lists (items and ticks).",
-    "invites_you_made": "Invite links you created (erased with your data).",
-    "groups_you_linked": "Group chats you linked (they forget you when your data is erased).",
+    "user_id": N_("Your Telegram user id: the key every row about you is stored under."),
+    "settings": N_(
+        "Your settings as stored: diet, B12 target, exclusions, meals, time zone, plan "
+        "time, region, life stage, absorption, evening check, max cooking time."
+    ),
+    "lab_results": N_("The lab results you added with /levels add."),
+    "reminders": N_("Your supplement and injection reminders (/remind)."),
+    "tables": N_(
+        "Every stored row about you, table by table: plans (your own, about 60 days), "
+        "meal check-offs, doses, lab results, reminders, product labels, the reminder "
+        "and push ledgers, retest and evening settings, your household membership, your "
+        "favourite and never-suggest recipes."
+    ),
+    "household": N_("Your household as you see it in /family (null when you are in none)."),
+    "household.name": N_("The household's name."),
+    "household.your_role": N_("owner or member."),
+    "household.members": N_("Members' first names and roles, as /family shows them."),
+    "household.group_links": N_(
+        "Group chats that get the household's daily plan: title, time, time zone, "
+        "whether it is active, whether you linked it."
+    ),
+    "household.invites": N_(
+        "Invite links of the household: when made, until when they work, whether "
+        "revoked, whether you made them (the links themselves are not stored)."
+    ),
+    "household.plans": N_(
+        "The household plans you follow, by day: the shared meals, your own day in "
+        "full, and of the other members what /family shows (name, diet, target, meals)."
+    ),
+    "household.shopping_lists": N_("The household's shopping lists (items and ticks)."),
+    "shopping_lists": N_("Your own shopping lists (items and ticks)."),
+    "invites_you_made": N_("Invite links you created (erased with your data)."),
+    "groups_you_linked": N_("Group chats you linked (they forget you when your data is erased)."),
 }
 
 

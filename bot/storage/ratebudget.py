@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -144,6 +145,7 @@ class SharedRateBudget:
             raise ValueError("a shared send budget needs PostgreSQL")
         self.db = db
         self._conn: AsyncConnection | None = None
+        self._prepared: dict[tuple[bool, bool], Any] = {}  # asyncpg statements on _conn
         self._lock = asyncio.Lock()
 
     async def take(self, scopes: Sequence[Scope], *, interactive: bool) -> Taken:
@@ -157,10 +159,12 @@ class SharedRateBudget:
                 if conn is None or conn.closed:
                     engine = self.db.engine.execution_options(isolation_level="AUTOCOMMIT")
                     conn = self._conn = await engine.connect()
+                    self._prepared = {}
                 try:
-                    return await _take_one(conn, scopes[0], interactive)
+                    return await self._take_prepared(conn, scopes[0], interactive)
                 except BaseException:
                     self._conn = None  # a broken connection is replaced on the next take
+                    self._prepared = {}
                     with contextlib.suppress(Exception):
                         await conn.close()
                     raise
@@ -176,6 +180,23 @@ class SharedRateBudget:
         except _Refused as refused:
             return refused.taken
 
+    async def _take_prepared(self, conn: AsyncConnection, scope: Scope, interactive: bool) -> Taken:
+        """The one-scope take as an asyncpg prepared statement on the kept connection: the
+        same SQL as `_take_one`, without SQLAlchemy's per-execute work (a take runs before
+        every message, so its CPU is part of every push: ~0.26 ms through SQLAlchemy's text()
+        execution, ~0.08 ms prepared, measured on the dev machine)."""
+        _check(scope)
+        key = (interactive, scope.reserve)
+        stmt = self._prepared.get(key)
+        if stmt is None:
+            raw = await conn.get_raw_connection()
+            sql = _STATEMENTS[key].text
+            for name, number in (("scope", 1), ("slot_ms", 2), ("count", 3)):
+                sql = sql.replace(f":{name}", f"${number}")
+            stmt = self._prepared[key] = await raw.driver_connection.prepare(sql)
+        row = await stmt.fetchrow(scope.name, scope.slot_ms, scope.count)
+        return _taken(scope, row["sent"], row["ms"], row["slot"])
+
     async def close(self) -> None:
         """Give the connection back (before the Database closes)."""
         async with self._lock:
@@ -185,16 +206,24 @@ class SharedRateBudget:
                     await conn.close()
 
 
-async def _take_one(conn: AsyncConnection, scope: Scope, interactive: bool) -> Taken:
+def _check(scope: Scope) -> None:
     if scope.count < 1 or scope.period_s <= 0:
         raise ValueError(f"a limit needs a count and a period: {scope}")
+
+
+def _taken(scope: Scope, sent: int | None, ms: int, slot: int) -> Taken:
+    if sent is not None:
+        return Taken(True, 0.0, int(ms))
+    wait_ms = (int(slot) + 1) * scope.slot_ms - int(ms)
+    return Taken(False, max(wait_ms, 1) / 1000, int(ms), scope.name)
+
+
+async def _take_one(conn: AsyncConnection, scope: Scope, interactive: bool) -> Taken:
+    _check(scope)
     stmt = _STATEMENTS[(interactive, scope.reserve)]
     row = (
         await conn.execute(
             stmt, {"scope": scope.name, "slot_ms": scope.slot_ms, "count": scope.count}
         )
     ).one()
-    if row.sent is not None:
-        return Taken(True, 0.0, int(row.ms))
-    wait_ms = (int(row.slot) + 1) * scope.slot_ms - int(row.ms)
-    return Taken(False, max(wait_ms, 1) / 1000, int(row.ms), scope.name)
+    return _taken(scope, row.sent, row.ms, row.slot)

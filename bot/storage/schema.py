@@ -278,6 +278,8 @@ users = sa.Table(
     sa.Column("weekly_summary", sa.Boolean, nullable=False, server_default=sa.false()),
     # revision 0004: the longest cooking time plans may choose, in minutes (NULL = any)
     sa.Column("max_cook_min", sa.Integer),
+    # revision 0005: the user's language ("de"); NULL = not known yet (set at the next message)
+    sa.Column("language", sa.Text),
     _check("target_ug > 0", "target_positive"),
     _check(hhmm_check("push_time"), "push_time_hhmm"),
     _check(hhmm_check("evening_time"), "evening_time_hhmm"),

@@ -193,6 +193,7 @@ def user_from_row(row: Row[Any]) -> UserSettings:
         kcal_min=row.kcal_min,
         kcal_max=row.kcal_max,
         max_cook_min=row.max_cook_min,
+        language=row.language,
     )
 
 
@@ -219,9 +220,13 @@ def _user_values(user: UserSettings) -> dict[str, Any]:
         "kcal_min": user.kcal_min,
         "kcal_max": user.kcal_max,
         "max_cook_min": user.max_cook_min,
+        "language": user.language,
     }
 
 
+# a language code as bot.core.i18n uses it ("de", "fr"); which ones exist is not the store's
+# business (a new language is a folder of catalogues, not a schema change)
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,8}$")
 _SETTABLE_FIELDS = frozenset(f.name for f in dataclasses.fields(UserSettings)) - {"user_id"}
 
 
@@ -265,6 +270,8 @@ def _validated(user: UserSettings) -> UserSettings:
             f"max cooking time must be one of {', '.join(map(str, COOK_LIMITS))} minutes "
             f"or None (got {user.max_cook_min!r})"
         )
+    if user.language is not None and not _LANGUAGE_CODE.match(user.language):
+        raise ValueError(f"language must be a code like 'de' or None (got {user.language!r})")
     for name in ("push_time", "evening_time"):
         value = getattr(user, name)
         if not isinstance(value, dt.time):
@@ -497,23 +504,38 @@ class Store:
         return await self.db.run(_get_user, user_id, write=False)
 
     async def ensure_user(
-        self, user_id: int, chat_id: int, first_name: str, *, now_utc: dt.datetime | None = None
+        self,
+        user_id: int,
+        chat_id: int,
+        first_name: str,
+        *,
+        now_utc: dt.datetime | None = None,
+        language: str | None = None,
     ) -> UserSettings:
         """Insert a new user with defaults, or refresh chat id and name of a known one.
 
         A message from a user proves they no longer block the bot, so an inactive user becomes
-        active again (their next push is scheduled from now, not caught up).
+        active again (their next push is scheduled from now, not caught up). `language` is
+        stored only when none is yet (a choice made with /language is never overwritten).
         """
         now = require_aware(now_utc or utc_now())
 
         def run(conn: sa.Connection) -> UserSettings:
             row = conn.execute(_LOCK_USER, {"uid": user_id}).first()
             if row is None:
-                user = UserSettings(user_id=user_id, chat_id=chat_id, first_name=first_name)
+                user = UserSettings(
+                    user_id=user_id, chat_id=chat_id, first_name=first_name, language=language
+                )
                 _insert_user(conn, user, now)
                 return user
             old = user_from_row(row)
-            user = dataclasses.replace(old, chat_id=chat_id, first_name=first_name, active=True)
+            user = dataclasses.replace(
+                old,
+                chat_id=chat_id,
+                first_name=first_name,
+                active=True,
+                language=old.language or language,
+            )
             _write_user(conn, old, user, now)
             return user
 

@@ -54,7 +54,8 @@ async def request(
 
 
 async def test_a_reply_overtakes_the_queued_push_and_the_push_resumes() -> None:
-    limiter = PriorityRateLimiter(LocalSendBudget(Limit(5, 0.25), FREE, FREE))
+    # unpaced (pace_slots=1): the first five go out at once
+    limiter = PriorityRateLimiter(LocalSendBudget(Limit(5, 0.25), FREE, FREE, pace_slots=1))
     api = FakeApi()
 
     async def push(chat: int) -> None:
@@ -98,18 +99,48 @@ async def test_a_chat_at_its_limit_waits_without_holding_up_other_chats() -> Non
     assert groups[2] - groups[0] >= 0.3 - JITTER_S
 
 
-async def test_button_answers_and_edits_never_wait_for_a_chat_limit() -> None:
-    limiter = PriorityRateLimiter(LocalSendBudget(FREE, FREE, Limit(1, 10.0)))
+async def test_edits_wait_for_their_chat_only_and_button_answers_never_wait() -> None:
+    """Telegram shares a chat's limit between sending and editing; its ~30/s is for new
+    messages: an edit waits for its chat's limit, never for the overall budget."""
+    limiter = PriorityRateLimiter(LocalSendBudget(Limit(1, 10.0), FREE, Limit(1, 10.0)))
     api = FakeApi()
-    await request(limiter, api, "sendMessage", 5)  # the chat's budget for 10 s is used up
+    await request(limiter, api, "sendMessage", 5)  # the overall budget and chat 5's: used up
     started = time.monotonic()
     await request(limiter, api, "answerCallbackQuery")
-    await request(limiter, api, "editMessageText", 5)
+    await request(limiter, api, "editMessageText", 6)  # another chat: the overall does not hold
+    await request(limiter, api, "editMessageText")  # an inline message: nothing counts
     assert time.monotonic() - started < 0.1
+    with pytest.raises(TimeoutError):  # chat 5 is at its limit: its edit waits
+        await asyncio.wait_for(request(limiter, api, "editMessageText", 5), 0.2)
+    with pytest.raises(TimeoutError):  # and a new message waits for the overall budget
+        await asyncio.wait_for(request(limiter, api, "sendMessage", 7), 0.2)
+
+
+async def test_the_push_is_paced_so_a_reply_never_waits_for_a_whole_second() -> None:
+    """Background sends take at most a tenth of the limit per tenth of the period (3 per
+    100 ms at 30/s), so the budget frees up every few milliseconds, not once a second."""
+    limiter = PriorityRateLimiter(LocalSendBudget(Limit(30, 1.0), FREE, FREE))
+    api = FakeApi()
+
+    async def push(chat: int) -> None:
+        with background_sends():
+            await request(limiter, api, "sendMessage", chat)
+
+    pushes = [asyncio.create_task(push(1000 + i)) for i in range(45)]
+    await asyncio.sleep(1.05)  # the push has used a whole second's budget by now
+    asked = time.monotonic()
+    await request(limiter, api, "sendMessage", 7)  # a user's reply
+    waited = time.monotonic() - asked
+    await asyncio.gather(*pushes)
+    pushed = [t for _, chat, t in api.sent if chat != 7]
+    for i in range(len(pushed) - 3):
+        assert pushed[i + 3] - pushed[i] >= 0.1 - JITTER_S  # never 4 within 100 ms
+    assert waited < 0.15
+    assert len(pushed) == 45
 
 
 async def test_button_answers_pass_while_the_push_fills_the_budget() -> None:
-    limiter = PriorityRateLimiter(LocalSendBudget(Limit(2, 10.0), FREE, FREE))
+    limiter = PriorityRateLimiter(LocalSendBudget(Limit(2, 10.0), FREE, FREE, pace_slots=1))
     api = FakeApi()
     with background_sends():
         queued = [
@@ -166,7 +197,7 @@ async def test_the_request_log_tells_what_went_out() -> None:
 
 
 async def test_a_shared_budget_can_keep_room_for_replies() -> None:
-    budget = LocalSendBudget(Limit(3, 10.0), FREE, FREE, background_reserve=1)
+    budget = LocalSendBudget(Limit(3, 10.0), FREE, FREE, background_reserve=1, pace_slots=1)
     now = time.monotonic()
     assert (await budget.try_take(1, Priority.BACKGROUND, now)).ok
     assert (await budget.try_take(2, Priority.BACKGROUND, now)).ok

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from translated import english_left, in_language
 
 from bot.core.faq import (
     FAQ,
@@ -229,3 +230,50 @@ def test_food_values_are_the_planners_raw_values() -> None:
     # UK/EU fortified plant drinks: the oat drink's label value in the table
     assert "0.38 µg per 100 ml" in food
     assert recipes.ingredients["oat_milk_fortified"].per_100g.b12_ug == 0.38
+
+
+# --- other languages -----------------------------------------------------------------------
+
+GP_OR_MS_TEAM = {
+    "de": ("Hausarzt/Ihre Hausärztin", "MS-Team"),
+    "es": ("médico de cabecera", "equipo de EM"),
+    "fr": ("médecin traitant", "équipe SEP"),
+}
+CLINICIAN = {"de": "Arzt oder Ihre", "es": "médico", "fr": "médecin"}
+
+
+@pytest.mark.parametrize("lang", ["de", "es", "fr"])
+def test_every_answer_is_translated_with_its_sources_kept(lang: str) -> None:
+    for key in faq_keys():
+        english = faq_answer(key)
+        with in_language(lang):
+            answer = faq_answer(key)
+        assert english is not None and answer is not None
+        assert answer != english
+        assert english_left(answer) == [], (key, english_left(answer))
+        # the sources keep their names, in the same order
+        assert answer.rpartition(": ")[2] == english.rpartition(": ")[2]
+        assert len(answer) <= MAX_ANSWER_CHARS * 1.35, key  # still sized for a phone
+
+
+@pytest.mark.parametrize("lang", ["de", "es", "fr"])
+def test_translated_answers_make_no_stronger_claim(lang: str) -> None:
+    """The same advice as in English: B12 does not treat MS, doses are for the clinician, new
+    or worse symptoms go to the GP or MS team; numbers with decimal commas."""
+    with in_language(lang):
+        before, supplements = faq_answer("before"), faq_answer("supplements")
+        signs, food = faq_answer("signs"), faq_answer("food")
+    assert before is not None and supplements is not None and signs is not None
+    for words in GP_OR_MS_TEAM[lang]:
+        assert words in before
+    assert CLINICIAN[lang] in supplements and CLINICIAN[lang] in signs
+    assert "1 %" in supplements
+    assert food is not None and "18,6 µg" in food and "0,38 µg" in food and "18.6" not in food
+    assert "EM" in signs or "MS" in signs or "SEP" in signs
+
+
+def test_the_index_is_translated() -> None:
+    with in_language("de"):
+        index = faq_index()
+    assert index.startswith("Fragen zu B12") and "/faq <Nummer>" in index
+    assert english_left(index) == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.food_amount import AmountInputError, parse_food_amount
+from bot.core.food_amount import AmountInputError, food_without_amount, parse_food_amount
 from bot.core.models import RecipeSet
 
 
@@ -23,3 +23,14 @@ def test_food_amount_units_and_limits(shipped: RecipeSet) -> None:
         parse_food_amount("0 eggs", recipes)
     with pytest.raises(AmountInputError, match="can't measure"):
         parse_food_amount("3 slices salmon", recipes)
+
+
+def test_a_food_without_an_amount_is_asked_about_never_guessed(shipped: RecipeSet) -> None:
+    """'/ate egg' names one food but not how much: the caller asks, with a command that logs it."""
+    found = food_without_amount("eggs", shipped)
+    assert found is not None and found[0].id == "egg"
+    assert parse_food_amount(found[1].removeprefix("/ate "), shipped) is not None
+    salmon = food_without_amount("salmon", shipped)
+    assert salmon is not None and salmon[1] == "/ate 100 g salmon"
+    for vague in ("a", "on", "no", "inf", "2 eggs", "fish"):  # stop word, no food, an amount, many
+        assert food_without_amount(vague, shipped) is None, vague

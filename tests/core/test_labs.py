@@ -7,8 +7,11 @@ import re
 
 import pytest
 from repo_paths import SHARED_NUTRITION
+from translated import english_left, in_language
 
+from bot.core.i18n import _
 from bot.core.labs import (
+    ADD_EXAMPLES,
     DISCLAIMER,
     GP_SOON,
     MARKERS,
@@ -487,3 +490,90 @@ def test_parse_lab_value_reads_decimal_commas(text: str, expected: float) -> Non
 @pytest.mark.parametrize("text", ["", "abc", "1,2,3", "-5", "1" * 20])
 def test_parse_lab_value_refuses(text: str) -> None:
     assert parse_lab_value(text) is None
+
+
+# --- other languages -----------------------------------------------------------------------
+
+# The glossary at the top of each catalogue: the NICE band words, never a stronger claim.
+BAND_WORDS = {
+    "de": ("Mangel wahrscheinlich", "nicht eindeutig", "Mangel unwahrscheinlich"),
+    "es": ("deficiencia probable", "indeterminado", "deficiencia improbable"),
+    "fr": ("carence probable", "indéterminé", "carence improbable"),
+}
+GP_OR_MS_TEAM = {
+    "de": ("Hausarzt/Ihre Hausärztin", "MS-Team"),
+    "es": ("médico de cabecera", "equipo de EM"),
+    "fr": ("médecin traitant", "équipe SEP"),
+}
+NOT_A_DIAGNOSIS = {"de": "keine Diagnose", "es": "no es un diagnóstico", "fr": "pas un diagnostic"}
+
+
+@pytest.mark.parametrize("lang", ["de", "es", "fr"])
+def test_band_words_and_advice_follow_the_glossary_in_every_language(lang: str) -> None:
+    values = (150.0, 300.0, 400.0)  # serum ng/L: below, within and above NICE's 180-350
+    with in_language(lang):
+        bands = [classify(LabResult(Marker.SERUM, v, NG_L, TODAY)) for v in values]
+    assert tuple(band.label for band in bands) == BAND_WORDS[lang]
+    assert [band.key for band in bands] == ["likely", "indeterminate", "unlikely"]
+    for band in bands:
+        assert NOT_A_DIAGNOSIS[lang] in band.text
+        assert english_left(band.text) == [], band.text
+    for words in GP_OR_MS_TEAM[lang]:  # low and indeterminate: contact the GP or MS team soon
+        assert words in bands[0].text and words in bands[1].text
+    # in range: "does not rule out", with the same GP / MS team words, never "adequate"
+    assert all(words in bands[2].text for words in GP_OR_MS_TEAM[lang])
+    for forbidden in ("ausreichend", "normal", "adecuad", "suffisant"):
+        assert forbidden not in bands[2].text.lower()
+
+
+@pytest.mark.parametrize(
+    ("lang", "shown"),
+    [("de", "MMA 275 nmol/L (= 0,28 µmol/L)"), ("fr", "MMA 275 nmol/L (= 0,28 µmol/L)")],
+)
+def test_numbers_in_band_texts_have_decimal_commas(lang: str, shown: str) -> None:
+    result = LabResult(Marker.MMA, 275.0, NMOL_L, TODAY)
+    with in_language(lang):
+        summary = classify(result).summary
+    assert shown in summary and "0,27" in summary  # the band edge 0.27 too
+    with in_language("en"):  # English keeps its points
+        assert "(= 0.28 µmol/L)" in classify(result).summary
+
+
+@pytest.mark.parametrize(
+    ("text", "marker", "value"),
+    [
+        ("serum 320,5 ng/l", Marker.SERUM, 320.5),
+        ("Serum 280 ng/L", Marker.SERUM, 280.0),
+        ("aktiv 45 pmol/L", Marker.HOLOTC, 45.0),
+        ("activa 45 pmol/L", Marker.HOLOTC, 45.0),
+        ("sérique 320 pg/mL", Marker.SERUM, 320.0),
+        ("homocystéine 11,5 umol/L", Marker.HOMOCYSTEINE, 11.5),
+        ("mma 0,3 umol/L bereich 0,0-0,4", Marker.MMA, 0.3),
+        ("mma 0,3 umol/L rango 0,0-0,4", Marker.MMA, 0.3),
+    ],
+)
+def test_typed_results_accept_decimal_commas_and_local_words(
+    text: str, marker: Marker, value: float
+) -> None:
+    result = parse_levels_add(text, TODAY)
+    assert (result.marker, result.value) == (marker, pytest.approx(value))
+    if "0,0-0,4" in text:
+        assert (result.ref_low, result.ref_high) == (0.0, 0.4)
+
+
+@pytest.mark.parametrize("lang", ["de", "es", "fr"])
+def test_the_translated_examples_parse(lang: str) -> None:
+    """The examples a German, Spanish or French user is shown are accepted as typed."""
+    with in_language(lang):
+        examples = _(ADD_EXAMPLES)
+    assert examples != ADD_EXAMPLES
+    for line in examples.splitlines()[1:]:
+        result = parse_levels_add(line.removeprefix("/levels add "), TODAY)
+        assert result.value > 0
+
+
+@pytest.mark.parametrize("lang", ["de", "es", "fr"])
+def test_input_errors_are_translated(lang: str) -> None:
+    with in_language(lang), pytest.raises(LabInputError) as caught:
+        parse_levels_add("serum 5 ng/L", TODAY)
+    assert "5 ng/L" in str(caught.value) and english_left(str(caught.value)) == []

@@ -22,6 +22,7 @@ from bot.core.recipe_problems import Problem, RecipeError
 from bot.core.recipe_search import (
     MAX_QUERY_CHARS,
     MAX_QUERY_WORDS,
+    confident_recipe,
     find_recipe,
     match_ingredient,
     resolve_ingredient,
@@ -760,6 +761,26 @@ def test_a_whole_word_beats_a_piece_of_a_word_in_recipe_search(shipped: RecipeSe
     assert "eggplant" not in found.id
     assert re.search(r"\begg", found.name.lower())
     assert "eggplant" in find_recipe(rs, "eggplant").id
+
+
+def test_a_fragment_or_stop_word_finds_no_recipe(shipped: RecipeSet) -> None:
+    """'/recipe inf' once opened the mussels ("in"), '/recipe a' Apple Bircher muesli."""
+    for fragment in ("inf", "a", "on", "no", "the", "in", "with and"):
+        assert search_recipes(shipped, fragment) == [], fragment
+    assert find_recipe(shipped, "mussels").id == "moules_marinieres"
+    assert find_recipe(shipped, "no-bake cereal bars").id == "no_bake_cereal_bars"
+
+
+def test_confident_recipe_needs_the_dish_not_a_word_of_it(shipped: RecipeSet) -> None:
+    """What /ate logs: a dish only when the words name it beyond doubt, never a guess."""
+    for vague in ("inf", "bread", "a", "on", "no", "egg", "pie", "chicken", "omelette", "tofu"):
+        assert confident_recipe(shipped, vague) is None, vague
+    assert confident_recipe(shipped, "shakshuka").id == "shakshuka"
+    assert confident_recipe(shipped, "Tofu scramble").id == "tofu_scramble_toast"
+    assert confident_recipe(shipped, "egg salad sandwiches").id == "egg_salad_sandwich"
+    assert confident_recipe(shipped, "lentil shepherds pie").id == "lentil_shepherds_pie"
+    assert confident_recipe(shipped, "spinach and feta omelette").id == "spinach_feta_omelette"
+    assert confident_recipe(shipped, "moules_marinieres").id == "moules_marinieres"
 
 
 def test_taste_is_checked_and_optional(tmp_path: Path) -> None:

@@ -150,7 +150,7 @@ async def test_v4_file_is_upgraded_in_place_and_keeps_every_row(tmp_path: Path) 
         assert store.schema_version == head_revision()
         # every row of every table, value by value, except the documented conversions
         after = rows_by_table(path)
-        # columns added since v4 (0002-0004), with the value existing rows get
+        # columns added since v4 (0002-0005), with the value existing rows get
         added: dict[str, dict[str, object]] = {
             "users": {
                 "region": None,
@@ -160,6 +160,7 @@ async def test_v4_file_is_upgraded_in_place_and_keeps_every_row(tmp_path: Path) 
                 "kcal_max": None,
                 "weekly_summary": 0,
                 "max_cook_min": None,
+                "language": None,
             },
             "household_members": {"group_share": 0},
             "reminders": {"lease_utc": None},

@@ -46,6 +46,19 @@ async def test_ensure_user_inserts_defaults_then_refreshes_chat_and_name(store: 
     assert await store.get_user(6) is None
 
 
+async def test_ensure_user_stores_the_first_language_and_never_overwrites_a_choice(
+    store: Store,
+) -> None:
+    created = await store.ensure_user(7, 70, "Cem", now_utc=NOW, language="de")
+    assert created.language == "de"
+    assert (await store.ensure_user(7, 70, "Cem", now_utc=NOW, language="fr")).language == "de"
+    await store.update_user(7, language="es", now_utc=NOW)
+    assert (await store.ensure_user(7, 70, "Cem", now_utc=NOW, language="de")).language == "es"
+    unknown = await store.ensure_user(8, 80, "Dee", now_utc=NOW)
+    assert unknown.language is None
+    assert (await store.ensure_user(8, 80, "Dee", now_utc=NOW, language="fr")).language == "fr"
+
+
 async def test_every_user_field_round_trips_through_a_reopen(database_url: str) -> None:
     s = await Store.open(database_url)
     await s.ensure_user(42, 4200, "Zoë", now_utc=NOW)
@@ -70,6 +83,7 @@ async def test_every_user_field_round_trips_through_a_reopen(database_url: str) 
         kcal_min=1600,
         kcal_max=2000,
         max_cook_min=30,
+        language="de",
     )
     # The test must cover every field: each one differs from its default.
     default = UserSettings(user_id=42, chat_id=4200)
@@ -113,6 +127,7 @@ async def test_update_user_accepts_plain_values_and_normalises_them(store: Store
         ({"kcal_min": 1600}, "both ends of the energy range"),
         ({"kcal_min": 500, "kcal_max": 2000}, "energy range must lie within"),
         ({"kcal_min": 2400, "kcal_max": 2000}, "energy range must lie within"),
+        ({"language": "de-AT; DROP"}, "language must be a code"),
     ],
 )
 async def test_update_user_refuses_bad_values_and_keeps_the_row(

@@ -305,6 +305,9 @@ class FakeBotApi:
         self.group_chats: dict[int, dict[str, Any]] = {}
         self.users: dict[int, dict[str, Any]] = {}
         self.commands: list[dict[str, Any]] = []
+        # per language_code ("" = the default): commands, description, short description
+        self.commands_by_language: dict[str, list[dict[str, Any]]] = {}
+        self.descriptions: dict[str, dict[str, str]] = {}
         self._retry_after: deque[tuple[int, frozenset[str] | None]] = deque()
         self._errors: dict[str, deque[ApiError]] = {}
         # slow Telegram: (seconds, methods or None = every method, until monotonic time)
@@ -914,11 +917,21 @@ class FakeBotApi:
             name = str(command.get("command", ""))
             if not re.fullmatch(r"[a-z0-9_]{1,32}", name) or not command.get("description"):
                 raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
-        self.commands = list(commands)
+        language = str(params.get("language_code") or "")
+        self.commands_by_language[language] = list(commands)
+        if not language:
+            self.commands = list(commands)
         return True
 
     def _m_get_my_commands(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
-        return self.commands
+        return self.commands_by_language.get(str(params.get("language_code") or ""), [])
+
+    def _m_set_my_description(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        for key in ("description", "short_description"):
+            if key in params:
+                language = str(params.get("language_code") or "")
+                self.descriptions.setdefault(language, {})[key] = str(params[key])
+        return True
 
     def _m_get_webhook_info(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         url = (self.webhook or {}).get("url", "")
@@ -1254,6 +1267,8 @@ _METHODS: dict[str, Callable[[FakeBotApi, dict[str, Any], dict[str, bytes]], Any
     "getWebhookInfo": FakeBotApi._m_get_webhook_info,
     "setMyCommands": FakeBotApi._m_set_my_commands,
     "getMyCommands": FakeBotApi._m_get_my_commands,
+    "setMyDescription": FakeBotApi._m_set_my_description,
+    "setMyShortDescription": FakeBotApi._m_set_my_description,
     "deleteMyCommands": FakeBotApi._m_true,
     "sendMessage": FakeBotApi._m_send_message,
     "sendLocation": FakeBotApi._m_send_location,

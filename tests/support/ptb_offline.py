@@ -323,11 +323,14 @@ class TgUser:
     id: int = 4242
     first_name: str = "Ana"
     username: str | None = "ana"
+    language_code: str | None = None  # Telegram's IETF tag of the user's app ("de", "pt-BR")
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
         if self.username:
             data["username"] = self.username
+        if self.language_code:
+            data["language_code"] = self.language_code
         return data
 
 

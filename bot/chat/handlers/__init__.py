@@ -15,6 +15,7 @@ from bot.chat.handlers import (
     family,
     guard,
     labs,
+    language,
     onboarding,
     plans,
     preferences,
@@ -45,6 +46,7 @@ FEATURES = (
     report,
     weekly,
     account,
+    language,
     common,
 )
 

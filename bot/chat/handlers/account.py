@@ -16,7 +16,14 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.chat.handlers.base import Context, edit, onboarded_user, reply, services
+from bot.chat.handlers.base import (
+    Context,
+    edit,
+    onboarded_user,
+    remember_language,
+    reply,
+    services,
+)
 from bot.chat.render.account import (
     EXPORT_FILENAME,
     render_delete_question,
@@ -26,6 +33,7 @@ from bot.chat.render.account import (
     render_privacy,
 )
 from bot.chat.render.format import esc
+from bot.core.i18n import _, use_language
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +53,9 @@ async def export_command(update: Update, context: Context) -> None:
     if user is None:
         return
     data = await services(context).account.export(user.user_id)
+    about = data.get("about")
+    if isinstance(about, dict):  # each field's explanation in the user's language
+        data["about"] = {key: _(text) for key, text in about.items()}
     payload = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode()
     log.info("user %s exported their data", user.user_id)
     chat = update.effective_chat
@@ -64,24 +75,26 @@ async def on_delete(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     if not query.data.endswith(":yes"):
-        await query.answer("Nothing deleted.")
-        await edit(query, "Nothing was deleted.", None)
+        await query.answer(_("Nothing deleted."))
+        await edit(query, _("Nothing was deleted."), None)
         return
     message = query.message
     if message is not None and message.chat.type != message.chat.PRIVATE:
-        await query.answer("Erasing works only in a private chat with me.", show_alert=True)
+        await query.answer(_("Erasing works only in a private chat with me."), show_alert=True)
         return
     svc = services(context)
     deleted = await svc.account.delete(query.from_user.id)
-    await query.answer("Erased.")
+    remember_language(context, query.from_user.id, None)  # a new start asks Telegram again
+    await query.answer(_("Erased."))
     await edit(query, render_deleted(bool(deleted.remaining)), None)
     for member in deleted.remaining:
-        text = render_member_erased(
-            deleted.household_name,
-            deleted.replanned,
-            svc.today(member),
-            member.user_id == deleted.erased.new_owner_id,
-        )
+        with use_language(member.language):  # each member reads their own language
+            text = render_member_erased(
+                deleted.household_name,
+                deleted.replanned,
+                svc.today(member),
+                member.user_id == deleted.erased.new_owner_id,
+            )
         try:
             await context.bot.send_message(member.chat_id, text, parse_mode=ParseMode.HTML)
         except TelegramError as exc:  # their problem never fails the erasing
@@ -92,7 +105,10 @@ async def private_only(update: Update, context: Context) -> None:
     message = update.effective_message
     command = (message.text or "/").split()[0].split("@")[0] if message else "/"
     await reply(
-        update, f"For your privacy, {esc(command[:20])} works only in a private chat with me."
+        update,
+        _("For your privacy, {command} works only in a private chat with me.").format(
+            command=esc(command[:20])
+        ),
     )
 
 

@@ -16,6 +16,7 @@ from telegram.ext import ContextTypes
 
 from bot.chat.render.format import split_message
 from bot.chat.render.replan import render_day_changes
+from bot.core.i18n import N_, _, set_language, telegram_language
 from bot.core.models import UserSettings
 from bot.services.container import Services
 
@@ -39,11 +40,34 @@ async def current_user(update: Update, context: Context) -> UserSettings:
     tg_user = update.effective_user
     if tg_user is None:
         raise RuntimeError("update without a user")
-    return await services(context).users.ensure(tg_user.id, tg_user.id, tg_user.first_name or "")
+    user = await services(context).users.ensure(
+        tg_user.id, tg_user.id, tg_user.first_name or "", telegram_language(tg_user.language_code)
+    )
+    remember_language(context, user.user_id, user.language)
+    return user
 
 
-NOT_SET_UP = "👋 Let's set you up first: a few quick taps, then I can plan for you."
-NOT_SET_UP_TOAST = "Let's set you up first: send /start."
+# bot_data key: user id -> stored language, so the language handler (before every feature)
+# speaks a known user's choice from the first text of an update without reading the store
+LANGUAGES_KEY = "user_languages"
+LANGUAGES_REMEMBERED = 100_000  # forgotten all at once beyond this (read again on next use)
+
+
+def remember_language(context: Context, user_id: int, language: str | None) -> None:
+    """Speak `language` for the rest of this update, and from the start of the user's next
+    (None: forget, e.g. after /delete, so the next update reads the store again)."""
+    cache = context.bot_data.setdefault(LANGUAGES_KEY, {})
+    if len(cache) >= LANGUAGES_REMEMBERED:
+        cache.clear()
+    if language:
+        cache[user_id] = language
+        set_language(language)
+    else:
+        cache.pop(user_id, None)
+
+
+NOT_SET_UP = N_("👋 Let's set you up first: a few quick taps, then I can plan for you.")
+NOT_SET_UP_TOAST = N_("Let's set you up first: send /start.")
 START_CALLBACK = "v1:start"
 
 
@@ -57,16 +81,18 @@ async def onboarded_user(update: Update, context: Context) -> UserSettings | Non
     if tg_user is None:
         raise RuntimeError("update without a user")
     stored = await services(context).store.get_user(tg_user.id)
+    if stored is not None:
+        remember_language(context, tg_user.id, stored.language)
     if stored is not None and stored.onboarded:
         name = tg_user.first_name or ""
         if stored.active and stored.chat_id == tg_user.id and stored.first_name == name:
             return stored  # nothing to refresh: spare the write on every command
         return await current_user(update, context)  # refreshes name, chat id, unblocks
     if update.callback_query is not None:
-        await update.callback_query.answer(NOT_SET_UP_TOAST, show_alert=True)
+        await update.callback_query.answer(_(NOT_SET_UP_TOAST), show_alert=True)
         return None
-    start_button = InlineKeyboardButton("▶️ Start", callback_data=START_CALLBACK)
-    await reply(update, NOT_SET_UP, InlineKeyboardMarkup([[start_button]]))
+    start_button = InlineKeyboardButton("▶️ " + _("Start"), callback_data=START_CALLBACK)
+    await reply(update, _(NOT_SET_UP), InlineKeyboardMarkup([[start_button]]))
     return None
 
 

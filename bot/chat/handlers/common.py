@@ -9,13 +9,16 @@ from __future__ import annotations
 import logging
 import re
 
-from telegram import Update
+from telegram import Bot, BotCommand, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.chat.handlers.base import Context, reply
 from bot.chat.render.common import (
+    DESCRIPTION,
+    SHORT_DESCRIPTION,
+    command_menu,
     render_about,
     render_free_text,
     render_health_free_text,
@@ -23,12 +26,14 @@ from bot.chat.render.common import (
     render_other_message,
     render_unknown_command,
 )
+from bot.core.i18n import N_, SOURCE_LANGUAGE, _, complete_languages, use_language
 
 log = logging.getLogger(__name__)
 
-SOMETHING_WENT_WRONG = (
+SOMETHING_WENT_WRONG = N_(
     "Sorry, something went wrong on my side. Please try again in a moment; your data is safe."
 )
+OLD_BUTTON = N_("This button is from an older version of the bot. Send /today for a fresh plan.")
 
 
 async def help_command(update: Update, context: Context) -> None:
@@ -50,7 +55,11 @@ async def unknown_command(update: Update, context: Context) -> None:
 # (not "items", "label").
 _HEALTH_WORDS = re.compile(
     r"\b(?:b-?12|vitamins?|supplements?|injections?|jabs?|doses?|dosage|ms|multiple sclerosis"
-    r"|deficien\w*|labs?|levels?)\b",
+    r"|deficien\w*|labs?|levels?"
+    # German, Spanish, French: the same questions in the user's language
+    r"|vitamine?|nahrungserg\w*|spritzen?|dosis|mangel|blutwert\w*|multiple sklerose"
+    r"|suplement\w*|inyecci\w*|deficiencia|análisis|esclerosis múltiple"
+    r"|suppléments?|piqûres?|carences?|analyses?|sclérose en plaques)\b",
     re.IGNORECASE,
 )
 # FAQ entry -> words that point to it, in the order the entries are offered.
@@ -80,7 +89,16 @@ _SYMPTOM_WORDS = re.compile(
     r"|balance|unsteady|wobbly|dizz\w*|vertigo|light-?headed|memory|forget\w*|forgot"
     r"|confus\w*|brain fog|foggy|vision|eyesight|blurr?(?:y|ed|ring)?|seeing double"
     r"|fatigue\w*|tired\w*|exhaust\w*|falls?|fell|falling|worse|worsening"
-    r"|new symptoms?|symptoms?|relapse\w*|flare-?ups?)\b",
+    r"|new symptoms?|symptoms?|relapse\w*|flare-?ups?"
+    # German, Spanish, French: the same warning signs in the user's language
+    r"|taub\w*|kribbel\w*|schwach|schwäche|gleichgewicht|schwindel\w*|gedächtnis|vergess\w*"
+    r"|verwirr\w*|sehstörung\w*|verschwommen|doppelbilder|müde|müdigkeit|erschöpf\w*"
+    r"|gestürzt|sturz|stürze|schlechter|symptome?|schub"
+    r"|entumec\w*|hormigueo|débil|debilidad|equilibrio|mareo\w*|vértigo|memoria|olvid\w*"
+    r"|confundid\w*|visión|borros\w*|cansad\w*|fatiga|agotad\w*|caíd\w*|peor|síntomas?|brote"
+    r"|engourd\w*|fourmillement\w*|picotement\w*|faible|faiblesse|équilibre|vertiges?"
+    r"|étourdi\w*|mémoire|oubli\w*|confus\w*|vue trouble|flou\w*|fatigu\w*|épuis\w*"
+    r"|chutes?|tomb\w*|pire|symptômes?|poussées?)\b",
     re.IGNORECASE,
 )
 # Only the start of a message is matched: a pasted novel must not cost a long regex scan.
@@ -114,27 +132,28 @@ async def free_text(update: Update, context: Context) -> None:
 
 # Message attribute -> how the answer names it ("I can't read stickers").
 MESSAGE_KINDS = (
-    ("sticker", "stickers"),
-    ("animation", "GIFs"),
-    ("photo", "photos"),
-    ("video_note", "video messages"),
-    ("video", "videos"),
-    ("voice", "voice messages"),
-    ("audio", "audio files"),
-    ("document", "files"),
-    ("contact", "contacts"),
-    ("venue", "places"),
-    ("poll", "polls"),
-    ("dice", "dice"),
+    ("sticker", N_("stickers")),
+    ("animation", N_("GIFs")),
+    ("photo", N_("photos")),
+    ("video_note", N_("video messages")),
+    ("video", N_("videos")),
+    ("voice", N_("voice messages")),
+    ("audio", N_("audio files")),
+    ("document", N_("files")),
+    ("contact", N_("contacts")),
+    ("venue", N_("places")),
+    ("poll", N_("polls")),
+    ("dice", N_("dice")),
 )
 
 
 def message_kind(update: Update) -> str:
+    """How the answer names the message's kind, in the current language."""
     message = update.effective_message
     for attribute, kind in MESSAGE_KINDS:
         if message is not None and getattr(message, attribute, None):
-            return kind
-    return "that kind of message"
+            return _(kind)
+    return _("that kind of message")
 
 
 async def other_message(update: Update, context: Context) -> None:
@@ -145,10 +164,7 @@ async def other_message(update: Update, context: Context) -> None:
 async def unknown_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is not None:
-        await query.answer(
-            "This button is from an older version of the bot. Send /today for a fresh plan.",
-            show_alert=True,
-        )
+        await query.answer(_(OLD_BUTTON), show_alert=True)
 
 
 async def error_handler(update: object, context: Context) -> None:
@@ -158,13 +174,30 @@ async def error_handler(update: object, context: Context) -> None:
         return
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(SOMETHING_WENT_WRONG, show_alert=True)
+            await update.callback_query.answer(_(SOMETHING_WENT_WRONG), show_alert=True)
         elif update.effective_chat is not None:
             await update.effective_chat.send_message(
-                SOMETHING_WENT_WRONG, parse_mode=ParseMode.HTML
+                _(SOMETHING_WENT_WRONG), parse_mode=ParseMode.HTML
             )
     except TelegramError as exc:
         log.warning("could not tell the user about the error: %s", exc)
+
+
+async def publish_menus(bot: Bot) -> None:
+    """Telegram's command menu, description and short description: the default (English) and
+    one per complete language, so a user's Telegram shows them in the app's language. Not
+    fatal when Telegram refuses: commands still work when typed."""
+    for lang in complete_languages():
+        code = None if lang == SOURCE_LANGUAGE else lang
+        with use_language(lang):
+            commands = [BotCommand(c, d) for c, d in command_menu()]
+            description, short = _(DESCRIPTION), _(SHORT_DESCRIPTION)
+        try:
+            await bot.set_my_commands(commands, language_code=code)
+            await bot.set_my_description(description, language_code=code)
+            await bot.set_my_short_description(short, language_code=code)
+        except TelegramError as exc:
+            log.warning("could not set the command menu (%s): %s", lang, exc)
 
 
 def register(application: Application) -> None:

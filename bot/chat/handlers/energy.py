@@ -22,6 +22,7 @@ from bot.chat.handlers.base import (
 from bot.chat.render.energy import energy_keyboard, render_energy_question, render_energy_set
 from bot.chat.render.format import esc
 from bot.core.energy import EnergyInputError, parse_energy, preset
+from bot.core.i18n import _
 from bot.core.models import UserSettings
 
 
@@ -31,7 +32,7 @@ async def _set_range(
     """Store the range (None: off) and replan; the reply text with what changed."""
     low, high = kcal if kcal is not None else (None, None)
     if (user.kcal_min, user.kcal_max) == (low, high):
-        return user, render_energy_set(user.kcal_range) + "\nThat was already your setting."
+        return user, render_energy_set(user.kcal_range) + "\n" + _("That was already your setting.")
     user = await services(context).users.update(user.user_id, kcal_min=low, kcal_max=high)
     text = render_energy_set(user.kcal_range)
     replanned = await replan_after_change(context, user)
@@ -52,7 +53,7 @@ async def energy_command(update: Update, context: Context) -> None:
     except EnergyInputError as exc:
         await reply(update, esc(str(exc)))
         return
-    _, text = await _set_range(context, user, kcal)
+    _user, text = await _set_range(context, user, kcal)
     await reply(update, text)
 
 
@@ -70,10 +71,10 @@ async def on_energy(update: Update, context: Context) -> None:
         return
     kcal = None if choice == "off" else preset(choice)
     if choice != "off" and kcal is None:
-        await query.answer("This button is out of date. Send /energy.", show_alert=True)
+        await query.answer(_("This button is out of date. Send /energy."), show_alert=True)
         return
     user, text = await _set_range(context, user, kcal)
-    await query.answer("Daily energy saved")
+    await query.answer(_("Daily energy saved"))
     await reply(update, text)
     await edit(query, render_energy_question(user), energy_keyboard(user))
 

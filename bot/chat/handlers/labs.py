@@ -42,6 +42,7 @@ from bot.chat.render.labs import (
     render_levels_help,
     render_retest_status,
 )
+from bot.core.i18n import N_, _
 from bot.core.labs import (
     LabInputError,
     LabResult,
@@ -58,7 +59,15 @@ from bot.storage.tracking import StoredLab, TrackingStore, retest_fire_utc
 
 log = logging.getLogger(__name__)
 
-OUT_OF_DATE = "This button is out of date. Send /levels."
+OUT_OF_DATE = N_("This button is out of date. Send /levels.")  # _() at use
+# sub-command words, in every language the bot speaks
+ADD_WORDS = frozenset({"add", "new", "neu", "hinzufügen", "añadir", "nuevo", "ajouter", "nouveau"})
+RETEST_WORDS = frozenset({"retest", "kontrolle", "control", "contrôle"})
+DELETE_WORDS = frozenset(
+    {"delete", "remove", "del", "löschen", "entfernen", "borrar", "eliminar", "supprimer"}
+)
+HELP_WORDS = frozenset({"help", "?", "hilfe", "ayuda", "aide"})
+OFF_WORDS = frozenset({"off", "stop", "no", "0", "aus", "nein", "non", "arrêt"})
 
 
 async def levels_command(update: Update, context: Context) -> None:
@@ -67,26 +76,24 @@ async def levels_command(update: Update, context: Context) -> None:
     if user is None:
         return
     args = command_args(context)
-    word, _, rest = args.partition(" ")
+    word, _sep, rest = args.partition(" ")
     word = word.lower()
-    if word == "add" and not rest.strip():
+    if word in ADD_WORDS and not rest.strip():
         text, markup = lab_step("m", LabDraft(), services(context).today(user))
         await reply(update, text, markup)
-    elif word == "add":
+    elif word in ADD_WORDS:
         await _levels_add(update, context, user, rest)
     elif is_marker_word(word):  # "/levels B12 280 ng/L" means add
         await _levels_add(update, context, user, args)
-    elif word == "retest":
+    elif word in RETEST_WORDS:
         await _levels_retest(update, context, user, rest)
-    elif word in ("delete", "remove", "del"):
+    elif word in DELETE_WORDS:
         await _levels_delete(update, context, user, rest)
-    elif word in ("help", "?"):
+    elif word in HELP_WORDS:
         await reply(update, render_levels_help())
     elif word:
-        await reply(
-            update,
-            f"I don't know “/levels {esc(quote(word))}”.\n{render_levels_help()}",
-        )
+        unknown = _("I don't know “{command}”.").format(command=f"/levels {esc(quote(word))}")
+        await reply(update, f"{unknown}\n{render_levels_help()}")
     else:
         await _levels_list(update, context, user)
 
@@ -181,7 +188,7 @@ async def _schedule_retest(
 async def _levels_retest(update: Update, context: Context, user: UserSettings, text: str) -> None:
     svc = services(context)
     ts = tracking(context)
-    if text.strip().lower() in ("off", "stop", "no", "0"):
+    if text.strip().lower() in OFF_WORDS:
         await ts.clear_retest(user.user_id)
         await reply(update, render_retest_status(None))
         return
@@ -199,7 +206,7 @@ async def _levels_delete(update: Update, context: Context, user: UserSettings, t
     ts = tracking(context)
     labs = await ts.labs(user.user_id)
     if not labs:
-        await reply(update, "You have no lab results to remove.")
+        await reply(update, _("You have no lab results to remove."))
         return
     word = text.strip().lstrip("#")
     by_number = {lab.number: lab for lab in labs}
@@ -209,8 +216,10 @@ async def _levels_delete(update: Update, context: Context, user: UserSettings, t
         numbers = ", ".join(f"#{lab.number}" for lab in sorted(labs, key=lambda lab: lab.number))
         await reply(
             update,
-            f"Tell me which result to remove by its number in /levels ({numbers}), "
-            f"e.g. <code>/levels delete {labs[-1].number}</code>.",
+            _(
+                "Tell me which result to remove by its number in /levels ({numbers}), "
+                "e.g. {example}."
+            ).format(numbers=numbers, example=f"<code>/levels delete {labs[-1].number}</code>"),
         )
         return
     await ts.delete_lab(user.user_id, chosen.id)
@@ -246,17 +255,17 @@ async def on_lab_flow(update: Update, context: Context) -> None:
     button = await onboarded_button(update, context)
     if button is None:
         return
-    query, _, user = button
+    query, _parts, user = button
     assert query.data is not None
     decoded = LabDraft.decode(query.data)
     chat = update.effective_chat
     private = chat is not None and chat.type == ChatType.PRIVATE
     if not private or decoded is None or not _ready_for(*decoded):
-        await query.answer(OUT_OF_DATE, show_alert=True)
+        await query.answer(_(OUT_OF_DATE), show_alert=True)
         return
     step, draft = decoded
     if step == "x":
-        await query.answer("Cancelled")
+        await query.answer(_("Cancelled"))
         await edit(query, render_lab_cancelled(), None)
         return
     today = services(context).today(user)
@@ -271,7 +280,7 @@ async def on_lab_flow(update: Update, context: Context) -> None:
     if step == "p":
         month = draft.date
         if not earliest_pick(today).strftime("%y%m") <= month <= today.strftime("%y%m"):
-            await query.answer(OUT_OF_DATE, show_alert=True)
+            await query.answer(_(OUT_OF_DATE), show_alert=True)
             return
     if step == "s":
         await _save(update, context, user, draft, today)
@@ -290,17 +299,17 @@ async def _save(
     assert day is not None and number is not None
     if not earliest_pick(today) <= day <= today:
         await query.answer(
-            "Pick the day the blood was taken: not in the future, within 5 years.",
+            _("Pick the day the blood was taken: not in the future, within 5 years."),
             show_alert=True,
         )
         return
     result = LabResult(draft.marker_enum, number, draft.unit_name, day)
     stored = await tracking(context).labs(user.user_id)
     if any(lab.result == result for lab in stored):  # a second tap on the same day button
-        await query.answer("This result is already saved.")
+        await query.answer(_("This result is already saved."))
         return
     text = await _store_lab(context, user, result)
-    await query.answer("Result saved ✅")
+    await query.answer(_("Result saved") + " ✅")
     await edit(query, text, None)
 
 

@@ -59,14 +59,22 @@ from bot.chat.render.pickers import pad_value, parse_hour, valid_pad_value
 from bot.chat.render.settings import preset_source_text, render_settings
 from bot.core.clock import resolve_zone, zone, zone_now
 from bot.core.exclusions import ALLERGEN_CHOICES, group_label, group_term
+from bot.core.i18n import N_, SOURCE_LANGUAGE, _, current_language, fmt_decimal, fmt_time
 from bot.core.models import ABSORPTION_STATUSES, REGION_ANY, REGIONS, Diet, RecipeSet, UserSettings
 from bot.core.products import label_from_per_100g
 from bot.core.recipe_search import quote
 
 MIN_TARGET_UG = 0.5
 MAX_TARGET_UG = 50.0
-STALE_CHOICE = "That choice is out of date. Send /settings."
-ALLERGEN_GROUP_NAMES = frozenset(group for group, _ in ALLERGEN_CHOICES)
+STALE_CHOICE = N_("That choice is out of date. Send /settings.")
+# the diet in the toast after a tap ("Diet: vegan")
+DIET_WORD: dict[Diet, str] = {
+    Diet.OMNIVORE: N_("omnivore"),
+    Diet.PESCATARIAN: N_("pescatarian"),
+    Diet.VEGETARIAN: N_("vegetarian"),
+    Diet.VEGAN: N_("vegan"),
+}
+ALLERGEN_GROUP_NAMES = frozenset(group for group, _icon in ALLERGEN_CHOICES)
 
 Question = tuple[str, InlineKeyboardMarkup | None]  # (text, keyboard) of the next message
 
@@ -82,14 +90,23 @@ def parse_target(text: str) -> float:
         value = float(cleaned)
     except ValueError:
         raise ValueError(
-            f"“{quote(text)}” is not a number. Send the target in micrograms (µg) per day, "
-            "e.g. /target 3.5"
+            _(
+                "“{text}” is not a number. Send the target in micrograms (µg) per day, "
+                "e.g. /target {example}"
+            ).format(text=quote(text), example=fmt_ug(3.5))
         ) from None
     if not MIN_TARGET_UG <= value <= MAX_TARGET_UG:
         raise ValueError(
-            f"{value:g} µg is outside what I can plan for ({MIN_TARGET_UG:g} to "
-            f"{MAX_TARGET_UG:g} µg a day). Most adults need 2.4 µg; ask your clinician "
-            "if unsure. Example: /target 3.5"
+            _(
+                "{value} µg is outside what I can plan for ({low} to {high} µg a day). Most "
+                "adults need {adult} µg; ask your clinician if unsure. Example: /target {example}"
+            ).format(
+                value=_number(value),
+                low=_number(MIN_TARGET_UG),
+                high=_number(MAX_TARGET_UG),
+                adult=fmt_ug(2.4),
+                example=fmt_ug(3.5),
+            )
         )
     return value
 
@@ -97,9 +114,15 @@ def parse_target(text: str) -> float:
 _TIME_RE = re.compile(r"^(\d{1,2})(?:[:.h](\d{2})|h)?\s*(am|pm)?$", re.IGNORECASE)  # "21h" too
 # "0745" / "745": hours and minutes without a separator, as people type them on a phone.
 _HHMM_RE = re.compile(r"^(\d{1,2})(\d{2})\s*(am|pm)?$", re.IGNORECASE)
-TIME_FORMS_HINT = (
+TIME_FORMS_HINT = N_(
     "Send a 24-hour time as 06:45, 6.45 or 0645, or with am/pm as 7am, e.g. /time 06:45"
 )
+
+
+def _number(value: float) -> str:
+    """A number as `{value:g}` writes it, with the local decimal mark ("0.5", "0,5")."""
+    text = f"{value:g}"
+    return text if current_language() == SOURCE_LANGUAGE else fmt_decimal(value, 2, trim=True)
 
 
 def parse_time(text: str) -> dt.time:
@@ -108,18 +131,26 @@ def parse_time(text: str) -> dt.time:
     cleaned = text.strip()
     match = _TIME_RE.match(cleaned) or _HHMM_RE.match(cleaned)
     if not match:
-        raise ValueError(f"“{quote(text)}” is not a time. {TIME_FORMS_HINT}")
+        raise ValueError(
+            _("“{text}” is not a time.").format(text=quote(text)) + " " + _(TIME_FORMS_HINT)
+        )
     hour, minute = int(match.group(1)), int(match.group(2) or 0)
     suffix = (match.group(3) or "").lower()
     if suffix:
         if not 1 <= hour <= 12:
             raise ValueError(
-                f"“{quote(text)}” is not a time: with am/pm the hour is 1 to 12. {TIME_FORMS_HINT}"
+                _("“{text}” is not a time: with am/pm the hour is 1 to 12.").format(
+                    text=quote(text)
+                )
+                + " "
+                + _(TIME_FORMS_HINT)
             )
         hour = hour % 12 + (12 if suffix == "pm" else 0)
     if hour > 23 or minute > 59:
         raise ValueError(
-            f"“{quote(text)}” is not a time: hours go to 23 and minutes to 59. {TIME_FORMS_HINT}"
+            _("“{text}” is not a time: hours go to 23 and minutes to 59.").format(text=quote(text))
+            + " "
+            + _(TIME_FORMS_HINT)
         )
     return dt.time(hour, minute)
 
@@ -168,24 +199,24 @@ def _choice(update: Update) -> tuple[CallbackQuery, str, str]:
     """The tapped button's query, its flow (onboarding or settings) and the chosen value."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    _, _, flow, value = query.data.split(":", 3)
+    flow, value = query.data.split(":", 3)[2:]
     return query, flow, value
 
 
-SETUP_OVER = "That was for setting up — use /settings to change it."
+SETUP_OVER = N_("That was for setting up — use /settings to change it.")
 
 
 async def _setup_over(update: Update, context: Context) -> bool:
     """A set-up button (flow "ob") tapped once set-up is over: answer SETUP_OVER and change
     nothing. Old onboarding messages stay in the chat, and a tap there must never undo a
     setting made since (a typed /target 4 reset by the old "2.4 µg" button)."""
-    query, flow, _ = _choice(update)
+    query, flow, _value = _choice(update)
     if flow != FLOW_ONBOARDING:
         return False
     stored = await services(context).store.get_user(query.from_user.id)
     if stored is None or not stored.onboarded:
         return False
-    await query.answer(SETUP_OVER, show_alert=True)
+    await query.answer(_(SETUP_OVER), show_alert=True)
     return True
 
 
@@ -216,7 +247,7 @@ async def _save_plan_choice(
     """Store a choice that changes what is planned (diet, target and life stage, absorption,
     region), replan from today on, then go on (see _after_choice). `next_question` None:
     build it from the stored user (render_next)."""
-    query, flow, _ = _choice(update)
+    query, flow, _value = _choice(update)
     await current_user(update, context)
     svc = services(context)
     user = await svc.users.update(query.from_user.id, **fields)
@@ -236,14 +267,15 @@ def _region_question(zone_name: str) -> Question:
 async def on_diet(update: Update, context: Context) -> None:
     if await _setup_over(update, context):
         return
-    query, _, value = _choice(update)
+    query, _flow_name, value = _choice(update)
     try:
         diet = Diet(value)
     except ValueError:
-        await query.answer(STALE_CHOICE, show_alert=True)
+        await query.answer(_(STALE_CHOICE), show_alert=True)
         return
     next_question = (render_target_question(diet), target_keyboard(FLOW_ONBOARDING, diet))
-    await _save_plan_choice(update, context, f"Diet: {diet.value}", next_question, diet=diet)
+    toast = _("Diet: {diet}").format(diet=_(DIET_WORD[diet]))
+    await _save_plan_choice(update, context, toast, next_question, diet=diet)
 
 
 async def on_target(update: Update, context: Context) -> None:
@@ -251,21 +283,25 @@ async def on_target(update: Update, context: Context) -> None:
     bare number: then only the target changes)."""
     if await _setup_over(update, context):
         return
-    query, _, value = _choice(update)
+    query, _flow_name, value = _choice(update)
     preset = preset_by_key(value)
     fields: dict[str, object]
     note = ""
     if preset is not None:
         fields = {"target_ug": preset.target_ug, "life_stage": preset.life_stage}
-        toast = f"Target: {fmt_ug(preset.target_ug)} µg a day ({preset_source_text(preset)})"
+        toast = _("Target: {amount} µg a day ({source})").format(
+            amount=fmt_ug(preset.target_ug), source=preset_source_text(preset)
+        )
         note = life_stage_note(preset.life_stage)
     else:
         try:
             fields = {"target_ug": parse_target(value)}
         except ValueError:
-            await query.answer(STALE_CHOICE, show_alert=True)
+            await query.answer(_(STALE_CHOICE), show_alert=True)
             return
-        toast = f"Target: {fmt_ug(fields['target_ug'])} µg a day"  # type: ignore[arg-type]
+        toast = _("Target: {amount} µg a day").format(
+            amount=fmt_ug(fields["target_ug"])  # type: ignore[arg-type]
+        )
     next_question = (render_absorption_question(), absorption_keyboard(FLOW_ONBOARDING))
     await _save_plan_choice(update, context, toast, next_question, note, **fields)
 
@@ -275,21 +311,21 @@ async def on_absorption(update: Update, context: Context) -> None:
     estimates stop and the clinician sets the dose (the planner and renderers follow it)."""
     if await _setup_over(update, context):
         return
-    query, _, value = _choice(update)
+    query, _flow_name, value = _choice(update)
     if value not in ABSORPTION_STATUSES:
-        await query.answer(STALE_CHOICE, show_alert=True)
+        await query.answer(_(STALE_CHOICE), show_alert=True)
         return
-    note = ABSORPTION_NOTES.get(value, "")
-    await _save_plan_choice(update, context, "Noted", None, note, absorption=value)
+    note = _(ABSORPTION_NOTES[value]) if value in ABSORPTION_NOTES else ""
+    await _save_plan_choice(update, context, _("Noted"), None, note, absorption=value)
 
 
 async def on_region(update: Update, context: Context) -> None:
     """Where food is bought: fortified values of that region ("any": the lowest of all)."""
     if await _setup_over(update, context):
         return
-    query, _, value = _choice(update)
+    query, _flow_name, value = _choice(update)
     if value not in (*REGIONS, REGION_ANY):
-        await query.answer(STALE_CHOICE, show_alert=True)
+        await query.answer(_(STALE_CHOICE), show_alert=True)
         return
     region = None if value == REGION_ANY else value
     before = await current_user(update, context)
@@ -297,7 +333,7 @@ async def on_region(update: Update, context: Context) -> None:
         render_allergy_question(before, value),
         allergy_keyboard(FLOW_ONBOARDING, before),
     )
-    toast = f"Food region: {REGION_BUTTON[value]}"
+    toast = _("Food region: {region}").format(region=_(REGION_BUTTON[value]))
     await _save_plan_choice(update, context, toast, question, region=region)
 
 
@@ -324,7 +360,7 @@ async def on_allergy(update: Update, context: Context) -> None:
         await edit(query, render_allergy_question(user), allergy_keyboard(flow, user))
         return
     if value not in ALLERGEN_GROUP_NAMES:
-        await query.answer(STALE_CHOICE, show_alert=True)
+        await query.answer(_(STALE_CHOICE), show_alert=True)
         return
     term = group_term(value)
     leave_out = term not in user.exclude
@@ -332,7 +368,11 @@ async def on_allergy(update: Update, context: Context) -> None:
     user = await svc.users.update(user.user_id, exclude=terms)
     replanned = await replan_after_change(context, user)  # what today's plan changed, and why
     label = group_label(value).capitalize()
-    await query.answer(f"{label}: left out" if leave_out else f"{label}: back in your plans")
+    await query.answer(
+        _("{food}: left out").format(food=label)
+        if leave_out
+        else _("{food}: back in your plans").format(food=label)
+    )
     text = render_allergy_question(user) + (f"\n\n{replanned}" if replanned else "")
     await edit(query, text, allergy_keyboard(flow, user))
 
@@ -345,7 +385,9 @@ async def on_drink(update: Update, context: Context) -> None:
     item = query.data.split(":", 2)[2]
     ing = recipes.ingredients.get(item)
     if ing is None or not ing.fortified:
-        await query.answer("That product is no longer offered. Send /myproducts.", show_alert=True)
+        await query.answer(
+            _("That product is no longer offered. Send /myproducts."), show_alert=True
+        )
         return
     await query.answer()
     typical = label_from_per_100g(ing, ing.per_100g.b12_ug)
@@ -359,11 +401,11 @@ async def on_timezone(update: Update, context: Context) -> None:
     try:
         zone(value)
     except ValueError:
-        await query.answer("That time zone is unknown. Send /timezone Europe/Berlin.")
+        await query.answer(_("That time zone is unknown. Send /timezone Europe/Berlin."))
         return
     await current_user(update, context)
     user = await services(context).users.update(query.from_user.id, timezone=value)
-    await query.answer(f"Time zone: {value}")
+    await query.answer(_("Time zone: {zone}").format(zone=value))
     onboarding = flow == FLOW_ONBOARDING and not user.onboarded
     question = _region_question(value)
     await _after_choice(query, user, onboarding, question, services(context).recipes)
@@ -375,7 +417,9 @@ async def on_location_button(update: Update, context: Context) -> None:
     await query.answer()
     await reply(
         update,
-        "Tap <b>📍 Send my location</b> below. I only keep the time zone, not the location.",
+        _("Tap <b>{button}</b> below. I only keep the time zone, not the location.").format(
+            button="📍 " + _("Send my location")
+        ),
         location_request_keyboard(),
     )
 
@@ -387,14 +431,14 @@ async def on_time(update: Update, context: Context) -> None:
     try:
         push_time = parse_time(f"{value[:2]}:{value[2:]}")
     except ValueError:
-        await query.answer("That choice is out of date. Send /time 07:30.", show_alert=True)
+        await query.answer(_("That choice is out of date. Send /time 07:30."), show_alert=True)
         return
     before = await current_user(update, context)
     fields: dict[str, object] = {"push_time": push_time}
     if not before.onboarded:
         fields["onboarded"] = True
     user = await services(context).users.update(query.from_user.id, **fields)
-    await query.answer(f"Daily plan at {push_time.strftime('%H:%M')}")
+    await query.answer(_("Daily plan at {time}").format(time=fmt_time(push_time)))
     onboarding = flow == FLOW_ONBOARDING and not before.onboarded
     done = render_onboarding_done(user, services(context).recipes)
     await _after_choice(query, user, onboarding, done, services(context).recipes)
@@ -410,12 +454,13 @@ async def on_target_pad(update: Update, context: Context) -> None:
     if flow not in (FLOW_ONBOARDING, FLOW_SETTINGS) or not (
         value in ("b", "x") or valid_pad_value(value)
     ):
-        await query.answer(STALE_CHOICE, show_alert=True)
+        await query.answer(_(STALE_CHOICE), show_alert=True)
         return
     await query.answer()
     user = await current_user(update, context)
     if value == "x":
-        await edit(query, f"🎯 Target unchanged: {fmt_ug(user.target_ug)} µg a day.", None)
+        text = _("🎯 Target unchanged: {amount} µg a day.").format(amount=fmt_ug(user.target_ug))
+        await edit(query, text, None)
         return
     if value == "b":
         await edit(query, render_target_question(user.diet), target_keyboard(flow, user.diet))
@@ -435,12 +480,12 @@ async def on_time_pick(update: Update, context: Context) -> None:
     if flow not in (FLOW_ONBOARDING, FLOW_SETTINGS) or (
         value not in ("h", "b", "x") and hour is None
     ):
-        await query.answer(STALE_CHOICE, show_alert=True)
+        await query.answer(_(STALE_CHOICE), show_alert=True)
         return
     await query.answer()
     if value == "x":
         user = await current_user(update, context)
-        text = f"⏰ Daily plan time unchanged: {user.push_time.strftime('%H:%M')}."
+        text = _("⏰ Daily plan time unchanged: {time}.").format(time=fmt_time(user.push_time))
         await edit(query, text, None)
     elif value == "b":
         user = await current_user(update, context)
@@ -467,7 +512,9 @@ async def target_command(update: Update, context: Context) -> None:
     svc = services(context)
     user = await svc.users.update(user.user_id, target_ug=target)
     replanned = await replan_after_change(context, user)
-    text = f"🎯 B12 target set to <b>{fmt_ug(target)} µg a day</b>. Plans from today on use it."
+    text = _("🎯 B12 target set to <b>{amount} µg a day</b>. Plans from today on use it.").format(
+        amount=fmt_ug(target)
+    )
     if replanned:
         text = f"{text}\n{replanned}"
     if not user.onboarded:
@@ -505,7 +552,9 @@ async def _set_zone(
     offset, local_time = zone_now(name, svc.now())
     # the zone AND its clock now, so a wrong guess (a POSIX-signed offset, a namesake city)
     # shows at once
-    head = f"🌍 Time zone set: <b>{esc(name)}</b> ({offset}) — it is <b>{local_time}</b> there now."
+    head = _("🌍 Time zone set: <b>{zone}</b> ({offset}) — it is <b>{time}</b> there now.").format(
+        zone=esc(name), offset=offset, time=local_time
+    )
     if not user.onboarded:
         # the location keyboard is one-time: it hides itself, so the inline question suffices
         text = f"{head}\n{render_region_question(name, zone_set=False)}"
@@ -513,7 +562,9 @@ async def _set_zone(
     else:
         await reply(
             update,
-            f"{head} Your daily plan comes at {user.push_time.strftime('%H:%M')} there.",
+            head
+            + " "
+            + _("Your daily plan comes at {time} there.").format(time=fmt_time(user.push_time)),
             done_markup,
         )
 
@@ -526,8 +577,10 @@ async def location_message(update: Update, context: Context) -> None:
     if name is None:
         await reply(
             update,
-            "I couldn't tell the time zone of that place (open sea?). Pick a city or send "
-            "e.g. /timezone Europe/Berlin.",
+            _(
+                "I couldn't tell the time zone of that place (open sea?). Pick a city or send "
+                "e.g. /timezone Europe/Berlin."
+            ),
             ReplyKeyboardRemove(),
         )
         return
@@ -540,7 +593,7 @@ async def time_command(update: Update, context: Context) -> None:
     if not raw:
         await reply(
             update,
-            "When should your plan arrive? Or type e.g. <code>/time 06:45</code>",
+            _("When should your plan arrive? Or type e.g. <code>/time 06:45</code>"),
             time_keyboard(_flow(user)),
         )
         return
@@ -557,8 +610,9 @@ async def time_command(update: Update, context: Context) -> None:
         return
     await reply(
         update,
-        f"⏰ Your daily plan now comes at <b>{push_time.strftime('%H:%M')}</b> "
-        f"({esc(user.timezone)}).",
+        _("⏰ Your daily plan now comes at <b>{time}</b> ({zone}).").format(
+            time=fmt_time(push_time), zone=esc(user.timezone)
+        ),
     )
 
 

@@ -8,8 +8,9 @@ the message is refreshed to the current plan) instead of acting on data the user
 from __future__ import annotations
 
 import datetime as dt
+import html
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.chat.handlers.base import (
@@ -46,6 +47,7 @@ from bot.services.preferences import recipe_pref
 from bot.services.tracking import tracking_store
 
 WEEK_DAYS = 7
+MAX_TITLE = 80  # a plan title read back from the message being edited (a name is in it)
 MAX_RECIPE_SERVINGS = 20  # a recipe button carries one serving per member; more is forged
 
 
@@ -85,11 +87,24 @@ async def render_day(
     plan: DayPlan,
     *,
     undo_swap: tuple[Slot, str] | None = None,
+    shown: Message | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """A day's plan message as it stands now (ticks, buttons that fit the day)."""
+    """A day's plan message as it stands now (ticks, buttons that fit the day). Given the
+    message being edited (`shown`), its title stays when it names this day: the morning
+    push keeps its "☀️ Good morning" after a tick."""
     view = await plan_view(svc, user, plan, undo_swap=undo_swap)
     title = day_title(plan.date, svc.today(user))
+    first = (shown.text or "").split("\n", 1)[0] if shown is not None else ""
+    if first.startswith("<b>") and first.endswith("</b>"):  # the HTML we sent, read back
+        first = html.unescape(first[3:-4])
+    if first.endswith(fmt_day(plan.date)) and len(first) <= MAX_TITLE:
+        title = first
     return render_plan(plan, svc.recipes, user, title=title, view=view)
+
+
+def tapped_message(query: CallbackQuery) -> Message | None:
+    """The message a button was tapped on, when Telegram still lets the bot read it."""
+    return query.message if isinstance(query.message, Message) else None
 
 
 async def send_day(update: Update, context: Context, user: UserSettings, day: dt.date) -> None:
@@ -202,7 +217,7 @@ async def on_swap(update: Update, context: Context) -> None:
             "This message was out of date: your plan has changed. Here is the current one.",
             show_alert=True,
         )
-        text, markup = await render_day(svc, user, current)
+        text, markup = await render_day(svc, user, current, shown=tapped_message(query))
         await edit(query, text, markup)
         return
     try:
@@ -221,7 +236,7 @@ async def on_swap(update: Update, context: Context) -> None:
     await query.answer(f"Swapped {slot.value}: {name}"[:190])
     before = current.meal(slot)
     undo = (slot, before.recipe_id) if before is not None else None
-    text, markup = await render_day(svc, user, new, undo_swap=undo)
+    text, markup = await render_day(svc, user, new, undo_swap=undo, shown=tapped_message(query))
     await edit(query, text, markup)
 
 

@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.chat.handlers.base import Context, edit, onboarded_button, services
-from bot.chat.handlers.plans import render_day
+from bot.chat.handlers.plans import render_day, tapped_message
 from bot.chat.render.format import parse_day_code, plan_fingerprint
 from bot.chat.render.quick import tired_answer
 from bot.services.quick import SharedPlanError, tired_today
@@ -47,7 +47,7 @@ async def on_tired(update: Update, context: Context) -> None:
     log.info("user %s asked for quick meals: %s", user.user_id, result.plan is not None)
     await query.answer(tired_answer(result, user.target_ug), show_alert=result.plan is None)
     if result.plan is not None:
-        text, markup = await render_day(svc, user, result.plan)
+        text, markup = await render_day(svc, user, result.plan, shown=tapped_message(query))
         await edit(query, text, markup)
 
 

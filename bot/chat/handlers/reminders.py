@@ -28,11 +28,11 @@ from bot.chat.handlers.base import (
 )
 from bot.chat.handlers.tracking import _today_tally, private_only, tracking
 from bot.chat.render.format import esc, parse_count
+from bot.chat.render.pickers import local_number
 from bot.chat.render.reminders import (
     INJECTION,
     TABLET,
     ReminderDraft,
-    local_text,
     reminder_step,
     render_reminder_added,
     render_reminder_cancelled,
@@ -40,7 +40,8 @@ from bot.chat.render.reminders import (
     taken_again_keyboard,
 )
 from bot.chat.render.tracking import CLINICIAN_DOSES, render_dose_again, render_dose_logged
-from bot.core.clock import local_date_at
+from bot.core.clock import local_date_at, zone
+from bot.core.i18n import N_, _, fmt_time
 from bot.core.models import UserSettings
 from bot.core.reminders import (
     MAX_DOSE_UG,
@@ -56,8 +57,13 @@ from bot.storage.tracking import TrackingStore
 log = logging.getLogger(__name__)
 
 PAST_DOSE_DAYS = 365  # the dose step offers doses logged this far back
-OUT_OF_DATE = "This button is out of date. Send /remind."
-NEW_WORDS = ("add", "new")
+OUT_OF_DATE = N_("This button is out of date. Send /remind.")  # _() at use
+# sub-command words, in every language the bot speaks
+NEW_WORDS = ("add", "new", "neu", "hinzufügen", "añadir", "nuevo", "ajouter", "nouveau")
+LIST_WORDS = ("list", "show", "liste", "lista", "zeigen", "ver", "voir")
+DELETE_WORDS = (
+    "delete", "remove", "off", "del", "löschen", "entfernen", "borrar", "eliminar", "supprimer",
+)  # fmt: skip
 
 
 def _new_button() -> InlineKeyboardMarkup:
@@ -65,7 +71,8 @@ def _new_button() -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
-                    "➕ New reminder with buttons", callback_data=ReminderDraft().encode("k")
+                    "➕ " + _("New reminder with buttons"),
+                    callback_data=ReminderDraft().encode("k"),
                 )
             ]
         ]
@@ -80,45 +87,43 @@ async def remind_command(update: Update, context: Context) -> None:
     svc = services(context)
     ts = tracking(context)
     args = command_args(context)
-    word, _, rest = args.partition(" ")
+    word, _sep, rest = args.partition(" ")
     if word.lower() in NEW_WORDS and not rest.strip():
         text, markup = reminder_step("k", ReminderDraft(), [], svc.today(user), user.timezone)
         await reply(update, text, markup)
         return
-    if not args or word.lower() in ("list", "show"):
+    if not args or word.lower() in LIST_WORDS:
         text, markup = render_reminders(await ts.reminders(user.user_id), user.timezone)
         await reply(update, text, markup)
         return
-    if word.lower() in ("delete", "remove", "off", "del"):
+    if word.lower() in DELETE_WORDS:
         stored = await ts.reminders(user.user_id)
         if not rest.strip().isdigit() or not 1 <= int(rest) <= len(stored):
             await reply(
                 update,
-                "Tell me which reminder to delete by its number in /remind, e.g. "
-                "<code>/remind delete 1</code>.",
+                _(
+                    "Tell me which reminder to delete by its number in /remind, e.g. {example}."
+                ).format(example="<code>/remind delete 1</code>"),
             )
             return
         await ts.delete_reminder(user.user_id, stored[int(rest) - 1].id)
         text, markup = render_reminders(await ts.reminders(user.user_id), user.timezone)
-        await reply(update, f"🗑 Reminder {esc(rest.strip())} deleted.\n\n{text}", markup)
+        deleted = _("Reminder {number} deleted.").format(number=esc(rest.strip()))
+        await reply(update, f"🗑 {deleted}\n\n{text}", markup)
         return
     try:
         reminder = parse_remind(
             rest if word.lower() in NEW_WORDS else args, user.timezone, svc.today(user)
         )
     except ReminderInputError as exc:
-        await reply(update, f"{esc(str(exc))}\n\nOr tap your way through:", _new_button())
+        await reply(update, f"{esc(str(exc))}\n\n" + _("Or tap your way through:"), _new_button())
         return
     existing = await ts.reminders(user.user_id)
     same = next(
         (n for n, s in enumerate(existing, start=1) if s.reminder.same_schedule(reminder)), None
     )
     if same is not None:
-        await reply(
-            update,
-            f"⏰ You already have this reminder: {esc(reminder.describe())} (number {same} "
-            "in /remind). I did not add it again.",
-        )
+        await reply(update, "⏰ " + _already(reminder, same))
         return
     now = svc.now()
     stored = await ts.add_reminder(
@@ -126,6 +131,13 @@ async def remind_command(update: Update, context: Context) -> None:
     )
     log.info("user %s added reminder %s", user.user_id, stored.id)
     await reply(update, render_reminder_added(stored, user.timezone))
+
+
+def _already(reminder: Reminder, number: int) -> str:
+    return _(
+        "You already have this reminder: {reminder} (number {number} in /remind). I did not "
+        "add it again."
+    ).format(reminder=esc(reminder.describe()), number=number)
 
 
 REMINDER_TAP_DAYS = 14  # a reminder message can still be answered this long after it fired
@@ -154,13 +166,13 @@ async def on_reminder(update: Update, context: Context) -> None:
     rid = parse_count(parts[3]) if len(parts) == 5 else None
     occurrence = reminder_occurrence(parts[4], svc.now()) if len(parts) == 5 else None
     if rid is None or occurrence is None:
-        await query.answer("This button is out of date. Send /remind.", show_alert=True)
+        await query.answer(_(OUT_OF_DATE), show_alert=True)
         return
     action = parts[2]
     stored = await ts.get_reminder(rid)
     if stored is None or stored.user_id != user.user_id:
-        await query.answer("This reminder was deleted. /remind lists yours.", show_alert=True)
-        await edit(query, "⏰ This reminder was deleted.", None)
+        await query.answer(_("This reminder was deleted. /remind lists yours."), show_alert=True)
+        await edit(query, "⏰ " + _("This reminder was deleted."), None)
         return
     now = svc.now()
     reminder = stored.reminder
@@ -193,38 +205,41 @@ async def on_reminder(update: Update, context: Context) -> None:
         )
         log.info("user %s answered reminder %s: taken", user.user_id, rid)
         if not new:
-            await query.answer("Already logged as taken.")
+            await query.answer(_("Already logged as taken."))
         day_tally = await _today_tally(svc, user, today)
         body = render_dose_logged(reminder.dose_ug, kind, day_tally, user.target_ug, user)
         if new:
-            await query.answer("Logged as taken ✅")
-        await edit(
-            query, f"{head}\n✅ Taken at {local_text(now, user.timezone)[-5:]}.\n{body}", None
-        )
+            await query.answer(_("Logged as taken") + " ✅")
+        taken = _("Taken at {time}.").format(time=_local_time(now, user.timezone))
+        await edit(query, f"{head}\n✅ {taken}\n{body}", None)
     elif action == "z":
         if await ts.dose_logged(rid, occurrence):
-            await query.answer("Already logged as taken.")
+            await query.answer(_("Already logged as taken."))
             return
         again = snooze(now, 1.0)
         await ts.snooze_reminder(rid, occurrence, again, now_utc=now)
         log.info("user %s answered reminder %s: snoozed", user.user_id, rid)
-        await query.answer("Snoozed for 1 hour")
-        await edit(
-            query,
-            f"{head}\n⏰ Snoozed: I'll remind you again at "
-            f"{esc(local_text(again, user.timezone)[-5:])}.",
-            None,
+        await query.answer(_("Snoozed for 1 hour"))
+        snoozed = _("Snoozed: I'll remind you again at {time}.").format(
+            time=esc(_local_time(again, user.timezone))
         )
+        await edit(query, f"{head}\n⏰ {snoozed}", None)
     elif action == "k":
         if await ts.dose_logged(rid, occurrence):
-            await query.answer("Already logged as taken.")
+            await query.answer(_("Already logged as taken."))
             return
         await ts.answer_reminder(rid, "skipped", now_utc=now)
         log.info("user %s answered reminder %s: skipped", user.user_id, rid)
-        await query.answer("Skipped")
-        await edit(query, f"{head}\n⏭ Skipped this time.\n<i>{esc(CLINICIAN_DOSES)}</i>", None)
+        await query.answer(_("Skipped"))
+        skipped = _("Skipped this time.")
+        await edit(query, f"{head}\n⏭ {skipped}\n<i>{esc(_(CLINICIAN_DOSES))}</i>", None)
     else:
-        await query.answer("This button is out of date. Send /remind.", show_alert=True)
+        await query.answer(_(OUT_OF_DATE), show_alert=True)
+
+
+def _local_time(moment: dt.datetime, tz: str) -> str:
+    """ "08:00" in the user's zone."""
+    return fmt_time(moment.astimezone(zone(tz)))
 
 
 async def on_reminder_delete(update: Update, context: Context) -> None:
@@ -237,7 +252,9 @@ async def on_reminder_delete(update: Update, context: Context) -> None:
     part = query.data.split(":")[-1]
     rid = parse_count(part)
     deleted = rid is not None and await ts.delete_reminder(user.user_id, rid)
-    await query.answer("Reminder deleted" if deleted else "That reminder was already deleted.")
+    await query.answer(
+        _("Reminder deleted") if deleted else _("That reminder was already deleted.")
+    )
     text, markup = render_reminders(await ts.reminders(user.user_id), user.timezone)
     await edit(query, text, markup)
 
@@ -291,17 +308,17 @@ async def on_reminder_flow(update: Update, context: Context) -> None:
     button = await onboarded_button(update, context)
     if button is None:
         return
-    query, _, user = button
+    query, _parts, user = button
     assert query.data is not None
     decoded = ReminderDraft.decode(query.data)
     chat = update.effective_chat
     private = chat is not None and chat.type == ChatType.PRIVATE
     if not private or decoded is None or not _ready_for(*decoded):
-        await query.answer(OUT_OF_DATE, show_alert=True)
+        await query.answer(_(OUT_OF_DATE), show_alert=True)
         return
     step, draft = decoded
     if step == "x":
-        await query.answer("Cancelled")
+        await query.answer(_("Cancelled"))
         await edit(query, render_reminder_cancelled(), None)
         return
     svc = services(context)
@@ -310,8 +327,10 @@ async def on_reminder_flow(update: Update, context: Context) -> None:
     dose = draft.dose_ug
     if step in ("t", "h") and dose is not None and not 0 < dose <= MAX_DOSE_UG:
         await query.answer(
-            f"{draft.dose_text()} is not a plausible dose (more than 0 and up to "
-            f"{MAX_DOSE_UG:,.0f} µg). Check the number on your product.",
+            _(
+                "{dose} is not a plausible dose (more than 0 and up to {most} µg). Check the "
+                "number on your product."
+            ).format(dose=draft.dose_text(), most=local_number(f"{MAX_DOSE_UG:,.0f}")),
             show_alert=True,
         )
         return
@@ -341,20 +360,15 @@ async def _save(
         (n for n, s in enumerate(existing, start=1) if s.reminder.same_schedule(reminder)), None
     )
     if same is not None:  # a second tap on Save, or the same reminder twice
-        await query.answer("You already have this reminder.")
-        await edit(
-            query,
-            f"⏰ You already have this reminder: {esc(reminder.describe())} (number {same} in "
-            "/remind). I did not add it again.",
-            None,
-        )
+        await query.answer(_("You already have this reminder."))
+        await edit(query, "⏰ " + _already(reminder, same), None)
         return
     now = svc.now()
     stored = await ts.add_reminder(
         user.user_id, reminder, next_fire_utc(reminder, now), now_utc=now
     )
     log.info("user %s added reminder %s with buttons", user.user_id, stored.id)
-    await query.answer("Reminder saved ✅")
+    await query.answer(_("Reminder saved") + " ✅")
     await edit(query, render_reminder_added(stored, user.timezone), None)
 
 

@@ -28,7 +28,7 @@ from bot.chat.handlers.base import (
     reply,
     services,
 )
-from bot.chat.handlers.plans import render_day
+from bot.chat.handlers.plans import render_day, tapped_message
 from bot.chat.render.chart_pool import progress_png
 from bot.chat.render.format import (
     esc,
@@ -47,6 +47,7 @@ from bot.chat.render.tracking import (
     faq_keyboard,
     render_ate_ask,
     render_ate_help,
+    render_ate_how_much,
     render_ate_none,
     render_dose_again,
     render_dose_logged,
@@ -64,7 +65,12 @@ from bot.chat.render.tracking import (
     render_progress_empty_hint,
     render_took_help,
 )
-from bot.core.food_amount import AmountInputError, is_negative_amount, parse_food_amount
+from bot.core.food_amount import (
+    AmountInputError,
+    food_without_amount,
+    is_negative_amount,
+    parse_food_amount,
+)
 from bot.core.models import UserSettings
 from bot.core.products import (
     ProductInputError,
@@ -73,7 +79,7 @@ from bot.core.products import (
     resolve_product,
     unit_word,
 )
-from bot.core.recipe_search import find_recipe, quote
+from bot.core.recipe_search import confident_recipe, quote, search_recipes
 from bot.core.reminders import (
     MAX_DOSE_UG,
 )
@@ -188,7 +194,7 @@ async def on_checkoff(update: Update, context: Context) -> None:
         text, markup = await _log_view(svc, user, day)
         await edit(query, text, markup)
     else:  # a plan message: the tick shows in its text, with ↩️ to take it back
-        text, markup = await render_day(svc, user, plan)
+        text, markup = await render_day(svc, user, plan, shown=tapped_message(query))
         await edit(query, text, markup)
     if status == "other":
         await reply(update, render_other_hint())
@@ -260,7 +266,7 @@ async def ate_command(update: Update, context: Context) -> None:
         except AmountInputError as exc:
             await reply(update, esc(str(exc)))
             return
-        recipe = None if food is not None else find_recipe(svc.recipes, args)
+        recipe = None if food is not None else confident_recipe(svc.recipes, args)
         if food is not None:
             if food.b12_ug > MAX_EXTRA_UG:
                 await reply(
@@ -271,12 +277,17 @@ async def ate_command(update: Update, context: Context) -> None:
                 return
             b12, recipe_id, what = food.b12_ug, None, food.describe()
         elif recipe is None:  # never a guess: ask, with today's meals as buttons
+            unmeasured = food_without_amount(args, recipes)
+            if unmeasured is not None:  # "/ate egg": B12 depends on how many
+                await reply(update, render_ate_how_much(*unmeasured))
+                return
+            near = [r.name for r in search_recipes(svc.recipes, args, limit=3)]
             plan = await svc.plans.stored_plan(user, today)
             if plan is None or not plan.meals:
-                await reply(update, render_ate_ask(args, has_choices=False))
+                await reply(update, render_ate_ask(args, has_choices=False, near=near))
                 return
             markup = ate_choices_keyboard(plan, svc.recipes, args)
-            await reply(update, render_ate_ask(args, has_choices=True), markup)
+            await reply(update, render_ate_ask(args, has_choices=True, near=near), markup)
             return
         else:
             b12 = recipes.recipes[recipe.id].b12_ug

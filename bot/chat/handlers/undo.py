@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.chat.handlers.base import Context, edit, onboarded_button, services
-from bot.chat.handlers.plans import render_day
+from bot.chat.handlers.plans import render_day, tapped_message
 from bot.chat.handlers.tracking import LATE_LOG_DAYS
 from bot.chat.render.format import parse_day_code, plan_fingerprint
 from bot.chat.render.plans import slot_from_code
@@ -44,7 +44,7 @@ async def on_undo_tick(update: Update, context: Context) -> None:
     undone = await undo_tick(svc.plans, user, day, slot)
     log.info("user %s took back the tick of %s on %s", user.user_id, slot.value, day)
     await query.answer(f"{slot.value.capitalize()}: tick taken back" if undone else "Not ticked.")
-    text, markup = await render_day(svc, user, plan)
+    text, markup = await render_day(svc, user, plan, shown=tapped_message(query))
     await edit(query, text, markup)
 
 
@@ -75,11 +75,11 @@ async def on_undo_swap(update: Update, context: Context) -> None:
             "The previous dish no longer fits your settings or your target, so the plan stays.",
             show_alert=True,
         )
-        text, markup = await render_day(svc, user, current)
+        text, markup = await render_day(svc, user, current, shown=tapped_message(query))
     else:
         name = svc.recipes.recipes[previous].name
         await query.answer(f"Back to {name}"[:190])
-        text, markup = await render_day(svc, user, restored)
+        text, markup = await render_day(svc, user, restored, shown=tapped_message(query))
     await edit(query, text, markup)
 
 

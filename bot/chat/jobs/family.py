@@ -17,6 +17,7 @@ from bot.chat.render.family import render_group_plan, render_swap_notice
 from bot.chat.render.format import fmt_day
 from bot.chat.send import delivering, send_html, services_of
 from bot.core import household as hh
+from bot.core.i18n import use_language
 from bot.core.models import Slot, UserSettings
 from bot.services.container import Services
 from bot.services.plans import SwapListener
@@ -52,13 +53,14 @@ def swap_notifier(application: Application, services: Services) -> SwapListener:
         actor: UserSettings, household_id: int, day: dt.date, slot: Slot, recipe_id: str
     ) -> int:
         recipe = services.recipes.recipes.get(recipe_id)
-        text = render_swap_notice(
-            actor.first_name, slot.value, recipe.name if recipe else recipe_id, day
-        )
         sent = 0
         for record in await services.households.members(household_id):
             if record.user_id == actor.user_id or not record.user.active:
                 continue
+            with use_language(record.user.language):  # each member reads their own language
+                text = render_swap_notice(
+                    actor.first_name, slot.value, recipe.name if recipe else recipe_id, day
+                )
             try:
                 await application.bot.send_message(record.user.chat_id, text, parse_mode="HTML")
                 sent += 1

@@ -20,6 +20,7 @@ from bot.chat.lifecycle import background_work
 from bot.chat.ratelimit import background_sends
 from bot.chat.render.plans import PlanView, push_title, render_plan
 from bot.chat.send import delivering, send_html, services_of
+from bot.core.i18n import use_language
 from bot.core.models import DayPlan, UserSettings
 from bot.services import push
 from bot.services.container import Services
@@ -46,8 +47,9 @@ async def send_daily_push(
         plan = await services.plans.day_plan(user, local_date)
     # the morning plan carries 😴 Tired today (own plans: a household's plan is shared)
     view = PlanView(tired=user.household_id is None)
-    title = push_title(user, local_date)
-    text, markup = render_plan(plan, services.recipes, user, title=title, view=view)
+    with use_language(user.language):
+        title = push_title(user, local_date)
+        text, markup = render_plan(plan, services.recipes, user, title=title, view=view)
     return await send_html(bot, user.chat_id, text, markup)
 
 

@@ -22,6 +22,7 @@ from bot.chat.render.tracking import render_evening_check
 from bot.chat.send import delivering, send_html, services_of
 from bot.core import tally
 from bot.core.exclusions import profile
+from bot.core.i18n import use_language
 from bot.core.models import UserSettings
 from bot.core.plan_rules import clinician_manages, no_daily_nags
 from bot.services.reminders import (
@@ -53,8 +54,9 @@ def make_senders(application: Application) -> tuple[SendReminder, SendEvening, S
     """
 
     async def send_reminder(user: UserSettings, due: DueReminder) -> int:
-        text = render_reminder_message(due.stored.reminder, snoozed=due.snoozed)
-        markup = reminder_keyboard(due.stored.id, int(due.occurrence_utc.timestamp()))
+        with use_language(user.language):
+            text = render_reminder_message(due.stored.reminder, snoozed=due.snoozed)
+            markup = reminder_keyboard(due.stored.id, int(due.occurrence_utc.timestamp()))
         return await send_html(application.bot, user.user_id, text, markup)
 
     async def send_evening(user: UserSettings, day: dt.date) -> int | None:
@@ -75,16 +77,17 @@ def make_senders(application: Application) -> tuple[SendReminder, SendEvening, S
             advice = tally.gap_suggestion(
                 recipes, profile(user, recipes), short, takes_supplement=takes
             )
-        text = render_evening_check(advice, today, user.target_ug, user)
+        with use_language(user.language):
+            text = render_evening_check(advice, today, user.target_ug, user)
         return await send_html(application.bot, user.user_id, text)
 
     async def send_retest(user: UserSettings, due_date: dt.date) -> int:
         svc = services_of(application)
         retest = await svc.tracking.get_retest(user.user_id)
         months = retest.months if retest is not None else 0
-        return await send_html(
-            application.bot, user.user_id, render_retest_reminder(due_date, months)
-        )
+        with use_language(user.language):
+            text = render_retest_reminder(due_date, months)
+        return await send_html(application.bot, user.user_id, text)
 
     return send_reminder, send_evening, send_retest
 

@@ -20,6 +20,7 @@ from bot.chat.ratelimit import background_sends
 from bot.chat.render.chart_pool import weekly_png
 from bot.chat.render.weekly import render_weekly
 from bot.chat.send import delivering, send_html, services_of
+from bot.core.i18n import use_language
 from bot.core.models import UserSettings
 from bot.services.weekly import SendWeekly, WeeklyOutcome, run_weekly_tick, weekly_summary_for
 from bot.storage.weekly import WeeklyStore
@@ -36,10 +37,12 @@ def make_sender(application: Application) -> SendWeekly:
     async def send_weekly(user: UserSettings, day: dt.date) -> int:
         svc = services_of(application)
         summary = await weekly_summary_for(svc.tracking, svc.recipes, user, day)
-        text = render_weekly(summary)
+        with use_language(user.language):
+            text = render_weekly(summary)
         if not summary.days:
             return await send_html(application.bot, user.user_id, text)
-        png = await weekly_png(summary.days, summary.target_ug, summary.start)
+        with use_language(user.language):  # the chart's labels
+            png = await weekly_png(summary.days, summary.target_ug, summary.start)
         message = await application.bot.send_photo(
             user.user_id, photo=png, caption=text, parse_mode=ParseMode.HTML
         )

@@ -22,6 +22,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
 
+from bot.core.i18n import current_language, use_language
+
 if TYPE_CHECKING:
     from bot.core.labs import LabResult, Marker
     from bot.core.report import Report
@@ -37,8 +39,14 @@ _pool: ProcessPoolExecutor | None = None
 _cache: OrderedDict[bytes, bytes] = OrderedDict()
 
 
-def _draw(kind: str, args: tuple[Any, ...]) -> bytes:
-    """Runs in the worker process."""
+def _draw(kind: str, args: tuple[Any, ...], lang: str = "en") -> bytes:
+    """Runs in the worker process, in the language of the user who asked (a ContextVar does
+    not cross into another process, so the language travels with the arguments)."""
+    with use_language(lang):
+        return _draw_now(kind, args)
+
+
+def _draw_now(kind: str, args: tuple[Any, ...]) -> bytes:
     from bot.chat.render import charts
 
     if kind == "progress":
@@ -80,7 +88,8 @@ def _reset(broken: ProcessPoolExecutor) -> None:
 
 
 async def _render(kind: str, args: tuple[Any, ...]) -> bytes:
-    key = hashlib.sha256(pickle.dumps((kind, args), protocol=5)).digest()
+    lang = current_language()
+    key = hashlib.sha256(pickle.dumps((kind, args, lang), protocol=5)).digest()
     cached = _cache.get(key)
     if cached is not None:
         _cache.move_to_end(key)
@@ -90,7 +99,7 @@ async def _render(kind: str, args: tuple[Any, ...]) -> bytes:
     for _ in range(2):  # a worker that died is replaced once
         pool = _executor()
         try:
-            png = await loop.run_in_executor(pool, _draw, kind, args)
+            png = await loop.run_in_executor(pool, _draw, kind, args, lang)
             break
         except BrokenProcessPool:
             log.warning("chart worker died; starting a new one")
@@ -99,7 +108,7 @@ async def _render(kind: str, args: tuple[Any, ...]) -> bytes:
             log.warning("chart worker unavailable (%s): drawing in a thread", exc)
             break
     if png is None:  # no worker process could run: draw here rather than fail the reply
-        png = await asyncio.to_thread(_draw, kind, args)
+        png = await asyncio.to_thread(_draw, kind, args, lang)
     _cache[key] = png
     while len(_cache) > CACHE_ENTRIES:
         _cache.popitem(last=False)

@@ -12,6 +12,8 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 
+from babel.dates import format_skeleton
+from babel.numbers import get_decimal_symbol, get_group_symbol
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -26,7 +28,9 @@ from matplotlib.dates import (
 )
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import FuncFormatter
 
+from bot.core.i18n import SOURCE_LANGUAGE, _, current_language
 from bot.core.labs import BANDS, MARKERS, PG_PER_PMOL, LabResult, Marker
 from bot.core.tally import DayTally
 
@@ -56,6 +60,26 @@ DAY_STEPS = (1, 2, 3, 7, 14, 21, 28)
 MONTH_STEPS = (1, 2, 3, 4, 6, 12)
 
 
+def local_number(text: str) -> str:
+    """A number formatted the English way ("1,000.5", f"{x:g}") with the current language's
+    separators ("1.000,5" / "1 000,5"); English unchanged. Charts format with Python's own
+    format specs, so this keeps their rounding and only swaps the marks."""
+    lang = current_language()
+    if lang == SOURCE_LANGUAGE:
+        return text
+    marks = {",": get_group_symbol(lang), ".": get_decimal_symbol(lang)}
+    return "".join(marks.get(c, c) for c in text)
+
+
+def _date_formatter(english: str, skeleton: str) -> DateFormatter | FuncFormatter:
+    """Tick labels: `english` strftime in English, else the Babel skeleton in the current
+    language ("MMMd": "1. Dez." / "1 dic"; "yMMM": "Dez. 2026")."""
+    lang = current_language()
+    if lang == SOURCE_LANGUAGE:
+        return DateFormatter(english)
+    return FuncFormatter(lambda x, _pos: format_skeleton(skeleton, num2date(x).date(), locale=lang))
+
+
 def _date_ticks(ax: Axes, first: dt.date, last: dt.date) -> None:
     """Evenly spaced date ticks from `first`: every N days (N from DAY_STEPS) or every N
     months. matplotlib's day locators restart each month (…, 29 Nov, 1 Dec), which put two
@@ -65,12 +89,12 @@ def _date_ticks(ax: Axes, first: dt.date, last: dt.date) -> None:
         step = next((n for n in DAY_STEPS if days / n <= MAX_DATE_TICKS), DAY_STEPS[-1])
         start = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
         ax.xaxis.set_major_locator(RRuleLocator(rrulewrapper(DAILY, interval=step, dtstart=start)))
-        ax.xaxis.set_major_formatter(DateFormatter("%-d %b"))
+        ax.xaxis.set_major_formatter(_date_formatter("%-d %b", "MMMd"))
         return
     months = days / 30.4
     step = next((n for n in MONTH_STEPS if months / n <= MAX_DATE_TICKS), MONTH_STEPS[-1])
     ax.xaxis.set_major_locator(MonthLocator(interval=step))
-    ax.xaxis.set_major_formatter(DateFormatter("%b %Y"))
+    ax.xaxis.set_major_formatter(_date_formatter("%b %Y", "yMMM"))
 
 
 def _new_figure() -> tuple[Figure, Axes]:
@@ -116,19 +140,19 @@ def progress_chart(
     on them.
     """
     fig, ax = _new_figure()
-    title = "Your B12, last 30 days"
+    title = _("Your B12, last 30 days")
     if not days:
         return _no_data(
             fig,
             ax,
             title,
-            "No data yet.\nMark meals as eaten or log a supplement\nto see your progress here.",
+            _("No data yet.\nMark meals as eaten or log a supplement\nto see your progress here."),
         )
     end = today or max(t.date for t in days)
     start = end - dt.timedelta(days=WINDOW_DAYS - 1)
     window = sorted((t for t in days if start <= t.date <= end), key=lambda t: t.date)
     if not window:
-        return _no_data(fig, ax, title, "Nothing logged in the last 30 days.")
+        return _no_data(fig, ax, title, _("Nothing logged in the last 30 days."))
 
     # One slot per calendar day; unlogged days stay empty (NaN breaks the plan line).
     by_day = {t.date: t for t in window}
@@ -145,7 +169,7 @@ def progress_chart(
     top = max(totals) * 1.12 if max(totals) <= natural_top * 2 else natural_top * 1.25
     clipped = [min(s, max(0.0, top - f)) for f, s in zip(food, supp, strict=True)]
 
-    ax.bar(x, food, width=0.8, color=BLUE, label="Food eaten", zorder=2)
+    ax.bar(x, food, width=0.8, color=BLUE, label=_("Food eaten"), zorder=2)
     if any(supp):
         ax.bar(
             x,
@@ -153,7 +177,7 @@ def progress_chart(
             width=0.8,
             bottom=food,
             color=ORANGE,
-            label="Supplement",
+            label=_("Supplement"),
             hatch="//",
             edgecolor="white",
             linewidth=0,
@@ -164,7 +188,7 @@ def progress_chart(
             ax.text(
                 xi,
                 top * 0.98,
-                f"+{s:,.0f} µg",
+                local_number(f"+{s:,.0f}") + " µg",
                 rotation=90,
                 ha="center",
                 va="top",
@@ -182,7 +206,7 @@ def progress_chart(
         marker="o",
         markersize=5,
         linewidth=2,
-        label="Planned",
+        label=_("Planned"),
         zorder=3,
     )
     ax.axhline(
@@ -190,15 +214,15 @@ def progress_chart(
         color=VERMILLION,
         linestyle="--",
         linewidth=2.5,
-        label=f"Target {target_ug:g} µg",
+        label=_("Target {amount} µg").format(amount=local_number(f"{target_ug:g}")),
         zorder=4,
     )
 
     ax.set_ylim(0, top)
     ax.set_xlim(date2num(start) - 0.7, date2num(end) + 0.7)
     _date_ticks(ax, start, end)
-    ax.set_ylabel("B12 (µg/day)", fontsize=FONT)
-    ax.set_xlabel("Date", fontsize=FONT)
+    ax.set_ylabel(_("B12 (µg/day)"), fontsize=FONT)
+    ax.set_xlabel(_("Date"), fontsize=FONT)
     ax.set_title(title, fontsize=TITLE_FONT)
     ax.grid(axis="y", color="#dddddd", zorder=0)
     ax.legend(
@@ -220,12 +244,13 @@ def _common_regions(marker: Marker) -> list[tuple[float | None, float | None, st
     deficiency unlikely), so the chart never says more than the text does."""
     scheme = BANDS[marker]
     lo, hi = scheme.low_edge, scheme.high_edge
-    below, middle, above = scheme.labels
+    below, middle, above = (_(label) for label in scheme.labels)
     colours = (VERMILLION, YELLOW, GREEN) if scheme.low_is_bad else (GREEN, YELLOW, VERMILLION)
+    low, high = local_number(f"{lo:g}"), local_number(f"{hi:g}")
     return [
-        (None, lo, colours[0], f"{below} (< {lo:g})"),
-        (lo, hi, colours[1], f"{middle} ({lo:g}–{hi:g})"),
-        (hi, None, colours[2], f"{above} (> {hi:g})"),
+        (None, lo, colours[0], f"{below} (< {low})"),
+        (lo, hi, colours[1], f"{middle} ({low}–{high})"),
+        (hi, None, colours[2], f"{above} (> {high})"),
     ]
 
 
@@ -251,15 +276,19 @@ def _lab_range_runs(points: Sequence[LabResult]) -> list[tuple[LabRange, list[La
 
 def _lab_range_label(runs: Sequence[tuple[LabRange, list[LabResult]]]) -> str:
     """The legend entry, with the range as the lab printed it (its own unit)."""
-    if len({rng for rng, _ in runs}) != 1:
-        return "your lab's range (per result)"
+    if len({rng for rng, _run in runs}) != 1:
+        return _("your lab's range (per result)")
     shown = runs[0][1][0]
     low, high, unit = shown.ref_low, shown.ref_high, shown.unit
     if low is not None and high is not None:
-        return f"your lab's range ({low:g}–{high:g} {unit})"
+        return _("your lab's range ({low}–{high} {unit})").format(
+            low=local_number(f"{low:g}"), high=local_number(f"{high:g}"), unit=unit
+        )
     if high is not None:
-        return f"your lab's range (up to {high:g} {unit})"
-    return f"your lab's range (from {low:g} {unit})"
+        return _("your lab's range (up to {high} {unit})").format(
+            high=local_number(f"{high:g}"), unit=unit
+        )
+    return _("your lab's range (from {low} {unit})").format(low=local_number(f"{low:g}"), unit=unit)
 
 
 def levels_chart(
@@ -272,22 +301,24 @@ def levels_chart(
     info = MARKERS[marker]
     unit = info.canonical_unit
     fig, ax = _new_figure()
-    title = f"Your {info.name} results"
+    title = _("Your {marker} results").format(marker=info.name)
     points = sorted((r for r in results if r.marker is marker), key=lambda r: r.taken_on)
     if not points:
         return _no_data(
             fig,
             ax,
             title,
-            f"No {info.name} results yet.\nAdd one with\n/levels add {marker.value} …",
+            _("No {marker} results yet.\nAdd one with\n{command}").format(
+                marker=info.name, command=f"/levels add {marker.value} …"
+            ),
         )
 
     values = [r.canonical_value for r in points]
     x = [date2num(r.taken_on) for r in points]
     regions = _common_regions(marker)
     runs = _lab_range_runs(points)
-    edges = [e for lo, hi, _, _ in regions for e in (lo, hi) if e is not None]
-    edges += [e for rng, _ in runs for e in rng if e is not None]
+    edges = [e for lo, hi, _colour, _label in regions for e in (lo, hi) if e is not None]
+    edges += [e for rng, _run in runs for e in rng if e is not None]
     top = max([*values, *edges]) * 1.3
 
     first, last = points[0].taken_on, max(points[-1].taken_on, today or points[-1].taken_on)
@@ -330,7 +361,7 @@ def levels_chart(
     ax.plot(x, values, color=BLUE, marker="o", markersize=10, linewidth=2.5, zorder=3)
     for xi, v in zip(x, values, strict=True):
         ax.annotate(
-            f"{v:,.3g}" if v < 10 else f"{v:,.0f}",
+            local_number(f"{v:,.3g}" if v < 10 else f"{v:,.0f}"),
             (xi, v),
             textcoords="offset points",
             xytext=(0, 12),
@@ -353,10 +384,10 @@ def levels_chart(
         right.tick_params(labelsize=SMALL_FONT)
     ax.set_title(title, fontsize=TITLE_FONT)
     source = BANDS[marker].source
-    ax.set_xlabel("Date · information, not a diagnosis", fontsize=SMALL_FONT)
-    legend_title = f"Shaded: {source} bands, {unit_label}"
+    ax.set_xlabel(_("Date · information, not a diagnosis"), fontsize=SMALL_FONT)
+    legend_title = _("Shaded: {source} bands, {unit}").format(source=source, unit=unit_label)
     if runs:
-        legend_title += "\nOutlined: your lab's range, for the results that came with it"
+        legend_title += "\n" + _("Outlined: your lab's range, for the results that came with it")
     ax.legend(
         handles=handles,
         title=legend_title,

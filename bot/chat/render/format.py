@@ -16,6 +16,8 @@ import re
 import zlib
 from collections.abc import Iterable, Sequence
 
+from bot.core.i18n import N_, SOURCE_LANGUAGE, current_language, fmt_decimal
+from bot.core.i18n import fmt_day as i18n_fmt_day
 from bot.core.models import DayPlan, Profile, RecipeSet, Slot, TargetStatus, UserSettings
 from bot.core.plan_rules import EPS, target_status
 
@@ -23,7 +25,8 @@ MESSAGE_LIMIT = 4096
 CALLBACK_LIMIT = 64
 CB_VERSION = "v1"
 
-DISCLAIMER = (
+# translate at use: _(DISCLAIMER)
+DISCLAIMER = N_(
     "This is not medical advice and B12 does not treat MS. Talk to your clinician about "
     "supplements, injections and lab results."
 )
@@ -42,14 +45,18 @@ def esc(value: object) -> str:
 
 
 def fmt_ug(value: float) -> str:
-    """µg for people: one decimal, two for tiny non-zero amounts so they don't show as 0.0."""
-    if 0 < value < 0.095:
-        return f"{value:.2f}"
-    return f"{value:.1f}"
+    """µg for people: one decimal, two for tiny non-zero amounts so they don't show as 0.0;
+    the local decimal mark in other languages ("2,4")."""
+    digits = 2 if 0 < value < 0.095 else 1
+    if current_language() != SOURCE_LANGUAGE:
+        return fmt_decimal(value, digits)
+    return f"{value:.{digits}f}"
 
 
 def fmt_amount(value: float) -> str:
-    """12 -> "12", 1.5 -> "1.5", 0.25 -> "0.25", 133.33 -> "133"."""
+    """12 -> "12", 1.5 -> "1.5", 0.25 -> "0.25", 133.33 -> "133" ("1,5" in German)."""
+    if current_language() != SOURCE_LANGUAGE:
+        return fmt_decimal(value, 0) if value >= 10 else fmt_decimal(value, 2, trim=True)
     if value >= 10:
         return f"{round(value):d}"
     text = f"{value:.2f}".rstrip("0").rstrip(".")
@@ -57,7 +64,8 @@ def fmt_amount(value: float) -> str:
 
 
 def fmt_day(day: dt.date) -> str:
-    return day.strftime("%a %-d %b")
+    """The day in short, the local way: "Tue 1 Dec", "Di., 1. Dez." (bot.core.i18n)."""
+    return i18n_fmt_day(day)
 
 
 def day_code(day: dt.date) -> str:

@@ -15,19 +15,22 @@ from dataclasses import dataclass, replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.chat.render.format import callback, esc, fmt_day
+from bot.chat.render.format import callback, esc
 from bot.chat.render.pickers import (
     Row,
     back_cancel,
     date_code,
     date_picker,
     month_code,
+    month_name,
     number_pad,
+    pad_text,
     pad_value,
     parse_date_code,
     parse_month_code,
     valid_pad_value,
 )
+from bot.core.i18n import N_, _, fmt_day, fmt_decimal, pgettext
 from bot.core.labs import (
     ADD_EXAMPLES,
     DISCLAIMER,
@@ -55,14 +58,15 @@ def render_levels(
     """/levels: numbered results (oldest first), where the latest of each marker falls, and
     once for the whole list: the GP/MS-team line when a latest result calls for it, that
     supplements change results, and (pregnant) that active B12 is the preferred test."""
+    title = "<b>🧪 " + _("Your B12 lab results") + "</b>"
     if not labs:
         lines = [
-            "<b>🧪 Your B12 lab results</b>",
-            "No results yet. Tap ➕ Add a result, or type one from your lab report:",
-            esc(ADD_EXAMPLES),
+            title,
+            _("No results yet. Tap ➕ Add a result, or type one from your lab report:"),
+            esc(_(ADD_EXAMPLES)),
         ]
     else:
-        lines = ["<b>🧪 Your B12 lab results</b>"]
+        lines = [title]
         for lab in labs:
             lines.append(f"#{lab.number}. {esc(format_result(lab.result))}")
         lines.append("")
@@ -71,34 +75,40 @@ def render_levels(
             latest[lab.result.marker] = lab
         bands = {marker: classify(lab.result) for marker, lab in latest.items()}
         for marker, band in bands.items():
-            lines.append(f"<b>Latest {esc(MARKERS[marker].name)}</b>: {esc(band.summary)}")
+            latest_name = _("Latest {marker}").format(marker=MARKERS[marker].name)
+            lines.append(f"<b>{esc(latest_name)}</b>: {esc(band.summary)}")
         if any(band.urgent for band in bands.values()):
-            lines.append(f"⚠️ <b>{esc(GP_SOON)}</b>")
-        lines.append(esc(SUPPLEMENTS_CHANGE_RESULTS))
+            lines.append(f"⚠️ <b>{esc(_(GP_SOON))}</b>")
+        lines.append(esc(_(SUPPLEMENTS_CHANGE_RESULTS)))
         if pregnant and Marker.SERUM in bands:
-            lines.append(esc(PREGNANCY_TEST))
+            lines.append(esc(_(PREGNANCY_TEST)))
         lines.append("")
         lines.append(
-            "Add: <code>/levels add serum 320 pg/mL 2026-10-02</code> · remove result #"
-            f"{labs[-1].number}: <code>/levels delete {labs[-1].number}</code>"
+            _(
+                "Add: {add} · remove result #{number}: {delete}",
+            ).format(
+                add="<code>/levels add serum 320 pg/mL 2026-10-02</code>",
+                number=labs[-1].number,
+                delete=f"<code>/levels delete {labs[-1].number}</code>",
+            )
         )
     lines.append(render_retest_status(retest))
-    lines.append(f"<i>{esc(LAB_DISCLAIMER)}</i>")
+    lines.append(f"<i>{esc(_(LAB_DISCLAIMER))}</i>")
     return "\n".join(lines)
 
 
 def render_retest_status(retest: Retest | None) -> str:
     if retest is None:
-        return "🔔 Retest reminder: off (e.g. <code>/levels retest 6</code> for 6 months)."
-    if retest.due_date is None:
-        return (
-            f"🔔 Retest reminder: {retest.months} months after your latest result "
-            "(add a result to start it)."
+        return "🔔 " + _("Retest reminder: off (e.g. {example} for 6 months).").format(
+            example="<code>/levels retest 6</code>"
         )
-    return (
-        f"🔔 Retest reminder: {retest.months} months after your latest result, due "
-        f"{esc(fmt_day(retest.due_date))} {retest.due_date.year}."
-    )
+    if retest.due_date is None:
+        return "🔔 " + _(
+            "Retest reminder: {months} months after your latest result (add a result to start it)."
+        ).format(months=retest.months)
+    return "🔔 " + _(
+        "Retest reminder: {months} months after your latest result, due {day} {year}."
+    ).format(months=retest.months, day=esc(fmt_day(retest.due_date)), year=retest.due_date.year)
 
 
 def render_lab_added(lab: StoredLab, *, pregnant: bool = False) -> str:
@@ -106,7 +116,10 @@ def render_lab_added(lab: StoredLab, *, pregnant: bool = False) -> str:
     band = classify(lab.result, pregnant=pregnant)
     return "\n".join(
         [
-            f"🧪 Saved result #{lab.number}: {esc(format_result(lab.result))}",
+            "🧪 "
+            + _("Saved result #{number}: {result}").format(
+                number=lab.number, result=esc(format_result(lab.result))
+            ),
             esc(band.text),
         ]
     )
@@ -114,53 +127,71 @@ def render_lab_added(lab: StoredLab, *, pregnant: bool = False) -> str:
 
 def render_lab_removed(lab: StoredLab) -> str:
     """Names what was removed, so a wrong number is noticed (and can be added again)."""
-    return (
-        f"🗑 Removed result #{lab.number}: {esc(format_result(lab.result))}. /levels shows the rest."
+    return "🗑 " + _("Removed result #{number}: {result}. /levels shows the rest.").format(
+        number=lab.number, result=esc(format_result(lab.result))
     )
 
 
 def render_levels_help() -> str:
     return "\n".join(
         [
-            "<b>/levels</b> lists your lab results and charts them. Tap ➕ Add a result "
-            "under it (or send <code>/levels add</code>) to enter one with buttons, or type it:",
-            esc(ADD_EXAMPLES),
-            "<code>/levels B12 280 ng/L</code> and <code>/levels active 45 pmol/L</code> work too.",
-            "Units: ng/L, pg/mL or pmol/L for serum (total) B12 (1 ng/L = 1 pg/mL; 1 pmol/L "
-            "= 1.355 pg/mL); pmol/L for active B12 (holoTC); µmol/L or nmol/L for MMA; µmol/L "
-            "for homocysteine.",
-            "Bands (NICE NG239): total B12 below 180 ng/L deficiency likely, 180–350 "
-            "indeterminate, above 350 deficiency unlikely; active B12 below 25 pmol/L "
-            "deficiency likely, 25–70 indeterminate, above 70 deficiency unlikely. Your lab's "
-            "own range wins when you add it (e.g. <code>range 200-900</code>).",
-            "<code>/levels retest 6</code>: remind me 6 months after my latest result "
-            "(<code>/levels retest off</code> to stop). <code>/levels delete 2</code>: remove "
-            "result #2 (the numbers /levels shows).",
-            f"<i>{esc(LAB_DISCLAIMER)}</i>",
+            _(
+                "<b>/levels</b> lists your lab results and charts them. Tap ➕ Add a result "
+                "under it (or send <code>/levels add</code>) to enter one with buttons, or "
+                "type it:"
+            ),
+            esc(_(ADD_EXAMPLES)),
+            _("{first} and {second} work too.").format(
+                first="<code>/levels B12 280 ng/L</code>",
+                second="<code>/levels active 45 pmol/L</code>",
+            ),
+            _(
+                "Units: ng/L, pg/mL or pmol/L for serum (total) B12 (1 ng/L = 1 pg/mL; 1 pmol/L "
+                "= {factor} pg/mL); pmol/L for active B12 (holoTC); µmol/L or nmol/L for MMA; "
+                "µmol/L for homocysteine."
+            ).format(factor=fmt_decimal(1.355, 3)),
+            _(
+                "Bands (NICE NG239): total B12 below 180 ng/L deficiency likely, 180–350 "
+                "indeterminate, above 350 deficiency unlikely; active B12 below 25 pmol/L "
+                "deficiency likely, 25–70 indeterminate, above 70 deficiency unlikely. Your "
+                "lab's own range wins when you add it (e.g. {example})."
+            ).format(example="<code>range 200-900</code>"),
+            _(
+                "{retest}: remind me 6 months after my latest result ({off} to stop). "
+                "{delete}: remove result #2 (the numbers /levels shows)."
+            ).format(
+                retest="<code>/levels retest 6</code>",
+                off="<code>/levels retest off</code>",
+                delete="<code>/levels delete 2</code>",
+            ),
+            f"<i>{esc(_(LAB_DISCLAIMER))}</i>",
         ]
     )
 
 
 def levels_caption(marker: Marker) -> str:
-    return (
-        f"{MARKERS[marker].name} over time, with the bands shaded. Information, not a "
+    return _(
+        "{marker} over time, with the bands shaded. Information, not a "
         "diagnosis; discuss with your clinician."
-    )
+    ).format(marker=MARKERS[marker].name)
 
 
 def render_retest_reminder(due_date: dt.date, months: int) -> str:
     return (
-        f"🧪 It is {months} months since your last B12 lab result: a retest was due "
-        f"{esc(fmt_day(due_date))}. If your clinician advised regular checks, this is a "
-        "reminder to arrange one. Add the new result with <code>/levels add …</code>.\n"
-        f"<i>{esc(LAB_DISCLAIMER)}</i>"
+        "🧪 "
+        + _(
+            "It is {months} months since your last B12 lab result: a retest was due "
+            "{day}. If your clinician advised regular checks, this is a "
+            "reminder to arrange one. Add the new result with {command}."
+        ).format(months=months, day=esc(fmt_day(due_date)), command="<code>/levels add …</code>")
+        + f"\n<i>{esc(_(LAB_DISCLAIMER))}</i>"
     )
 
 
 def levels_keyboard() -> InlineKeyboardMarkup:
     """Under /levels: add a result with buttons."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton("➕ Add a result", callback_data=LabDraft().encode("m"))]]
+        [[InlineKeyboardButton("➕ " + _("Add a result"), callback_data=LabDraft().encode("m"))]]
     )
 
 
@@ -168,7 +199,7 @@ def levels_keyboard() -> InlineKeyboardMarkup:
 
 FLOW = "lw"  # callback prefix: v1:lw:<step>:<marker>:<unit>:<value>:<date>
 MARKER_CODES: dict[str, Marker] = {"s": Marker.SERUM, "a": Marker.HOLOTC}
-MARKER_LABEL = {"s": "Total B12 (serum)", "a": "Active B12 (holoTC)"}
+MARKER_LABEL = {"s": N_("Total B12 (serum)"), "a": N_("Active B12 (holoTC)")}  # _() at use
 UNIT_CODES: dict[str, str] = {"n": NG_L, "g": PG_ML, "p": PMOL_L}
 PICK_YEARS = 5  # the date picker reaches back this far (older results: type the date)
 # steps: m marker, u unit, v value pad, d date choice, p date picker (date = month), s save,
@@ -236,12 +267,12 @@ def earliest_pick(today: dt.date) -> dt.date:
 def _head(draft: LabDraft, question: str, *, typing: bool = False) -> str:
     """The flow's title, the choices so far (the value only once typed: the pad step shows
     it in its question) and the question."""
-    lines = ["<b>🧪 Add a lab result</b>"]
+    lines = ["<b>🧪 " + _("Add a lab result") + "</b>"]
     chosen = []
     if draft.marker:
-        chosen.append(MARKER_LABEL[draft.marker])
+        chosen.append(_(MARKER_LABEL[draft.marker]))
     if draft.unit and draft.number is not None and not typing:
-        chosen.append(f"{draft.value} {draft.unit_name}")
+        chosen.append(f"{pad_text(draft.value)} {draft.unit_name}")
     elif draft.unit:
         chosen.append(draft.unit_name)
     if chosen:
@@ -262,47 +293,50 @@ def lab_step(step: str, draft: LabDraft, today: dt.date) -> tuple[str, InlineKey
     """The text and keyboard of one step of the add-a-result flow."""
     if step == "m":
         rows = [
-            [_button(label, LabDraft(marker=code).encode("u"))]
+            [_button(_(label), LabDraft(marker=code).encode("u"))]
             for code, label in MARKER_LABEL.items()
         ]
         return _head(
-            draft, "Which result is it? (MMA and homocysteine: type them, see /levels help.)"
+            draft, _("Which result is it? (MMA and homocysteine: type them, see /levels help.)")
         ), _markup(rows, None)
     if step == "u":
         codes = [c for c, unit in UNIT_CODES.items() if unit in draft.units()]
         rows = [[_button(UNIT_CODES[c], replace(draft, unit=c).encode("v")) for c in codes]]
-        question = "Which unit does your lab report use?"
+        question = _("Which unit does your lab report use?")
         if draft.marker_enum is Marker.HOLOTC:
-            question += " (Active B12 is entered in pmol/L, as labs and NICE NG239 give it.)"
+            question += " " + _(
+                "(Active B12 is entered in pmol/L, as labs and NICE NG239 give it.)"
+            )
         return _head(draft, question), _markup(rows, LabDraft().encode("m"))
     if step == "v":
         rows = number_pad(draft.value, lambda v: replace(draft, value=v).encode("v"))
         if draft.number is not None:
-            rows.append([_button("OK ✅", draft.encode("d"))])
-        typed = f"<b>{esc(draft.value or '…')} {esc(draft.unit_name)}</b>"
+            rows.append([_button(pgettext("button", "OK") + " ✅", draft.encode("d"))])
+        typed = f"<b>{esc(pad_text(draft.value) or '…')} {esc(draft.unit_name)}</b>"
         back = replace(draft, unit="", value="").encode("u")
-        text = _head(draft, f"Type the value from your report: {typed}", typing=True)
+        question = _("Type the value from your report: {value}").format(value=typed)
+        text = _head(draft, question, typing=True)
         return text, _markup(rows, back)
     if step == "d":
         week_ago = today - dt.timedelta(days=7)
         rows = [
             [
-                _button("Today", replace(draft, date=date_code(today)).encode("s")),
+                _button(_("Today"), replace(draft, date=date_code(today)).encode("s")),
                 _button(
-                    "Yesterday",
+                    _("Yesterday"),
                     replace(draft, date=date_code(today - dt.timedelta(days=1))).encode("s"),
                 ),
             ],
             [
                 _button(
-                    f"A week ago ({fmt_day(week_ago)})",
+                    _("A week ago ({day})").format(day=fmt_day(week_ago)),
                     replace(draft, date=date_code(week_ago)).encode("s"),
                 ),
             ],
-            [_button("📅 Pick a day", replace(draft, date=month_code(today)).encode("p"))],
+            [_button("📅 " + _("Pick a day"), replace(draft, date=month_code(today)).encode("p"))],
         ]
         back = replace(draft, date="").encode("v")
-        return _head(draft, "When was the blood taken?"), _markup(rows, back)
+        return _head(draft, _("When was the blood taken?")), _markup(rows, back)
     # "p": the date picker on the month in draft.date
     month = parse_month_code(draft.date) or today.replace(day=1)
     rows = date_picker(
@@ -313,9 +347,9 @@ def lab_step(step: str, draft: LabDraft, today: dt.date) -> tuple[str, InlineKey
         lambda code: replace(draft, date=code).encode("p"),
     )
     back = replace(draft, date="").encode("d")
-    label = f"{month:%B %Y}"
-    return _head(draft, f"Which day in {esc(label)}?"), _markup(rows, back)
+    question = _("Which day in {month}?").format(month=esc(month_name(month)))
+    return _head(draft, question), _markup(rows, back)
 
 
 def render_lab_cancelled() -> str:
-    return "🧪 No result added. /levels shows yours."
+    return "🧪 " + _("No result added. /levels shows yours.")

@@ -13,9 +13,19 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
 from bot.chat.render.format import DISCLAIMER, callback, esc, fmt_ug
+from bot.chat.render.language import language_line
 from bot.chat.render.pickers import hour_grid, minute_grid, number_pad
 from bot.chat.render.settings import REGION_WORD, settings_summary
 from bot.core.exclusions import ALLERGEN_CHOICES, group_label, group_term
+from bot.core.i18n import (
+    N_,
+    _,
+    complete_languages,
+    current_language,
+    fmt_decimal,
+    fmt_time,
+    pgettext,
+)
 from bot.core.models import (
     ABSORPTION_IMPAIRED,
     ABSORPTION_INJECTIONS,
@@ -37,11 +47,12 @@ from bot.core.plan_rules import LIFE_STAGE_NOTES
 from bot.core.products import product_ingredients, unit_word
 from bot.core.regions import suggest_region
 
+# English labels, translated at use: _(DIET_LABEL[diet])
 DIET_LABEL: dict[Diet, str] = {
-    Diet.OMNIVORE: "🍗 Omnivore",
-    Diet.PESCATARIAN: "🐟 Pescatarian",
-    Diet.VEGETARIAN: "🥚 Vegetarian",
-    Diet.VEGAN: "🌱 Vegan",
+    Diet.OMNIVORE: N_("🍗 Omnivore"),
+    Diet.PESCATARIAN: N_("🐟 Pescatarian"),
+    Diet.VEGETARIAN: N_("🥚 Vegetarian"),
+    Diet.VEGAN: N_("🌱 Vegan"),
 }
 
 # Short names of the bodies behind the presets, for buttons (the question names the sources).
@@ -52,9 +63,9 @@ PRESET_BODY: dict[str, str] = {
     "vegan_society": "Vegan Society",
 }
 LIFE_STAGE_BUTTON: dict[str, str] = {
-    PREGNANT: "🤰 Pregnant",
-    BREASTFEEDING: "🤱 Breastfeeding",
-    OVER_50: "🧓 Over 50",
+    PREGNANT: N_("🤰 Pregnant"),
+    BREASTFEEDING: N_("🤱 Breastfeeding"),
+    OVER_50: N_("🧓 Over 50"),
 }
 
 LIFE_STAGE_ICON: dict[str, str] = {PREGNANT: "🤰", BREASTFEEDING: "🤱", OVER_50: "🧓"}
@@ -64,7 +75,7 @@ def life_stage_note(life_stage: str) -> str:
     """What a life stage changes in the plans (the planner's own words), said once when it is
     chosen; "" for none."""
     note = LIFE_STAGE_NOTES.get(life_stage, "")
-    return f"{LIFE_STAGE_ICON[life_stage]} {note}" if note and life_stage in LIFE_STAGE_ICON else ""
+    return f"{LIFE_STAGE_ICON[life_stage]} {_(note)}" if note and life_stage in LIFE_STAGE_ICON else ""
 
 
 def preset_by_key(key: str) -> TargetPreset | None:
@@ -77,20 +88,20 @@ def _body(preset: TargetPreset) -> str:
 
 
 COMMON_ZONES: tuple[tuple[str, str], ...] = (
-    ("London", "Europe/London"),
-    ("Berlin", "Europe/Berlin"),
-    ("Paris", "Europe/Paris"),
-    ("Madrid", "Europe/Madrid"),
-    ("Rome", "Europe/Rome"),
-    ("Helsinki", "Europe/Helsinki"),
-    ("New York", "America/New_York"),
-    ("Chicago", "America/Chicago"),
-    ("Denver", "America/Denver"),
-    ("Los Angeles", "America/Los_Angeles"),
-    ("São Paulo", "America/Sao_Paulo"),
-    ("India", "Asia/Kolkata"),
-    ("Tokyo", "Asia/Tokyo"),
-    ("Sydney", "Australia/Sydney"),
+    (N_("London"), "Europe/London"),
+    (N_("Berlin"), "Europe/Berlin"),
+    (N_("Paris"), "Europe/Paris"),
+    (N_("Madrid"), "Europe/Madrid"),
+    (N_("Rome"), "Europe/Rome"),
+    (N_("Helsinki"), "Europe/Helsinki"),
+    (N_("New York"), "America/New_York"),
+    (N_("Chicago"), "America/Chicago"),
+    (N_("Denver"), "America/Denver"),
+    (N_("Los Angeles"), "America/Los_Angeles"),
+    (N_("São Paulo"), "America/Sao_Paulo"),
+    (N_("India"), "Asia/Kolkata"),
+    (N_("Tokyo"), "Asia/Tokyo"),
+    (N_("Sydney"), "Australia/Sydney"),
     ("UTC", "UTC"),
 )
 
@@ -100,31 +111,45 @@ PUSH_TIMES: tuple[str, ...] = ("06:00", "06:30", "07:00", "07:30", "08:00", "08:
 FLOW_ONBOARDING = "ob"
 FLOW_SETTINGS = "s"
 
-ALLERGY_DONE = "Done ▶️"
-ALLERGY_NONE = "None, go on ▶️"
+ALLERGY_DONE = N_("Done ▶️")
+ALLERGY_NONE = N_("None, go on ▶️")
+
+
+def _language_note() -> str:
+    """One line naming the language in use and /language, when there is a choice at all."""
+    return f"\n{language_line(current_language())}" if len(complete_languages()) > 1 else ""
 
 
 def render_welcome(first_name: str) -> str:
-    name = esc(first_name) if first_name else "there"
+    name = esc(first_name) if first_name else _("there")
     return (
-        f"Hi {name}! 👋 I plan meals that reach your daily <b>vitamin B12</b> target and send "
-        "you the plan every morning.\n\nA few quick taps. First: <b>how do you eat?</b>"
+        _(
+            "Hi {name}! 👋 I plan meals that reach your daily <b>vitamin B12</b> target and send "
+            "you the plan every morning."
+        ).format(name=name)
+        + _language_note()
+        + "\n\n"
+        + _("A few quick taps. First: <b>how do you eat?</b>")
     )
 
 
 def render_welcome_back(
     user: UserSettings, recipes: RecipeSet | None = None
 ) -> tuple[str, InlineKeyboardMarkup]:
-    name = esc(user.first_name) if user.first_name else "there"
+    name = esc(user.first_name) if user.first_name else _("there")
     text = (
-        f"Welcome back, {name}! Your settings are kept:\n\n"
-        f"{settings_summary(user, recipes)}\n\n"
-        "Want to change anything?"
+        _("Welcome back, {name}! Your settings are kept:").format(name=name)
+        + f"\n\n{settings_summary(user, recipes)}\n\n"
+        + _("Want to change anything?")
     )
     markup = InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton("⚙️ Change settings", callback_data=callback("menu", "main"))],
-            [InlineKeyboardButton("📅 Today's plan", callback_data=callback("today"))],
+            [
+                InlineKeyboardButton(
+                    "⚙️ " + _("Change settings"), callback_data=callback("menu", "main")
+                )
+            ],
+            [InlineKeyboardButton("📅 " + _("Today's plan"), callback_data=callback("today"))],
         ]
     )
     return text, markup
@@ -132,7 +157,7 @@ def render_welcome_back(
 
 def diet_keyboard(flow: str) -> InlineKeyboardMarkup:
     buttons = [
-        InlineKeyboardButton(DIET_LABEL[d], callback_data=callback("diet", flow, d.value))
+        InlineKeyboardButton(_(DIET_LABEL[d]), callback_data=callback("diet", flow, d.value))
         for d in reversed(DIET_ORDER)
     ]
     return InlineKeyboardMarkup([buttons[:2], buttons[2:]])
@@ -140,23 +165,30 @@ def diet_keyboard(flow: str) -> InlineKeyboardMarkup:
 
 def render_target_question(diet: Diet | None = None) -> str:
     vegan = (
-        f"\n🌱 Vegan: the Vegan Society advises at least {fmt_ug(VEGAN_DEFAULT_TARGET_UG)} µg a "
-        "day, from fortified foods twice a day."
+        "\n"
+        + _(
+            "🌱 Vegan: the Vegan Society advises at least {amount} µg a day, from fortified "
+            "foods twice a day."
+        ).format(amount=fmt_ug(VEGAN_DEFAULT_TARGET_UG))
         if diet is Diet.VEGAN
         else ""
     )
     return (
-        "Your daily <b>B12 target</b>, and are you pregnant, breastfeeding or over 50? "
-        "Each button names who sets the number: US RDA (IOM 1998 / NIH ODS), EFSA 2015 (EU), "
-        "UK RNI (COMA 1991), Vegan Society. If unsure, ask your clinician."
-        f"{vegan}\nOr type your own, e.g. <code>/target 3.5</code>"
+        _(
+            "Your daily <b>B12 target</b>, and are you pregnant, breastfeeding or over 50? "
+            "Each button names who sets the number: US RDA (IOM 1998 / NIH ODS), EFSA 2015 (EU), "
+            "UK RNI (COMA 1991), Vegan Society. If unsure, ask your clinician."
+        )
+        + vegan
+        + "\n"
+        + _("Or type your own, e.g. <code>/target {example}</code>").format(example=fmt_ug(3.5))
     )
 
 
 def _preset_label(preset: TargetPreset, star: bool) -> str:
     number = f"{fmt_ug(preset.target_ug)} µg"
     if preset.life_stage in LIFE_STAGE_BUTTON:
-        label = f"{LIFE_STAGE_BUTTON[preset.life_stage]} · {number} {_body(preset)}"
+        label = f"{_(LIFE_STAGE_BUTTON[preset.life_stage])} · {number} {_body(preset)}"
     else:
         label = f"{number} · {_body(preset)}"
     return ("⭐ " if star else "") + label
@@ -180,7 +212,11 @@ def target_keyboard(flow: str, diet: Diet | None = None) -> InlineKeyboardMarkup
     for stage in (PREGNANT, BREASTFEEDING, OVER_50):
         rows.append([button(p) for p in LIFE_STAGE_PRESETS[stage]])
     rows.append(
-        [InlineKeyboardButton("🔢 Another number", callback_data=callback("tpad", flow, ""))]
+        [
+            InlineKeyboardButton(
+                "🔢 " + _("Another number"), callback_data=callback("tpad", flow, "")
+            )
+        ]
     )
     return InlineKeyboardMarkup(rows)
 
@@ -189,57 +225,65 @@ def target_pad(flow: str, value: str, ok: bool) -> tuple[str, InlineKeyboardMark
     """🔢 Another number: a number pad for the daily target; OK (shown when the value can be
     planned for) sets it like a preset tap with a bare number."""
     rows = number_pad(value, lambda v: callback("tpad", flow, v))
-    last = [InlineKeyboardButton("◀ Back", callback_data=callback("tpad", flow, "b"))]
+    last = [_button("◀ " + pgettext("button", "Back"), callback("tpad", flow, "b"))]
     if ok:
-        last.append(InlineKeyboardButton("OK ✅", callback_data=callback("tgt", flow, value)))
+        last.append(_button(pgettext("button", "OK") + " ✅", callback("tgt", flow, value)))
     if flow != FLOW_ONBOARDING:
-        last.append(InlineKeyboardButton("✖ Cancel", callback_data=callback("tpad", flow, "x")))
+        last.append(_button("✖ " + pgettext("button", "Cancel"), callback("tpad", flow, "x")))
     text = (
-        f"🎯 Your daily B12 target in µg: <b>{esc(value or '…')} µg</b>\n"
-        "Type it with the keys (0.5 to 50). Most adults need 2.4 µg; ask your clinician if "
-        "unsure."
+        _("🎯 Your daily B12 target in µg: <b>{value} µg</b>").format(value=esc(value or "…"))
+        + "\n"
+        + _(
+            "Type it with the keys ({low} to {high}). Most adults need {adult} µg; ask your "
+            "clinician if unsure."
+        ).format(low=fmt_ug(0.5), high="50", adult=fmt_ug(2.4))
     )
     return text, InlineKeyboardMarkup([*rows, last])
 
 
 # --------------------------------------------------------------------------- absorption
 
+# English texts, translated at use: _(label), _(ABSORPTION_NOTES[value])
 ABSORPTION_CHOICES: tuple[tuple[str, str], ...] = (
-    ("🩺 A condition, surgery or medicine", ABSORPTION_IMPAIRED),
-    ("💉 I get B12 injections", ABSORPTION_INJECTIONS),
-    ("None of these / skip", ABSORPTION_NORMAL),
+    (N_("🩺 A condition, surgery or medicine"), ABSORPTION_IMPAIRED),
+    (N_("💉 I get B12 injections"), ABSORPTION_INJECTIONS),
+    (N_("None of these / skip"), ABSORPTION_NORMAL),
 )
 ABSORPTION_NOTES: dict[str, str] = {
-    ABSORPTION_IMPAIRED: (
+    ABSORPTION_IMPAIRED: N_(
         "🩺 Noted. With this, how much B12 your gut takes up from food can't be estimated, so I "
         "show no absorption estimates and never call a day on target from food. Your "
         "clinician sets your B12 treatment and dose. I still plan B12-rich meals, and /remind "
         "can remind you of doses."
     ),
-    ABSORPTION_INJECTIONS: (
+    ABSORPTION_INJECTIONS: N_(
         "💉 Noted. Your clinician sets your injections and their dose. I still plan meals, "
         "without absorption estimates, and send no daily “short of target” messages. /remind "
         "can remind you of your injections."
     ),
-    ABSORPTION_NORMAL: "Noted: food absorption estimates are shown in your plans.",
+    ABSORPTION_NORMAL: N_("Noted: food absorption estimates are shown in your plans."),
 }
 
 
 def render_absorption_question() -> str:
-    return (
-        "Optional: do you have one of these?\n"
-        "• pernicious anaemia, autoimmune gastritis, or stomach or bowel surgery\n"
-        "• metformin or a PPI (stomach-acid medicine), taken long-term\n"
-        "Or do you get B12 injections?\n"
-        "These change how much B12 the gut can take up from food, so I would stop estimating "
-        "it. Your answer stays private (/privacy)."
+    return "\n".join(
+        [
+            _("Optional: do you have one of these?"),
+            "• " + _("pernicious anaemia, autoimmune gastritis, or stomach or bowel surgery"),
+            "• " + _("metformin or a PPI (stomach-acid medicine), taken long-term"),
+            _("Or do you get B12 injections?"),
+            _(
+                "These change how much B12 the gut can take up from food, so I would stop "
+                "estimating it. Your answer stays private (/privacy)."
+            ),
+        ]
     )
 
 
 def absorption_keyboard(flow: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(label, callback_data=callback("abs", flow, value))]
+            [InlineKeyboardButton(_(label), callback_data=callback("abs", flow, value))]
             for label, value in ABSORPTION_CHOICES
         ]
     )
@@ -251,7 +295,7 @@ REGION_BUTTON: dict[str, str] = {
     "uk": "🇬🇧 UK",
     "eu": "🇪🇺 EU",
     "us": "🇺🇸 US",
-    REGION_ANY: "🌍 Elsewhere / not sure",
+    REGION_ANY: N_("🌍 Elsewhere / not sure"),
 }
 
 
@@ -259,14 +303,24 @@ def render_region_question(zone_name: str | None = None, *, zone_set: bool = Tru
     """Where food is bought. In onboarding it follows the time zone tap, so it confirms the
     zone first (`zone_set`); from /settings it only says what the zone suggests."""
     suggested = suggest_region(zone_name) if zone_name else None
-    head = f"Time zone set: <b>{esc(zone_name)}</b>.\n" if zone_name and zone_set else ""
+    head = (
+        _("Time zone set: <b>{zone}</b>.").format(zone=esc(zone_name)) + "\n"
+        if zone_name and zone_set
+        else ""
+    )
     hint = (
-        f" Your time zone suggests {REGION_WORD[suggested]} (⭐)." if suggested is not None else ""
+        " " + _("Your time zone suggests {region} (⭐).").format(region=_(REGION_WORD[suggested]))
+        if suggested is not None
+        else ""
     )
     return (
-        f"{head}<b>Where do you buy your food?</b> Fortified foods differ by country: UK and "
-        "EU plant drinks have about a third of the B12 of US ones, and some cereals are sold "
-        f"in one country only. I plan with what your shops sell.{hint}"
+        head
+        + _(
+            "<b>Where do you buy your food?</b> Fortified foods differ by country: UK and "
+            "EU plant drinks have about a third of the B12 of US ones, and some cereals are sold "
+            "in one country only. I plan with what your shops sell."
+        )
+        + hint
     )
 
 
@@ -279,19 +333,19 @@ def region_keyboard(flow: str, zone_name: str | None = None) -> InlineKeyboardMa
         order.insert(0, suggested)
     buttons = [
         InlineKeyboardButton(
-            ("⭐ " if r == suggested else "") + REGION_BUTTON[r],
+            ("⭐ " if r == suggested else "") + _(REGION_BUTTON[r]),
             callback_data=callback("reg", flow, r),
         )
         for r in order
     ]
     other = InlineKeyboardButton(
-        REGION_BUTTON[REGION_ANY], callback_data=callback("reg", flow, REGION_ANY)
+        _(REGION_BUTTON[REGION_ANY]), callback_data=callback("reg", flow, REGION_ANY)
     )
     return InlineKeyboardMarkup([buttons, [other]])
 
 
 def render_timezone_question() -> str:
-    return (
+    return _(
         "Your <b>time zone</b>, so the plan arrives in your morning? Tap 📍 to share your "
         "location once (only the zone is kept), pick a city, or type e.g. "
         "<code>/timezone Europe/Berlin</code>"
@@ -300,17 +354,19 @@ def render_timezone_question() -> str:
 
 def timezone_keyboard(flow: str) -> InlineKeyboardMarkup:
     zones = [
-        InlineKeyboardButton(label, callback_data=callback("tz", flow, zone_name))
+        InlineKeyboardButton(_(label), callback_data=callback("tz", flow, zone_name))
         for label, zone_name in COMMON_ZONES
     ]
-    rows = [[InlineKeyboardButton("📍 Use my location", callback_data=callback("loc", flow))]]
+    rows = [
+        [InlineKeyboardButton("📍 " + _("Use my location"), callback_data=callback("loc", flow))]
+    ]
     rows += [zones[i : i + 3] for i in range(0, len(zones), 3)]
     return InlineKeyboardMarkup(rows)
 
 
 def location_request_keyboard() -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
-        [[KeyboardButton("📍 Send my location", request_location=True)]],
+        [[KeyboardButton("📍 " + _("Send my location"), request_location=True)]],
         resize_keyboard=True,
         one_time_keyboard=True,
     )
@@ -320,12 +376,16 @@ def render_time_question(zone_name: str, region: str | None = None) -> str:
     """The last question. After the region tap it confirms the region (the zone was
     confirmed one step before); otherwise the zone."""
     if region is not None:
-        head = f"Food bought in: <b>{esc(REGION_WORD[region])}</b>."
+        head = _("Food bought in: <b>{region}</b>.").format(region=esc(_(REGION_WORD[region])))
     else:
-        head = f"Time zone set: <b>{esc(zone_name)}</b>."
+        head = _("Time zone set: <b>{zone}</b>.").format(zone=esc(zone_name))
     return (
-        f"{head}\nWhen should your plan arrive each morning ({esc(zone_name)})? Or type e.g. "
-        "<code>/time 06:45</code>"
+        head
+        + "\n"
+        + _(
+            "When should your plan arrive each morning ({zone})? Or type e.g. "
+            "<code>/time 06:45</code>"
+        ).format(zone=esc(zone_name))
     )
 
 
@@ -337,7 +397,9 @@ def time_keyboard(flow: str) -> InlineKeyboardMarkup:
         )
         for t in PUSH_TIMES
     ]
-    buttons.append(InlineKeyboardButton("🕐 Other", callback_data=callback("tpick", flow, "h")))
+    buttons.append(
+        InlineKeyboardButton("🕐 " + _("Other"), callback_data=callback("tpick", flow, "h"))
+    )
     return InlineKeyboardMarkup([buttons[i : i + 4] for i in range(0, len(buttons), 4)])
 
 
@@ -345,14 +407,24 @@ def time_picker(flow: str, hour: int | None) -> tuple[str, InlineKeyboardMarkup]
     """🕐 Other: the hour (00-23), then the minutes; a minute tap sets the time like a preset."""
     if hour is None:
         rows = hour_grid(lambda h: callback("tpick", flow, h))
-        back, text = "b", "🕐 At which hour should your daily plan arrive?"
+        back, text = "b", "🕐 " + _("At which hour should your daily plan arrive?")
     else:
         rows = minute_grid(hour, lambda t: callback("time", flow, t))
-        back, text = "h", f"🕐 {hour:02d}:… and the minutes?"
-    last = [InlineKeyboardButton("◀ Back", callback_data=callback("tpick", flow, back))]
+        back, text = "h", "🕐 " + _("{hour}:… and the minutes?").format(hour=f"{hour:02d}")
+    last = [_button("◀ " + pgettext("button", "Back"), callback("tpick", flow, back))]
     if flow != FLOW_ONBOARDING:
-        last.append(InlineKeyboardButton("✖ Cancel", callback_data=callback("tpick", flow, "x")))
+        last.append(_button("✖ " + pgettext("button", "Cancel"), callback("tpick", flow, "x")))
     return text, InlineKeyboardMarkup([*rows, last])
+
+
+def _button(label: str, data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=data)
+
+
+def _typed_number(value: float) -> str:
+    """A number as the user would type it back in a command ("1.2"; any language accepts the
+    point), so the example works when copied."""
+    return f"{round(value, 2):g}"
 
 
 def drink_ids(recipes: RecipeSet) -> list[str]:
@@ -361,11 +433,11 @@ def drink_ids(recipes: RecipeSet) -> list[str]:
 
 
 def render_drink_offer() -> str:
-    return (
+    return _(
         "🥛 <b>Your plant drink</b>: B12 fortification differs by brand (many UK and EU "
-        "drinks have 0.38 µg per 100 ml, some none). Tap the drink you use to enter the value "
-        "on its label, so your plans count what you really drink."
-    )
+        "drinks have {amount} µg per 100 ml, some none). Tap the drink you use to enter the "
+        "value on its label, so your plans count what you really drink."
+    ).format(amount=fmt_decimal(0.38, 2))
 
 
 def drink_keyboard(recipes: RecipeSet) -> list[list[InlineKeyboardButton]]:
@@ -382,11 +454,15 @@ def drink_keyboard(recipes: RecipeSet) -> list[list[InlineKeyboardButton]]:
 
 def render_drink_prompt(ingredient_name: str, ingredient_id: str, typical: float) -> str:
     return (
-        f"Find “vitamin B12” in the nutrition table of your {esc(ingredient_name.lower())} "
-        "and send the µg per 100 ml, like this:\n"
-        f"<code>/myproducts {esc(ingredient_id)} {round(typical, 2):g}</code>\n"
-        "(per 250 ml glass? divide by 2.5). No B12 on the label? Send 0. "
-        "<code>/myproducts clear</code> goes back to typical values."
+        _(
+            "Find “vitamin B12” in the nutrition table of your {drink} and send the µg per "
+            "100 ml, like this:"
+        ).format(drink=esc(ingredient_name.lower()))
+        + f"\n<code>/myproducts {esc(ingredient_id)} {_typed_number(typical)}</code>\n"
+        + _(
+            "(per 250 ml glass? divide by {glass}). No B12 on the label? Send 0. "
+            "<code>/myproducts clear</code> goes back to typical values."
+        ).format(glass=fmt_decimal(2.5, 1))
     )
 
 
@@ -396,13 +472,14 @@ def render_onboarding_done(
     """ "All set": the settings, when the plan comes, and for vegans the offer to enter their
     own drink's label value (fortification differs by brand and country)."""
     text = (
-        "All set! 🎉\n\n"
-        f"{settings_summary(user, recipes)}\n\n"
-        f"You'll get your plan every day at {user.push_time.strftime('%H:%M')}. "
-        "Send /today to see today's plan now.\n\n"
-        f"<i>{esc(DISCLAIMER)}</i>"
+        _("All set! 🎉")
+        + f"\n\n{settings_summary(user, recipes)}\n\n"
+        + _(
+            "You'll get your plan every day at {time}. Send /today to see today's plan now."
+        ).format(time=fmt_time(user.push_time))
+        + f"\n\n<i>{esc(_(DISCLAIMER))}</i>"
     )
-    rows = [[InlineKeyboardButton("📅 Today's plan", callback_data=callback("today"))]]
+    rows = [[InlineKeyboardButton("📅 " + _("Today's plan"), callback_data=callback("today"))]]
     if user.diet is Diet.VEGAN and recipes is not None and drink_ids(recipes):
         text += f"\n\n{render_drink_offer()}"
         rows += drink_keyboard(recipes)
@@ -415,15 +492,28 @@ def render_onboarding_done(
 def render_allergy_question(user: UserSettings, region: str | None = None) -> str:
     """The optional step: allergen groups by toggle (the EU 14 / US 9), other foods typed.
     After the region tap it confirms the region first (`region`, a REGION_WORD key)."""
-    chosen = [group_label(g) for g, _ in ALLERGEN_CHOICES if group_term(g) in user.exclude]
-    now = f"\nLeft out: <b>{esc(', '.join(chosen))}</b>." if chosen else ""
-    head = f"Food bought in: <b>{esc(REGION_WORD[region])}</b>.\n" if region else ""
+    chosen = [group_label(g) for g, _icon in ALLERGEN_CHOICES if group_term(g) in user.exclude]
+    now = (
+        "\n" + _("Left out: <b>{foods}</b>.").format(foods=esc(", ".join(chosen))) if chosen else ""
+    )
+    head = (
+        _("Food bought in: <b>{region}</b>.").format(region=esc(_(REGION_WORD[region]))) + "\n"
+        if region
+        else ""
+    )
     return (
-        f"{head}<b>Anything you can't or won't eat?</b> (optional)\n"
-        "Tap each allergen to leave out, then Done. A group leaves out all its foods, also "
-        "ones added later (🌾 gluten: wheat, rye, barley, spelt; oats are kept apart). Other "
-        "foods any time: <code>/exclude tofu, mushrooms</code>.\n"
-        f"<i>Labels vary: with an allergy, still read the label.</i>{now}"
+        head
+        + _("<b>Anything you can't or won't eat?</b> (optional)")
+        + "\n"
+        + _(
+            "Tap each allergen to leave out, then Done. A group leaves out all its foods, also "
+            "ones added later (🌾 gluten: wheat, rye, barley, spelt; oats are kept apart). Other "
+            "foods any time: <code>/exclude tofu, mushrooms</code>."
+        )
+        + "\n<i>"
+        + _("Labels vary: with an allergy, still read the label.")
+        + "</i>"
+        + now
     )
 
 
@@ -435,7 +525,7 @@ def allergy_keyboard(flow: str, user: UserSettings) -> InlineKeyboardMarkup:
         label = f"{'✅ ' if on else icon}{group_label(group).capitalize()}"
         buttons.append(InlineKeyboardButton(label, callback_data=callback("alg", flow, group)))
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-    chosen = any(group_term(g) in user.exclude for g, _ in ALLERGEN_CHOICES)
-    last = ALLERGY_DONE if chosen else ALLERGY_NONE
+    chosen = any(group_term(g) in user.exclude for g, _icon in ALLERGEN_CHOICES)
+    last = _(ALLERGY_DONE) if chosen else _(ALLERGY_NONE)
     rows.append([InlineKeyboardButton(last, callback_data=callback("alg", flow, "done"))])
     return InlineKeyboardMarkup(rows)

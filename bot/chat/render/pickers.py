@@ -14,7 +14,11 @@ import datetime as dt
 import re
 from collections.abc import Callable
 
+from babel.dates import format_date
+from babel.numbers import get_decimal_symbol, get_group_symbol
 from telegram import InlineKeyboardButton
+
+from bot.core.i18n import SOURCE_LANGUAGE, _, current_language
 
 Row = list[InlineKeyboardButton]
 Make = Callable[[str], str]
@@ -27,6 +31,28 @@ MAX_PAD_CHARS = 7  # "20000.5": no value a flow asks for needs more
 _PAD_VALUE = re.compile(r"^\d{0,6}(?:\.\d{0,2})?$")
 MINUTES = tuple(range(0, 60, 5))
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def decimal_mark() -> str:
+    """The decimal separator of the current language: "." (en) or "," (de, es, fr). Only the
+    label changes: callback data always carries "."."""
+    lang = current_language()
+    return DECIMAL if lang == SOURCE_LANGUAGE else get_decimal_symbol(lang)
+
+
+def local_number(text: str) -> str:
+    """A number formatted the English way ("1,000.5", f"{x:,g}") with the current language's
+    separators ("1.000,5" / "1 000,5"); English unchanged (Python's rounding is kept)."""
+    lang = current_language()
+    if lang == SOURCE_LANGUAGE:
+        return text
+    marks = {",": get_group_symbol(lang), ".": get_decimal_symbol(lang)}
+    return "".join(marks.get(c, c) for c in text)
+
+
+def pad_text(value: str) -> str:
+    """A pad value ("12.5", from callback data) as the user reads it: "12.5" / "12,5"."""
+    return value.replace(DECIMAL, decimal_mark())
 
 
 def valid_pad_value(text: str) -> bool:
@@ -64,7 +90,8 @@ def number_pad(current: str, make: Make, *, decimal: bool = True) -> list[Row]:
             if new is None:
                 row.append(InlineKeyboardButton(BLANK, callback_data=make(current)))
             else:
-                row.append(InlineKeyboardButton(key, callback_data=make(new)))
+                label = decimal_mark() if key == DECIMAL else key
+                row.append(InlineKeyboardButton(label, callback_data=make(new)))
         rows.append(row)
     return rows
 
@@ -124,7 +151,19 @@ def parse_month_code(text: str) -> dt.date | None:
 
 
 def month_label(month: dt.date) -> str:
-    return f"{MONTHS[month.month - 1]} {month.year}"
+    """Short month and year for the picker's ◀ / ▶ buttons: "Dec 2026" / "Dez. 2026"."""
+    lang = current_language()
+    if lang == SOURCE_LANGUAGE:
+        return f"{MONTHS[month.month - 1]} {month.year}"
+    return format_date(month, "LLL y", locale=lang)
+
+
+def month_name(month: dt.date) -> str:
+    """Month and year in full for a question: "December 2026" / "Dezember 2026"."""
+    lang = current_language()
+    if lang == SOURCE_LANGUAGE:
+        return f"{month:%B %Y}"
+    return format_date(month, "LLLL y", locale=lang)
 
 
 def date_picker(
@@ -166,7 +205,7 @@ def back_cancel(back: str | None, cancel: str | None) -> Row:
     """The last row of every step: ◀ Back (to the step before) and ✖ Cancel."""
     row: Row = []
     if back is not None:
-        row.append(InlineKeyboardButton("◀ Back", callback_data=back))
+        row.append(InlineKeyboardButton("◀ " + _("Back"), callback_data=back))
     if cancel is not None:
-        row.append(InlineKeyboardButton("✖ Cancel", callback_data=cancel))
+        row.append(InlineKeyboardButton("✖ " + _("Cancel"), callback_data=cancel))
     return row

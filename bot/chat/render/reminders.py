@@ -14,16 +14,19 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from babel.dates import get_day_names
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.chat.render.format import callback, esc, fmt_day
+from bot.chat.render.format import callback, esc
 from bot.chat.render.pickers import (
     Row,
     back_cancel,
     date_code,
     hour_grid,
+    local_number,
     minute_grid,
     number_pad,
+    pad_text,
     pad_value,
     parse_date_code,
     parse_hhmm,
@@ -32,6 +35,7 @@ from bot.chat.render.pickers import (
 )
 from bot.chat.render.tracking import CLINICIAN_DOSES
 from bot.core.clock import zone
+from bot.core.i18n import N_, SOURCE_LANGUAGE, _, current_language, fmt_day, fmt_time, pgettext
 from bot.core.reminders import (
     MAX_DOSE_UG,
     MAX_EVERY_WEEKS,
@@ -57,9 +61,12 @@ def taken_again_keyboard(reminder_id: int, occurrence_ts: int) -> InlineKeyboard
         [
             [
                 InlineKeyboardButton(
-                    "Yes, log it", callback_data=reminder_callback("T", reminder_id, occurrence_ts)
+                    _("Yes, log it"),
+                    callback_data=reminder_callback("T", reminder_id, occurrence_ts),
                 ),
-                InlineKeyboardButton("No", callback_data=callback("took2", "n")),
+                InlineKeyboardButton(
+                    pgettext("button", "No"), callback_data=callback("took2", "n")
+                ),
             ]
         ]
     )
@@ -70,14 +77,16 @@ def reminder_keyboard(reminder_id: int, occurrence_ts: int) -> InlineKeyboardMar
         [
             [
                 InlineKeyboardButton(
-                    "✅ Taken", callback_data=reminder_callback("t", reminder_id, occurrence_ts)
+                    "✅ " + pgettext("button", "Taken"),
+                    callback_data=reminder_callback("t", reminder_id, occurrence_ts),
                 ),
                 InlineKeyboardButton(
-                    "⏰ Snooze 1 h",
+                    "⏰ " + _("Snooze 1 h"),
                     callback_data=reminder_callback("z", reminder_id, occurrence_ts),
                 ),
                 InlineKeyboardButton(
-                    "⏭ Skip", callback_data=reminder_callback("k", reminder_id, occurrence_ts)
+                    "⏭ " + pgettext("button", "Skip"),
+                    callback_data=reminder_callback("k", reminder_id, occurrence_ts),
                 ),
             ]
         ]
@@ -87,63 +96,81 @@ def reminder_keyboard(reminder_id: int, occurrence_ts: int) -> InlineKeyboardMar
 def render_reminder_message(reminder: Reminder, *, snoozed: bool = False) -> str:
     """'⏰ Injection: 1,000 µg every 4 weeks …' then what to do: the schedule names the dose
     and the kind once (no "injection: Injection:")."""
-    again = " (snoozed reminder)" if snoozed else ""
     # injections bypass the gut: bot.core.tally keeps them out of the oral tally, so say so
-    counts = (
-        "so it is recorded in your log (shown apart from food)"
-        if reminder.is_injection
-        else "so it counts in your daily tally"
-    )
-    return (
-        f"⏰ <b>{esc(reminder.describe())}</b>\nIt's time{again}: tap ✅ Taken when done, {counts}."
-    )
+    if reminder.is_injection and snoozed:
+        line = _(
+            "It's time (snoozed reminder): tap ✅ Taken when done, so it is recorded in your "
+            "log (shown apart from food)."
+        )
+    elif reminder.is_injection:
+        line = _(
+            "It's time: tap ✅ Taken when done, so it is recorded in your log (shown apart "
+            "from food)."
+        )
+    elif snoozed:
+        line = _(
+            "It's time (snoozed reminder): tap ✅ Taken when done, so it counts in your daily "
+            "tally."
+        )
+    else:
+        line = _("It's time: tap ✅ Taken when done, so it counts in your daily tally.")
+    return f"⏰ <b>{esc(reminder.describe())}</b>\n{line}"
 
 
 def render_reminders(
     reminders: Sequence[StoredReminder], tz: str
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """/remind without arguments: the list (with delete buttons) and how to add one."""
-    lines = ["<b>⏰ Your reminders</b>"]
+    lines = ["<b>⏰ " + _("Your reminders") + "</b>"]
     buttons = []
     if not reminders:
-        lines.append("None yet.")
+        lines.append(_("None yet."))
     for number, stored in enumerate(reminders, start=1):
         nxt = stored.next_fire_utc
         if stored.snooze_fire_utc is not None and stored.snooze_fire_utc < nxt:
             nxt = stored.snooze_fire_utc
         lines.append(
-            f"{number}. {esc(stored.reminder.describe())} · next {esc(local_text(nxt, tz))}"
+            _("{number}. {reminder} · next {when}").format(
+                number=number,
+                reminder=esc(stored.reminder.describe()),
+                when=esc(local_text(nxt, tz)),
+            )
         )
-        buttons.append(
-            [InlineKeyboardButton(f"🗑 Delete {number}", callback_data=callback("rmdel", stored.id))]
-        )
+        label = "🗑 " + _("Delete {number}").format(number=number)
+        buttons.append([InlineKeyboardButton(label, callback_data=callback("rmdel", stored.id))])
     buttons.append(
-        [InlineKeyboardButton("➕ New reminder", callback_data=ReminderDraft().encode("k"))]
+        [InlineKeyboardButton("➕ " + _("New reminder"), callback_data=ReminderDraft().encode("k"))]
     )
-    lines += ["", "Tap ➕ New reminder, or type one:", esc(REMIND_EXAMPLES)]
-    lines.append(f"<i>{esc(CLINICIAN_DOSES)}</i>")
+    lines += ["", _("Tap ➕ New reminder, or type one:"), esc(_(REMIND_EXAMPLES))]
+    lines.append(f"<i>{esc(_(CLINICIAN_DOSES))}</i>")
     return "\n".join(lines), InlineKeyboardMarkup(buttons)
 
 
 def render_reminder_added(stored: StoredReminder, tz: str) -> str:
     return (
-        f"⏰ Reminder set: {esc(stored.reminder.describe())}. First one "
-        f"{esc(local_text(stored.next_fire_utc, tz))}. It follows daylight saving time.\n"
-        f"<i>{esc(CLINICIAN_DOSES)}</i>"
+        "⏰ "
+        + _("Reminder set: {reminder}. First one {when}. It follows daylight saving time.").format(
+            reminder=esc(stored.reminder.describe()),
+            when=esc(local_text(stored.next_fire_utc, tz)),
+        )
+        + f"\n<i>{esc(_(CLINICIAN_DOSES))}</i>"
     )
 
 
 def local_text(moment: dt.datetime, tz: str) -> str:
-    """'Tue 24 Nov 08:00' in the user's zone."""
+    """'Tue 24 Nov 08:00' in the user's zone (24-hour in every language)."""
     local = moment.astimezone(zone(tz))
-    return f"{fmt_day(local.date())} {local:%H:%M}"
+    return f"{fmt_day(local.date())} {fmt_time(local)}"
 
 
 # --------------------------------------------------------------------------- the button flow
 
 FLOW = "rw"  # callback prefix: v1:rw:<step>:<kind>:<dose>:<unit>:<time>:<schedule>
 TABLET, INJECTION = "t", "i"
-KIND_LABEL = {TABLET: "💊 Tablet (daily or weekly)", INJECTION: "💉 Injection (every few weeks)"}
+KIND_LABEL = {  # _() at use
+    TABLET: N_("💊 Tablet (daily or weekly)"),
+    INJECTION: N_("💉 Injection (every few weeks)"),
+}
 UG, MG = "u", "m"
 UNIT_WORD = {UG: "µg", MG: "mg"}
 QUICK_TIMES = ("0700", "0800", "0900", "1200", "1800", "2100")
@@ -198,7 +225,7 @@ class ReminderDraft:
         if len(s) == 2 and s[0] == "w" and s[1] in "0123456" and self.kind == TABLET:
             return ("w", int(s[1]), None)
         if s[:1] == "n" and self.kind == INJECTION:
-            weeks, _, start = s[1:].partition("@")
+            weeks, _sep, start = s[1:].partition("@")
             if not weeks.isascii() or not weeks.isdigit() or len(weeks) > 2:
                 return None
             if not 1 <= int(weeks) <= MAX_EVERY_WEEKS:
@@ -218,20 +245,22 @@ class ReminderDraft:
 
     def dose_text(self) -> str:
         value = pad_value(self.dose)
-        return f"{value:,g} {UNIT_WORD[self.unit]}" if value is not None else "…"
+        return f"{local_number(f'{value:,g}')} {UNIT_WORD[self.unit]}" if value is not None else "…"
 
     def reminder(self, tz: str, today: dt.date) -> Reminder:
         """The finished reminder; ReminderInputError names the part still missing or wrong."""
         dose = self.dose_ug
         if dose is None or not 0 < dose <= MAX_DOSE_UG:
             raise ReminderInputError(
-                f"A dose of {self.dose_text()} is not plausible (I accept more than 0 and up "
-                f"to {MAX_DOSE_UG:,.0f} µg). Check the number on your product."
+                _(
+                    "A dose of {dose} is not plausible (I accept more than 0 and up "
+                    "to {most} µg). Check the number on your product."
+                ).format(dose=self.dose_text(), most=local_number(f"{MAX_DOSE_UG:,.0f}"))
             )
         at = parse_hhmm(self.time)
         parts = self._schedule_parts() if self.schedule else None
         if at is None or parts is None:
-            raise ReminderInputError("Choose the time and the days first.")
+            raise ReminderInputError(_("Choose the time and the days first."))
         how, number, first = parts
         if how == "d":
             return Reminder(ReminderKind.DAILY, dose, at, tz)
@@ -240,7 +269,7 @@ class ReminderDraft:
         if first is None or not today - dt.timedelta(days=1) <= first <= today + dt.timedelta(
             days=START_DAYS
         ):
-            raise ReminderInputError("Choose the day of the first injection again.")
+            raise ReminderInputError(_("Choose the day of the first injection again."))
         return Reminder(ReminderKind.EVERY_N_WEEKS, dose, at, tz, every_weeks=number, start=first)
 
 
@@ -249,17 +278,17 @@ def _summary(draft: ReminderDraft, typing: bool) -> str:
     step shows it in its question)."""
     parts = []
     if draft.kind:
-        parts.append("Tablet" if draft.kind == TABLET else "Injection")
+        parts.append(_("Tablet") if draft.kind == TABLET else _("Injection"))
     if draft.dose and draft.dose_ug is not None and not typing:
         parts.append(draft.dose_text())
     if parse_hhmm(draft.time) is not None:
-        parts.append(f"at {draft.time[:2]}:{draft.time[2:]}")
+        parts.append(_("at {time}").format(time=f"{draft.time[:2]}:{draft.time[2:]}"))
     return " · ".join(parts)
 
 
 def _head(draft: ReminderDraft, question: str, *, typing: bool = False) -> str:
     summary = _summary(draft, typing)
-    lines = ["<b>⏰ New reminder</b>"]
+    lines = ["<b>⏰ " + _("New reminder") + "</b>"]
     if summary:
         lines.append(esc(summary))
     lines += ["", question]
@@ -280,9 +309,10 @@ def reminder_step(
     """The text and keyboard of one step of the flow (`past_doses`: the user's own, in µg)."""
     if step == "k":
         rows = [
-            [_button(label, replace(draft, kind=k).encode("d"))] for k, label in KIND_LABEL.items()
+            [_button(_(label), replace(draft, kind=k).encode("d"))]
+            for k, label in KIND_LABEL.items()
         ]
-        return _head(draft, "What should I remind you of?"), _markup(rows, None)
+        return _head(draft, _("What should I remind you of?")), _markup(rows, None)
     if step == "d":
         return _dose_step(draft, past_doses)
     if step == "t":
@@ -291,50 +321,63 @@ def reminder_step(
             _button(f"{t[:2]}:{t[2:]}", replace(draft, time=t).encode("s")) for t in QUICK_TIMES
         ]
         rows += [quick[:3], quick[3:]]
-        rows.append([_button("🕐 Other time", replace(draft, time="").encode("h"))])
+        rows.append([_button("🕐 " + _("Other time"), replace(draft, time="").encode("h"))])
         back = replace(draft, time="").encode("d")
-        return _head(draft, "At what time?"), _markup(rows, back)
+        return _head(draft, _("At what time?")), _markup(rows, back)
     if step == "h":
         rows = hour_grid(lambda h: replace(draft, time=h).encode("m"))
-        return _head(draft, "Which hour?"), _markup(rows, replace(draft, time="").encode("t"))
+        return _head(draft, _("Which hour?")), _markup(rows, replace(draft, time="").encode("t"))
     if step == "m":
         hour = parse_hour(draft.time[:2]) or 0
         rows = minute_grid(hour, lambda t: replace(draft, time=t).encode("s"))
-        return _head(draft, "And the minutes?"), _markup(rows, replace(draft, time="").encode("h"))
+        back = replace(draft, time="").encode("h")
+        return _head(draft, _("And the minutes?")), _markup(rows, back)
     if step == "s":
         back = replace(draft, time="", schedule="").encode("t")
         if draft.kind == TABLET:
             rows = [
-                [_button("Every day", replace(draft, schedule="d").encode("c"))],
-                [_button("Once a week on …", replace(draft, schedule="").encode("w"))],
+                [_button(_("Every day"), replace(draft, schedule="d").encode("c"))],
+                [_button(_("Once a week on …"), replace(draft, schedule="").encode("w"))],
             ]
-            return _head(draft, "How often?"), _markup(rows, back)
+            return _head(draft, _("How often?")), _markup(rows, back)
         weeks = [
-            _button(f"{n} wk" if n > 1 else "weekly", replace(draft, schedule=f"n{n}").encode("f"))
+            _button(
+                _("{weeks} wk").format(weeks=n) if n > 1 else _("weekly"),
+                replace(draft, schedule=f"n{n}").encode("f"),
+            )
             for n in INJECTION_WEEKS
         ]
         rows = [weeks[:4], weeks[4:]]
-        return _head(draft, "Every how many weeks?"), _markup(rows, back)
+        return _head(draft, _("Every how many weeks?")), _markup(rows, back)
     if step == "w":
         days = [
-            _button(name[:3], replace(draft, schedule=f"w{i}").encode("c"))
-            for i, name in enumerate(WEEKDAY_NAMES)
+            _button(name, replace(draft, schedule=f"w{i}").encode("c"))
+            for i, name in enumerate(_weekday_buttons())
         ]
         rows = [days[:4], days[4:]]
         back = replace(draft, schedule="").encode("s")
-        return _head(draft, "On which day of the week?"), _markup(rows, back)
+        return _head(draft, _("On which day of the week?")), _markup(rows, back)
     if step == "f":
         weeks = draft.schedule.partition("@")[0]
         days = [today + dt.timedelta(days=i) for i in range(START_DAYS)]
-        labels = ["Today", "Tomorrow", *(fmt_day(d) for d in days[2:])]
+        labels = [_("Today"), _("Tomorrow"), *(fmt_day(d) for d in days[2:])]
         buttons = [
             _button(label, replace(draft, schedule=f"{weeks}@{date_code(d)}").encode("c"))
             for label, d in zip(labels, days, strict=True)
         ]
         rows = [buttons[:2], buttons[2:5], buttons[5:]]
         back = replace(draft, schedule="").encode("s")
-        return _head(draft, "When is the first (or next) injection?"), _markup(rows, back)
+        return _head(draft, _("When is the first (or next) injection?")), _markup(rows, back)
     return _confirm_step(draft, today, tz)
+
+
+def _weekday_buttons() -> list[str]:
+    """Monday … Sunday, short: "Mon" (English, as before) / "Mo." / "lun" / "lun."."""
+    lang = current_language()
+    if lang == SOURCE_LANGUAGE:
+        return [name[:3] for name in WEEKDAY_NAMES]
+    names = get_day_names("abbreviated", locale=lang)
+    return [names[i] for i in range(7)]
 
 
 def _dose_step(
@@ -344,21 +387,27 @@ def _dose_step(
     if past_doses:
         rows.append(
             [
-                _button(f"{d:,g} µg", replace(draft, dose=f"{d:g}", unit=UG).encode("t"))
+                _button(
+                    local_number(f"{d:,g}") + " µg",
+                    replace(draft, dose=f"{d:g}", unit=UG).encode("t"),
+                )
                 for d in past_doses[:MAX_PAST_DOSES]
             ]
         )
     rows += number_pad(draft.dose, lambda v: replace(draft, dose=v).encode("d"))
     other = MG if draft.unit == UG else UG
     unit_row = [_button(f"✓ {UNIT_WORD[draft.unit]}", draft.encode("d"))]
-    unit_row.append(_button(f"use {UNIT_WORD[other]}", replace(draft, unit=other).encode("d")))
+    use_other = _("use {unit}").format(unit=UNIT_WORD[other])
+    unit_row.append(_button(use_other, replace(draft, unit=other).encode("d")))
     if pad_value(draft.dose) is not None:
-        unit_row.append(_button("OK ✅", draft.encode("t")))
+        unit_row.append(_button(pgettext("button", "OK") + " ✅", draft.encode("t")))
     rows.append(unit_row)
-    typed = f"<b>{esc(draft.dose or '…')} {UNIT_WORD[draft.unit]}</b>"
+    typed = f"<b>{esc(pad_text(draft.dose) or '…')} {UNIT_WORD[draft.unit]}</b>"
     question = (
-        "Your doses so far are at the top. " if past_doses else ""
-    ) + f"Type the dose on your product with the keys: {typed}\n<i>{esc(CLINICIAN_DOSES)}</i>"
+        (_("Your doses so far are at the top.") + " " if past_doses else "")
+        + _("Type the dose on your product with the keys: {dose}").format(dose=typed)
+        + f"\n<i>{esc(_(CLINICIAN_DOSES))}</i>"
+    )
     back = ReminderDraft().encode("k")
     return _head(draft, question, typing=True), _markup(rows, back)
 
@@ -374,10 +423,10 @@ def _confirm_step(
     back_step = "f" if draft.kind == INJECTION else ("w" if how.startswith("w") else "s")
     back_schedule = how if draft.kind == INJECTION else ""
     back = replace(draft, schedule=back_schedule).encode(back_step)
-    rows = [[_button("✅ Save reminder", draft.encode("v"))]]
-    text = _head(draft, f"Save this reminder?\n<b>{esc(described)}</b>")
+    rows = [[_button("✅ " + _("Save reminder"), draft.encode("v"))]]
+    text = _head(draft, _("Save this reminder?") + f"\n<b>{esc(described)}</b>")
     return text, _markup(rows, back)
 
 
 def render_reminder_cancelled() -> str:
-    return "⏰ No reminder added. /remind shows yours."
+    return "⏰ " + _("No reminder added. /remind shows yours.")

@@ -16,14 +16,15 @@ import io
 import textwrap
 from typing import Any
 
+from babel.dates import format_date
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.image import imread
 from matplotlib.lines import Line2D
 
 from bot.chat.render.charts import BLUE, GREY, ORANGE, VERMILLION, levels_chart
+from bot.core.i18n import SOURCE_LANGUAGE, _, current_language, fmt_decimal
 from bot.core.report import ABOUT, CLINICIAN_MANAGED_NOTE, CLOSING, LAB_NOTE, Report
-from bot.core.tally import fmt_ug
 
 A4_IN = (8.27, 11.69)
 MARGIN_IN = 0.7
@@ -45,7 +46,28 @@ LIGHT = "#dddddd"
 
 
 def _date(day: dt.date) -> str:
-    return f"{day.day} {day:%b %Y}"
+    """ "2 Dec 2026" / "2. Dez. 2026" / "2 dic 2026"."""
+    lang = current_language()
+    if lang == SOURCE_LANGUAGE:
+        return f"{day.day} {day:%b %Y}"
+    return format_date(day, "d MMM y", locale=lang)
+
+
+def _week_label(day: dt.date) -> str:
+    """The chart's week label: "30 Nov" / "30. Nov."."""
+    lang = current_language()
+    if lang == SOURCE_LANGUAGE:
+        return f"{day.day} {day:%b}"
+    return format_date(day, "d MMM", locale=lang)
+
+
+def _ug(x: float) -> str:
+    """µg as bot.core.tally.fmt_ug writes them (0.6, 2.4, 0.05, 1,000), the local way."""
+    if x >= 100:
+        return fmt_decimal(x, 0)
+    if 0 < x < 0.095:
+        return fmt_decimal(x, 2)
+    return fmt_decimal(x, 1)
 
 
 class _Page:
@@ -81,7 +103,7 @@ class _Page:
 
     def rule(self) -> None:
         x0, y = self._xy(MARGIN_IN, self.y - 0.05)
-        x1, _ = self._xy(A4_IN[0] - MARGIN_IN, 0)
+        x1, _y = self._xy(A4_IN[0] - MARGIN_IN, 0)
         self.fig.add_artist(
             Line2D([x0, x1], [y, y], transform=self.fig.transFigure, color=LIGHT, linewidth=1)
         )
@@ -101,13 +123,13 @@ class _Page:
     def _footer(self, number: int, pages: int) -> None:
         x, y = self._xy(MARGIN_IN, A4_IN[1] - MARGIN_IN + 0.25)
         self.fig.text(
-            x, y, CLOSING, fontsize=SMALL_PT, color=TEXT_GREY, va="bottom", parse_math=False
+            x, y, _(CLOSING), fontsize=SMALL_PT, color=TEXT_GREY, va="bottom", parse_math=False
         )
-        x, _ = self._xy(A4_IN[0] - MARGIN_IN, 0)
+        x, _y = self._xy(A4_IN[0] - MARGIN_IN, 0)
         self.fig.text(
             x,
             y,
-            f"Page {number} of {pages}",
+            _("Page {number} of {pages}").format(number=number, pages=pages),
             fontsize=SMALL_PT,
             color=TEXT_GREY,
             ha="right",
@@ -129,7 +151,7 @@ def _intake_chart(page: _Page, report: Report, height_in: float) -> None:
     # up to 3x the food scale is drawn whole; a 1,000 µg tablet would flatten the food: cut
     top = max(totals) * 1.15 if max(totals) <= natural_top * 3 else natural_top * 1.3
     clipped = [min(s, max(0.0, top - f)) for f, s in zip(food, supp, strict=True)]
-    ax.bar(x, food, width=0.7, color=BLUE, label="Food eaten", zorder=2)
+    ax.bar(x, food, width=0.7, color=BLUE, label=_("Food eaten"), zorder=2)
     if any(supp):
         ax.bar(
             x,
@@ -140,7 +162,7 @@ def _intake_chart(page: _Page, report: Report, height_in: float) -> None:
             hatch="//",
             edgecolor="white",
             linewidth=0,
-            label="Oral supplements",
+            label=_("Oral supplements"),
             zorder=2,
         )
     for xi, f, s, w in zip(x, food, supp, weeks, strict=True):
@@ -148,7 +170,7 @@ def _intake_chart(page: _Page, report: Report, height_in: float) -> None:
             ax.text(
                 xi,
                 top * 0.97,
-                f"+{fmt_ug(s)} µg",
+                f"+{_ug(s)} µg",
                 rotation=90,
                 ha="center",
                 va="top",
@@ -161,7 +183,7 @@ def _intake_chart(page: _Page, report: Report, height_in: float) -> None:
             ax.text(
                 xi,
                 top * 0.02,
-                "no log",
+                _("no log"),
                 rotation=90,
                 ha="center",
                 va="bottom",
@@ -174,15 +196,17 @@ def _intake_chart(page: _Page, report: Report, height_in: float) -> None:
         color=VERMILLION,
         linestyle="--",
         linewidth=2,
-        label=f"Target {fmt_ug(report.target_ug)} µg",
+        label=_("Target {amount} µg").format(amount=_ug(report.target_ug)),
         zorder=4,
     )
     ax.set_ylim(0, top)
     ax.set_xlim(-0.6, len(weeks) - 0.4)
-    ax.set_xticks(x, [f"{w.start.day} {w.start:%b}" for w in weeks], fontsize=SMALL_PT - 0.5)
+    ax.set_xticks(x, [_week_label(w.start) for w in weeks], fontsize=SMALL_PT - 0.5)
     ax.tick_params(axis="y", labelsize=SMALL_PT)
-    ax.set_ylabel("B12 µg/day (week average)", fontsize=SMALL_PT)
-    ax.set_title("B12 per logged day, week by week (weeks starting)", fontsize=BODY_PT, loc="left")
+    ax.set_ylabel(_("B12 µg/day (week average)"), fontsize=SMALL_PT)
+    ax.set_title(
+        _("B12 per logged day, week by week (weeks starting)"), fontsize=BODY_PT, loc="left"
+    )
     ax.grid(axis="y", color=LIGHT, zorder=0)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -199,23 +223,32 @@ def _first_page(report: Report, pages: int) -> _Page:
     page = _Page(1, pages)
     page.line(report.title, TITLE_PT, gap=1.5, fontweight="bold")
     if report.name:
-        page.line(f"Name: {report.name}")
+        page.line(_("Name: {name}").format(name=report.name))
     page.line(
-        f"{_date(report.start)} – {_date(report.end)} (last {report.days // 7} weeks), "
-        f"made {_date(report.end)}",
+        _("{start} – {end} (last {weeks} weeks), made {made}").format(
+            start=_date(report.start),
+            end=_date(report.end),
+            weeks=report.days // 7,
+            made=_date(report.end),
+        ),
         gap=1.3,
     )
-    page.para(ABOUT, SMALL_PT, color=TEXT_GREY)
+    page.para(_(ABOUT), SMALL_PT, color=TEXT_GREY)
 
-    page.heading("Diet and target")
-    page.line(f"Diet: {report.diet}")
-    page.line(f"Daily B12 target: {fmt_ug(report.target_ug)} µg ({report.target_source})")
+    page.heading(_("Diet and target"))
+    page.line(_("Diet: {diet}").format(diet=report.diet))
+    page.line(
+        _("Daily B12 target: {amount} µg ({source})").format(
+            amount=_ug(report.target_ug), source=report.target_source
+        )
+    )
     if report.life_stage != "none":
-        page.line(f"Life stage: {report.life_stage.replace('over50', 'over 50')}")
+        stage = report.life_stage.replace("over50", "over 50")
+        page.line(_("Life stage: {stage}").format(stage=stage))
     if report.clinician_managed:
-        page.para(CLINICIAN_MANAGED_NOTE)
+        page.para(_(CLINICIAN_MANAGED_NOTE))
 
-    page.heading("B12 intake, self-recorded")
+    page.heading(_("B12 intake, self-recorded"))
     for text in report.summary_lines():
         page.para(text)
     if report.days_logged:
@@ -230,21 +263,21 @@ def _first_page(report: Report, pages: int) -> _Page:
         _intake_chart(page, report, max(CHART_MIN_H_IN, min(CHART_H_IN, room)))
         page.y += CHART_LABELS_IN
 
-    page.heading("Supplements and injections, as recorded")
+    page.heading(_("Supplements and injections, as recorded"))
     for text in report.dose_lines():
         page.para(text)
     if pages == 1:
-        page.heading("Lab results")
-        page.line("No lab results recorded in the bot.")
+        page.heading(_("Lab results"))
+        page.line(_("No lab results recorded in the bot."))
     return page
 
 
 def _lab_page(report: Report, pages: int, today: dt.date) -> _Page:
     page = _Page(2, pages)
     page.line(report.title, BODY_PT, gap=1.4, color=TEXT_GREY)
-    page.heading("Lab results, newest first (as entered)")
+    page.heading(_("Lab results, newest first (as entered)"))
     columns = (0.0, 0.95, 2.55, 3.7, 5.45)
-    head = ("Date", "Test", "Result", "Band", "Band source")
+    head = (_("Date"), _("Test"), _("Result"), _("Band"), _("Band source"))
     for x, word in zip(columns, head, strict=True):
         page.text(MARGIN_IN + x, word, SMALL_PT + 0.5, fontweight="bold")
     page.y += LINE_IN
@@ -254,9 +287,12 @@ def _lab_page(report: Report, pages: int, today: dt.date) -> _Page:
             page.text(MARGIN_IN + x, cell[:34], SMALL_PT + 0.5)
         page.y += LINE_IN * 0.95
     if report.labs_not_listed:
-        page.line(f"+{report.labs_not_listed} earlier results not listed", SMALL_PT)
+        page.line(
+            _("+{count} earlier results not listed").format(count=report.labs_not_listed),
+            SMALL_PT,
+        )
     page.y += 0.08
-    page.para(LAB_NOTE, SMALL_PT, color=TEXT_GREY)
+    page.para(_(LAB_NOTE), SMALL_PT, color=TEXT_GREY)
     page.y += 0.12
     charts = report.chart_results
     room = A4_IN[1] - MARGIN_IN - FOOTER_IN - page.y  # above the footer

@@ -13,6 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.chat.render.format import button_label, callback, esc, fmt_ug, join_names
 from bot.core.energy import describe as describe_energy
 from bot.core.exclusions import term_group, term_label, term_labels
+from bot.core.i18n import _
 from bot.core.models import (
     ABSORPTION_IMPAIRED,
     ABSORPTION_INJECTIONS,
@@ -142,7 +143,11 @@ def render_settings(
                 InlineKeyboardButton("⚡ Daily energy", callback_data=callback("kcal", "menu")),
                 InlineKeyboardButton("⏱ Cooking time", callback_data=callback("cook", "menu")),
             ],
-            [InlineKeyboardButton("📬 Weekly summary", callback_data=callback("wk", "menu"))],
+            [
+                InlineKeyboardButton("📬 Weekly summary", callback_data=callback("wk", "menu")),
+                # /language's choice (bot.chat.handlers.language)
+                InlineKeyboardButton("🌐 " + _("Language"), callback_data=callback("lang", "menu")),
+            ],
             [pause],
         ]
     )

@@ -26,10 +26,11 @@ from bot.chat.render.format import (
     recipe_name,
 )
 from bot.core import faq
+from bot.core.i18n import N_
 from bot.core.labs import (
     DISCLAIMER,
 )
-from bot.core.models import DayPlan, RecipeSet, Slot, UserSettings
+from bot.core.models import DayPlan, Ingredient, RecipeSet, Slot, UserSettings
 from bot.core.plan_rules import CLINICIAN_LINE, EPS, clinician_manages, no_daily_nags
 from bot.core.products import (
     PRODUCT_EXAMPLES,
@@ -37,11 +38,11 @@ from bot.core.products import (
     product_ingredients,
     unit_word,
 )
-from bot.core.recipe_search import quote
+from bot.core.recipe_search import quote, short_name
 from bot.core.tally import DayTally, Summary, fmt_ug, format_summary
 from bot.storage.tracking import MealLog, Product
 
-CLINICIAN_DOSES = "Talk to your clinician about supplement doses and injections."
+CLINICIAN_DOSES = N_("Talk to your clinician about supplement doses and injections.")  # _() at use
 LAB_DISCLAIMER = DISCLAIMER  # "This is information, not a diagnosis — discuss … clinician."
 
 STATUS_MARK = {"eaten": "✅", "skipped": "⏭", "other": "🍽"}
@@ -119,7 +120,7 @@ def render_log(
         lines.append(f"➕ {esc(what)} ({fmt_ug(extra.b12_ug)} µg B12)")
     lines += ["", tally_line(day_tally, target_ug, user)]
     lines.append(
-        "Ate something not in the plan? <code>/ate omelette</code> or <code>/ate 1.5</code> (µg)."
+        "Ate something not in the plan? <code>/ate shakshuka</code> or <code>/ate 1.5</code> (µg)."
     )
     markup = InlineKeyboardMarkup(checkoff_rows(plan, CHECKOFF_ON_LOG))
     return "\n".join(lines), markup
@@ -200,7 +201,7 @@ def checkoff_toast(
 def render_other_hint() -> str:
     return (
         "🍽 Noted: you ate something else. If it had B12, tell me what it was so it counts: "
-        "<code>/ate omelette</code> (a dish from my recipes) or <code>/ate 1.2</code> "
+        "<code>/ate shakshuka</code> (a dish from my recipes) or <code>/ate 1.2</code> "
         "(µg B12 from a label)."
     )
 
@@ -222,7 +223,7 @@ def render_extra_logged(
 
 def render_ate_help() -> str:
     return (
-        "Tell me what you ate besides the plan: <code>/ate omelette</code> (a dish from my "
+        "Tell me what you ate besides the plan: <code>/ate shakshuka</code> (a dish from my "
         "recipes), <code>/ate 2 eggs</code> or <code>/ate 100 g salmon</code> (one food and "
         "how much) or <code>/ate 1.2</code> (µg of B12, e.g. from a label). /log ticks off "
         "today's planned meals."
@@ -258,14 +259,26 @@ def ate_choices_keyboard(plan: DayPlan, recipes: RecipeSet, words: str) -> Inlin
     return InlineKeyboardMarkup(rows)
 
 
-def render_ate_ask(words: str, has_choices: bool) -> str:
-    """The question /ate asks instead of guessing: nothing is logged until the user says."""
+def render_ate_ask(words: str, has_choices: bool, near: Sequence[str] = ()) -> str:
+    """The question /ate asks instead of guessing: nothing is logged until the user says.
+    `near` are dish names the words partly fit, offered as whole commands to send."""
     which = "Was it one of today's meals? " if has_choices else ""
+    dishes = " or ".join(f"<code>/ate {esc(name)}</code>" for name in near[:3])
+    maybe = f"A dish from my recipes? Send its whole name, e.g. {dishes}. " if dishes else ""
     return (
-        f"I don't recognise “{esc(quote(words))}”, so nothing is logged yet. {which}"
+        f"I don't recognise “{esc(quote(words))}”, so nothing is logged yet. {which}{maybe}"
         "Otherwise give a single food with how much, e.g. <code>/ate 2 eggs</code> or "
         "<code>/ate 100 g salmon</code>, a dish name, or the µg of B12 from its label: "
         "<code>/ate 1.2</code>."
+    )
+
+
+def render_ate_how_much(ingredient: Ingredient, example: str) -> str:
+    """ "/ate egg": one food without an amount; its B12 depends on how much, so ask."""
+    return (
+        f"How much {esc(short_name(ingredient).lower())} did you eat? Nothing is logged yet: "
+        "send the amount, "
+        f"e.g. <code>{esc(example)}</code>."
     )
 
 
@@ -273,7 +286,7 @@ def render_ate_none() -> str:
     """After "None of these": nothing was logged, and how to log it."""
     return (
         "Nothing logged. For a single food give how much, e.g. <code>/ate 2 eggs</code>; for "
-        "a dish its name, e.g. <code>/ate omelette</code>; or the µg of B12 from its label: "
+        "a dish its name, e.g. <code>/ate shakshuka</code>; or the µg of B12 from its label: "
         "<code>/ate 1.2</code>."
     )
 

@@ -344,6 +344,30 @@ async def extras(bot: OfflineBot) -> list[MealLog]:
     return [log for log in logs if log.slot == EXTRA_SLOT]
 
 
+async def test_ate_never_logs_a_dish_guessed_from_a_short_or_vague_word(bot: OfflineBot) -> None:
+    """'/ate inf' once logged the mussels (18 µg), '/ate egg' the egg fried rice: a word that
+    fits a dish only in part logs nothing and asks, with today's meals as buttons."""
+    chat = bot.chat()
+    await onboard(chat)
+    await chat.send("/today")
+    for word in ("inf", "bread", "a", "on", "no", "pie", "omelette"):
+        calls = await chat.send(f"/ate {word}")
+        reply = all_text(calls)
+        assert "Logged" not in reply, word
+        assert "nothing is logged" in reply, word
+    assert "None of these" in str(chat.messages()[-1].reply_markup)
+    # a part of several dish names: their whole names are offered as commands
+    assert "/ate Spinach and feta omelette" in reply
+    calls = await chat.send("/ate egg")
+    reply = all_text(calls)
+    assert "How much egg" in reply and "/ate 1 egg" in reply
+    assert await extras(bot) == []
+    calls = await chat.send("/ate shakshuka")  # the one dish it names
+    shakshuka = bot.services.recipes.recipes["shakshuka"]
+    assert f"Logged {shakshuka.name}" in all_text(calls)
+    assert [e.recipe_id for e in await extras(bot)] == ["shakshuka"]
+
+
 async def test_ate_negative_amount_says_it_must_be_positive(bot: OfflineBot) -> None:
     chat = bot.chat()
     await onboard(chat)

@@ -7,14 +7,19 @@ import io
 import itertools
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 from matplotlib import image as mpimg
 from matplotlib.dates import date2num, num2date
+from matplotlib.figure import Figure
+from matplotlib.text import Text
 from repo_paths import REPO
+from translated import english_left, in_language
 
+from bot.chat.render import charts
 from bot.chat.render.charts import (
     BAND_ALPHA,
     BLUE,
@@ -295,3 +300,55 @@ def test_date_ticks_are_evenly_spaced_and_labels_do_not_overlap(
     boxes.sort(key=lambda b: b.x0)
     for left, right in itertools.pairwise(boxes):
         assert left.x1 + 10 < right.x0, "tick labels overlap or touch"
+
+
+# --- other languages -----------------------------------------------------------------------
+
+
+def _chart_texts(monkeypatch: pytest.MonkeyPatch, draw: Callable[[], bytes]) -> list[str]:
+    """Every text a chart shows (title, axis labels, legend, tick labels, notes): the figure
+    is kept when it is drawn, instead of only its PNG."""
+    figures: list[Figure] = []
+    real_png = charts._png
+
+    def keep(fig: Figure) -> bytes:
+        figures.append(fig)
+        return real_png(fig)
+
+    monkeypatch.setattr(charts, "_png", keep)
+    draw()
+    (fig,) = figures
+    return [t.get_text() for t in fig.findobj(Text) if t.get_text()]
+
+
+def test_chart_titles_legends_and_dates_come_out_in_german(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with_range = [
+        *serum_results(),
+        parse_levels_add("serum 300 ng/L 2026-11-01 range 200-900", TODAY),
+    ]
+    with in_language("de"):
+        progress = _chart_texts(monkeypatch, lambda: progress_chart(month((5,)), 2.4, TODAY))
+        monkeypatch.undo()
+        levels = _chart_texts(monkeypatch, lambda: levels_chart(with_range, Marker.SERUM, TODAY))
+        monkeypatch.undo()
+        mma = _chart_texts(
+            monkeypatch,
+            lambda: levels_chart(
+                [parse_levels_add("mma 0.3 umol/L 2026-09-01", TODAY)], Marker.MMA, TODAY
+            ),
+        )
+    assert "Ihr B12, letzte 30 Tage" in progress
+    assert {"Gegessen", "Präparat", "Geplant", "Ziel 2,4 µg", "Datum"} <= set(progress)
+    assert "Ihre Werte: Serum-B12" in levels
+    assert "Datum · Information, keine Diagnose" in levels
+    assert {"Mangel wahrscheinlich (< 180)", "nicht eindeutig (180–350)"} <= set(levels)
+    assert "Referenzbereich Ihres Labors (200–900 ng/L)" in levels
+    assert {"nicht erhöht (< 0,27)", "grenzwertig (0,27–0,4)", "erhöht (> 0,4)"} <= set(mma)
+    months = {"Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.", "Okt.",
+              "Nov.", "Dez."}  # fmt: skip
+    dates = [t for t in progress + levels if any(m in t for m in months)]
+    assert dates, "no German month on the date axis"
+    for text in progress + levels + mma:
+        assert english_left(text) == [], text

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from ptb_offline import Call, visible_text
+from translated import english_left, in_language
 
 from bot.chat.render.reminders import (
     INJECTION as INJ,
@@ -123,3 +124,34 @@ def test_lab_and_reminder_callbacks_do_not_collide() -> None:
 
     assert LabDraft.decode(ReminderDraft(TAB).encode("d")) is None
     assert ReminderDraft.decode(LabDraft("s").encode("u")) is None
+
+
+# --- other languages -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["de", "es", "fr"])
+def test_reminder_texts_and_flow_are_translated(lang: str) -> None:
+    weekly = Reminder(ReminderKind.WEEKLY, 2000.0, dt.time(9, 0), "Europe/Berlin", weekday=0)
+    draft = ReminderDraft(TAB, "1000", "u", "0800", "d")
+    with in_language(lang):
+        texts = [
+            render_reminder_message(INJECTION),
+            render_reminder_message(TABLET, snoozed=True),
+            render_reminder_message(weekly),
+        ]
+        steps = [reminder_step(s, draft, [500.0], TODAY, "Europe/Berlin") for s in "kdtswc"]
+    for html in texts + [text for text, _ in steps]:
+        assert english_left(visible_text(html)) == [], visible_text(html)
+    assert {"de": "1.000 µg", "es": "1.000 µg", "fr": "1\u202f000 µg"}[lang] in texts[0]
+    assert {"de": "Montag", "es": "lunes", "fr": "lundi"}[lang] in texts[2]
+    labels = [b.text for _, markup in steps for row in markup.inline_keyboard for b in row]
+    assert not {"Every day", "Tablet", "◀ Back", "✖ Cancel", "Today"} & set(labels)
+
+
+def test_the_dose_pad_shows_a_decimal_comma_in_german() -> None:
+    draft = ReminderDraft(TAB, "2.5", "m")
+    with in_language("de"):
+        text, markup = reminder_step("d", draft, [], TODAY, "Europe/Berlin")
+    assert "2,5 mg" in visible_text(text)
+    datas = [b.callback_data for row in markup.inline_keyboard for b in row]
+    assert all("2,5" not in str(d) for d in datas)  # callback data keeps the point

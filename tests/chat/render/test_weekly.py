@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ptb_offline import check_html, visible_text
+from translated import english_left, in_language
 
 from bot.chat.render.weekly import render_weekly
 from bot.chat.render.weekly_chart import weekly_chart
@@ -65,3 +66,17 @@ def test_the_chart_is_a_png_of_the_week() -> None:
     summary = week(Diet.VEGAN)
     png = weekly_chart(summary.days, summary.target_ug, summary.start)
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
+
+
+def test_the_summary_reads_in_german_with_decimal_commas() -> None:
+    summary = week(Diet.VEGAN)
+    with in_language("de"):
+        html = render_weekly(summary)
+        chart = weekly_chart(summary.days, 2.4, SUNDAY - dt.timedelta(days=6))
+    check_html(html)
+    text = visible_text(html)
+    assert "Ihre Woche in B12" in text and "Mo., 23. Nov." in text
+    assert "Ziel an 6 von 7 Tagen erreicht (6 Tage eingetragen)" in text
+    assert "2,6 µg" in text and "2.6" not in text
+    assert english_left(text) == [], text
+    assert chart.startswith(b"\x89PNG")

@@ -1,0 +1,107 @@
+"""The user's language through the real Application offline: taken from Telegram's
+language_code at the first message, changed with /language (and /settings), and Telegram's
+own menu and description set per language at start."""
+
+from __future__ import annotations
+
+from ptb_offline import OfflineBot, OfflineChat, TgUser, answers, texts, visible_text
+
+from bot.chat.handlers.base import LANGUAGES_KEY
+from bot.core.i18n import complete_languages
+
+
+def german(user_id: int = 777) -> TgUser:
+    return TgUser(id=user_id, first_name="Grete", username=None, language_code="de-AT")
+
+
+async def onboard_in_german(chat: OfflineChat) -> None:
+    """ptb_offline.onboard with the German labels."""
+    await chat.send("/start")
+    for label in ("Isst alles", "2,4", "Nichts davon /", "Berlin", "EU", "Nichts davon, weiter"):
+        await chat.tap(label)
+    await chat.tap("07:30")
+
+
+async def test_a_german_telegram_gets_german_onboarding_with_decimal_commas(
+    bot: OfflineBot,
+) -> None:
+    assert "de" in complete_languages(), "the German catalogue must be complete"
+    chat = bot.chat(german())
+    calls = await chat.send("/start")
+    welcome = visible_text(texts(calls)[0])
+    assert welcome.startswith("Hallo Grete! 👋")
+    assert "Sprache: Deutsch – ändern mit /language" in welcome
+    assert "Wie ernähren Sie sich?" in welcome
+    labels = [label for label, _data in calls[-1].buttons]
+    assert "🌱 Vegan" in labels and "🍗 Isst alles" in labels
+
+    calls = await chat.tap("Isst alles")
+    assert answers(calls) == ["Ernährung: isst alles"]
+    question = texts(calls, "editMessageText")[0]
+    assert "B12-Ziel" in question and "<code>/target 3,5</code>" in question
+    buttons = [label for label, _data in calls[-1].buttons]
+    assert "2,4 µg · US RDA" in buttons and not any("2.4" in label for label in buttons)
+    calls = await chat.tap("2,4 µg · US RDA")
+    assert answers(calls)[0].startswith("Ziel: 2,4 µg am Tag")
+
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None and user.language == "de"  # base language of "de-AT", stored
+
+
+async def test_language_command_switches_and_the_choice_beats_telegram(bot: OfflineBot) -> None:
+    chat = bot.chat(german(778))
+    await onboard_in_german(chat)
+    calls = await chat.send("/language")
+    labels = [label for label, _data in calls[-1].buttons]
+    assert labels[:2] == ["English", "✅ Deutsch"]
+    assert "In welcher Sprache soll ich schreiben?" in texts(calls)[0]
+
+    calls = await chat.tap("English")
+    assert "From now on I write in English" in texts(calls, "editMessageText")[0]
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None and user.language == "en"
+
+    # a new update: Telegram still says "de-AT", the stored choice wins from the first text
+    bot.app.bot_data[LANGUAGES_KEY].clear()  # as after a restart: read from the store again
+    calls = await chat.send("/help")
+    assert "<b>What I do</b>" in texts(calls)[0]
+    calls = await chat.send("/language de")
+    assert texts(calls)[0].startswith("✅ Ab jetzt schreibe ich auf Deutsch.")
+    calls = await chat.send("/help")
+    assert "<b>Was ich tue</b>" in texts(calls)[0]
+
+
+async def test_settings_has_a_language_button(bot: OfflineBot) -> None:
+    chat = bot.chat(german(779))
+    await onboard_in_german(chat)
+    await chat.send("/settings")
+    calls = await chat.tap("🌐 Sprache")
+    edited = texts(calls, "editMessageText")[0]
+    assert "In welcher Sprache soll ich schreiben? Jetzt: Deutsch." in edited
+
+
+async def test_an_unsupported_telegram_language_gets_english(bot: OfflineBot) -> None:
+    chat = bot.chat(TgUser(id=780, first_name="Zé", username=None, language_code="pt-BR"))
+    calls = await chat.send("/start")
+    welcome = visible_text(texts(calls)[0])
+    assert welcome.startswith("Hi Zé! 👋") and "how do you eat?" in welcome
+    calls = await chat.send("/language pt")
+    assert texts(calls)[0].startswith("I can write in: English (en), Deutsch (de)")
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None and user.language == "en"
+
+
+async def test_telegram_menus_are_set_per_complete_language(bot: OfflineBot) -> None:
+    menus = {
+        call.params.get("language_code"): call.params for call in bot.request.of("setMyCommands")
+    }
+    assert set(menus) == {None if lang == "en" else lang for lang in complete_languages()}
+    english = {c["command"]: c["description"] for c in menus[None]["commands"]}
+    deutsch = {c["command"]: c["description"] for c in menus["de"]["commands"]}
+    assert english.keys() == deutsch.keys() and "language" in english
+    assert (english["today"], deutsch["today"]) == ("Today's plan", "Plan für heute")
+    descriptions = {
+        call.params.get("language_code"): call.params["description"]
+        for call in bot.request.of("setMyDescription")
+    }
+    assert "vitamin B12" in descriptions[None] and "Vitamin-B12" in descriptions["de"]
