@@ -61,7 +61,7 @@ MIX = (  # command, share
     ("/progress", 5),
 )
 RECIPE_QUERIES = ("porridge", "salmon", "tofu scramble", "omelette", "lentil soup", "egg")
-COUNTED = ("send", "edit", "copy", "forward")  # what Telegram's overall limit counts
+COUNTED = ("send", "edit", "copy", "forward")  # messages put into a chat (edits: per chat only)
 FREE = frozenset({"sendChatAction"})
 FIRST_USER = 20_000_000
 FIRST_PUSH_USER = 30_000_000
@@ -373,7 +373,6 @@ def pct(values: list[float], q: float) -> float:
 def report(phases: list[Phase], rate: float) -> int:
     print()
     for phase in phases:
-        updates = max(phase.sent, 1)
         print(f"{phase.name}: {phase.sent} updates at {phase.rate:g}/s (load average {phase.load})")
         for command in [c for c, _ in MIX] + ["/progress chart"]:
             values = phase.latencies.get(command, [])
@@ -384,16 +383,18 @@ def report(phases: list[Phase], rate: float) -> int:
                 )
         everything = replies(phase)
         p95 = pct(everything, 0.95) if everything else float("nan")
+        per, unit = (phase.sent, "update") if phase.sent else (max(phase.pushes, 1), "push")
         print(
-            f"  all replies p95 {p95:.3f} s; CPU {phase.cpu_s / updates * 1000:.2f} ms/update "
+            f"  all replies p95 {p95:.3f} s; CPU {phase.cpu_s / per * 1000:.2f} ms/{unit} "
             f"(bot process; chart worker {phase.child_cpu_s:.1f} s in all); "
             f"RSS {phase.rss_mb:.0f} MB (+ chart worker {phase.worker_rss_mb:.0f} MB)"
         )
         if phase.counted and phase.sent:
-            per_update = sum(phase.counted.values()) / phase.sent
+            overall = sum(n for m, n in phase.counted.items() if not m.startswith("edit"))
+            per_update = overall / phase.sent
             print(
-                f"  messages the limit counts: {per_update:.2f} per update = "
-                f"{per_update * phase.rate:.1f}/s of {rate:g}/s (replies only; "
+                f"  reply messages in the overall limit: {per_update:.2f} per update = "
+                f"{per_update * phase.rate:.1f}/s of {rate:g}/s (edits count per chat only; "
                 + ", ".join(f"{m} {n}" for m, n in phase.counted.most_common())
                 + ")"
             )

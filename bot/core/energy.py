@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from bot.core.i18n import _, fmt_decimal
+
 KCAL_MIN = 1000
 KCAL_MAX = 4000
 MIN_SPAN = 100  # kcal between the ends of a range
@@ -21,12 +23,15 @@ PRESETS: tuple[tuple[str, int, int], ...] = (
     ("1600", 1600, 2000),
     ("2000", 2000, 2400),
 )
-OFF_WORDS = frozenset({"off", "none", "no", "stop", "clear"})
+OFF_WORDS = frozenset(
+    {"off", "none", "no", "stop", "clear", "aus", "nein", "desactivar", "ninguno", "non", "arrêt"}
+)
 EXAMPLE = "/energy 1800-2200"
 
 _NUMBER = r"(\d{1,2}[,.\s]?\d{3}|\d{3,4})"
 _RANGE = re.compile(
-    rf"^{_NUMBER}\s*(?:-|–|—|to|\.\.)\s*{_NUMBER}\s*(?:kcal|cal|calories)?$", re.IGNORECASE
+    rf"^{_NUMBER}\s*(?:-|–|—|to|bis|a|à|\.\.)\s*{_NUMBER}\s*(?:kcal|cal|calories)?$",
+    re.IGNORECASE,
 )
 
 
@@ -52,13 +57,23 @@ def check_range(low: int, high: int) -> tuple[int, int]:
         low, high = high, low
     if low < KCAL_MIN or high > KCAL_MAX:
         raise EnergyInputError(
-            f"{low:,}–{high:,} kcal is outside what I plan for ({KCAL_MIN:,}–{KCAL_MAX:,} kcal "
-            f"a day). Example: {EXAMPLE}"
+            _(
+                "{low}–{high} kcal is outside what I plan for ({most_low}–{most_high} kcal "
+                "a day). Example: {example}"
+            ).format(
+                low=_kcal_text(low),
+                high=_kcal_text(high),
+                most_low=_kcal_text(KCAL_MIN),
+                most_high=_kcal_text(KCAL_MAX),
+                example=EXAMPLE,
+            )
         )
     if high - low < MIN_SPAN:
         raise EnergyInputError(
-            f"Give a range at least {MIN_SPAN} kcal wide, so there are meals that fit. "
-            f"Example: {EXAMPLE}"
+            _(
+                "Give a range at least {span} kcal wide, so there are meals that fit. "
+                "Example: {example}"
+            ).format(span=MIN_SPAN, example=EXAMPLE)
         )
     return (low, high)
 
@@ -70,19 +85,30 @@ def parse_energy(text: str) -> tuple[int, int] | None:
     """
     cleaned = text.strip()
     if len(cleaned) > MAX_INPUT_CHARS:
-        raise EnergyInputError(f"That is not a range. Example: {EXAMPLE}, or /energy off")
+        raise EnergyInputError(
+            _("That is not a range. Example: {example}, or /energy off").format(example=EXAMPLE)
+        )
     if cleaned.lower() in OFF_WORDS:
         return None
     match = _RANGE.match(cleaned)
     if match is None:
         raise EnergyInputError(
-            f"Send the range as two numbers of kcal a day, e.g. {EXAMPLE}, or /energy off."
+            _(
+                "Send the range as two numbers of kcal a day, e.g. {example}, or /energy off."
+            ).format(example=EXAMPLE)
         )
     return check_range(_kcal(match.group(1)), _kcal(match.group(2)))
 
 
 def describe(kcal_range: tuple[float, float] | None) -> str:
-    """ "1,600–2,000 kcal a day" or "off (B12-focused meals)"."""
+    """ "1,600–2,000 kcal a day" or "off (B12-focused meals)", in the current language."""
     if kcal_range is None:
-        return "off (B12-focused meals)"
-    return f"{kcal_range[0]:,.0f}–{kcal_range[1]:,.0f} kcal a day"
+        return _("off (B12-focused meals)")
+    return _("{low}–{high} kcal a day").format(
+        low=_kcal_text(kcal_range[0]), high=_kcal_text(kcal_range[1])
+    )
+
+
+def _kcal_text(kcal: float) -> str:
+    """1,600 / 1.600 / 1 600."""
+    return fmt_decimal(kcal, 0)

@@ -21,26 +21,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.core.models import Ingredient, PlannedMeal, Profile, Recipe, RecipeSet, UserSettings
-from bot.core.recipe_search import IngredientMatch, match_ingredient, short_name
+from bot.core.recipe_search import IngredientMatch, group_label, match_ingredient, short_name
 
 GROUP_PREFIX = "group:"
 # No cap on a user's terms: only known groups and ingredient ids are ever stored, so the list is
 # bounded by the table, and dropping one would silently bring an allergen back.
-
-# How a group is named back to the user (the group ids are singular snake_case).
-GROUP_LABEL: dict[str, str] = {
-    "egg": "eggs",
-    "peanut": "peanuts",
-    "tree_nut": "tree nuts",
-    "crustacean": "crustaceans",
-    "mollusc": "molluscs",
-    "red_meat": "red meat",
-    "legume": "legumes",
-    "mushroom": "mushrooms",
-    "nightshade": "nightshades",
-    "oily_fish": "oily fish",
-    "smoked_fish": "smoked fish",
-}
 
 # Food emoji and the word each stands for, as allergen charts use them. A broader group is
 # the safe reading: 🌰 (a chestnut) means tree nuts, 🫘 (beans) means legumes, which include
@@ -110,11 +95,6 @@ def group_term(group: str) -> str:
 def term_group(term: str) -> str | None:
     """The group a term names, or None for a single food."""
     return term[len(GROUP_PREFIX) :] if term.startswith(GROUP_PREFIX) else None
-
-
-def group_label(group: str) -> str:
-    """ "tree_nut" -> "tree nuts": the group as a person says it."""
-    return GROUP_LABEL.get(group, group.replace("_", " "))
 
 
 def term_label(term: str, ingredients: Mapping[str, Ingredient], *, full: bool = False) -> str:

@@ -94,7 +94,8 @@ def member_view(recipes: RecipeSet, hplan: HouseholdPlan, user_id: int) -> DayPl
             f"{recipe.name if recipe else meal.recipe_id}, for {_join_and(others_eating)}; "
             "not counted in your total."
         )
-    notes += [f"Added {m.topup_label} to {m.slot.value} for everyone." for m in hplan.plan.meals
+    everyone = " for everyone" if people > 1 else ""  # a household of one: just "added"
+    notes += [f"Added {m.topup_label} to {m.slot.value}{everyone}." for m in hplan.plan.meals
               if m.topup_item and m.slot in day.slots]  # fmt: skip
     if hplan.plan.repeats:
         names = ", ".join(

@@ -131,6 +131,12 @@ class TargetPreset:
     source: str  # "IOM 1998 / NIH ODS"
     life_stage: str = LIFE_STAGE_NONE  # the life stage the preset belongs to
 
+    @property
+    def with_source(self) -> str:
+        """ "US RDA (adults), IOM 1998 / NIH ODS"; the source once when the label names it
+        already ("Vegan Society (vegans)")."""
+        return self.label if self.source in self.label else f"{self.label}, {self.source}"
+
 
 # Presets by life stage, each naming its source. Numbers: IOM 1998 (US RDA), EFSA 2015
 # (adequate intakes), UK COMA 1991 (RNI), Vegan Society (at least 3 µg a day from fortified food).

@@ -30,7 +30,7 @@ answer every screen shows (/today, /week, pushes, household plans, the CLI).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.core.models import (
@@ -62,6 +62,11 @@ MIN_FORTIFIED_MEALS_VEGAN = 2
 SAFE_FOOD_STAGES = frozenset({PREGNANT, BREASTFEEDING})
 # Groups (recipes/ingredients.yaml) never planned in pregnancy or while breastfeeding.
 UNSAFE_GROUPS = frozenset({"liver", "smoked_fish"})
+# Why each is left out, in the words a recipe card shows (no dose, no diagnosis).
+UNSAFE_GROUP_REASONS: dict[str, str] = {
+    "liver": "liver (NHS: too much vitamin A)",
+    "smoked_fish": "cold-smoked or cured fish (FSA/NHS: listeria)",
+}
 OILY_FISH_GROUP = "oily_fish"
 MAX_OILY_FISH_MEALS_PER_7_DAYS = 2  # NHS: at most 2 portions of oily fish a week
 
@@ -137,6 +142,21 @@ def plan_rules(profile: Profile) -> PlanRules:
 def unsafe_item_ids(ingredients: Iterable[Ingredient]) -> frozenset[str]:
     """Ingredient ids never planned in pregnancy or breastfeeding (liver, smoked fish)."""
     return frozenset(i.id for i in ingredients if i.groups & UNSAFE_GROUPS)
+
+
+def unsafe_reasons(
+    recipe: Recipe, ingredients: Mapping[str, Ingredient], life_stage: str
+) -> list[str]:
+    """Why a recipe is never planned in this life stage (pregnant or breastfeeding: it has
+    liver or cold-smoked or cured fish), one reason per group; empty for any other stage."""
+    if life_stage not in SAFE_FOOD_STAGES:
+        return []
+    groups: set[str] = set()
+    for item in recipe.item_ids:
+        ing = ingredients.get(item)
+        if ing is not None:
+            groups |= ing.groups & UNSAFE_GROUPS
+    return [UNSAFE_GROUP_REASONS.get(g, g) for g in sorted(groups)]
 
 
 def oily_fish_recipe(recipe: Recipe, ingredients: dict[str, Ingredient]) -> bool:

@@ -34,7 +34,7 @@ import hashlib
 import heapq
 import math
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from bot.core.models import (
@@ -264,6 +264,7 @@ class Planner:
         prefer: frozenset[str] = frozenset(),
         oily_max: int | None = None,
         budget: SearchBudget | None = None,
+        pinned: Mapping[Slot, Option] | None = None,
     ) -> tuple[dict[Slot, Option], bool]:
         """Choose an option per slot; returns (choice, feasible).
 
@@ -274,8 +275,17 @@ class Planner:
         `oily_max` caps oily-fish meals (pregnancy and breastfeeding; None: no cap). The
         profile must already exclude what its life stage rules out (`effective_profile`).
         `budget` bounds the exact search (a fresh SearchBudget when None; see NODE_BUDGET).
+        `pinned` slots keep exactly that option (a meal already ticked: no top-up is added to
+        what was eaten, none taken away); they count as `fixed`.
         """
-        fixed = fixed or {}
+        pinned = pinned or {}
+        fixed = {**(fixed or {}), **{s: o.recipe.id for s, o in pinned.items()}}
+
+        def expand(
+            s: Slot, pool: Iterable[tuple[RecipeInfo, float]], tups: Sequence[TopUp]
+        ) -> list[Option]:
+            return [pinned[s]] if s in pinned else self._expand(s, pool, recent, tups)
+
         budget = budget if budget is not None else SearchBudget()
         rules = plan_rules(profile)
         if rules.clinician_managed:  # no top-ups to chase a food target the gut cannot use
@@ -339,7 +349,7 @@ class Planner:
                 infos = [[info for info, _ in pool] for pool in chosen]
                 if not self._kcal_reachable(slots, infos, tups, rules):
                     continue  # cheap proof: expanding these could not reach the kcal range
-                options = [self._expand(s, chosen[i], recent, tups) for i, s in enumerate(slots)]
+                options = [expand(s, chosen[i], tups) for i, s in enumerate(slots)]
                 found = search(options, rules, oily_max, budget)
                 if found is not None:
                     return dict(zip(slots, found, strict=True)), True
@@ -351,7 +361,7 @@ class Planner:
             ids = self._effort_ids([info for info, _ in pool], recent, kcal_goal)
             return [(info, c) for info, c in pool if info.id in ids]
 
-        options = [self._expand(s, effort_pool(i), recent, topups) for i, s in enumerate(slots)]
+        options = [expand(s, effort_pool(i), topups) for i, s in enumerate(slots)]
         found = best_effort(options, rules, oily_max) if slots else ()
         if found is None:  # not enough different recipes: allow one recipe in two slots
             found = tuple(

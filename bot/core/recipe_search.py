@@ -296,6 +296,27 @@ GROUP_NOTES: dict[str, str] = {
 }
 
 
+# How a group is named back to the user (the group ids are singular snake_case).
+GROUP_LABEL: dict[str, str] = {
+    "egg": "eggs",
+    "peanut": "peanuts",
+    "tree_nut": "tree nuts",
+    "crustacean": "crustaceans",
+    "mollusc": "molluscs",
+    "red_meat": "red meat",
+    "legume": "legumes",
+    "mushroom": "mushrooms",
+    "nightshade": "nightshades",
+    "oily_fish": "oily fish",
+    "smoked_fish": "smoked fish",
+}
+
+
+def group_label(group: str) -> str:
+    """ "tree_nut" -> "tree nuts": the group as a person says it."""
+    return GROUP_LABEL.get(group, group.replace("_", " "))
+
+
 @dataclass(frozen=True, slots=True)
 class IngredientMatch:
     """What one word of a user's exclusion list means.
@@ -427,7 +448,7 @@ def short_name(ing: Ingredient) -> str:
 def describe_match(rs: RecipeSet, match: IngredientMatch, shown: int = 4) -> str:
     """One line for a reply: "soy (6 foods: Edamame, Soy milk, Tofu, Tempeh, …)"."""
     names = sorted({short_name(rs.ingredients[i]) for i in match.ids if i in rs.ingredients})
-    label = " + ".join(g.replace("_", " ") for g in match.groups) or match.word
+    label = " + ".join(group_label(g) for g in match.groups) or match.word
     if not match.ids:
         return f"{label} (no food in the recipes contains it)"
     if not match.groups and len(names) == 1:

@@ -221,18 +221,24 @@ def parse_clock_time(text: str) -> dt.time:
     m = _TIME.match(tok) if len(tok) <= MAX_TIME_CHARS else None
     if m is None or (m.group(2) is None and m.group(4) is None and "h" not in tok):
         raise ReminderInputError(
-            f"'{text[:MAX_TIME_CHARS]}' is not a time: use e.g. 08:00, 9am, 9.30pm or 21h."
+            _("'{text}' is not a time: use e.g. 08:00, 9am, 9.30pm or 21h.").format(
+                text=text[:MAX_TIME_CHARS]
+            )
         )
     hour, minute, suffix = int(m.group(1)), int(m.group(2) or m.group(3) or 0), m.group(4)
     if suffix is not None:
         if not 1 <= hour <= 12:
             raise ReminderInputError(
-                f"'{text[:MAX_TIME_CHARS]}' is not a time: with am/pm the hour is 1 to 12."
+                _("'{text}' is not a time: with am/pm the hour is 1 to 12.").format(
+                    text=text[:MAX_TIME_CHARS]
+                )
             )
         hour = hour % 12 + (12 if suffix == "pm" else 0)
     if hour > 23 or minute > 59:
         raise ReminderInputError(
-            f"'{text[:MAX_TIME_CHARS]}' is not a valid time: use 00:00 to 23:59, e.g. 08:00 or 9pm."
+            _("'{text}' is not a valid time: use 00:00 to 23:59, e.g. 08:00 or 9pm.").format(
+                text=text[:MAX_TIME_CHARS]
+            )
         )
     return dt.time(hour, minute)
 
@@ -241,7 +247,7 @@ def _parse_time(tok: str) -> dt.time:
     try:
         return parse_clock_time(tok)
     except ReminderInputError as exc:
-        raise ReminderInputError(f"{exc}\n{REMIND_EXAMPLES}") from None
+        raise ReminderInputError(f"{exc}\n" + _(REMIND_EXAMPLES)) from None
 
 
 def _looks_like_time(tok: str) -> bool:
@@ -258,16 +264,19 @@ def parse_dose_ug(text: str) -> float:
     m = _DOSE.match(tok) if len(tok) <= MAX_DOSE_CHARS else None
     if m is None:
         raise ReminderInputError(
-            f"'{text[:MAX_DOSE_CHARS]}' is not a dose; give the µg (or mg) on your product, "
-            "e.g. 1000 µg or 1 mg."
+            _(
+                "'{text}' is not a dose; give the µg (or mg) on your product, e.g. 1000 µg or 1 mg."
+            ).format(text=text[:MAX_DOSE_CHARS])
         )
     dose = float(m.group(1).replace(",", "."))
     if m.group(2) == "mg":
         dose *= 1000
     if not 0 < dose <= MAX_DOSE_UG:
         raise ReminderInputError(
-            f"A dose of {m.group(1)} {m.group(2) or 'µg'} is not plausible (I accept more "
-            f"than 0 and up to {MAX_DOSE_UG:,.0f} µg). Check the number on your product."
+            _(
+                "A dose of {dose} is not plausible (I accept more than 0 and up to {most} µg). "
+                "Check the number on your product."
+            ).format(dose=f"{m.group(1)} {m.group(2) or 'µg'}", most=fmt_decimal(MAX_DOSE_UG, 0))
         )
     return dose
 
@@ -280,17 +289,19 @@ def _pop_time(toks: list[str]) -> dt.time | None:
         return None
     if len(found) > 1:
         times = ", ".join(f"'{toks[i]}'" for i in found)
-        raise ReminderInputError(f"Give one time, not {times}.\n{REMIND_EXAMPLES}")
+        raise ReminderInputError(
+            _("Give one time, not {times}.").format(times=times) + "\n" + _(REMIND_EXAMPLES)
+        )
     return _parse_time(toks.pop(found[0]))
 
 
 def _parse_dose(toks: list[str]) -> float:
     if not toks:
-        raise ReminderInputError(f"Add the dose in µg.\n{REMIND_EXAMPLES}")
+        raise ReminderInputError(_("Add the dose in µg.") + "\n" + _(REMIND_EXAMPLES))
     try:
         dose = parse_dose_ug(toks[0])
     except ReminderInputError as exc:
-        raise ReminderInputError(f"{exc}\n{REMIND_EXAMPLES}") from None
+        raise ReminderInputError(f"{exc}\n" + _(REMIND_EXAMPLES)) from None
     toks.pop(0)
     return dose
 
@@ -330,17 +341,22 @@ def _parse_start(toks: list[str], today: dt.date) -> dt.date:
         return today
     if toks[0].lower() != "from" or len(toks) < 2:
         raise ReminderInputError(
-            f"I did not understand '{' '.join(toks)}'. Add 'from YYYY-MM-DD' for the "
-            f"first injection.\n{REMIND_EXAMPLES}"
+            _(
+                "I did not understand '{text}'. Add 'from YYYY-MM-DD' for the first injection."
+            ).format(text=" ".join(toks))
+            + "\n"
+            + _(REMIND_EXAMPLES)
         )
     try:
         start = dt.date.fromisoformat(toks[1])
     except ValueError:
         raise ReminderInputError(
-            f"'{toks[1]}' is not a date; write it as YYYY-MM-DD, e.g. {today.isoformat()}."
+            _("'{text}' is not a date; write it as YYYY-MM-DD, e.g. {today}.").format(
+                text=toks[1], today=today.isoformat()
+            )
         ) from None
     if abs((start - today).days) > 366:
-        raise ReminderInputError("Choose a start date within a year of today.")
+        raise ReminderInputError(_("Choose a start date within a year of today."))
     toks[:2] = []
     return start
 
@@ -356,12 +372,15 @@ def parse_remind(text: str, tz: str, today: dt.date) -> Reminder:
     """
     if len(text) > MAX_REMIND_CHARS:
         raise ReminderInputError(
-            f"That is too long for a reminder ({len(text):,} characters; I read up to "
-            f"{MAX_REMIND_CHARS}).\n{REMIND_EXAMPLES}"
+            _("That is too long for a reminder ({length} characters; I read up to {most}).").format(
+                length=fmt_decimal(len(text), 0), most=MAX_REMIND_CHARS
+            )
+            + "\n"
+            + _(REMIND_EXAMPLES)
         )
     toks = _remind_tokens(text)
     if not toks:
-        raise ReminderInputError(f"What should I remind you of?\n{REMIND_EXAMPLES}")
+        raise ReminderInputError(_("What should I remind you of?") + "\n" + _(REMIND_EXAMPLES))
     kinds = [i for i, t in enumerate(toks) if t.lower() in _KIND_WORDS]
     if kinds and kinds[0] != 0:  # "1000 µg daily at 9am": the kind may come later
         toks.insert(0, toks.pop(kinds[0]))
@@ -372,9 +391,11 @@ def parse_remind(text: str, tz: str, today: dt.date) -> Reminder:
         if local_time is None and len(toks) == 1:
             local_time = _parse_time(toks.pop(0))
         if local_time is None and not toks:
-            raise ReminderInputError(f"Add the time, 24-hour HH:MM, e.g. 08:00.\n{REMIND_EXAMPLES}")
+            raise ReminderInputError(
+                _("Add the time, 24-hour HH:MM, e.g. 08:00.") + "\n" + _(REMIND_EXAMPLES)
+            )
         if local_time is None or toks:
-            raise ReminderInputError(f"Give the dose and the time.\n{REMIND_EXAMPLES}")
+            raise ReminderInputError(_("Give the dose and the time.") + "\n" + _(REMIND_EXAMPLES))
         return Reminder(ReminderKind.DAILY, dose, local_time, tz)
     if kind_word == "weekly":
         local_time = _pop_time(toks)
@@ -385,13 +406,17 @@ def parse_remind(text: str, tz: str, today: dt.date) -> Reminder:
             day_word = toks.pop(0)
             if day_word.lower() not in WEEKDAYS:
                 raise ReminderInputError(
-                    f"'{day_word}' is not a weekday; use mon, tue, wed, thu, fri, sat or sun."
+                    _("'{text}' is not a weekday; use mon, tue, wed, thu, fri, sat or sun.").format(
+                        text=day_word
+                    )
                 )
             weekday = WEEKDAYS[day_word.lower()]
         if local_time is None and len(toks) == 1:
             local_time = _parse_time(toks.pop(0))
         if weekday is None or local_time is None or toks:
-            raise ReminderInputError(f"Give the dose, the weekday and the time.\n{REMIND_EXAMPLES}")
+            raise ReminderInputError(
+                _("Give the dose, the weekday and the time.") + "\n" + _(REMIND_EXAMPLES)
+            )
         return Reminder(ReminderKind.WEEKLY, dose, local_time, tz, weekday=weekday)
     if kind_word == "injection":
         local_time = _pop_time(toks)
@@ -402,11 +427,15 @@ def parse_remind(text: str, tz: str, today: dt.date) -> Reminder:
             or toks[2].lower() not in ("week", "weeks")
         ):
             raise ReminderInputError(
-                f"Write it as 'injection <µg> every <N> weeks <HH:MM>'.\n{REMIND_EXAMPLES}"
+                _("Write it as {form}.").format(form="'injection <µg> every <N> weeks <HH:MM>'")
+                + "\n"
+                + _(REMIND_EXAMPLES)
             )
         if not toks[1].isdigit() or not 1 <= int(toks[1]) <= MAX_EVERY_WEEKS:
             raise ReminderInputError(
-                f"'{toks[1]}' weeks: use a whole number from 1 to {MAX_EVERY_WEEKS}."
+                _("'{text}' weeks: use a whole number from 1 to {most}.").format(
+                    text=toks[1], most=MAX_EVERY_WEEKS
+                )
             )
         every = int(toks[1])
         if local_time is None:
@@ -416,10 +445,14 @@ def parse_remind(text: str, tz: str, today: dt.date) -> Reminder:
             rest = toks[3:]
         start = _parse_start(rest, today)
         if rest:
-            raise ReminderInputError(f"I did not understand '{' '.join(rest)}'.")
+            raise ReminderInputError(
+                _("I did not understand '{text}'.").format(text=" ".join(rest))
+            )
         return Reminder(
             ReminderKind.EVERY_N_WEEKS, dose, local_time, tz, every_weeks=every, start=start
         )
     raise ReminderInputError(
-        f"'{kind_word}' is not a reminder type; use daily, weekly or injection.\n{REMIND_EXAMPLES}"
+        _("'{text}' is not a reminder type; use daily, weekly or injection.").format(text=kind_word)
+        + "\n"
+        + _(REMIND_EXAMPLES)
     )

@@ -242,6 +242,8 @@ def replan_day(
 
     budget = SearchBudget()
     options = {s: planner.meal_option(m, recent, shaped) for s, m in keep.items()}
+    # a ticked meal stays as it was eaten: the search may not add a top-up to it
+    pinned = {s: o for s, o in options.items() if s in locked and o is not None}
     first: DayPlan
     if len(keep) == len(slots) and all(o is not None for o in options.values()):
         # every meal stays: the same dishes valued with today's numbers
@@ -268,6 +270,7 @@ def replan_day(
             fixed=fixed,
             oily_max=planner.oily_max(profile, history),
             budget=budget,
+            pinned=pinned,
         )
         first = planner.build(person, 1, plan.date, choice, feasible, cut_short=budget.hit)
         if feasible:
@@ -299,7 +302,14 @@ def replan_day(
             rng = random.Random(seed(profile, plan.date.isoformat(), "rebalance", key))
             fixed = {s: m.recipe_id for s, m in keep.items() if s not in moved}
             choice, feasible = planner.solve(
-                shaped, rng, recent, True, fixed=fixed, oily_max=oily_max, budget=budget
+                shaped,
+                rng,
+                recent,
+                True,
+                fixed=fixed,
+                oily_max=oily_max,
+                budget=budget,
+                pinned=pinned,
             )
             if feasible:
                 return finish(planner.build(person, 1, plan.date, choice, True), why)
@@ -313,6 +323,7 @@ def replan_day(
         prefer=frozenset(m.recipe_id for m in keep.values()),
         oily_max=oily_max,
         budget=budget,
+        pinned=pinned,
     )
     if feasible:
         return finish(planner.build(person, 1, plan.date, choice, True), why)

@@ -17,10 +17,14 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from babel.dates import format_skeleton
+from babel.numbers import get_decimal_symbol, get_group_symbol
+
+from bot.core.i18n import N_, SOURCE_LANGUAGE, _, current_language, fmt_decimal, ngettext
 from bot.core.labs import MARKERS, LabResult, Marker, classify
 from bot.core.models import LIFE_STAGE_PRESETS, UserSettings
 from bot.core.plan_rules import clinician_manages
-from bot.core.tally import WEEK_DAYS, DayTally, fmt_ug, is_weekly_dose
+from bot.core.tally import WEEK_DAYS, DayTally, is_weekly_dose
 
 REPORT_WEEKS = 13
 REPORT_DAYS = REPORT_WEEKS * WEEK_DAYS  # 91 days: "the last 3 months"
@@ -31,26 +35,43 @@ MAX_CHARTS = 2  # lab charts on page 2 (the markers with results, total B12 firs
 MAX_CHART_RESULTS = 10  # the newest results of a marker on its chart (more: labels overlap)
 MAX_NAME_CHARS = 30  # 30 wide letters still fit the line
 
-TITLE = "Self-recorded B12 log — not a medical record"
-ABOUT = (
+# English, marked for translation: the report is built and drawn in the user's language
+TITLE = N_("Self-recorded B12 log — not a medical record")
+ABOUT = N_(
     "Recorded by the patient in a B12 meal-planner chat bot: meals ticked off as eaten, "
     "supplements and injections, and lab values as they were typed. Food B12 comes from "
     "USDA SR28 and the fortified values of the patient's region. It contains no diagnosis "
     "and no dose advice."
 )
-LAB_NOTE = (
+LAB_NOTE = N_(
     "Bands as the bot shows them: NICE NG239 (2024) for total and active B12, Stabler 2013 for "
     "MMA and homocysteine, or the lab's own range when one was entered. B12 supplements and "
     "injections change test results."
 )
-CLOSING = (
+CLOSING = N_(
     "Questions about B12, supplements, injections or these results: talk to your GP or MS team."
 )
-CLINICIAN_MANAGED_NOTE = (
+CLINICIAN_MANAGED_NOTE = N_(
     "The patient's settings say a condition, medicine or injections affect B12 absorption: "
     "the bot counts no day as on target from food."
 )
 MARKER_ORDER = (Marker.SERUM, Marker.HOLOTC, Marker.MMA, Marker.HOMOCYSTEINE)
+
+
+def fmt_ug(x: float) -> str:
+    """µg as bot.core.tally.fmt_ug writes them (0.6, 2.4, 0.05, 1,000), the local way."""
+    if x >= 100:
+        return fmt_decimal(x, 0)
+    if 0 < x < 0.095:
+        return fmt_decimal(x, 2)
+    return fmt_decimal(x, 1)
+
+
+def _day(day: dt.date) -> str:
+    """ "29 Nov 2026" / "29. Nov. 2026", kept on one line."""
+    if current_language() == SOURCE_LANGUAGE:
+        return f"{day:%-d\u00a0%b\u00a0%Y}"
+    return format_skeleton("yMMMd", day, locale=current_language()).replace(" ", "\u00a0")
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,17 +147,23 @@ class Report:
 
     def summary_lines(self) -> list[str]:
         """The numbers in words, for the first page (and for tests)."""
-        logged = f"{self.days_logged} of {self.days} days had something logged"
+        logged = _("{n} of {days} days had something logged").format(
+            n=self.days_logged, days=self.days
+        )
         if self.days_logged == 0:
-            return [f"{logged}: no averages."]
+            return [_("{logged}: no averages.").format(logged=logged)]
         lines = [
-            f"{logged}; averages are per logged day.",
-            f"Average daily B12 from food: {fmt_ug(self.avg_food_ug)} µg",
-            f"Average daily B12 from oral supplements: {fmt_ug(self.avg_supplement_ug)} µg",
+            _("{logged}; averages are per logged day.").format(logged=logged),
+            _("Average daily B12 from food: {amount} µg").format(amount=fmt_ug(self.avg_food_ug)),
+            _("Average daily B12 from oral supplements: {amount} µg").format(
+                amount=fmt_ug(self.avg_supplement_ug)
+            ),
         ]
         if not self.clinician_managed:  # no day is on target from food (CLINICIAN_MANAGED_NOTE)
             lines.append(
-                f"Days that met the target: {self.days_on_target} of {self.days_logged} logged"
+                _("Days that met the target: {days} of {logged} logged").format(
+                    days=self.days_on_target, logged=self.days_logged
+                )
             )
         return lines
 
@@ -145,25 +172,33 @@ class Report:
         lines: list[str] = []
         if self.oral_doses:
             sizes = ", ".join(f"{fmt_ug(ug)} µg × {n}" for ug, n in self.oral_sizes)
+            doses = ngettext("{n} dose", "{n} doses", self.oral_doses).format(n=self.oral_doses)
+            days = ngettext("{n} day", "{n} days", self.oral_days).format(n=self.oral_days)
             lines.append(
-                f"Oral supplements: {self.oral_doses} dose{'s' if self.oral_doses != 1 else ''} "
-                f"on {self.oral_days} day{'s' if self.oral_days != 1 else ''} ({sizes})"
+                _("Oral supplements: {doses} on {days} ({sizes})").format(
+                    doses=doses, days=days, sizes=sizes
+                )
             )
             if self.weekly_doses:
                 lines.append(
-                    f"Weekly doses among them: {self.weekly_doses} (each counted for its week)"
+                    _("Weekly doses among them: {n} (each counted for its week)").format(
+                        n=self.weekly_doses
+                    )
                 )
         else:
-            lines.append("Oral supplements: none recorded")
+            lines.append(_("Oral supplements: none recorded"))
         if self.injections:
             shown = "; ".join(
-                f"{i.day:%-d\u00a0%b\u00a0%Y}\u00a0{fmt_ug(i.dose_ug)}\u00a0µg"
-                for i in self.injections
+                f"{_day(i.day)}\u00a0{fmt_ug(i.dose_ug)}\u00a0µg" for i in self.injections
             )
-            more = f" (+{self.injections_not_listed} earlier)" if self.injections_not_listed else ""
-            lines.append(f"Injections: {shown}{more}")
+            more = (
+                " " + _("(+{n} earlier)").format(n=self.injections_not_listed)
+                if self.injections_not_listed
+                else ""
+            )
+            lines.append(_("Injections: {list}").format(list=shown) + more)
         else:
-            lines.append("Injections: none recorded")
+            lines.append(_("Injections: none recorded"))
         return lines
 
 
@@ -176,7 +211,7 @@ def _target_source(user: UserSettings) -> str:
         ),
         None,
     )
-    return f"{preset.label}, {preset.source}" if preset is not None else "set by the patient"
+    return preset.with_source if preset is not None else _("set by the patient")
 
 
 def _weeks(by_day: dict[dt.date, DayTally], end: dt.date, target: float) -> list[WeekRow]:
@@ -205,6 +240,10 @@ def _weeks(by_day: dict[dt.date, DayTally], end: dt.date, target: float) -> list
 
 def _lab_value(result: LabResult) -> str:
     value = f"{result.value:,.3g}" if result.value < 10 else f"{result.value:,.0f}"
+    lang = current_language()
+    if lang != SOURCE_LANGUAGE:  # the same digits with the local marks: "0,35", "1.000"
+        marks = {",": get_group_symbol(lang), ".": get_decimal_symbol(lang)}
+        value = "".join(marks.get(c, c) for c in value)
     return f"{value} {result.unit}"
 
 
@@ -212,7 +251,7 @@ def _lab_rows(results: Sequence[LabResult]) -> list[LabRow]:
     rows = []
     for r in results:
         band = classify(r)
-        source = "the lab's own range" if r.has_range else band.source
+        source = _("the lab's own range") if r.has_range else band.source
         rows.append(LabRow(r.taken_on, MARKERS[r.marker].name, _lab_value(r), band.label, source))
     return rows
 
@@ -256,7 +295,7 @@ def build_report(
     # newest first; on one day total B12 first, as the charts are ordered
     results = sorted(labs, key=lambda r: (-r.taken_on.toordinal(), MARKER_ORDER.index(r.marker)))
     return Report(
-        title=TITLE,
+        title=_(TITLE),
         name=user.first_name.strip()[:MAX_NAME_CHARS],
         start=start,
         end=today,

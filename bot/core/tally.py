@@ -242,6 +242,32 @@ def fmt_ug(x: float) -> str:
     return f"{x:.1f}"
 
 
+def format_log_only(summary: Summary) -> str:
+    """/progress when a clinician manages the user's B12: what was logged (food, supplements,
+    injections), with no absorbed estimate and no met/short verdict, since how much the gut
+    takes up cannot be estimated and the clinician judges the treatment."""
+    lines: list[str] = []
+    t = summary.today
+    if t is None:
+        lines.append("Today: nothing logged yet.")
+    else:
+        parts = [f"food {fmt_ug(t.eaten_ug)} µg"]
+        if t.supplement_ug:
+            parts.append(f"supplement {fmt_ug(t.supplement_ug)} µg")
+        lines.append(f"Today: {fmt_ug(t.intake_ug)} µg logged ({', '.join(parts)}).")
+        if t.injection_ug:
+            lines.append(f"Injection today: {fmt_ug(t.injection_ug)} µg.")
+    for label, p in (("Last 7 days", summary.last7), ("Last 30 days", summary.last30)):
+        if p.days_logged == 0:
+            lines.append(f"{label}: nothing logged.")
+            continue
+        lines.append(
+            f"{label}: {fmt_ug(p.avg_intake_ug)} µg/day logged on average over {p.days_logged} "
+            f"logged day{'s' if p.days_logged != 1 else ''}."
+        )
+    return "\n".join(lines)
+
+
 def format_summary(summary: Summary) -> str:
     """Phone-sized plain text for /progress."""
     target = summary.target_ug

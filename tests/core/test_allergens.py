@@ -294,6 +294,8 @@ def test_describe_match_names_the_group_and_counts(shipped: RecipeSet) -> None:
     assert text.startswith(f"soy ({len(soy.ids)} foods: ") and "Edamame" in text
     assert text.endswith("…)")
     assert describe_match(shipped, match_ingredient(shipped, "tofu")) == "Tofu"
+    # a group as everywhere else ("Excluded: peanuts"), never its singular id
+    assert describe_match(shipped, match_ingredient(shipped, "peanut")).startswith("peanuts (")
     assert "no food" in describe_match(shipped, match_ingredient(shipped, "lupin"))
 
 

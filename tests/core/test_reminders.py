@@ -7,6 +7,7 @@ import itertools
 from zoneinfo import ZoneInfo
 
 import pytest
+from translated import english_left, in_language
 
 from bot.core.clock import local_date_at, next_local_occurrence_utc
 from bot.core.reminders import (
@@ -365,3 +366,27 @@ def test_parse_dose_forms(text: str, expected: float) -> None:
 def test_parse_dose_refuses(text: str) -> None:
     with pytest.raises(ReminderInputError):
         parse_dose_ug(text)
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("de", "Tägliche Tablette: 1.000 µg um 08:00 (Europe/Berlin)"),
+        ("es", "Comprimido diario: 1.000 µg a las 08:00 (Europe/Berlin)"),
+        ("fr", "Comprimé quotidien : 1\u202f000 µg à 08:00 (Europe/Berlin)"),
+    ],
+)
+def test_reminders_and_their_input_errors_read_in_the_users_language(lang: str, said: str) -> None:
+    with in_language(lang):
+        assert parse_remind("daily 1000 08:00", BERLIN, TODAY).describe() == said
+        weekly = parse_remind("weekly 2000 mon 09:00", BERLIN, TODAY).describe()
+        injection = parse_remind("injection 1000 every 4 weeks 10:00", BERLIN, TODAY).describe()
+        with pytest.raises(ReminderInputError) as caught:
+            parse_remind("daily 1000 25:00", BERLIN, TODAY)
+    assert {"de": "Montag", "es": "lunes", "fr": "lundi"}[lang] in weekly
+    assert {"de": "alle 4 Wochen", "es": "cada 4 semanas", "fr": "toutes les 4 semaines"}[
+        lang
+    ] in injection
+    message = str(caught.value)
+    assert "25:00" in message and english_left(message.split("\n")[0]) == []
+    assert message.split("\n")[1] != "Examples:"  # the examples are translated too

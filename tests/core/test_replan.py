@@ -114,6 +114,37 @@ def test_higher_target_rebalances_but_keeps_ticked_meals(shipped: RecipeSet) -> 
     assert all("4 µg target" in c.reason for c in result.changes)
 
 
+@pytest.mark.parametrize(
+    "before",
+    [
+        Profile(diet=Diet.VEGAN, target_ug=3.0, region="eu"),
+        Profile(diet=Diet.OMNIVORE, target_ug=4.0, region="eu"),
+    ],
+)
+def test_a_ticked_meal_gets_no_top_up_when_the_day_is_rebalanced(
+    shipped: RecipeSet, before: Profile
+) -> None:
+    """An energy range or a higher target once added "a glass of fortified soy milk" to a
+    breakfast already eaten: the day said met while the log counted what was eaten."""
+    for offset in range(10):
+        plan = plan_day(shipped, before, START + dt.timedelta(days=offset))
+        eaten = plan.meals[0]
+        for after in (
+            replace(before, kcal_range=(1600.0, 2000.0)),
+            replace(before, target_ug=before.target_ug * 2),
+        ):
+            result = replan_day(shipped, after, plan, {eaten.slot: eaten.recipe_id})
+            kept = result.plan.meal(eaten.slot)
+            assert kept is not None
+            assert (kept.recipe_id, kept.servings, kept.topup_item, kept.topup_grams) == (
+                eaten.recipe_id,
+                eaten.servings,
+                eaten.topup_item,
+                eaten.topup_grams,
+            ), (offset, after)
+            assert kept.b12_ug == pytest.approx(eaten.b12_ug)
+
+
 def test_lower_target_keeps_every_meal(shipped: RecipeSet) -> None:
     plan = plan_day(shipped, replace(BASE, target_ug=4.0), START)
     result = replan_day(shipped, BASE, plan)

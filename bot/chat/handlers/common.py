@@ -55,7 +55,7 @@ async def unknown_command(update: Update, context: Context) -> None:
 # (not "items", "label").
 _HEALTH_WORDS = re.compile(
     r"\b(?:b-?12|vitamins?|supplements?|injections?|jabs?|doses?|dosage|ms|multiple sclerosis"
-    r"|deficien\w*|labs?|levels?"
+    r"|deficien\w*|labs?|levels?|serum|holo-?tc|active b-?12|mma|homocystein\w*"
     # German, Spanish, French: the same questions in the user's language
     r"|vitamine?|nahrungserg\w*|spritzen?|dosis|mangel|blutwert\w*|multiple sklerose"
     r"|suplement\w*|inyecci\w*|deficiencia|análisis|esclerosis múltiple"
@@ -101,6 +101,11 @@ _SYMPTOM_WORDS = re.compile(
     r"|chutes?|tomb\w*|pire|symptômes?|poussées?)\b",
     re.IGNORECASE,
 )
+# A number next to a health word ("my B12 is 150", "holoTC 45 pmol/L"): a lab result typed as
+# text; a dose ("1000 mcg") or a supplement question is not one.
+_LAB_NUMBER = re.compile(
+    r"(?<![\w.,])\d{1,5}(?:[.,]\d+)?(?![\w.,])(?!\s*(?:µg|μg|ug|mcg|mg)\b)", re.IGNORECASE
+)
 # Only the start of a message is matched: a pasted novel must not cost a long regex scan.
 MAX_MATCH_CHARS = 1000
 
@@ -126,7 +131,10 @@ async def free_text(update: Update, context: Context) -> None:
     if keys is None and not symptoms:
         await reply(update, render_free_text())
         return
-    text, markup = render_health_free_text(keys or (), symptoms=symptoms)
+    lab_result = (
+        keys is not None and "supplements" not in keys and _LAB_NUMBER.search(typed) is not None
+    )
+    text, markup = render_health_free_text(keys or (), symptoms=symptoms, lab_result=lab_result)
     await reply(update, text, markup)
 
 

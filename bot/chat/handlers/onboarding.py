@@ -59,7 +59,16 @@ from bot.chat.render.pickers import pad_value, parse_hour, valid_pad_value
 from bot.chat.render.settings import preset_source_text, render_settings
 from bot.core.clock import resolve_zone, zone, zone_now
 from bot.core.exclusions import ALLERGEN_CHOICES, group_label, group_term
-from bot.core.i18n import N_, SOURCE_LANGUAGE, _, current_language, fmt_decimal, fmt_time
+from bot.core.i18n import (
+    N_,
+    SOURCE_LANGUAGE,
+    _,
+    current_language,
+    fmt_decimal,
+    fmt_time,
+    parse_decimal,
+)
+from bot.core.languages import localized_name
 from bot.core.models import ABSORPTION_STATUSES, REGION_ANY, REGIONS, Diet, RecipeSet, UserSettings
 from bot.core.products import label_from_per_100g
 from bot.core.recipe_search import quote
@@ -85,9 +94,10 @@ Question = tuple[str, InlineKeyboardMarkup | None]  # (text, keyboard) of the ne
 def parse_target(text: str) -> float:
     """ "3.5", "3,5" or "3.5 µg" -> 3.5; ValueError with a message a user can act on."""
     cleaned = re.sub(r"\s*(µg|ug|mcg|μg)\s*$", "", text.strip(), flags=re.IGNORECASE)
-    cleaned = cleaned.replace(",", ".")
     try:
-        value = float(cleaned)
+        # "2,5" and "2.5"; never "nan", "inf" or "1e309" (they are not targets, and a
+        # non-finite value must never be echoed back as "nan µg")
+        value = parse_decimal(cleaned) + 0.0  # -0 -> 0
     except ValueError:
         raise ValueError(
             _(
@@ -199,8 +209,10 @@ def _choice(update: Update) -> tuple[CallbackQuery, str, str]:
     """The tapped button's query, its flow (onboarding or settings) and the chosen value."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    flow, value = query.data.split(":", 3)[2:]
-    return query, flow, value
+    parts = query.data.split(":", 3)
+    if len(parts) < 4:  # forged or truncated ("v1:diet:s"): no flow, no value -> out of date
+        return query, "", ""
+    return query, parts[2], parts[3]
 
 
 SETUP_OVER = N_("That was for setting up — use /settings to change it.")
@@ -348,8 +360,10 @@ async def on_allergy(update: Update, context: Context) -> None:
     if value == "done":
         await query.answer()
         if flow == FLOW_ONBOARDING and not user.onboarded:
-            region = user.region or REGION_ANY
-            text = render_time_question(user.timezone, region)
+            left_out = [
+                group_label(g) for g, _icon in ALLERGEN_CHOICES if group_term(g) in user.exclude
+            ]
+            text = render_time_question(user.timezone, left_out=left_out)
             await edit(query, text, time_keyboard(FLOW_ONBOARDING))
         else:
             text, markup = render_settings(user, svc.recipes)
@@ -391,7 +405,8 @@ async def on_drink(update: Update, context: Context) -> None:
         return
     await query.answer()
     typical = label_from_per_100g(ing, ing.per_100g.b12_ug)
-    await reply(update, render_drink_prompt(ing.name, ing.id, typical))
+    name = localized_name(ing, current_language())
+    await reply(update, render_drink_prompt(name, ing.id, typical))
 
 
 async def on_timezone(update: Update, context: Context) -> None:

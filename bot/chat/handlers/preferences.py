@@ -33,7 +33,7 @@ from bot.chat.render.preferences import (
     render_cook_question,
     render_cook_set,
 )
-from bot.core.models import UserSettings
+from bot.core.models import PlannedMeal, UserSettings
 from bot.core.preferences import FAVOURITE, NEVER
 from bot.services.container import Services
 from bot.services.preferences import (
@@ -57,8 +57,26 @@ async def card(
     """The card's text (the user's exclusions as they are now) and its buttons."""
     recipes = svc.recipes
     pref = await recipe_pref(svc.plans, user, recipe_id)
-    text = render_recipe(recipes.recipes[recipe_id], recipes, servings, user)
+    planned = await planned_meal(svc, user, recipe_id, day, slot)
+    text = render_recipe(recipes.recipes[recipe_id], recipes, servings, user, planned=planned)
     return text, card_keyboard(recipe_id, servings, pref, day, slot)
+
+
+async def planned_meal(
+    svc: Services, user: UserSettings, recipe_id: str, day_text: str, slot_text: str
+) -> PlannedMeal | None:
+    """The plan's meal a card was opened from (its day and slot in the button), when that
+    meal is still this dish: the card then shows its top-up. None for /recipe, or when the
+    plan changed or is not stored (a card never plans a day)."""
+    if day_text == "-" or slot_text == "-":
+        return None
+    day = parse_day_code(day_text, svc.today(user))
+    slot = slot_from_code(slot_text)
+    if day is None or slot is None:
+        return None
+    plan = await svc.plans.stored_plan(user, day)
+    meal = plan.meal(slot) if plan is not None else None
+    return meal if meal is not None and meal.recipe_id == recipe_id else None
 
 
 async def on_card(update: Update, context: Context) -> None:

@@ -41,6 +41,7 @@ from bot.chat.render.tracking import (
     ACTION_STATUS,
     CHECKOFF_ON_LOG,
     PROGRESS_CAPTION,
+    PROGRESS_CAPTION_LOG,
     ate_choices_keyboard,
     checkoff_toast,
     dose_again_keyboard,
@@ -72,6 +73,7 @@ from bot.core.food_amount import (
     parse_food_amount,
 )
 from bot.core.models import UserSettings
+from bot.core.plan_rules import clinician_manages
 from bot.core.products import (
     ProductInputError,
     parse_product,
@@ -255,7 +257,7 @@ async def ate_command(update: Update, context: Context) -> None:
                 update,
                 f"{esc(args)} µg from one food is more than any food gives (I accept up to "
                 f"{MAX_EXTRA_UG:g} µg). Was it a supplement? Log it with "
-                "<code>/took 1000</code>.",
+                f"<code>/took {b12:g}</code>.",
             )
             return
         recipe_id, what = None, f"food with {b12:g} µg B12"
@@ -311,8 +313,8 @@ def parse_took(text: str) -> tuple[float, str]:
     match = _UG.match(joined)
     if not match:
         raise ValueError(
-            f"I could not read a dose in “{quote(text)}”. Write it in µg, e.g. /took 1000 or "
-            "/took injection 1000."
+            f"I could not read a dose in “{quote(text)}”. Write it in µg as on your label or "
+            "prescription: /took <µg on your label> or /took injection <µg>."
         )
     dose = float(match.group(1).replace(",", "."))
     if not 0 < dose <= MAX_DOSE_UG:
@@ -405,7 +407,8 @@ async def progress_command(update: Update, context: Context) -> None:
         return
     await reply(update, render_progress(summary, user))
     png = await progress_png(tallies, user.target_ug, today)  # off the event loop
-    await _send_photo(update, png, PROGRESS_CAPTION)
+    caption = PROGRESS_CAPTION_LOG if clinician_manages(user) else PROGRESS_CAPTION
+    await _send_photo(update, png, caption)
 
 
 async def _send_photo(update: Update, png: bytes, caption: str) -> None:

@@ -19,7 +19,7 @@ from bot.chat.handlers.base import (
     reply,
     services,
 )
-from bot.chat.render.weekly import WEEKLY_HELP, render_weekly_menu, render_weekly_status
+from bot.chat.render.weekly import render_weekly_menu, render_weekly_state, render_weekly_status
 from bot.storage.weekly import WeeklyStore
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ async def weekly_command(update: Update, context: Context) -> None:
         await reply(update, render_weekly_status(on))
         return
     now_on = await store.weekly_on(user.user_id)
-    await reply(update, f"Weekly summary: {'on' if now_on else 'off'}.\n{WEEKLY_HELP}")
+    await reply(update, render_weekly_state(now_on))
 
 
 async def on_weekly_button(update: Update, context: Context) -> None:

@@ -17,7 +17,7 @@ from bot.chat.render.family import render_group_plan, render_swap_notice
 from bot.chat.render.format import fmt_day
 from bot.chat.send import delivering, send_html, services_of
 from bot.core import household as hh
-from bot.core.i18n import use_language
+from bot.core.i18n import _, use_language
 from bot.core.models import Slot, UserSettings
 from bot.services.container import Services
 from bot.services.plans import SwapListener
@@ -31,13 +31,16 @@ async def run_group_push_tick_now(application: Application) -> int:
     services = services_of(application)
 
     async def send(due: DueGroupPush, household: Household, plan: hh.HouseholdPlan) -> int:
-        title = f"☀️ Plan for {fmt_day(due.local_date)}"
         sharing = await services.households.group_sharers(household.household_id)
         members = await services.plans.members(household.household_id)
         excluded = frozenset().union(*(m.profile.exclude for m in members))
-        text = render_group_plan(
-            plan, services.recipes, household, title=title, excluded=excluded, sharing=sharing
-        )
+        # a group has no language of its own: it reads the language of who linked it
+        linker = await services.store.get_user(due.link.linked_by) if due.link.linked_by else None
+        with use_language(linker.language if linker is not None else None):
+            title = "☀️ " + _("Plan for {day}").format(day=fmt_day(due.local_date))
+            text = render_group_plan(
+                plan, services.recipes, household, title=title, excluded=excluded, sharing=sharing
+            )
         return await send_html(application.bot, due.link.chat_id, text)
 
     with background_sends():  # group plans yield to interactive replies

@@ -123,7 +123,8 @@ def render_member_erased(
     household: str, replanned: dt.date | None, today: dt.date, new_owner: bool
 ) -> str:
     """To each member who remains: someone erased their data (not named: their name is part
-    of what they erased); the plan follows the members who remain."""
+    of what they erased), and whether the plan was made again (`replanned`: from that day;
+    None: no stored plan to change, the next one is made for who remains)."""
     lines = [
         "👋 "
         + _("A member of {household} deleted their data and left the household.").format(
@@ -132,7 +133,12 @@ def render_member_erased(
     ]
     if new_owner:
         lines.append(_("You are its owner now: /family lets you invite and manage members."))
-    if replanned is not None:
+    if replanned is None:  # nothing stored from today on: the next plan is made without them
+        lines.append(
+            "🔄 "
+            + _("Plans from now on are made for the members who remain. /today shows today's.")
+        )
+    else:
         again = (
             _("Today's plan was made again for the members who remain. /today shows it.")
             if replanned <= today

@@ -158,18 +158,32 @@ SYMPTOM_LINES = (
 )
 
 
+LAB_LINES = (
+    N_(
+        "To keep a lab result, add it with /levels add, e.g. "
+        "<code>/levels add serum 320 ng/L</code> (the marker, number and unit from your report)."
+    ),
+    N_("I can't say what a result means for you: talk to your GP or MS team about it."),
+)
+
+
 def render_health_free_text(
-    faq_keys: Sequence[str], *, symptoms: bool = False
+    faq_keys: Sequence[str], *, symptoms: bool = False, lab_result: bool = False
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """Answer to a typed health question ("how much b12 for MS?"): the bot does not give
     personal advice, so it points to the sourced /faq entries and to the clinician.
-    With `symptoms` ("numbness in my legs") it first says where to turn, and how soon."""
+    With `symptoms` ("numbness in my legs") it first says where to turn, and how soon; with
+    `lab_result` ("my B12 is 150") it shows how to record the result with /levels, without
+    reading anything into the number."""
     entries = [e for e in (faq_entry(k) for k in faq_keys) if e is not None]
-    lines = (
-        [_(line) for line in SYMPTOM_LINES]
-        if symptoms
-        else [_("I can't give personal health advice, but /faq has short, sourced answers on B12.")]
-    )
+    if symptoms:
+        lines = [_(line) for line in SYMPTOM_LINES]
+    elif lab_result:
+        lines = [_(line) for line in LAB_LINES]
+    else:
+        lines = [
+            _("I can't give personal health advice, but /faq has short, sourced answers on B12.")
+        ]
     if entries:
         lines.append(_("These look closest to yours:"))
         lines += [f"• {esc(e.question)} (<code>/faq {esc(e.key)}</code>)" for e in entries]

@@ -24,6 +24,7 @@ from bot.chat.render.format import (
     recipe_name,
     share_total_line,
     status_mark,
+    topup_label_text,
 )
 from bot.core.clock import zone
 from bot.core.exclusions import any_excluded
@@ -241,6 +242,7 @@ def render_plan_update_notice(
 
 
 GROUP_ALL_MET = "On target for everyone ✅"
+GROUP_ONE_MET = "On target ✅"  # a household of one
 GROUP_OWN_TOTALS = "Each member's own total is in their private chat with me (/today)."
 
 
@@ -272,7 +274,9 @@ def render_group_plan(
             f"{esc(who)})"
         )
         if meal.topup_item and meal.topup_label:
-            lines.append(f"      ➕ plus {esc(meal.topup_label)} for everyone")
+            label = topup_label_text(meal.topup_label, meal.topup_grams)
+            everyone = " for everyone" if people > 1 else ""
+            lines.append(f"      ➕ plus {esc(label)}{everyone}")
         recipe = recipes.recipes.get(meal.recipe_id)
         items = set(recipe.item_ids) if recipe is not None else set()
         if any_excluded(items | {meal.topup_item or ""}, excluded):
@@ -287,7 +291,8 @@ def render_group_plan(
                 + (f" · {esc(extras)}" if extras else "")
             )
     lines.append("")
-    lines.append(GROUP_ALL_MET if hplan.all_met else GROUP_OWN_TOTALS)
+    met = GROUP_ALL_MET if people > 1 else GROUP_ONE_MET
+    lines.append(met if hplan.all_met else GROUP_OWN_TOTALS)
     lines.append("")
     lines.append("<i>Not medical advice; talk to your clinician about supplements.</i>")
     return "\n".join(lines)

@@ -246,12 +246,16 @@ def fmt_grams(grams: float) -> str:
 _LABEL_GRAMS = re.compile(r"\((\d+(?:\.\d+)?) g\)")
 
 
-def topup_label_text(label: str, grams: float) -> str:
+def topup_label_text(label: str, grams: float = 0.0) -> str:
     """A planner top-up label with its "(3.75 g)" written by `fmt_grams`, so a top-up and the
-    recipe view round the same weight the same way ("(3.8 g)" in both)."""
+    recipe view round the same weight the same way ("(3.8 g)" in both). `grams` is the
+    top-up's exact weight, used for the number in the label that is that weight; any other
+    (a household member's own top-up next to the shared one, a plan note) rounds its own
+    number."""
 
     def regrams(match: re.Match[str]) -> str:
-        weight = grams if grams > 0 else float(match.group(1))
+        shown = float(match.group(1))
+        weight = grams if grams > 0 and abs(float(f"{grams:.3g}") - shown) < 1e-9 else shown
         return f"({fmt_grams(weight)} g)"
 
     return _LABEL_GRAMS.sub(regrams, label)

@@ -10,13 +10,15 @@ stage is chosen with its target, so pregnancy is a set of plan rules, not only a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
 from bot.chat.render.format import DISCLAIMER, callback, esc, fmt_ug
 from bot.chat.render.language import language_line
 from bot.chat.render.pickers import hour_grid, minute_grid, number_pad
 from bot.chat.render.settings import REGION_WORD, settings_summary
-from bot.core.exclusions import ALLERGEN_CHOICES, group_label, group_term
+from bot.core.exclusions import ALLERGEN_CHOICES, excluded_ids, group_label, group_term
 from bot.core.i18n import (
     N_,
     _,
@@ -26,6 +28,7 @@ from bot.core.i18n import (
     fmt_time,
     pgettext,
 )
+from bot.core.languages import localized_name
 from bot.core.models import (
     ABSORPTION_IMPAIRED,
     ABSORPTION_INJECTIONS,
@@ -75,7 +78,9 @@ def life_stage_note(life_stage: str) -> str:
     """What a life stage changes in the plans (the planner's own words), said once when it is
     chosen; "" for none."""
     note = LIFE_STAGE_NOTES.get(life_stage, "")
-    return f"{LIFE_STAGE_ICON[life_stage]} {_(note)}" if note and life_stage in LIFE_STAGE_ICON else ""
+    return (
+        f"{LIFE_STAGE_ICON[life_stage]} {_(note)}" if note and life_stage in LIFE_STAGE_ICON else ""
+    )
 
 
 def preset_by_key(key: str) -> TargetPreset | None:
@@ -372,10 +377,18 @@ def location_request_keyboard() -> ReplyKeyboardMarkup:
     )
 
 
-def render_time_question(zone_name: str, region: str | None = None) -> str:
-    """The last question. After the region tap it confirms the region (the zone was
-    confirmed one step before); otherwise the zone."""
-    if region is not None:
+def render_time_question(
+    zone_name: str, region: str | None = None, *, left_out: Sequence[str] | None = None
+) -> str:
+    """The last question. After the allergy step it confirms what is left out (`left_out`,
+    names; empty: nothing); after a region tap the region; otherwise the zone."""
+    if left_out is not None:
+        head = (
+            _("Left out: <b>{foods}</b>.").format(foods=esc(", ".join(left_out)))
+            if left_out
+            else _("Nothing left out.")
+        )
+    elif region is not None:
         head = _("Food bought in: <b>{region}</b>.").format(region=esc(_(REGION_WORD[region])))
     else:
         head = _("Time zone set: <b>{zone}</b>.").format(zone=esc(zone_name))
@@ -427,9 +440,15 @@ def _typed_number(value: float) -> str:
     return f"{round(value, 2):g}"
 
 
-def drink_ids(recipes: RecipeSet) -> list[str]:
-    """Fortified plant drinks a user can enter a label for (labelled per 100 ml)."""
-    return [i.id for i in product_ingredients(recipes) if unit_word(i) == "100 ml"]
+def drink_ids(recipes: RecipeSet, user: UserSettings | None = None) -> list[str]:
+    """Fortified plant drinks a user can enter a label for (labelled per 100 ml); none the
+    user's exclusions leave out (no soy drink for someone who left out soy)."""
+    excluded = excluded_ids(user, recipes) if user is not None else frozenset()
+    return [
+        i.id
+        for i in product_ingredients(recipes)
+        if unit_word(i) == "100 ml" and i.id not in excluded
+    ]
 
 
 def render_drink_offer() -> str:
@@ -440,15 +459,20 @@ def render_drink_offer() -> str:
     ).format(amount=fmt_decimal(0.38, 2))
 
 
-def drink_keyboard(recipes: RecipeSet) -> list[list[InlineKeyboardButton]]:
-    """One button per fortified drink: a tap explains how to enter its label value."""
+def drink_keyboard(
+    recipes: RecipeSet, user: UserSettings | None = None
+) -> list[list[InlineKeyboardButton]]:
+    """One button per fortified drink the user eats: a tap explains how to enter its label
+    value. Names in the user's language (bot.core.languages)."""
+    lang = current_language()
     return [
         [
             InlineKeyboardButton(
-                f"🥛 {recipes.ingredients[i].name}"[:60], callback_data=callback("drink", i)
+                f"🥛 {localized_name(recipes.ingredients[i], lang)}"[:60],
+                callback_data=callback("drink", i),
             )
         ]
-        for i in drink_ids(recipes)
+        for i in drink_ids(recipes, user)
     ]
 
 
@@ -480,9 +504,9 @@ def render_onboarding_done(
         + f"\n\n<i>{esc(_(DISCLAIMER))}</i>"
     )
     rows = [[InlineKeyboardButton("📅 " + _("Today's plan"), callback_data=callback("today"))]]
-    if user.diet is Diet.VEGAN and recipes is not None and drink_ids(recipes):
+    if user.diet is Diet.VEGAN and recipes is not None and drink_ids(recipes, user):
         text += f"\n\n{render_drink_offer()}"
-        rows += drink_keyboard(recipes)
+        rows += drink_keyboard(recipes, user)
     return text, InlineKeyboardMarkup(rows)
 
 

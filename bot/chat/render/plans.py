@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -42,13 +42,15 @@ from bot.core.models import (
     SLOT_ORDER,
     DayPlan,
     Kind,
+    PlannedMeal,
     Recipe,
     RecipeSet,
     Slot,
     TargetStatus,
     UserSettings,
 )
-from bot.core.plan_rules import CLINICIAN_LINE
+from bot.core.nutrition import absorbed_ug
+from bot.core.plan_rules import CLINICIAN_LINE, unsafe_reasons
 from bot.core.recipe_search import quote
 from bot.core.servings import kitchen_measure, scaled_grams
 
@@ -119,16 +121,49 @@ def render_plan(
         if warning:
             lines.append(f"      {esc(warning)}")
     lines.append("")
-    lines += status_lines(plan, day_status(plan, user), user)
+    counted = counted_plan(plan, view.ticks)
+    lines += status_lines(counted, day_status(counted, user), user)
+    not_counted = [m.slot for m in plan.meals if view.ticks.get(m.slot) in NOT_EATEN]
+    if not_counted:
+        lines.append(esc(not_counted_line(not_counted, view.ticks)))
     kcal_range = user.kcal_range if user is not None else None
     energy = f" (your range {describe_energy(kcal_range)})" if kcal_range else ""
     lines.append(f"{round(plan.kcal)} kcal · {round(plan.protein_g)} g protein{esc(energy)}")
     for note in plan.notes:
         if note != CLINICIAN_LINE:  # status_lines says it once, right under the total
-            lines.append(f"💡 {esc(note)}")
+            lines.append(f"💡 {esc(topup_label_text(note))}")
     if kcal_range is None:  # without a range the meals are chosen for B12, not for the day
         lines.append(esc(B12_FOCUSED_NOTE))
     return "\n".join(lines), plan_keyboard(plan, view)
+
+
+NOT_EATEN = frozenset({"skipped", "other"})
+
+
+def counted_plan(plan: DayPlan, ticks: Mapping[Slot, str]) -> DayPlan:
+    """The plan as it still counts today: the meals eaten or still to come, without those
+    ticked ⏭ skipped or 🍽 something else, so the status line never calls a day on target
+    with B12 from a meal nobody ate (what was eaten instead counts in /log). The plan itself
+    when nothing was skipped."""
+    kept = tuple(m for m in plan.meals if ticks.get(m.slot) not in NOT_EATEN)
+    if len(kept) == len(plan.meals):
+        return plan
+    b12 = sum(m.b12_ug for m in kept)
+    return replace(
+        plan,
+        meals=kept,
+        b12_ug=b12,
+        b12_absorbed_ug=sum(absorbed_ug(m.b12_ug) for m in kept),
+        shortfall_ug=max(0.0, plan.target_ug - b12),
+        status=None,  # recomputed from the meals that count
+    )
+
+
+def not_counted_line(slots: Sequence[Slot], ticks: Mapping[Slot, str]) -> str:
+    """Under the status: which meals it leaves out ("Counted without breakfast (skipped):
+    anything else you ate counts in /log.")."""
+    meals = ", ".join(f"{slot.value} ({STATUS_WORD[ticks[slot]]})" for slot in slots)
+    return f"Counted without {meals}: anything else you ate counts in /log."
 
 
 FORTIFIED_SHARE_NOTE = "over 50: more than half the target, IOM 1998"
@@ -347,24 +382,51 @@ def not_in_plan_line(recipe: Recipe, recipes: RecipeSet, user: UserSettings) -> 
     return "\n".join(lines) or None
 
 
+def life_stage_line(recipe: Recipe, recipes: RecipeSet, user: UserSettings) -> str | None:
+    """Pregnant or breastfeeding: one plain line on a card with liver or cold-smoked or cured
+    fish, the foods the planner leaves out for these life stages (bot.core.plan_rules); no
+    dose, no diagnosis. None otherwise."""
+    reasons = unsafe_reasons(recipe, recipes.ingredients, user.life_stage)
+    if not reasons:
+        return None
+    return esc(f"🤰 Not advised in pregnancy or while breastfeeding: {'; '.join(reasons)}")
+
+
 def render_recipe(
-    recipe: Recipe, recipes: RecipeSet, servings: int = 1, user: UserSettings | None = None
+    recipe: Recipe,
+    recipes: RecipeSet,
+    servings: int = 1,
+    user: UserSettings | None = None,
+    *,
+    planned: PlannedMeal | None = None,
 ) -> str:
     """Ingredients scaled to `servings`, the steps, and B12 + kcal per serving; with `user`,
-    a first line when the dish is outside their diet or exclusions."""
+    a first line when the dish is outside their diet or exclusions, or not advised in their
+    life stage. `planned`: the meal of a plan the card was opened from; its top-up (say,
+    nutritional yeast on the chilli) is an ingredient line and counts in the B12, so
+    someone cooking from the card does not miss that meal's B12."""
     servings = max(1, servings)
+    topup = planned if planned is not None and planned.topup_item else None
     factor = servings / recipe.servings
     people = "1 serving" if servings == 1 else f"{servings} servings"
     lines = [
         f"📖 <b>{esc(recipe.name)}</b>",
         f"{people} · {recipe.time_min} min · {esc(recipe.diet.value)}",
     ]
+    advice = life_stage_line(recipe, recipes, user) if user is not None else None
+    if advice:
+        lines.insert(0, advice)
     conflict = not_in_plan_line(recipe, recipes, user) if user is not None else None
     if conflict:
         lines.append(conflict)
+    b12 = (
+        f"B12 {fmt_ug(topup.b12_ug)} µg with the top-up"
+        if topup is not None
+        else f"B12 {fmt_ug(recipe.b12_ug)} µg"
+    )
     lines += [
         "",
-        f"<b>Per serving:</b> B12 {fmt_ug(recipe.b12_ug)} µg · "
+        f"<b>Per serving:</b> {b12} · "
         f"{round(recipe.per_serving.kcal)} kcal · {round(recipe.per_serving.protein_g)} g protein",
     ]
     if recipe.main_b12_source:
@@ -392,6 +454,11 @@ def render_recipe(
             grams = f" ({fmt_grams(weight)} g)"
         mark = " ⚠️" if line.item in left_out else ""
         lines.append(f"• {esc(qty)} {esc(name)}{esc(grams)}{mark}")
+    if topup is not None:
+        label = topup_label_text(topup.topup_label or topup.topup_item or "", topup.topup_grams)
+        lines.append(
+            f"• ➕ {esc(label)}: your plan's B12 top-up, {fmt_ug(topup.topup_b12_ug)} µg per person"
+        )
     lines += ["", "<b>Steps</b>"]
     for number, step in enumerate(recipe.steps, start=1):
         lines.append(f"{number}. {esc(step)}")

@@ -16,14 +16,14 @@ import io
 import textwrap
 from typing import Any
 
-from babel.dates import format_date
+from babel.dates import format_skeleton
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.image import imread
 from matplotlib.lines import Line2D
 
 from bot.chat.render.charts import BLUE, GREY, ORANGE, VERMILLION, levels_chart
-from bot.core.i18n import SOURCE_LANGUAGE, _, current_language, fmt_decimal
+from bot.core.i18n import N_, SOURCE_LANGUAGE, _, current_language, fmt_decimal
 from bot.core.report import ABOUT, CLINICIAN_MANAGED_NOTE, CLOSING, LAB_NOTE, Report
 
 A4_IN = (8.27, 11.69)
@@ -45,12 +45,26 @@ TEXT_GREY = "#333333"
 LIGHT = "#dddddd"
 
 
+# the words the report's data carries (enum values), translated where they are shown
+DIET_WORDS = {
+    "vegan": N_("vegan"),
+    "vegetarian": N_("vegetarian"),
+    "pescatarian": N_("pescatarian"),
+    "omnivore": N_("omnivore"),
+}
+LIFE_STAGE_WORDS = {
+    "pregnant": N_("pregnant"),
+    "breastfeeding": N_("breastfeeding"),
+    "over50": N_("over 50"),
+}
+
+
 def _date(day: dt.date) -> str:
     """ "2 Dec 2026" / "2. Dez. 2026" / "2 dic 2026"."""
     lang = current_language()
     if lang == SOURCE_LANGUAGE:
         return f"{day.day} {day:%b %Y}"
-    return format_date(day, "d MMM y", locale=lang)
+    return format_skeleton("yMMMd", day, locale=lang)
 
 
 def _week_label(day: dt.date) -> str:
@@ -58,7 +72,7 @@ def _week_label(day: dt.date) -> str:
     lang = current_language()
     if lang == SOURCE_LANGUAGE:
         return f"{day.day} {day:%b}"
-    return format_date(day, "d MMM", locale=lang)
+    return format_skeleton("MMMd", day, locale=lang)
 
 
 def _ug(x: float) -> str:
@@ -236,14 +250,16 @@ def _first_page(report: Report, pages: int) -> _Page:
     page.para(_(ABOUT), SMALL_PT, color=TEXT_GREY)
 
     page.heading(_("Diet and target"))
-    page.line(_("Diet: {diet}").format(diet=report.diet))
+    diet = DIET_WORDS.get(report.diet)
+    page.line(_("Diet: {diet}").format(diet=_(diet) if diet else report.diet))
     page.line(
         _("Daily B12 target: {amount} µg ({source})").format(
             amount=_ug(report.target_ug), source=report.target_source
         )
     )
     if report.life_stage != "none":
-        stage = report.life_stage.replace("over50", "over 50")
+        word = LIFE_STAGE_WORDS.get(report.life_stage)
+        stage = _(word) if word else report.life_stage.replace("over50", "over 50")
         page.line(_("Life stage: {stage}").format(stage=stage))
     if report.clinician_managed:
         page.para(_(CLINICIAN_MANAGED_NOTE))

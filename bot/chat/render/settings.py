@@ -64,7 +64,7 @@ def preset_for(life_stage: str, target_ug: float) -> TargetPreset | None:
 
 def preset_source_text(preset: TargetPreset) -> str:
     """ "US RDA (pregnancy), IOM 1998 / NIH ODS": the preset and who sets it."""
-    return f"{preset.label}, {preset.source}"
+    return preset.with_source
 
 
 def target_text(user: UserSettings) -> str:

@@ -39,7 +39,7 @@ from bot.core.products import (
     unit_word,
 )
 from bot.core.recipe_search import quote, short_name
-from bot.core.tally import DayTally, Summary, fmt_ug, format_summary
+from bot.core.tally import DayTally, Summary, fmt_ug, format_log_only, format_summary
 from bot.storage.tracking import MealLog, Product
 
 CLINICIAN_DOSES = N_("Talk to your clinician about supplement doses and injections.")  # _() at use
@@ -58,10 +58,18 @@ CHECKOFF_ON_LOG = "mlog"  # button on a /log message: refresh that message in pl
 
 
 def checkoff_callback(
-    action: str, day: dt.date, slot: str, plan: DayPlan, tag: str = CHECKOFF_ON_PLAN
+    action: str,
+    day: dt.date,
+    slot: str,
+    plan: DayPlan,
+    tag: str = CHECKOFF_ON_PLAN,
+    *,
+    fingerprint: str | None = None,
 ) -> str:
-    """Data of an Eaten/Skipped/Other button: action, date, slot and the plan's fingerprint."""
-    return callback(tag, action, day_code(day), slot, plan_fingerprint(plan))
+    """Data of an Eaten/Skipped/Other button: action, date, slot and the plan's fingerprint
+    (pass `fingerprint` when drawing many buttons of one plan: it is the same for all)."""
+    fp = fingerprint if fingerprint is not None else plan_fingerprint(plan)
+    return callback(tag, action, day_code(day), slot, fp)
 
 
 def checkoff_rows(
@@ -69,6 +77,7 @@ def checkoff_rows(
 ) -> list[list[InlineKeyboardButton]]:
     """One row per meal (of `slots`, default all): ✅ Eaten · ⏭ Skipped · 🍽 Other."""
     rows = []
+    code, fp = day_code(plan.date), plan_fingerprint(plan)  # once per plan, not per button
     for meal in plan.meals:
         if slots is not None and meal.slot not in slots:
             continue
@@ -76,16 +85,13 @@ def checkoff_rows(
         rows.append(
             [
                 InlineKeyboardButton(
-                    f"✅ {label} eaten",
-                    callback_data=checkoff_callback("e", plan.date, meal.slot, plan, tag),
+                    f"✅ {label} eaten", callback_data=callback(tag, "e", code, meal.slot, fp)
                 ),
                 InlineKeyboardButton(
-                    "⏭ Skipped",
-                    callback_data=checkoff_callback("s", plan.date, meal.slot, plan, tag),
+                    "⏭ Skipped", callback_data=callback(tag, "s", code, meal.slot, fp)
                 ),
                 InlineKeyboardButton(
-                    "🍽 Ate other",
-                    callback_data=checkoff_callback("o", plan.date, meal.slot, plan, tag),
+                    "🍽 Ate other", callback_data=callback(tag, "o", code, meal.slot, fp)
                 ),
             ]
         )
@@ -344,8 +350,8 @@ def render_dose_logged(
 
 def render_took_help() -> str:
     return (
-        "Log a dose you took: <code>/took 1000</code> (a 1,000 µg tablet) or "
-        "<code>/took injection 1000</code>. For reminders use /remind.\n"
+        "Log a dose you took: <code>/took &lt;µg on your label&gt;</code> (a tablet) or "
+        "<code>/took injection &lt;µg&gt;</code>. For reminders use /remind.\n"
         f"<i>{esc(CLINICIAN_DOSES)}</i>"
     )
 
@@ -357,8 +363,11 @@ def render_progress(summary: Summary, user: UserSettings | None = None) -> str:
     """/progress: today, last 7 and last 30 days against the target (with the clinician line
     first when the clinician manages the user's B12: the figures are then information)."""
     lines = ["<b>📊 Your B12 progress</b>"]
-    if user is not None and clinician_manages(user):
+    if user is not None and clinician_manages(user):  # the log only: no estimate, no verdict
         lines.append(f"🩺 {esc(CLINICIAN_LINE)}")
+        lines.append(esc(format_log_only(summary)))
+        lines.append(f"<i>{esc(CLINICIAN_DOSES)}</i>")
+        return "\n".join(lines)
     lines.append(esc(format_summary(summary)))
     lines.append(
         "<i>Absorbed µg are an estimate: uptake saturates per meal or dose. "
@@ -371,11 +380,13 @@ def render_progress_empty_hint() -> str:
     """/progress before anything was logged: how to fill the chart (instead of an empty one)."""
     return (
         "Nothing logged in the last 30 days yet, so there is no chart. Tick off meals with "
-        "✅ on your plan (or /log), or log a supplement with <code>/took 10</code>."
+        "✅ on your plan (or /log), or log a supplement with "
+        "<code>/took &lt;µg on your label&gt;</code>."
     )
 
 
 PROGRESS_CAPTION = "Daily B12, last 30 days: food eaten and supplements against your target."
+PROGRESS_CAPTION_LOG = "Daily B12, last 30 days: food eaten and supplements you logged."
 
 
 # --------------------------------------------------------------------------- products

@@ -127,6 +127,12 @@ def render_weekly_status(on: bool) -> str:
     return _("Weekly summary off. /weekly on starts it again.")
 
 
+def render_weekly_state(on: bool) -> str:
+    """/weekly without a word: whether the summary is on, and what it is."""
+    state = _("Weekly summary: on.") if on else _("Weekly summary: off.")
+    return f"{state}\n{_(WEEKLY_HELP)}"
+
+
 def render_weekly_menu(on: bool) -> tuple[str, InlineKeyboardMarkup]:
     """The /settings screen for the summary: what it is, whether it is on, one toggle, Back."""
     state = pgettext("state", "on") if on else pgettext("state", "off")

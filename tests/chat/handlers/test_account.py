@@ -243,3 +243,23 @@ async def test_export_then_delete_leaves_nothing_behind(
     logged = "\n".join(r.getMessage() for r in caplog.records)
     for value in ("312", "0.41", "777", "1000", "1,000", "1.3", "23"):
         assert value not in logged, f"log mentions {value!r}"
+
+
+async def test_the_members_who_remain_are_told_what_happens_to_the_plan(bot: OfflineBot) -> None:
+    ana, _ben = await household(bot)  # no plan stored yet: nothing to make again
+    await ana.send("/delete")
+    calls = await ana.tap("Yes, erase everything")
+    (told,) = [c for c in calls if c.method == "sendMessage" and c.params["chat_id"] == BEN.id]
+    notice = visible_text(told.text)
+    assert "Plans from now on are made for the members who remain" in notice
+    assert "/today" in notice
+
+
+async def test_a_german_member_is_told_in_german(bot: OfflineBot) -> None:
+    ana, ben = await household(bot)
+    await ben.send("/language de")
+    await ana.send("/delete")
+    calls = await ana.tap("Yes, erase everything")
+    (told,) = [c for c in calls if c.method == "sendMessage" and c.params["chat_id"] == BEN.id]
+    assert "hat seine Daten gelöscht" in visible_text(told.text)
+    assert "Everything I stored about you is erased" in texts(calls, "editMessageText")[-1]

@@ -209,3 +209,35 @@ async def test_group_stays_quiet_about_stickers_and_chatter(bot: OfflineBot) -> 
         message = {**chat._message(**extra), "chat": group}
         calls = await chat._process({"message": message})
         assert texts(calls) == [], extra
+
+
+@pytest.mark.parametrize("typed", ["my B12 is 150", "holoTC 45 pmol/L, is that ok?"])
+async def test_a_lab_number_typed_as_text_points_to_levels_add_and_the_gp(
+    bot: OfflineBot, typed: str
+) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    shown = visible_text(texts(await chat.send(typed))[0])
+    assert "/levels add serum 320 ng/L" in shown
+    assert "talk to your GP or MS team" in shown
+    assert "150" not in shown and "45" not in shown  # the number is never read back
+
+
+async def test_a_dose_in_micrograms_is_not_taken_for_a_lab_result(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    shown = visible_text(texts(await chat.send("is 1000 mcg of b12 a lot?"))[0])
+    assert "/levels add" not in shown and CLINICIAN_LINE in shown
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["Ich habe Taubheit in den Beinen", "tengo hormigueo en las manos", "j'ai des vertiges"],
+)
+async def test_symptoms_typed_in_german_spanish_or_french_get_the_gp_answer(
+    bot: OfflineBot, typed: str
+) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    shown = visible_text(texts(await chat.send(typed))[0])
+    assert "contact your GP or MS team soon" in shown

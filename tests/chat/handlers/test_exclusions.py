@@ -71,7 +71,7 @@ async def test_food_emoji_are_understood_by_exclude_and_include(bot: OfflineBot)
     chat = bot.chat()
     await onboard(chat)
     shown = visible_text(texts(await chat.send("/exclude 🥜🌾"))[0])
-    assert "Left out from now on: peanut (" in shown and "gluten (" in shown
+    assert "Left out from now on: peanuts (" in shown and "gluten (" in shown
     assert "I don't know" not in shown
     assert (await stored_user(bot, chat)).exclude == {"group:peanut", "group:gluten"}
     await chat.send("/include 🌾")

@@ -701,3 +701,17 @@ async def test_a_member_whose_clinician_manages_b12_gets_no_claim_in_any_view(
     results = await inline(ben)
     card = results[0]["input_message_content"]["message_text"]
     assert "✅" not in card and "⚠️" not in card and "from food" in card
+
+
+async def test_the_group_push_reads_in_the_language_of_who_linked_the_group(
+    bot: OfflineBot,
+) -> None:
+    await family_of_two(bot)
+    await bot.chat(ANA).send("/language de")
+    bot.request.admins = frozenset({ANA.id})
+    await bot.group(ANA).send("/family link")
+    bot.request.clear()
+    bot.clock.current = dt.datetime(2026, 11, 25, 6, 30, tzinfo=UTC)  # 07:30 Berlin
+    assert await run_group_push_tick_now(bot.app) == 1
+    (sent,) = [c for c in bot.request.of("sendMessage") if c.params["chat_id"] == GROUP_ID]
+    assert "Plan für Mi., 25. Nov." in visible_text(sent.text)

@@ -292,3 +292,29 @@ async def test_levels_sends_one_album_for_several_markers(bot: OfflineBot) -> No
 
 
 # ---------------------------------------------------------------------- names and amounts as typed
+
+
+async def test_a_german_user_adds_results_typed_with_commas_and_by_buttons(
+    bot: OfflineBot,
+) -> None:
+    """German words, decimal commas and the glossary's band words, typed and tapped."""
+    chat = bot.chat()
+    await onboard(chat)
+    await chat.send("/language de")
+    typed = all_text(await chat.send("/levels add mma 0,35 umol/l"))
+    assert "Wert #1 gespeichert" in typed and "MMA 0,35 µmol/L" in typed
+    assert "grenzwertig" in typed and "keine Diagnose" in typed
+    local = all_text(await chat.send("/levels Serum 150 ng/L"))
+    assert "Mangel wahrscheinlich" in local and "Hausarzt/Ihre Hausärztin oder Ihr MS-Team" in local
+
+    listed = all_text(await chat.send("/levels"))
+    assert "Ihre B12-Laborwerte" in listed and "Neuester Wert Serum-B12" in listed
+    await press(chat, "➕ Wert eintragen")
+    await press(chat, "Gesamt-B12 (Serum)")
+    await press(chat, "ng/L")
+    for key in ("2", "8", ",", "5"):
+        await press(chat, key)
+    assert "28,5 ng/L" in shown(chat)
+    await press(chat, "OK ✅")
+    saved = all_text(await press(chat, "Heute"))
+    assert "Wert #3 gespeichert" in saved and "Serum-B12 28,5 ng/L" in saved

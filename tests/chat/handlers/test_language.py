@@ -4,9 +4,12 @@ own menu and description set per language at start."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from ptb_offline import OfflineBot, OfflineChat, TgUser, answers, texts, visible_text
 
 from bot.chat.handlers.base import LANGUAGES_KEY
+from bot.chat.jobs.push import run_push_tick_now
 from bot.core.i18n import complete_languages
 
 
@@ -105,3 +108,21 @@ async def test_telegram_menus_are_set_per_complete_language(bot: OfflineBot) -> 
         for call in bot.request.of("setMyDescription")
     }
     assert "vitamin B12" in descriptions[None] and "Vitamin-B12" in descriptions["de"]
+
+
+async def test_the_morning_push_is_rendered_in_each_users_language(bot: OfflineBot) -> None:
+    english = bot.chat(TgUser(id=781, first_name="Ann", username=None))
+    deutsch = bot.chat(german(782))
+    await onboard_in_german(deutsch)
+    await english.send("/start")
+    for label in ("Omnivore", "2.4", "None of these", "Berlin", "EU", "None, go on", "07:30"):
+        await english.tap(label)
+    # the last update was English: each push must still take its user's own language
+    bot.request.clear()
+    bot.clock.current = dt.datetime(2026, 11, 25, 6, 30, 5, tzinfo=dt.UTC)  # 07:30 in Berlin
+    assert (await run_push_tick_now(bot.app)).sent == 2
+    by_chat = {
+        call.params["chat_id"]: visible_text(call.text) for call in bot.request.of("sendMessage")
+    }
+    assert "Mi., 25. Nov." in by_chat[782] and "2,4 µg" in by_chat[782]
+    assert "Wed 25 Nov" in by_chat[781] and "2.4 µg" in by_chat[781]

@@ -35,8 +35,8 @@ async def test_start_onboarding_by_taps_stores_every_choice(bot: OfflineBot) -> 
     assert "Europe/Berlin" in question and "Where do you buy your food?" in question
     calls = await chat.tap("⭐ 🇪🇺 EU")
     assert "the EU" in visible_text(texts(calls, "editMessageText")[0])
-    calls = await chat.tap("None, go on")  # the optional allergy step
-    assert "the EU" in visible_text(texts(calls, "editMessageText")[0])
+    calls = await chat.tap("None, go on")  # the optional allergy step: it confirms itself
+    assert "Nothing left out." in visible_text(texts(calls, "editMessageText")[0])
     calls = await chat.tap("06:30")
     done = visible_text(texts(calls, "editMessageText")[0])
     assert "not medical advice" in done and "06:30" in done
@@ -86,6 +86,53 @@ async def test_location_still_sets_the_time_zone(bot: OfflineBot) -> None:
     assert "America/New_York" in sent[0] and "07:30" in sent[0]
     stored = await bot.services.store.get_user(chat.user.id)
     assert stored is not None and stored.timezone == "America/New_York"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        *("v1:diet:s", "v1:tgt:s", "v1:abs:ob", "v1:reg:s", "v1:alg:s"),
+        *("v1:tz:s", "v1:time:s", "v1:tpad:s", "v1:tpick:s", "v1:diet"),
+    ],
+)
+async def test_truncated_onboarding_taps_are_answered_out_of_date(
+    bot: OfflineBot, data: str
+) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    before = await bot.services.store.get_user(chat.user.id)
+    calls = await chat.tap_data(data, chat.messages()[-1])
+    (answer,) = answers(calls)  # answered once, never left spinning
+    assert any(why in answer for why in ("out of date", "older version", "zone is unknown"))
+    assert await bot.services.store.get_user(chat.user.id) == before
+
+
+@pytest.mark.parametrize("typed", ["NaN", "nan", "inf", "1e309", "-inf", "1e1"])
+async def test_a_non_finite_target_is_refused_and_never_echoed_as_a_value(
+    bot: OfflineBot, typed: str
+) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    reply = visible_text(texts(await chat.send(f"/target {typed}"))[0])
+    assert "is not a number" in reply
+    assert not any(word in reply.lower() for word in ("nan µg", "inf µg", "10.0 µg"))
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None and user.target_ug == 2.4
+
+
+async def test_minus_zero_target_reads_as_zero_not_minus_zero(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    reply = visible_text(texts(await chat.send("/target -0"))[0])
+    assert reply.startswith("0 µg is outside what I can plan for") and "-0" not in reply
+
+
+async def test_target_typed_with_a_decimal_comma(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    assert "2.5 µg a day" in visible_text(texts(await chat.send("/target 2,5"))[0])
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None and user.target_ug == 2.5
 
 
 async def test_target_typed(bot: OfflineBot) -> None:
@@ -311,7 +358,7 @@ async def test_vegans_see_the_vegan_society_target_first_and_every_preset_names_
         assert sum(stage in label for label in labels) == 2, stage  # US and EFSA numbers
     assert "1.5 µg · UK RNI" in labels
     calls = await chat.tap("3.0 µg · Vegan Society")
-    assert answers(calls) == ["Target: 3.0 µg a day (Vegan Society (vegans), Vegan Society)"]
+    assert answers(calls) == ["Target: 3.0 µg a day (Vegan Society (vegans))"]  # named once
     user = await bot.services.store.get_user(chat.user.id)
     assert user is not None and (user.target_ug, user.life_stage) == (3.0, "none")
 
@@ -372,6 +419,22 @@ async def test_vegans_are_offered_to_enter_their_drinks_label_value(bot: Offline
     assert "per 100 ml" in prompt
     calls = await chat.send("/myproducts oat_milk_fortified 0.38")
     assert "Saved" in visible_text(texts(calls)[0])
+
+
+async def test_allergy_done_confirms_what_is_left_out_and_no_drink_the_user_avoids_is_offered(
+    bot: OfflineBot,
+) -> None:
+    chat = bot.chat()
+    await chat.send("/start")
+    for label in ("Vegan", "3.0", "None of these", "Berlin", "EU", "Soy"):
+        await chat.tap(label)
+    calls = await chat.tap("Done")
+    assert "Left out: soy." in visible_text(texts(calls, "editMessageText")[0])
+    await chat.tap("07:30")
+    done = chat.messages()[-1]
+    labels = [label for label, _ in Call("", {"reply_markup": done.reply_markup}).buttons]
+    assert any("Oat drink" in label for label in labels)  # still offered: not soy
+    assert not any("Soy" in label for label in labels)
 
 
 async def test_non_vegans_get_no_drink_offer(bot: OfflineBot) -> None:

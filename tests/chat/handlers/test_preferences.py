@@ -83,3 +83,62 @@ async def test_swap_this_meal_from_the_card_shows_the_plan_with_undo(bot: Offlin
     restored = meal_lines(edits(await chat.tap("Undo swap"))[0].text)
     assert restored["dinner"] == before["dinner"]
     assert visible_text(texts(await chat.send("/today"))[0]).count(before["dinner"]) == 1
+
+
+# --------------------------------------------------------------------------- card and plan
+
+
+async def test_card_opened_from_a_plan_shows_the_meals_top_up(bot: OfflineBot) -> None:
+    from bot.chat.render.format import fmt_ug
+
+    chat = bot.chat()
+    await onboard(chat, diet="Vegan", target="3.0")
+    await chat.send("/exclude soy, peanuts")  # this set needs nutritional yeast on some days
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None
+    plans = await bot.services.plans.days(user, TODAY, 7)
+    day, meal = next((p.date, m) for p in plans for m in p.meals if m.topup_item)
+    recipe = bot.services.recipes.recipes[meal.recipe_id]
+    label = meal.topup_label.replace("(3.75 g)", "(3.8 g)")  # as every message rounds it
+    await chat.send("/week")
+    await chat.tap(day.strftime("%a %-d"))
+    plan_text = visible_text(chat.messages()[-1].text)
+    assert f"➕ plus {label} (" in plan_text and "3.75" not in plan_text
+
+    card = visible_text(texts(await chat.tap(f"{meal.slot.value.capitalize()} recipe"))[0])
+    assert f"Per serving: B12 {fmt_ug(meal.b12_ug)} µg with the top-up" in card
+    topup_line = next(line for line in card.splitlines() if line.startswith("• ➕"))
+    assert topup_line.startswith(f"• ➕ {label}:") and "(3.8 g)" in topup_line
+    assert f"{fmt_ug(meal.topup_b12_ug)} µg" in topup_line
+    # a tap on the card (one more serving) keeps the top-up
+    more = visible_text(edits(await chat.tap("➕ Serving"))[0].text)
+    assert "with the top-up" in more and any(x.startswith("• ➕") for x in more.splitlines())
+
+    # /recipe shows the dish alone, as it is
+    alone = visible_text(texts(await chat.send(f"/recipe {recipe.name}"))[0])
+    assert f"Per serving: B12 {fmt_ug(recipe.b12_ug)} µg ·" in alone
+    assert "top-up" not in alone and "• ➕" not in alone
+
+
+async def test_pregnant_or_breastfeeding_card_says_liver_or_smoked_fish_is_not_advised(
+    bot: OfflineBot,
+) -> None:
+    pregnant = bot.chat()
+    await onboard(pregnant, diet="Omnivore", target="Pregnant · 4.5")
+    liver = visible_text(texts(await pregnant.send("/recipe liver"))[0]).splitlines()
+    assert liver[0] == (
+        "🤰 Not advised in pregnancy or while breastfeeding: liver (NHS: too much vitamin A)"
+    )
+    assert liver[1].startswith("📖 ")
+    smoked = visible_text(texts(await pregnant.send("/recipe smoked salmon"))[0])
+    assert smoked.splitlines()[0].endswith("cold-smoked or cured fish (FSA/NHS: listeria)")
+    porridge = visible_text(texts(await pregnant.send("/recipe porridge"))[0])
+    assert "🤰" not in porridge
+
+    feeding = bot.chat(TgUser(id=5252, first_name="Bea", username="bea"))
+    await onboard(feeding, diet="Omnivore", target="Breastfeeding · 5.0")
+    assert "🤰 Not advised" in texts(await feeding.send("/recipe liver"))[0]
+
+    other = bot.chat(TgUser(id=5353, first_name="Cy", username="cy"))
+    await onboard(other, diet="Omnivore")
+    assert "🤰" not in texts(await other.send("/recipe liver"))[0]

@@ -325,3 +325,14 @@ async def test_taken_after_a_typed_dose_asks_before_logging_a_second(bot: Offlin
     await chat.tap_data(yes, yes_message)
     doses = await bot.tracking.doses(4242, day, day)
     assert [d.dose_ug for d in doses] == [1000.0, 1000.0]
+
+
+async def test_a_german_user_sets_and_lists_reminders_in_german(bot: OfflineBot) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    await chat.send("/language de")
+    added = "\n".join(visible_text(t) for t in replies(await chat.send("/remind daily 1000 08:00")))
+    assert "Erinnerung eingerichtet: Tägliche Tablette: 1.000 µg um 08:00" in added
+    listed = "\n".join(visible_text(t) for t in replies(await chat.send("/remind")))
+    assert "Ihre Erinnerungen" in listed and "1. Tägliche Tablette" in listed
+    assert "Beispiele:" in listed and "Talk to your clinician" not in listed

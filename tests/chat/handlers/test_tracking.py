@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -125,7 +126,7 @@ async def test_ate_logs_extras_and_refuses_supplement_sized_amounts(bot: Offline
     calls = await chat.send("/ate 1.5")
     assert "1.5 µg" in all_text(calls)
     calls = await chat.send("/ate 500")
-    assert "/took" in all_text(calls)
+    assert "/took 500" in all_text(calls)  # their own number, not a suggested dose
     calls = await chat.send("/ate zzzqqq")
     assert "nothing is logged" in all_text(calls)
     logs = await bot.tracking.meal_logs(4242, TODAY, TODAY)
@@ -252,7 +253,8 @@ async def test_privacy_and_help_texts_are_valid_html(bot: OfflineBot) -> None:
     calls = await chat.send("/levels help")
     assert "1.355" in all_text(calls)
     calls = await chat.send("/took")
-    assert "/took 1000" in all_text(calls)
+    assert "/took <µg on your label>" in all_text(calls)  # a placeholder, never a dose
+    assert not re.search(r"/took (injection )?\d", all_text(calls))
     calls = await chat.send("/took a lot")
     assert "could not read a dose" in all_text(calls)
 
@@ -426,6 +428,27 @@ async def test_check_off_toast_repeats_the_plan_number(bot: OfflineBot) -> None:
 # --------------------------------------------------------------------------- /levels numbers
 
 
+@pytest.mark.parametrize("absorption", ["impaired", "injections"])
+async def test_progress_of_a_clinician_managed_user_shows_the_log_without_estimates(
+    bot: OfflineBot, absorption: str
+) -> None:
+    """Onboarding promises them no absorption estimates and never "on target from food"."""
+    chat = bot.chat()
+    await onboard(chat)
+    await bot.services.users.update(chat.user.id, absorption=absorption)
+    await chat.send("/today")
+    await chat.tap("Breakfast eaten")
+    await chat.send("/took injection 1000")
+    calls = await chat.send("/progress")
+    text = all_text(calls)
+    (photo,) = [c for c in calls if c.method == "sendPhoto"]
+    assert "logged" in str(photo.params.get("caption")) and "target" not in str(photo.params)
+    assert "clinician manages your B12" in text
+    assert "food" in text and "Injection today: 1,000 µg" in text
+    for verdict in ("absorbed", "to go", "target met", "target reached", "B12 target"):
+        assert verdict not in text.lower(), verdict
+
+
 async def test_progress_with_nothing_logged_sends_a_hint_not_an_empty_chart(
     bot: OfflineBot,
 ) -> None:
@@ -434,7 +457,8 @@ async def test_progress_with_nothing_logged_sends_a_hint_not_an_empty_chart(
     calls = await chat.send("/progress")
     assert [c.method for c in calls] == ["sendMessage"]
     text = visible_text(texts(calls)[0])
-    assert "tick off meals with ✅ on your plan" in text.lower() and "/took 10" in text
+    assert "tick off meals with ✅ on your plan" in text.lower()
+    assert "/took <µg on your label>" in text and not re.search(r"/took \d", text)
     await chat.send("/took 10")
     calls = await chat.send("/progress")
     assert [c.method for c in calls] == ["sendMessage", "sendPhoto"]

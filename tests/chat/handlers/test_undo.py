@@ -103,3 +103,37 @@ async def test_swap_then_undo_brings_the_previous_dish_back(bot: OfflineBot) -> 
     # the next swap moves on to a dish not shown yet, not back to the one undone
     again = meal_lines(edits(await chat.tap("Swap lunch"))[0].text)
     assert again["lunch"] not in (before["lunch"], swapped["lunch"])
+
+
+def status_line(text: str) -> str:
+    return next(x for x in visible_text(text).splitlines() if "of your" in x and "target" in x)
+
+
+async def test_skipped_or_other_meals_do_not_count_towards_the_target(bot: OfflineBot) -> None:
+    from bot.chat.render.format import fmt_ug
+
+    chat = bot.chat()
+    await onboard(chat, diet="Omnivore")
+    first = texts(await chat.send("/today"))[0]
+    assert status_line(first).startswith("✅") and status_line(first).endswith(": met")
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None
+    plan = await bot.services.plans.day_plan(user, TODAY)
+    left = plan.b12_ug - plan.meals[0].b12_ug
+
+    after_skip = edits(await chat.tap("Skipped"))[0].text  # breakfast's
+    assert f"B12 {fmt_ug(left)} µg of your" in status_line(after_skip)
+    assert "Counted without breakfast (skipped)" in visible_text(after_skip)
+    # /today says the same as the edited message
+    assert status_line(texts(await chat.send("/today"))[0]) == status_line(after_skip)
+
+    await chat.tap("Ate other")  # lunch's
+    nothing = edits(await chat.tap("Skipped"))[0].text  # dinner's: nothing left to count
+    line = status_line(nothing)
+    assert line.startswith("⚠️") and "B12 0.0 µg" in line and "met" not in line
+    assert (
+        "Counted without breakfast (skipped), lunch (something else), dinner (skipped)"
+        in visible_text(nothing)
+    )
+    restored = edits(await chat.tap("Undo dinner"))[0].text
+    assert "dinner (skipped)" not in visible_text(restored)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import itertools
 import subprocess
 import sys
+from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from pathlib import Path
 
 import numpy as np
@@ -326,7 +329,7 @@ def test_chart_titles_legends_and_dates_come_out_in_german(
 ) -> None:
     with_range = [
         *serum_results(),
-        parse_levels_add("serum 300 ng/L 2026-11-01 range 200-900", TODAY),
+        parse_levels_add("serum 300 ng/L 2026-10-03 range 200-900", TODAY),
     ]
     with in_language("de"):
         progress = _chart_texts(monkeypatch, lambda: progress_chart(month((5,)), 2.4, TODAY))
@@ -352,3 +355,34 @@ def test_chart_titles_legends_and_dates_come_out_in_german(
     assert dates, "no German month on the date axis"
     for text in progress + levels + mma:
         assert english_left(text) == [], text
+
+
+def test_the_chart_worker_draws_in_the_language_of_the_user_who_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The worker is another process: the language travels with the arguments, and the cache
+    keeps one picture per language."""
+    from bot.chat.render import chart_pool
+
+    args = (tuple(month((3,))), 2.4, TODAY)
+    english = chart_pool._draw("progress", args, "en")
+    german = chart_pool._draw("progress", args, "de")
+    assert english == progress_chart(*args) and german != english
+    with in_language("de"):
+        assert german == progress_chart(*args)
+
+    class NoProcess(Executor):
+        def submit(self, *args: object, **kwargs: object) -> Future[bytes]:
+            raise OSError("no worker process in this test")
+
+    monkeypatch.setattr(chart_pool, "_executor", NoProcess)  # drawn in a thread instead
+    monkeypatch.setattr(chart_pool, "_cache", OrderedDict())
+
+    async def both() -> tuple[bytes, bytes]:
+        first = await chart_pool.progress_png(*args)
+        with in_language("de"):
+            second = await chart_pool.progress_png(*args)
+        return first, second
+
+    assert asyncio.run(both()) == (english, german)
+    assert len(chart_pool._cache) == 2

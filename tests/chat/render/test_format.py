@@ -14,6 +14,7 @@ from bot.chat.render.format import (
     fmt_grams,
     format_quantity,
     split_message,
+    topup_label_text,
 )
 
 
@@ -90,3 +91,16 @@ def test_recipe_amounts_read_like_a_cookbook(amount: float, unit: str, shown: st
 )
 def test_grams_have_no_decimals_above_10_and_one_below(grams: float, shown: str) -> None:
     assert fmt_grams(grams) == shown
+
+
+def test_every_weight_in_a_top_up_label_or_note_is_rounded_alike() -> None:
+    yeast = "1 tbsp (3.75 g) of fortified nutritional yeast flakes"
+    assert topup_label_text(yeast, 3.75) == "1 tbsp (3.8 g) of fortified nutritional yeast flakes"
+    # a plan note names the weight without knowing it: its own number, the same rounding
+    note = f"Added {yeast} to dinner for B12."
+    assert topup_label_text(note) == topup_label_text(note, 0.0) == note.replace("3.75", "3.8")
+    # a household member's label: a shared drink and their own yeast; the exact weight is
+    # the shared top-up's and must not overwrite the yeast's
+    both = f"a glass (250 ml) of soy milk (for everyone) and {yeast}, just for you"
+    assert "(3.8 g)" in topup_label_text(both, 257.5) and "257" not in topup_label_text(both, 257.5)
+    assert topup_label_text("1 tbsp (3.75 g) of x", 3.7499) == "1 tbsp (3.7 g) of x"

@@ -118,6 +118,7 @@ def test_add_flow_steps_in_german_with_a_decimal_comma() -> None:
     assert "Wann wurde das Blut abgenommen?" in date_text
     assert {"Heute", "Gestern", "◀ Zurück", "✖ Abbrechen"} <= set(_markup_labels(date_markup))
     assert "Oktober 2026" in picker_text
+    assert {"◀ Sep 2026", "Nov 2026 ▶"} <= set(_markup_labels(picker_markup))
     assert "Gesamt-B12 (Serum)" in _markup_labels(marker_markup)
     # the callback data stays language-free: the pad carries "280.5" whatever the label says
     datas = [b.callback_data for row in value_markup.inline_keyboard for b in row]

@@ -221,6 +221,10 @@ def test_a_top_up_and_the_recipe_round_the_same_weight_alike(shipped: RecipeSet)
     yeast_name = shipped.ingredients["nutritional_yeast"].name
     assert any(yeast_name in line and grams in line for line in recipe_text.splitlines())
     assert f"plus 1 tbsp {grams} of" in plan_text and "3.75" not in plan_text
+    # the planner's note names the same top-up: one rounding in one message
+    noted = dataclasses.replace(plan, notes=(f"Added {yeast.label} to breakfast for B12.",))
+    noted_text = visible_text(render_plan(noted, shipped, None, title="Today")[0])
+    assert noted_text.count(grams) == 2 and "3.75" not in noted_text
 
 
 def test_millilitres_in_a_top_up_label_are_left_alone(shipped: RecipeSet) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pypdfium2 as pdfium
+from translated import in_language
 
 from bot.chat.render.report import report_pdf
 from bot.core.labs import LabResult, Marker
@@ -107,3 +108,21 @@ def test_the_longest_first_page_ends_above_the_footer() -> None:
     last_line, _ = bottom_of(pdf, "No lab results recorded")
     _, footer_top = bottom_of(pdf, "Questions about B12")
     assert last_line > footer_top + 5
+
+
+def test_the_report_layout_and_lab_bands_are_in_german() -> None:
+    labs = [LabResult(Marker.SERUM, 150, "ng/L", dt.date(2026, 10, 2))]
+    with in_language("de"):
+        built = report(91, labs)
+        first, second = pages_text(report_pdf(built))
+    assert "Seite 1 von 2" in first and "Seite 2 von 2" in second
+    assert "Ernährung und Ziel" in first and "Präparate und Spritzen, wie eingetragen" in first
+    assert "Tägliches B12-Ziel: 3,0 µg" in first
+    assert "2. Dez. 2026" in first  # dates the German way
+    assert "Selbst geführtes B12-Protokoll" in first and "Ernährung: vegan" in first
+    assert "Mittleres tägliches B12 aus dem Essen: 2,5 µg" in first
+    assert "Spritzen: 29. Nov. 2026 1.000 µg" in first
+    assert "Hausarzt/Ihrer Hausärztin oder Ihrem MS-Team" in first
+    assert "Laborwerte, neueste zuerst (wie eingegeben)" in second
+    assert "Datum Test Wert Bereich Quelle der Bereiche" in second
+    assert "Mangel wahrscheinlich NICE NG239" in second  # the glossary's band words
