@@ -43,6 +43,7 @@ from bot.chat.ratelimit import (
     SharedSendBudget,
 )
 from bot.config import MissingTokenError, Settings, SettingsError, load_settings
+from bot.core.i18n import enable_languages
 from bot.core.recipe_problems import RecipeError
 from bot.core.recipes import load_recipes
 from bot.services.container import Services
@@ -120,6 +121,7 @@ async def start_services(
     existing = application.bot_data.get("services")
     if isinstance(existing, Services):
         return existing
+    enable_languages(settings.languages)  # checked against the catalogues in bot.config
     recipes = load_recipes(settings.recipes_dir)
     store = await Store.open(settings.database_url)
     services = Services(

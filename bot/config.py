@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.core.i18n import catalogue_languages
+
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL = "sqlite:///data/bot.sqlite3"
 DATABASE_SCHEMES = ("sqlite:", "sqlite+aiosqlite:", "postgresql:", "postgresql+asyncpg:",
@@ -71,6 +73,9 @@ class Settings:
     catch_up_hours: float = 6
     rate_limit_per_second: float = 30
     push_lease_seconds: float = 120
+    # BOT_LANGUAGES: languages users may get besides English (a preview until every text of
+    # the bot is translated; see README "Languages")
+    languages: tuple[str, ...] = ("en",)
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -170,7 +175,21 @@ def load_settings(
         catch_up_hours=_number(values, "CATCH_UP_HOURS", 6, minimum=0, maximum=12),
         rate_limit_per_second=_number(values, "RATE_LIMIT_PER_SECOND", 30, minimum=1),
         push_lease_seconds=_number(values, "PUSH_LEASE_SECONDS", 120, minimum=2, maximum=3600),
+        languages=_languages(values.get("BOT_LANGUAGES", "")),
     )
+
+
+def _languages(text: str) -> tuple[str, ...]:
+    """BOT_LANGUAGES: "en,de" → ("en", "de"); English is always on."""
+    codes = [c.strip().lower() for c in text.replace(";", ",").split(",") if c.strip()]
+    known = ("en", *catalogue_languages())
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise SettingsError(
+            f"BOT_LANGUAGES: no translation for {', '.join(u[:8] for u in unknown[:3])}; "
+            f"use some of {','.join(known)}"
+        )
+    return tuple(dict.fromkeys(["en", *codes]))
 
 
 def _webhook_url(url: str) -> str | None:

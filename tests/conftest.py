@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.core.i18n import catalogue_languages, enable_languages
 from bot.core.models import RecipeSet
 from bot.core.recipes import load_recipes
 from bot.storage.db import Database
@@ -47,6 +48,15 @@ if _unknown:
     raise pytest.UsageError(f"B12_TEST_ENGINES: unknown engine(s) {sorted(_unknown)}")
 PG_DATA_PREFIX = "b12-pg-"
 TEMPLATE = "b12_template"
+
+
+@pytest.fixture(autouse=True)
+def every_language() -> Iterator[None]:
+    """Tests may speak every language with a catalogue; the bot itself offers only the ones
+    BOT_LANGUAGES switches on (English by default: tests/core/test_i18n.py checks that)."""
+    enable_languages(catalogue_languages())
+    yield
+    enable_languages(catalogue_languages())
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
@@ -115,10 +115,33 @@ def _complete(locales_dir: Path) -> tuple[str, ...]:
     )
 
 
+# Languages switched on for users (BOT_LANGUAGES; English always). A complete catalogue is
+# not enough on its own: while some of the bot's texts are not yet marked for translation, a
+# German user would get German set-up and English plans, which is worse than English
+# throughout. So other languages are a preview until switched on (bot.config, `enable`).
+_enabled: set[str] = {SOURCE_LANGUAGE}
+
+
+def enable_languages(codes: Iterable[str]) -> tuple[str, ...]:
+    """Switch these languages on (English always is); returns the languages now switched on.
+    A code without a catalogue raises ValueError (a typo in BOT_LANGUAGES must not pass)."""
+    wanted = {_base(code) for code in codes if code.strip()}
+    unknown = wanted - {SOURCE_LANGUAGE, *catalogue_languages()}
+    if unknown:
+        known = ", ".join((SOURCE_LANGUAGE, *catalogue_languages()))
+        raise ValueError(f"no catalogue for {', '.join(sorted(unknown))} (known: {known})")
+    _enabled.clear()
+    _enabled.update({SOURCE_LANGUAGE, *wanted})
+    return tuple(sorted(_enabled))
+
+
 def complete_languages(locales_dir: Path | None = None) -> tuple[str, ...]:
-    """English first, then every language whose catalogue is complete: the ones the bot offers
-    (/language, Telegram's menus) and picks from a user's Telegram language."""
-    return (SOURCE_LANGUAGE, *_complete(locales_dir or LOCALES_DIR))
+    """English first, then every switched-on language whose catalogue is complete: the ones
+    the bot offers (/language, Telegram's menus) and picks from a user's Telegram language."""
+    return (
+        SOURCE_LANGUAGE,
+        *(lang for lang in _complete(locales_dir or LOCALES_DIR) if lang in _enabled),
+    )
 
 
 def resolve_language(code: str | None, locales_dir: Path | None = None) -> str:

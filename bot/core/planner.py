@@ -34,6 +34,7 @@ import hashlib
 import heapq
 import math
 import random
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
@@ -124,6 +125,10 @@ class Planner:
 
     def __init__(self, recipes: RecipeSet) -> None:
         self.recipes = recipes
+        # Days already planned, by what decides them (profiles without names, the date, the
+        # history, top-ups allowed): the plan is a pure function of these, and on a morning
+        # push thousands of users share a few hundred settings, so most days are planned once.
+        self._days: OrderedDict[tuple[object, ...], DayPlan] = OrderedDict()
         self.recipe_info: dict[str, RecipeInfo] = {
             r.id: RecipeInfo(
                 id=r.id,
@@ -479,6 +484,31 @@ class Planner:
         regional = for_region(self.recipes, profile.region)
         if regional is not self.recipes:
             return planner_for(regional).plan_day(members, day, history, allow_topups=allow_topups)
+        # a name never reaches a day's plan, so people with the same settings share it
+        key = (
+            tuple(replace(m, name="") for m in members),
+            day,
+            tuple(sorted(history)),
+            allow_topups,
+        )
+        known = self._days.get(key)
+        if known is not None:
+            self._days.move_to_end(key)
+            return known
+        plan = self._plan_day(members, profile, day, history, allow_topups)
+        self._days[key] = plan
+        if len(self._days) > DAY_CACHE:
+            self._days.popitem(last=False)
+        return plan
+
+    def _plan_day(
+        self,
+        members: Sequence[Profile],
+        profile: Profile,
+        day: dt.date,
+        history: Sequence[str],
+        allow_topups: bool,
+    ) -> DayPlan:
         rng = random.Random(seed(profile, day.isoformat()))
         recent = frozenset(history)
         safe_foods = profile.life_stage in SAFE_FOOD_STAGES
@@ -682,6 +712,7 @@ class Candidates:
 
 _PLANNERS: dict[int, Planner] = {}
 PLANNER_CACHE = 32  # regions x users' own products: a few sets each
+DAY_CACHE = 4096  # planned days kept per recipe set (a DayPlan is ~1 KB)
 
 
 def planner_for(recipes: RecipeSet) -> Planner:

@@ -44,6 +44,34 @@ WEEKDAYS: dict[str, int] = {
     )
     for name in names
 }
+# the weekdays in the bot's other languages, typed in /remind ("montag", "lunes", "lun")
+WEEKDAYS |= {
+    name: i
+    for i, names in enumerate(
+        (
+            ("mo", "montag", "lun", "lunes", "lundi"),
+            ("di", "dienstag", "mar", "martes", "mardi"),
+            ("mi", "mittwoch", "mié", "mie", "miércoles", "miercoles", "mer", "mercredi"),
+            ("do", "donnerstag", "jue", "jueves", "jeu", "jeudi"),
+            ("fr", "freitag", "vie", "viernes", "ven", "vendredi"),
+            ("sa", "samstag", "sáb", "sab", "sábado", "sabado", "sam", "samedi"),
+            ("so", "sonntag", "dom", "domingo", "dim", "dimanche"),
+        )
+    )
+    for name in names
+}
+# /remind words in German, Spanish and French, read as the English grammar's words
+LOCAL_WORDS: dict[str, str] = {
+    "täglich": "daily", "taeglich": "daily", "tablette": "tablet", "wöchentlich": "weekly",
+    "woechentlich": "weekly", "spritze": "injection", "injektion": "injection", "alle": "every",
+    "woche": "week", "wochen": "weeks", "ab": "from", "um": "at", "jeden": "on",
+    "diario": "daily", "diaria": "daily", "comprimido": "tablet", "semanal": "weekly",
+    "inyección": "injection", "inyeccion": "injection", "cada": "every", "semana": "week",
+    "semanas": "weeks", "desde": "from", "a": "at", "las": "on", "el": "on",
+    "quotidien": "daily", "quotidienne": "daily", "comprimé": "tablet", "comprime": "tablet",
+    "hebdomadaire": "weekly", "toutes": "every", "chaque": "every", "les": "on",
+    "semaine": "week", "semaines": "weeks", "partir": "from", "à": "at", "du": "on", "le": "on",
+}  # fmt: skip
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -309,7 +337,7 @@ def _parse_dose(toks: list[str]) -> float:
 def _remind_tokens(text: str) -> list[str]:
     """Split `/remind` words and glue what people write apart: "1000 µg" -> "1000µg",
     "9 am" -> "9am", "at 9" -> "9:00"; filler words ("at", "on", "of") are dropped."""
-    raw = text.split()
+    raw = [LOCAL_WORDS.get(tok.lower(), tok) for tok in text.split()]
     out: list[str] = []
     i = 0
     while i < len(raw):
@@ -398,6 +426,7 @@ def parse_remind(text: str, tz: str, today: dt.date) -> Reminder:
             raise ReminderInputError(_("Give the dose and the time.") + "\n" + _(REMIND_EXAMPLES))
         return Reminder(ReminderKind.DAILY, dose, local_time, tz)
     if kind_word == "weekly":
+        toks = [t for t in toks if t.lower() != "every"]  # "every monday", "cada lunes"
         local_time = _pop_time(toks)
         days = [i for i, t in enumerate(toks) if t.lower() in WEEKDAYS]
         weekday = WEEKDAYS[toks.pop(days[0]).lower()] if len(days) == 1 else None

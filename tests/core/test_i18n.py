@@ -354,3 +354,39 @@ def test_modules_that_translate_never_rebind_the_underscore() -> None:
             if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store)
         ]
     assert not offenders, offenders
+
+
+def test_only_switched_on_languages_are_offered_or_used() -> None:
+    """A complete catalogue is not enough: until BOT_LANGUAGES switches a language on, a
+    German phone gets English (never German set-up followed by English plans)."""
+    from bot.core.i18n import (
+        catalogue_languages,
+        complete_languages,
+        enable_languages,
+        resolve_language,
+    )
+
+    assert "de" in catalogue_languages()
+    try:
+        assert enable_languages(["en"]) == ("en",)
+        assert complete_languages() == ("en",) and resolve_language("de-AT") == "en"
+        enable_languages(["de"])
+        assert "de" in complete_languages() and resolve_language("de-AT") == "de"
+        with pytest.raises(ValueError):
+            enable_languages(["xx"])
+    finally:
+        enable_languages(catalogue_languages())
+
+
+def test_bot_languages_setting_defaults_to_english_and_refuses_unknown_codes() -> None:
+    from bot.config import SettingsError, load_settings
+
+    env = {"TELEGRAM_BOT_TOKEN": "123:abc"}
+    assert load_settings(env, dotenv_path=None).languages == ("en",)
+    assert load_settings({**env, "BOT_LANGUAGES": "de, fr"}, dotenv_path=None).languages == (
+        "en",
+        "de",
+        "fr",
+    )
+    with pytest.raises(SettingsError):
+        load_settings({**env, "BOT_LANGUAGES": "de,xx"}, dotenv_path=None)

@@ -390,3 +390,25 @@ def test_reminders_and_their_input_errors_read_in_the_users_language(lang: str, 
     message = str(caught.value)
     assert "25:00" in message and english_left(message.split("\n")[0]) == []
     assert message.split("\n")[1] != "Examples:"  # the examples are translated too
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "weekday", "every"),
+    [
+        ("täglich 2,5 mg 08:00", ReminderKind.DAILY, None, None),
+        ("diario 500 a las 08:00", ReminderKind.DAILY, None, None),
+        ("wöchentlich 2000 montag 09:00", ReminderKind.WEEKLY, 0, None),
+        ("semanal 2000 cada viernes 09:00", ReminderKind.WEEKLY, 4, None),
+        ("hebdomadaire 2000 chaque dimanche 09:00", ReminderKind.WEEKLY, 6, None),
+        ("Spritze 1000 alle 4 Wochen 10:00 ab 2026-11-30", ReminderKind.EVERY_N_WEEKS, None, 4),
+        ("inyección 1000 cada 2 semanas 10:00", ReminderKind.EVERY_N_WEEKS, None, 2),
+        ("injection 1000 toutes les 3 semaines 10:00 à partir du 2026-11-30",
+         ReminderKind.EVERY_N_WEEKS, None, 3),
+    ],
+)  # fmt: skip
+def test_remind_accepts_german_spanish_and_french_words(
+    text: str, kind: ReminderKind, weekday: int | None, every: int | None
+) -> None:
+    r = parse_remind(text, BERLIN, TODAY)
+    assert (r.kind, r.weekday, r.every_weeks) == (kind, weekday, every)
+    assert r.dose_ug in (2500.0, 500.0, 2000.0, 1000.0)

@@ -38,6 +38,7 @@ from telegram.request import BaseRequest, RequestData
 from bot.app import build_application, stop_services
 from bot.chat.ratelimit import Limit, LocalSendBudget
 from bot.config import Settings
+from bot.core.i18n import catalogue_languages
 from bot.core.models import Slot
 from bot.services.container import Services
 from bot.services.tracking import tracking_store
@@ -460,7 +461,12 @@ async def running_application(
 ) -> AsyncIterator[Application]:
     """build_application over a fresh database in `tmp_path`, `request` as its HTTP layer,
     started as run_bot starts it (initialize + post_init) and stopped afterwards."""
-    settings = Settings(token=TOKEN, database_path=tmp_path / "bot.sqlite3")
+    # every language with a catalogue switched on: handler tests speak them all
+    settings = Settings(
+        token=TOKEN,
+        database_path=tmp_path / "bot.sqlite3",
+        languages=("en", *catalogue_languages()),
+    )
     app = build_application(
         settings,
         now=clock.now,

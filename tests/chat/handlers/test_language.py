@@ -108,6 +108,11 @@ async def test_telegram_menus_are_set_per_complete_language(bot: OfflineBot) -> 
         for call in bot.request.of("setMyDescription")
     }
     assert "vitamin B12" in descriptions[None] and "Vitamin-B12" in descriptions["de"]
+    # Telegram's limits: 512 characters a description, 120 a short one, 256 a command's
+    assert all(len(text) <= 512 for text in descriptions.values())
+    shorts = [call.params["short_description"] for call in bot.request.of("setMyShortDescription")]
+    assert len(shorts) == len(menus) and all(0 < len(text) <= 120 for text in shorts)
+    assert all(len(c["description"]) <= 256 for m in menus.values() for c in m["commands"])
 
 
 async def test_the_morning_push_is_rendered_in_each_users_language(bot: OfflineBot) -> None:
