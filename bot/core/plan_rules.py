@@ -33,6 +33,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.core.i18n import N_, SOURCE_LANGUAGE, _, current_language, fmt_decimal, ngettext
 from bot.core.models import (
     ABSORPTION_IMPAIRED,
     ABSORPTION_INJECTIONS,
@@ -64,31 +65,32 @@ SAFE_FOOD_STAGES = frozenset({PREGNANT, BREASTFEEDING})
 UNSAFE_GROUPS = frozenset({"liver", "smoked_fish"})
 # Why each is left out, in the words a recipe card shows (no dose, no diagnosis).
 UNSAFE_GROUP_REASONS: dict[str, str] = {
-    "liver": "liver (NHS: too much vitamin A)",
-    "smoked_fish": "cold-smoked or cured fish (FSA/NHS: listeria)",
+    "liver": N_("liver (NHS: too much vitamin A)"),
+    "smoked_fish": N_("cold-smoked or cured fish (FSA/NHS: listeria)"),
 }
 OILY_FISH_GROUP = "oily_fish"
 MAX_OILY_FISH_MEALS_PER_7_DAYS = 2  # NHS: at most 2 portions of oily fish a week
 
-CLINICIAN_LINE = (
+# translate at use: _(CLINICIAN_LINE)
+CLINICIAN_LINE = N_(
     "Your clinician manages your B12, so food estimates are shown for information only; "
     "talk to your GP or MS team about your dose."
 )
 # Plain lines for settings and onboarding (no dose, no diagnosis).
 LIFE_STAGE_NOTES: dict[str, str] = {
     LIFE_STAGE_NONE: "",
-    PREGNANT: (
+    PREGNANT: N_(
         "Plans for pregnancy leave out liver and liver products (vitamin A), cold-smoked and "
         "cured fish such as smoked salmon, and have oily fish at most twice in any 7 days (NHS, "
         "FSA). Talk to your midwife or GP about supplements."
     ),
-    BREASTFEEDING: (
+    BREASTFEEDING: N_(
         "Plans while breastfeeding leave out liver, cold-smoked and cured fish, and have oily "
         "fish at most twice in any 7 days. Babies breastfed by mothers low in B12 (more common "
         "on a vegan diet) can become seriously ill: keep a reliable B12 source every day and "
         "talk to your GP or health visitor."
     ),
-    OVER_50: (
+    OVER_50: N_(
         "After 50, B12 bound in food is absorbed less well, so more than half of your target "
         "comes from fortified foods (or a supplement your clinician agrees) (IOM 1998)."
     ),
@@ -156,7 +158,7 @@ def unsafe_reasons(
         ing = ingredients.get(item)
         if ing is not None:
             groups |= ing.groups & UNSAFE_GROUPS
-    return [UNSAFE_GROUP_REASONS.get(g, g) for g in sorted(groups)]
+    return [_(UNSAFE_GROUP_REASONS[g]) if g in UNSAFE_GROUP_REASONS else g for g in sorted(groups)]
 
 
 def oily_fish_recipe(recipe: Recipe, ingredients: dict[str, Ingredient]) -> bool:
@@ -198,6 +200,23 @@ def target_status(plan: DayPlan, profiles: Profile | Sequence[Profile]) -> Targe
     )
 
 
+# The total's miss; renderers leave it out where "… µg short" says the same (is_total_miss).
+TOTAL_MISS = N_("total {total} µg of {target} µg")
+
+
+def _num(value: float, *, trim: bool = False) -> str:
+    """A µg number in a miss: one decimal ("2.4", German "2,4"); `trim` as Python's :g."""
+    if current_language() == SOURCE_LANGUAGE:
+        return f"{value:g}" if trim else f"{value:.1f}"
+    return fmt_decimal(value, 3 if trim else 1, trim=trim)
+
+
+def is_total_miss(miss: str) -> bool:
+    """Whether a miss is the day's total ("total 1.8 µg of 2.4 µg"), in any language."""
+    prefix = _(TOTAL_MISS).split("{", 1)[0]
+    return (bool(prefix) and miss.startswith(prefix)) or miss.startswith("total ")
+
+
 def status_of(
     profile: Profile,
     target: float,
@@ -212,20 +231,26 @@ def status_of(
         return TargetStatus(met=False, clinician_managed=True, fortified_ug=fortified_ug)
     misses: list[str] = []
     if total < target - EPS:
-        misses.append(f"total {total:.1f} µg of {target:g} µg")
+        misses.append(_(TOTAL_MISS).format(total=_num(total), target=_num(target, trim=True)))
     if absorbed < target / 2 - EPS:
         misses.append(
-            f"absorbed about {absorbed:.1f} µg, under half the target ({target / 2:.1f} µg)"
+            _("absorbed about {absorbed} µg, under half the target ({half} µg)").format(
+                absorbed=_num(absorbed), half=_num(target / 2)
+            )
         )
     if profile.diet == Diet.VEGAN and fortified_meals < MIN_FORTIFIED_MEALS_VEGAN:
         misses.append(
-            f"fortified B12 in {fortified_meals} meal{'' if fortified_meals == 1 else 's'}, "
-            f"not {MIN_FORTIFIED_MEALS_VEGAN}"
+            ngettext(
+                "fortified B12 in {count} meal, not {needed}",
+                "fortified B12 in {count} meals, not {needed}",
+                fortified_meals,
+            ).format(count=fortified_meals, needed=MIN_FORTIFIED_MEALS_VEGAN)
         )
     if profile.life_stage == OVER_50 and not fortified_ug > target / 2 + EPS:
         misses.append(
-            f"{fortified_ug:.1f} µg from fortified sources, not more than half the target "
-            f"({target / 2:.1f} µg)"
+            _(
+                "{amount} µg from fortified sources, not more than half the target ({half} µg)"
+            ).format(amount=_num(fortified_ug), half=_num(target / 2))
         )
     return TargetStatus(met=not misses, misses=tuple(misses), fortified_ug=fortified_ug)
 

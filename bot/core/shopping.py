@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.core.household import KIND_ITEM, HouseholdPlan
+from bot.core.i18n import N_, SOURCE_LANGUAGE, _, current_language, fmt_decimal, ngettext
+from bot.core.languages import localized_aisle, localized_name
 from bot.core.models import DayPlan, Ingredient, Kind, PlannedMeal, RecipeSet, Slot
 
 # Aisles in the order a shop is usually walked; aisles not listed follow alphabetically.
@@ -30,7 +33,10 @@ AISLE_ORDER: tuple[str, ...] = (
     "nuts, seeds & dried fruit",
     "oils, spices & condiments",
 )
-FORTIFIED_NOTE = "must be the fortified kind"
+FORTIFIED_NOTE = N_("must be the fortified kind")  # translate at use: _(FORTIFIED_NOTE)
+# The stored amount text (always English, so a list reads in each member's own language):
+# "6 eggs", "1 egg", "1.5 l", "250 ml", "320 g", "1.2 kg".
+_AMOUNT = re.compile(r"^([0-9]{1,6}(?:\.[0-9]{1,3})?) (eggs?|kg|g|ml|l)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +51,33 @@ class ShoppingItem:
     @property
     def line(self) -> str:
         """One human-readable line, e.g. "soy milk: 1.5 l (must be the fortified kind)"."""
-        text = f"{self.name}: {self.display}"
-        return f"{text} ({FORTIFIED_NOTE})" if self.fortified else text
+        return item_line(self.name, localized_amount(self.display), self.fortified)
+
+
+def item_line(name: str, amount: str, fortified: bool) -> str:
+    """ "Soy milk: 1.5 l", with "(must be the fortified kind)" in the current language."""
+    text = f"{name}: {amount}"
+    return f"{text} ({_(FORTIFIED_NOTE)})" if fortified else text
+
+
+def localized_amount(display: str) -> str:
+    """A stored amount ("6 eggs", "1.5 l") in the current language ("6 Eier", "1,5 l"); the
+    text as stored in English, or when it is not one `display_amount` writes."""
+    found = _AMOUNT.match(display)
+    if found is None or current_language() == SOURCE_LANGUAGE:
+        return display
+    value, unit = float(found.group(1)), found.group(2)
+    if unit.startswith("egg"):
+        count = int(value)
+        return ngettext("{n} egg", "{n} eggs", count).format(n=count)
+    return f"{fmt_decimal(value, 1, trim=True)} {unit}"
+
+
+def local_item_name(item_id: str, name: str, ingredients: Mapping[str, Ingredient] | None) -> str:
+    """The food's name in the current language from the ingredient table (lists store ids, so
+    each member reads their own language); the stored name for a food the table lost."""
+    ing = ingredients.get(item_id) if ingredients else None
+    return localized_name(ing, current_language()) if ing is not None else name
 
 
 def _ceil_to(value: float, step: float) -> float:
@@ -88,6 +119,7 @@ def display_amount(ing: Ingredient, grams: float) -> str:
     piece = ing.unit_grams.get("piece")
     if ing.kind == Kind.EGG and piece:
         count = max(1, math.ceil(grams / piece - 1e-6))
+        # English on purpose: stored lists keep this text, localized_amount reads it back
         return f"{count} egg" + ("" if count == 1 else "s")
     if is_liquid(ing) and ing.g_per_ml:
         return _ml_display(grams / ing.g_per_ml)
@@ -216,8 +248,17 @@ class SheetItem:
 
     @property
     def line(self) -> str:
-        text = f"{self.name}: {self.display}"
-        return f"{text} ({FORTIFIED_NOTE})" if self.fortified else text
+        return self.local_line()
+
+    def local_name(self, ingredients: Mapping[str, Ingredient] | None = None) -> str:
+        """The name in the current language (from `ingredients`), else the stored name."""
+        return local_item_name(self.item_id, self.name, ingredients)
+
+    def local_line(self, ingredients: Mapping[str, Ingredient] | None = None) -> str:
+        """ "Sojadrink: 1,5 l (muss die angereicherte Sorte sein)" in the current language."""
+        return item_line(
+            self.local_name(ingredients), localized_amount(self.display), self.fortified
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,8 +310,9 @@ class ShoppingSheet:
         ]
         return [r for r in visible if not r[2]] + [r for r in visible if r[2]]
 
-    def plain_lines(self) -> list[str]:
-        """The list as plain lines for a notes app: aisle headings, "[x]" for ticked items."""
+    def plain_lines(self, ingredients: Mapping[str, Ingredient] | None = None) -> list[str]:
+        """The list as plain lines for a notes app: aisle headings, "[x]" for ticked items;
+        names, aisles and amounts in the current language (names from `ingredients`)."""
         lines: list[str] = []
         aisle = None
         for item in self.items:
@@ -278,9 +320,9 @@ class ShoppingSheet:
                 continue
             if item.aisle != aisle:
                 aisle = item.aisle
-                lines += ["", aisle]
+                lines += ["", localized_aisle(aisle, current_language())]
             mark = "[x]" if item.item_id in self.ticked else "[ ]"
-            lines.append(f"{mark} {item.line}")
+            lines.append(f"{mark} {item.local_line(ingredients)}")
         return lines[1:] if lines else []
 
     def to_body(self) -> dict[str, object]:

@@ -24,12 +24,13 @@ from bot.chat.handlers.base import (
 from bot.chat.render.format import esc, parse_count, parse_day_code
 from bot.chat.render.shopping import render_plain, render_sheet
 from bot.core.exclusions import item_warnings
+from bot.core.i18n import N_, _
 from bot.core.models import UserSettings
 from bot.core.recipe_search import quote
 from bot.services.shopping import ListUnavailableError, ShownList
 
 MAX_SHOPPING_DAYS = 14
-OUT_OF_DATE = "This list is out of date. Send /shopping for a fresh one."
+OUT_OF_DATE = N_("This list is out of date. Send /shopping for a fresh one.")
 
 
 def parse_days(text: str) -> int:
@@ -40,13 +41,16 @@ def parse_days(text: str) -> int:
         days = int(text.split()[0])
     except ValueError:
         raise ValueError(
-            f"“{quote(text)}” is not a number of days. Send /shopping for today or e.g. "
-            f"/shopping 3 for the next 3 days (1 to {MAX_SHOPPING_DAYS})."
+            _(
+                "“{text}” is not a number of days. Send /shopping for today or e.g. "
+                "/shopping 3 for the next 3 days (1 to {most})."
+            ).format(text=quote(text), most=MAX_SHOPPING_DAYS)
         ) from None
     if not 1 <= days <= MAX_SHOPPING_DAYS:
         raise ValueError(
-            f"I make shopping lists for 1 to {MAX_SHOPPING_DAYS} days, not {days}. "
-            "Example: /shopping 3"
+            _(
+                "I make shopping lists for 1 to {most} days, not {days}. Example: /shopping 3"
+            ).format(most=MAX_SHOPPING_DAYS, days=days)
         )
     return days
 
@@ -57,8 +61,8 @@ def _drawn(
     """The list as this user sees it: foods they excluded are marked on their button and
     named under the header (in a household list, each member sees their own)."""
     flagged: dict[str, str] = {}
+    ingredients = services(context).recipes.ingredients
     if user.exclude:
-        ingredients = services(context).recipes.ingredients
         for item in shown.sheet.items:
             lines = item_warnings([item.item_id], user.exclude, ingredients)
             if lines:
@@ -69,6 +73,7 @@ def _drawn(
         page=page,
         warnings=list(flagged.values()),
         flagged=frozenset(flagged),
+        ingredients=ingredients,
     )
 
 
@@ -103,7 +108,7 @@ async def on_shopping(update: Update, context: Context) -> None:
     today = services(context).today(user)
     day = parse_day_code(parts[2], today) if len(parts) == 4 else None
     if days is None or not 1 <= days <= MAX_SHOPPING_DAYS or day is None or day < today:
-        await query.answer(OUT_OF_DATE, show_alert=True)
+        await query.answer(_(OUT_OF_DATE), show_alert=True)
         return
     await query.answer()
     await send_shopping(update, context, user, day, days)
@@ -119,7 +124,7 @@ async def on_sheet(update: Update, context: Context) -> None:
     action = parts[3] if len(parts) >= 4 else ""
     numbers = [parse_count(p, 3) for p in parts[4:]]
     if list_id is None or None in numbers or len(numbers) > 2:
-        await query.answer(OUT_OF_DATE, show_alert=True)
+        await query.answer(_(OUT_OF_DATE), show_alert=True)
         return
     svc = services(context).shopping
     args = [n for n in numbers if n is not None]
@@ -128,7 +133,8 @@ async def on_sheet(update: Update, context: Context) -> None:
             shown = await svc.tick(user, list_id, args[0])
             item = shown.sheet.items[args[0]]
             done = item.item_id in shown.sheet.ticked
-            await query.answer(("✅ " if done else "↩️ ") + item.name[:60])
+            name = item.local_name(services(context).recipes.ingredients)
+            await query.answer(("✅ " if done else "↩️ ") + name[:60])
             page = args[1]
         elif action in ("h", "s") and not args:
             shown = await svc.hide_staples(user, list_id, action == "h")
@@ -141,7 +147,7 @@ async def on_sheet(update: Update, context: Context) -> None:
         elif action == "x" and not args:
             shown = await svc.show(user, list_id)
             await query.answer()
-            await reply(update, render_plain(shown.sheet))
+            await reply(update, render_plain(shown.sheet, services(context).recipes.ingredients))
             return
         elif action == "d" and len(args) == 1 and 1 <= args[0] <= MAX_SHOPPING_DAYS:
             await svc.show(user, list_id)  # only the list's own people get a new one here
@@ -149,10 +155,10 @@ async def on_sheet(update: Update, context: Context) -> None:
             shown = await svc.new_list(user, services(context).today(user), args[0])
             page = 0
         else:
-            await query.answer(OUT_OF_DATE, show_alert=True)
+            await query.answer(_(OUT_OF_DATE), show_alert=True)
             return
     except (ListUnavailableError, ValueError):
-        await query.answer(OUT_OF_DATE, show_alert=True)
+        await query.answer(_(OUT_OF_DATE), show_alert=True)
         return
     text, markup = _drawn(context, user, shown, page)
     await edit(query, text, markup)

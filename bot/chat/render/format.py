@@ -16,10 +16,11 @@ import re
 import zlib
 from collections.abc import Iterable, Sequence
 
-from bot.core.i18n import N_, SOURCE_LANGUAGE, current_language, fmt_decimal
+from bot.core.i18n import N_, SOURCE_LANGUAGE, _, current_language, fmt_decimal, ngettext, pgettext
 from bot.core.i18n import fmt_day as i18n_fmt_day
+from bot.core.languages import localized_name
 from bot.core.models import DayPlan, Profile, RecipeSet, Slot, TargetStatus, UserSettings
-from bot.core.plan_rules import EPS, target_status
+from bot.core.plan_rules import EPS, is_total_miss, target_status
 
 MESSAGE_LIMIT = 4096
 CALLBACK_LIMIT = 64
@@ -121,8 +122,9 @@ def plan_fingerprint(plan: DayPlan) -> str:
 
 
 def recipe_name(recipes: RecipeSet, recipe_id: str) -> str:
+    """The recipe's name in the current language (English when it has none)."""
     recipe = recipes.recipes.get(recipe_id)
-    return recipe.name if recipe is not None else recipe_id
+    return localized_name(recipe, current_language()) if recipe is not None else recipe_id
 
 
 def day_status(plan: DayPlan, user: UserSettings | None = None) -> TargetStatus:
@@ -167,30 +169,33 @@ def missed_rules(plan: DayPlan, status: TargetStatus) -> list[str]:
     if status.met or status.clinician_managed:
         return []
     short = short_ug(plan)
-    rules = [f"{fmt_ug(short)} µg short"] if short > 0 else []
+    rules = [_("{amount} µg short").format(amount=fmt_ug(short))] if short > 0 else []
     # the planner's "total x of y µg" says the same as "… µg short"
-    rules += [m for m in status.misses if not m.startswith("total ")]
-    return rules or ["not every rule holds"]
+    rules += [m for m in status.misses if not is_total_miss(m)]
+    return rules or [_("not every rule holds")]
 
 
 def status_phrase(plan: DayPlan, status: TargetStatus) -> str:
     """What follows "of your 2.4 µg target: " — "met", "0.6 µg short", or "not met — <the
     rules it misses>"."""
     if status.met:
-        return "met"
+        return pgettext("target", "met")
     rules = missed_rules(plan, status)
     if short_ug(plan) > 0:
         return "; ".join(rules)
-    return "not met — " + "; ".join(rules)
+    return _("not met — {rules}").format(rules="; ".join(rules))
 
 
 def share_total_line(plan: DayPlan, status: TargetStatus) -> str:
     """A share card's last line: the total with ✅ (every rule), ⚠️ (and what it misses) or,
     when the clinician manages B12, no claim at all."""
-    total = f"Total B12 {fmt_ug(plan.b12_ug)} µg"
+    amount = fmt_ug(plan.b12_ug)
     if status.clinician_managed:
-        return f"{total} from food"
-    line = f"{status_mark(status)} {total} (target {fmt_ug(plan.target_ug)} µg)"
+        return _("Total B12 {amount} µg from food").format(amount=amount)
+    total = _("Total B12 {amount} µg (target {target} µg)").format(
+        amount=amount, target=fmt_ug(plan.target_ug)
+    )
+    line = f"{status_mark(status)} {total}"
     missed = missed_rules(plan, status)
     return f"{line}: {esc('; '.join(missed))}" if missed else line
 
@@ -206,6 +211,20 @@ _UNIT_WORD: dict[str, tuple[str, str]] = {
     "g": ("g", "g"),
     "ml": ("ml", "ml"),
 }
+
+
+def _unit_word(unit: str, one: bool) -> str:
+    """A unit word in the current language (not English: that reads _UNIT_WORD)."""
+    n = 1 if one else 2
+    if unit == "slice":
+        return ngettext("slice", "slices", n)
+    if unit == "cup":
+        return ngettext("cup", "cups", n)
+    if unit == "tsp":
+        return pgettext("unit", "tsp")
+    if unit == "tbsp":
+        return pgettext("unit", "tbsp")
+    return _UNIT_WORD.get(unit, (unit, unit))[0]
 
 
 # Units cooks measure with spoons, cups or by the piece: shown as kitchen fractions.
@@ -240,7 +259,11 @@ def fmt_grams(grams: float) -> str:
     if grams >= 10:
         return f"{round(grams):d}"
     text = f"{grams:.1f}".removesuffix(".0")
-    return text if text != "0" else "<0.1"
+    if text == "0":
+        return "<" + fmt_amount(0.1)
+    if current_language() != SOURCE_LANGUAGE:
+        return fmt_decimal(grams, 1, trim=True)
+    return text
 
 
 _LABEL_GRAMS = re.compile(r"\((\d+(?:\.\d+)?) g\)")
@@ -265,13 +288,17 @@ def format_quantity(amount: float, unit: str) -> str:
     """A recipe line's amount: "¼ tsp", "1½ tbsp", "2 ×" (pieces), "133 g", "a pinch"."""
     singular, plural = _UNIT_WORD.get(unit, (unit, unit))
     if unit in ("tsp", "tbsp") and amount < PINCH_TSP * (3 if unit == "tbsp" else 1):
-        return "a pinch"
+        return _("a pinch")
     if unit in KITCHEN_UNITS:
         number = kitchen_amount(amount)
-        word = singular if amount <= 1 + 1e-9 else plural
+        one = amount <= 1 + 1e-9
     else:
         number = fmt_grams(amount) if unit in ("g", "ml") else fmt_amount(amount)
-        word = singular if abs(amount - 1) < 1e-9 else plural
+        one = abs(amount - 1) < 1e-9
+    if current_language() == SOURCE_LANGUAGE:
+        word = singular if one else plural
+    else:
+        word = _unit_word(unit, one)
     return f"{number} {word}".rstrip() if word else f"{number} ×"
 
 

@@ -13,7 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.chat.render.format import button_label, callback, esc, fmt_ug, join_names
 from bot.core.energy import describe as describe_energy
 from bot.core.exclusions import term_group, term_label, term_labels
-from bot.core.i18n import _
+from bot.core.i18n import N_, _, fmt_time, pgettext
 from bot.core.models import (
     ABSORPTION_IMPAIRED,
     ABSORPTION_INJECTIONS,
@@ -25,6 +25,7 @@ from bot.core.models import (
     PREGNANT,
     REGION_ANY,
     SLOT_ORDER,
+    Diet,
     RecipeSet,
     Slot,
     TargetPreset,
@@ -33,25 +34,59 @@ from bot.core.models import (
 
 # Words for the settings a user chose (region, life stage, absorption), shared with the
 # onboarding questions that ask for them.
+# English, translated at use: _(LIFE_STAGE_WORD[...]).
 LIFE_STAGE_WORD: dict[str, str] = {
-    LIFE_STAGE_NONE: "not pregnant, breastfeeding or over 50",
-    PREGNANT: "pregnant",
-    BREASTFEEDING: "breastfeeding",
-    OVER_50: "over 50",
+    LIFE_STAGE_NONE: N_("not pregnant, breastfeeding or over 50"),
+    PREGNANT: N_("pregnant"),
+    BREASTFEEDING: N_("breastfeeding"),
+    OVER_50: N_("over 50"),
 }
 
 ABSORPTION_WORD: dict[str, str] = {
-    ABSORPTION_NORMAL: "no known problem",
-    ABSORPTION_IMPAIRED: "a condition or medicine that lowers absorption",
-    ABSORPTION_INJECTIONS: "B12 injections",
+    ABSORPTION_NORMAL: N_("no known problem"),
+    ABSORPTION_IMPAIRED: N_("a condition or medicine that lowers absorption"),
+    ABSORPTION_INJECTIONS: N_("B12 injections"),
 }
 
 REGION_WORD: dict[str, str] = {
-    "uk": "the UK",
-    "eu": "the EU",
-    "us": "the US",
-    REGION_ANY: "not set (I use the lowest value of any region)",
+    "uk": N_("the UK"),
+    "eu": N_("the EU"),
+    "us": N_("the US"),
+    REGION_ANY: N_("not set (I use the lowest value of any region)"),
 }
+
+DIET_WORD: dict[Diet, str] = {
+    Diet.OMNIVORE: N_("omnivore"),
+    Diet.PESCATARIAN: N_("pescatarian"),
+    Diet.VEGETARIAN: N_("vegetarian"),
+    Diet.VEGAN: N_("vegan"),
+}
+
+# A meal as a word in a list ("breakfast, lunch") and on its button ("Breakfast").
+SLOT_WORD: dict[Slot, str] = {
+    Slot.BREAKFAST: N_("breakfast"),
+    Slot.LUNCH: N_("lunch"),
+    Slot.DINNER: N_("dinner"),
+    Slot.SNACK: N_("snack"),
+}
+SLOT_TITLE: dict[Slot, str] = {
+    Slot.BREAKFAST: N_("Breakfast"),
+    Slot.LUNCH: N_("Lunch"),
+    Slot.DINNER: N_("Dinner"),
+    Slot.SNACK: N_("Snack"),
+}
+
+
+def _word(words: dict[str, str], key: str) -> str:
+    """A stored setting in the user's language; a value with no word is shown as stored."""
+    return _(words[key]) if key in words else key
+
+
+def back_button() -> InlineKeyboardButton:
+    """⬅️ Back to the /settings screen."""
+    return InlineKeyboardButton(
+        "⬅️ " + pgettext("button", "Back"), callback_data=callback("menu", "main")
+    )
 
 
 def preset_for(life_stage: str, target_ug: float) -> TargetPreset | None:
@@ -71,12 +106,20 @@ def target_text(user: UserSettings) -> str:
     """ "2.6 µg/day (US RDA (pregnancy), IOM 1998 / NIH ODS)", or just the number when it
     was typed (/target 3.5)."""
     preset = preset_for(user.life_stage, user.target_ug)
-    source = f" ({preset_source_text(preset)})" if preset is not None else ""
-    return f"{fmt_ug(user.target_ug)} µg/day{source}"
+    if preset is None:
+        return _("{amount} µg/day").format(amount=fmt_ug(user.target_ug))
+    return _("{amount} µg/day ({source})").format(
+        amount=fmt_ug(user.target_ug), source=preset_source_text(preset)
+    )
 
 
 def slots_label(slots: Iterable[Slot]) -> str:
-    return ", ".join(s.value for s in slots)
+    return ", ".join(_(SLOT_WORD[s]) for s in slots)
+
+
+def slot_title(slot: Slot) -> str:
+    """ "Breakfast": a meal on its own, capitalised."""
+    return _(SLOT_TITLE[slot])
 
 
 def exclusion_names(terms: Iterable[str], recipes: RecipeSet | None) -> list[str]:
@@ -85,27 +128,33 @@ def exclusion_names(terms: Iterable[str], recipes: RecipeSet | None) -> list[str
 
 
 def settings_summary(user: UserSettings, recipes: RecipeSet | None = None) -> str:
-    excluded = join_names(exclusion_names(user.exclude, recipes)) if user.exclude else "nothing"
+    excluded = join_names(exclusion_names(user.exclude, recipes)) if user.exclude else _("nothing")
     pushes = (
-        f"daily at {user.push_time.strftime('%H:%M')}"
+        _("daily at {time}").format(time=fmt_time(user.push_time))
         if user.push_enabled
-        else "paused (/settings to resume)"
+        else _("paused (/settings to resume)")
     )
-    region = REGION_WORD[user.region or REGION_ANY]
-    cook_text = "any" if user.max_cook_min is None else f"{user.max_cook_min} min"
+    region = _(REGION_WORD[user.region or REGION_ANY])
+    cook_text = (
+        pgettext("cooking time", "any")
+        if user.max_cook_min is None
+        else _("{minutes} min").format(minutes=user.max_cook_min)
+    )
     return "\n".join(
         [
-            f"Diet: <b>{esc(user.diet.value)}</b>",
-            f"B12 target: <b>{esc(target_text(user))}</b>",
-            f"Life stage: {esc(LIFE_STAGE_WORD.get(user.life_stage, user.life_stage))}",
-            f"B12 absorption: {esc(ABSORPTION_WORD.get(user.absorption, user.absorption))}",
-            f"Food bought in: {esc(region)}",
-            f"Meals: {esc(slots_label(user.slots))}",
-            f"Daily energy: {esc(describe_energy(user.kcal_range))}",
-            f"Max cooking time: {cook_text}",
-            f"Excluded: {esc(excluded)}",
-            f"Time zone: {esc(user.timezone)}",
-            f"Daily plan: {esc(pushes)}",
+            _("Diet: <b>{diet}</b>").format(diet=esc(_(DIET_WORD[user.diet]))),
+            _("B12 target: <b>{target}</b>").format(target=esc(target_text(user))),
+            _("Life stage: {stage}").format(stage=esc(_word(LIFE_STAGE_WORD, user.life_stage))),
+            _("B12 absorption: {absorption}").format(
+                absorption=esc(_word(ABSORPTION_WORD, user.absorption))
+            ),
+            _("Food bought in: {region}").format(region=esc(region)),
+            _("Meals: {meals}").format(meals=esc(slots_label(user.slots))),
+            _("Daily energy: {energy}").format(energy=esc(describe_energy(user.kcal_range))),
+            _("Max cooking time: {minutes}").format(minutes=cook_text),
+            _("Excluded: {foods}").format(foods=esc(excluded)),
+            _("Time zone: {zone}").format(zone=esc(user.timezone)),
+            _("Daily plan: {when}").format(when=esc(pushes)),
         ]
     )
 
@@ -113,38 +162,65 @@ def settings_summary(user: UserSettings, recipes: RecipeSet | None = None) -> st
 def render_settings(
     user: UserSettings, recipes: RecipeSet | None = None
 ) -> tuple[str, InlineKeyboardMarkup]:
-    text = f"⚙️ <b>Your settings</b>\n\n{settings_summary(user, recipes)}"
+    text = "⚙️ <b>" + _("Your settings") + f"</b>\n\n{settings_summary(user, recipes)}"
     pause = (
-        InlineKeyboardButton("⏸ Pause daily plan", callback_data=callback("push", "off"))
+        InlineKeyboardButton("⏸ " + _("Pause daily plan"), callback_data=callback("push", "off"))
         if user.push_enabled
-        else InlineKeyboardButton("▶️ Resume daily plan", callback_data=callback("push", "on"))
+        else InlineKeyboardButton(
+            "▶️ " + _("Resume daily plan"), callback_data=callback("push", "on")
+        )
     )
     markup = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("🥗 Diet", callback_data=callback("menu", "diet")),
                 InlineKeyboardButton(
-                    "🎯 Target · life stage", callback_data=callback("menu", "tgt")
+                    "🥗 " + pgettext("button", "Diet"), callback_data=callback("menu", "diet")
+                ),
+                InlineKeyboardButton(
+                    "🎯 " + pgettext("button", "Target · life stage"),
+                    callback_data=callback("menu", "tgt"),
                 ),
             ],
             [
-                InlineKeyboardButton("🛒 Food region", callback_data=callback("menu", "reg")),
-                InlineKeyboardButton("🩺 Absorption", callback_data=callback("menu", "abs")),
+                InlineKeyboardButton(
+                    "🛒 " + pgettext("button", "Food region"), callback_data=callback("menu", "reg")
+                ),
+                InlineKeyboardButton(
+                    "🩺 " + pgettext("button", "Absorption"), callback_data=callback("menu", "abs")
+                ),
             ],
             [
-                InlineKeyboardButton("🍽 Meals", callback_data=callback("menu", "meals")),
-                InlineKeyboardButton("🚫 Exclusions", callback_data=callback("menu", "excl")),
+                InlineKeyboardButton(
+                    "🍽 " + pgettext("button", "Meals"), callback_data=callback("menu", "meals")
+                ),
+                InlineKeyboardButton(
+                    "🚫 " + pgettext("button", "Exclusions"),
+                    callback_data=callback("menu", "excl"),
+                ),
             ],
             [
-                InlineKeyboardButton("⏰ Time", callback_data=callback("menu", "time")),
-                InlineKeyboardButton("🌍 Time zone", callback_data=callback("menu", "tz")),
+                InlineKeyboardButton(
+                    "⏰ " + pgettext("button", "Time"), callback_data=callback("menu", "time")
+                ),
+                InlineKeyboardButton(
+                    "🌍 " + pgettext("button", "Time zone"), callback_data=callback("menu", "tz")
+                ),
             ],
             [
-                InlineKeyboardButton("⚡ Daily energy", callback_data=callback("kcal", "menu")),
-                InlineKeyboardButton("⏱ Cooking time", callback_data=callback("cook", "menu")),
+                InlineKeyboardButton(
+                    "⚡ " + pgettext("button", "Daily energy"),
+                    callback_data=callback("kcal", "menu"),
+                ),
+                InlineKeyboardButton(
+                    "⏱ " + pgettext("button", "Cooking time"),
+                    callback_data=callback("cook", "menu"),
+                ),
             ],
             [
-                InlineKeyboardButton("📬 Weekly summary", callback_data=callback("wk", "menu")),
+                InlineKeyboardButton(
+                    "📬 " + pgettext("button", "Weekly summary"),
+                    callback_data=callback("wk", "menu"),
+                ),
                 # /language's choice (bot.chat.handlers.language)
                 InlineKeyboardButton("🌐 " + _("Language"), callback_data=callback("lang", "menu")),
             ],
@@ -158,33 +234,38 @@ def meals_keyboard(user: UserSettings) -> InlineKeyboardMarkup:
     rows = [
         [
             InlineKeyboardButton(
-                ("✅ " if slot in user.slots else "➕ ") + slot.value.capitalize(),
+                ("✅ " if slot in user.slots else "➕ ") + slot_title(slot),
                 callback_data=callback("slot", slot.value),
             )
         ]
         for slot in SLOT_ORDER
     ]
-    rows.append([InlineKeyboardButton("⬅️ Back", callback_data=callback("menu", "main"))])
+    rows.append([back_button()])
     return InlineKeyboardMarkup(rows)
 
 
 def render_meals_question(user: UserSettings) -> str:
     return (
-        f"Meals planned each day: <b>{esc(slots_label(user.slots))}</b>.\n"
-        "Tap to switch a meal on or off (a snack helps spread B12 over the day)."
+        _("Meals planned each day: <b>{meals}</b>.").format(meals=esc(slots_label(user.slots)))
+        + "\n"
+        + _("Tap to switch a meal on or off (a snack helps spread B12 over the day).")
     )
 
 
 def render_exclusions(user: UserSettings, recipes: RecipeSet) -> str:
     if user.exclude:
         names = "\n".join(f"• {esc(name)}" for name in exclusion_names(user.exclude, recipes))
-        current = f"Left out now:\n{names}\n\nTap one below to bring it back."
+        current = _("Left out now:") + f"\n{names}\n\n" + _("Tap one below to bring it back.")
     else:
-        current = "Nothing is left out now."
+        current = _("Nothing is left out now.")
     return (
-        f"🚫 <b>Exclusions</b>\n{current}\n\n"
-        "Leave foods out with <code>/exclude peanuts, tofu</code> and bring them back with "
-        "<code>/include tofu</code>."
+        "🚫 <b>"
+        + _("Exclusions")
+        + f"</b>\n{current}\n\n"
+        + _(
+            "Leave foods out with <code>/exclude {example}</code> and bring them back with "
+            "<code>/include {single}</code>."
+        ).format(example=esc(_("peanuts, tofu")), single=esc(_("tofu")))
     )
 
 
@@ -211,7 +292,13 @@ def exclusions_keyboard(
             buttons.append(InlineKeyboardButton(button_label(f"↩️ {name}"), callback_data=data))
     rows = [buttons[k : k + 2] for k in range(0, len(buttons), 2)]
     # the allergen toggles of set-up, from /settings (flow "s": Done comes back to /settings)
-    rows.append([InlineKeyboardButton("⚠️ Allergens", callback_data=callback("alg", "s", "show"))])
+    rows.append(
+        [
+            InlineKeyboardButton(
+                "⚠️ " + pgettext("button", "Allergens"), callback_data=callback("alg", "s", "show")
+            )
+        ]
+    )
     if back:
-        rows.append([InlineKeyboardButton("⬅️ Back", callback_data=callback("menu", "main"))])
+        rows.append([back_button()])
     return InlineKeyboardMarkup(rows) if rows else None

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.chat.render.format import button_label, callback, esc, fmt_day
-from bot.core.shopping import SheetItem, ShoppingSheet
+from bot.core.i18n import _, ngettext
+from bot.core.models import Ingredient
+from bot.core.shopping import SheetItem, ShoppingSheet, localized_amount
+
+Ingredients = Mapping[str, Ingredient] | None
 
 PAGE_ITEMS = 30  # Telegram caps a keyboard at 100 buttons; 30 rows still fit a phone screen
 SPAN_CHOICES = (1, 3, 7)  # the quick "days" buttons; /shopping N takes 1 to 14
@@ -24,9 +28,13 @@ FORTIFIED_MARK = "★"
 
 def sheet_title(start: dt.date, days: int) -> str:
     if days == 1:
-        return f"Shopping list for {fmt_day(start)}"
+        return _("Shopping list for {day}").format(day=fmt_day(start))
     end = start + dt.timedelta(days=days - 1)
-    return f"Shopping list for {days} days, {fmt_day(start)} to {fmt_day(end)}"
+    return ngettext(
+        "Shopping list for {days} day, {start} to {end}",
+        "Shopping list for {days} days, {start} to {end}",
+        days,
+    ).format(days=days, start=fmt_day(start), end=fmt_day(end))
 
 
 def pages(sheet_rows: int) -> int:
@@ -40,24 +48,37 @@ def render_sheet(
     page: int = 0,
     warnings: Sequence[str] = (),
     flagged: frozenset[str] = frozenset(),
+    ingredients: Ingredients = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The list message: a header with progress, then one button per visible item; `flagged`
-    items (foods the reader excluded) carry ⚠️ on their button, `warnings` say why."""
+    items (foods the reader excluded) carry ⚠️ on their button, `warnings` say why. Names come
+    from `ingredients` in the reader's language (the list stores ids), else as stored."""
     rows = sheet.rows()
     page = max(0, min(page, pages(len(rows)) - 1))
     lines = [f"🛒 <b>{esc(sheet_title(sheet.start, sheet.days))}</b>"]
-    people = "1 person" if sheet.people == 1 else f"{sheet.people} people"
-    lines.append(f"For {people} · {sheet.ticked_count} of {len(sheet.items)} in the basket")
+    lines.append(
+        ngettext(
+            "For {n} person · {ticked} of {total} in the basket",
+            "For {n} people · {ticked} of {total} in the basket",
+            sheet.people,
+        ).format(n=sheet.people, ticked=sheet.ticked_count, total=len(sheet.items))
+    )
     if not sheet.items:
-        lines += ["", "Nothing to buy."]
+        lines += ["", _("Nothing to buy.")]
         return "\n".join(lines), InlineKeyboardMarkup([_span_row(list_id, sheet)])
-    lines.append("Tap an item when it is in your basket; tap again to undo.")
+    lines.append(_("Tap an item when it is in your basket; tap again to undo."))
     if any(i.fortified for i in sheet.items):
-        lines.append(f"{FORTIFIED_MARK} must be the fortified kind (that is where its B12 is).")
+        lines.append(
+            _("{mark} must be the fortified kind (that is where its B12 is).").format(
+                mark=FORTIFIED_MARK
+            )
+        )
     if sheet.hide_staples and sheet.staple_count:
-        lines.append(f"<i>{sheet.staple_count} pantry staple(s) hidden.</i>")
+        hidden = _("{n} pantry staple(s) hidden.").format(n=sheet.staple_count)
+        lines.append(f"<i>{hidden}</i>")
     lines += [esc(w) for w in warnings]
-    return "\n".join(lines), InlineKeyboardMarkup(_keyboard(list_id, sheet, rows, page, flagged))
+    keyboard = _keyboard(list_id, sheet, rows, page, flagged, ingredients)
+    return "\n".join(lines), InlineKeyboardMarkup(keyboard)
 
 
 def _item_button(
@@ -76,10 +97,15 @@ def _keyboard(
     rows: list[tuple[int, SheetItem, bool]],
     page: int,
     flagged: frozenset[str],
+    ingredients: Ingredients = None,
 ) -> list[list[InlineKeyboardButton]]:
     shown = rows[page * PAGE_ITEMS : (page + 1) * PAGE_ITEMS]
     keyboard = [
-        [_item_button(list_id, pos, _label(item, item.item_id in flagged), ticked, page)]
+        [
+            _item_button(
+                list_id, pos, _label(item, item.item_id in flagged, ingredients), ticked, page
+            )
+        ]
         for pos, item, ticked in shown
     ]
     total = pages(len(rows))
@@ -94,13 +120,15 @@ def _keyboard(
     controls = []
     if sheet.staple_count:
         if sheet.hide_staples:
-            controls.append(_control(f"👀 Show staples ({sheet.staple_count})", list_id, "s"))
+            label = _("👀 Show staples ({n})").format(n=sheet.staple_count)
+            controls.append(_control(label, list_id, "s"))
         else:
-            controls.append(_control(f"🙈 Hide what I have ({sheet.staple_count})", list_id, "h"))
-    controls.append(_control("📋 Copy as text", list_id, "x"))
+            label = _("🙈 Hide what I have ({n})").format(n=sheet.staple_count)
+            controls.append(_control(label, list_id, "h"))
+    controls.append(_control(_("📋 Copy as text"), list_id, "x"))
     keyboard.append(controls)
     if sheet.people > 1:  # another member may have ticked something since
-        keyboard.append([_control("🔄 Show the latest ticks", list_id, "p", page)])
+        keyboard.append([_control(_("🔄 Show the latest ticks"), list_id, "p", page)])
     keyboard.append(_span_row(list_id, sheet))
     return keyboard
 
@@ -109,9 +137,9 @@ def _control(label: str, list_id: int, *parts: object) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=callback("sl", list_id, *parts))
 
 
-def _label(item: SheetItem, flagged: bool = False) -> str:
+def _label(item: SheetItem, flagged: bool = False, ingredients: Ingredients = None) -> str:
     """Amount first: a phone cuts long labels at the end, and the amount must survive."""
-    text = f"{item.display} · {item.name}"
+    text = f"{localized_amount(item.display)} · {item.local_name(ingredients)}"
     if item.fortified:
         text = f"{FORTIFIED_MARK} {text}"
     return f"⚠️ {text}" if flagged else text
@@ -121,7 +149,8 @@ def _span_row(list_id: int, sheet: ShoppingSheet) -> list[InlineKeyboardButton]:
     """A new list in the same message for another span (1, 3 or 7 days) from today."""
     return [
         _control(
-            ("• " if days == sheet.days else "") + ("1 day" if days == 1 else f"{days} days"),
+            ("• " if days == sheet.days else "")
+            + ngettext("{n} day", "{n} days", days).format(n=days),
             list_id,
             "d",
             days,
@@ -130,8 +159,8 @@ def _span_row(list_id: int, sheet: ShoppingSheet) -> list[InlineKeyboardButton]:
     ]
 
 
-def render_plain(sheet: ShoppingSheet) -> str:
+def render_plain(sheet: ShoppingSheet, ingredients: Ingredients = None) -> str:
     """The list as text to long-press and copy into any notes app (a <pre> block copies in
-    one tap on Telegram's apps)."""
-    body = "\n".join(sheet.plain_lines()) or "Nothing to buy."
+    one tap on Telegram's apps), in the same language and names as the buttons."""
+    body = "\n".join(sheet.plain_lines(ingredients)) or _("Nothing to buy.")
     return f"{esc(sheet_title(sheet.start, sheet.days))}\n<pre>{esc(body)}</pre>"

@@ -5,7 +5,8 @@ reminders: render/reminders.py); no handlers, no I/O.
 HTML parse mode: everything from data or users goes through `esc()`. Callback data is
 versioned by bot.chat.render.format's `callback` ("v1:ml:…", "v1:faq:…") and stays
 under 64 bytes. Lab output always carries "information, not a diagnosis"; doses and
-injections always point to the clinician.
+injections always point to the clinician. Every text is in the current language
+(bot.core.i18n); food and dish names come from the recipe data in that language.
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ from bot.chat.render.format import (
     recipe_name,
 )
 from bot.core import faq
-from bot.core.i18n import N_
+from bot.core.i18n import N_, _, current_language, fmt_time, pgettext
 from bot.core.labs import (
     DISCLAIMER,
 )
+from bot.core.languages import localized_name
 from bot.core.models import DayPlan, Ingredient, RecipeSet, Slot, UserSettings
 from bot.core.plan_rules import CLINICIAN_LINE, EPS, clinician_manages, no_daily_nags
 from bot.core.products import (
@@ -46,8 +48,35 @@ CLINICIAN_DOSES = N_("Talk to your clinician about supplement doses and injectio
 LAB_DISCLAIMER = DISCLAIMER  # "This is information, not a diagnosis — discuss … clinician."
 
 STATUS_MARK = {"eaten": "✅", "skipped": "⏭", "other": "🍽"}
-STATUS_WORD = {"eaten": "eaten", "skipped": "skipped", "other": "something else"}
+STATUS_WORD = {"eaten": N_("eaten"), "skipped": N_("skipped"), "other": N_("something else")}
 ACTION_STATUS = {"e": "eaten", "s": "skipped", "o": "other"}
+SLOT_LABEL = {
+    Slot.BREAKFAST: N_("Breakfast"),
+    Slot.LUNCH: N_("Lunch"),
+    Slot.DINNER: N_("Dinner"),
+    Slot.SNACK: N_("Snack"),
+}
+
+
+def slot_label(slot: Slot | str) -> str:
+    """A meal's name for a heading or a button, in the current language ("Breakfast")."""
+    try:
+        return _(SLOT_LABEL[Slot(slot)])
+    except ValueError:
+        return str(slot).capitalize()
+
+
+def status_word(status: str) -> str:
+    """ "eaten" / "skipped" / "something else" in the current language."""
+    return _(STATUS_WORD[status])
+
+
+def clinician_line() -> str:
+    return _(CLINICIAN_LINE)
+
+
+def clinician_doses() -> str:
+    return _(CLINICIAN_DOSES)
 
 
 # --------------------------------------------------------------------------- check-offs
@@ -81,17 +110,20 @@ def checkoff_rows(
     for meal in plan.meals:
         if slots is not None and meal.slot not in slots:
             continue
-        label = meal.slot.value.capitalize()
+        label = slot_label(meal.slot)
         rows.append(
             [
                 InlineKeyboardButton(
-                    f"✅ {label} eaten", callback_data=callback(tag, "e", code, meal.slot, fp)
+                    "✅ " + _("{meal} eaten").format(meal=label),
+                    callback_data=callback(tag, "e", code, meal.slot, fp),
                 ),
                 InlineKeyboardButton(
-                    "⏭ Skipped", callback_data=callback(tag, "s", code, meal.slot, fp)
+                    "⏭ " + pgettext("button", "Skipped"),
+                    callback_data=callback(tag, "s", code, meal.slot, fp),
                 ),
                 InlineKeyboardButton(
-                    "🍽 Ate other", callback_data=callback(tag, "o", code, meal.slot, fp)
+                    "🍽 " + pgettext("button", "Ate other"),
+                    callback_data=callback(tag, "o", code, meal.slot, fp),
                 ),
             ]
         )
@@ -111,25 +143,37 @@ def render_log(
     """/log: the day's meals with what was ticked so far, the tally, and check-off buttons."""
     by_slot = {m.slot: m for m in logs if m.slot != "extra"}
     extras = [m for m in logs if m.slot == "extra"]
-    lines = [f"<b>{esc(title)}</b>", "Tick what you ate:", ""]
+    lines = [f"<b>{esc(title)}</b>", _("Tick what you ate:"), ""]
     for meal in plan.meals:
         logged = by_slot.get(meal.slot.value)
         mark = STATUS_MARK[logged.status] if logged else "▫️"
         icon = SLOT_ICON.get(meal.slot, "•")
         # a tick stays with the dish it was made for: never another dish "— eaten"
         ticked_id = logged.recipe_id if logged is not None and logged.recipe_id else None
-        name = recipe_name(recipes, ticked_id or meal.recipe_id)
-        state = f" — {STATUS_WORD[logged.status]}" if logged else ""
-        lines.append(f"{mark} {icon} {esc(meal.slot.value.capitalize())}: {esc(name)}{state}")
+        name = _dish(recipes, ticked_id or meal.recipe_id)
+        state = f" — {status_word(logged.status)}" if logged else ""
+        lines.append(f"{mark} {icon} {esc(slot_label(meal.slot))}: {esc(name)}{state}")
     for extra in extras:
-        what = recipe_name(recipes, extra.recipe_id) if extra.recipe_id else extra.note or "extra"
-        lines.append(f"➕ {esc(what)} ({fmt_ug(extra.b12_ug)} µg B12)")
+        what = _dish(recipes, extra.recipe_id) if extra.recipe_id else extra.note or _("extra")
+        lines.append(
+            "➕ "
+            + _("{what} ({amount} µg B12)").format(what=esc(what), amount=fmt_ug(extra.b12_ug))
+        )
     lines += ["", tally_line(day_tally, target_ug, user)]
     lines.append(
-        "Ate something not in the plan? <code>/ate shakshuka</code> or <code>/ate 1.5</code> (µg)."
+        _(
+            "Ate something not in the plan? <code>/ate shakshuka</code> or "
+            "<code>/ate {example}</code> (µg)."
+        ).format(example=fmt_ug(1.5))
     )
     markup = InlineKeyboardMarkup(checkoff_rows(plan, CHECKOFF_ON_LOG))
     return "\n".join(lines), markup
+
+
+def _dish(recipes: RecipeSet, recipe_id: str) -> str:
+    """A dish's name in the current language (its id when it has left the recipe set)."""
+    recipe = recipes.recipes.get(recipe_id)
+    return localized_name(recipe, current_language()) if recipe is not None else recipe_id
 
 
 def tally_misses(day_tally: DayTally, target_ug: float) -> list[str]:
@@ -141,11 +185,13 @@ def tally_misses(day_tally: DayTally, target_ug: float) -> list[str]:
         return []
     short = day_tally.short_of(target_ug)
     if short > 0:
-        return [f"{fmt_ug(short)} µg to go"]
+        return [_("{amount} µg to go").format(amount=fmt_ug(short))]
     if day_tally.absorbed_ug < target_ug / 2 - EPS:
         return [
-            f"absorbed about {fmt_ug(day_tally.absorbed_ug)} µg, under half the target "
-            f"({fmt_ug(target_ug / 2)} µg): B12 spread over meals counts for more"
+            _(
+                "absorbed about {absorbed} µg, under half the target ({half} µg): B12 spread "
+                "over meals counts for more"
+            ).format(absorbed=fmt_ug(day_tally.absorbed_ug), half=fmt_ug(target_ug / 2))
         ]
     return []
 
@@ -160,26 +206,36 @@ def tally_line(
     managed = user is not None and clinician_manages(user)
     if day_tally is None:
         if managed:
-            return "📊 Nothing logged yet today."
-        return f"📊 Nothing logged yet today (target {fmt_ug(target_ug)} µg B12)."
-    parts = [f"food {fmt_ug(day_tally.eaten_ug)} µg"]
+            return "📊 " + _("Nothing logged yet today.")
+        return "📊 " + _("Nothing logged yet today (target {target} µg B12).").format(
+            target=fmt_ug(target_ug)
+        )
+    parts = [_("food {amount} µg").format(amount=fmt_ug(day_tally.eaten_ug))]
     if day_tally.supplement_ug:
-        parts.append(f"supplement {fmt_ug(day_tally.supplement_ug)} µg")
+        parts.append(_("supplement {amount} µg").format(amount=fmt_ug(day_tally.supplement_ug)))
+    day = esc(fmt_day(day_tally.date))
     if managed:
-        return (
-            f"📊 {esc(fmt_day(day_tally.date))}: {fmt_ug(day_tally.intake_ug)} µg B12 logged "
-            f"({', '.join(parts)}) · {esc(CLINICIAN_LINE)}"
+        return "📊 " + _("{day}: {amount} µg B12 logged ({parts}) · {note}").format(
+            day=day,
+            amount=fmt_ug(day_tally.intake_ug),
+            parts=", ".join(parts),
+            note=esc(clinician_line()),
         )
     misses = tally_misses(day_tally, target_ug)
     if misses:
         end = esc("; ".join(misses))
     elif day_tally.covered and day_tally.intake_ug < target_ug:
-        end = f"covered by your weekly {fmt_ug(day_tally.weekly_cover_ug)} µg dose ✅"
+        end = _("covered by your weekly {dose} µg dose ✅").format(
+            dose=fmt_ug(day_tally.weekly_cover_ug)
+        )
     else:
-        end = "target reached ✅"
-    return (
-        f"📊 {esc(fmt_day(day_tally.date))}: {fmt_ug(day_tally.intake_ug)} of "
-        f"{fmt_ug(target_ug)} µg B12 ({', '.join(parts)}) · {end}"
+        end = _("target reached ✅")
+    return "📊 " + _("{day}: {amount} of {target} µg B12 ({parts}) · {end}").format(
+        day=day,
+        amount=fmt_ug(day_tally.intake_ug),
+        target=fmt_ug(target_ug),
+        parts=", ".join(parts),
+        end=end,
     )
 
 
@@ -193,23 +249,25 @@ def checkoff_toast(
 ) -> str:
     """The short answer to a check-off tap (at most 200 characters); no target is set
     against the food of someone whose clinician manages their B12."""
-    head = f"{slot.capitalize()}: {STATUS_WORD[status]}"
+    head = f"{slot_label(slot)}: {status_word(status)}"
     if status == "eaten":
         head += f" (+{fmt_ug(b12_ug)} µg B12)"
     if day_tally is not None:
         if user is not None and clinician_manages(user):
-            head += f". Today {fmt_ug(day_tally.intake_ug)} µg logged"
+            head += _(". Today {amount} µg logged").format(amount=fmt_ug(day_tally.intake_ug))
         else:
-            head += f". Today {fmt_ug(day_tally.intake_ug)} of {fmt_ug(target)} µg"
+            head += _(". Today {amount} of {target} µg").format(
+                amount=fmt_ug(day_tally.intake_ug), target=fmt_ug(target)
+            )
     return head[:200]
 
 
 def render_other_hint() -> str:
-    return (
+    return _(
         "🍽 Noted: you ate something else. If it had B12, tell me what it was so it counts: "
-        "<code>/ate shakshuka</code> (a dish from my recipes) or <code>/ate 1.2</code> "
+        "<code>/ate shakshuka</code> (a dish from my recipes) or <code>/ate {example}</code> "
         "(µg B12 from a label)."
-    )
+    ).format(example=fmt_ug(1.2))
 
 
 def render_extra_logged(
@@ -221,80 +279,88 @@ def render_extra_logged(
 ) -> str:
     """`dish` is the recipe's name, or None for "/ate 1.2" (then the amount is all there is)."""
     if dish is None:
-        head = f"➕ Logged {fmt_ug(b12_ug)} µg B12 from food."
+        head = "➕ " + _("Logged {amount} µg B12 from food.").format(amount=fmt_ug(b12_ug))
     else:
-        head = f"➕ Logged {esc(dish)}: {fmt_ug(b12_ug)} µg B12."
+        head = "➕ " + _("Logged {dish}: {amount} µg B12.").format(
+            dish=esc(dish), amount=fmt_ug(b12_ug)
+        )
     return f"{head}\n{tally_line(day_tally, target, user)}"
 
 
 def render_ate_help() -> str:
-    return (
+    return _(
         "Tell me what you ate besides the plan: <code>/ate shakshuka</code> (a dish from my "
         "recipes), <code>/ate 2 eggs</code> or <code>/ate 100 g salmon</code> (one food and "
-        "how much) or <code>/ate 1.2</code> (µg of B12, e.g. from a label). /log ticks off "
-        "today's planned meals."
-    )
+        "how much) or <code>/ate {example}</code> (µg of B12, e.g. from a label). /log ticks "
+        "off today's planned meals."
+    ).format(example=fmt_ug(1.2))
 
 
-ATE_NONE = "None of these"
+ATE_NONE = N_("None of these")  # _() at use
 ATE_CHOICES = 3
 
 
 def ate_choices_keyboard(plan: DayPlan, recipes: RecipeSet, words: str) -> InlineKeyboardMarkup:
     """/ate with words it does not know: today's planned meals, nearest name first (at most
-    ATE_CHOICES), each an ordinary ✅ check-off button, and "None of these"."""
+    ATE_CHOICES), each an ordinary ✅ check-off button, and "None of these". Names are matched
+    in English and in the user's language."""
     wanted = quote(words).lower()
 
     def closeness(meal_index: int) -> float:
-        name = recipe_name(recipes, plan.meals[meal_index].recipe_id).lower()
-        return difflib.SequenceMatcher(None, wanted, name).ratio()
+        recipe_id = plan.meals[meal_index].recipe_id
+        names = {recipe_name(recipes, recipe_id).lower(), _dish(recipes, recipe_id).lower()}
+        return max(difflib.SequenceMatcher(None, wanted, name).ratio() for name in names)
 
     order = sorted(range(len(plan.meals)), key=lambda i: (-closeness(i), i))[:ATE_CHOICES]
     rows = [
         [
             InlineKeyboardButton(
-                f"✅ {recipe_name(recipes, plan.meals[i].recipe_id)} ({plan.meals[i].slot.value})"[
-                    :60
-                ],
+                f"✅ {_dish(recipes, plan.meals[i].recipe_id)} "
+                f"({slot_label(plan.meals[i].slot).lower()})"[:60],
                 callback_data=checkoff_callback("e", plan.date, plan.meals[i].slot, plan),
             )
         ]
         for i in order
     ]
-    rows.append([InlineKeyboardButton(ATE_NONE, callback_data=callback("atenone"))])
+    rows.append([InlineKeyboardButton(_(ATE_NONE), callback_data=callback("atenone"))])
     return InlineKeyboardMarkup(rows)
 
 
 def render_ate_ask(words: str, has_choices: bool, near: Sequence[str] = ()) -> str:
     """The question /ate asks instead of guessing: nothing is logged until the user says.
     `near` are dish names the words partly fit, offered as whole commands to send."""
-    which = "Was it one of today's meals? " if has_choices else ""
-    dishes = " or ".join(f"<code>/ate {esc(name)}</code>" for name in near[:3])
-    maybe = f"A dish from my recipes? Send its whole name, e.g. {dishes}. " if dishes else ""
-    return (
-        f"I don't recognise “{esc(quote(words))}”, so nothing is logged yet. {which}{maybe}"
+    which = _("Was it one of today's meals? ") if has_choices else ""
+    dishes = _(" or ").join(f"<code>/ate {esc(name)}</code>" for name in near[:3])
+    maybe = (
+        _("A dish from my recipes? Send its whole name, e.g. {dishes}. ").format(dishes=dishes)
+        if dishes
+        else ""
+    )
+    return _(
+        "I don't recognise “{words}”, so nothing is logged yet. {which}{maybe}"
         "Otherwise give a single food with how much, e.g. <code>/ate 2 eggs</code> or "
         "<code>/ate 100 g salmon</code>, a dish name, or the µg of B12 from its label: "
-        "<code>/ate 1.2</code>."
-    )
+        "<code>/ate {example}</code>."
+    ).format(words=esc(quote(words)), which=which, maybe=maybe, example=fmt_ug(1.2))
 
 
 def render_ate_how_much(ingredient: Ingredient, example: str) -> str:
     """ "/ate egg": one food without an amount; its B12 depends on how much, so ask."""
-    return (
-        f"How much {esc(short_name(ingredient).lower())} did you eat? Nothing is logged yet: "
-        "send the amount, "
-        f"e.g. <code>{esc(example)}</code>."
-    )
+    name = localized_name(ingredient, current_language())
+    food = short_name(ingredient).lower() if current_language() == "en" else name
+    return _(
+        "How much {food} did you eat? Nothing is logged yet: send the amount, "
+        "e.g. <code>{example}</code>."
+    ).format(food=esc(food), example=esc(example))
 
 
 def render_ate_none() -> str:
     """After "None of these": nothing was logged, and how to log it."""
-    return (
+    return _(
         "Nothing logged. For a single food give how much, e.g. <code>/ate 2 eggs</code>; for "
         "a dish its name, e.g. <code>/ate shakshuka</code>; or the µg of B12 from its label: "
-        "<code>/ate 1.2</code>."
-    )
+        "<code>/ate {example}</code>."
+    ).format(example=fmt_ug(1.2))
 
 
 def dose_again_keyboard(dose_ug: float, kind: str, asked: dt.datetime) -> InlineKeyboardMarkup:
@@ -305,10 +371,12 @@ def dose_again_keyboard(dose_ug: float, kind: str, asked: dt.datetime) -> Inline
         [
             [
                 InlineKeyboardButton(
-                    "Yes, log it",
+                    pgettext("button", "Yes, log it"),
                     callback_data=callback("took2", "y", f"{dose_ug:g}", kind, stamp),
                 ),
-                InlineKeyboardButton("No", callback_data=callback("took2", "n")),
+                InlineKeyboardButton(
+                    pgettext("button", "No"), callback_data=callback("took2", "n")
+                ),
             ]
         ]
     )
@@ -318,17 +386,19 @@ def render_dose_again(
     previous_ug: float, minutes_ago: int, dose_ug: float, kind: str, *, typed: bool = True
 ) -> str:
     """A second dose within an hour of a logged one: asked, never logged silently."""
-    what = "injection" if kind == "injection" else "dose"
-    ago = "just now" if minutes_ago < 1 else f"{minutes_ago} min ago"
-    text = (
-        f"You already logged {fmt_ug(previous_ug)} µg {ago}. Log another {what} of "
-        f"{fmt_ug(dose_ug)} µg?"
-    )
-    return text + (" (If you tapped “Taken” on a reminder, that one is logged.)" if typed else "")
+    ago = _("{minutes} min ago").format(minutes=minutes_ago) if minutes_ago >= 1 else _("just now")
+    if kind == "injection":
+        text = _("You already logged {previous} µg {ago}. Log another injection of {dose} µg?")
+    else:
+        text = _("You already logged {previous} µg {ago}. Log another dose of {dose} µg?")
+    text = text.format(previous=fmt_ug(previous_ug), ago=ago, dose=fmt_ug(dose_ug))
+    if typed:
+        text += " " + _("(If you tapped “Taken” on a reminder, that one is logged.)")
+    return text
 
 
 def render_dose_not_logged() -> str:
-    return "Not logged: your earlier dose stays as it was. /progress shows today."
+    return _("Not logged: your earlier dose stays as it was. /progress shows today.")
 
 
 def render_dose_logged(
@@ -339,20 +409,22 @@ def render_dose_logged(
     user: UserSettings | None = None,
 ) -> str:
     if kind == "injection":
-        head = (
-            f"💉 Logged an injection of {fmt_ug(dose_ug)} µg. Injections bypass the gut, so "
-            "they are recorded apart from your daily food target."
-        )
+        head = "💉 " + _(
+            "Logged an injection of {dose} µg. Injections bypass the gut, so they are "
+            "recorded apart from your daily food target."
+        ).format(dose=fmt_ug(dose_ug))
     else:
-        head = f"💊 Logged a supplement of {fmt_ug(dose_ug)} µg."
-    return f"{head}\n{tally_line(day_tally, target, user)}\n<i>{esc(CLINICIAN_DOSES)}</i>"
+        head = "💊 " + _("Logged a supplement of {dose} µg.").format(dose=fmt_ug(dose_ug))
+    return f"{head}\n{tally_line(day_tally, target, user)}\n<i>{esc(clinician_doses())}</i>"
 
 
 def render_took_help() -> str:
     return (
-        "Log a dose you took: <code>/took &lt;µg on your label&gt;</code> (a tablet) or "
-        "<code>/took injection &lt;µg&gt;</code>. For reminders use /remind.\n"
-        f"<i>{esc(CLINICIAN_DOSES)}</i>"
+        _(
+            "Log a dose you took: <code>/took &lt;µg on your label&gt;</code> (a tablet) or "
+            "<code>/took injection &lt;µg&gt;</code>. For reminders use /remind."
+        )
+        + f"\n<i>{esc(clinician_doses())}</i>"
     )
 
 
@@ -362,64 +434,79 @@ def render_took_help() -> str:
 def render_progress(summary: Summary, user: UserSettings | None = None) -> str:
     """/progress: today, last 7 and last 30 days against the target (with the clinician line
     first when the clinician manages the user's B12: the figures are then information)."""
-    lines = ["<b>📊 Your B12 progress</b>"]
+    lines = ["<b>📊 " + _("Your B12 progress") + "</b>"]
     if user is not None and clinician_manages(user):  # the log only: no estimate, no verdict
-        lines.append(f"🩺 {esc(CLINICIAN_LINE)}")
+        lines.append(f"🩺 {esc(clinician_line())}")
         lines.append(esc(format_log_only(summary)))
-        lines.append(f"<i>{esc(CLINICIAN_DOSES)}</i>")
+        lines.append(f"<i>{esc(clinician_doses())}</i>")
         return "\n".join(lines)
     lines.append(esc(format_summary(summary)))
     lines.append(
-        "<i>Absorbed µg are an estimate: uptake saturates per meal or dose. "
-        f"{esc(CLINICIAN_DOSES)}</i>"
+        "<i>"
+        + _("Absorbed µg are an estimate: uptake saturates per meal or dose.")
+        + f" {esc(clinician_doses())}</i>"
     )
     return "\n".join(lines)
 
 
 def render_progress_empty_hint() -> str:
     """/progress before anything was logged: how to fill the chart (instead of an empty one)."""
-    return (
+    return _(
         "Nothing logged in the last 30 days yet, so there is no chart. Tick off meals with "
         "✅ on your plan (or /log), or log a supplement with "
         "<code>/took &lt;µg on your label&gt;</code>."
     )
 
 
-PROGRESS_CAPTION = "Daily B12, last 30 days: food eaten and supplements against your target."
-PROGRESS_CAPTION_LOG = "Daily B12, last 30 days: food eaten and supplements you logged."
+PROGRESS_CAPTION = N_("Daily B12, last 30 days: food eaten and supplements against your target.")
+PROGRESS_CAPTION_LOG = N_("Daily B12, last 30 days: food eaten and supplements you logged.")
 
 
 # --------------------------------------------------------------------------- products
 
 
+def _unit(unit: str) -> str:
+    """'100 g' / '100 ml' (as stored) in the current language."""
+    return {"100 g": _("100 g"), "100 ml": _("100 ml")}.get(unit, unit)
+
+
 def render_products(products: Sequence[Product], recipes: RecipeSet) -> str:
-    lines = ["<b>🥛 Your fortified products</b>"]
+    lines = ["<b>🥛 " + _("Your fortified products") + "</b>"]
     if not products:
-        lines.append("None set: plans use typical label values.")
+        lines.append(_("None set: plans use typical label values."))
     for p in products:
         ing = recipes.ingredients.get(p.ingredient_id)
-        name = ing.name if ing else p.ingredient_id
-        typical = ""
+        name = localized_name(ing, current_language()) if ing else p.ingredient_id
+        value = fmt_ug(p.label_value)
         if ing is not None:
             base = label_from_per_100g(ing, ing.per_100g.b12_ug)
-            typical = f" (typical {fmt_ug(base)})"
-        lines.append(
-            f"• {esc(name)}: <b>{fmt_ug(p.label_value)} µg</b> per {esc(p.label_unit)}{typical}"
-        )
+            line = _("{name}: <b>{value} µg</b> per {unit} (typical {typical})").format(
+                name=esc(name), value=value, unit=esc(_unit(p.label_unit)), typical=fmt_ug(base)
+            )
+        else:
+            line = _("{name}: <b>{value} µg</b> per {unit}").format(
+                name=esc(name), value=value, unit=esc(_unit(p.label_unit))
+            )
+        lines.append(f"• {line}")
     lines.append("")
-    lines.append("You can set (type words of the name, or the code):")
+    lines.append(_("You can set (type words of the name, or the code):"))
     lines.append(render_product_choices([i.id for i in product_ingredients(recipes)], recipes))
-    lines.append(esc(PRODUCT_EXAMPLES))
+    lines.append(esc(_(PRODUCT_EXAMPLES)))
     return "\n".join(lines)
 
 
 def render_product_choices(ingredient_ids: Sequence[str], recipes: RecipeSet) -> str:
     """Products by name, each with the code to type: people recognise "Oat drink, fortified",
     not `oat_milk_fortified`."""
+    lang = current_language()
     chosen = [recipes.ingredients[i] for i in ingredient_ids if i in recipes.ingredients]
+    named = sorted(((localized_name(i, lang), i) for i in chosen), key=lambda p: p[0].lower())
     return "\n".join(
-        f"• {esc(ing.name)}: <code>{esc(ing.id)}</code>, per {unit_word(ing)}"
-        for ing in sorted(chosen, key=lambda i: i.name.lower())
+        "• "
+        + _("{name}: <code>{code}</code>, per {unit}").format(
+            name=esc(name), code=esc(ing.id), unit=_unit(unit_word(ing))
+        )
+        for name, ing in named
     )
 
 
@@ -430,10 +517,10 @@ def render_product_error(message: str, choices: Sequence[str], recipes: RecipeSe
 
 
 def render_product_set(name: str, value: float, unit: str, typical: float) -> str:
-    return (
-        f"🥛 Saved: {esc(name)} has {fmt_ug(value)} µg B12 per {esc(unit)} (typical value "
-        f"{fmt_ug(typical)}). Your plans from today on and your tallies use it."
-    )
+    return "🥛 " + _(
+        "Saved: {name} has {value} µg B12 per {unit} (typical value {typical}). Your plans "
+        "from today on and your tallies use it."
+    ).format(name=esc(name), value=fmt_ug(value), unit=esc(_unit(unit)), typical=fmt_ug(typical))
 
 
 # --------------------------------------------------------------------------- evening check
@@ -443,26 +530,27 @@ def render_evening_status(
     enabled: bool, local_time: dt.time, user: UserSettings | None = None
 ) -> str:
     if user is not None and no_daily_nags(user):
-        return (
-            "🌙 You get B12 injections, so I send no evening “short of target” messages: your "
+        return "🌙 " + _(
+            "You get B12 injections, so I send no evening “short of target” messages: your "
             "clinician sets your B12. /settings → Absorption changes this."
         )
     if not enabled:
-        return (
-            "🌙 Evening check: off. <code>/evening on</code> (at 19:00) or "
+        return "🌙 " + _(
+            "Evening check: off. <code>/evening on</code> (at 19:00) or "
             "<code>/evening 20:30</code> turns it on: if today is short of your B12 target "
             "I tell you by how much and suggest a snack."
         )
-    return (
-        f"🌙 Evening check: on, at {local_time:%H:%M} your time. If today is short of your "
+    return "🌙 " + _(
+        "Evening check: on, at {time} your time. If today is short of your "
         "target I tell you by how much and suggest a snack. <code>/evening off</code> stops it."
-    )
+    ).format(time=fmt_time(local_time))
 
 
 def render_evening_check(
     advice: str, day_tally: DayTally | None, target: float, user: UserSettings | None = None
 ) -> str:
-    return f"🌙 <b>Evening check</b>\n{esc(advice)}\n{tally_line(day_tally, target, user)}"
+    title = "<b>" + _("Evening check") + "</b>"
+    return f"🌙 {title}\n{esc(advice)}\n{tally_line(day_tally, target, user)}"
 
 
 # --------------------------------------------------------------------------- faq

@@ -1,0 +1,283 @@
+"""End to end over local HTTP in German: a user whose Telegram app speaks German goes through
+onboarding, /today, a swap, a recipe card, the shopping list, a lab result by buttons and the
+morning push, with the real application (BOT_LANGUAGES=en,de,es,fr) against the fake Bot API.
+
+Why end to end: each module's own tests render its texts in German, but only the whole journey
+shows what the user really reads — the language taken from Telegram's `language_code`, kept in
+the database, set again for each update and for the push job, recipe and food names from the
+recipe files, decimal commas and German dates on the wire. Every step's texts are checked for
+distinctive German words and for English left over (tests/support/english_check.py), and the
+failure lists every step's leftovers at once, so it says which modules still speak English.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from e2e_bot import WAIT_S, buttons, running_bot, services_of, to_chat
+from english_check import english_left, visible
+from fake_bot_api import FakeBotApi
+from fake_clock import Clock
+
+from bot.chat.jobs.push import run_push_tick_now
+from bot.core.clock import local_instant_utc
+from bot.core.i18n import fmt_day, use_language
+from bot.core.languages import localized_name
+
+# every journey runs on SQLite and on PostgreSQL (tests/e2e/conftest.py)
+pytestmark = pytest.mark.usefixtures("e2e_database")
+
+GRETE = 4904904
+BERLIN = "Europe/Berlin"
+DAY = dt.date(2026, 12, 1)  # a Tuesday: "Di., 1. Dez."
+# 06:00 in Berlin: set-up and the plan before the 07:30 push
+START = local_instant_utc(DAY, dt.time(6, 0), BERLIN)
+DECIMAL_UG = re.compile(r"\d+,\d+ µg")
+ENGLISH_DECIMAL_UG = re.compile(r"\d+\.\d+ µg")
+
+# Words a German text of each step must have (one of each group), so a step that silently
+# fell back to English (or to an empty message) fails even where no English word is listed.
+GERMAN_WORDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "onboarding": (("Sprache: Deutsch",), ("Wie ernähren Sie sich",), ("Sie", "Ihr")),
+    "today": (("Frühstück",), ("Mittagessen",), ("Abendessen",), ("Ziel",)),
+    "swap": (("Mittagessen",), ("Ziel",)),
+    "recipe": (("Zutaten", "Zubereitung", "Portion"),),
+    "shopping": (("Einkaufsliste", "Einkauf"),),
+    "lab": (("gespeichert",), ("keine Diagnose",), ("grenzwertig",)),
+    "push": (("Guten Morgen",), ("Frühstück",), ("Ziel",)),
+}
+
+
+class Journey:
+    """The texts the user saw, step by step, and the names that may stay as they are."""
+
+    def __init__(self, api: FakeBotApi) -> None:
+        self.api = api
+        self.steps: dict[str, list[str]] = {}
+        self.names: set[str] = {"Grete"}
+        self.current = ""
+
+    def step(self, name: str) -> None:
+        self.current = name
+        self.steps.setdefault(name, [])
+
+    def saw(self, message: dict[str, Any] | str) -> dict[str, Any] | str:
+        """Record a message's text (or a toast) and its button labels under the current step."""
+        if isinstance(message, str):
+            self.steps[self.current].append(message)
+            return message
+        text = message.get("text") or message.get("caption") or ""
+        labels = [label for label, _data in buttons(message)]
+        self.steps[self.current].append("\n".join([text, *labels]))
+        return message
+
+    async def say(self, text: str) -> dict[str, Any]:
+        """Grete types `text`; the bot's newest message once its replies settled."""
+        mark = self.api.mark()
+        self.api.user_sends(GRETE, text, first_name="Grete")
+        await self.api.wait_for("sendMessage", to_chat(GRETE), timeout=WAIT_S, after=mark)
+        return await self._settled(mark)
+
+    async def tap(self, message: dict[str, Any], data: str) -> dict[str, Any]:
+        """Grete taps the button with callback data `data`; the message it changed or sent."""
+        mark = self.api.mark()
+        self.api.user_taps(GRETE, message["message_id"], data)
+        await self.api.wait_for(
+            {"editMessageText", "sendMessage", "editMessageReplyMarkup"},
+            to_chat(GRETE),
+            timeout=WAIT_S,
+            after=mark,
+        )
+        answer = await self.api.wait_for("answerCallbackQuery", timeout=WAIT_S, after=mark)
+        if answer.params.get("text"):
+            self.saw(str(answer.params["text"]))
+        return await self._settled(mark)
+
+    async def _settled(self, mark: int) -> dict[str, Any]:
+        """Every message sent or edited since `mark` is recorded; returns the last one."""
+        last: dict[str, Any] = {}
+        previous = -1
+        while previous != len(self.api.calls):  # replies may come in several calls
+            previous = len(self.api.calls)
+            await _pause()
+        for call in self.api.calls[mark:]:
+            if call.ok and call.method in (
+                "sendMessage",
+                "editMessageText",
+                "sendPhoto",
+                "sendDocument",
+            ):
+                if isinstance(call.result, dict) and to_chat(GRETE)(call):
+                    self.saw(call.result)
+                    last = call.result
+        return last
+
+    def leftovers(self) -> dict[str, list[str]]:
+        """English left per step (after proper names)."""
+        return {
+            step: hits
+            for step, texts in self.steps.items()
+            if (hits := [h for text in texts for h in english_left(text, self.names, "de")])
+        }
+
+    def missing_german(self) -> dict[str, list[str]]:
+        """Per step, the German word groups none of whose words the step's texts contain."""
+        missing: dict[str, list[str]] = {}
+        for step, groups in GERMAN_WORDS.items():
+            seen = visible("\n".join(self.steps.get(step, [])))
+            absent = [" | ".join(g) for g in groups if not any(word in seen for word in g)]
+            if absent:
+                missing[step] = absent
+        return missing
+
+
+async def _pause() -> None:
+    import asyncio
+
+    await asyncio.sleep(0.3)
+
+
+def data_matching(message: dict[str, Any], pattern: str) -> str:
+    """The callback data of the first button whose data matches `pattern` (labels change
+    with the language; the data does not)."""
+    found = [data for _label, data in buttons(message) if re.search(pattern, data)]
+    assert found, f"no button data ~ {pattern!r}: {buttons(message)}"
+    return found[0]
+
+
+def data_labelled(message: dict[str, Any], label: str) -> str:
+    found = [data for text, data in buttons(message) if label in text and data]
+    assert found, f"no button labelled {label!r}: {[t for t, _ in buttons(message)]}"
+    return found[0]
+
+
+async def test_a_german_user_journey_reads_german_with_decimal_commas(tmp_path: Path) -> None:
+    clock = Clock(START)
+    async with (
+        FakeBotApi() as api,
+        running_bot(api, tmp_path, now=clock.now, BOT_LANGUAGES="en,de,es,fr") as (
+            application,
+            errors,
+        ),
+    ):
+        api.user(GRETE, "Grete")["language_code"] = "de"
+        services = services_of(application)
+        journey = Journey(api)
+        recipes = services.recipes.recipes
+
+        # onboarding, all by buttons (the German labels of the set-up)
+        journey.step("onboarding")
+        message = await journey.say("/start")
+        for label in ("Vegan", "2,4 µg", "Nichts davon /", "Berlin", "EU", "Nichts davon, weiter"):
+            message = await journey.tap(message, data_labelled(message, label))
+        message = await journey.tap(message, data_labelled(message, "07:30"))
+        user = await services.store.get_user(GRETE)
+        assert user is not None and user.onboarded and user.language == "de"
+
+        # /today: German slots, the German date, decimal commas, German recipe names
+        journey.step("today")
+        today = await journey.say("/today")
+        plan = await services.plans.stored_plan(user, DAY)
+        assert plan is not None
+        german_names = [localized_name(recipes[m.recipe_id], "de") for m in plan.meals]
+        journey.names.update(german_names)
+        for name in german_names:
+            assert name in today["text"], f"{name!r} (German recipe name) not in /today"
+        with use_language("de"):
+            assert fmt_day(DAY) == "Di., 1. Dez."
+        assert "1. Dez." in today["text"], today["text"]
+        assert DECIMAL_UG.search(today["text"]) and not ENGLISH_DECIMAL_UG.search(today["text"])
+
+        # swap lunch: the same message, another German lunch
+        journey.step("swap")
+        swapped = await journey.tap(today, data_matching(today, r"^v1:swap:.*:lunch:"))
+        after = await services.plans.stored_plan(user, DAY)
+        assert after is not None
+        lunch = next(m for m in after.meals if m.slot.value == "lunch")
+        lunch_name = localized_name(recipes[lunch.recipe_id], "de")
+        journey.names.add(lunch_name)
+        assert lunch_name in swapped["text"] and lunch_name not in german_names
+
+        # the recipe card of the new lunch (📖): German name, steps and ingredients
+        journey.step("recipe")
+        card = await journey.tap(swapped, data_matching(swapped, rf"^v1:rec:\d+:{lunch.recipe_id}$"))
+        recipe = recipes[lunch.recipe_id]
+        assert lunch_name in card["text"]
+        first_step = localize_first_step(recipe)
+        assert first_step[:30] in visible(card["text"]), card["text"]
+
+        # the shopping list for today
+        journey.step("shopping")
+        shopping = await journey.say("/shopping")
+        food_names = shown_food_names(services, shopping)
+        journey.names.update(food_names)
+        assert food_names, "no German food name on the shopping list"
+
+        # a lab result by buttons: active B12 30 pmol/L, taken today -> "grenzwertig"
+        journey.step("lab")
+        message = await journey.say("/levels")
+        message = await journey.tap(message, data_matching(message, r"^v1:lw:m:"))
+        for label in ("Aktives B12", "pmol/L", "3", "0"):
+            message = await journey.tap(message, exact_or_contains(message, label))
+        message = await journey.tap(message, exact_or_contains(message, "OK ✅"))
+        message = await journey.tap(message, exact_or_contains(message, "Heute"))
+
+        # the morning push at 07:30 Berlin time
+        journey.step("push")
+        clock.set(local_instant_utc(DAY, dt.time(7, 30, 20), BERLIN))
+        mark = api.mark()
+        await run_push_tick_now(application)
+        push = await api.wait_for("sendMessage", to_chat(GRETE), timeout=WAIT_S, after=mark)
+        journey.saw(push.result)
+        push_text = push.result["text"]
+        assert "Grete" in push_text and "1. Dez." in push_text
+        assert DECIMAL_UG.search(push_text)
+        (tmp_path / "push_de.txt").write_text(visible(push_text), encoding="utf-8")
+        print("\n--- German morning push ---\n" + visible(push_text))
+
+        report_journey(journey)
+        assert errors == [], f"handlers raised: {errors!r}"
+        assert not journey.missing_german(), f"steps without German: {journey.missing_german()}"
+        assert not journey.leftovers(), "English left:\n" + format_leftovers(journey.leftovers())
+
+
+def localize_first_step(recipe: Any) -> str:
+    from bot.core.languages import localized_steps
+
+    return localized_steps(recipe, "de")[0]
+
+
+def shown_food_names(services: Any, message: dict[str, Any]) -> list[str]:
+    """The German names of the foods the list shows (looked up in the food table)."""
+    text = visible(message.get("text", "")) + "\n".join(t for t, _ in buttons(message))
+    names = []
+    for food in services.recipes.ingredients.values():
+        name = localized_name(food, "de")
+        if name and name in text:
+            names.append(name)
+    return names
+
+
+def exact_or_contains(message: dict[str, Any], label: str) -> str:
+    exact = [data for text, data in buttons(message) if text == label and data]
+    return exact[0] if exact else data_labelled(message, label)
+
+
+def report_journey(journey: Journey) -> None:
+    """Print each step's state (fully German or what is left), for the lead's summary."""
+    left, missing = journey.leftovers(), journey.missing_german()
+    for step in journey.steps:
+        state = "German" if step not in left and step not in missing else "NOT fully German"
+        print(f"[{state}] {step}")
+        for hit in left.get(step, [])[:12]:
+            print(f"    english: {hit}")
+        for group in missing.get(step, []):
+            print(f"    missing German word: {group}")
+
+
+def format_leftovers(left: dict[str, list[str]]) -> str:
+    return "\n".join(f"{step}: {hits[:8]}" for step, hits in left.items())
