@@ -20,8 +20,15 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from bot.core.i18n import _
 from bot.core.models import Ingredient, PlannedMeal, Profile, Recipe, RecipeSet, UserSettings
-from bot.core.recipe_search import IngredientMatch, group_label, match_ingredient, short_name
+from bot.core.recipe_search import (
+    IngredientMatch,
+    group_label,
+    local_name,
+    local_short_name,
+    match_ingredient,
+)
 
 GROUP_PREFIX = "group:"
 # No cap on a user's terms: only known groups and ingredient ids are ever stored, so the list is
@@ -98,14 +105,15 @@ def term_group(term: str) -> str | None:
 
 
 def term_label(term: str, ingredients: Mapping[str, Ingredient], *, full: bool = False) -> str:
-    """A term as shown to its user: "soy", "tree nuts", "Tofu" (`full`: "Tofu, firm")."""
+    """A term as shown to its user, in the current language: "soy", "tree nuts", "Tofu"
+    (`full`: "Tofu, firm")."""
     group = term_group(term)
     if group is not None:
         return group_label(group)
     ing = ingredients.get(term)
     if ing is None:
         return term.replace("_", " ")
-    return ing.name if full else short_name(ing)
+    return local_name(ing) if full else local_short_name(ing)
 
 
 def term_labels(
@@ -182,8 +190,10 @@ def warning_for(
     found = reasons(item_ids, terms, ingredients)
     if not found:
         return None
-    names = found[0] if len(found) == 1 else ", ".join(found[:-1]) + " and " + found[-1]
-    return f"⚠️ contains {names} (you excluded {'it' if len(found) == 1 else 'them'})"
+    if len(found) == 1:
+        return _("⚠️ contains {names} (you excluded it)").format(names=found[0])
+    names = _("{first} and {last}").format(first=", ".join(found[:-1]), last=found[-1])
+    return _("⚠️ contains {names} (you excluded them)").format(names=names)
 
 
 def item_warnings(
@@ -194,13 +204,21 @@ def item_warnings(
     stored = list(terms)
     lines = []
     for item in dict.fromkeys(item_ids):
-        warning = warning_for([item], stored, ingredients) if stored else None
-        if warning:
-            name = term_label(item, ingredients)
-            if warning == f"⚠️ contains {name} (you excluded it)":  # the food itself
-                lines.append(f"⚠️ {name} (you excluded it)")
-            else:  # a food in a group: "⚠️ Soy sauce: contains soy (you excluded it)"
-                lines.append(warning.replace("⚠️ contains", f"⚠️ {name}: contains", 1))
+        found = reasons([item], stored, ingredients) if stored else []
+        if not found:
+            continue
+        name = term_label(item, ingredients)
+        if found == [name]:  # the food itself
+            lines.append(_("⚠️ {name} (you excluded it)").format(name=name))
+        elif len(found) == 1:  # a food in a group: "⚠️ Soy sauce: contains soy (you excluded it)"
+            lines.append(
+                _("⚠️ {name}: contains {names} (you excluded it)").format(name=name, names=found[0])
+            )
+        else:
+            names = _("{first} and {last}").format(first=", ".join(found[:-1]), last=found[-1])
+            lines.append(
+                _("⚠️ {name}: contains {names} (you excluded them)").format(name=name, names=names)
+            )
     return lines
 
 

@@ -13,6 +13,7 @@ import itertools
 import math
 from dataclasses import dataclass, field
 
+from bot.core.i18n import N_
 from bot.core.models import Diet
 from bot.core.plan_rules import EPS, PlanRules
 from bot.core.topups import TopUp
@@ -26,7 +27,7 @@ SAME_SOURCE_PENALTY = 1.0  # same main B12 source twice a day (random costs are 
 # 14 s a week on 2,000 recipes); past the budget the best plan found so far is returned, and a
 # plan that misses a rule says the search was cut short instead of claiming none exists.
 NODE_BUDGET = 60_000
-BUDGET_NOTE = (
+BUDGET_NOTE = N_(
     "I stopped searching before trying every combination (the energy range leaves few that "
     "fit), so this is the closest plan I found, not proof that none fits; a wider range gives "
     "more choice."

@@ -11,10 +11,13 @@ from __future__ import annotations
 import difflib
 import re
 import threading
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.core.i18n import N_, _, current_language, ngettext
+from bot.core.languages import localized_name
 from bot.core.models import Ingredient, Recipe, RecipeSet
 from bot.core.recipe_schema import KNOWN_GROUPS
 
@@ -181,7 +184,7 @@ def search_recipes(rs: RecipeSet, query: str, limit: int = 5) -> list[Recipe]:
         scored = [(n.recipe, _recipe_score(wanted, n, whole, index)) for n in index.named]
     good = [(r, s) for r, s in scored if s >= GOOD_MATCH]
     good.sort(key=lambda rs_: (-rs_[1], rs_[0].name))
-    return [r for r, _ in good[:limit]]
+    return [r for r, _score in good[:limit]]
 
 
 def find_recipe(rs: RecipeSet, query: str) -> Recipe | None:
@@ -238,6 +241,10 @@ def singular_words(text: str) -> list[str]:
 # "peanut allergy", "allergic to nuts", "lactose intolerance": the food is the other words
 _FILLER_WORDS = frozenset(
     {"allergy", "allergie", "allergic", "intolerance", "intolerant", "sensitivity", "to", "no"}
+    # the same in German, Spanish and French ("Allergie gegen Erdnüsse", "sin huevo")
+    | {"allergisch", "unverträglichkeit", "unvertraglichkeit", "gegen", "kein", "keine", "ohne"}
+    | {"alergia", "alergico", "alérgico", "intolerancia", "sin", "intolérance", "intolerance"}
+    | {"allergique", "sans", "pas"}
 )
 
 
@@ -283,38 +290,140 @@ _GROUP_SYNONYMS: dict[str, tuple[str, ...]] = {
     "maize": ("corn",),
     "malt": ("barley",),
 }
-GROUP_WORDS: dict[str, tuple[str, ...]] = {
-    " ".join(singular_words(name)): (name,) for name in KNOWN_GROUPS
-} | _GROUP_SYNONYMS
+# Group words in German, Spanish and French, as typed (plural or singular; accents optional).
+# Every language's words are understood whatever the user's language, so a word from a label
+# in another language works too.
+_LOCAL_GROUP_WORDS: dict[str, tuple[str, ...]] = {
+    "soy": ("soja", "sojabohne", "sojabohnen", "soya"),
+    "gluten": ("gluten",),
+    "wheat": ("weizen", "trigo", "blé"),
+    "milk": (
+        "milch", "milchprodukte", "laktose", "leche", "lácteos", "lactosa", "lait",
+        "produits laitiers", "laitages",
+    ),
+    "egg": ("ei", "eier", "huevo", "huevos", "œuf", "œufs"),
+    "fish": ("fisch", "fische", "pescado", "pescados", "poisson", "poissons"),
+    "crustacean": ("krebstiere", "krustentiere", "crustáceos", "crustacés"),
+    "mollusc": ("weichtiere", "moluscos", "mollusques"),
+    "shellfish": ("schalentiere", "meeresfrüchte", "mariscos", "marisco", "fruits de mer"),
+    "peanut": (
+        "erdnuss", "erdnüsse", "cacahuete", "cacahuetes", "cacahuate", "maní", "arachide",
+        "arachides", "cacahuète", "cacahuètes",
+    ),
+    "tree_nut": ("schalenfrüchte", "baumnüsse", "frutos de cáscara", "fruits à coque"),
+    "nuts": ("nuss", "nüsse", "frutos secos", "nueces", "noix"),
+    "sesame": ("sesam", "sésamo", "sésame"),
+    "celery": ("sellerie", "apio", "céleri"),
+    "mustard": ("senf", "mostaza", "moutarde"),
+    "sulphites": ("sulfite", "schwefeldioxid", "sulfitos", "sulfites"),
+    "lupin": ("lupinen", "altramuz", "altramuces", "lupino", "lupins"),
+    "cheese": ("käse", "queso", "quesos", "fromage", "fromages"),
+    "cereal": ("frühstücksflocken", "cereales", "céréales"),
+    "oats": ("hafer", "avena", "avoine"),
+    "rye": ("roggen", "centeno", "seigle"),
+    "barley": ("gerste", "cebada", "orge"),
+    "meat": ("fleisch", "carne", "carnes", "viande", "viandes"),
+    "red_meat": ("rotes fleisch", "carne roja", "viande rouge"),
+    "beef": ("rind", "rindfleisch", "ternera", "vacuno", "bœuf", "boeuf"),
+    "pork": ("schwein", "schweinefleisch", "schinken", "speck", "cerdo", "jamón", "porc", "jambon"),
+    "lamb": ("lamm", "lammfleisch", "hammel", "cordero", "agneau", "mouton"),
+    "poultry": ("geflügel", "aves", "volaille", "volailles"),
+    "legume": ("hülsenfrüchte", "legumbres", "légumineuses", "légumes secs"),
+    "mushroom": ("pilze", "pilz", "setas", "champiñones", "hongos", "champignons"),
+    "yeast": ("hefe", "levadura", "levure"),
+    "corn": ("mais", "maíz", "maïs"),
+    "coconut": ("kokos", "kokosnuss", "coco"),
+    "nightshade": ("nachtschattengewächse", "solanáceas", "solanacées"),
+    "liver": ("leber", "hígado", "foie"),
+    "oily_fish": ("fettfisch", "fetter fisch", "pescado azul", "poisson gras"),
+    "smoked_fish": ("räucherfisch", "pescado ahumado", "poisson fumé"),
+}  # fmt: skip
+
+
+def _folded(text: str) -> str:
+    """ "Erdnüsse" -> "erdnusse", "œufs" -> "oeufs": a word without its accents."""
+    text = text.replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def _local_group_words() -> dict[str, tuple[str, ...]]:
+    words: dict[str, tuple[str, ...]] = {}
+    for group, said in _LOCAL_GROUP_WORDS.items():
+        for word in said:
+            form = " ".join(singular_words(word))
+            for key in (form, _folded(form)):
+                words.setdefault(key, (group,))
+    return words
+
+
+GROUP_WORDS: dict[str, tuple[str, ...]] = (
+    {" ".join(singular_words(name)): (name,) for name in KNOWN_GROUPS}
+    | _GROUP_SYNONYMS
+    | {k: v for k, v in _local_group_words().items() if k not in _GROUP_SYNONYMS}
+)
 
 # Said about the whole group when it is excluded: what it deliberately leaves in.
+# English, translated at use (`IngredientMatch.notes` gives them translated).
 GROUP_NOTES: dict[str, str] = {
-    "gluten": "oats are kept (they are gluten-free unless cross-contaminated): buy oats "
-    "labelled gluten-free, or exclude oats too",
-    "nuts": "coconut is kept (it is not a tree nut); exclude coconut too if you react to it",
-    "tree_nut": "coconut is kept (it is not a tree nut); exclude coconut too if you react to it",
+    "gluten": N_(
+        "oats are kept (they are gluten-free unless cross-contaminated): buy oats "
+        "labelled gluten-free, or exclude oats too"
+    ),
+    "nuts": N_("coconut is kept (it is not a tree nut); exclude coconut too if you react to it"),
+    "tree_nut": N_(
+        "coconut is kept (it is not a tree nut); exclude coconut too if you react to it"
+    ),
 }
 
 
-# How a group is named back to the user (the group ids are singular snake_case).
+# How a group is named back to the user (the group ids are singular snake_case); English,
+# translated by group_label.
 GROUP_LABEL: dict[str, str] = {
-    "egg": "eggs",
-    "peanut": "peanuts",
-    "tree_nut": "tree nuts",
-    "crustacean": "crustaceans",
-    "mollusc": "molluscs",
-    "red_meat": "red meat",
-    "legume": "legumes",
-    "mushroom": "mushrooms",
-    "nightshade": "nightshades",
-    "oily_fish": "oily fish",
-    "smoked_fish": "smoked fish",
+    "gluten": N_("gluten"),
+    "wheat": N_("wheat"),
+    "crustacean": N_("crustaceans"),
+    "mollusc": N_("molluscs"),
+    "shellfish": N_("shellfish"),
+    "egg": N_("eggs"),
+    "fish": N_("fish"),
+    "peanut": N_("peanuts"),
+    "tree_nut": N_("tree nuts"),
+    "soy": N_("soy"),
+    "milk": N_("milk"),
+    "celery": N_("celery"),
+    "mustard": N_("mustard"),
+    "sesame": N_("sesame"),
+    "sulphites": N_("sulphites"),
+    "lupin": N_("lupin"),
+    "nuts": N_("nuts"),
+    "cheese": N_("cheese"),
+    "cereal": N_("cereal"),
+    "oats": N_("oats"),
+    "rye": N_("rye"),
+    "barley": N_("barley"),
+    "meat": N_("meat"),
+    "red_meat": N_("red meat"),
+    "beef": N_("beef"),
+    "pork": N_("pork"),
+    "lamb": N_("lamb"),
+    "poultry": N_("poultry"),
+    "legume": N_("legumes"),
+    "mushroom": N_("mushrooms"),
+    "yeast": N_("yeast"),
+    "corn": N_("corn"),
+    "coconut": N_("coconut"),
+    "nightshade": N_("nightshades"),
+    "liver": N_("liver"),
+    "oily_fish": N_("oily fish"),
+    "smoked_fish": N_("smoked fish"),
 }
 
 
 def group_label(group: str) -> str:
-    """ "tree_nut" -> "tree nuts": the group as a person says it."""
-    return GROUP_LABEL.get(group, group.replace("_", " "))
+    """ "tree_nut" -> "tree nuts" ("Schalenfrüchte" in German): the group as a person says
+    it, in the current language."""
+    label = GROUP_LABEL.get(group)
+    return _(label) if label is not None else group.replace("_", " ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,7 +444,7 @@ class IngredientMatch:
 
     @property
     def notes(self) -> tuple[str, ...]:
-        return tuple(GROUP_NOTES[g] for g in self.groups if g in GROUP_NOTES)
+        return tuple(_(GROUP_NOTES[g]) for g in self.groups if g in GROUP_NOTES)
 
 
 def _group_members(rs: RecipeSet, groups: Iterable[str]) -> set[str]:
@@ -348,10 +457,29 @@ def _word_matches(rs: RecipeSet, query: list[str]) -> set[str]:
     joined = "_".join(query)
     hits: set[str] = set()
     for ing in rs.ingredients.values():
-        tokens = set(singular_words(ing.id)) | set(singular_words(ing.name))
-        if ing.id == joined or all(w in tokens for w in query):
+        if ing.id == joined or all(w in _tokens(ing) for w in query):
             hits.add(ing.id)
     return hits
+
+
+_TOKENS: dict[tuple[str, str, tuple[str, ...]], frozenset[str]] = {}
+
+
+def _tokens(ing: Ingredient) -> frozenset[str]:
+    """The words of a food's id and of its name in every language (accents optional), so
+    "/exclude Erdnussbutter" or "huevo" finds the food whatever language the user writes."""
+    key = (ing.id, ing.name, tuple(sorted(ing.names.values())))
+    found = _TOKENS.get(key)
+    if found is None:
+        words = set(singular_words(ing.id)) | set(singular_words(ing.name))
+        for name in ing.names.values():
+            local = singular_words(name)
+            words.update(local)
+            words.update(_folded(w) for w in local)
+        found = _TOKENS[key] = frozenset(words)
+        if len(_TOKENS) > 4096:  # a few ingredient tables at most
+            _TOKENS.clear()
+    return found
 
 
 def match_ingredient(rs: RecipeSet, word: str) -> IngredientMatch:
@@ -367,7 +495,9 @@ def match_ingredient(rs: RecipeSet, word: str) -> IngredientMatch:
     if not query:
         return IngredientMatch(word, ())
     phrase = " ".join(query)
-    groups = GROUP_WORDS.get(phrase, ())
+    groups = GROUP_WORDS.get(phrase, ()) or GROUP_WORDS.get(_folded(phrase), ())
+    if groups and phrase not in GROUP_WORDS:  # "Erdnusse" for "Erdnüsse"
+        query = _folded(phrase).split()
     if len(query) > 1:
         hits = _word_matches(rs, query)
         if hits:
@@ -433,7 +563,7 @@ def suggest_ingredient_words(rs: RecipeSet, word: str, n: int = 5) -> list[str]:
     scored.sort(key=lambda item: (-item[0], item[1]))
     result: list[str] = []
     meanings: list[object] = []
-    for _, shown, meaning in scored:
+    for _score, shown, meaning in scored:
         if shown not in result and meaning not in meanings:
             result.append(shown)
             meanings.append(meaning)
@@ -445,14 +575,27 @@ def short_name(ing: Ingredient) -> str:
     return re.split(r"\s*[,(]", ing.name, maxsplit=1)[0].strip() or ing.name
 
 
+def local_name(ing: Ingredient) -> str:
+    """The food's full name in the current language (English when it has none)."""
+    return localized_name(ing, current_language())
+
+
+def local_short_name(ing: Ingredient) -> str:
+    """ "Tofu, fest" -> "Tofu": `short_name` of the name in the current language."""
+    name = local_name(ing)
+    return re.split(r"\s*[,(]", name, maxsplit=1)[0].strip() or name
+
+
 def describe_match(rs: RecipeSet, match: IngredientMatch, shown: int = 4) -> str:
     """One line for a reply: "soy (6 foods: Edamame, Soy milk, Tofu, Tempeh, …)"."""
-    names = sorted({short_name(rs.ingredients[i]) for i in match.ids if i in rs.ingredients})
+    names = sorted({local_short_name(rs.ingredients[i]) for i in match.ids if i in rs.ingredients})
     label = " + ".join(group_label(g) for g in match.groups) or match.word
     if not match.ids:
-        return f"{label} (no food in the recipes contains it)"
+        return _("{label} (no food in the recipes contains it)").format(label=label)
     if not match.groups and len(names) == 1:
         return names[0]
     listed = ", ".join(names[:shown]) + (", …" if len(names) > shown else "")
     count = len(match.ids)
-    return f"{label} ({count} food{'s' if count != 1 else ''}: {listed})"
+    return ngettext(
+        "{label} ({count} food: {listed})", "{label} ({count} foods: {listed})", count
+    ).format(label=label, count=count, listed=listed)

@@ -18,6 +18,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from bot.core.i18n import SOURCE_LANGUAGE, _, current_language, fmt_decimal, ngettext
+from bot.core.languages import localized_name
 from bot.core.models import Diet, Profile, Recipe, RecipeSet, Slot
 from bot.core.nutrition import absorbed_ug
 from bot.core.regions import for_region
@@ -234,7 +236,10 @@ def summarise(tallies: Iterable[DayTally], target: float, today: dt.date) -> Sum
 def fmt_ug(x: float) -> str:
     """µg for people, as the plan messages show them (chat.render.format.fmt_ug: one decimal, two
     for tiny non-zero amounts), so a ticked-off meal reads the same as in the plan; doses
-    get thousands separators: 0.6, 2.4, 0.05, 1,000."""
+    get thousands separators: 0.6, 2.4, 0.05, 1,000 (0,6 and 1.000 in German)."""
+    if current_language() != SOURCE_LANGUAGE:
+        digits = 0 if x >= 100 else 2 if 0 < x < 0.095 else 1
+        return fmt_decimal(x, digits)
     if x >= 100:
         return f"{x:,.0f}"
     if 0 < x < 0.095:
@@ -249,62 +254,88 @@ def format_log_only(summary: Summary) -> str:
     lines: list[str] = []
     t = summary.today
     if t is None:
-        lines.append("Today: nothing logged yet.")
+        lines.append(_("Today: nothing logged yet."))
     else:
-        parts = [f"food {fmt_ug(t.eaten_ug)} µg"]
-        if t.supplement_ug:
-            parts.append(f"supplement {fmt_ug(t.supplement_ug)} µg")
-        lines.append(f"Today: {fmt_ug(t.intake_ug)} µg logged ({', '.join(parts)}).")
+        lines.append(
+            _("Today: {amount} µg logged ({parts}).").format(
+                amount=fmt_ug(t.intake_ug), parts=_parts(t)
+            )
+        )
         if t.injection_ug:
-            lines.append(f"Injection today: {fmt_ug(t.injection_ug)} µg.")
-    for label, p in (("Last 7 days", summary.last7), ("Last 30 days", summary.last30)):
+            lines.append(_("Injection today: {amount} µg.").format(amount=fmt_ug(t.injection_ug)))
+    for label, p in _periods(summary):
         if p.days_logged == 0:
-            lines.append(f"{label}: nothing logged.")
+            lines.append(_("{period}: nothing logged.").format(period=label))
             continue
         lines.append(
-            f"{label}: {fmt_ug(p.avg_intake_ug)} µg/day logged on average over {p.days_logged} "
-            f"logged day{'s' if p.days_logged != 1 else ''}."
+            ngettext(
+                "{period}: {amount} µg/day logged on average over {n} logged day.",
+                "{period}: {amount} µg/day logged on average over {n} logged days.",
+                p.days_logged,
+            ).format(period=label, amount=fmt_ug(p.avg_intake_ug), n=p.days_logged)
         )
     return "\n".join(lines)
+
+
+def _parts(t: DayTally) -> str:
+    """ "food 1.9 µg, supplement 10.0 µg" (supplement only when there is one)."""
+    parts = [_("food {amount} µg").format(amount=fmt_ug(t.eaten_ug))]
+    if t.supplement_ug:
+        parts.append(_("supplement {amount} µg").format(amount=fmt_ug(t.supplement_ug)))
+    return ", ".join(parts)
+
+
+def _periods(summary: Summary) -> tuple[tuple[str, PeriodSummary], ...]:
+    return ((_("Last 7 days"), summary.last7), (_("Last 30 days"), summary.last30))
 
 
 def format_summary(summary: Summary) -> str:
     """Phone-sized plain text for /progress."""
     target = summary.target_ug
-    lines = [f"B12 target: {fmt_ug(target)} µg/day"]
+    lines = [_("B12 target: {target} µg/day").format(target=fmt_ug(target))]
     t = summary.today
     if t is None:
-        lines.append("Today: nothing logged yet.")
+        lines.append(_("Today: nothing logged yet."))
     else:
-        parts = [f"food {fmt_ug(t.eaten_ug)} µg"]
-        if t.supplement_ug:
-            parts.append(f"supplement {fmt_ug(t.supplement_ug)} µg")
-        line = f"Today: {fmt_ug(t.intake_ug)} µg ({', '.join(parts)})"
+        line = _("Today: {amount} µg ({parts})").format(amount=fmt_ug(t.intake_ug), parts=_parts(t))
         short = t.short_of(target)
         if t.covered and t.intake_ug < target:
-            line += f" — covered by your weekly {fmt_ug(t.weekly_cover_ug)} µg dose."
+            line += " — " + _("covered by your weekly {dose} µg dose.").format(
+                dose=fmt_ug(t.weekly_cover_ug)
+            )
         else:
             if short > 0:
-                line += f" — {fmt_ug(short)} µg to go."
+                line += " — " + _("{amount} µg to go.").format(amount=fmt_ug(short))
             elif t.meets(target):
-                line += " — target reached."
+                line += " — " + _("target reached.")
             else:
-                line += (
-                    f" — enough B12, but only about {fmt_ug(t.absorbed_ug)} µg absorbed, under "
-                    f"half the target ({fmt_ug(target / 2)} µg): spread it over more meals."
-                )
+                line += " — " + _(
+                    "enough B12, but only about {absorbed} µg absorbed, under half the target "
+                    "({half} µg): spread it over more meals."
+                ).format(absorbed=fmt_ug(t.absorbed_ug), half=fmt_ug(target / 2))
         lines.append(line)
         if t.injection_ug:
-            lines.append(f"Injection today: {fmt_ug(t.injection_ug)} µg.")
-        lines.append(f"Estimated absorbed today: about {fmt_ug(t.absorbed_ug)} µg.")
-    for label, p in (("Last 7 days", summary.last7), ("Last 30 days", summary.last30)):
+            lines.append(_("Injection today: {amount} µg.").format(amount=fmt_ug(t.injection_ug)))
+        lines.append(
+            _("Estimated absorbed today: about {amount} µg.").format(amount=fmt_ug(t.absorbed_ug))
+        )
+    for label, p in _periods(summary):
         if p.days_logged == 0:
-            lines.append(f"{label}: nothing logged.")
+            lines.append(_("{period}: nothing logged.").format(period=label))
             continue
         lines.append(
-            f"{label}: {fmt_ug(p.avg_intake_ug)} µg/day on average over {p.days_logged} "
-            f"logged day{'s' if p.days_logged != 1 else ''}; target met on "
-            f"{p.days_meeting_target} of them."
+            ngettext(
+                "{period}: {amount} µg/day on average over {n} logged day; target met on "
+                "{met} of them.",
+                "{period}: {amount} µg/day on average over {n} logged days; target met on "
+                "{met} of them.",
+                p.days_logged,
+            ).format(
+                period=label,
+                amount=fmt_ug(p.avg_intake_ug),
+                n=p.days_logged,
+                met=p.days_meeting_target,
+            )
         )
     return "\n".join(lines)
 
@@ -337,42 +368,54 @@ def gap_suggestion(
     user's supplement, or to their clinician about one.
     """
     if short_ug <= 0:
-        return "You have reached your B12 target today. Well done!"
-    head = f"You are {fmt_ug(short_ug)} µg short of your B12 target today."
+        return _("You have reached your B12 target today. Well done!")
+    head = _("You are {amount} µg short of your B12 target today.").format(amount=fmt_ug(short_ug))
+    lang = current_language()
     snacks = [r for r in snacks_for(recipes, profile) if r.b12_ug > 0]
     if not snacks:
         return f"{head} {_no_snack_advice(profile, takes_supplement)}"
     closing = [r for r in snacks if r.b12_ug >= short_ug]
     if closing:
         pick = min(closing, key=lambda r: (r.b12_ug, r.time_min, r.id))
-        return (
-            f"{head} A snack that closes it: {pick.name} "
-            f"({fmt_ug(pick.b12_ug)} µg B12 per serving, {pick.time_min} min)."
+        return _(
+            "{head} A snack that closes it: {snack} ({amount} µg B12 per serving, {minutes} min)."
+        ).format(
+            head=head,
+            snack=localized_name(pick, lang),
+            amount=fmt_ug(pick.b12_ug),
+            minutes=pick.time_min,
         )
     pick = max(snacks, key=lambda r: (r.b12_ug, -r.time_min, r.id))
     rest = short_ug - pick.b12_ug
     tail = (
-        "If you take a supplement, today's dose covers the rest."
+        _("If you take a supplement, today's dose covers the rest.")
         if takes_supplement
-        else "A fortified plant milk or cereal at your next meal helps too."
+        else _("A fortified plant milk or cereal at your next meal helps too.")
     )
-    return (
-        f"{head} Closest snack: {pick.name} ({fmt_ug(pick.b12_ug)} µg B12 per serving) — "
-        f"about {fmt_ug(rest)} µg would still be missing. {tail}"
+    return _(
+        "{head} Closest snack: {snack} ({amount} µg B12 per serving) — about {rest} µg would "
+        "still be missing. {tail}"
+    ).format(
+        head=head,
+        snack=localized_name(pick, lang),
+        amount=fmt_ug(pick.b12_ug),
+        rest=fmt_ug(rest),
+        tail=tail,
     )
 
 
 def _no_snack_advice(profile: Profile, takes_supplement: bool) -> str:
     if takes_supplement:
-        return "No snack in the recipe set fits your diet; remember today's supplement."
-    fortified = (
-        " Fortified plant milks, cereals or nutritional yeast are the reliable food sources."
-        if profile.diet is Diet.VEGAN
-        else ""
-    )
-    return (
-        "No snack in the recipe set fits your diet and exclusions."
-        f"{fortified} Talk to your clinician about whether a B12 supplement suits you."
+        return _("No snack in the recipe set fits your diet; remember today's supplement.")
+    if profile.diet is Diet.VEGAN:
+        return _(
+            "No snack in the recipe set fits your diet and exclusions. Fortified plant milks, "
+            "cereals or nutritional yeast are the reliable food sources. Talk to your clinician "
+            "about whether a B12 supplement suits you."
+        )
+    return _(
+        "No snack in the recipe set fits your diet and exclusions. Talk to your clinician about "
+        "whether a B12 supplement suits you."
     )
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.core.i18n import SOURCE_LANGUAGE, _, current_language, fmt_decimal
+from bot.core.languages import localized_name
 from bot.core.models import SLOT_ORDER, Ingredient, Slot
 from bot.core.nutrition import absorbed_ug
 
@@ -85,6 +87,56 @@ def _sentence_lower(text: str, one_word: bool) -> str:
     if any(w[:1].isupper() for w in words[1:]) or (len(words) == 1 and not one_word):
         return text
     return text[:1].lower() + text[1:]
+
+
+def topup_label(ing: Ingredient, grams: float | None = None) -> str:
+    """The top-up's label in the current language ("ein Glas (250 ml) angereicherter
+    Sojadrink"): the stored label is English, so other languages rebuild it from the food, in
+    the same portion (`grams`: the planned weight, when it differs from the usual portion)."""
+    topup = topup_for(ing)
+    if topup is None:
+        return localized_name(ing, current_language())
+    if current_language() == SOURCE_LANGUAGE:
+        return topup.label
+    weight = topup.grams if grams is None or grams <= 0 else grams
+    return _portion_label(_portion_kind(ing), weight, localized_name(ing, current_language()))
+
+
+def _grams_text(grams: float) -> str:
+    """A portion's weight the local way: 2 significant digits under 10 g ("7,5"), else whole."""
+    return fmt_decimal(grams, 1 if grams < 10 else 0, trim=True)
+
+
+def _portion_kind(ing: Ingredient) -> str:
+    """Which portion a fortified item comes in: glass, tbsp, bowl, piece, pot or grams."""
+    text = f"{ing.id} {ing.name}".lower()
+    if ing.g_per_ml is not None and any(w in text for w in ("milk", "drink", "juice")):
+        return "glass"
+    if ing.can_convert("tbsp"):
+        return "tbsp"
+    if "cup" in ing.unit_grams:
+        return "bowl"
+    if "piece" in ing.unit_grams:
+        return "piece"
+    if "yogurt" in text or "yoghurt" in text:
+        return "pot"
+    return "grams"
+
+
+def _portion_label(kind: str, grams: float, name: str) -> str:
+    """A portion's label in a language other than English (English: `topup_for`)."""
+    if kind == "glass":
+        return _("a glass ({ml} ml) of {name}").format(ml=f"{GLASS_ML:.0f}", name=name)
+    weight = _grams_text(grams)
+    if kind == "tbsp":
+        return _("1 tbsp ({grams} g) of {name}").format(grams=weight, name=name)
+    if kind == "bowl":
+        return _("a bowl ({grams} g) of {name}").format(grams=weight, name=name)
+    if kind == "piece":
+        return _("1 {name} ({grams} g)").format(grams=weight, name=name)
+    if kind == "pot":
+        return _("a {grams} g pot of {name}").format(grams=weight, name=name)
+    return _("{grams} g of {name}").format(grams=weight, name=name)
 
 
 def topup_for(ing: Ingredient) -> TopUp | None:

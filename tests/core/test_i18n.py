@@ -334,6 +334,18 @@ def test_complete_means_every_text_translated() -> None:
         )
 
 
+@pytest.mark.parametrize("po", PO_FILES, ids=lambda p: p.parents[1].name)
+def test_every_shipped_language_translates_every_text(po: Path) -> None:
+    """Every message key of the code has a translation in every language (not only an entry):
+    one untranslated text switches the whole language off for its users."""
+    lang = po.parents[1].name
+    missing = i18n.missing_translations(lang, SHIPPED)
+    assert not missing, (
+        f"{lang}: {len(missing)} texts untranslated, e.g. {missing[:3]}: translate them "
+        "(`python tools/i18n.py fill FILE.json`)"
+    )
+
+
 def test_modules_that_translate_never_rebind_the_underscore() -> None:
     """`query, _, value = ...` in a module that imports `_` makes `_` a local string in that
     function, and every `_("...")` there fails at run time: name unused values `_x` instead."""

@@ -33,6 +33,8 @@ ENGLISH_WORDS = frozenset(
         "would", "should", "been", "were", "our", "we", "they", "them", "about", "into",
         "only", "also", "no", "yes", "none", "go", "on", "off", "done", "change", "settings",
         "how", "why", "if", "then", "than", "more", "less", "each", "at", "by", "be",
+        "ingredients", "steps", "favourite", "never", "suggest", "absorbed", "uptake", "helps",
+        "whole", "calorie", "share", "copy", "hide", "basket", "item", "eat", "ate", "skip",
     }
 )  # fmt: skip
 # Ambiguous in German when capitalised ("Not" = need, "Art", "Rat"): matched only in lower case.
@@ -69,7 +71,7 @@ def visible(text: str) -> str:
 
 def _strip_names(text: str, names: Iterable[str]) -> str:
     for name in sorted({n for n in names if n and len(n) > 1}, key=len, reverse=True):
-        text = text.replace(name, " ")
+        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", text)
     return text
 
 

@@ -59,9 +59,10 @@ from bot.chat.render.family import (
     render_week_card,
     setup_inline_button,
 )
-from bot.chat.render.format import esc, fmt_day, parse_count, parse_day_code
+from bot.chat.render.format import esc, fmt_day, parse_count, parse_day_code, recipe_name
 from bot.core.clock import local_date_at
 from bot.core.exclusions import meal_warning
+from bot.core.i18n import _, fmt_decimal, fmt_time, use_language
 from bot.core.models import UserSettings
 from bot.services.family import FamilyService
 from bot.services.plans import NotInHouseholdError
@@ -139,19 +140,35 @@ async def _tell_plan_update(
     name: str,
     event: str,
     replanned: dt.date | None,
-    lead: str = "",
+    lead: Callable[[], str] | None = None,
 ) -> None:
-    """Tell a remaining member, in one message, that the plan changed because someone joined
-    or left (with `lead`, e.g. a new-owner line, first); a kept plan needs no plan message."""
-    if replanned is None:
-        if lead:
-            await _tell(context, member, lead)
-        return
-    today = services(context).today(member)
-    text = render_plan_update_notice(
-        name, event, replanned, today, lead=f"{lead}\n" if lead else ""
+    """Tell a remaining member, in one message and their own language, that the plan changed
+    because someone joined or left (with `lead`, e.g. a new-owner line, first); a kept plan
+    needs no plan message."""
+    with use_language(member.language):
+        first = lead() if lead is not None else ""
+        if replanned is None:
+            text = first
+        else:
+            today = services(context).today(member)
+            text = render_plan_update_notice(
+                name, event, replanned, today, lead=f"{first}\n" if first else ""
+            )
+    if text:
+        await _tell(context, member, text)
+
+
+def _default_name(user: UserSettings) -> str:
+    """A new household's name when none is given: "Ana's household"."""
+    if user.first_name:
+        return _("{name}'s household").format(name=user.first_name)
+    return _("Our household")
+
+
+def _leave_question(home: Household) -> str:
+    return _("Leave <b>{household}</b>? You'll get your own plans again.").format(
+        household=esc(home.name)
     )
-    await _tell(context, member, text)
 
 
 async def _tell(context: Context, user: UserSettings, text: str) -> None:
@@ -191,7 +208,8 @@ async def _create(update: Update, context: Context, user: UserSettings, name: st
         return
     await fam.membership_changed(home.household_id, [user])
     # one message, so it reads in order: the /family screen becomes "created + invite link"
-    intro = f"👪 Created <b>{esc(home.name)}</b>. You're its owner.\n\n"
+    intro = _("👪 Created <b>{household}</b>. You're its owner.").format(household=esc(home.name))
+    intro += "\n\n"
     await _send_invite(update, context, user, home, intro=intro)
 
 
@@ -226,12 +244,11 @@ async def family_command(update: Update, context: Context) -> None:
         await show_family(update, context, user)
         return
     if sub in ("create", "new"):
-        default = f"{user.first_name}'s household" if user.first_name else "Our household"
-        await _create(update, context, user, rest or default)
+        await _create(update, context, user, rest or _default_name(user))
         return
     home = await fam.households.household_of(user.user_id)
     if home is None:
-        await reply(update, NOT_IN_HOUSEHOLD)
+        await reply(update, _(NOT_IN_HOUSEHOLD))
         return
     if sub in ("invite", "regenerate", "newlink"):
         await _send_invite(update, context, user, home)
@@ -240,8 +257,8 @@ async def family_command(update: Update, context: Context) -> None:
     elif sub == "leave":
         await reply(
             update,
-            f"Leave <b>{esc(home.name)}</b>? You'll get your own plans again.",
-            confirm_keyboard("leave", 0, "🚪 Yes, leave"),
+            _leave_question(home),
+            confirm_keyboard("leave", 0, _("🚪 Yes, leave")),
         )
     elif sub in ("remove", "owner"):
         records = await fam.households.members(home.household_id)
@@ -250,30 +267,33 @@ async def family_command(update: Update, context: Context) -> None:
             names = ", ".join(esc(member_label(r)) for r in records if r.user_id != user.user_id)
             await reply(
                 update,
-                f"Whom? Send e.g. <code>/family {sub} Ben</code>. Members: {names or 'only you'}.",
+                _("Whom? Send e.g. <code>/family {sub} Ben</code>. Members: {names}.").format(
+                    sub=sub, names=names or _("only you")
+                ),
             )
             return
         action = "rm" if sub == "remove" else "own"
         await _ask_member_action(update, context, user, found[0], action)
     elif sub == "link":
         await reply(
-            update, "Send <code>/family link</code> inside the group chat you want to link."
+            update, _("Send <code>/family link</code> inside the group chat you want to link.")
         )
     elif sub == "share":
         choice = rest.lower()
         if choice not in ("on", "off"):
             shared = bool(await fam.households.shares_in_group(user.user_id))
-            await reply(update, f"{render_group_share(shared)}\n\n{GROUP_PRIVACY_NOTE}")
+            await reply(update, f"{render_group_share(shared)}\n\n{_(GROUP_PRIVACY_NOTE)}")
             return
         await fam.households.set_group_share(user.user_id, choice == "on")
         await reply(update, render_group_share(choice == "on"))
     else:
         await reply(
             update,
-            "I know: /family · /family create &lt;name&gt; · /family invite · /family revoke · "
-            "/family leave · /family remove &lt;name&gt; · /family owner &lt;name&gt; · "
-            "/family share on|off; in a "
-            "group: /plan and /family link.",
+            _(
+                "I know: /family · /family create &lt;name&gt; · /family invite · /family revoke · "
+                "/family leave · /family remove &lt;name&gt; · /family owner &lt;name&gt; · "
+                "/family share on|off; in a group: /plan and /family link."
+            ),
         )
 
 
@@ -281,13 +301,13 @@ async def _revoke(update: Update, context: Context, user: UserSettings, home: Ho
     fam = family(context)
     found = await fam.households.membership(user.user_id)
     if found is None or found[1] != "owner":
-        await reply(update, "Only the household's owner can revoke invite links.")
+        await reply(update, _("Only the household's owner can revoke invite links."))
         return
     count = await fam.households.revoke_invites(home.household_id, services(context).now())
     text = (
-        "🚫 Invite links revoked: they no longer work."
+        _("🚫 Invite links revoked: they no longer work.")
         if count
-        else "There was no working invite link."
+        else _("There was no working invite link.")
     )
     query = update.callback_query
     if query is not None:
@@ -302,9 +322,11 @@ async def _ask_member_action(
 ) -> None:
     name = esc(member_label(target))
     if action == "rm":
-        text, yes = f"Remove <b>{name}</b> from the household?", "➖ Yes, remove"
+        text = _("Remove <b>{name}</b> from the household?").format(name=name)
+        yes = _("➖ Yes, remove")
     else:
-        text, yes = f"Make <b>{name}</b> the owner? You'll stay a member.", "👑 Yes, hand over"
+        text = _("Make <b>{name}</b> the owner? You'll stay a member.").format(name=name)
+        yes = _("👑 Yes, hand over")
     markup = confirm_keyboard(action, target.user_id, yes)
     query = update.callback_query
     if query is not None:
@@ -323,7 +345,7 @@ async def on_family_button(update: Update, context: Context) -> None:
     action = parts[2] if len(parts) > 2 else ""
     arg = parts[3] if len(parts) > 3 else ""
     if not _is_private(update):
-        await query.answer(PRIVATE_ONLY[:190], show_alert=True)
+        await query.answer(_(PRIVATE_ONLY)[:190], show_alert=True)
         return
     user = await current_user(update, context)
     fam = family(context)
@@ -331,17 +353,16 @@ async def on_family_button(update: Update, context: Context) -> None:
         await _join(update, context, user, arg)
         return
     if action == "no":
-        await query.answer("Cancelled")
-        await edit(query, "Cancelled. Nothing changed.", None)
+        await query.answer(_("Cancelled"))
+        await edit(query, _("Cancelled. Nothing changed."), None)
         return
     if action == "create":
         await query.answer()
-        default = f"{user.first_name}'s household" if user.first_name else "Our household"
-        await _create(update, context, user, default)
+        await _create(update, context, user, _default_name(user))
         return
     home = await fam.households.household_of(user.user_id)
     if home is None:
-        await query.answer(NOT_IN_HOUSEHOLD[:190], show_alert=True)
+        await query.answer(_(NOT_IN_HOUSEHOLD)[:190], show_alert=True)
         return
     if action == "inv":
         await query.answer()
@@ -352,8 +373,8 @@ async def on_family_button(update: Update, context: Context) -> None:
         await query.answer()
         await edit(
             query,
-            f"Leave <b>{esc(home.name)}</b>? You'll get your own plans again.",
-            confirm_keyboard("leave", 0, "🚪 Yes, leave"),
+            _leave_question(home),
+            confirm_keyboard("leave", 0, _("🚪 Yes, leave")),
         )
     elif action == "leave!":
         await _leave(update, context, user, home)
@@ -363,7 +384,7 @@ async def on_family_button(update: Update, context: Context) -> None:
         me = next((r for r in records if r.user_id == user.user_id), None)
         if target is None or me is None or not me.is_owner or target.user_id == user.user_id:
             await query.answer(
-                "Not allowed: only the owner can do that, for members of their own household.",
+                _("Not allowed: only the owner can do that, for members of their own household."),
                 show_alert=True,
             )
             return
@@ -377,28 +398,35 @@ async def on_family_button(update: Update, context: Context) -> None:
                 replanned = await fam.membership_changed(
                     home.household_id, [r.user for r in records]
                 )
-                await _tell(context, target.user, f"You were removed from <b>{esc(home.name)}</b>.")
+                with use_language(target.user.language):
+                    removed = _("You were removed from <b>{household}</b>.")
+                    removed = removed.format(household=esc(home.name))
+                await _tell(context, target.user, removed)
                 for record in records:
                     if record.user_id not in (user.user_id, target.user_id):
                         await _tell_plan_update(
                             context, record.user, member_label(target), "left", replanned
                         )
-                toast = f"Removed {member_label(target)}"
-                if replanned is not None:
-                    toast += ". The household plan was updated; the others were told"
+                toast = (
+                    _("Removed {name}. The household plan was updated; the others were told")
+                    if replanned is not None
+                    else _("Removed {name}")
+                ).format(name=member_label(target))
                 await query.answer(toast[:190])
             else:
                 await fam.households.transfer_ownership(user.user_id, target.user_id)
-                await _tell(
-                    context, target.user, f"👑 You're now the owner of <b>{esc(home.name)}</b>."
-                )
-                await query.answer(f"{member_label(target)} is the owner now"[:190])
+                with use_language(target.user.language):
+                    owner = _("👑 You're now the owner of <b>{household}</b>.")
+                    owner = owner.format(household=esc(home.name))
+                await _tell(context, target.user, owner)
+                toast = _("{name} is the owner now").format(name=member_label(target))
+                await query.answer(toast[:190])
         except FamilyError as exc:
             await query.answer(str(exc)[:190], show_alert=True)
             return
         await show_family(update, context, user)
     else:
-        await query.answer("This button is out of date. Send /family.", show_alert=True)
+        await query.answer(_("This button is out of date. Send /family."), show_alert=True)
 
 
 async def _leave(update: Update, context: Context, user: UserSettings, home: Household) -> None:
@@ -408,22 +436,26 @@ async def _leave(update: Update, context: Context, user: UserSettings, home: Hou
     result = await fam.households.leave(user.user_id)
     if result is None:
         if query is not None:
-            await query.answer(NOT_IN_HOUSEHOLD[:190], show_alert=True)
+            await query.answer(_(NOT_IN_HOUSEHOLD)[:190], show_alert=True)
         return
     replanned = await fam.membership_changed(home.household_id, [r.user for r in before])
     for record in before:
         if record.user_id == user.user_id:
             continue
-        lead = ""
+        lead = None
         if record.user_id == result.new_owner_id:
-            lead = (
-                f"👑 {esc(user.first_name or 'The owner')} left <b>{esc(home.name)}</b>; "
-                "you're its owner now."
-            )
+
+            def lead() -> str:
+                return _("👑 {name} left <b>{household}</b>; you're its owner now.").format(
+                    name=esc(user.first_name or _("The owner")), household=esc(home.name)
+                )
+
         await _tell_plan_update(context, record.user, user.first_name, "left", replanned, lead)
-    text = f"🚪 You left <b>{esc(home.name)}</b>. /today shows your own plan again."
+    text = _("🚪 You left <b>{household}</b>. /today shows your own plan again.").format(
+        household=esc(home.name)
+    )
     if query is not None:
-        await query.answer("You left the household")
+        await query.answer(_("You left the household"))
         await edit(query, text, None)
     else:
         await reply(update, text)
@@ -450,11 +482,12 @@ async def start_with_payload(update: Update, context: Context) -> None:
     info = await fam.households.check_invite(payload, services(context).now())
     if info is None:
         throttle.failed(user.user_id, monotonic())
-        await reply(update, INVALID_INVITE)
+        await reply(update, _(INVALID_INVITE))
         return
     current = await fam.households.household_of(user.user_id)
     if current is not None and current.household_id == info.household.household_id:
-        await reply(update, f"You're already in <b>{esc(current.name)}</b>. /family shows it.")
+        already = _("You're already in <b>{household}</b>. /family shows it.")
+        await reply(update, already.format(household=esc(current.name)))
         return
     text, markup = render_invite_confirm(info, payload, current)
     await reply(update, text, markup)
@@ -472,12 +505,12 @@ async def _join(update: Update, context: Context, user: UserSettings, token: str
     result = await fam.households.join(user.user_id, token, services(context).now())
     if result.status == "invalid" or result.household is None:
         throttle.failed(user.user_id, monotonic())
-        await query.answer("This invite is no longer valid.", show_alert=True)
-        await edit(query, INVALID_INVITE, None)
+        await query.answer(_("This invite is no longer valid."), show_alert=True)
+        await edit(query, _(INVALID_INVITE), None)
         return
     home = result.household
     if result.status == "already":
-        await query.answer("You're already in this household.")
+        await query.answer(_("You're already in this household."))
         await edit(query, render_joined(home, user.onboarded), None)
         return
     members = await fam.households.members(home.household_id)
@@ -489,12 +522,14 @@ async def _join(update: Update, context: Context, user: UserSettings, token: str
         )
         for record in old_members:
             await _tell_plan_update(context, record.user, user.first_name, "left", left_replanned)
-    await query.answer(f"Welcome to {home.name}!"[:190])
+    await query.answer(_("Welcome to {household}!").format(household=home.name)[:190])
     await edit(query, render_joined(home, user.onboarded), None)
     for record in members:
         if record.user_id == user.user_id:
             continue
-        lead = render_owner_join_notice(user.first_name, home) if record.is_owner else ""
+        lead = (
+            (lambda: render_owner_join_notice(user.first_name, home)) if record.is_owner else None
+        )
         await _tell_plan_update(context, record.user, user.first_name, "joined", replanned, lead)
 
 
@@ -530,12 +565,18 @@ async def group_family(update: Update, context: Context) -> None:
         linked = ""
         if link is not None and link.active:
             home = await fam.households.get_household(link.household_id)
-            linked = f"This group gets the daily plan of <b>{esc(home.name if home else '?')}</b>. "
+            linked = _("This group gets the daily plan of <b>{household}</b>.").format(
+                household=esc(home.name if home else "?")
+            )
+            linked += " "
+        how = _(
+            "Send /plan for today's household plan. "
+            "Household admins link a group with /family link. Creating a household and invites "
+            "happen in a private chat with me."
+        )
         await reply(
             update,
-            f"👪 {linked}Send /plan for today's household plan. "
-            "Household admins link a group with /family link. Creating a household and invites "
-            "happen in a private chat with me.",
+            f"👪 {linked}{how}",
             private_chat_markup(context.bot.username),
         )
         return
@@ -544,35 +585,41 @@ async def group_family(update: Update, context: Context) -> None:
     if user is None or tg_user is None:
         await reply(
             update,
-            "Message me privately first (send /start there), then try again.",
+            _("Message me privately first (send /start there), then try again."),
             private_chat_markup(context.bot.username),
         )
         return
     found = await fam.households.membership(user.user_id)
     if found is None:
-        await reply(update, "Only members of a household can link this group to it.")
+        await reply(update, _("Only members of a household can link this group to it."))
         return
     if not await _is_admin(context, chat.id, tg_user.id):
-        await reply(update, "Only group admins can link or unlink this group.")
+        await reply(update, _("Only group admins can link or unlink this group."))
         return
     household_id = found[0]
     home = await fam.households.get_household(household_id)
     if sub == "unlink":
         link = await fam.households.group_link(chat.id)
         if link is None or link.household_id != household_id:
-            await reply(update, "This group isn't linked to your household.")
+            await reply(update, _("This group isn't linked to your household."))
             return
         await fam.households.unlink_group(chat.id)
-        await reply(update, "This group no longer gets the daily plan.")
+        await reply(update, _("This group no longer gets the daily plan."))
         return
     link = await fam.households.link_group(
         chat.id, household_id, user, chat.title or "", services(context).now()
     )
     await reply(
         update,
-        f"✅ This group now gets the plan of <b>{esc(home.name if home else '')}</b> every day at "
-        f"{link.push_time.strftime('%H:%M')} ({esc(link.timezone)}). /plan shows it any time."
-        f"\n\n{GROUP_PRIVACY_NOTE}",
+        _(
+            "✅ This group now gets the plan of <b>{household}</b> every day at "
+            "{time} ({zone}). /plan shows it any time."
+        ).format(
+            household=esc(home.name if home else ""),
+            time=fmt_time(link.push_time),
+            zone=esc(link.timezone),
+        )
+        + f"\n\n{_(GROUP_PRIVACY_NOTE)}",
         group_share_keyboard(),
     )
 
@@ -588,7 +635,9 @@ async def on_group_share(update: Update, context: Context) -> None:
     link = await fam.households.group_link(message.chat.id) if message is not None else None
     found = await fam.households.membership(query.from_user.id)
     if link is None or not link.active or found is None or found[0] != link.household_id:
-        await query.answer("Only members of the household linked here can choose.", show_alert=True)
+        await query.answer(
+            _("Only members of the household linked here can choose."), show_alert=True
+        )
         return
     await fam.households.set_group_share(query.from_user.id, share)
     await query.answer(render_group_share(share)[:190], show_alert=True)
@@ -604,7 +653,7 @@ async def group_plan(update: Update, context: Context) -> None:
     link = await fam.households.group_link(chat.id)
     home = await fam.households.get_household(link.household_id) if link else None
     if link is None or not link.active or home is None:
-        await reply(update, GROUP_NOT_LINKED)
+        await reply(update, _(GROUP_NOT_LINKED))
         return
     day = local_date_at(services(context).now(), link.timezone)
     try:
@@ -615,12 +664,12 @@ async def group_plan(update: Update, context: Context) -> None:
             plan,
             services(context).recipes,
             home,
-            title=f"Plan for {fmt_day(day)}",
+            title=_("Plan for {day}").format(day=fmt_day(day)),
             excluded=excluded,
             sharing=await fam.households.group_sharers(home.household_id),
         )
     except NotInHouseholdError:
-        await reply(update, GROUP_NOT_LINKED)
+        await reply(update, _(GROUP_NOT_LINKED))
         return
     await reply(update, text)
 
@@ -676,11 +725,11 @@ async def inline_query(update: Update, context: Context) -> None:
     results = [
         InlineQueryResultArticle(
             id=f"d{day.strftime('%Y%m%d')}",
-            title=f"Plan for {fmt_day(day)}",
+            title=_("Plan for {day}").format(day=fmt_day(day)),
             description=(f"{warnings[0]} · " if warnings else "")
-            + f"B12 {plan.b12_ug:.1f} µg · "
+            + f"B12 {fmt_decimal(plan.b12_ug)} µg · "
             + ", ".join(
-                svc.recipes.recipes[m.recipe_id].name
+                recipe_name(svc.recipes, m.recipe_id)
                 for m in plan.meals
                 if m.recipe_id in svc.recipes.recipes
             )[:120],
@@ -697,9 +746,9 @@ async def inline_query(update: Update, context: Context) -> None:
     results.append(
         InlineQueryResultArticle(
             id=f"w{today.strftime('%Y%m%d')}",
-            title=f"Week from {fmt_day(today)}",
+            title=_("Week from {day}").format(day=fmt_day(today)),
             description=(f"{week_warning} · " if week_warning else "")
-            + "Seven days at a glance with daily B12",
+            + _("Seven days at a glance with daily B12"),
             input_message_content=InputTextMessageContent(
                 render_week_card(week, svc.recipes, household=label, user=user),
                 parse_mode=ParseMode.HTML,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.chat.handlers.base import (
@@ -22,7 +22,7 @@ from bot.chat.handlers.base import (
     reply,
     services,
 )
-from bot.chat.render.format import callback, esc, join_names
+from bot.chat.render.format import esc, join_names
 from bot.chat.render.onboarding import (
     FLOW_SETTINGS,
     absorption_keyboard,
@@ -37,11 +37,13 @@ from bot.chat.render.onboarding import (
     timezone_keyboard,
 )
 from bot.chat.render.settings import (
+    back_button,
     exclusions_keyboard,
     meals_keyboard,
     render_exclusions,
     render_meals_question,
     render_settings,
+    slot_title,
 )
 from bot.core.exclusions import (
     Inclusion,
@@ -51,27 +53,37 @@ from bot.core.exclusions import (
     understand,
     with_emoji_words,
 )
+from bot.core.i18n import N_, _, fmt_decimal, fmt_time, ngettext
 from bot.core.models import SLOT_ORDER, RecipeSet, Slot
-from bot.core.recipe_search import describe_match, quote, suggest_ingredient_words
+from bot.core.recipe_search import describe_match, local_name, quote, suggest_ingredient_words
 
-KIND_EXAMPLES = ("eggs", "fish", "dairy", "meat", "soy", "gluten", "nuts")
+# group words shown as examples, English, translated at use: _(word)
+KIND_EXAMPLES = (
+    N_("eggs"), N_("fish"), N_("dairy"), N_("meat"), N_("soy"), N_("gluten"), N_("nuts")
+)  # fmt: skip
 MAX_FOOD_LIST_CHARS = 300  # a longer /exclude or /include list is pasted junk: change nothing
 MAX_UNKNOWN_SHOWN = 5
-TOO_LONG_LIST = (
-    "That list is too long ({n:,} characters; I read up to {limit}). Nothing was changed. "
-    "Name a few foods or groups, e.g. <code>/exclude tofu, peanuts</code>."
+TOO_LONG_LIST = N_(
+    "That list is too long ({n} characters; I read up to {limit}). Nothing was changed. "
+    "Name a few foods or groups, e.g. <code>/exclude {example}</code>."
 )
 
 
+def too_long_list(n: int) -> str:
+    return _(TOO_LONG_LIST).format(
+        n=fmt_decimal(n, 0), limit=MAX_FOOD_LIST_CHARS, example=esc(_("tofu, peanuts"))
+    )
+
+
 def split_words(text: str) -> list[str]:
-    """ "peanuts, tofu and eggs" -> ["peanuts", "tofu", "eggs"]."""
-    parts = re.split(r"\s*(?:,|;|\band\b|\n)\s*", text.strip(), flags=re.IGNORECASE)
+    """ "peanuts, tofu and eggs" -> ["peanuts", "tofu", "eggs"] ("und", "y", "et" too)."""
+    parts = re.split(r"\s*(?:,|;|\b(?:and|und|y|et)\b|\n)\s*", text.strip(), flags=re.IGNORECASE)
     return [p.strip() for p in parts if p.strip()]
 
 
 def ingredient_label(recipes: RecipeSet, item_id: str) -> str:
     ing = recipes.ingredients.get(item_id)
-    return ing.name if ing is not None else item_id
+    return local_name(ing) if ing is not None else item_id
 
 
 def unknown_words_text(recipes: RecipeSet, unknown: list[str]) -> str:
@@ -82,15 +94,26 @@ def unknown_words_text(recipes: RecipeSet, unknown: list[str]) -> str:
         close = suggest_ingredient_words(recipes, word)
         if close:
             offered = ", ".join(f"<code>{esc(c)}</code>" for c in close)
-            lines.append(f"I don't know “{esc(quote(word))}”. Did you mean: {offered}?")
+            lines.append(
+                _("I don't know “{word}”. Did you mean: {offered}?").format(
+                    word=esc(quote(word)), offered=offered
+                )
+            )
         else:
-            lines.append(f"I don't know “{esc(quote(word))}” as a food in my recipes.")
+            lines.append(
+                _("I don't know “{word}” as a food in my recipes.").format(word=esc(quote(word)))
+            )
     if len(unknown) > MAX_UNKNOWN_SHOWN:
-        lines.append(f"… and {len(unknown) - MAX_UNKNOWN_SHOWN} more words I don't know.")
+        more = len(unknown) - MAX_UNKNOWN_SHOWN
+        lines.append(
+            ngettext(
+                "… and {n} more word I don't know.", "… and {n} more words I don't know.", more
+            ).format(n=more)
+        )
     lines.append(
-        "Use a food name, e.g. <code>/exclude tofu</code>, or a group: "
-        + ", ".join(KIND_EXAMPLES)
-        + "."
+        _("Use a food name, e.g. <code>/exclude {food}</code>, or a group: {groups}.").format(
+            food=esc(_("tofu")), groups=esc(", ".join(_(k) for k in KIND_EXAMPLES))
+        )
     )
     return "\n".join(lines)
 
@@ -113,7 +136,7 @@ async def exclude_command(update: Update, context: Context) -> None:
     svc = services(context)
     args = command_args(context)
     if len(args) > MAX_FOOD_LIST_CHARS:
-        await reply(update, TOO_LONG_LIST.format(n=len(args), limit=MAX_FOOD_LIST_CHARS))
+        await reply(update, too_long_list(len(args)))
         return
     words = split_words(with_emoji_words(args))
     if not words:
@@ -132,10 +155,10 @@ async def exclude_command(update: Update, context: Context) -> None:
         with_foods = [s.match for s in known if s.terms]
         described = "; ".join(esc(describe_match(svc.recipes, match)) for match in with_foods)
         if new_terms:
-            lines.append(f"🚫 Left out from now on: {described}.")
+            lines.append(_("🚫 Left out from now on: {foods}.").format(foods=described))
         else:
-            lines.append(f"🚫 Already left out: {described}.")
-        lines.append("Your plans from today on are made without them. /include brings one back.")
+            lines.append(_("🚫 Already left out: {foods}.").format(foods=described))
+        lines.append(_("Your plans from today on are made without them. /include brings one back."))
         if replanned:
             lines.append(replanned)
     notes = dict.fromkeys(note for s in known for note in s.match.notes)
@@ -150,13 +173,21 @@ def still_out_lines(inclusion: Inclusion) -> list[str]:
     lines = []
     for food, covering in inclusion.still_out[:MAX_UNKNOWN_SHOWN]:
         groups = join_names(list(covering))
-        which = "it" if len(covering) == 1 else "them"
-        lines.append(
-            f"{esc(food)} is part of {esc(groups)}, which you excluded — "
-            f"/include {esc(covering[0])} to allow all of {which}."
+        text = (
+            _(
+                "{food} is part of {groups}, which you excluded — /include {first} to allow "
+                "all of it."
+            )
+            if len(covering) == 1
+            else _(
+                "{food} is part of {groups}, which you excluded — /include {first} to allow "
+                "all of them."
+            )
         )
+        lines.append(text.format(food=esc(food), groups=esc(groups), first=esc(covering[0])))
     if len(inclusion.still_out) > MAX_UNKNOWN_SHOWN:
-        lines.append(f"… and {len(inclusion.still_out) - MAX_UNKNOWN_SHOWN} more foods.")
+        more = len(inclusion.still_out) - MAX_UNKNOWN_SHOWN
+        lines.append(ngettext("… and {n} more food.", "… and {n} more foods.", more).format(n=more))
     return lines
 
 
@@ -167,13 +198,15 @@ async def include_command(update: Update, context: Context) -> None:
     svc = services(context)
     args = command_args(context)
     if len(args) > MAX_FOOD_LIST_CHARS:
-        await reply(update, TOO_LONG_LIST.format(n=len(args), limit=MAX_FOOD_LIST_CHARS))
+        await reply(update, too_long_list(len(args)))
         return
     words = split_words(with_emoji_words(args))
     if not words:
         await reply(
             update,
-            render_exclusions(user, svc.recipes) + "\n\nExample: <code>/include tofu</code>",
+            render_exclusions(user, svc.recipes)
+            + "\n\n"
+            + _("Example: <code>/include {food}</code>").format(food=esc(_("tofu"))),
             exclusions_keyboard(user, svc.recipes, back=False),
         )
         return
@@ -198,12 +231,16 @@ async def include_command(update: Update, context: Context) -> None:
         user = await svc.users.update(user.user_id, exclude=terms)
         replanned = await replan_after_change(context, user)
         labels = term_labels(removed, svc.recipes.ingredients)
-        lines.append(f"✅ Back in your plans: <b>{esc(join_names(labels))}</b>.")
+        lines.append(
+            _("✅ Back in your plans: <b>{foods}</b>.").format(foods=esc(join_names(labels)))
+        )
         if replanned:
             lines.append(replanned)
     lines.extend(dict.fromkeys(still))
     for word in not_excluded:
-        lines.append(f"“{esc(quote(word))}” was not left out, nothing to change.")
+        lines.append(
+            _("“{word}” was not left out, nothing to change.").format(word=esc(quote(word)))
+        )
     if unknown:
         lines.append(unknown_words_text(svc.recipes, unknown))
     await reply(update, "\n".join(lines))
@@ -216,8 +253,10 @@ async def stop_command(update: Update, context: Context) -> None:
     await services(context).users.update(user.user_id, push_enabled=False)
     await reply(
         update,
-        "⏸ Done: no more daily plans. Your settings are kept, so /today still works and "
-        "/settings can resume the daily plan. /delete erases everything I store about you.",
+        _(
+            "⏸ Done: no more daily plans. Your settings are kept, so /today still works and "
+            "/settings can resume the daily plan. /delete erases everything I store about you."
+        ),
     )
 
 
@@ -231,13 +270,13 @@ async def on_menu(update: Update, context: Context) -> None:
     user = await current_user(update, context)
     svc = services(context)
     await query.answer()
-    back = [InlineKeyboardButton("⬅️ Back", callback_data=callback("menu", "main"))]
+    back = [back_button()]
 
     def with_back(markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
         return InlineKeyboardMarkup([*markup.inline_keyboard, back])
 
     if page == "diet":
-        await edit(query, "How do you eat?", with_back(diet_keyboard(FLOW_SETTINGS)))
+        await edit(query, _("How do you eat?"), with_back(diet_keyboard(FLOW_SETTINGS)))
     elif page == "tgt":
         markup = with_back(target_keyboard(FLOW_SETTINGS, user.diet))
         await edit(query, render_target_question(user.diet), markup)
@@ -253,8 +292,9 @@ async def on_menu(update: Update, context: Context) -> None:
     elif page == "time":
         await edit(
             query,
-            f"Daily plan now at <b>{user.push_time.strftime('%H:%M')}</b>. New time? Or "
-            "type e.g. <code>/time 06:45</code>",
+            _(
+                "Daily plan now at <b>{time}</b>. New time? Or type e.g. <code>/time 06:45</code>"
+            ).format(time=fmt_time(user.push_time)),
             with_back(time_keyboard(FLOW_SETTINGS)),
         )
     elif page == "meals":
@@ -275,11 +315,11 @@ async def on_slot(update: Update, context: Context) -> None:
     try:
         slot = Slot(query.data.split(":", 2)[2])
     except ValueError:
-        await query.answer("This button is out of date. Send /settings.", show_alert=True)
+        await query.answer(_("This button is out of date. Send /settings."), show_alert=True)
         return
     if slot in user.slots:
         if len(user.slots) == 1:
-            await query.answer("Keep at least one meal a day.", show_alert=True)
+            await query.answer(_("Keep at least one meal a day."), show_alert=True)
             return
         chosen = {s for s in user.slots if s != slot}
     else:
@@ -287,7 +327,8 @@ async def on_slot(update: Update, context: Context) -> None:
     svc = services(context)
     user = await svc.users.update(user.user_id, slots=tuple(s for s in SLOT_ORDER if s in chosen))
     replanned = await replan_after_change(context, user)
-    await query.answer(f"{slot.value.capitalize()} {'on' if slot in chosen else 'off'}")
+    toast = _("{meal} on") if slot in chosen else _("{meal} off")
+    await query.answer(toast.format(meal=slot_title(slot)))
     if replanned:  # the note first: the meals screen stays the newest message with buttons
         await reply(update, replanned)
     await edit(query, render_meals_question(user), meals_keyboard(user))
@@ -299,7 +340,7 @@ async def on_push(update: Update, context: Context) -> None:
     await current_user(update, context)
     enabled = query.data.endswith(":on")
     user = await services(context).users.update(query.from_user.id, push_enabled=enabled)
-    await query.answer("Daily plan resumed" if enabled else "Daily plan paused")
+    await query.answer(_("Daily plan resumed") if enabled else _("Daily plan paused"))
     text, markup = render_settings(user, services(context).recipes)
     await edit(query, text, markup)
 
@@ -312,12 +353,12 @@ async def on_include_button(update: Update, context: Context) -> None:
     user = await current_user(update, context)
     svc = services(context)
     if term not in user.exclude:
-        await query.answer("That is already in your plans.")
+        await query.answer(_("That is already in your plans."))
     else:
         user = await svc.users.update(user.user_id, exclude=user.exclude - {term})
         replanned = await replan_after_change(context, user)
         label = term_label(term, svc.recipes.ingredients, full=True)
-        await query.answer(f"Back in your plans: {label}"[:190])
+        await query.answer(_("Back in your plans: {food}").format(food=label)[:190])
         if replanned:
             await reply(update, replanned)
     await edit(query, render_exclusions(user, svc.recipes), exclusions_keyboard(user, svc.recipes))

@@ -72,6 +72,8 @@ from bot.core.food_amount import (
     is_negative_amount,
     parse_food_amount,
 )
+from bot.core.i18n import SOURCE_LANGUAGE, _, current_language, fmt_decimal
+from bot.core.languages import localized_name
 from bot.core.models import UserSettings
 from bot.core.plan_rules import clinician_manages
 from bot.core.products import (
@@ -128,7 +130,7 @@ async def _log_view(
     plan = await svc.plans.day_plan(user, day)
     logs = await ts.meal_logs(user.user_id, day, day)
     day_tally = await _today_tally(svc, user, day)
-    title = f"Meals · {fmt_day(day)}"
+    title = _("Meals · {day}").format(day=fmt_day(day))
     return render_log(plan, svc.recipes, logs, day_tally, user.target_ug, title=title, user=user)
 
 
@@ -150,33 +152,35 @@ async def on_checkoff(update: Update, context: Context) -> None:
     query, parts, user = button
     svc = services(context)
     if len(parts) != 6 or parts[2] not in ACTION_STATUS:
-        await query.answer("This button is out of date. Send /log.", show_alert=True)
+        await query.answer(_("This button is out of date. Send /log."), show_alert=True)
         return
-    _, _, action, code, slot_name, fingerprint = parts
+    action, code, slot_name, fingerprint = parts[2:]
     today = svc.today(user)
     day = parse_day_code(code, today)
     if day is None:
-        await query.answer("This button is out of date. Send /log.", show_alert=True)
+        await query.answer(_("This button is out of date. Send /log."), show_alert=True)
         return
     if day < today - dt.timedelta(days=LATE_LOG_DAYS):
         await query.answer(
-            "This plan is too old to tick off. Send /log for today's meals.", show_alert=True
+            _("This plan is too old to tick off. Send /log for today's meals."), show_alert=True
         )
         return
     if day > today:
-        await query.answer(f"You can tick this meal off on {fmt_day(day)}.", show_alert=True)
+        await query.answer(
+            _("You can tick this meal off on {day}.").format(day=fmt_day(day)), show_alert=True
+        )
         return
     plan = await svc.plans.stored_plan(user, day)
     if plan is None or plan_fingerprint(plan) != fingerprint:
         await query.answer(
-            "Your plan changed since this message. Send /log to tick off the current meals.",
+            _("Your plan changed since this message. Send /log to tick off the current meals."),
             show_alert=True,
         )
         return
     slot = slot_of(slot_name)
     meal = plan.meal(slot) if slot is not None else None
     if slot is None or meal is None:
-        await query.answer("That meal is no longer in your plan. Send /log.", show_alert=True)
+        await query.answer(_("That meal is no longer in your plan. Send /log."), show_alert=True)
         return
     ts = tracking(context)
     recipes = await user_recipes(ts, svc.recipes, user)
@@ -206,7 +210,7 @@ async def on_ate_none(update: Update, context: Context) -> None:
     """ "None of these" under /ate's question: nothing is logged; say how to log it."""
     query = update.callback_query
     assert query is not None
-    await query.answer("Nothing logged.")
+    await query.answer(_("Nothing logged."))
     await edit(query, render_ate_none(), None)
 
 
@@ -228,9 +232,11 @@ async def ate_command(update: Update, context: Context) -> None:
     if len(args) > MAX_ATE_CHARS:
         await reply(
             update,
-            f"That is too long for one food ({len(args):,} characters; I read up to "
-            f"{MAX_ATE_CHARS}). Nothing was logged. Name one dish or food, e.g. "
-            "<code>/ate omelette</code> or <code>/ate 2 eggs</code>.",
+            _(
+                "That is too long for one food ({n} characters; I read up to {limit}). Nothing "
+                "was logged. Name one dish or food, e.g. <code>/ate omelette</code> or "
+                "<code>/ate 2 eggs</code>."
+            ).format(n=fmt_decimal(len(args), 0), limit=MAX_ATE_CHARS),
         )
         return
     ts = tracking(context)
@@ -238,8 +244,11 @@ async def ate_command(update: Update, context: Context) -> None:
     if is_negative_amount(args):
         await reply(
             update,
-            "The amount must be positive: give the µg of B12 from the label, e.g. "
-            "<code>/ate 1.2</code>, or the food and how much, e.g. <code>/ate 2 eggs</code>.",
+            _(
+                "The amount must be positive: give the µg of B12 from the label, e.g. "
+                "<code>/ate {example}</code>, or the food and how much, e.g. "
+                "<code>/ate 2 eggs</code>."
+            ).format(example=typed_number(1.2)),
         )
         return
     number = _UG.match(args)
@@ -248,19 +257,22 @@ async def ate_command(update: Update, context: Context) -> None:
         if b12 <= 0:
             await reply(
                 update,
-                "The amount must be more than 0 µg: e.g. <code>/ate 1.2</code> for 1.2 µg of "
-                "B12 from a label.",
+                _(
+                    "The amount must be more than 0 µg: e.g. <code>/ate {example}</code> for "
+                    "{amount} µg of B12 from a label."
+                ).format(example=typed_number(1.2), amount=fmt_ug(1.2)),
             )
             return
         if b12 > MAX_EXTRA_UG:
             await reply(
                 update,
-                f"{esc(args)} µg from one food is more than any food gives (I accept up to "
-                f"{MAX_EXTRA_UG:g} µg). Was it a supplement? Log it with "
-                f"<code>/took {b12:g}</code>.",
+                _(
+                    "{typed} µg from one food is more than any food gives (I accept up to "
+                    "{limit} µg). Was it a supplement? Log it with <code>/took {dose}</code>."
+                ).format(typed=esc(args), limit=typed_number(MAX_EXTRA_UG), dose=typed_number(b12)),
             )
             return
-        recipe_id, what = None, f"food with {b12:g} µg B12"
+        recipe_id, what = None, _("food with {amount} µg B12").format(amount=typed_number(b12))
     else:
         recipes = await user_recipes(ts, svc.recipes, user)  # with the user's labels
         try:
@@ -273,8 +285,14 @@ async def ate_command(update: Update, context: Context) -> None:
             if food.b12_ug > MAX_EXTRA_UG:
                 await reply(
                     update,
-                    f"{esc(food.describe())} would be {fmt_ug(food.b12_ug)} µg B12, more than I "
-                    f"accept from one food ({MAX_EXTRA_UG:g} µg). Check the amount.",
+                    _(
+                        "{food} would be {amount} µg B12, more than I accept from one food "
+                        "({limit} µg). Check the amount."
+                    ).format(
+                        food=esc(food.describe()),
+                        amount=fmt_ug(food.b12_ug),
+                        limit=typed_number(MAX_EXTRA_UG),
+                    ),
                 )
                 return
             b12, recipe_id, what = food.b12_ug, None, food.describe()
@@ -293,7 +311,7 @@ async def ate_command(update: Update, context: Context) -> None:
             return
         else:
             b12 = recipes.recipes[recipe.id].b12_ug
-            recipe_id, what = recipe.id, recipe.name
+            recipe_id, what = recipe.id, localized_name(recipe, current_language())
     await ts.add_extra(user.user_id, today, recipe_id, b12, what, now_utc=svc.now())
     log.info("user %s logged an extra meal", user.user_id)
     day_tally = await _today_tally(svc, user, today)
@@ -301,26 +319,42 @@ async def ate_command(update: Update, context: Context) -> None:
     await reply(update, render_extra_logged(dish, b12, day_tally, user.target_ug, user))
 
 
-_INJECTION_WORDS = {"injection", "shot", "jab", "inj"}
+# English and the bot's other languages: "Spritze", "inyección", "piqûre"
+_INJECTION_WORDS = {
+    "injection", "shot", "jab", "inj", "spritze", "injektion", "inyección", "inyeccion",
+    "piqûre", "piqure",
+}  # fmt: skip
+_TABLET_WORDS = {"tablet", "oral", "tablette", "comprimido", "pastilla", "comprimé", "comprime"}
+
+
+def typed_number(value: float) -> str:
+    """A number as the user may type it back ("1.2"; "1,2" in German, Spanish and French):
+    no thousands separator, so it reads back as the same number."""
+    text = f"{value:g}"
+    return text if current_language() == SOURCE_LANGUAGE else text.replace(".", ",")
 
 
 def parse_took(text: str) -> tuple[float, str]:
     """`/took 1000`, `/took injection 1000`, `/took 1000 µg` -> (dose µg, kind)."""
     words = text.lower().split()
     kind = "injection" if any(w in _INJECTION_WORDS for w in words) else "oral"
-    rest = [w for w in words if w not in _INJECTION_WORDS and w not in ("tablet", "oral")]
+    rest = [w for w in words if w not in _INJECTION_WORDS and w not in _TABLET_WORDS]
     joined = " ".join(rest)
     match = _UG.match(joined)
     if not match:
         raise ValueError(
-            f"I could not read a dose in “{quote(text)}”. Write it in µg as on your label or "
-            "prescription: /took <µg on your label> or /took injection <µg>."
+            _(
+                "I could not read a dose in “{text}”. Write it in µg as on your label or "
+                "prescription: /took <µg on your label> or /took injection <µg>."
+            ).format(text=quote(text))
         )
     dose = float(match.group(1).replace(",", "."))
     if not 0 < dose <= MAX_DOSE_UG:
         raise ValueError(
-            f"A dose of {match.group(1)} µg is not plausible (I accept more than 0 and up to "
-            f"{MAX_DOSE_UG:,.0f} µg). Check the number on your product."
+            _(
+                "A dose of {dose} µg is not plausible (I accept more than 0 and up to {limit} "
+                "µg). Check the number on your product."
+            ).format(dose=match.group(1), limit=fmt_ug(MAX_DOSE_UG))
         )
     return dose, kind
 
@@ -367,7 +401,7 @@ async def on_took_again(update: Update, context: Context) -> None:
         return
     query, parts, user = button
     if parts[2:] == ["n"]:
-        await query.answer("Not logged.")
+        await query.answer(_("Not logged."))
         await edit(query, render_dose_not_logged(), None)
         return
     svc = services(context)
@@ -376,12 +410,12 @@ async def on_took_again(update: Update, context: Context) -> None:
     asked = parse_count(parts[5], 10) if len(parts) == 6 else None
     fresh = asked is not None and 0 <= now.timestamp() - asked <= REPEAT_DOSE_WINDOW.total_seconds()
     if parts[2] != "y" or not 0 < dose <= MAX_DOSE_UG or parts[4] not in DOSE_KINDS or not fresh:
-        await query.answer("This button is out of date. Send /took again.", show_alert=True)
+        await query.answer(_("This button is out of date. Send /took again."), show_alert=True)
         return
     today = svc.today(user)
     await tracking(context).log_dose(user.user_id, today, dose, parts[4], taken_utc=now)
     log.info("user %s logged a repeated dose", user.user_id)
-    await query.answer("Logged.")
+    await query.answer(_("Logged."))
     day_tally = await _today_tally(svc, user, today)
     await edit(query, render_dose_logged(dose, parts[4], day_tally, user.target_ug, user), None)
 
@@ -408,7 +442,7 @@ async def progress_command(update: Update, context: Context) -> None:
     await reply(update, render_progress(summary, user))
     png = await progress_png(tallies, user.target_ug, today)  # off the event loop
     caption = PROGRESS_CAPTION_LOG if clinician_manages(user) else PROGRESS_CAPTION
-    await _send_photo(update, png, caption)
+    await _send_photo(update, png, _(caption))
 
 
 async def _send_photo(update: Update, png: bytes, caption: str) -> None:
@@ -419,6 +453,12 @@ async def _send_photo(update: Update, png: bytes, caption: str) -> None:
 
 # --------------------------------------------------------------------------- products
 
+# "/myproducts clear" in the bot's languages ("löschen", "borrar", "effacer")
+_CLEAR_WORDS = {
+    "clear", "reset", "delete", "remove", "löschen", "loschen", "zurücksetzen", "borrar",
+    "restablecer", "effacer", "réinitialiser", "reinitialiser",
+}  # fmt: skip
+
 
 async def myproducts_command(update: Update, context: Context) -> None:
     """/myproducts, /myproducts <product> <µg per 100 g/ml>, /myproducts clear [product]."""
@@ -428,11 +468,11 @@ async def myproducts_command(update: Update, context: Context) -> None:
     svc = services(context)
     ts = tracking(context)
     args = command_args(context)
-    word, _, rest = args.partition(" ")
+    word, _space, rest = args.partition(" ")
     if not args:
         await reply(update, render_products(await ts.products(user.user_id), svc.recipes))
         return
-    if word.lower() in ("clear", "reset", "delete", "remove"):
+    if word.lower() in _CLEAR_WORDS:
         try:
             ing_id = resolve_product(rest, svc.recipes) if rest.strip() else None
         except ProductInputError as exc:
@@ -442,7 +482,8 @@ async def myproducts_command(update: Update, context: Context) -> None:
         replanned = await replan_after_change(context, user)
         text = render_products(await ts.products(user.user_id), svc.recipes)
         text = f"{text}\n\n{replanned}" if replanned else text
-        await reply(update, f"🧹 Back to typical values ({removed} removed).\n\n{text}")
+        back = _("Back to typical values ({n} removed).").format(n=removed)
+        await reply(update, f"🧹 {back}\n\n{text}")
         return
     try:
         ing_id, value = parse_product(args, svc.recipes)
@@ -460,13 +501,16 @@ async def myproducts_command(update: Update, context: Context) -> None:
     from bot.core.products import label_from_per_100g
 
     typical = label_from_per_100g(ing, ing.per_100g.b12_ug)
-    text = render_product_set(ing.name, value, unit, typical)
+    text = render_product_set(localized_name(ing, current_language()), value, unit, typical)
     await reply(update, f"{text}\n\n{replanned}" if replanned else text)
 
 
 # --------------------------------------------------------------------------- evening check
 
 _HHMM = re.compile(r"^(\d{1,2})[:.h](\d{2})$")
+# on/off in the bot's languages ("an"/"aus", "sí"/"no", "oui"/"non")
+_ON_WORDS = {"on", "yes", "an", "ein", "ja", "sí", "si", "activar", "oui", "activer"}
+_OFF_WORDS = {"off", "no", "stop", "aus", "nein", "stopp", "desactivar", "non", "désactiver"}
 
 
 async def evening_command(update: Update, context: Context) -> None:
@@ -476,18 +520,20 @@ async def evening_command(update: Update, context: Context) -> None:
         return
     svc = services(context)
     word = command_args(context).lower()
-    if word in ("on", "yes"):
+    if word in _ON_WORDS:
         user = await svc.users.update(user.user_id, evening_check=True)
-    elif word in ("off", "no", "stop"):
+    elif word in _OFF_WORDS:
         user = await svc.users.update(user.user_id, evening_check=False)
     elif word:
         match = _HHMM.match(word)
         if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
             await reply(
                 update,
-                f"“{esc(quote(word))}” is not a time. Use 24-hour HH:MM, e.g. "
-                "<code>/evening 20:30</code>, or <code>/evening on</code> / "
-                "<code>/evening off</code>.",
+                _(
+                    "“{word}” is not a time. Use 24-hour HH:MM, e.g. "
+                    "<code>/evening 20:30</code>, or <code>/evening on</code> / "
+                    "<code>/evening off</code>."
+                ).format(word=esc(quote(word))),
             )
             return
         local = dt.time(int(match.group(1)), int(match.group(2)))
@@ -517,7 +563,7 @@ async def on_faq(update: Update, context: Context) -> None:
     assert query is not None and query.data is not None
     answer = render_faq_answer(query.data.split(":", 2)[-1])
     if answer is None:
-        await query.answer("That question is gone. Send /faq.", show_alert=True)
+        await query.answer(_("That question is gone. Send /faq."), show_alert=True)
         return
     await query.answer()
     await reply(update, answer)
@@ -529,7 +575,9 @@ async def private_only(update: Update, context: Context) -> None:
     command = (message.text or "/").split()[0].split("@")[0] if message else "/"
     await reply(
         update,
-        f"For your privacy, {esc(command)} works only in a private chat with me.",
+        _("For your privacy, {command} works only in a private chat with me.").format(
+            command=esc(command)
+        ),
     )
 
 

@@ -22,7 +22,7 @@ from bot.chat.render.tracking import render_evening_check
 from bot.chat.send import delivering, send_html, services_of
 from bot.core import tally
 from bot.core.exclusions import profile
-from bot.core.i18n import use_language
+from bot.core.i18n import N_, _, use_language
 from bot.core.models import UserSettings
 from bot.core.plan_rules import clinician_manages, no_daily_nags
 from bot.services.reminders import (
@@ -38,10 +38,10 @@ from bot.storage.tracking import DueReminder
 log = logging.getLogger(__name__)
 
 DEFAULT_TICK_SECONDS = 30.0
-EVENING_CLINICIAN_ADVICE = (
+EVENING_CLINICIAN_ADVICE = N_(
     "Today's log is below, for information. Keep to the B12 treatment your clinician set "
     "(/remind can remind you of it)."
-)
+)  # _() at use
 FIRST_TICK_SECONDS = 3.0
 CHART_WARMUP_S = 5.0
 
@@ -70,14 +70,17 @@ def make_senders(application: Application) -> tuple[SendReminder, SendEvening, S
         short = today.short_of(user.target_ug) if today else user.target_ug
         if short <= 1e-9:
             return None  # target met: no message needed
-        if clinician_manages(user):  # no food is suggested to close a gap the gut can't use
-            advice = EVENING_CLINICIAN_ADVICE
-        else:
-            takes = any(not r.reminder.is_injection for r in await ts.reminders(user.user_id))
-            advice = tally.gap_suggestion(
-                recipes, profile(user, recipes), short, takes_supplement=takes
-            )
+        managed = clinician_manages(user)  # no food is suggested to close a gap the gut can't use
+        takes = not managed and any(
+            not r.reminder.is_injection for r in await ts.reminders(user.user_id)
+        )
         with use_language(user.language):
+            if managed:
+                advice = _(EVENING_CLINICIAN_ADVICE)
+            else:
+                advice = tally.gap_suggestion(
+                    recipes, profile(user, recipes), short, takes_supplement=takes
+                )
             text = render_evening_check(advice, today, user.target_ug, user)
         return await send_html(application.bot, user.user_id, text)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultsButton
 from telegram.helpers import create_deep_linked_url
 
@@ -24,33 +25,43 @@ from bot.chat.render.format import (
     recipe_name,
     share_total_line,
     status_mark,
-    topup_label_text,
 )
+from bot.chat.render.plans import label_from_english, meal_topup_label, slot_word
+from bot.chat.render.tracking import slot_label
 from bot.core.clock import zone
 from bot.core.exclusions import any_excluded
 from bot.core.household import HouseholdPlan
-from bot.core.models import DayPlan, RecipeSet, UserSettings
+from bot.core.i18n import N_, SOURCE_LANGUAGE, _, current_language, fmt_time, ngettext
+from bot.core.models import DayPlan, Diet, RecipeSet, Slot, UserSettings
 from bot.storage.family import GroupLink, Household, InviteInfo, MemberRecord
 
-INVALID_INVITE = (
+# Module texts are English; translate at use: _(INVALID_INVITE)
+INVALID_INVITE = N_(
     "⚠️ This invite is no longer valid. Invites expire after 7 days and stop working when the "
     "household's owner makes a new one. Ask the person who invited you for a fresh link."
 )
-PRIVATE_ONLY = (
+PRIVATE_ONLY = N_(
     "Let's do that in a private chat: your personal settings and plan stay between us. "
     "Open a chat with me and send the command there."
 )
-GROUP_PLAN_HINT = (
+GROUP_PLAN_HINT = N_(
     "In this group, /plan shows the household's plan. Your own plan, with your B12 total and "
     "any personal top-up, your week and shopping list are in a private chat with me."
 )
 # personal commands that ask for a plan: in a group, they point to /plan as well
 PLAN_COMMANDS = frozenset({"today", "tomorrow", "week", "shopping"})
-GROUP_NOT_LINKED = (
+GROUP_NOT_LINKED = N_(
     "This group isn't linked to a household yet. A household member who is an admin here can "
     "send /family link to get the daily plan in this group."
 )
-NOT_IN_HOUSEHOLD = "You're not in a household. Send /family to create one or ask for an invite."
+NOT_IN_HOUSEHOLD = N_("You're not in a household. Send /family to create one or ask for an invite.")
+# A member's diet mid-sentence ("Ben: vegan, target 2.4 µg").
+DIET_WORD: dict[Diet, str] = {
+    Diet.OMNIVORE: N_("omnivore"),
+    Diet.PESCATARIAN: N_("pescatarian"),
+    Diet.VEGETARIAN: N_("vegetarian"),
+    Diet.VEGAN: N_("vegan"),
+}
 
 
 def private_chat_markup(bot_username: str | None) -> InlineKeyboardMarkup | None:
@@ -59,7 +70,7 @@ def private_chat_markup(bot_username: str | None) -> InlineKeyboardMarkup | None
     if not bot_username:
         return None
     url = create_deep_linked_url(bot_username)
-    return InlineKeyboardMarkup([[InlineKeyboardButton("💬 Open private chat", url=url)]])
+    return InlineKeyboardMarkup([[InlineKeyboardButton(_("💬 Open private chat"), url=url)]])
 
 
 def render_private_only(
@@ -67,25 +78,29 @@ def render_private_only(
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The group answer to a personal command: plan commands also point to /plan."""
     text = GROUP_PLAN_HINT if command.lower() in PLAN_COMMANDS else PRIVATE_ONLY
-    return text, private_chat_markup(bot_username)
+    return _(text), private_chat_markup(bot_username)
 
 
 def member_label(record: MemberRecord) -> str:
-    name = record.user.first_name or f"member {record.user_id}"
-    return name
+    return record.user.first_name or _("member {id}").format(id=record.user_id)
 
 
 def render_no_household(first_name: str) -> tuple[str, InlineKeyboardMarkup]:
-    text = (
-        "👪 <b>Family sharing</b>\n\n"
-        "Plan for your whole household: one menu everyone eats, with each person's own B12 "
-        "target and a personal top-up for whoever needs more.\n\n"
-        "Create a household and I'll give you an invite link to forward to your family, or "
-        "type <code>/family create The Smiths</code> to choose its name."
+    text = "👪 <b>{}</b>\n\n{}\n\n{}".format(
+        _("Family sharing"),
+        _(
+            "Plan for your whole household: one menu everyone eats, with each person's own B12 "
+            "target and a personal top-up for whoever needs more."
+        ),
+        _(
+            "Create a household and I'll give you an invite link to forward to your family, or "
+            "type <code>/family create The Smiths</code> to choose its name."
+        ),
     )
-    markup = InlineKeyboardMarkup(
-        [[InlineKeyboardButton("➕ Create a household", callback_data=callback("fam", "create"))]]
+    button = InlineKeyboardButton(
+        _("➕ Create a household"), callback_data=callback("fam", "create")
     )
+    markup = InlineKeyboardMarkup([[button]])
     return text, markup
 
 
@@ -98,28 +113,44 @@ def render_household(
     """The household as its members see it; owner-only buttons only for the owner."""
     viewer = next((m for m in members if m.user_id == viewer_id), None)
     is_owner = viewer is not None and viewer.is_owner
-    lines = [f"👪 <b>{esc(household.name)}</b> · {len(members)} " + _people(len(members)), ""]
+    lines = [f"👪 <b>{esc(household.name)}</b> · {_people(len(members))}", ""]
     for record in members:
         crown = "👑 " if record.is_owner else "• "
-        you = " (you)" if record.user_id == viewer_id else ""
+        name = esc(member_label(record))
+        line = (
+            _("{name} (you): {diet}, target {amount} µg")
+            if record.user_id == viewer_id
+            else _("{name}: {diet}, target {amount} µg")
+        )
+        diet = record.user.diet
         lines.append(
-            f"{crown}{esc(member_label(record))}{you}: {esc(record.user.diet.value)}, "
-            f"target {fmt_ug(record.user.target_ug)} µg"
+            crown
+            + line.format(
+                name=name,
+                diet=esc(_(DIET_WORD[diet]) if diet in DIET_WORD else diet.value),
+                amount=fmt_ug(record.user.target_ug),
+            )
         )
     if groups:
-        lines += ["", "Group chats with the daily plan:"]
+        lines += ["", _("Group chats with the daily plan:")]
         lines += [f"💬 {esc(g.title or str(g.chat_id))}" for g in groups if g.active]
     lines += [
         "",
-        "Everyone gets the same menu; /today shows your own total and any personal top-up. "
-        "A swap by anyone changes the plan for all.",
+        _(
+            "Everyone gets the same menu; /today shows your own total and any personal top-up. "
+            "A swap by anyone changes the plan for all."
+        ),
     ]
     rows = [
-        [InlineKeyboardButton("🔗 Invite link", callback_data=callback("fam", "inv"))],
+        [InlineKeyboardButton(_("🔗 Invite link"), callback_data=callback("fam", "inv"))],
     ]
     if is_owner:
         rows.append(
-            [InlineKeyboardButton("🚫 Revoke invite links", callback_data=callback("fam", "rev"))]
+            [
+                InlineKeyboardButton(
+                    _("🚫 Revoke invite links"), callback_data=callback("fam", "rev")
+                )
+            ]
         )
         for record in members:
             if record.user_id == viewer_id:
@@ -128,22 +159,24 @@ def render_household(
             rows.append(
                 [
                     InlineKeyboardButton(
-                        f"➖ Remove {name}", callback_data=callback("fam", "rm", record.user_id)
+                        _("➖ Remove {name}").format(name=name),
+                        callback_data=callback("fam", "rm", record.user_id),
                     ),
                     InlineKeyboardButton(
-                        f"👑 Make {name} owner",
+                        _("👑 Make {name} owner").format(name=name),
                         callback_data=callback("fam", "own", record.user_id),
                     ),
                 ]
             )
     rows.append(
-        [InlineKeyboardButton("🚪 Leave household", callback_data=callback("fam", "leave"))]
+        [InlineKeyboardButton(_("🚪 Leave household"), callback_data=callback("fam", "leave"))]
     )
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
 def _people(n: int) -> str:
-    return "person" if n == 1 else "people"
+    """ "1 person" / "3 people" in the current language."""
+    return ngettext("{n} person", "{n} people", n).format(n=n)
 
 
 def local_expiry(expires_utc: dt.datetime, timezone: str) -> str:
@@ -156,24 +189,30 @@ def local_expiry(expires_utc: dt.datetime, timezone: str) -> str:
     except ValueError:
         tz, timezone = zone("UTC"), "UTC"
     local = expires_utc.astimezone(tz)
-    return f"{local.strftime('%-d %b %Y, %H:%M')} ({timezone})"
+    lang = current_language()
+    if lang == SOURCE_LANGUAGE:
+        return f"{local.strftime('%-d %b %Y, %H:%M')} ({timezone})"
+    return f"{format_date(local.date(), 'medium', locale=lang)}, {fmt_time(local)} ({timezone})"
 
 
 def render_invite(
     household: Household, link: str, expires_utc: dt.datetime, timezone: str = "UTC"
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The invite link; its expiry in `timezone` (the inviting user's own zone)."""
-    text = (
-        f"🔗 <b>Invite to {esc(household.name)}</b>\n\n"
-        f"Forward this link to the people you cook for:\n{esc(link)}\n\n"
-        f"It works until {esc(local_expiry(expires_utc, timezone))}. Making a new link "
-        "or revoking stops this one."
+    text = _(
+        "🔗 <b>Invite to {household}</b>\n\n"
+        "Forward this link to the people you cook for:\n{link}\n\n"
+        "It works until {expiry}. Making a new link or revoking stops this one."
+    ).format(
+        household=esc(household.name),
+        link=esc(link),
+        expiry=esc(local_expiry(expires_utc, timezone)),
     )
     markup = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("🔄 New link", callback_data=callback("fam", "inv")),
-                InlineKeyboardButton("🚫 Revoke", callback_data=callback("fam", "rev")),
+                InlineKeyboardButton(_("🔄 New link"), callback_data=callback("fam", "inv")),
+                InlineKeyboardButton(_("🚫 Revoke"), callback_data=callback("fam", "rev")),
             ]
         ]
     )
@@ -183,19 +222,26 @@ def render_invite(
 def render_invite_confirm(
     info: InviteInfo, token: str, current: Household | None
 ) -> tuple[str, InlineKeyboardMarkup]:
-    inviter = esc(info.inviter_name or "Someone")
-    lines = [f"👪 <b>{inviter}</b> invites you to <b>{esc(info.household.name)}</b>."]
+    inviter = esc(info.inviter_name or _("Someone"))
+    lines = [
+        _("👪 <b>{inviter}</b> invites you to <b>{household}</b>.").format(
+            inviter=inviter, household=esc(info.household.name)
+        )
+    ]
     lines.append(
-        "You'd share one daily menu; your own diet and B12 target are kept, and I add a "
-        "personal top-up when the shared meals don't reach your target."
+        _(
+            "You'd share one daily menu; your own diet and B12 target are kept, and I add a "
+            "personal top-up when the shared meals don't reach your target."
+        )
     )
     if current is not None and current.household_id != info.household.household_id:
-        lines.append(f"\n⚠️ Joining means leaving <b>{esc(current.name)}</b>.")
+        leaving = _("⚠️ Joining means leaving <b>{household}</b>.")
+        lines.append("\n" + leaving.format(household=esc(current.name)))
     markup = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("✅ Join", callback_data=callback("fam", "join", token)),
-                InlineKeyboardButton("✖️ Cancel", callback_data=callback("fam", "no")),
+                InlineKeyboardButton(_("✅ Join"), callback_data=callback("fam", "join", token)),
+                InlineKeyboardButton(_("✖️ Cancel"), callback_data=callback("fam", "no")),
             ]
         ]
     )
@@ -203,23 +249,34 @@ def render_invite_confirm(
 
 
 def render_joined(household: Household, onboarded: bool) -> str:
-    text = (
-        f"🎉 You're in <b>{esc(household.name)}</b>. /today shows the shared plan with your own "
+    text = _(
+        "🎉 You're in <b>{household}</b>. /today shows the shared plan with your own "
         "B12 total; /family shows who's in."
-    )
+    ).format(household=esc(household.name))
     if not onboarded:
-        text += "\n\nSo I plan for you properly, send /start and tell me how you eat."
+        text += "\n\n" + _("So I plan for you properly, send /start and tell me how you eat.")
     return text
 
 
 def render_owner_join_notice(name: str, household: Household) -> str:
-    return f"👋 {esc(name or 'Someone')} joined <b>{esc(household.name)}</b>."
+    return _("👋 {name} joined <b>{household}</b>.").format(
+        name=esc(name or _("Someone")), household=esc(household.name)
+    )
 
 
 def render_swap_notice(actor: str, slot_name: str, new_recipe: str, day: dt.date) -> str:
-    return (
-        f"🔁 {esc(actor or 'A household member')} swapped {esc(slot_name)} for "
-        f"{esc(fmt_day(day))}: now <b>{esc(new_recipe)}</b>. /today shows the plan."
+    """`slot_name`: the meal's value ("breakfast"), said in the reader's language."""
+    try:
+        meal = slot_word(Slot(slot_name))
+    except ValueError:
+        meal = slot_name
+    return _(
+        "🔁 {actor} swapped {meal} for {day}: now <b>{recipe}</b>. /today shows the plan."
+    ).format(
+        actor=esc(actor or _("A household member")),
+        meal=esc(meal),
+        day=esc(fmt_day(day)),
+        recipe=esc(new_recipe),
     )
 
 
@@ -230,23 +287,41 @@ def render_plan_update_notice(
 
     Sent only when the stored plan no longer fitted; a kept plan needs no message.
     """
-    when = (
-        "Today's household plan was"
-        if first_day <= today
-        else f"The household plans from {fmt_day(first_day)} on were"
-    )
-    return (
-        f"{lead}🔄 {when} updated because {esc(name or 'a member')} {esc(event)}: the menu is "
-        "planned again for everyone in the household now. /today shows it."
-    )
+    who = esc(name or _("a member"))
+    joined = event == "joined"
+    if first_day <= today:
+        text = (
+            _(
+                "🔄 Today's household plan was updated because {name} joined: the menu is "
+                "planned again for everyone in the household now. /today shows it."
+            )
+            if joined
+            else _(
+                "🔄 Today's household plan was updated because {name} left: the menu is "
+                "planned again for everyone in the household now. /today shows it."
+            )
+        )
+    else:
+        text = (
+            _(
+                "🔄 The household plans from {day} on were updated because {name} joined: the "
+                "menu is planned again for everyone in the household now. /today shows it."
+            )
+            if joined
+            else _(
+                "🔄 The household plans from {day} on were updated because {name} left: the "
+                "menu is planned again for everyone in the household now. /today shows it."
+            )
+        )
+    return lead + text.format(name=who, day=fmt_day(first_day))
 
 
-GROUP_ALL_MET = "On target for everyone ✅"
-GROUP_ONE_MET = "On target ✅"  # a household of one
-GROUP_OWN_TOTALS = "Each member's own total is in their private chat with me (/today)."
+GROUP_ALL_MET = N_("On target for everyone ✅")
+GROUP_ONE_MET = N_("On target ✅")  # a household of one
+GROUP_OWN_TOTALS = N_("Each member's own total is in their private chat with me (/today).")
 
 
-GROUP_EXCLUDED = "⚠️ has a food a member excluded (they see which in their private chat)"
+GROUP_EXCLUDED = N_("⚠️ has a food a member excluded (they see which in their private chat)")
 
 
 def render_group_plan(
@@ -264,41 +339,51 @@ def render_group_plan(
     every member's excluded ingredient ids together; a meal with one is marked without naming
     who excluded what."""
     people = len(hplan.members)
-    lines = [f"<b>{esc(title)}</b>", f"👪 {esc(household.name)} · {people} {_people(people)}", ""]
+    lines = [f"<b>{esc(title)}</b>", f"👪 {esc(household.name)} · {_people(people)}", ""]
     for meal in hplan.plan.meals:
-        eating = [d.name or "member" for d in hplan.members if meal.slot in d.slots]
-        who = "" if len(eating) == people else f" · for {', '.join(eating)}"
-        lines.append(
-            f"{SLOT_ICON.get(meal.slot, '•')} <b>{esc(meal.slot.value.capitalize())}</b>: "
-            f"{esc(recipe_name(recipes, meal.recipe_id))} ({fmt_ug(meal.b12_ug)} µg B12 each"
-            f"{esc(who)})"
+        eating = [d.name or _("member") for d in hplan.members if meal.slot in d.slots]
+        dish = (
+            _("{recipe} ({amount} µg B12 each)")
+            if len(eating) == people
+            else _("{recipe} ({amount} µg B12 each · for {names})")
+        ).format(
+            recipe=esc(recipe_name(recipes, meal.recipe_id)),
+            amount=fmt_ug(meal.b12_ug),
+            names=esc(", ".join(eating)),
         )
+        lines.append(f"{SLOT_ICON.get(meal.slot, '•')} <b>{esc(slot_label(meal.slot))}</b>: {dish}")
         if meal.topup_item and meal.topup_label:
-            label = topup_label_text(meal.topup_label, meal.topup_grams)
-            everyone = " for everyone" if people > 1 else ""
-            lines.append(f"      ➕ plus {esc(label)}{everyone}")
+            label = esc(meal_topup_label(meal, recipes))
+            plus = _("plus {label} for everyone") if people > 1 else _("plus {label}")
+            lines.append("      ➕ " + plus.format(label=label))
         recipe = recipes.recipes.get(meal.recipe_id)
         items = set(recipe.item_ids) if recipe is not None else set()
         if any_excluded(items | {meal.topup_item or ""}, excluded):
-            lines.append(f"      {GROUP_EXCLUDED}")
+            lines.append(f"      {_(GROUP_EXCLUDED)}")
     shown = [d for d in hplan.members if d.user_id in sharing]
     if shown:
         lines.append("")
         for day in shown:
-            extras = "; ".join(f"➕ {t.label}" for t in day.topups)
-            lines.append(
-                f"👤 {esc(day.name or 'member')}: target {fmt_ug(day.target_ug)} µg"
-                + (f" · {esc(extras)}" if extras else "")
+            english = current_language() == SOURCE_LANGUAGE  # labels as stored
+            extras = "; ".join(
+                f"➕ {t.label if english else label_from_english(t.label, recipes, t.grams)}"
+                for t in day.topups
             )
+            target = _("{name}: target {amount} µg").format(
+                name=esc(day.name or _("member")), amount=fmt_ug(day.target_ug)
+            )
+            lines.append(f"👤 {target}" + (f" · {esc(extras)}" if extras else ""))
     lines.append("")
     met = GROUP_ALL_MET if people > 1 else GROUP_ONE_MET
-    lines.append(met if hplan.all_met else GROUP_OWN_TOTALS)
+    lines.append(_(met) if hplan.all_met else _(GROUP_OWN_TOTALS))
     lines.append("")
-    lines.append("<i>Not medical advice; talk to your clinician about supplements.</i>")
+    lines.append(
+        "<i>" + _("Not medical advice; talk to your clinician about supplements.") + "</i>"
+    )
     return "\n".join(lines)
 
 
-GROUP_PRIVACY_NOTE = (
+GROUP_PRIVACY_NOTE = N_(
     "🔒 This group sees the shared meals only. A member's B12 target and personal top-ups "
     "show here only if that member agrees (each member taps for themselves; nobody's are "
     "shown until then). /privacy says exactly what a group sees."
@@ -311,8 +396,12 @@ def group_share_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("Show my target here", callback_data=callback("gshare", "on")),
-                InlineKeyboardButton("Keep mine private", callback_data=callback("gshare", "off")),
+                InlineKeyboardButton(
+                    _("Show my target here"), callback_data=callback("gshare", "on")
+                ),
+                InlineKeyboardButton(
+                    _("Keep mine private"), callback_data=callback("gshare", "off")
+                ),
             ]
         ]
     )
@@ -321,11 +410,11 @@ def group_share_keyboard() -> InlineKeyboardMarkup:
 def render_group_share(share: bool) -> str:
     """The answer to /family share on|off (and to the consent buttons in a group)."""
     if share:
-        return (
+        return _(
             "✅ Your B12 target and personal top-ups now show in your household's group chat "
             "plan. /family share off hides them again."
         )
-    return (
+    return _(
         "🔒 Your B12 target and personal top-ups stay private: the group sees only the shared "
         "meals. /family share on would show them."
     )
@@ -340,13 +429,13 @@ def render_share_card(
 ) -> str:
     """A button-free card for inline mode: the day's menu and B12 (no personal settings);
     its mark is the sender's (`user`): ✅ only when every rule of their day holds."""
-    head = f"<b>B12 meal plan · {esc(fmt_day(plan.date))}</b>"
+    head = "<b>{}</b>".format(_("B12 meal plan · {day}").format(day=esc(fmt_day(plan.date))))
     if household:
         head += f"\n👪 {esc(household)}"
     lines = [head]
     for meal in plan.meals:
         lines.append(
-            f"{SLOT_ICON.get(meal.slot, '•')} {esc(meal.slot.value.capitalize())}: "
+            f"{SLOT_ICON.get(meal.slot, '•')} {esc(slot_label(meal.slot))}: "
             f"{esc(recipe_name(recipes, meal.recipe_id))} ({fmt_ug(meal.b12_ug)} µg B12)"
         )
     lines.append(share_total_line(plan, day_status(plan, user)))
@@ -361,8 +450,9 @@ def render_week_card(
     user: UserSettings | None = None,
 ) -> str:
     if not plans:
-        return "No plans to share."
-    head = f"<b>B12 meal plan · week of {esc(fmt_day(plans[0].date))}</b>"
+        return _("No plans to share.")
+    week = _("B12 meal plan · week of {day}").format(day=esc(fmt_day(plans[0].date)))
+    head = f"<b>{week}</b>"
     if household:
         head += f"\n👪 {esc(household)}"
     lines = [head]
@@ -375,7 +465,7 @@ def render_week_card(
 
 def share_button(day: dt.date | None = None) -> InlineKeyboardButton:
     """Opens inline mode in a chat the user picks; the query names the day (or is empty)."""
-    return InlineKeyboardButton("📤 Share", switch_inline_query=day_code(day) if day else "")
+    return InlineKeyboardButton(_("📤 Share"), switch_inline_query=day_code(day) if day else "")
 
 
 def confirm_keyboard(action: str, arg: object, yes: str) -> InlineKeyboardMarkup:
@@ -383,7 +473,7 @@ def confirm_keyboard(action: str, arg: object, yes: str) -> InlineKeyboardMarkup
         [
             [
                 InlineKeyboardButton(yes, callback_data=callback("fam", f"{action}!", arg)),
-                InlineKeyboardButton("✖️ Cancel", callback_data=callback("fam", "no")),
+                InlineKeyboardButton(_("✖️ Cancel"), callback_data=callback("fam", "no")),
             ]
         ]
     )
@@ -392,10 +482,10 @@ def confirm_keyboard(action: str, arg: object, yes: str) -> InlineKeyboardMarkup
 # --------------------------------------------------------------------------- inline
 
 
-SETUP_INLINE_TEXT = "Set up your plan first"
+SETUP_INLINE_TEXT = N_("Set up your plan first")
 
 
 def setup_inline_button() -> InlineQueryResultsButton:
     """Shown above empty inline results for someone without a plan yet: a tap opens the private
     chat with /start start, which begins onboarding (so the empty list is never a dead end)."""
-    return InlineQueryResultsButton(text=SETUP_INLINE_TEXT, start_parameter="start")
+    return InlineQueryResultsButton(text=_(SETUP_INLINE_TEXT), start_parameter="start")

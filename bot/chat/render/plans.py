@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from babel.dates import format_skeleton
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.chat.render.energy import B12_FOCUSED_NOTE
@@ -36,6 +37,8 @@ from bot.chat.render.format import (
 from bot.chat.render.tracking import STATUS_MARK, STATUS_WORD, checkoff_rows
 from bot.core.energy import describe as describe_energy
 from bot.core.exclusions import excluded_ids, meal_warning, recipe_warning
+from bot.core.i18n import N_, SOURCE_LANGUAGE, _, current_language, ngettext, pgettext
+from bot.core.languages import localized_name, localized_steps
 from bot.core.models import (
     KIND_DIET,
     OVER_50,
@@ -50,24 +53,89 @@ from bot.core.models import (
     UserSettings,
 )
 from bot.core.nutrition import absorbed_ug
+from bot.core.plan_notes import localize_note
 from bot.core.plan_rules import CLINICIAN_LINE, unsafe_reasons
 from bot.core.recipe_search import quote
 from bot.core.servings import kitchen_measure, scaled_grams
+from bot.core.topups import topup_for, topup_label
 
 
 def day_title(day: dt.date, today: dt.date) -> str:
     """A plan message's title: "Today · Mon 5 Jan", "Tomorrow · Tue 6 Jan" or just the date."""
     if day == today:
-        return f"Today · {fmt_day(day)}"
+        return _("Today · {day}").format(day=fmt_day(day))
     if day == today + dt.timedelta(days=1):
-        return f"Tomorrow · {fmt_day(day)}"
+        return _("Tomorrow · {day}").format(day=fmt_day(day))
     return fmt_day(day)
 
 
 def push_title(user: UserSettings, day: dt.date) -> str:
     """The morning push's title, greeting the user by first name when it is known."""
-    name = f", {user.first_name}" if user.first_name else ""
-    return f"☀️ Good morning{name}! Your plan for {fmt_day(day)}"
+    if user.first_name:
+        return _("☀️ Good morning, {name}! Your plan for {day}").format(
+            name=user.first_name, day=fmt_day(day)
+        )
+    return _("☀️ Good morning! Your plan for {day}").format(day=fmt_day(day))
+
+
+# The meal names a plan shows (capitalised, as a line's label or a button's).
+SLOT_LABEL: dict[Slot, str] = {
+    Slot.BREAKFAST: N_("Breakfast"),
+    Slot.LUNCH: N_("Lunch"),
+    Slot.DINNER: N_("Dinner"),
+    Slot.SNACK: N_("Snack"),
+}
+# The same meal names mid-sentence ("↩️ Undo breakfast", "Counted without lunch").
+SLOT_WORD: dict[Slot, str] = {
+    Slot.BREAKFAST: N_("breakfast"),
+    Slot.LUNCH: N_("lunch"),
+    Slot.DINNER: N_("dinner"),
+    Slot.SNACK: N_("snack"),
+}
+
+
+def slot_label(slot: Slot) -> str:
+    """ "Breakfast" in the current language."""
+    return _(SLOT_LABEL[slot]) if slot in SLOT_LABEL else slot.value.capitalize()
+
+
+def slot_word(slot: Slot) -> str:
+    """ "breakfast" in the current language, mid-sentence."""
+    return _(SLOT_WORD[slot]) if slot in SLOT_WORD else slot.value
+
+
+def label_from_english(label: str, recipes: RecipeSet, grams: float = 0.0) -> str:
+    """A top-up label the planner stored in English, in the current language: the food it
+    names is looked up among the fortified foods (English: the label as stored)."""
+    if current_language() == SOURCE_LANGUAGE:
+        return topup_label_text(label, grams)
+    for ing in recipes.ingredients.values():
+        topup = topup_for(ing) if ing.fortified else None
+        if topup is not None and topup.label == label:
+            return topup_label(ing, grams or None)
+    return topup_label_text(label, grams)
+
+
+def meal_topup_label(meal: PlannedMeal, recipes: RecipeSet) -> str:
+    """A planned meal's top-up, as the reader reads it ("a glass (250 ml) of …")."""
+    ing = recipes.ingredients.get(meal.topup_item or "")
+    if current_language() == SOURCE_LANGUAGE or ing is None:
+        return topup_label_text(meal.topup_label or meal.topup_item or "", meal.topup_grams)
+    return topup_label(ing, meal.topup_grams)
+
+
+def plan_note(note: str, recipes: RecipeSet) -> str:
+    """A plan note in the current language (bot.core.plan_notes), recipe names and top-up
+    labels included."""
+    if current_language() == SOURCE_LANGUAGE:
+        return topup_label_text(note)
+    by_name = {r.name: r for r in recipes.recipes.values()}
+
+    def name(text: str) -> str:
+        recipe = by_name.get(text)
+        return localized_name(recipe, current_language()) if recipe is not None else text
+
+    return localize_note(note, lambda label: label_from_english(label, recipes), name)
 
 
 # --------------------------------------------------------------------------- plans
@@ -101,19 +169,25 @@ def render_plan(
     lines = [f"<b>{esc(title)}</b>", ""]
     for meal in plan.meals:
         icon = SLOT_ICON.get(meal.slot, "•")
-        fortified = " · fortified" if meal.fortified_b12 else ""
+        fortified = " · " + _("fortified") if meal.fortified_b12 else ""
         tick = view.ticks.get(meal.slot)
         mark = f"{STATUS_MARK[tick]} " if tick in STATUS_MARK else ""
-        state = f" — {STATUS_WORD[tick]}" if tick in STATUS_WORD else ""
+        state = f" — {_(STATUS_WORD[tick])}" if tick in STATUS_WORD else ""
         lines.append(
-            f"{mark}{icon} <b>{esc(meal.slot.value.capitalize())}</b>: "
+            f"{mark}{icon} <b>{esc(slot_label(meal.slot))}</b>: "
             f"{esc(recipe_name(recipes, meal.recipe_id))}{state}"
         )
         if meal.topup_item and meal.topup_label:
-            label = topup_label_text(meal.topup_label, meal.topup_grams)
-            lines.append(f"      ➕ plus {esc(label)} ({fmt_ug(meal.topup_b12_ug)} µg B12 top-up)")
+            topup = _("plus {label} ({amount} µg B12 top-up)").format(
+                label=esc(meal_topup_label(meal, recipes)), amount=fmt_ug(meal.topup_b12_ug)
+            )
+            lines.append(f"      ➕ {topup}")
         recipe = recipes.recipes.get(meal.recipe_id)
-        minutes = f" · ⏱ {recipe.time_min} min" if recipe is not None else ""
+        minutes = (
+            " · ⏱ " + _("{minutes} min").format(minutes=recipe.time_min)
+            if recipe is not None
+            else ""
+        )
         lines.append(
             f"      B12 {fmt_ug(meal.b12_ug)} µg{fortified} · {round(meal.kcal)} kcal{minutes}"
         )
@@ -127,13 +201,20 @@ def render_plan(
     if not_counted:
         lines.append(esc(not_counted_line(not_counted, view.ticks)))
     kcal_range = user.kcal_range if user is not None else None
-    energy = f" (your range {describe_energy(kcal_range)})" if kcal_range else ""
-    lines.append(f"{round(plan.kcal)} kcal · {round(plan.protein_g)} g protein{esc(energy)}")
+    energy = (
+        " " + _("(your range {range})").format(range=describe_energy(kcal_range))
+        if kcal_range
+        else ""
+    )
+    totals = _("{kcal} kcal · {protein} g protein").format(
+        kcal=round(plan.kcal), protein=round(plan.protein_g)
+    )
+    lines.append(f"{totals}{esc(energy)}")
     for note in plan.notes:
         if note != CLINICIAN_LINE:  # status_lines says it once, right under the total
-            lines.append(f"💡 {esc(topup_label_text(note))}")
+            lines.append(f"💡 {esc(plan_note(note, recipes))}")
     if kcal_range is None:  # without a range the meals are chosen for B12, not for the day
-        lines.append(esc(B12_FOCUSED_NOTE))
+        lines.append(esc(_(B12_FOCUSED_NOTE)))
     return "\n".join(lines), plan_keyboard(plan, view)
 
 
@@ -162,11 +243,11 @@ def counted_plan(plan: DayPlan, ticks: Mapping[Slot, str]) -> DayPlan:
 def not_counted_line(slots: Sequence[Slot], ticks: Mapping[Slot, str]) -> str:
     """Under the status: which meals it leaves out ("Counted without breakfast (skipped):
     anything else you ate counts in /log.")."""
-    meals = ", ".join(f"{slot.value} ({STATUS_WORD[ticks[slot]]})" for slot in slots)
-    return f"Counted without {meals}: anything else you ate counts in /log."
+    meals = ", ".join(f"{slot_word(slot)} ({_(STATUS_WORD[ticks[slot]])})" for slot in slots)
+    return _("Counted without {meals}: anything else you ate counts in /log.").format(meals=meals)
 
 
-FORTIFIED_SHARE_NOTE = "over 50: more than half the target, IOM 1998"
+FORTIFIED_SHARE_NOTE = N_("over 50: more than half the target, IOM 1998")
 
 
 def status_lines(plan: DayPlan, status: TargetStatus, user: UserSettings | None) -> list[str]:
@@ -175,20 +256,28 @@ def status_lines(plan: DayPlan, status: TargetStatus, user: UserSettings | None)
     the person's B12 (impaired absorption, injections) no target is claimed from food and no
     absorption estimate is shown."""
     total = f"<b>B12 {fmt_ug(plan.b12_ug)} µg</b>"
+    target = fmt_ug(plan.target_ug)
     if status.clinician_managed:
         return [
-            f"🩺 {total} from food (target {fmt_ug(plan.target_ug)} µg)",
-            f"<i>{esc(CLINICIAN_LINE)}</i>",
+            "🩺 " + _("{total} from food (target {target} µg)").format(total=total, target=target),
+            f"<i>{esc(_(CLINICIAN_LINE))}</i>",
         ]
     lines = [
-        f"{status_mark(status)} {total} of your {fmt_ug(plan.target_ug)} µg target: "
-        f"{esc(status_phrase(plan, status))}",
-        f"≈ {fmt_ug(plan.b12_absorbed_ug)} µg absorbed (uptake saturates per meal, "
-        "so spreading B12 out helps)",
+        f"{status_mark(status)} "
+        + _("{total} of your {target} µg target: {status}").format(
+            total=total, target=target, status=esc(status_phrase(plan, status))
+        ),
+        "≈ "
+        + _("{amount} µg absorbed (uptake saturates per meal, so spreading B12 out helps)").format(
+            amount=fmt_ug(plan.b12_absorbed_ug)
+        ),
     ]
     if user is not None and user.life_stage == OVER_50:
         lines.append(
-            f"🥣 {fmt_ug(status.fortified_ug)} µg from fortified sources ({FORTIFIED_SHARE_NOTE})"
+            "🥣 "
+            + _("{amount} µg from fortified sources ({note})").format(
+                amount=fmt_ug(status.fortified_ug), note=_(FORTIFIED_SHARE_NOTE)
+            )
         )
     return lines
 
@@ -224,22 +313,25 @@ def plan_keyboard(plan: DayPlan, view: PlanView | None = None) -> InlineKeyboard
     fp = plan_fingerprint(plan)
     rows: list[list[InlineKeyboardButton]] = []
     for meal in plan.meals:
-        label = meal.slot.value.capitalize()
+        word = slot_word(meal.slot)
         sc = slot_code(meal.slot)
         if meal.slot in view.ticks:
             first = InlineKeyboardButton(
-                f"↩️ Undo {label.lower()}", callback_data=callback("mlu", code, sc, fp)
+                "↩️ " + _("Undo {meal}").format(meal=word),
+                callback_data=callback("mlu", code, sc, fp),
             )
         else:
             first = InlineKeyboardButton(
-                f"🔁 Swap {label.lower()}", callback_data=callback("swap", code, meal.slot, fp)
+                "🔁 " + _("Swap {meal}").format(meal=word),
+                callback_data=callback("swap", code, meal.slot, fp),
             )
+        recipe_label = "📖 " + _("{meal} recipe").format(meal=slot_label(meal.slot))
         recipe = _optional(
-            f"📖 {label} recipe",
+            recipe_label,
             lambda m=meal, c=sc: card_callback("o", m.servings, m.recipe_id, code, c),
         ) or [
             InlineKeyboardButton(
-                f"📖 {label} recipe", callback_data=recipe_callback(meal.recipe_id, meal.servings)
+                recipe_label, callback_data=recipe_callback(meal.recipe_id, meal.servings)
             )
         ]
         rows.append([first, *recipe])
@@ -248,7 +340,7 @@ def plan_keyboard(plan: DayPlan, view: PlanView | None = None) -> InlineKeyboard
     if view.undo_swap is not None:
         slot, previous = view.undo_swap
         undo = _optional(
-            f"↩️ Undo swap ({slot.value})",
+            "↩️ " + _("Undo swap ({meal})").format(meal=slot_word(slot)),
             lambda: callback("unsw", code, slot_code(slot), previous, fp),
         )
         if undo:
@@ -257,15 +349,18 @@ def plan_keyboard(plan: DayPlan, view: PlanView | None = None) -> InlineKeyboard
         rows.append(
             [
                 InlineKeyboardButton(
-                    "😴 Tired today: quick meals", callback_data=callback("tired", code, fp)
+                    "😴 " + _("Tired today: quick meals"),
+                    callback_data=callback("tired", code, fp),
                 )
             ]
         )
     rows.append(
         [
-            InlineKeyboardButton("🛒 Shopping list", callback_data=callback("shop", code, 1)),
+            InlineKeyboardButton(
+                "🛒 " + _("Shopping list"), callback_data=callback("shop", code, 1)
+            ),
             # inline mode (switch on with @BotFather /setinline): pick a chat, drop the card
-            InlineKeyboardButton("📤 Share", switch_inline_query=code),
+            InlineKeyboardButton("📤 " + pgettext("button", "Share"), switch_inline_query=code),
         ]
     )
     return InlineKeyboardMarkup(rows)
@@ -278,10 +373,11 @@ def recipe_callback(recipe_id: str, servings: int = 1) -> str:
 def render_share(plan: DayPlan, recipes: RecipeSet, user: UserSettings | None = None) -> str:
     """A button-free copy of a plan, meant to be forwarded to anyone (its mark is the
     sender's: ✅ only when every rule of their day holds)."""
-    lines = [f"<b>B12 meal plan · {esc(fmt_day(plan.date))}</b>"]
+    title = _("B12 meal plan · {day}").format(day=fmt_day(plan.date))
+    lines = [f"<b>{esc(title)}</b>"]
     for meal in plan.meals:
         lines.append(
-            f"{SLOT_ICON.get(meal.slot, '•')} {esc(meal.slot.value.capitalize())}: "
+            f"{SLOT_ICON.get(meal.slot, '•')} {esc(slot_label(meal.slot))}: "
             f"{esc(recipe_name(recipes, meal.recipe_id))} ({fmt_ug(meal.b12_ug)} µg B12)"
         )
     lines.append(share_total_line(plan, day_status(plan, user)))
@@ -297,9 +393,9 @@ def week_day_gaps(plan: DayPlan, user: UserSettings | None = None) -> list[str]:
     gaps: list[str] = []
     if user is not None:
         planned = {m.slot for m in plan.meals}
-        missing = [s.value for s in SLOT_ORDER if s in user.slots and s not in planned]
+        missing = [slot_word(s) for s in SLOT_ORDER if s in user.slots and s not in planned]
         if missing:
-            gaps.append(f"no {' or '.join(missing)} fits")
+            gaps.append(_("no {meals} fits").format(meals=_(" or ").join(missing)))
     gaps += missed_rules(plan, day_status(plan, user))
     return gaps
 
@@ -309,13 +405,18 @@ def render_week(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """Seven days at a glance: daily total vs target and the dishes."""
     if not plans:
-        return "No plans to show.", InlineKeyboardMarkup([])
+        return _("No plans to show."), InlineKeyboardMarkup([])
     target = plans[0].target_ug
-    lines = [f"<b>Your week</b> · target {fmt_ug(target)} µg B12 a day", ""]
+    head = _("target {amount} µg B12 a day").format(amount=fmt_ug(target))
+    lines = ["<b>" + _("Your week") + f"</b> · {head}", ""]
     statuses = [day_status(plan, user) for plan in plans]
     managed = any(status.clinician_managed for status in statuses)
     for plan, status in zip(plans, statuses, strict=True):
-        absorbed = "from food" if managed else f"(≈ {fmt_ug(plan.b12_absorbed_ug)} absorbed)"
+        absorbed = (
+            _("from food")
+            if managed
+            else _("(≈ {amount} absorbed)").format(amount=fmt_ug(plan.b12_absorbed_ug))
+        )
         lines.append(
             f"<b>{esc(fmt_day(plan.date))}</b> {status_mark(status)} {fmt_ug(plan.b12_ug)} µg "
             f"{absorbed}"
@@ -327,23 +428,25 @@ def render_week(
             lines.append(f"   ⚠️ {esc(' · '.join(gaps))}")
     lines.append("")
     if managed:
-        lines.append(f"<i>{esc(CLINICIAN_LINE)}</i> Tap a day for its plan.")
+        lines.append(f"<i>{esc(_(CLINICIAN_LINE))}</i> " + _("Tap a day for its plan."))
     else:
         met = sum(status.met for status in statuses)
-        lines.append(f"On target {met} of {len(plans)} days. Tap a day for its plan.")
-    if any(week_day_gaps(p, user) for p in plans):
-        lines.append("⚠️ marks a gap: the day's plan says why and how to close it.")
-    day_buttons = [
-        InlineKeyboardButton(
-            p.date.strftime("%a %-d"), callback_data=callback("plan", day_code(p.date))
+        lines.append(
+            _("On target {met} of {count} days. Tap a day for its plan.").format(
+                met=met, count=len(plans)
+            )
         )
+    if any(week_day_gaps(p, user) for p in plans):
+        lines.append(_("⚠️ marks a gap: the day's plan says why and how to close it."))
+    day_buttons = [
+        InlineKeyboardButton(day_button(p.date), callback_data=callback("plan", day_code(p.date)))
         for p in plans
     ]
     rows = [day_buttons[i : i + 4] for i in range(0, len(day_buttons), 4)]
     rows.append(
         [
             InlineKeyboardButton(
-                f"🛒 Shopping for {len(plans)} days",
+                "🛒 " + _("Shopping for {count} days").format(count=len(plans)),
                 callback_data=callback("shop", day_code(plans[0].date), len(plans)),
             )
         ]
@@ -351,16 +454,34 @@ def render_week(
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
+def day_button(day: dt.date) -> str:
+    """A /week day button: "Tue 1" (English), the weekday and day the local way otherwise."""
+    if current_language() == SOURCE_LANGUAGE:
+        return day.strftime("%a %-d")
+    return format_skeleton("Ed", day, locale=current_language())
+
+
 # --------------------------------------------------------------------------- recipes
 
 KIND_WORD: dict[Kind, str] = {
-    Kind.MEAT: "meat",
-    Kind.FISH: "fish",
-    Kind.SHELLFISH: "shellfish",
-    Kind.EGG: "eggs",
-    Kind.DAIRY: "dairy",
-    Kind.HONEY: "honey",
+    Kind.MEAT: N_("meat"),
+    Kind.FISH: N_("fish"),
+    Kind.SHELLFISH: N_("shellfish"),
+    Kind.EGG: N_("eggs"),
+    Kind.DAIRY: N_("dairy"),
+    Kind.HONEY: N_("honey"),
 }
+# A diet as the card says it ("you're vegan").
+DIET_WORD: dict[str, str] = {
+    "vegan": N_("vegan"),
+    "vegetarian": N_("vegetarian"),
+    "pescatarian": N_("pescatarian"),
+    "omnivore": N_("omnivore"),
+}
+
+
+def diet_word(diet: str) -> str:
+    return _(DIET_WORD[diet]) if diet in DIET_WORD else diet
 
 
 def not_in_plan_line(recipe: Recipe, recipes: RecipeSet, user: UserSettings) -> str | None:
@@ -374,8 +495,13 @@ def not_in_plan_line(recipe: Recipe, recipes: RecipeSet, user: UserSettings) -> 
         if ing is not None and not user.diet.allows(KIND_DIET[ing.kind])
     }
     if kinds:
-        words = " and ".join(sorted(KIND_WORD.get(k, k.value) for k in kinds))
-        lines.append(esc(f"⚠️ Not in your plan: contains {words} (you're {user.diet.value})."))
+        words = _(" and ").join(
+            sorted(_(KIND_WORD[k]) if k in KIND_WORD else k.value for k in kinds)
+        )
+        text = _("Not in your plan: contains {foods} (you're {diet}).").format(
+            foods=words, diet=diet_word(user.diet.value)
+        )
+        lines.append(esc(f"⚠️ {text}"))
     excluded = recipe_warning(recipe, user, recipes)
     if excluded:
         lines.append(esc(excluded))
@@ -389,7 +515,10 @@ def life_stage_line(recipe: Recipe, recipes: RecipeSet, user: UserSettings) -> s
     reasons = unsafe_reasons(recipe, recipes.ingredients, user.life_stage)
     if not reasons:
         return None
-    return esc(f"🤰 Not advised in pregnancy or while breastfeeding: {'; '.join(reasons)}")
+    text = _("Not advised in pregnancy or while breastfeeding: {reasons}").format(
+        reasons="; ".join(reasons)
+    )
+    return esc(f"🤰 {text}")
 
 
 def render_recipe(
@@ -408,10 +537,12 @@ def render_recipe(
     servings = max(1, servings)
     topup = planned if planned is not None and planned.topup_item else None
     factor = servings / recipe.servings
-    people = "1 serving" if servings == 1 else f"{servings} servings"
+    lang = current_language()
+    people = ngettext("{count} serving", "{count} servings", servings).format(count=servings)
+    minutes = _("{minutes} min").format(minutes=recipe.time_min)
     lines = [
-        f"📖 <b>{esc(recipe.name)}</b>",
-        f"{people} · {recipe.time_min} min · {esc(recipe.diet.value)}",
+        f"📖 <b>{esc(localized_name(recipe, lang))}</b>",
+        f"{people} · {minutes} · {esc(diet_word(recipe.diet.value))}",
     ]
     advice = life_stage_line(recipe, recipes, user) if user is not None else None
     if advice:
@@ -420,29 +551,32 @@ def render_recipe(
     if conflict:
         lines.append(conflict)
     b12 = (
-        f"B12 {fmt_ug(topup.b12_ug)} µg with the top-up"
+        _("B12 {amount} µg with the top-up").format(amount=fmt_ug(topup.b12_ug))
         if topup is not None
         else f"B12 {fmt_ug(recipe.b12_ug)} µg"
     )
-    lines += [
-        "",
-        f"<b>Per serving:</b> {b12} · "
-        f"{round(recipe.per_serving.kcal)} kcal · {round(recipe.per_serving.protein_g)} g protein",
-    ]
+    totals = _("{kcal} kcal · {protein} g protein").format(
+        kcal=round(recipe.per_serving.kcal), protein=round(recipe.per_serving.protein_g)
+    )
+    lines += ["", "<b>" + _("Per serving:") + f"</b> {b12} · {totals}"]
     if recipe.main_b12_source:
         source = recipes.ingredients.get(recipe.main_b12_source)
-        name = source.name if source is not None else recipe.main_b12_source
-        lines.append(f"Main B12 source: {esc(name)}")
+        name = localized_name(source, lang) if source is not None else recipe.main_b12_source
+        lines.append(_("Main B12 source: {name}").format(name=esc(name)))
     if recipe.fortified_b12:
         lines.append(
-            "<i>B12 partly from a fortified product (typical label value): check your own "
-            "product's label.</i>"
+            "<i>"
+            + _(
+                "B12 partly from a fortified product (typical label value): check your own "
+                "product's label."
+            )
+            + "</i>"
         )
-    lines += ["", "<b>Ingredients</b>"]
+    lines += ["", "<b>" + _("Ingredients") + "</b>"]
     left_out = excluded_ids(user, recipes) if user is not None else frozenset()
     for line in recipe.ingredients:
         ing = recipes.ingredients.get(line.item)
-        name = ing.name if ing is not None else line.item
+        name = localized_name(ing, lang) if ing is not None else line.item
         # rounded to what a person measures: no "⅛ tsp" or "1.3 eggs" (bot.core.servings)
         measured, unit = kitchen_measure(line.amount * factor, line.unit)
         qty = format_quantity(measured, unit)
@@ -455,12 +589,12 @@ def render_recipe(
         mark = " ⚠️" if line.item in left_out else ""
         lines.append(f"• {esc(qty)} {esc(name)}{esc(grams)}{mark}")
     if topup is not None:
-        label = topup_label_text(topup.topup_label or topup.topup_item or "", topup.topup_grams)
-        lines.append(
-            f"• ➕ {esc(label)}: your plan's B12 top-up, {fmt_ug(topup.topup_b12_ug)} µg per person"
+        text = _("{label}: your plan's B12 top-up, {amount} µg per person").format(
+            label=meal_topup_label(topup, recipes), amount=fmt_ug(topup.topup_b12_ug)
         )
-    lines += ["", "<b>Steps</b>"]
-    for number, step in enumerate(recipe.steps, start=1):
+        lines.append(f"• ➕ {esc(text)}")
+    lines += ["", "<b>" + _("Steps") + "</b>"]
+    for number, step in enumerate(localized_steps(recipe, lang), start=1):
         lines.append(f"{number}. {esc(step)}")
     return "\n".join(lines)
 
@@ -470,12 +604,20 @@ def render_recipe_matches(
 ) -> tuple[str, InlineKeyboardMarkup]:
     if not matches:
         return (
-            f"I found no recipe matching “{esc(quote(query))}”. Try a word from a dish name, "
-            "e.g. <code>/recipe salmon</code>, or send /today to see today's dishes.",
+            _(
+                "I found no recipe matching “{query}”. Try a word from a dish name, e.g. "
+                "<code>/recipe salmon</code>, or send /today to see today's dishes."
+            ).format(query=esc(quote(query))),
             InlineKeyboardMarkup([]),
         )
+    lang = current_language()
     rows = [
-        [InlineKeyboardButton(f"📖 {r.name}"[:60], callback_data=recipe_callback(r.id))]
+        [
+            InlineKeyboardButton(
+                f"📖 {localized_name(r, lang)}"[:60], callback_data=recipe_callback(r.id)
+            )
+        ]
         for r in matches
     ]
-    return f"Which recipe do you mean by “{esc(quote(query))}”?", InlineKeyboardMarkup(rows)
+    question = _("Which recipe do you mean by “{query}”?").format(query=esc(quote(query)))
+    return question, InlineKeyboardMarkup(rows)

@@ -7,9 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 from ptb_offline import Call, OfflineBot, OfflineChat, TgUser, onboard, texts, visible_text
 
 from bot.chat.render.shopping import PAGE_ITEMS
+from bot.core import i18n
 from bot.core.exclusions import term_label
 
 TODAY = dt.date(2026, 11, 24)
@@ -190,3 +192,26 @@ async def test_a_food_the_reader_excluded_is_marked_and_named(bot: OfflineBot) -
     shown = last_markup_call(calls)
     assert f"⚠️ {short} (you excluded it)" in visible_text(shown.text)
     assert item_buttons(shown)[0][0] == "☐ ⚠️ " + label[2:]
+
+
+async def test_a_german_user_gets_a_german_list_and_copy(
+    bot: OfflineBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # German even while another module's texts are still being translated
+    monkeypatch.setattr(i18n, "_complete", lambda _dir: i18n.catalogue_languages(_dir))
+    chat = bot.chat()
+    await onboard(chat, diet="Vegetarian")
+    await chat.send("/language de")
+    calls = await chat.send("/shopping 3")
+    shown = visible_text(texts(calls)[0])
+    assert "Einkaufsliste für 3 Tage" in shown and "Für 1 Person · 0 von" in shown
+    ingredients = bot.services.recipes.ingredients
+    german = {i.names["de"] for i in ingredients.values() if "de" in i.names}
+    first_label, _ = item_buttons(calls[-1])[0]
+    shown_name = first_label[2:].split(" · ")[1].rstrip("…")  # a long label is cut
+    assert any(name.startswith(shown_name) for name in german)
+    copy = visible_text(texts(await chat.tap("📋 Als Text kopieren"))[0])
+    assert "Einkaufsliste" in copy and "[ ] " in copy
+    listed = [line[4:].split(": ")[0] for line in copy.splitlines() if line[:4] in ("[ ] ", "[x] ")]
+    assert listed and set(listed) <= german  # every food by its German name
+    assert "nicht für 40" in visible_text(texts(await chat.send("/shopping 40"))[0])

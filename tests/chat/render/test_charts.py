@@ -367,7 +367,8 @@ def test_the_chart_worker_draws_in_the_language_of_the_user_who_asked(
     args = (tuple(month((3,))), 2.4, TODAY)
     english = chart_pool._draw("progress", args, "en")
     german = chart_pool._draw("progress", args, "de")
-    assert english == progress_chart(*args) and german != english
+    assert german != english
+    assert english == progress_chart(*args)
     with in_language("de"):
         assert german == progress_chart(*args)
 
