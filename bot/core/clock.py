@@ -14,6 +14,8 @@ import functools
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.core.i18n import N_, _
+
 UTC = dt.UTC
 
 
@@ -27,7 +29,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        msg = f"unknown time zone {name!r}; use an IANA name like Europe/Berlin"
+        msg = f"unknown time zone {name!r}; use an IANA name like Europe/Berlin"  # for logs
         raise ValueError(msg) from exc
 
 
@@ -59,7 +61,7 @@ def next_local_occurrence_utc(
     """The first UTC instant after `after_utc` (or at it, if inclusive) when it is
     `local_time` in `tz`."""
     day = local_date_at(after_utc, tz) - dt.timedelta(days=1)
-    for _ in range(4):
+    for _attempt in range(4):
         candidate = local_instant_utc(day, local_time, tz)
         if candidate > after_utc or (inclusive and candidate == after_utc):
             return candidate
@@ -89,7 +91,32 @@ _CITY_FOR_OFFSET: dict[int, str] = {
     12 * 60 + 45: "Pacific/Chatham",
 }
 
-_ZONE_HINT = "Use a city like Berlin or New York, an IANA name like Europe/Berlin, or UTC+2."
+_ZONE_HINT = N_("Use a city like Berlin or New York, an IANA name like Europe/Berlin, or UTC+2.")
+
+# Cities as German, Spanish and French speakers write them, where the IANA spelling differs.
+LOCAL_CITY_NAMES: dict[str, str] = {
+    "wien": "Europe/Vienna", "viena": "Europe/Vienna", "vienne": "Europe/Vienna",
+    "münchen": "Europe/Berlin", "munich": "Europe/Berlin", "múnich": "Europe/Berlin",
+    "köln": "Europe/Berlin", "cologne": "Europe/Berlin", "colonia": "Europe/Berlin",
+    "zürich": "Europe/Zurich", "genf": "Europe/Zurich", "genève": "Europe/Zurich",
+    "ginebra": "Europe/Zurich", "bern": "Europe/Zurich", "berne": "Europe/Zurich",
+    "brüssel": "Europe/Brussels", "bruxelles": "Europe/Brussels", "bruselas": "Europe/Brussels",
+    "londres": "Europe/London", "edimburgo": "Europe/London", "édimbourg": "Europe/London",
+    "lissabon": "Europe/Lisbon", "lisboa": "Europe/Lisbon", "lisbonne": "Europe/Lisbon",
+    "rom": "Europe/Rome", "roma": "Europe/Rome", "mailand": "Europe/Rome",
+    "milán": "Europe/Rome", "milan": "Europe/Rome",
+    "prag": "Europe/Prague", "praga": "Europe/Prague",
+    "warschau": "Europe/Warsaw", "varsovia": "Europe/Warsaw", "varsovie": "Europe/Warsaw",
+    "kopenhagen": "Europe/Copenhagen", "copenhague": "Europe/Copenhagen",
+    "estocolmo": "Europe/Stockholm", "stockholm": "Europe/Stockholm",
+    "atenas": "Europe/Athens", "athen": "Europe/Athens", "athènes": "Europe/Athens",
+    "den haag": "Europe/Amsterdam", "la haya": "Europe/Amsterdam", "la haye": "Europe/Amsterdam",
+    "nueva york": "America/New_York", "ciudad de méxico": "America/Mexico_City",
+    "mexiko-stadt": "America/Mexico_City", "mexico": "America/Mexico_City",
+    "méxico": "America/Mexico_City", "bogotá": "America/Bogota",
+    "montréal": "America/Toronto", "québec": "America/Toronto",
+    "sevilla": "Europe/Madrid", "séville": "Europe/Madrid", "barcelone": "Europe/Madrid",
+}  # fmt: skip
 
 
 @functools.cache
@@ -103,13 +130,16 @@ def _offset_zone(text: str, sign: str, hours: int, minutes: int) -> str:
     UTC+2 is Etc/GMT-2."""
     total = (-1 if sign != "+" else 1) * (hours * 60 + minutes)
     if minutes > 59 or not -12 * 60 <= total <= 14 * 60:
-        raise ValueError(f"“{text}” is not a UTC offset: they run from UTC-12 to UTC+14.")
-    if minutes:
-        city = _CITY_FOR_OFFSET.get(total)
-        example = f"e.g. /timezone {city}" if city else "e.g. /timezone Kolkata"
         raise ValueError(
-            f"{format_offset(dt.timedelta(minutes=total))} has no fixed-offset zone; send "
-            f"a city in your time zone instead ({example})."
+            _("“{text}” is not a UTC offset: they run from UTC-12 to UTC+14.").format(text=text)
+        )
+    if minutes:
+        city = _CITY_FOR_OFFSET.get(total) or "Kolkata"
+        raise ValueError(
+            _(
+                "{offset} has no fixed-offset zone; send a city in your time zone instead "
+                "(e.g. /timezone {city})."
+            ).format(offset=format_offset(dt.timedelta(minutes=total)), city=city)
         )
     if total == 0:
         return "Etc/UTC"
@@ -123,14 +153,17 @@ def resolve_zone(text: str) -> str:
     Offsets read as people mean them (GMT+2 is two hours ahead of UTC), not as the legacy
     POSIX-signed zone names of the same spelling. Raises ValueError with a clear message."""
     if len(text) > MAX_ZONE_INPUT:
-        raise ValueError(f"That is too long for a time zone. {_ZONE_HINT}")
+        raise ValueError(_("That is too long for a time zone.") + " " + _(_ZONE_HINT))
     shown = " ".join(text.split())
     if not shown:
-        raise ValueError(f"Which time zone? {_ZONE_HINT}")
+        raise ValueError(_("Which time zone?") + " " + _(_ZONE_HINT))
     offset = _OFFSET_RE.match(shown.lower())
     if offset:
         sign, hours, minutes = offset.group(1), int(offset.group(2)), int(offset.group(3) or 0)
         return _offset_zone(shown, sign, hours, minutes)
+    local = LOCAL_CITY_NAMES.get(shown.lower())
+    if local is not None:
+        return local
     wanted = shown.replace(" ", "_").lower()
     names = _zone_names()
     if wanted in names:
@@ -140,10 +173,12 @@ def resolve_zone(text: str) -> str:
         if by_city:
             return sorted(by_city, key=len)[0]
     close = difflib.get_close_matches(wanted, list(names), n=3, cutoff=0.6)
-    suggestion = ""
+    text = _("I don't know the time zone “{zone}”.").format(zone=shown)
     if close:
-        suggestion = " Did you mean " + " or ".join(names[c] for c in close) + "?"
-    raise ValueError(f"I don't know the time zone “{shown}”.{suggestion} {_ZONE_HINT}")
+        text += " " + _("Did you mean {zones}?").format(
+            zones=_(" or ").join(names[c] for c in close)
+        )
+    raise ValueError(f"{text} {_(_ZONE_HINT)}")
 
 
 def format_offset(offset: dt.timedelta) -> str:

@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.core.i18n import N_, _
+
 
 class Diet(StrEnum):
     VEGAN = "vegan"
@@ -135,36 +137,39 @@ class TargetPreset:
     def with_source(self) -> str:
         """ "US RDA (adults), IOM 1998 / NIH ODS"; the source once when the label names it
         already ("Vegan Society (vegans)")."""
-        return self.label if self.source in self.label else f"{self.label}, {self.source}"
+        label = _(self.label)  # marked N_ where the presets are defined; sources are names
+        return label if self.source in self.label else f"{label}, {self.source}"
 
 
 # Presets by life stage, each naming its source. Numbers: IOM 1998 (US RDA), EFSA 2015
 # (adequate intakes), UK COMA 1991 (RNI), Vegan Society (at least 3 µg a day from fortified food).
 LIFE_STAGE_PRESETS: dict[str, tuple[TargetPreset, ...]] = {
     LIFE_STAGE_NONE: (
-        TargetPreset("us_rda", 2.4, "US RDA (adults)", "IOM 1998 / NIH ODS"),
-        TargetPreset("efsa", 4.0, "EU adequate intake (adults)", "EFSA 2015"),
-        TargetPreset("uk_rni", 1.5, "UK reference nutrient intake (adults)", "UK COMA 1991"),
-        TargetPreset("vegan_society", 3.0, "Vegan Society (vegans)", "Vegan Society"),
+        TargetPreset("us_rda", 2.4, N_("US RDA (adults)"), "IOM 1998 / NIH ODS"),
+        TargetPreset("efsa", 4.0, N_("EU adequate intake (adults)"), "EFSA 2015"),
+        TargetPreset("uk_rni", 1.5, N_("UK reference nutrient intake (adults)"), "UK COMA 1991"),
+        TargetPreset("vegan_society", 3.0, N_("Vegan Society (vegans)"), "Vegan Society"),
     ),
     PREGNANT: (
-        TargetPreset("us_rda_pregnancy", 2.6, "US RDA (pregnancy)", "IOM 1998 / NIH ODS", PREGNANT),
-        TargetPreset("efsa_pregnancy", 4.5, "EU adequate intake (pregnancy)", "EFSA 2015",
+        TargetPreset("us_rda_pregnancy", 2.6, N_("US RDA (pregnancy)"), "IOM 1998 / NIH ODS",
+                     PREGNANT),
+        TargetPreset("efsa_pregnancy", 4.5, N_("EU adequate intake (pregnancy)"), "EFSA 2015",
                      PREGNANT),
     ),
     BREASTFEEDING: (
         TargetPreset(
-            "us_rda_breastfeeding", 2.8, "US RDA (breastfeeding)", "IOM 1998 / NIH ODS",
+            "us_rda_breastfeeding", 2.8, N_("US RDA (breastfeeding)"), "IOM 1998 / NIH ODS",
             BREASTFEEDING,
         ),
         TargetPreset(
-            "efsa_breastfeeding", 5.0, "EU adequate intake (breastfeeding)", "EFSA 2015",
+            "efsa_breastfeeding", 5.0, N_("EU adequate intake (breastfeeding)"), "EFSA 2015",
             BREASTFEEDING,
         ),
     ),
     OVER_50: (
-        TargetPreset("us_rda_over50", 2.4, "US RDA (51 and over)", "IOM 1998 / NIH ODS", OVER_50),
-        TargetPreset("efsa_over50", 4.0, "EU adequate intake (adults)", "EFSA 2015", OVER_50),
+        TargetPreset("us_rda_over50", 2.4, N_("US RDA (51 and over)"), "IOM 1998 / NIH ODS",
+                     OVER_50),
+        TargetPreset("efsa_over50", 4.0, N_("EU adequate intake (adults)"), "EFSA 2015", OVER_50),
     ),
 }  # fmt: skip
 VEGAN_DEFAULT_TARGET_UG = 3.0  # Vegan Society: at least 3 µg a day from fortified foods

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from functools import cache
 
+from bot.core.household_notes import HOUSEHOLD_TEMPLATES, household_fields
 from bot.core.i18n import N_, SOURCE_LANGUAGE, _, current_language, fmt_decimal
 from bot.core.models import Slot
 from bot.core.plan_rules import CLINICIAN_LINE
@@ -60,6 +61,7 @@ TEMPLATES: tuple[str, ...] = (
         "clinician agrees closes it."
     ),
     N_("Not enough different recipes fit: one recipe appears twice today."),
+    N_("{meal} stays as you ticked it."),
 )
 # What the planner adds to a note when no plan closes the gap (after a space).
 ADVICE: tuple[str, ...] = (
@@ -104,6 +106,9 @@ def _fill(
             fields[key] = _number(value)
         elif key == "slot":
             fields[key] = _(SLOT_WORD[value]) if value in SLOT_WORD else value
+        elif key == "meal":  # "Lunch" at the start of a sentence
+            word = _(SLOT_WORD[value.lower()]) if value.lower() in SLOT_WORD else value
+            fields[key] = word[:1].upper() + word[1:]
         elif key == "label":
             fields[key] = label(value)
         elif key == "names":
@@ -146,4 +151,8 @@ def localize_note(
                 continue
             text = f"{text} {advice}"
         return text
+    for template in HOUSEHOLD_TEMPLATES:  # a household member's notes
+        match = _pattern(template).match(note)
+        if match is not None:
+            return _fill(template, household_fields(match.groupdict()), label, name)
     return note

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.core.exclusions import profile
+from bot.core.i18n import _
 from bot.core.models import Profile, Recipe, RecipeSet, Slot, UserSettings
 from bot.core.regions import for_region
 
@@ -139,10 +140,12 @@ def hidden_reason(recipes: RecipeSet, recipe_id: str) -> str | None:
     if why is None or why.derived is not recipes:
         return None
     if recipe_id in why.never:
-        return "you asked never to see it again"
+        return _("you asked never to see it again")
     recipe = recipes.recipes.get(recipe_id)
     if recipe is not None and why.max_cook_min is not None and recipe.time_min > why.max_cook_min:
-        return f"it takes {recipe.time_min} min, over your {why.max_cook_min} min limit"
+        return _("it takes {minutes} min, over your {limit} min limit").format(
+            minutes=recipe.time_min, limit=why.max_cook_min
+        )
     return None
 
 

@@ -16,6 +16,8 @@ import math
 import re
 from collections.abc import Mapping
 
+from bot.core.i18n import N_, SOURCE_LANGUAGE, _, current_language, fmt_decimal
+from bot.core.languages import localized_name
 from bot.core.models import Ingredient, PlannedMeal, RecipeSet
 from bot.core.recipe_search import quote, resolve_ingredient
 from bot.core.regions import recompute_b12
@@ -31,12 +33,12 @@ MAX_B12_PER_100 = 200.0
 # cereals' 5-7; soy drinks 0.4-1.1 µg per 100 ml), while a %DV typed as µg is far outside.
 MAX_TIMES_TYPICAL = 10.0
 
-PRODUCT_EXAMPLES = (
+PRODUCT_EXAMPLES = N_(
     "Examples:\n"
     "/myproducts soy milk 0.4 — your soy drink has 0.4 µg B12 per 100 ml\n"
     "/myproducts nutritional yeast 22 — 22 µg per 100 g\n"
     "/myproducts clear — back to the typical values"
-)
+)  # _() at use
 
 _CACHE_LIMIT = 64
 _cache: dict[tuple[int, tuple[tuple[str, float], ...]], RecipeSet] = {}
@@ -91,6 +93,18 @@ def per_100g_from_label(ing: Ingredient, value_per_100: float) -> float:
     return value_per_100
 
 
+def unit_text(unit: str) -> str:
+    """'100 g' / '100 ml' (as `unit_word` gives and the store keeps) in the current language."""
+    return {"100 g": _("100 g"), "100 ml": _("100 ml")}.get(unit, unit)
+
+
+def _name(ing: Ingredient) -> str:
+    """The product's name mid-sentence, in the current language."""
+    if current_language() == SOURCE_LANGUAGE:
+        return mid_sentence_name(ing.name)
+    return localized_name(ing, current_language())
+
+
 def label_from_per_100g(ing: Ingredient, per_100g: float) -> float:
     """Inverse of per_100g_from_label: the value as a label shows it."""
     if unit_word(ing) == "100 ml" and ing.g_per_ml:
@@ -113,23 +127,25 @@ def parse_product(text: str, recipes: RecipeSet) -> tuple[str, float]:
     bad = next((t for t in toks if _NEGATIVE.match(t) or t.lower() in _NOT_A_NUMBER), None)
     if bad is not None:
         raise ProductInputError(
-            f"'{bad}' is not a B12 amount: give the µg per 100 g (or 100 ml) from the label, "
-            f"0 or more.\n{PRODUCT_EXAMPLES}"
+            _(
+                "'{bad}' is not a B12 amount: give the µg per 100 g (or 100 ml) from the label, "
+                "0 or more."
+            ).format(bad=quote(bad))
+            + f"\n{_(PRODUCT_EXAMPLES)}"
         )
     index = next((i for i, t in enumerate(toks) if _NUMBER.match(t.lower())), None)
     if index is None:
         _no_number(toks, recipes)
     if not index:
-        raise ProductInputError(
-            f"Tell me the product and the µg of B12 per 100 g or 100 ml on its label.\n"
-            f"{PRODUCT_EXAMPLES}\nProducts you can set:",
-            _all_choices(recipes),
-        )
+        raise _tell_me(recipes)
     rest = [t.lower() for t in toks[index + 1 :]]
     if any(t not in _TAIL_WORDS for t in rest):
         raise ProductInputError(
-            f"I did not understand '{' '.join(toks[index + 1 :])}' after the number. "
-            f"Give the µg per 100 g (or 100 ml for drinks).\n{PRODUCT_EXAMPLES}"
+            _(
+                "I did not understand '{words}' after the number. Give the µg per 100 g (or "
+                "100 ml for drinks)."
+            ).format(words=quote(" ".join(toks[index + 1 :])))
+            + f"\n{_(PRODUCT_EXAMPLES)}"
         )
     match = _NUMBER.match(toks[index].lower())
     assert match is not None
@@ -142,16 +158,26 @@ def parse_product(text: str, recipes: RecipeSet) -> tuple[str, float]:
         typical = label_from_per_100g(ing, ing.per_100g.b12_ug)
         example = f"/myproducts {ing_id} {_fmt(typical)}"
         serving = (
-            "1 µg per 250 ml glass is 0.4 µg per 100 ml"
+            _("1 µg per 250 ml glass is 0.4 µg per 100 ml")
             if unit == "100 ml"
-            else "1.2 µg per 30 g serving is 4 µg per 100 g"
+            else _("1.2 µg per 30 g serving is 4 µg per 100 g")
         )
         raise ProductInputError(
-            f"{toks[index]} µg per {unit} is not a plausible label value for "
-            f"{mid_sentence_name(ing.name)} (typical {_fmt(typical)} µg; "
-            f"I accept 0 to {_fmt(limit)} "
-            f"µg per {unit}). Check the number: labels often give µg per serving or a % of the "
-            f"daily value; I need µg per {unit} ({serving}).\nExample: {example}"
+            _(
+                "{value} µg per {unit} is not a plausible label value for {name} (typical "
+                "{typical} µg; I accept 0 to {limit} µg per {unit}). Check the number: labels "
+                "often give µg per serving or a {percent} of the daily value; I need µg per {unit} "
+                "({serving}).\nExample: {example}"
+            ).format(
+                value=toks[index],
+                unit=unit_text(unit),
+                name=_name(ing),
+                typical=_fmt(typical),
+                limit=_fmt(limit),
+                serving=serving,
+                example=example,
+                percent="%",
+            )
         )
     return ing_id, value
 
@@ -166,8 +192,14 @@ def _no_number(toks: list[str], recipes: RecipeSet) -> None:
             ing = recipes.ingredients[ing_id]
             typical = _fmt(label_from_per_100g(ing, ing.per_100g.b12_ug))
             raise ProductInputError(
-                f"“{quote(toks[-1])}” is not a number: write the µg per {unit_word(ing)} from the "
-                f"label, e.g. /myproducts {product_words} {typical}"
+                _(
+                    "“{word}” is not a number: write the µg per {unit} from the label, e.g. "
+                    "/myproducts {example}"
+                ).format(
+                    word=quote(toks[-1]),
+                    unit=unit_text(unit_word(ing)),
+                    example=f"{quote(product_words)} {typical}",
+                )
             )
     whole = " ".join(toks)
     ing_id = _try_resolve(whole, recipes)
@@ -175,12 +207,22 @@ def _no_number(toks: list[str], recipes: RecipeSet) -> None:
         ing = recipes.ingredients[ing_id]
         typical = _fmt(label_from_per_100g(ing, ing.per_100g.b12_ug))
         raise ProductInputError(
-            f"Add the µg of B12 per {unit_word(ing)} from the label of your "
-            f"{mid_sentence_name(ing.name)}, e.g. /myproducts {whole} {typical}"
+            _(
+                "Add the µg of B12 per {unit} from the label of your {name}, e.g. "
+                "/myproducts {example}"
+            ).format(
+                unit=unit_text(unit_word(ing)), name=_name(ing), example=f"{quote(whole)} {typical}"
+            )
         )
-    raise ProductInputError(
-        f"Tell me the product and the µg of B12 per 100 g or 100 ml on its label.\n"
-        f"{PRODUCT_EXAMPLES}\nProducts you can set:",
+    raise _tell_me(recipes)
+
+
+def _tell_me(recipes: RecipeSet) -> ProductInputError:
+    """The error that explains `/myproducts` from the start, with every product to choose."""
+    return ProductInputError(
+        _("Tell me the product and the µg of B12 per 100 g or 100 ml on its label.")
+        + f"\n{_(PRODUCT_EXAMPLES)}\n"
+        + _("Products you can set:"),
         _all_choices(recipes),
     )
 
@@ -203,7 +245,9 @@ def max_label_value(ing: Ingredient) -> float:
 
 
 def _fmt(value: float) -> str:
-    """'6.8', '0.38', '200': short, without trailing zeros."""
+    """'6.8', '0.38', '200': short, without trailing zeros ("0,38" in German)."""
+    if current_language() != SOURCE_LANGUAGE:
+        return fmt_decimal(value, 2, trim=True) if value < 10 else fmt_decimal(value, 0)
     return f"{value:.2f}".rstrip("0").rstrip(".") if value < 10 else f"{value:,.0f}"
 
 
@@ -218,18 +262,24 @@ def resolve_product(query: str, recipes: RecipeSet) -> str:
         return hits[0]
     if len(hits) > 1:
         raise ProductInputError(
-            f"“{quote(query)}” could be more than one product. Send the code of yours with its "
-            f"label value (e.g. /myproducts {hits[0]} 0.4):",
+            _(
+                "“{query}” could be more than one product. Send the code of yours with its "
+                "label value (e.g. /myproducts {example}):"
+            ).format(query=quote(query), example=f"{hits[0]} {_fmt(0.4)}"),
             tuple(hits),
         )
     if key in recipes.ingredients:
+        name = localized_name(recipes.ingredients[key], current_language())
         raise ProductInputError(
-            f"{recipes.ingredients[key].name} is not a fortified product, so its B12 does "
-            f"not depend on the brand. Products you can set:",
+            _(
+                "{name} is not a fortified product, so its B12 does not depend on the brand. "
+                "Products you can set:"
+            ).format(name=name),
             _all_choices(recipes),
         )
     raise ProductInputError(
-        f"I don't know the product “{quote(query)}”. Products you can set:", _all_choices(recipes)
+        _("I don't know the product “{query}”. Products you can set:").format(query=quote(query)),
+        _all_choices(recipes),
     )
 
 

@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.core.food_words import LOCAL_GROUP_WORDS
 from bot.core.i18n import N_, _, current_language, ngettext
 from bot.core.languages import localized_name
 from bot.core.models import Ingredient, Recipe, RecipeSet
@@ -290,54 +291,6 @@ _GROUP_SYNONYMS: dict[str, tuple[str, ...]] = {
     "maize": ("corn",),
     "malt": ("barley",),
 }
-# Group words in German, Spanish and French, as typed (plural or singular; accents optional).
-# Every language's words are understood whatever the user's language, so a word from a label
-# in another language works too.
-_LOCAL_GROUP_WORDS: dict[str, tuple[str, ...]] = {
-    "soy": ("soja", "sojabohne", "sojabohnen", "soya"),
-    "gluten": ("gluten",),
-    "wheat": ("weizen", "trigo", "blé"),
-    "milk": (
-        "milch", "milchprodukte", "laktose", "leche", "lácteos", "lactosa", "lait",
-        "produits laitiers", "laitages",
-    ),
-    "egg": ("ei", "eier", "huevo", "huevos", "œuf", "œufs"),
-    "fish": ("fisch", "fische", "pescado", "pescados", "poisson", "poissons"),
-    "crustacean": ("krebstiere", "krustentiere", "crustáceos", "crustacés"),
-    "mollusc": ("weichtiere", "moluscos", "mollusques"),
-    "shellfish": ("schalentiere", "meeresfrüchte", "mariscos", "marisco", "fruits de mer"),
-    "peanut": (
-        "erdnuss", "erdnüsse", "cacahuete", "cacahuetes", "cacahuate", "maní", "arachide",
-        "arachides", "cacahuète", "cacahuètes",
-    ),
-    "tree_nut": ("schalenfrüchte", "baumnüsse", "frutos de cáscara", "fruits à coque"),
-    "nuts": ("nuss", "nüsse", "frutos secos", "nueces", "noix"),
-    "sesame": ("sesam", "sésamo", "sésame"),
-    "celery": ("sellerie", "apio", "céleri"),
-    "mustard": ("senf", "mostaza", "moutarde"),
-    "sulphites": ("sulfite", "schwefeldioxid", "sulfitos", "sulfites"),
-    "lupin": ("lupinen", "altramuz", "altramuces", "lupino", "lupins"),
-    "cheese": ("käse", "queso", "quesos", "fromage", "fromages"),
-    "cereal": ("frühstücksflocken", "cereales", "céréales"),
-    "oats": ("hafer", "avena", "avoine"),
-    "rye": ("roggen", "centeno", "seigle"),
-    "barley": ("gerste", "cebada", "orge"),
-    "meat": ("fleisch", "carne", "carnes", "viande", "viandes"),
-    "red_meat": ("rotes fleisch", "carne roja", "viande rouge"),
-    "beef": ("rind", "rindfleisch", "ternera", "vacuno", "bœuf", "boeuf"),
-    "pork": ("schwein", "schweinefleisch", "schinken", "speck", "cerdo", "jamón", "porc", "jambon"),
-    "lamb": ("lamm", "lammfleisch", "hammel", "cordero", "agneau", "mouton"),
-    "poultry": ("geflügel", "aves", "volaille", "volailles"),
-    "legume": ("hülsenfrüchte", "legumbres", "légumineuses", "légumes secs"),
-    "mushroom": ("pilze", "pilz", "setas", "champiñones", "hongos", "champignons"),
-    "yeast": ("hefe", "levadura", "levure"),
-    "corn": ("mais", "maíz", "maïs"),
-    "coconut": ("kokos", "kokosnuss", "coco"),
-    "nightshade": ("nachtschattengewächse", "solanáceas", "solanacées"),
-    "liver": ("leber", "hígado", "foie"),
-    "oily_fish": ("fettfisch", "fetter fisch", "pescado azul", "poisson gras"),
-    "smoked_fish": ("räucherfisch", "pescado ahumado", "poisson fumé"),
-}  # fmt: skip
 
 
 def _folded(text: str) -> str:
@@ -348,7 +301,7 @@ def _folded(text: str) -> str:
 
 def _local_group_words() -> dict[str, tuple[str, ...]]:
     words: dict[str, tuple[str, ...]] = {}
-    for group, said in _LOCAL_GROUP_WORDS.items():
+    for group, said in LOCAL_GROUP_WORDS.items():
         for word in said:
             form = " ".join(singular_words(word))
             for key in (form, _folded(form)):
@@ -486,10 +439,12 @@ def match_ingredient(rs: RecipeSet, word: str) -> IngredientMatch:
     """What a user's word means, group words first.
 
     Order: a multi-word phrase that names foods ("soy milk", "peanut butter") means those
-    foods; a group word, singular or plural ("soy", "nuts", "tree-nuts", "gluten", "dairy",
-    "milk", "seafood") means every ingredient in the group; then words of an id or name; then
-    the end of a compound word ("berries" -> blueberries); then the closest ids and names
-    (typos). Used by /exclude, so erring towards more matches is the safe side.
+    foods, unless the whole phrase is a group word ("red meat", "noix de coco"); a group word,
+    singular or plural, in any of the bot's languages ("soy", "nuts", "tree-nuts", "gluten",
+    "dairy", "milk", "seafood", "Erdnüsse", "huevos") means every ingredient in the group;
+    then words of an id or name (in any language); then the end of a compound word
+    ("berries" -> blueberries); then the closest ids and names (typos). Used by /exclude, so
+    erring towards more matches is the safe side.
     """
     query = _query_words(word)
     if not query:
@@ -498,7 +453,7 @@ def match_ingredient(rs: RecipeSet, word: str) -> IngredientMatch:
     groups = GROUP_WORDS.get(phrase, ()) or GROUP_WORDS.get(_folded(phrase), ())
     if groups and phrase not in GROUP_WORDS:  # "Erdnusse" for "Erdnüsse"
         query = _folded(phrase).split()
-    if len(query) > 1:
+    if len(query) > 1 and not groups:  # a whole phrase naming a group stays that group
         hits = _word_matches(rs, query)
         if hits:
             return IngredientMatch(word, tuple(sorted(hits)))

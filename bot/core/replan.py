@@ -23,15 +23,19 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from bot.core.i18n import N_, SOURCE_LANGUAGE, _, current_language, fmt_decimal
+from bot.core.languages import localized_name
 from bot.core.models import (
     SLOT_ORDER,
     DayPlan,
+    Ingredient,
     PlannedMeal,
     Profile,
     Recipe,
     RecipeSet,
     Slot,
 )
+from bot.core.plan_notes import SLOT_WORD
 from bot.core.plan_rules import EPS, SAFE_FOOD_STAGES, clinician_manages, plan_rules
 from bot.core.planner import Planner, SearchBudget, kcal_note, planner_for, seed
 from bot.core.preferences import hidden_reason
@@ -41,16 +45,16 @@ from bot.core.regions import for_region
 
 # How a group reads in "it had eggs, which you excluded" (others: the group name with spaces).
 GROUP_WORDS: dict[str, str] = {
-    "egg": "eggs",
-    "peanut": "peanuts",
-    "tree_nut": "tree nuts",
-    "crustacean": "crustaceans",
-    "mollusc": "molluscs",
-    "milk": "dairy",
-    "legume": "legumes",
-    "red_meat": "red meat",
-    "mushroom": "mushrooms",
-    "nightshade": "nightshades",
+    "egg": N_("eggs"),
+    "peanut": N_("peanuts"),
+    "tree_nut": N_("tree nuts"),
+    "crustacean": N_("crustaceans"),
+    "mollusc": N_("molluscs"),
+    "milk": N_("dairy"),
+    "legume": N_("legumes"),
+    "red_meat": N_("red meat"),
+    "mushroom": N_("mushrooms"),
+    "nightshade": N_("nightshades"),
 }
 
 # Names what the user excluded that a recipe contains, e.g. ["eggs"]; the default reads the
@@ -100,18 +104,26 @@ def excluded_names(recipes: RecipeSet, recipe: Recipe, exclude: frozenset[str]) 
         if ing is None:
             continue
         whole = [g for g in KNOWN_GROUPS if g in ing.groups and members.get(g, set()) <= exclude]
-        name = GROUP_WORDS.get(whole[0], whole[0].replace("_", " ")) if whole else ""
-        name = name or short_name(ing).lower()
+        # a group's word in the current language (the allergen names are in the catalogue)
+        name = _(GROUP_WORDS.get(whole[0], whole[0].replace("_", " "))) if whole else ""
+        name = name or _food_word(ing)
         if name not in names:
             names.append(name)
     return names
+
+
+def _food_word(ing: Ingredient) -> str:
+    """A food mid-sentence: its short name ("tofu"); other languages its local name."""
+    if current_language() == SOURCE_LANGUAGE:
+        return short_name(ing).lower()
+    return localized_name(ing, current_language())
 
 
 def join_words(words: Sequence[str]) -> str:
     """["eggs"] -> "eggs"; ["eggs", "soy", "milk"] -> "eggs, soy and milk"."""
     if len(words) <= 1:
         return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
+    return ", ".join(words[:-1]) + _(" and ") + words[-1]
 
 
 def meal_problem(
@@ -127,27 +139,48 @@ def meal_problem(
     rs = planner.recipes
     recipe = rs.recipes.get(recipe_id)
     if recipe is None:
-        return "that recipe is no longer in my set"
+        return _("that recipe is no longer in my set")
     if recipe.id in rs.hidden:
-        return hidden_reason(rs, recipe.id) or "it uses a product not sold where you shop"
+        return hidden_reason(rs, recipe.id) or _("it uses a product not sold where you shop")
     hits = recipe.item_ids & profile.exclude
     if hits:
         namer = name_excluded or (lambda r, ex: excluded_names(rs, r, ex))
         words = namer(recipe, profile.exclude) or sorted(hits)
-        return f"it had {join_words(words)}, which you excluded"
+        return _("it had {foods}, which you excluded").format(foods=join_words(words))
     if not profile.diet.allows(recipe.diet):
-        return f"it isn't {profile.diet.value}"
+        return _("it isn't {diet}").format(diet=_(profile.diet.value))
     if profile.life_stage in SAFE_FOOD_STAGES:
         unsafe = sorted(recipe.item_ids & planner.unsafe_items)
         if unsafe:
             names = join_words(
-                sorted(
-                    {short_name(rs.ingredients[i]).lower() for i in unsafe if i in rs.ingredients}
-                )
+                sorted({_food_word(rs.ingredients[i]) for i in unsafe if i in rs.ingredients})
             )
-            stage = "pregnant" if profile.life_stage == "pregnant" else "breastfeeding"
-            return f"it has {names}, which plans leave out while you are {stage}"
+            if profile.life_stage == "pregnant":
+                return _("it has {foods}, which plans leave out while you are pregnant").format(
+                    foods=names
+                )
+            return _("it has {foods}, which plans leave out while you are breastfeeding").format(
+                foods=names
+            )
     return None
+
+
+def _meal_word(slot: Slot) -> str:
+    """ "lunch" in the current language (the plan notes' meal words)."""
+    return _(SLOT_WORD[slot.value]) if slot.value in SLOT_WORD else slot.value
+
+
+def _kcal(value: float) -> str:
+    """1,800 / 1.800 / 1 800: a kcal bound with the local thousands mark."""
+    if current_language() == SOURCE_LANGUAGE:
+        return f"{value:,.0f}"
+    return fmt_decimal(value, 0)
+
+
+def _target(value: float) -> str:
+    if current_language() == SOURCE_LANGUAGE:
+        return f"{value:g}"
+    return fmt_decimal(value, 3, trim=True)
 
 
 def kept_note(slot: Slot) -> str:
@@ -210,7 +243,7 @@ def replan_day(
             continue
         meal = old.get(s)
         if meal is None:
-            reasons[s] = f"you added {s.value}"
+            reasons[s] = _("you added {meal}").format(meal=_meal_word(s))
             continue
         why = meal_problem(planner, profile, meal.recipe_id, name_excluded)
         if why is None:
@@ -226,7 +259,12 @@ def replan_day(
         extra = tuple(n for n in kept_notes.values() if n not in new.notes)
         new = replace(new, swaps=plan.swaps, notes=new.notes + extra)
         changes = [
-            MealChange(m.slot, m.recipe_id, None, f"you turned off {m.slot.value}")
+            MealChange(
+                m.slot,
+                m.recipe_id,
+                None,
+                _("you turned off {meal}").format(meal=_meal_word(m.slot)),
+            )
             for m in plan.meals
             if m.slot not in slots
         ]
@@ -282,9 +320,13 @@ def replan_day(
     rules_kcal = not rules.kcal_lo - EPS <= first.kcal <= rules.kcal_hi + EPS
     too_low = first.kcal < rules.kcal_lo
     if rules_kcal:
-        why = f"to fit your energy range of {rules.kcal_lo:,.0f}–{rules.kcal_hi:,.0f} kcal"
+        why = _("to fit your energy range of {low}–{high} kcal").format(
+            low=_kcal(rules.kcal_lo), high=_kcal(rules.kcal_hi)
+        )
     else:
-        why = f"so the day reaches your {profile.target_ug:g} µg target"
+        why = _("so the day reaches your {target} µg target").format(
+            target=_target(profile.target_ug)
+        )
     oily_max = planner.oily_max(profile, history)
     # one meal changed is better than two: try the meals not ticked alone, then in pairs, …,
     # those furthest from what is missing first; then let the search re-balance all of them

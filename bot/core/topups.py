@@ -99,7 +99,10 @@ def topup_label(ing: Ingredient, grams: float | None = None) -> str:
     if current_language() == SOURCE_LANGUAGE:
         return topup.label
     weight = topup.grams if grams is None or grams <= 0 else grams
-    return _portion_label(_portion_kind(ing), weight, localized_name(ing, current_language()))
+    name = localized_name(ing, current_language())
+    if current_language() != "de" and name[:2].istitle():  # "de levadura …", not "de Levadura"
+        name = name[:1].lower() + name[1:]
+    return _portion_label(_portion_kind(ing), weight, name)
 
 
 def _grams_text(grams: float) -> str:

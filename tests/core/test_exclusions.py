@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from translated import in_language
 
 from bot.core import exclusions
 from bot.core.exclusions import (
@@ -25,6 +26,7 @@ from bot.core.exclusions import (
 from bot.core.models import Diet, Ingredient, PlannedMeal, RecipeSet, Slot, UserSettings
 from bot.core.planner import plan_day
 from bot.core.recipe_schema import ALLERGEN_GROUPS
+from bot.core.recipe_search import GROUP_LABEL, group_label
 from bot.core.week import plan_days
 
 DAY = dt.date(2026, 11, 24)
@@ -159,3 +161,63 @@ def test_a_shopping_list_names_each_excluded_food_once(shipped: RecipeSet) -> No
         "⚠️ Tofu: contains soy (you excluded it)",
     ]
     assert item_warnings(["soy_sauce"], frozenset(), shipped.ingredients) == []
+
+
+@pytest.mark.parametrize(
+    ("word", "group"),
+    [
+        ("Soja", "soy"),
+        ("Erdnüsse", "peanut"),
+        ("Erdnusse", "peanut"),
+        ("cacahuetes", "peanut"),
+        ("arachides", "peanut"),
+        ("Gluten", "gluten"),
+        ("Milch", "milk"),
+        ("huevos", "egg"),
+        ("œufs", "egg"),
+        ("oeufs", "egg"),
+        ("Allergie gegen Erdnüsse", "peanut"),
+        ("sin gluten", "gluten"),
+        ("fruits à coque", "tree_nut"),
+    ],
+)
+def test_group_words_in_german_spanish_and_french_name_their_groups(
+    shipped: RecipeSet, word: str, group: str
+) -> None:
+    assert understand(shipped, word).terms[0] == group_term(group)
+
+
+@pytest.mark.parametrize("word", ["Sojasoße", "Salsa de soja", "sauce soja", "Sojasosse"])
+def test_food_names_in_other_languages_name_that_food(shipped: RecipeSet, word: str) -> None:
+    said = understand(shipped, word)
+    assert said.known and said.terms == ("soy_sauce",)
+
+
+def test_warnings_and_labels_follow_the_users_language(shipped: RecipeSet) -> None:
+    terms = terms_for(shipped, "soy", "tree nuts")
+    english = warning_for(["soy_sauce"], terms, shipped.ingredients)
+    assert english == "⚠️ contains soy (you excluded it)"
+    with in_language("de"):
+        assert warning_for(["soy_sauce"], terms, shipped.ingredients) == (
+            "⚠️ enthält Soja (von Ihnen ausgeschlossen)"
+        )
+        assert item_warnings(["soy_sauce"], terms, shipped.ingredients) == [
+            "⚠️ Sojasoße: enthält Soja (von Ihnen ausgeschlossen)"
+        ]
+        assert exclusions.term_labels(terms, shipped.ingredients) == ["Schalenfrüchte", "Soja"]
+    with in_language("es"):
+        assert exclusions.term_label("group:tree_nut", shipped.ingredients) == "frutos de cáscara"
+        assert exclusions.term_label("tofu_firm", shipped.ingredients, full=True) == "Tofu firme"
+    with in_language("fr"):
+        both = warning_for(["soy_sauce", "egg"], terms | {"egg"}, shipped.ingredients)
+        assert both is not None and both.startswith("⚠️ contient ") and " et " in both
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "es", "fr"])
+def test_every_group_label_typed_back_names_its_group(shipped: RecipeSet, lang: str) -> None:
+    """What a reply calls a group ("/include Schalenfrüchte to allow all of it") is a word
+    /include understands as that group, in every language."""
+    with in_language(lang):
+        labels = {group: group_label(group) for group in GROUP_LABEL}
+    for group, label in labels.items():
+        assert group_term(group) in understand(shipped, label).terms, (lang, label)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from translated import english_left, in_language
 
 from bot.core.models import RecipeSet
 from bot.core.products import (
@@ -48,3 +49,20 @@ def test_product_limit_is_ten_times_typical_capped_at_the_absolute_bound(
         assert limit >= typical * 1.5  # a richer brand than the typical one still fits
         if typical > 0:
             assert math.isclose(limit, min(MAX_B12_PER_100, 10 * typical))
+
+
+def test_products_are_named_and_refused_in_the_users_language(shipped: RecipeSet) -> None:
+    """Local product names and decimal commas are read; errors speak German with commas."""
+    with in_language("de"):
+        assert parse_product("Sojadrink 0,5", shipped) == ("soy_milk_fortified", 0.5)
+        with pytest.raises(ProductInputError) as exc:
+            parse_product("Sojadrink 50", shipped)
+        text = str(exc.value)
+        assert "ist kein plausibler Etikettwert für Sojadrink, ungesüßt, angereichert" in text
+        assert "pro 100 ml" in text and "0,4 µg pro 100 ml" in text and "Beispiel:" in text
+        assert not english_left(text), english_left(text)
+        with pytest.raises(ProductInputError) as exc:
+            parse_product("Zauberpulver 3", shipped)
+        assert "Das Produkt „Zauberpulver“ kenne ich nicht." in str(exc.value)
+    with in_language("fr"):
+        assert parse_product("levure nutritionnelle 22", shipped) == ("nutritional_yeast", 22.0)

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import replace
 
 import pytest
+from translated import in_language
 
 from bot.core.models import DayPlan, Diet, Profile, RecipeSet, Slot
 from bot.core.plan_rules import check_plan
@@ -232,3 +233,18 @@ def test_unreachable_energy_range_keeps_the_day_and_says_so(shipped: RecipeSet) 
     assert [m.recipe_id for m in result.plan.meals] == [m.recipe_id for m in plan.meals]
     assert result.changes == ()
     assert any("outside your range 3500-4000 kcal" in n for n in result.plan.notes)
+
+
+def test_a_german_user_reads_why_a_meal_changed_in_german(shipped: RecipeSet) -> None:
+    eggs = ids_of(shipped, "eggs")
+    plan, _slot = day_with(shipped, BASE, eggs)
+    with in_language("de"):
+        result = replan_day(shipped, replace(BASE, exclude=eggs), plan)
+        turned_off = replan_day(shipped, replace(BASE, slots=(Slot.BREAKFAST,)), plan)
+    assert result.changes[0].reason == "es enthielt Eier, was Sie ausgeschlossen haben"
+    reasons = {c.reason for c in turned_off.changes}
+    assert "Sie haben Abendessen abgeschaltet" in reasons
+    # English is unchanged
+    assert replan_day(shipped, replace(BASE, exclude=eggs), plan).changes[0].reason == (
+        "it had eggs, which you excluded"
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from translated import in_language
 
 from bot.core.clock import MAX_ZONE_INPUT, format_offset, resolve_zone, zone, zone_now
 
@@ -105,3 +106,33 @@ def test_zone_now_gives_offset_and_local_clock() -> None:
     summer = dt.datetime(2026, 7, 15, 6, 0, tzinfo=dt.UTC)
     assert zone_now("Europe/Berlin", summer) == ("UTC+02:00", "08:00")
     assert format_offset(dt.timedelta(hours=-3, minutes=-30)) == "UTC-03:30"
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("Wien", "Europe/Vienna"),
+        ("München", "Europe/Berlin"),
+        ("Genève", "Europe/Zurich"),
+        ("Nueva York", "America/New_York"),
+        ("londres", "Europe/London"),
+    ],
+)
+def test_cities_as_german_spanish_and_french_speakers_write_them(typed: str, name: str) -> None:
+    assert resolve_zone(typed) == name
+    zone(name)  # a real zone of the installed tz database
+
+
+def test_zone_errors_are_in_the_users_language() -> None:
+    with pytest.raises(ValueError) as english:
+        resolve_zone("UTC+20")
+    assert "is not a UTC offset" in str(english.value)
+    with in_language("de"), pytest.raises(ValueError) as german:
+        resolve_zone("Atlantis/Nowhere")
+    assert "Die Zeitzone „Atlantis/Nowhere“ kenne ich nicht." in str(german.value)
+    assert "Nennen Sie eine Stadt" in str(german.value)
+    with in_language("fr"), pytest.raises(ValueError) as french:
+        resolve_zone("UTC+5:30")
+    assert "n'a pas de fuseau" in str(french.value) and "/timezone Asia/Kolkata" in str(
+        french.value
+    )

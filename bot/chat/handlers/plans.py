@@ -27,6 +27,7 @@ from bot.chat.render.format import (
     parse_count,
     parse_day_code,
     plan_fingerprint,
+    recipe_name,
 )
 from bot.chat.render.plans import (
     PlanView,
@@ -37,8 +38,11 @@ from bot.chat.render.plans import (
     render_recipe_matches,
     render_share,
     render_week,
+    slot_word,
 )
 from bot.chat.render.preferences import card_keyboard
+from bot.core.i18n import _, current_language
+from bot.core.languages import localized_name
 from bot.core.models import DayPlan, Slot, UserSettings
 from bot.core.recipe_search import find_recipe, search_recipes
 from bot.services.container import Services
@@ -146,8 +150,10 @@ async def recipe(update: Update, context: Context) -> None:
     if not query:
         await reply(
             update,
-            "Send /recipe and a dish name or id, e.g. <code>/recipe porridge</code>. "
-            "The recipes of today's plan are behind the 📖 buttons of /today.",
+            _(
+                "Send /recipe and a dish name or id, e.g. <code>/recipe porridge</code>. "
+                "The recipes of today's plan are behind the 📖 buttons of /today."
+            ),
         )
         return
     recipes = services(context).recipes
@@ -161,7 +167,12 @@ async def recipe(update: Update, context: Context) -> None:
     rows = [
         *actions,
         *(
-            [InlineKeyboardButton(f"📖 {r.name}"[:60], callback_data=recipe_callback(r.id))]
+            [
+                InlineKeyboardButton(
+                    f"📖 {localized_name(r, current_language())}"[:60],
+                    callback_data=recipe_callback(r.id),
+                )
+            ]
             for r in others
         ),
     ]
@@ -190,10 +201,14 @@ async def _day_from_button(
     today = services(context).today(user)
     day = parse_day_code(code, today)
     if day is None or day < today:
-        shown = f" (it was for {fmt_day(day)})" if day is not None else ""
-        await query.answer(
-            f"This plan is out of date{shown}. Send /today for today's plan.", show_alert=True
+        text = (
+            _("This plan is out of date (it was for {day}). Send /today for today's plan.").format(
+                day=fmt_day(day)
+            )
+            if day is not None
+            else _("This plan is out of date. Send /today for today's plan.")
         )
+        await query.answer(text, show_alert=True)
         return None
     return day
 
@@ -204,9 +219,9 @@ async def on_swap(update: Update, context: Context) -> None:
         return
     query, parts, user = button
     if len(parts) != 5:
-        await query.answer("This button is out of date. Send /today.", show_alert=True)
+        await query.answer(_("This button is out of date. Send /today."), show_alert=True)
         return
-    _, _, code, slot_name, fingerprint = parts
+    code, slot_name, fingerprint = parts[2:]
     day = await _day_from_button(update, context, user, code)
     if day is None:
         return
@@ -214,7 +229,7 @@ async def on_swap(update: Update, context: Context) -> None:
     current = await svc.plans.day_plan(user, day)
     if plan_fingerprint(current) != fingerprint:
         await query.answer(
-            "This message was out of date: your plan has changed. Here is the current one.",
+            _("This message was out of date: your plan has changed. Here is the current one."),
             show_alert=True,
         )
         text, markup = await render_day(svc, user, current, shown=tapped_message(query))
@@ -225,15 +240,17 @@ async def on_swap(update: Update, context: Context) -> None:
     except ValueError:
         slot = None
     if slot is None or current.meal(slot) is None:
-        await query.answer("That meal is no longer in your plan. Send /today.", show_alert=True)
+        await query.answer(_("That meal is no longer in your plan. Send /today."), show_alert=True)
         return
     new = await svc.plans.swap_meal(user, day, slot)
     if plan_fingerprint(new) == fingerprint:
-        await query.answer(f"No other {slot.value} fits your settings right now.")
+        await query.answer(
+            _("No other {meal} fits your settings right now.").format(meal=slot_word(slot))
+        )
         return
     meal = new.meal(slot)
-    name = svc.recipes.recipes[meal.recipe_id].name if meal else slot.value
-    await query.answer(f"Swapped {slot.value}: {name}"[:190])
+    name = recipe_name(svc.recipes, meal.recipe_id) if meal else slot_word(slot)
+    await query.answer(_("Swapped {meal}: {name}").format(meal=slot_word(slot), name=name)[:190])
     before = current.meal(slot)
     undo = (slot, before.recipe_id) if before is not None else None
     text, markup = await render_day(svc, user, new, undo_swap=undo, shown=tapped_message(query))
@@ -250,7 +267,7 @@ async def on_recipe(update: Update, context: Context) -> None:
     if servings is None or not 1 <= servings <= MAX_RECIPE_SERVINGS:
         servings = None
     if servings is None or parts[3] not in recipes.recipes:
-        await query.answer("That recipe is no longer available. Send /today.", show_alert=True)
+        await query.answer(_("That recipe is no longer available. Send /today."), show_alert=True)
         return
     await query.answer()
     # the user's exclusions as they are now: a button on an old message warns as /recipe does
@@ -267,12 +284,12 @@ async def on_share(update: Update, context: Context) -> None:
     svc = services(context)
     day = parse_day_code(parts[2], svc.today(user)) if len(parts) == 3 else None
     if day is None:
-        await query.answer("This button is out of date. Send /today.", show_alert=True)
+        await query.answer(_("This button is out of date. Send /today."), show_alert=True)
         return
     plan = await svc.plans.stored_plan(user, day)
     if plan is None:
         plan = await svc.plans.day_plan(user, day)
-    await query.answer("Forward the next message to anyone you like.")
+    await query.answer(_("Forward the next message to anyone you like."))
     await reply(update, render_share(plan, svc.recipes, user))
 
 

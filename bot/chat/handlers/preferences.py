@@ -23,8 +23,8 @@ from bot.chat.handlers.base import (
     services,
 )
 from bot.chat.handlers.plans import render_day
-from bot.chat.render.format import parse_count, parse_day_code
-from bot.chat.render.plans import render_recipe, slot_from_code
+from bot.chat.render.format import parse_count, parse_day_code, recipe_name
+from bot.chat.render.plans import render_recipe, slot_from_code, slot_word
 from bot.chat.render.preferences import (
     MAX_CARD_SERVINGS,
     card_keyboard,
@@ -33,6 +33,7 @@ from bot.chat.render.preferences import (
     render_cook_question,
     render_cook_set,
 )
+from bot.core.i18n import N_, _, ngettext
 from bot.core.models import PlannedMeal, UserSettings
 from bot.core.preferences import FAVOURITE, NEVER
 from bot.services.container import Services
@@ -46,7 +47,7 @@ from bot.storage.preferences import TooManyPrefsError
 
 log = logging.getLogger(__name__)
 
-OUT_OF_DATE = "This button is out of date. Send /today."
+OUT_OF_DATE = N_("This button is out of date. Send /today.")
 # open, minus, plus, favourite, never, back to the plan, swap this meal
 CARD_ACTIONS = frozenset({"o", "m", "p", "f", "n", "b", "s"})
 
@@ -86,42 +87,46 @@ async def on_card(update: Update, context: Context) -> None:
     query, parts, user = button
     svc = services(context)
     if len(parts) != 7:
-        await query.answer(OUT_OF_DATE, show_alert=True)
+        await query.answer(_(OUT_OF_DATE), show_alert=True)
         return
-    _, _, action, count, day_text, slot_text, recipe_id = parts
+    action, count, day_text, slot_text, recipe_id = parts[2:]
     servings = parse_count(count, 2)
     if servings is None or not 1 <= servings <= MAX_CARD_SERVINGS:
         servings = None
     if servings is None or recipe_id not in svc.recipes.recipes or action not in CARD_ACTIONS:
-        await query.answer("That recipe is no longer available. Send /today.", show_alert=True)
+        await query.answer(_("That recipe is no longer available. Send /today."), show_alert=True)
         return
     today = svc.today(user)
     in_plan = day_text != "-" or slot_text != "-"
     day = parse_day_code(day_text, today) if in_plan else None
     slot = slot_from_code(slot_text) if in_plan else None
     if in_plan and (day is None or slot is None):
-        await query.answer(OUT_OF_DATE, show_alert=True)
+        await query.answer(_(OUT_OF_DATE), show_alert=True)
         return
-    name = svc.recipes.recipes[recipe_id].name
+    name = recipe_name(svc.recipes, recipe_id)
     if action == "o":
         await query.answer()
         text, markup = await card(svc, user, recipe_id, servings, day_text, slot_text)
         await reply(update, text, markup)
         return
     if action in ("m", "p"):
-        await query.answer(f"{servings} serving{'s' if servings > 1 else ''}")
+        await query.answer(
+            ngettext("{count} serving", "{count} servings", servings).format(count=servings)
+        )
     elif action in ("f", "n"):
         kind = FAVOURITE if action == "f" else NEVER
         was = await recipe_pref(svc.plans, user, recipe_id)
         try:
             now, changes = await toggle_pref(svc.plans, user, recipe_id, kind)
         except TooManyPrefsError:
-            await query.answer("You keep the most marks I store: clear one first.", show_alert=True)
+            await query.answer(
+                _("You keep the most marks I store: clear one first."), show_alert=True
+            )
             return
         log.info("user %s marked a recipe %s", user.user_id, now or "none")
         extra = (
-            " Your plans changed: ◀ Back to plan shows today's."
-            if any(result.changed for _, result in changes)
+            " " + _("Your plans changed: ◀ Back to plan shows today's.")
+            if any(result.changed for __, result in changes)
             else ""
         )
         await query.answer((pref_answer(name, now, was) + extra)[:200])
@@ -150,22 +155,25 @@ async def plan_action(
         await edit(query, text, markup)
         return
     if day < today:
-        await query.answer("This plan is over: swaps are for today and later.", show_alert=True)
+        await query.answer(_("This plan is over: swaps are for today and later."), show_alert=True)
         return
     current = await svc.plans.day_plan(user, day)
     meal = current.meal(slot)
     if meal is None or meal.recipe_id != recipe_id:
-        await query.answer("That meal changed already. Here is the plan.", show_alert=True)
+        await query.answer(_("That meal changed already. Here is the plan."), show_alert=True)
         text, markup = await render_day(svc, user, current)
         await edit(query, text, markup)
         return
     new = await svc.plans.swap_meal(user, day, slot)
     after = new.meal(slot)
     if after is None or after.recipe_id == recipe_id:
-        await query.answer(f"No other {slot.value} fits your settings right now.")
-    else:
         await query.answer(
-            f"Swapped {slot.value}: {svc.recipes.recipes[after.recipe_id].name}"[:190]
+            _("No other {meal} fits your settings right now.").format(meal=slot_word(slot))
+        )
+    else:
+        name = recipe_name(svc.recipes, after.recipe_id)
+        await query.answer(
+            _("Swapped {meal}: {name}").format(meal=slot_word(slot), name=name)[:190]
         )
     undo = (slot, recipe_id) if after is not None and after.recipe_id != recipe_id else None
     text, markup = await render_day(svc, user, new, undo_swap=undo)
@@ -186,16 +194,16 @@ async def on_cook(update: Update, context: Context) -> None:
         return
     minutes = None if choice == "any" else parse_count(choice, 2)
     if choice != "any" and (minutes is None or not valid_cook_limit(minutes)):
-        await query.answer("This button is out of date. Send /settings.", show_alert=True)
+        await query.answer(_("This button is out of date. Send /settings."), show_alert=True)
         return
     if minutes == user.max_cook_min:
-        await query.answer("That was already your setting.")
+        await query.answer(_("That was already your setting."))
         return
     svc = services(context)
     user = await svc.users.update(user.user_id, max_cook_min=minutes)
     text = render_cook_set(minutes, await raised_cook_limits(svc.plans, user))
     replanned = await replan_after_change(context, user)
-    await query.answer("Cooking time saved")
+    await query.answer(_("Cooking time saved"))
     await reply(update, f"{text}\n{replanned}" if replanned else text)
     await edit(query, render_cook_question(user), cook_keyboard(user))
 

@@ -16,6 +16,7 @@ from bot.chat.handlers.base import Context, edit, onboarded_button, services
 from bot.chat.handlers.plans import render_day, tapped_message
 from bot.chat.render.format import parse_day_code, plan_fingerprint
 from bot.chat.render.quick import tired_answer
+from bot.core.i18n import _
 from bot.services.quick import SharedPlanError, tired_today
 
 log = logging.getLogger(__name__)
@@ -30,19 +31,21 @@ async def on_tired(update: Update, context: Context) -> None:
     today = svc.today(user)
     day = parse_day_code(parts[2], today) if len(parts) == 4 else None
     if day != today:
-        await query.answer("This plan is not today's. Send /today.", show_alert=True)
+        await query.answer(_("This plan is not today's. Send /today."), show_alert=True)
         return
     current = await svc.plans.stored_plan(user, today)
     if current is None or plan_fingerprint(current) != parts[3]:
         await query.answer(
-            "Your plan changed since this message. Send /today for the current one.",
+            _("Your plan changed since this message. Send /today for the current one."),
             show_alert=True,
         )
         return
     try:
         result = await tired_today(svc.plans, user)
     except SharedPlanError:
-        await query.answer("Your household shares one plan: swap a meal instead.", show_alert=True)
+        await query.answer(
+            _("Your household shares one plan: swap a meal instead."), show_alert=True
+        )
         return
     log.info("user %s asked for quick meals: %s", user.user_id, result.plan is not None)
     await query.answer(tired_answer(result, user.target_ug), show_alert=result.plan is None)

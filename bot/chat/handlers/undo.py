@@ -15,13 +15,14 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.chat.handlers.base import Context, edit, onboarded_button, services
 from bot.chat.handlers.plans import render_day, tapped_message
 from bot.chat.handlers.tracking import LATE_LOG_DAYS
-from bot.chat.render.format import parse_day_code, plan_fingerprint
-from bot.chat.render.plans import slot_from_code
+from bot.chat.render.format import parse_day_code, plan_fingerprint, recipe_name
+from bot.chat.render.plans import slot_from_code, slot_label
+from bot.core.i18n import N_, _
 from bot.services.undo import undo_swap, undo_tick
 
 log = logging.getLogger(__name__)
 
-STALE = "Your plan changed since this message. Send /today for the current one."
+STALE = N_("Your plan changed since this message. Send /today for the current one.")
 
 
 async def on_undo_tick(update: Update, context: Context) -> None:
@@ -35,15 +36,17 @@ async def on_undo_tick(update: Update, context: Context) -> None:
     day = parse_day_code(parts[2], today) if len(parts) == 5 else None
     slot = slot_from_code(parts[3]) if len(parts) == 5 else None
     if day is None or slot is None or day > today or (today - day).days > LATE_LOG_DAYS:
-        await query.answer("This button is out of date. Send /today.", show_alert=True)
+        await query.answer(_("This button is out of date. Send /today."), show_alert=True)
         return
     plan = await svc.plans.stored_plan(user, day)
     if plan is None or plan_fingerprint(plan) != parts[4]:
-        await query.answer(STALE, show_alert=True)
+        await query.answer(_(STALE), show_alert=True)
         return
     undone = await undo_tick(svc.plans, user, day, slot)
     log.info("user %s took back the tick of %s on %s", user.user_id, slot.value, day)
-    await query.answer(f"{slot.value.capitalize()}: tick taken back" if undone else "Not ticked.")
+    await query.answer(
+        _("{meal}: tick taken back").format(meal=slot_label(slot)) if undone else _("Not ticked.")
+    )
     text, markup = await render_day(svc, user, plan, shown=tapped_message(query))
     await edit(query, text, markup)
 
@@ -59,26 +62,26 @@ async def on_undo_swap(update: Update, context: Context) -> None:
     day = parse_day_code(parts[2], today) if len(parts) == 6 else None
     slot = slot_from_code(parts[3]) if len(parts) == 6 else None
     if day is None or slot is None or day < today:
-        await query.answer("This button is out of date. Send /today.", show_alert=True)
+        await query.answer(_("This button is out of date. Send /today."), show_alert=True)
         return
     current = await svc.plans.stored_plan(user, day)
     if current is None or plan_fingerprint(current) != parts[5]:
-        await query.answer(STALE, show_alert=True)
+        await query.answer(_(STALE), show_alert=True)
         return
     previous = parts[4]
     if previous not in svc.recipes.recipes:
-        await query.answer("That dish is no longer in my recipes.", show_alert=True)
+        await query.answer(_("That dish is no longer in my recipes."), show_alert=True)
         return
     restored = await undo_swap(svc.plans, user, day, slot, previous)
     if restored is None:
         await query.answer(
-            "The previous dish no longer fits your settings or your target, so the plan stays.",
+            _("The previous dish no longer fits your settings or your target, so the plan stays."),
             show_alert=True,
         )
         text, markup = await render_day(svc, user, current, shown=tapped_message(query))
     else:
-        name = svc.recipes.recipes[previous].name
-        await query.answer(f"Back to {name}"[:190])
+        name = recipe_name(svc.recipes, previous)
+        await query.answer(_("Back to {name}").format(name=name)[:190])
         text, markup = await render_day(svc, user, restored, shown=tapped_message(query))
     await edit(query, text, markup)
 

@@ -14,7 +14,7 @@ from telegram.ext import Application
 
 from bot.chat.ratelimit import background_sends
 from bot.chat.render.family import render_group_plan, render_swap_notice
-from bot.chat.render.format import fmt_day
+from bot.chat.render.format import fmt_day, recipe_name
 from bot.chat.send import delivering, send_html, services_of
 from bot.core import household as hh
 from bot.core.i18n import _, use_language
@@ -55,14 +55,13 @@ def swap_notifier(application: Application, services: Services) -> SwapListener:
     async def notify(
         actor: UserSettings, household_id: int, day: dt.date, slot: Slot, recipe_id: str
     ) -> int:
-        recipe = services.recipes.recipes.get(recipe_id)
         sent = 0
         for record in await services.households.members(household_id):
             if record.user_id == actor.user_id or not record.user.active:
                 continue
             with use_language(record.user.language):  # each member reads their own language
                 text = render_swap_notice(
-                    actor.first_name, slot.value, recipe.name if recipe else recipe_id, day
+                    actor.first_name, slot.value, recipe_name(services.recipes, recipe_id), day
                 )
             try:
                 await application.bot.send_message(record.user.chat_id, text, parse_mode="HTML")

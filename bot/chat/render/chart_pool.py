@@ -22,7 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
 
-from bot.core.i18n import current_language, use_language
+from bot.core.i18n import catalogue_languages, current_language, enable_languages, use_language
 
 if TYPE_CHECKING:
     from bot.core.labs import LabResult, Marker
@@ -65,8 +65,12 @@ def _draw_now(kind: str, args: tuple[Any, ...]) -> bytes:
 
 
 def _warm_worker() -> None:
-    """Worker initializer: import matplotlib once, before the first user waits for it."""
+    """Worker initializer: import matplotlib once, before the first user waits for it. The
+    worker draws in whatever language the bot process chose (it passes only languages it
+    offers), so every language with a catalogue is switched on here."""
     from bot.chat.render import charts  # noqa: F401
+
+    enable_languages(catalogue_languages())
 
 
 def _executor() -> ProcessPoolExecutor:

@@ -26,11 +26,10 @@ from bot.chat.render.format import (
     share_total_line,
     status_mark,
 )
-from bot.chat.render.plans import label_from_english, meal_topup_label, slot_word
-from bot.chat.render.tracking import slot_label
+from bot.chat.render.plans import label_from_english, meal_topup_label, slot_label, slot_word
 from bot.core.clock import zone
 from bot.core.exclusions import any_excluded
-from bot.core.household import HouseholdPlan
+from bot.core.household import KIND_SNACK, HouseholdPlan, PersonalTopUp
 from bot.core.i18n import N_, SOURCE_LANGUAGE, _, current_language, fmt_time, ngettext
 from bot.core.models import DayPlan, Diet, RecipeSet, Slot, UserSettings
 from bot.storage.family import GroupLink, Household, InviteInfo, MemberRecord
@@ -324,6 +323,15 @@ GROUP_OWN_TOTALS = N_("Each member's own total is in their private chat with me 
 GROUP_EXCLUDED = N_("⚠️ has a food a member excluded (they see which in their private chat)")
 
 
+def _topup_text(topup: PersonalTopUp, recipes: RecipeSet) -> str:
+    """A member's own top-up in the reader's words (English: the label as stored)."""
+    if current_language() == SOURCE_LANGUAGE:
+        return topup.label
+    if topup.kind == KIND_SNACK:
+        return recipe_name(recipes, topup.ref_id)
+    return label_from_english(topup.label, recipes, topup.grams)
+
+
 def render_group_plan(
     hplan: HouseholdPlan,
     recipes: RecipeSet,
@@ -364,11 +372,7 @@ def render_group_plan(
     if shown:
         lines.append("")
         for day in shown:
-            english = current_language() == SOURCE_LANGUAGE  # labels as stored
-            extras = "; ".join(
-                f"➕ {t.label if english else label_from_english(t.label, recipes, t.grams)}"
-                for t in day.topups
-            )
+            extras = "; ".join(f"➕ {_topup_text(t, recipes)}" for t in day.topups)
             target = _("{name}: target {amount} µg").format(
                 name=esc(day.name or _("member")), amount=fmt_ug(day.target_ug)
             )

@@ -78,12 +78,13 @@ def push_title(user: UserSettings, day: dt.date) -> str:
     return _("☀️ Good morning! Your plan for {day}").format(day=fmt_day(day))
 
 
-# The meal names a plan shows (capitalised, as a line's label or a button's).
-SLOT_LABEL: dict[Slot, str] = {
-    Slot.BREAKFAST: N_("Breakfast"),
-    Slot.LUNCH: N_("Lunch"),
-    Slot.DINNER: N_("Dinner"),
-    Slot.SNACK: N_("Snack"),
+# The meal names a plan shows (capitalised, as a line's label or a button's); context "meal":
+# the bare name, where another text may need it with an article.
+SLOT_LABEL: dict[Slot, Callable[[], str]] = {
+    Slot.BREAKFAST: lambda: pgettext("meal", "Breakfast"),
+    Slot.LUNCH: lambda: pgettext("meal", "Lunch"),
+    Slot.DINNER: lambda: pgettext("meal", "Dinner"),
+    Slot.SNACK: lambda: pgettext("meal", "Snack"),
 }
 # The same meal names mid-sentence ("↩️ Undo breakfast", "Counted without lunch").
 SLOT_WORD: dict[Slot, str] = {
@@ -96,7 +97,7 @@ SLOT_WORD: dict[Slot, str] = {
 
 def slot_label(slot: Slot) -> str:
     """ "Breakfast" in the current language."""
-    return _(SLOT_LABEL[slot]) if slot in SLOT_LABEL else slot.value.capitalize()
+    return SLOT_LABEL[slot]() if slot in SLOT_LABEL else slot.value.capitalize()
 
 
 def slot_word(slot: Slot) -> str:

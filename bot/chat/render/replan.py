@@ -11,6 +11,8 @@ import datetime as dt
 from collections.abc import Sequence
 
 from bot.chat.render.format import esc, fmt_day, recipe_name
+from bot.chat.render.plans import slot_label
+from bot.core.i18n import _
 from bot.core.models import RecipeSet
 from bot.core.replan import Replanned
 
@@ -19,9 +21,9 @@ MAX_CHANGE_LINES = 8  # a week of changed days is summed up, not listed meal by 
 
 def day_label(day: dt.date, today: dt.date) -> str:
     if day == today:
-        return "Today"
+        return _("Today")
     if day == today + dt.timedelta(days=1):
-        return "Tomorrow"
+        return _("Tomorrow")
     return fmt_day(day)
 
 
@@ -40,25 +42,31 @@ def render_day_changes(
         for slot in result.kept_ticked:
             meal = result.plan.meal(slot)
             name = recipe_name(recipes, meal.recipe_id) if meal is not None else ""
-            lines.append(
-                f"✅ {esc(prefix)}{esc(slot.value.capitalize())} stays ({esc(name)}): "
-                "you already ticked it."
+            text = _("{meal} stays ({name}): you already ticked it.").format(
+                meal=slot_label(slot), name=name
             )
+            lines.append(f"✅ {esc(prefix)}{esc(text)}")
         for change in result.changes:
-            meal_word = esc(change.slot.value.capitalize())
+            meal_word = slot_label(change.slot)
             if change.after is None:
-                lines.append(f"➖ {esc(prefix)}{meal_word} removed: {esc(change.reason)}.")
+                text = _("{meal} removed: {reason}.").format(meal=meal_word, reason=change.reason)
+                lines.append(f"➖ {esc(prefix)}{esc(text)}")
             elif change.before is None:
                 name = recipe_name(recipes, change.after)
-                lines.append(f"➕ {esc(prefix)}{meal_word} added: {esc(name)}.")
+                text = _("{meal} added: {name}.").format(meal=meal_word, name=name)
+                lines.append(f"➕ {esc(prefix)}{esc(text)}")
             else:
                 name = recipe_name(recipes, change.after)
-                lines.append(
-                    f"🔄 {esc(prefix)}{meal_word} changed: {esc(change.reason)}. Now: {esc(name)}."
+                text = _("{meal} changed: {reason}. Now: {name}.").format(
+                    meal=meal_word, reason=change.reason, name=name
                 )
+                lines.append(f"🔄 {esc(prefix)}{esc(text)}")
     if not lines:
-        return "📅 Your plan stays as it is: nothing in it is affected."
+        return "📅 " + _("Your plan stays as it is: nothing in it is affected.")
     if len(lines) > MAX_CHANGE_LINES:
         more = len(lines) - MAX_CHANGE_LINES + 1
-        lines = [*lines[: MAX_CHANGE_LINES - 1], f"… and {more} more changes: see /week."]
+        lines = [
+            *lines[: MAX_CHANGE_LINES - 1],
+            _("… and {count} more changes: see /week.").format(count=more),
+        ]
     return "\n".join(lines)

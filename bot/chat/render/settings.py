@@ -62,18 +62,12 @@ DIET_WORD: dict[Diet, str] = {
     Diet.VEGAN: N_("vegan"),
 }
 
-# A meal as a word in a list ("breakfast, lunch") and on its button ("Breakfast").
+# A meal as a word in a list ("breakfast, lunch"); `slot_title` names it on its button.
 SLOT_WORD: dict[Slot, str] = {
     Slot.BREAKFAST: N_("breakfast"),
     Slot.LUNCH: N_("lunch"),
     Slot.DINNER: N_("dinner"),
     Slot.SNACK: N_("snack"),
-}
-SLOT_TITLE: dict[Slot, str] = {
-    Slot.BREAKFAST: N_("Breakfast"),
-    Slot.LUNCH: N_("Lunch"),
-    Slot.DINNER: N_("Dinner"),
-    Slot.SNACK: N_("Snack"),
 }
 
 
@@ -118,8 +112,14 @@ def slots_label(slots: Iterable[Slot]) -> str:
 
 
 def slot_title(slot: Slot) -> str:
-    """ "Breakfast": a meal on its own, capitalised."""
-    return _(SLOT_TITLE[slot])
+    """ "Breakfast": a meal on its own, as on its button."""
+    titles = {
+        Slot.BREAKFAST: pgettext("meal", "Breakfast"),
+        Slot.LUNCH: pgettext("meal", "Lunch"),
+        Slot.DINNER: pgettext("meal", "Dinner"),
+        Slot.SNACK: pgettext("meal", "Snack"),
+    }
+    return titles[slot]
 
 
 def exclusion_names(terms: Iterable[str], recipes: RecipeSet | None) -> list[str]:

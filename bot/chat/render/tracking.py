@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -38,6 +38,7 @@ from bot.core.products import (
     PRODUCT_EXAMPLES,
     label_from_per_100g,
     product_ingredients,
+    unit_text,
     unit_word,
 )
 from bot.core.recipe_search import quote, short_name
@@ -50,18 +51,19 @@ LAB_DISCLAIMER = DISCLAIMER  # "This is information, not a diagnosis — discuss
 STATUS_MARK = {"eaten": "✅", "skipped": "⏭", "other": "🍽"}
 STATUS_WORD = {"eaten": N_("eaten"), "skipped": N_("skipped"), "other": N_("something else")}
 ACTION_STATUS = {"e": "eaten", "s": "skipped", "o": "other"}
-SLOT_LABEL = {
-    Slot.BREAKFAST: N_("Breakfast"),
-    Slot.LUNCH: N_("Lunch"),
-    Slot.DINNER: N_("Dinner"),
-    Slot.SNACK: N_("Snack"),
+# The bare meal names (context "meal", as render/plans.py shows them on a plan)
+SLOT_LABEL: dict[Slot, Callable[[], str]] = {
+    Slot.BREAKFAST: lambda: pgettext("meal", "Breakfast"),
+    Slot.LUNCH: lambda: pgettext("meal", "Lunch"),
+    Slot.DINNER: lambda: pgettext("meal", "Dinner"),
+    Slot.SNACK: lambda: pgettext("meal", "Snack"),
 }
 
 
 def slot_label(slot: Slot | str) -> str:
     """A meal's name for a heading or a button, in the current language ("Breakfast")."""
     try:
-        return _(SLOT_LABEL[Slot(slot)])
+        return SLOT_LABEL[Slot(slot)]()
     except ValueError:
         return str(slot).capitalize()
 
@@ -465,11 +467,6 @@ PROGRESS_CAPTION_LOG = N_("Daily B12, last 30 days: food eaten and supplements y
 # --------------------------------------------------------------------------- products
 
 
-def _unit(unit: str) -> str:
-    """'100 g' / '100 ml' (as stored) in the current language."""
-    return {"100 g": _("100 g"), "100 ml": _("100 ml")}.get(unit, unit)
-
-
 def render_products(products: Sequence[Product], recipes: RecipeSet) -> str:
     lines = ["<b>🥛 " + _("Your fortified products") + "</b>"]
     if not products:
@@ -481,11 +478,11 @@ def render_products(products: Sequence[Product], recipes: RecipeSet) -> str:
         if ing is not None:
             base = label_from_per_100g(ing, ing.per_100g.b12_ug)
             line = _("{name}: <b>{value} µg</b> per {unit} (typical {typical})").format(
-                name=esc(name), value=value, unit=esc(_unit(p.label_unit)), typical=fmt_ug(base)
+                name=esc(name), value=value, unit=esc(unit_text(p.label_unit)), typical=fmt_ug(base)
             )
         else:
             line = _("{name}: <b>{value} µg</b> per {unit}").format(
-                name=esc(name), value=value, unit=esc(_unit(p.label_unit))
+                name=esc(name), value=value, unit=esc(unit_text(p.label_unit))
             )
         lines.append(f"• {line}")
     lines.append("")
@@ -504,7 +501,7 @@ def render_product_choices(ingredient_ids: Sequence[str], recipes: RecipeSet) ->
     return "\n".join(
         "• "
         + _("{name}: <code>{code}</code>, per {unit}").format(
-            name=esc(name), code=esc(ing.id), unit=_unit(unit_word(ing))
+            name=esc(name), code=esc(ing.id), unit=unit_text(unit_word(ing))
         )
         for name, ing in named
     )
@@ -520,7 +517,9 @@ def render_product_set(name: str, value: float, unit: str, typical: float) -> st
     return "🥛 " + _(
         "Saved: {name} has {value} µg B12 per {unit} (typical value {typical}). Your plans "
         "from today on and your tallies use it."
-    ).format(name=esc(name), value=fmt_ug(value), unit=esc(_unit(unit)), typical=fmt_ug(typical))
+    ).format(
+        name=esc(name), value=fmt_ug(value), unit=esc(unit_text(unit)), typical=fmt_ug(typical)
+    )
 
 
 # --------------------------------------------------------------------------- evening check
@@ -575,14 +574,14 @@ def render_faq_answer(key: str) -> str | None:
     if entry is None:
         return None
     sources = "; ".join(f"{s} ({faq.SOURCES.get(s, s)})" for s in entry.sources)
-    return (
-        f"<b>{esc(entry.question)}</b>\n\n{esc(entry.answer)}\n\n"
-        f"<i>Sources: {esc(sources)}</i>\n/faq for all questions."
+    shown = _("Sources: {sources}").format(sources=esc(sources))
+    return f"<b>{esc(entry.question)}</b>\n\n{esc(entry.answer)}\n\n<i>{shown}</i>\n" + _(
+        "/faq for all questions."
     )
 
 
 def render_faq_unknown(key: str) -> str:
-    return f"I have no question “{esc(quote(key))}”. " + render_faq_index()
+    return _("I have no question “{key}”.").format(key=esc(quote(key))) + " " + render_faq_index()
 
 
 def format_overrides(overrides: Mapping[str, float]) -> str:

@@ -39,6 +39,7 @@ from bot.chat.render.family import (
     INVALID_INVITE,
     PRIVATE_ONLY,
 )
+from bot.core import i18n
 from bot.core.clock import zone
 from bot.core.household import KIND_ITEM, HouseholdPlan
 from bot.core.household_check import check_household
@@ -715,3 +716,31 @@ async def test_the_group_push_reads_in_the_language_of_who_linked_the_group(
     assert await run_group_push_tick_now(bot.app) == 1
     (sent,) = [c for c in bot.request.of("sendMessage") if c.params["chat_id"] == GROUP_ID]
     assert "Plan für Mi., 25. Nov." in visible_text(sent.text)
+
+
+async def test_a_german_owner_and_a_spanish_member_each_read_their_own_language(
+    bot: OfflineBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Invite, join and the notice to the owner: each person reads their own language."""
+    # German and Spanish even while another module's texts are still being translated
+    monkeypatch.setattr(i18n, "_complete", lambda _dir: i18n.catalogue_languages(_dir))
+    ana, ben = bot.chat(ANA), bot.chat(BEN)
+    await onboard(ana, "Omnivore", "4.0")
+    await onboard(ben, "Vegan", "2.4")
+    await ana.send("/language de")
+    await ben.send("/language es")
+    calls = await ana.send("/family create The Smiths")
+    created = visible_text(texts(calls)[-1])
+    assert "👪 The Smiths ist angelegt. Sie sind der Inhaber." in created
+    assert "Einladung zu The Smiths" in created and "Er gilt bis" in created
+    calls = await ben.send(f"/start {invite_token(calls)}")
+    assert "Ana le invita a The Smiths" in visible_text(texts(calls)[-1])
+    bot.request.clear()
+    calls = await ben.tap("✅ Unirme")
+    assert "Ya está en The Smiths" in visible_text(texts(calls, "editMessageText")[-1])
+    to_ana = [c for c in calls if c.method == "sendMessage" and c.params["chat_id"] == ANA.id]
+    assert [visible_text(c.text) for c in to_ana] == ["👋 Ben ist The Smiths beigetreten."]
+    screen = visible_text(texts(await ana.send("/family"))[-1])
+    assert "The Smiths · 2 Personen" in screen and "Ana (Sie): isst alles, Ziel 4,0 µg" in screen
+    assert "Ben: vegan, Ziel 2,4 µg" in screen
+    assert "Alle bekommen dasselbe Menü" in screen

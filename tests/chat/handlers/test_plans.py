@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from english_check import english_left
 from ptb_offline import (
     OfflineBot,
+    TgUser,
     answers,
     meal_lines,
     onboard,
@@ -17,6 +19,7 @@ from ptb_offline import (
 
 from bot.chat.render.format import format_quantity
 from bot.core.exclusions import profile
+from bot.core.languages import localized_name
 from bot.core.plan_rules import check_plan
 from bot.core.servings import kitchen_measure
 
@@ -172,3 +175,39 @@ async def test_recipe_outside_the_diet_or_exclusions_says_so(bot: OfflineBot) ->
     await chat.send("/exclude tofu")
     shown = visible_text(texts(await chat.send(f"/recipe {tofu_dish.name}"))[0])
     assert "⚠️ contains Tofu (you excluded it)" in shown
+
+
+def _german_breakfast(text: str) -> str:
+    """The breakfast dish of a German plan as the user reads it."""
+    line = next(x for x in visible_text(text).splitlines() if "Frühstück: " in x)
+    return line.split("Frühstück: ", 1)[1].strip()
+
+
+async def test_a_german_user_gets_today_a_swap_and_a_recipe_card_in_german(
+    bot: OfflineBot,
+) -> None:
+    chat = bot.chat(TgUser(id=81, first_name="Grete"))
+    await onboard(chat, diet="Vegan")
+    await chat.send("/language de")
+    recipes = bot.services.recipes
+    names = [
+        *(localized_name(r, "de") for r in recipes.recipes.values()),
+        *(localized_name(i, "de") for i in recipes.ingredients.values()),
+    ]
+    text = texts(await chat.send("/today"))[0]
+    shown = visible_text(text)
+    assert shown.startswith("Heute · ") and "von Ihrem Ziel 2,4 µg" in shown
+    assert english_left(text, names) == []
+    before = _german_breakfast(text)
+
+    calls = await chat.tap("Frühstück tauschen")
+    answer = answers(calls)[0]
+    assert answer.startswith("Frühstück getauscht: ")
+    edited = next(c for c in calls if c.method == "editMessageText")
+    assert _german_breakfast(edited.text) != before
+    assert answer.endswith(_german_breakfast(edited.text))
+    assert english_left(edited.text, names) == []
+
+    card = texts(await chat.tap("Rezept Frühstück"))[0]
+    assert "<b>Zutaten</b>" in card and "<b>Zubereitung</b>" in card
+    assert english_left(card, names) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from ptb_offline import (
     OfflineBot,
     answers,
@@ -16,6 +17,7 @@ from ptb_offline import (
 
 from bot.chat.jobs.push import run_push_tick_now
 from bot.chat.render.format import BUTTON_LABEL_MAX
+from bot.core import i18n
 from bot.core.recipe_search import match_ingredient, resolve_ingredient
 
 UTC = dt.UTC
@@ -314,3 +316,68 @@ async def test_exclude_says_which_meal_changed_and_why(bot: OfflineBot) -> None:
     for old, new in zip(before.meals, after.meals, strict=True):
         had_eggs = bool(svc.recipes.recipes[old.recipe_id].item_ids & eggs)
         assert (old.recipe_id == new.recipe_id) != had_eggs  # only the egg meals changed
+
+
+def use_shipped_catalogues(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every shipped catalogue counts as complete, so this feature's German is tested even
+    while another feature's texts wait for translation (tests/core/test_i18n.py checks that
+    every catalogue is complete)."""
+    monkeypatch.setattr(i18n, "_complete", lambda locales_dir: i18n.catalogue_languages())
+
+
+async def test_a_german_user_sees_settings_and_excludes_soy_in_german(
+    bot: OfflineBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The /settings screen and its buttons in German; "/exclude Soja" (a German group word)
+    leaves out the soy group and answers in German; "/include Soja" brings it back."""
+    use_shipped_catalogues(monkeypatch)
+    chat = bot.chat()
+    await onboard(chat)
+    await chat.send("/language de")
+    screen = visible_text(texts(await chat.send("/settings"))[0])
+    assert "Ihre Einstellungen" in screen and "Ernährung: vegan" in screen
+    assert "B12-Ziel: 2,4 µg/Tag" in screen and "Lebensmittel gekauft in: die EU" in screen
+    assert "Mahlzeiten: Frühstück, Mittagessen, Abendessen" in screen
+    assert "Täglicher Plan: täglich um 07:30" in screen
+    assert "Your settings" not in screen and "Daily plan" not in screen
+    calls = await chat.send("/exclude Soja, Erdnüsse")
+    reply_text = visible_text(texts(calls)[0])
+    assert "Ab jetzt weggelassen: Soja (" in reply_text and "Erdnüsse" in reply_text
+    assert "Left out" not in reply_text
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None and {"group:soy", "group:peanut"} <= user.exclude
+    screen = visible_text(texts(await chat.send("/settings"))[0])
+    assert "Ausgeschlossen: Erdnüsse · Soja" in screen
+    back = visible_text(texts(await chat.send("/include soja"))[0])
+    assert "Wieder in Ihren Plänen: Soja" in back
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None and "group:soy" not in user.exclude
+
+
+async def test_exclude_understands_spanish_and_french_food_words(bot: OfflineBot) -> None:
+    """Group and food words in Spanish and French, accents optional, whatever the language."""
+    chat = bot.chat()
+    await onboard(chat)
+    await chat.send("/exclude cacahuetes, huevos y oeufs")
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None and {"group:peanut", "group:egg"} <= user.exclude
+    await chat.send("/exclude Sauce soja")
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None and "soy_sauce" in user.exclude and "group:soy" not in user.exclude
+
+
+async def test_a_german_target_with_a_decimal_comma_reads_back_with_commas(
+    bot: OfflineBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "/target 2,5" in German: the reply and the /settings screen write 2,5 (a typed
+    target names no preset)."""
+    use_shipped_catalogues(monkeypatch)
+    chat = bot.chat()
+    await onboard(chat)
+    await chat.send("/language de")
+    set_text = visible_text(texts(await chat.send("/target 2,5"))[0])
+    assert "2,5 µg" in set_text and "2.5" not in set_text
+    screen = visible_text(texts(await chat.send("/settings"))[0])
+    assert "B12-Ziel: 2,5 µg/Tag\n" in screen
+    user = await bot.services.store.get_user(chat.user.id)
+    assert user is not None and user.target_ug == 2.5

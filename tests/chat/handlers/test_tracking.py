@@ -497,3 +497,52 @@ async def test_swap_survives_myproducts_with_an_unchanged_value(bot: OfflineBot)
     assert "stays as it is" in all_text(calls)
     after = await bot.services.plans.stored_plan(user, TODAY)
     assert after == swapped
+
+
+async def test_a_german_user_logs_and_reads_progress_in_german(bot: OfflineBot) -> None:
+    """/took with a decimal comma, /log, /ate and /progress answer in German, with commas."""
+    chat = bot.chat()
+    await onboard(chat)
+    await chat.send("/language de")
+    took = all_text(await chat.send("/took 1,5"))
+    assert took.startswith("💊 Präparat mit 1,5 µg eingetragen.")
+    assert "von 2,4 µg B12" in took and "Präparat 1,5 µg" in took
+    again = all_text(await chat.send("/took Spritze 1000"))
+    assert "Sie haben gerade eben schon 1,5 µg eingetragen." in again
+    assert "Noch eine Spritze mit 1.000 µg eintragen?" in again
+    await chat.tap("Nein")
+    log = all_text(await chat.send("/log"))
+    assert "Mahlzeiten · Di., 24. Nov." in log and "Haken Sie ab, was Sie gegessen haben:" in log
+    ate = all_text(await chat.send("/ate 2 Eier"))
+    assert ate.startswith("➕ Eingetragen: 2 × Ei, ganz, roh (Größe L),") and "µg B12." in ate
+    progress = all_text(await chat.send("/progress"))
+    assert "Ihr B12-Verlauf" in progress and "B12-Ziel: 2,4 µg/Tag" in progress
+    assert "Letzte 7 Tage: im Schnitt" in progress
+    evening = all_text(await chat.send("/evening 20.30"))
+    assert "Abend-Check: an, um 20:30 Ihrer Zeit." in evening
+    for text in (took, log, ate, progress, evening):
+        assert "µg to go" not in text and "Logged" not in text and "Today" not in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "on", "short", "title"),
+    [
+        ("de", "an", "Heute fehlen Ihnen 2,0 µg zu Ihrem B12-Ziel.", "🌙 Abend-Check"),
+        ("es", "sí", "Hoy le faltan 2,0 µg para su objetivo de B12.", "🌙 Revisión de la noche"),
+        ("fr", "oui", "Il vous manque 2,0 µg aujourd'hui pour votre objectif de B12.", "🌙 Bilan"),
+    ],
+)
+async def test_the_evening_check_comes_in_the_users_language(
+    bot: OfflineBot, lang: str, on: str, short: str, title: str
+) -> None:
+    chat = bot.chat()
+    await onboard(chat)
+    await chat.send(f"/language {lang}")
+    await chat.send(f"/evening {on}")  # the local word for "on"
+    await chat.send("/ate 0,4")
+    bot.clock.set(dt.datetime(2026, 11, 24, 18, 0, tzinfo=UTC))  # 19:00 in Berlin
+    bot.request.clear()
+    assert (await run_tracking_tick_now(bot.app)).evenings == 1
+    text = visible_text(texts(bot.request.calls)[0])
+    assert text.startswith(title) and short in text, text
+    assert "0,4 " in text and "short" not in text and "target" not in text

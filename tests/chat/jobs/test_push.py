@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 import sys
 
+from english_check import english_left
 from ptb_offline import (
     OfflineBot,
     TgUser,
@@ -17,6 +19,7 @@ from ptb_offline import (
 from repo_paths import BENCH
 
 from bot.chat.jobs.push import PUSH_CONCURRENCY, run_push_tick_now
+from bot.core.languages import localized_name
 
 UTC = dt.UTC
 
@@ -89,3 +92,25 @@ async def test_the_morning_push_offers_tired_today_and_ticks_on_it_show(bot: Off
     edited = next(c for c in calls if c.method == "editMessageText")
     assert edited.params["message_id"] == push_id
     assert meal_lines(texts(await chat.send("/today"))[0]) == meal_lines(edited.text)
+
+
+async def test_a_german_user_gets_the_morning_push_in_german(bot: OfflineBot) -> None:
+    chat = bot.chat(TgUser(id=80, first_name="Grete"))
+    await onboard(chat)
+    await chat.send("/language de")
+    bot.request.clear()
+    bot.clock.current = dt.datetime(2026, 11, 25, 6, 30, 5, tzinfo=UTC)  # 07:30 in Berlin
+    assert (await run_push_tick_now(bot.app)).sent == 1
+    pushed = bot.request.of("sendMessage")[0]
+    shown = visible_text(pushed.text)
+    assert shown.startswith("☀️ Guten Morgen, Grete! Ihr Plan für Mi., 25. Nov.")
+    assert "Frühstück" in shown and re.search(r"B12 \d+,\d µg", shown)
+    recipes = bot.services.recipes
+    names = [
+        *(localized_name(r, "de") for r in recipes.recipes.values()),
+        *(localized_name(i, "de") for i in recipes.ingredients.values()),
+        "Grete",
+    ]
+    assert english_left(pushed.text, names) == []
+    labels = " · ".join(label for label, _ in pushed.buttons)
+    assert "Heute müde" in labels and english_left(labels, names) == []

@@ -363,7 +363,10 @@ def test_the_chart_worker_draws_in_the_language_of_the_user_who_asked(
     """The worker is another process: the language travels with the arguments, and the cache
     keeps one picture per language."""
     from bot.chat.render import chart_pool
+    from bot.core import i18n
 
+    # the catalogue as shipped, complete or not (another text may be mid-translation)
+    monkeypatch.setattr(i18n, "resolve_language", lambda code, locales_dir=None: code or "en")
     args = (tuple(month((3,))), 2.4, TODAY)
     english = chart_pool._draw("progress", args, "en")
     german = chart_pool._draw("progress", args, "de")
@@ -387,3 +390,14 @@ def test_the_chart_worker_draws_in_the_language_of_the_user_who_asked(
 
     assert asyncio.run(both()) == (english, german)
     assert len(chart_pool._cache) == 2
+
+
+def test_the_chart_worker_switches_on_every_language_with_a_catalogue() -> None:
+    """A spawned worker starts with English only (BOT_LANGUAGES is applied in the bot
+    process): its initializer switches on what the bot may ask it to draw."""
+    from bot.chat.render import chart_pool
+    from bot.core import i18n
+
+    i18n.enable_languages(["en"])
+    chart_pool._warm_worker()
+    assert set(i18n.catalogue_languages()) <= i18n._enabled

@@ -9,7 +9,9 @@ import html
 import re
 
 import pytest
+from english_check import english_left
 from ptb_offline import check_html, visible_text
+from translated import in_language
 
 from bot.chat.render.common import render_about, render_help
 from bot.chat.render.family import render_share_card, render_week_card
@@ -18,12 +20,15 @@ from bot.chat.render.format import (
     callback,
     fmt_day,
     fmt_grams,
+    fmt_ug,
     plan_fingerprint,
     plan_meets_target,
     split_message,
 )
 from bot.chat.render.plans import (
+    day_title,
     not_in_plan_line,
+    push_title,
     recipe_callback,
     render_plan,
     render_recipe,
@@ -33,6 +38,8 @@ from bot.chat.render.plans import (
 from bot.chat.render.settings import render_settings
 from bot.core import planner
 from bot.core.exclusions import profile
+from bot.core.i18n import fmt_decimal
+from bot.core.languages import localized_name, localized_steps
 from bot.core.models import DayPlan, Diet, PlannedMeal, Profile, RecipeSet, Slot, UserSettings
 from bot.core.nutrition import absorbed_ug
 from bot.core.plan_rules import CLINICIAN_LINE, target_status
@@ -329,3 +336,92 @@ def test_the_clinician_line_is_said_once(shipped: RecipeSet) -> None:
     plan = plan_day(shipped, profile(user, shipped), DAY)
     shown = visible_text(render_plan(plan, shipped, user, title="Today")[0])
     assert shown.count(CLINICIAN_LINE) == 1
+
+
+def _german_names(shipped: RecipeSet) -> list[str]:
+    """Recipe and food names as a German user reads them (proper names in the check)."""
+    return [
+        *(localized_name(r, "de") for r in shipped.recipes.values()),
+        *(localized_name(i, "de") for i in shipped.ingredients.values()),
+    ]
+
+
+def _short_vegan_dinner(shipped: RecipeSet) -> tuple[UserSettings, DayPlan]:
+    """A vegan dinner-only day: a top-up, a missed rule and planner notes to translate."""
+    user = UserSettings(user_id=1, chat_id=1, diet=Diet.VEGAN, slots=(Slot.DINNER,))
+    plan = plan_day(shipped, profile(user, shipped), DAY)
+    assert plan.meals[0].topup_item and plan.notes  # what the test is about
+    return user, plan
+
+
+@pytest.mark.parametrize("lang", ["de", "es", "fr"])
+def test_a_plan_with_a_top_up_and_notes_reads_in_the_users_language(
+    shipped: RecipeSet, lang: str
+) -> None:
+    user, plan = _short_vegan_dinner(shipped)
+    english, _ = render_plan(plan, shipped, user, title="Today")
+    with in_language(lang):
+        text, markup = render_plan(plan, shipped, user, title=day_title(DAY, DAY))
+        amount = fmt_ug(plan.b12_ug)
+    check_html(text)
+    shown = visible_text(text)
+    names = [
+        *(localized_name(r, lang) for r in shipped.recipes.values()),
+        *(localized_name(i, lang) for i in shipped.ingredients.values()),
+    ]
+    assert english_left(text, names, lang) == []
+    assert (
+        english_left(" · ".join(b.text for row in markup.inline_keyboard for b in row), names, lang)
+        == []
+    )
+    dinner = shipped.recipes[plan.meals[0].recipe_id]
+    assert localized_name(dinner, lang) in shown
+    assert f"B12 {amount} µg" in shown and "," in amount  # the local decimal mark
+    topup = shipped.ingredients[plan.meals[0].topup_item or ""]
+    assert localized_name(topup, lang).lower() in shown.lower()  # the top-up names the food
+    assert "💡" in shown and "Added" not in shown  # the planner's notes, translated
+    # English reads exactly as before
+    assert english == render_plan(plan, shipped, user, title="Today")[0]
+    assert "of your 2.4 µg target: not met" in visible_text(english)
+
+
+def test_a_german_day_title_and_morning_greeting() -> None:
+    user = UserSettings(user_id=1, chat_id=1, first_name="Grete")
+    with in_language("de"):
+        assert day_title(DAY, DAY) == "Heute · Di., 24. Nov."
+        assert day_title(DAY, DAY - dt.timedelta(days=1)) == "Morgen · Di., 24. Nov."
+        assert push_title(user, DAY) == "☀️ Guten Morgen, Grete! Ihr Plan für Di., 24. Nov."
+    assert push_title(user, DAY) == "☀️ Good morning, Grete! Your plan for Tue 24 Nov"
+
+
+def test_a_german_recipe_card_has_german_steps_and_decimal_commas(shipped: RecipeSet) -> None:
+    user, plan = _short_vegan_dinner(shipped)
+    meal = plan.meals[0]
+    recipe = shipped.recipes[meal.recipe_id]
+    with in_language("de"):
+        card = render_recipe(recipe, shipped, 2, user, planned=meal)
+        b12 = fmt_decimal(meal.b12_ug)
+    check_html(card)
+    shown = visible_text(card)
+    assert english_left(card, _german_names(shipped)) == []
+    assert shown.startswith(f"📖 {localized_name(recipe, 'de')}\n2 Portionen")
+    for number, step in enumerate(localized_steps(recipe, "de"), start=1):
+        assert f"{number}. {step}" in shown
+    assert "Zutaten" in shown and "Zubereitung" in shown
+    for line in recipe.ingredients:
+        assert localized_name(shipped.ingredients[line.item], "de") in shown
+    assert re.search(r"\(\d+,\d g\)", shown)  # a weight with a decimal comma
+    assert re.search(r"\d (EL|TL) ", shown)  # kitchen spoons in German
+    assert f"B12 {b12} µg mit dem Extra" in shown and "," in b12
+    # the English card is unchanged: English name, steps and spoons
+    english = visible_text(render_recipe(recipe, shipped, 2, user, planned=meal))
+    assert recipe.name in english and recipe.steps[0] in english and "tbsp" in english
+
+
+def test_the_week_and_a_swap_reason_read_german(shipped: RecipeSet) -> None:
+    user = UserSettings(user_id=1, chat_id=1, diet=Diet.VEGAN, slots=tuple(Slot))
+    plans = plan_week(shipped, profile(user, shipped), DAY)
+    with in_language("de"):
+        text, markup = render_week(plans, shipped, user)
+    assert english_left(text, _german_names(shipped)) == []
+    assert "Ihre Woche" in text and "Di., 24." in [b.text for b in markup.inline_keyboard[0]]

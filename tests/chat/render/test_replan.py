@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from ptb_offline import check_html, visible_text
+from translated import in_language
 
 from bot.chat.render.replan import MAX_CHANGE_LINES, render_day_changes
+from bot.core.languages import localized_name
 from bot.core.models import DayPlan, PlannedMeal, RecipeSet, Slot
 from bot.core.replan import MealChange, Replanned
 
@@ -76,3 +78,24 @@ def test_many_changes_are_summed_up(shipped: RecipeSet) -> None:
     lines = render_day_changes(days, shipped, TODAY).splitlines()
     assert len(lines) == MAX_CHANGE_LINES
     assert lines[-1] == f"… and {12 - MAX_CHANGE_LINES + 1} more changes: see /week."
+
+
+def test_a_german_user_reads_the_changes_in_german(shipped: RecipeSet) -> None:
+    a, b, c = some_recipes(shipped, 3)
+    tomorrow = TODAY + dt.timedelta(days=1)
+    result = Replanned(
+        day(tomorrow, (Slot.BREAKFAST, a), (Slot.LUNCH, b)),
+        (MealChange(Slot.LUNCH, c, b, "es enthielt Eier, was Sie ausgeschlossen haben"),),
+        kept_ticked=(Slot.BREAKFAST,),
+        changed=True,
+    )
+    with in_language("de"):
+        text = render_day_changes([(tomorrow, result)], shipped, TODAY)
+        nothing = render_day_changes([(TODAY, Replanned(day(TODAY)))], shipped, TODAY)
+    check_html(text)
+    shown = visible_text(text)
+    lunch = localized_name(shipped.recipes[b], "de")
+    why = "es enthielt Eier, was Sie ausgeschlossen haben"
+    assert f"🔄 Morgen: Mittagessen geändert: {why}. Jetzt: {lunch}." in shown
+    assert "✅ Morgen: Frühstück bleibt (" in shown and "Sie haben es schon abgehakt." in shown
+    assert nothing == "📅 Ihr Plan bleibt, wie er ist: Nichts darin ist betroffen."
