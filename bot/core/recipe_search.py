@@ -204,7 +204,8 @@ def confident_recipe(rs: RecipeSet, query: str) -> Recipe | None:
     plural, stop words aside) is a word of one recipe's name or id, those words make at least
     half of that name's words, and no other recipe fits as well. "/ate shakshuka" finds
     "Shakshuka with feta"; "egg", "pie", "chicken" or "omelette" find several dishes or too
-    small a part of one, and the caller asks instead.
+    small a part of one, and the caller asks instead. Names in the bot's other languages count
+    too ("/ate Apfel-Zimt-Porridge mit Sojadrink").
     """
     if query in rs.recipes:
         return rs.recipes[query]
@@ -214,9 +215,10 @@ def confident_recipe(rs: RecipeSet, query: str) -> Recipe | None:
         return None
     hits: list[Recipe] = []
     for recipe in rs.recipes.values():
-        if wanted in (_normal(recipe.name), _normal(recipe.id)):
+        labels = (recipe.name, recipe.id, *recipe.names.values())  # a name in any language
+        if wanted in {_normal(label) for label in labels}:
             return recipe
-        for label in (recipe.name, recipe.id):
+        for label in labels:
             words = set(content_words(singular_words(label)))
             if typed <= words and 2 * len(typed) >= len(words):
                 hits.append(recipe)

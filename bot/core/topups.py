@@ -11,6 +11,7 @@ rich meal is a number, not a benefit. The label is what the user reads ("a glass
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.core.i18n import SOURCE_LANGUAGE, _, current_language, fmt_decimal
@@ -103,6 +104,18 @@ def topup_label(ing: Ingredient, grams: float | None = None) -> str:
     if current_language() != "de" and name[:2].istitle():  # "de levadura …", not "de Levadura"
         name = name[:1].lower() + name[1:]
     return _portion_label(_portion_kind(ing), weight, name)
+
+
+def localized_label(label: str, ingredients: Mapping[str, Ingredient]) -> str:
+    """A top-up label stored in English (in a plan or its notes), in the current language:
+    the fortified food it names is found among `ingredients`; unknown labels stay as written."""
+    if current_language() == SOURCE_LANGUAGE:
+        return label
+    for ing in ingredients.values():
+        topup = topup_for(ing) if ing.fortified else None
+        if topup is not None and topup.label == label:
+            return topup_label(ing)
+    return label
 
 
 def _grams_text(grams: float) -> str:

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.core.i18n import _
 from bot.core.models import UserSettings
 from bot.core.schedule import (
     check_catch_up,
@@ -166,7 +167,7 @@ def clean_name(name: str) -> str:
     """A household name fit for a message: one line, trimmed, at most MAX_NAME characters."""
     text = " ".join(name.split())[:MAX_NAME]
     if not text:
-        raise FamilyError("A household needs a name, e.g. /family create The Smiths")
+        raise FamilyError(_("A household needs a name, e.g. /family create The Smiths"))
     return text
 
 
@@ -254,7 +255,7 @@ class HouseholdStore(StoreRepository):
                     "You are already in a household. Leave it first with /family leave."
                 )
             if owner_id not in known:
-                raise FamilyError("Send /start first, then create your household.")
+                raise FamilyError(_("Send /start first, then create your household."))
             row = (
                 await conn.execute(
                     sa.insert(households)
@@ -350,7 +351,7 @@ class HouseholdStore(StoreRepository):
                 )
             ).first()
         if row is None:
-            raise FamilyError("That household no longer exists.")
+            raise FamilyError(_("That household no longer exists."))
         return _household(row)
 
     # --- invites ------------------------------------------------------------------------
@@ -447,7 +448,7 @@ class HouseholdStore(StoreRepository):
         async with self.db.transaction() as conn:
             owner = await _owner_and_member(conn, owner_id, member_id, "remove members")
             if member_id == owner_id:
-                raise FamilyError("You can't remove yourself: use /family leave.")
+                raise FamilyError(_("You can't remove yourself: use /family leave."))
             await member_gone(conn, member_id)
         return owner.household_id
 
@@ -457,7 +458,7 @@ class HouseholdStore(StoreRepository):
         async with self.db.transaction() as conn:
             owner = await _owner_and_member(conn, owner_id, new_owner_id, "hand over ownership")
             if new_owner_id == owner_id:
-                raise FamilyError("You are the owner already.")
+                raise FamilyError(_("You are the owner already."))
             # Demote first: the one-owner unique index is checked per statement.
             await conn.execute(
                 sa.update(household_members).where(m.user_id == owner_id).values(role=ROLE_MEMBER)

@@ -35,6 +35,12 @@ ENGLISH_WORDS = frozenset(
         "how", "why", "if", "then", "than", "more", "less", "each", "at", "by", "be",
         "ingredients", "steps", "favourite", "never", "suggest", "absorbed", "uptake", "helps",
         "whole", "calorie", "share", "copy", "hide", "basket", "item", "eat", "ate", "skip",
+        "noted", "cancel", "example", "examples", "pregnant", "breastfeeding", "over", "time",
+        "set", "nothing", "left", "out", "excluded", "cooking", "any", "another", "number",
+        "use", "my", "get", "injections", "location", "fortified", "food", "foods", "diet",
+        "eggs", "fish", "milk", "nuts", "wheat", "peanuts", "celery", "sesame",
+        "vegetarian", "pescatarian", "omnivore", "crustaceans", "molluscs", "lupin",
+        "sulphites", "tbsp", "tsp", "active", "range",
     }
 )  # fmt: skip
 # Ambiguous in German when capitalised ("Not" = need, "Art", "Rat"): matched only in lower case.
@@ -61,6 +67,8 @@ _KEPT = re.compile(
     re.DOTALL,
 )
 _TAG = re.compile(r"<[^>]+>")
+# a number with a decimal point (German, Spanish and French write "2,4"); not a date or a time
+_DECIMAL_POINT = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])")
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
@@ -75,15 +83,23 @@ def _strip_names(text: str, names: Iterable[str]) -> str:
     return text
 
 
-def english_left(text: str, names: Iterable[str] = (), lang: str = "de") -> list[str]:
+def english_left(
+    text: str, names: Iterable[str] = (), lang: str = "de", english_names: Iterable[str] = ()
+) -> list[str]:
     """Each English word or phrase left in `text` (HTML or plain), with ~25 characters of
-    context; [] when the text reads as `lang` apart from proper names."""
+    context; [] when the text reads as `lang` apart from proper names. `english_names` are
+    English recipe and food names that have a name of their own in `lang` ("Spinach" for
+    "Spinat"): found after `names` are removed, they are English fallbacks and reported."""
     plain = visible(_KEPT.sub(" ", text))
     plain = _strip_names(plain, names)
+    hits = [
+        _context(plain, found.start(), found.end())
+        for name in sorted({n for n in english_names if len(n) > 2}, key=len, reverse=True)
+        for found in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", plain)
+    ]
     local = NOT_ENGLISH_IN.get(lang, frozenset())
-    hits: list[str] = []
     for match in _WORD.finditer(plain):
-        word = match.group()
+        word = match.group().split("'")[0]  # "Today's" is "Today"
         lower = word.lower()
         if lower in local:
             continue
@@ -91,6 +107,8 @@ def english_left(text: str, names: Iterable[str] = (), lang: str = "de") -> list
             continue
         if lower in ENGLISH_WORDS or (lower in ENGLISH_LOWER_ONLY and word == lower):
             hits.append(_context(plain, match.start(), match.end()))
+    for number in _DECIMAL_POINT.finditer(plain):  # "2.4 µg": English number format
+        hits.append(_context(plain, number.start(), number.end()))
     for phrase in ENGLISH_PHRASES:
         start = plain.find(phrase)
         while start >= 0:

@@ -17,16 +17,13 @@ from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 from bot.chat.handlers.base import Context, reply
+from bot.core.i18n import N_, _, ngettext
 from bot.services.throttle import FloodGuard, InviteThrottle, Verdict
 
 GUARD_GROUP = -1  # before every feature's handlers (group 0)
-SLOW_DOWN = (
+SLOW_DOWN = N_(  # translate at use: _(SLOW_DOWN)
     "🐢 That's a lot of messages at once. I'll skip the next few: please send one thing at "
     "a time, and I'll answer again in a few seconds."
-)
-TOO_MANY_INVITE_TRIES = (
-    "That invite link did not work several times in a row. Please wait {minutes} "
-    "minute{s} and open the link again, or ask for a new link (/family invite)."
 )
 
 
@@ -46,7 +43,13 @@ def invite_throttle(context: Context) -> InviteThrottle:
 
 def invite_wait_text(wait_s: float) -> str:
     minutes = max(1, math.ceil(wait_s / 60))
-    return TOO_MANY_INVITE_TRIES.format(minutes=minutes, s="" if minutes == 1 else "s")
+    return ngettext(
+        "That invite link did not work several times in a row. Please wait {minutes} "
+        "minute and open the link again, or ask for a new link (/family invite).",
+        "That invite link did not work several times in a row. Please wait {minutes} "
+        "minutes and open the link again, or ask for a new link (/family invite).",
+        minutes,
+    ).format(minutes=minutes)
 
 
 def monotonic() -> float:
@@ -64,7 +67,7 @@ async def flood_check(update: Update, context: Context) -> None:
     if verdict is Verdict.ALLOW:
         return
     if verdict is Verdict.WARN and message.chat.type == ChatType.PRIVATE:
-        await reply(update, SLOW_DOWN)
+        await reply(update, _(SLOW_DOWN))
     raise ApplicationHandlerStop
 
 

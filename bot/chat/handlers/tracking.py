@@ -301,7 +301,8 @@ async def ate_command(update: Update, context: Context) -> None:
             if unmeasured is not None:  # "/ate egg": B12 depends on how many
                 await reply(update, render_ate_how_much(*unmeasured))
                 return
-            near = [r.name for r in search_recipes(svc.recipes, args, limit=3)]
+            lang = current_language()
+            near = [localized_name(r, lang) for r in search_recipes(svc.recipes, args, limit=3)]
             plan = await svc.plans.stored_plan(user, today)
             if plan is None or not plan.meals:
                 await reply(update, render_ate_ask(args, has_choices=False, near=near))

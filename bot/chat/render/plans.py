@@ -57,7 +57,7 @@ from bot.core.plan_notes import localize_note
 from bot.core.plan_rules import CLINICIAN_LINE, unsafe_reasons
 from bot.core.recipe_search import quote
 from bot.core.servings import kitchen_measure, scaled_grams
-from bot.core.topups import topup_for, topup_label
+from bot.core.topups import localized_label, topup_label
 
 
 def day_title(day: dt.date, today: dt.date) -> str:
@@ -110,11 +110,7 @@ def label_from_english(label: str, recipes: RecipeSet, grams: float = 0.0) -> st
     names is looked up among the fortified foods (English: the label as stored)."""
     if current_language() == SOURCE_LANGUAGE:
         return topup_label_text(label, grams)
-    for ing in recipes.ingredients.values():
-        topup = topup_for(ing) if ing.fortified else None
-        if topup is not None and topup.label == label:
-            return topup_label(ing, grams or None)
-    return topup_label_text(label, grams)
+    return localized_label(label, recipes.ingredients)
 
 
 def meal_topup_label(meal: PlannedMeal, recipes: RecipeSet) -> str:
@@ -136,7 +132,7 @@ def plan_note(note: str, recipes: RecipeSet) -> str:
         recipe = by_name.get(text)
         return localized_name(recipe, current_language()) if recipe is not None else text
 
-    return localize_note(note, lambda label: label_from_english(label, recipes), name)
+    return localize_note(note, lambda label: localized_label(label, recipes.ingredients), name)
 
 
 # --------------------------------------------------------------------------- plans

@@ -348,8 +348,10 @@ def render_ate_ask(words: str, has_choices: bool, near: Sequence[str] = ()) -> s
 
 def render_ate_how_much(ingredient: Ingredient, example: str) -> str:
     """ "/ate egg": one food without an amount; its B12 depends on how much, so ask."""
-    name = localized_name(ingredient, current_language())
-    food = short_name(ingredient).lower() if current_language() == "en" else name
+    lang = current_language()
+    local = localized_name(ingredient, lang).split(",")[0]  # "Ei, ganz, roh" -> "Ei"
+    food = short_name(ingredient).lower() if lang == "en" else local
+    food = food if lang in ("en", "de") else food.lower()  # German nouns keep their capital
     return _(
         "How much {food} did you eat? Nothing is logged yet: send the amount, "
         "e.g. <code>{example}</code>."

@@ -515,6 +515,8 @@ async def test_a_german_user_logs_and_reads_progress_in_german(bot: OfflineBot) 
     assert "Mahlzeiten · Di., 24. Nov." in log and "Haken Sie ab, was Sie gegessen haben:" in log
     ate = all_text(await chat.send("/ate 2 Eier"))
     assert ate.startswith("➕ Eingetragen: 2 × Ei, ganz, roh (Größe L),") and "µg B12." in ate
+    dish = all_text(await chat.send("/ate Shakshuka mit Feta"))  # a dish by its German name
+    assert dish.startswith("➕ Eingetragen: Shakshuka mit Feta, ") and "µg B12." in dish
     progress = all_text(await chat.send("/progress"))
     assert "Ihr B12-Verlauf" in progress and "B12-Ziel: 2,4 µg/Tag" in progress
     assert "Letzte 7 Tage: im Schnitt" in progress
