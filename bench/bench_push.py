@@ -177,8 +177,14 @@ class FakeServerProcess:
         return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-async def create_users(db_path: Path, users: int, due_utc: dt.datetime) -> None:
-    """`users` onboarded users with varied diets/targets/zones/meals, all due at `due_utc`."""
+async def create_users(
+    db_path: Path, users: int, due_utc: dt.datetime, *, distinct: bool = False
+) -> None:
+    """`users` onboarded users with varied diets/targets/zones/meals, all due at `due_utc`.
+
+    By default many users share settings (4 diets x 10 targets x 3 meal sets), as people do,
+    so the planner and the keyboards do each distinct day once. `distinct` gives every user a
+    target of their own: nobody shares a planned day, the worst case for the push's CPU."""
     store = await Store.open(db_path)
     try:
         setup_time = due_utc - dt.timedelta(seconds=1)
@@ -191,7 +197,9 @@ async def create_users(db_path: Path, users: int, due_utc: dt.datetime) -> None:
                 uid,
                 now_utc=setup_time,
                 diet=DIETS[i % len(DIETS)],
-                target_ug=TARGETS[(i // len(DIETS)) % len(TARGETS)],
+                target_ug=(
+                    2.4 + i * 0.0005 if distinct else TARGETS[(i // len(DIETS)) % len(TARGETS)]
+                ),
                 slots=SLOT_SETS[(i // 7) % len(SLOT_SETS)],
                 timezone=zone_name,
                 push_time=local_push,
@@ -249,7 +257,7 @@ async def run(args: argparse.Namespace) -> int:
     clock = {"now": due + dt.timedelta(seconds=30)}
 
     started = time.perf_counter()
-    await create_users(db_path, args.users, due)
+    await create_users(db_path, args.users, due, distinct=args.distinct_settings)
     print(f"created {args.users} users in {time.perf_counter() - started:.1f} s (not timed below)")
 
     server = FakeServerProcess()
@@ -488,6 +496,11 @@ def main(argv: list[str] | None = None) -> int:
         "and print both",
     )
     parser.add_argument("--rounds", type=int, default=2, help="rounds per tree with --compare")
+    parser.add_argument(
+        "--distinct-settings",
+        action="store_true",
+        help="every user a target of their own (no two share a planned day: the worst case)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.users, args.rate = QUICK["users"], QUICK["rate"]

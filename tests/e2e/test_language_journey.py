@@ -1,6 +1,7 @@
-"""End to end over local HTTP in German: a user whose Telegram app speaks German goes through
-onboarding, /today, a swap, a recipe card, the shopping list, a lab result by buttons and the
-morning push, with the real application (BOT_LANGUAGES=en,de,es,fr) against the fake Bot API.
+"""End to end over local HTTP in German: a user whose Telegram app speaks German finds a German
+command menu, goes through onboarding, /today, a swap, a recipe card, the shopping list, a lab
+result by buttons and the morning push, with the real application (BOT_LANGUAGES=en,de,es,fr)
+against the fake Bot API.
 
 Why end to end: each module's own tests render its texts in German, but only the whole journey
 shows what the user really reads — the language taken from Telegram's `language_code`, kept in
@@ -53,6 +54,7 @@ PREVIEW = os.environ.get("B12_LANGUAGE_PREVIEW") == "1"
 # Words a German text of each step must have (one of each group), so a step that silently
 # fell back to English (or to an empty message) fails even where no English word is listed.
 GERMAN_WORDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "menu": (("Ihr", "Sie"),),
     "onboarding": (("Sprache: Deutsch",), ("Wie ernähren Sie sich",), ("2,4 µg · US RDA",)),
     "today": (("Frühstück",), ("Mittagessen",), ("Abendessen",), ("Ziel",)),
     "swap": (("Mittagessen",), ("Ziel",)),
@@ -231,6 +233,13 @@ async def test_a_german_user_journey_reads_german_with_decimal_commas(
         recipes = recipes_set.recipes
         journey.english_names = english_only_names(recipes_set)
 
+        # Telegram's own surfaces in German: the command menu and the bot's descriptions
+        journey.step("menu")
+        menu = api.commands_by_language.get("de", [])
+        journey.expect(bool(menu), "a German command menu")
+        journey.saw("\n".join(c["description"] for c in menu))
+        journey.saw("\n".join(api.descriptions.get("de", {}).values()))
+
         # onboarding, all by buttons (the German labels of the set-up)
         journey.step("onboarding")
         message = await journey.say("/start")
@@ -318,8 +327,11 @@ async def test_a_german_user_journey_reads_german_with_decimal_commas(
         assert "Grete" in push_text
         journey.expect("1. Dez." in push_text, "German date '1. Dez.'")
         journey.expect_decimal_commas(push_text)
-        (tmp_path / "push_de.txt").write_text(visible(push_text), encoding="utf-8")
-        print("\n--- German morning push ---\n" + visible(push_text))
+        rows = (push.result.get("reply_markup") or {}).get("inline_keyboard", [])
+        keyboard = "\n".join(" ".join(f"[{b['text']}]" for b in row) for row in rows)
+        shown_push = f"{visible(push_text)}\n{keyboard}"
+        (tmp_path / "push_de.txt").write_text(shown_push, encoding="utf-8")
+        print("\n--- German morning push ---\n" + shown_push)
 
         report_journey(journey)
         transcript = "\n\n".join(

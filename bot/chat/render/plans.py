@@ -9,6 +9,7 @@ through `esc()`. Callback data is short, versioned ("v1:...") and always under T
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -304,8 +305,36 @@ def _optional(text: str, make: Callable[[], str]) -> list[InlineKeyboardButton]:
         return []
 
 
+# Keyboards already drawn: on a morning push thousands of users get the same day's plan (the
+# planner shares a day among equal settings), and drawing ~17 buttons is most of rendering.
+# The markup is immutable, so one object serves every message that shows the same buttons.
+_KEYBOARDS: OrderedDict[tuple[object, ...], InlineKeyboardMarkup] = OrderedDict()
+KEYBOARD_CACHE = 1024
+
+
 def plan_keyboard(plan: DayPlan, view: PlanView | None = None) -> InlineKeyboardMarkup:
+    """The plan's buttons (see `_plan_keyboard`), drawn once per plan, view and language."""
     view = view or PlanView()
+    key = (
+        plan.date,
+        tuple((m.slot, m.recipe_id, m.servings) for m in plan.meals),
+        tuple(sorted(view.ticks.items())),
+        view.checkoff,
+        view.undo_swap,
+        view.tired,
+        current_language(),
+    )
+    found = _KEYBOARDS.get(key)
+    if found is None:
+        found = _KEYBOARDS[key] = _plan_keyboard(plan, view)
+        if len(_KEYBOARDS) > KEYBOARD_CACHE:
+            _KEYBOARDS.popitem(last=False)
+    else:
+        _KEYBOARDS.move_to_end(key)
+    return found
+
+
+def _plan_keyboard(plan: DayPlan, view: PlanView) -> InlineKeyboardMarkup:
     code = day_code(plan.date)
     fp = plan_fingerprint(plan)
     rows: list[list[InlineKeyboardButton]] = []
