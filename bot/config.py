@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.core.i18n import catalogue_languages
+from bot.core.languages import SUPPORTED_LANGUAGES
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL = "sqlite:///data/bot.sqlite3"
@@ -73,9 +74,8 @@ class Settings:
     catch_up_hours: float = 6
     rate_limit_per_second: float = 30
     push_lease_seconds: float = 120
-    # BOT_LANGUAGES: languages users may get besides English (a preview until every text of
-    # the bot is translated; see README "Languages")
-    languages: tuple[str, ...] = ("en",)
+    # BOT_LANGUAGES: the languages users may get (English always); default every supported one
+    languages: tuple[str, ...] = SUPPORTED_LANGUAGES
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -180,8 +180,11 @@ def load_settings(
 
 
 def _languages(text: str) -> tuple[str, ...]:
-    """BOT_LANGUAGES: "en,de" → ("en", "de"); English is always on."""
+    """BOT_LANGUAGES: "en,de" → ("en", "de"); English is always on; empty: every supported
+    language (a deployment may hold one back, e.g. while a translation is reviewed)."""
     codes = [c.strip().lower() for c in text.replace(";", ",").split(",") if c.strip()]
+    if not codes:
+        return SUPPORTED_LANGUAGES
     known = ("en", *catalogue_languages())
     unknown = [c for c in codes if c not in known]
     if unknown:

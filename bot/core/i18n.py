@@ -115,10 +115,9 @@ def _complete(locales_dir: Path) -> tuple[str, ...]:
     )
 
 
-# Languages switched on for users (BOT_LANGUAGES; English always). A complete catalogue is
-# not enough on its own: while some of the bot's texts are not yet marked for translation, a
-# German user would get German set-up and English plans, which is worse than English
-# throughout. So other languages are a preview until switched on (bot.config, `enable`).
+# Languages switched on for users (BOT_LANGUAGES, every supported one by default; English
+# always). Until the application switches them on at start, only English is used, and a
+# deployment can hold a language back (e.g. while a translation is reviewed).
 _enabled: set[str] = {SOURCE_LANGUAGE}
 
 

@@ -390,11 +390,12 @@ def test_only_switched_on_languages_are_offered_or_used() -> None:
         enable_languages(catalogue_languages())
 
 
-def test_bot_languages_setting_defaults_to_english_and_refuses_unknown_codes() -> None:
+def test_bot_languages_setting_defaults_to_every_language_and_refuses_unknown_codes() -> None:
     from bot.config import SettingsError, load_settings
 
     env = {"TELEGRAM_BOT_TOKEN": "123:abc"}
-    assert load_settings(env, dotenv_path=None).languages == ("en",)
+    assert load_settings(env, dotenv_path=None).languages == ("en", "de", "es", "fr")
+    assert load_settings({**env, "BOT_LANGUAGES": "en"}, dotenv_path=None).languages == ("en",)
     assert load_settings({**env, "BOT_LANGUAGES": "de, fr"}, dotenv_path=None).languages == (
         "en",
         "de",
