@@ -165,7 +165,7 @@ async def _batched_pushes(
     store: Any, plans: list[dict[str, Any]], now: dt.datetime, args: argparse.Namespace
 ) -> int:
     """What bot.services.push.run_push_tick asks of storage (with the bot's prepare step)."""
-    from bot.storage.store import PushResult
+    from bot.storage.push import PushResult
 
     done = 0
     next_push = now + dt.timedelta(days=1)

@@ -73,14 +73,8 @@ from bot.services.delivery import (
     Transient,
     Unconfirmed,
 )
-from bot.storage.store import (
-    PUSH_LEASE,
-    DuePush,
-    PushRecord,
-    PushResult,
-    StartedPushes,
-    Store,
-)
+from bot.storage.push import PUSH_LEASE, DuePush, PushRecord, PushResult, StartedPushes
+from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
 

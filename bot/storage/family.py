@@ -47,6 +47,7 @@ from bot.storage.membership import (
     member_gone,
     membership,
 )
+from bot.storage.rows import user_from_row
 from bot.storage.schema import (
     group_links,
     group_pushes,
@@ -55,7 +56,7 @@ from bot.storage.schema import (
     households,
     users,
 )
-from bot.storage.store import StoreRepository, user_from_row
+from bot.storage.store import StoreRepository
 
 INVITE_TTL = dt.timedelta(days=7)
 TOKEN_BYTES = 24  # -> 32 characters of base64url, 192 bits

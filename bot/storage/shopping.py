@@ -16,8 +16,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bot.storage.rows import utc_now
 from bot.storage.schema import shopping_lists
-from bot.storage.store import PRUNE_BATCH, StoreRepository, utc_now
+from bot.storage.store import PRUNE_BATCH, StoreRepository
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ from bot.core.reminders import next_fire_utc as next_reminder_fire
 from bot.core.schedule import require_aware
 from bot.storage import schema
 from bot.storage.dialects import insert_or_ignore, upsert
+from bot.storage.rows import from_ts, to_ts
 from bot.storage.schema import (
     doses,
     evening_schedule,
@@ -48,7 +49,7 @@ from bot.storage.schema import (
     user_products,
     users,
 )
-from bot.storage.store import StoreRepository, from_ts, to_ts
+from bot.storage.store import StoreRepository
 
 UTC = dt.UTC
 MEAL_STATUSES = schema.MEAL_STATUSES

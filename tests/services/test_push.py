@@ -24,7 +24,8 @@ from bot.services.push import (
     due_local_date,
     run_push_tick,
 )
-from bot.storage.store import PUSH_LEASE, DuePush, PushResult, Store
+from bot.storage.push import PUSH_LEASE, DuePush, PushResult
+from bot.storage.store import Store
 
 UTC = dt.UTC
 # PTB's own RetryAfter constructor warns about int seconds (PTB_TIMEDELTA migration).

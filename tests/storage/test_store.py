@@ -17,7 +17,8 @@ from store_helpers import rows_mentioning
 from bot.core.models import Diet, Slot, UserSettings
 from bot.storage import schema
 from bot.storage.migrations import head_revision
-from bot.storage.store import PUSH_LEASE, PushResult, Store, UnknownUserError, user_owner
+from bot.storage.push import PUSH_LEASE, PushResult
+from bot.storage.store import Store, UnknownUserError, user_owner
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 1, 10, 12, 0, tzinfo=UTC)

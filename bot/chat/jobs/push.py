@@ -24,7 +24,7 @@ from bot.core.i18n import use_language
 from bot.core.models import DayPlan, UserSettings
 from bot.services import push
 from bot.services.container import Services
-from bot.storage.store import DuePush
+from bot.storage.push import DuePush
 
 log = logging.getLogger(__name__)
 
