@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from bot.storage.rows import utc_now
 from bot.storage.schema import shopping_lists
-from bot.storage.store import PRUNE_BATCH, StoreRepository
+from bot.storage.store import PRUNE_BATCH, StoreRepository, delete_in_batches
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,19 +93,6 @@ class ShoppingStore(StoreRepository):
     async def prune(self, before: dt.date, *, batch: int = PRUNE_BATCH) -> int:
         """Delete lists whose first day is before `before`, `batch` rows per transaction,
         on the same schedule as plans."""
-        if batch < 1:
-            raise ValueError(f"batch must be at least 1 (got {batch})")
-        doomed = (
-            sa.select(shopping_lists.c.id)
-            .where(shopping_lists.c.start_day < before)
-            .order_by(shopping_lists.c.id)
-            .limit(batch)
-            .scalar_subquery()
+        return await delete_in_batches(
+            self.db, shopping_lists, shopping_lists.c.start_day < before, batch
         )
-        stmt = sa.delete(shopping_lists).where(shopping_lists.c.id.in_(doomed))
-        total = 0
-        while True:
-            deleted = await self.db.run(lambda conn: int(conn.execute(stmt).rowcount))
-            total += deleted
-            if deleted < batch:
-                return total

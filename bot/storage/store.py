@@ -596,22 +596,24 @@ class Store(PushLedger):
         """Delete plans of days before `before`, `batch` rows per transaction (short write
         locks on SQLite); returns how many went. The bot calls it daily with
         today - PLAN_RETENTION_DAYS."""
-        if batch < 1:
-            raise ValueError(f"batch must be at least 1 (got {batch})")
-        doomed = (
-            sa.select(plans.c.id)
-            .where(plans.c.day < before)
-            .order_by(plans.c.id)
-            .limit(batch)
-            .scalar_subquery()
-        )
-        stmt = sa.delete(plans).where(plans.c.id.in_(doomed))
-        total = 0
-        while True:
-            deleted = await self.db.run(lambda conn: int(conn.execute(stmt).rowcount))
-            total += deleted
-            if deleted < batch:
-                return total
+        return await delete_in_batches(self.db, plans, plans.c.day < before, batch)
+
+
+async def delete_in_batches(
+    db: Database, table: sa.Table, where: sa.ColumnElement[bool], batch: int = PRUNE_BATCH
+) -> int:
+    """Delete `table`'s rows matching `where`, at most `batch` per transaction (oldest id
+    first), so a large prune never holds the write lock for long; returns how many went."""
+    if batch < 1:
+        raise ValueError(f"batch must be at least 1 (got {batch})")
+    doomed = sa.select(table.c.id).where(where).order_by(table.c.id).limit(batch)
+    stmt = sa.delete(table).where(table.c.id.in_(doomed.scalar_subquery()))
+    total = 0
+    while True:
+        deleted = await db.run(lambda conn: int(conn.execute(stmt).rowcount))
+        total += deleted
+        if deleted < batch:
+            return total
 
 
 class StoreRepository:
