@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
@@ -10,7 +13,7 @@ from telegram import (
     ReplyKeyboardMarkup,
     Update,
 )
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
@@ -19,6 +22,8 @@ from bot.chat.render.replan import render_day_changes
 from bot.core.i18n import N_, _, set_language, telegram_language
 from bot.core.models import UserSettings
 from bot.services.container import Services
+
+D = TypeVar("D")  # a button flow's draft (ReminderDraft, LabDraft)
 
 Context = ContextTypes.DEFAULT_TYPE
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
@@ -153,3 +158,35 @@ async def replan_after_change(context: Context, user: UserSettings) -> str:
 def command_args(context: Context) -> str:
     """The text after the command, joined back with single spaces."""
     return " ".join(context.args or []).strip()
+
+
+async def flow_tap(
+    update: Update,
+    context: Context,
+    decode: Callable[[str], tuple[str, D] | None],
+    ready: Callable[[str, D], bool],
+    out_of_date: str,
+    cancelled: Callable[[], str],
+) -> tuple[CallbackQuery, UserSettings, str, D] | None:
+    """The opening every button flow shares (reminders, lab results): the tapped step and
+    draft decoded from the callback data, in a private chat, with every field the step needs;
+    otherwise `out_of_date` (an N_-marked text, translated here once the user's language is
+    known; nothing stored). ✖ Cancel ends the flow here. Returns the query,
+    the user, the step and the draft, or None when the tap is answered already."""
+    button = await onboarded_button(update, context)
+    if button is None:
+        return None
+    query, _parts, user = button
+    assert query.data is not None
+    decoded = decode(query.data)
+    chat = update.effective_chat
+    private = chat is not None and chat.type == ChatType.PRIVATE
+    if not private or decoded is None or not ready(*decoded):
+        await query.answer(_(out_of_date), show_alert=True)
+        return None
+    step, draft = decoded
+    if step == "x":
+        await query.answer(_("Cancelled"))
+        await edit(query, cancelled(), None)
+        return None
+    return query, user, step, draft

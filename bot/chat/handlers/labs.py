@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 
 from telegram import InputMediaPhoto, Update
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
@@ -21,12 +21,12 @@ from bot.chat.handlers.base import (
     Context,
     command_args,
     edit,
-    onboarded_button,
+    flow_tap,
     onboarded_user,
     reply,
     services,
 )
-from bot.chat.handlers.tracking import _send_photo, private_only, tracking
+from bot.chat.handlers.tracking import private_only, send_photo, tracking
 from bot.chat.render.chart_pool import levels_png
 from bot.chat.render.format import esc, parse_count
 from bot.chat.render.labs import (
@@ -118,7 +118,7 @@ async def _send_charts(update: Update, user: UserSettings, charts: list[tuple[by
     the charts still arrive, one photo each. A blocked chat (Forbidden) is not retried."""
     chat = update.effective_chat
     if len(charts) == 1:
-        await _send_photo(update, *charts[0])
+        await send_photo(update, *charts[0])
         return
     if not charts or chat is None:
         return
@@ -140,7 +140,7 @@ async def _send_charts(update: Update, user: UserSettings, charts: list[tuple[by
             type(exc).__name__,
         )
         for png, caption in charts:
-            await _send_photo(update, png, caption)
+            await send_photo(update, png, caption)
 
 
 async def _levels_add(update: Update, context: Context, user: UserSettings, text: str) -> None:
@@ -252,22 +252,12 @@ def _ready_for(step: str, draft: LabDraft) -> bool:
 
 async def on_lab_flow(update: Update, context: Context) -> None:
     """One tap of the add-a-result flow: the next step in the same message, or save."""
-    button = await onboarded_button(update, context)
-    if button is None:
+    tapped = await flow_tap(
+        update, context, LabDraft.decode, _ready_for, OUT_OF_DATE, render_lab_cancelled
+    )
+    if tapped is None:
         return
-    query, _parts, user = button
-    assert query.data is not None
-    decoded = LabDraft.decode(query.data)
-    chat = update.effective_chat
-    private = chat is not None and chat.type == ChatType.PRIVATE
-    if not private or decoded is None or not _ready_for(*decoded):
-        await query.answer(_(OUT_OF_DATE), show_alert=True)
-        return
-    step, draft = decoded
-    if step == "x":
-        await query.answer(_("Cancelled"))
-        await edit(query, render_lab_cancelled(), None)
-        return
+    query, user, step, draft = tapped
     today = services(context).today(user)
     if step in ("d", "s"):
         number = draft.number

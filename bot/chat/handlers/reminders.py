@@ -14,19 +14,19 @@ import datetime as dt
 import logging
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.chat.handlers.base import (
     Context,
     command_args,
     edit,
+    flow_tap,
     onboarded_button,
     onboarded_user,
     reply,
     services,
 )
-from bot.chat.handlers.tracking import _today_tally, private_only, tracking
+from bot.chat.handlers.tracking import private_only, today_tally, tracking
 from bot.chat.render.format import esc, parse_count
 from bot.chat.render.pickers import local_number
 from bot.chat.render.reminders import (
@@ -206,7 +206,7 @@ async def on_reminder(update: Update, context: Context) -> None:
         log.info("user %s answered reminder %s: taken", user.user_id, rid)
         if not new:
             await query.answer(_("Already logged as taken."))
-        day_tally = await _today_tally(svc, user, today)
+        day_tally = await today_tally(svc, user, today)
         body = render_dose_logged(reminder.dose_ug, kind, day_tally, user.target_ug, user)
         if new:
             await query.answer(_("Logged as taken") + " ✅")
@@ -305,22 +305,12 @@ def _ready_for(step: str, draft: ReminderDraft) -> bool:
 
 async def on_reminder_flow(update: Update, context: Context) -> None:
     """One tap of the new-reminder flow: show the next step in the same message, or save."""
-    button = await onboarded_button(update, context)
-    if button is None:
+    tapped = await flow_tap(
+        update, context, ReminderDraft.decode, _ready_for, OUT_OF_DATE, render_reminder_cancelled
+    )
+    if tapped is None:
         return
-    query, _parts, user = button
-    assert query.data is not None
-    decoded = ReminderDraft.decode(query.data)
-    chat = update.effective_chat
-    private = chat is not None and chat.type == ChatType.PRIVATE
-    if not private or decoded is None or not _ready_for(*decoded):
-        await query.answer(_(OUT_OF_DATE), show_alert=True)
-        return
-    step, draft = decoded
-    if step == "x":
-        await query.answer(_("Cancelled"))
-        await edit(query, render_reminder_cancelled(), None)
-        return
+    query, user, step, draft = tapped
     svc = services(context)
     ts = tracking(context)
     today = svc.today(user)

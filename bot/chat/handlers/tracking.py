@@ -113,7 +113,7 @@ def tracking(context: Context) -> TrackingStore:
     return tracking_store(services(context).store)
 
 
-async def _today_tally(svc: Services, user: UserSettings, day: dt.date) -> DayTally | None:
+async def today_tally(svc: Services, user: UserSettings, day: dt.date) -> DayTally | None:
     ts = tracking_store(svc.store)
     recipes = await user_recipes(ts, svc.recipes, user)
     tallies = await day_tallies(ts, user, day, day, recipes)
@@ -129,7 +129,7 @@ async def _log_view(
     ts = tracking_store(svc.store)
     plan = await svc.plans.day_plan(user, day)
     logs = await ts.meal_logs(user.user_id, day, day)
-    day_tally = await _today_tally(svc, user, day)
+    day_tally = await today_tally(svc, user, day)
     title = _("Meals · {day}").format(day=fmt_day(day))
     return render_log(plan, svc.recipes, logs, day_tally, user.target_ug, title=title, user=user)
 
@@ -194,7 +194,7 @@ async def on_checkoff(update: Update, context: Context) -> None:
         user.user_id, day, slot_name, meal.recipe_id, status, b12, planned_ug=b12, now_utc=svc.now()
     )
     log.info("user %s checked off %s on %s", user.user_id, slot_name, day)
-    day_tally = await _today_tally(svc, user, day)
+    day_tally = await today_tally(svc, user, day)
     await query.answer(checkoff_toast(slot_name, status, b12, day_tally, user.target_ug, user))
     if parts[1] == CHECKOFF_ON_LOG:
         text, markup = await _log_view(svc, user, day)
@@ -315,7 +315,7 @@ async def ate_command(update: Update, context: Context) -> None:
             recipe_id, what = recipe.id, localized_name(recipe, current_language())
     await ts.add_extra(user.user_id, today, recipe_id, b12, what, now_utc=svc.now())
     log.info("user %s logged an extra meal", user.user_id)
-    day_tally = await _today_tally(svc, user, today)
+    day_tally = await today_tally(svc, user, today)
     dish = None if number else what  # "/ate 1.2": no name to repeat
     await reply(update, render_extra_logged(dish, b12, day_tally, user.target_ug, user))
 
@@ -387,7 +387,7 @@ async def took_command(update: Update, context: Context) -> None:
         return
     await tracking(context).log_dose(user.user_id, today, dose, kind, taken_utc=now)
     log.info("user %s logged a dose", user.user_id)
-    day_tally = await _today_tally(svc, user, today)
+    day_tally = await today_tally(svc, user, today)
     await reply(update, render_dose_logged(dose, kind, day_tally, user.target_ug, user))
 
 
@@ -417,7 +417,7 @@ async def on_took_again(update: Update, context: Context) -> None:
     await tracking(context).log_dose(user.user_id, today, dose, parts[4], taken_utc=now)
     log.info("user %s logged a repeated dose", user.user_id)
     await query.answer(_("Logged."))
-    day_tally = await _today_tally(svc, user, today)
+    day_tally = await today_tally(svc, user, today)
     await edit(query, render_dose_logged(dose, parts[4], day_tally, user.target_ug, user), None)
 
 
@@ -443,10 +443,10 @@ async def progress_command(update: Update, context: Context) -> None:
     await reply(update, render_progress(summary, user))
     png = await progress_png(tallies, user.target_ug, today)  # off the event loop
     caption = PROGRESS_CAPTION_LOG if clinician_manages(user) else PROGRESS_CAPTION
-    await _send_photo(update, png, _(caption))
+    await send_photo(update, png, _(caption))
 
 
-async def _send_photo(update: Update, png: bytes, caption: str) -> None:
+async def send_photo(update: Update, png: bytes, caption: str) -> None:
     chat = update.effective_chat
     if chat is not None:
         await chat.send_photo(photo=png, caption=esc(caption), parse_mode=ParseMode.HTML)
