@@ -31,7 +31,8 @@ from bot.core.clock import local_date_at, next_local_occurrence_utc
 from bot.core.models import UserSettings
 from bot.core.reminders import next_fire_utc
 from bot.services.delivery import Blocked, RateLimited, Transient, Unconfirmed
-from bot.storage.tracking import DueReminder, TrackingStore
+from bot.storage.reminders import DueReminder
+from bot.storage.tracking import TrackingStore
 
 log = logging.getLogger(__name__)
 

@@ -55,7 +55,8 @@ from bot.core.labs import (
 from bot.core.models import UserSettings
 from bot.core.recipe_search import quote
 from bot.services.container import Services
-from bot.storage.tracking import StoredLab, TrackingStore, retest_fire_utc
+from bot.storage.reminders import retest_fire_utc
+from bot.storage.tracking import StoredLab, TrackingStore
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ from bot.services.reminders import (
     run_tracking_tick,
 )
 from bot.services.tracking import day_tallies, user_recipes
-from bot.storage.tracking import DueReminder
+from bot.storage.reminders import DueReminder
 
 log = logging.getLogger(__name__)
 

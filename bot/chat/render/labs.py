@@ -45,7 +45,8 @@ from bot.core.labs import (
     classify,
     format_result,
 )
-from bot.storage.tracking import Retest, StoredLab
+from bot.storage.reminders import Retest
+from bot.storage.tracking import StoredLab
 
 LAB_DISCLAIMER = DISCLAIMER  # "This is information, not a diagnosis — discuss … clinician."
 

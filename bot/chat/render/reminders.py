@@ -45,7 +45,7 @@ from bot.core.reminders import (
     ReminderInputError,
     ReminderKind,
 )
-from bot.storage.tracking import StoredReminder
+from bot.storage.reminders import StoredReminder
 
 # --------------------------------------------------------------------------- reminder messages
 

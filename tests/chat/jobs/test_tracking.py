@@ -19,8 +19,9 @@ from bot.chat.send import delivering
 from bot.core.clock import zone
 from bot.core.models import UserSettings
 from bot.core.reminders import Reminder, ReminderKind, next_fire_utc
+from bot.storage.reminders import DueReminder
 from bot.storage.store import Store
-from bot.storage.tracking import DueReminder, TrackingStore
+from bot.storage.tracking import TrackingStore
 
 UTC = dt.UTC
 BERLIN = "Europe/Berlin"

@@ -20,7 +20,8 @@ from bot.chat.render.labs import (
     render_retest_reminder,
 )
 from bot.core.labs import NG_L, UMOL_L, LabResult, Marker
-from bot.storage.tracking import Retest, StoredLab
+from bot.storage.reminders import Retest
+from bot.storage.tracking import StoredLab
 
 TODAY = dt.date(2026, 11, 24)
 
