@@ -10,6 +10,7 @@ from repo_paths import SHARED_NUTRITION
 from translated import english_left, in_language
 
 from bot.core.i18n import _
+from bot.core.lab_input import check_value, is_marker_word, parse_lab_value, parse_levels_add
 from bot.core.labs import (
     ADD_EXAMPLES,
     DISCLAIMER,
@@ -26,14 +27,10 @@ from bot.core.labs import (
     LabInputError,
     LabResult,
     Marker,
-    check_value,
     classify,
     format_result,
     from_canonical,
-    is_marker_word,
     next_retest,
-    parse_lab_value,
-    parse_levels_add,
     parse_marker,
     parse_months,
     to_canonical,

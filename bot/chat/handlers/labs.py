@@ -3,7 +3,7 @@
 
 The flow's state travels in the buttons' callback data (bot.chat.render.labs.LabDraft), so a
 tap needs no process memory and any webhook worker can answer it; every value is range-checked
-and checked against the same plausibility limits as the typed form (bot.core.labs.check_value),
+and checked against the same plausibility limits as the typed form (bot.core.lab_input.check_value),
 and a stale or forged tap is refused with nothing stored. Log lines never carry lab values.
 """
 
@@ -43,15 +43,8 @@ from bot.chat.render.labs import (
     render_retest_status,
 )
 from bot.core.i18n import N_, _
-from bot.core.labs import (
-    LabInputError,
-    LabResult,
-    check_value,
-    is_marker_word,
-    next_retest,
-    parse_levels_add,
-    parse_months,
-)
+from bot.core.lab_input import check_value, is_marker_word, parse_levels_add
+from bot.core.labs import LabInputError, LabResult, next_retest, parse_months
 from bot.core.models import UserSettings
 from bot.core.recipe_search import quote
 from bot.services.container import Services

@@ -40,7 +40,8 @@ from bot.chat.render.charts import (
     levels_chart,
     progress_chart,
 )
-from bot.core.labs import LabResult, Marker, parse_levels_add
+from bot.core.lab_input import parse_levels_add
+from bot.core.labs import LabResult, Marker
 from bot.core.tally import DayTally, day_tally
 
 TODAY = dt.date(2026, 10, 30)
