@@ -9,11 +9,15 @@ worker, a fake Bot API on 127.0.0.1 that also plays the load balancer — and me
      record; misses must all be sends the killed worker had started), the combined send rate
      while all N ran against RATE_LIMIT_PER_SECOND, and the most sends in any 1 s window.
   2. cpu:   CPU per push of the workers (user + system, every worker process, during the
-     fan-out), N workers on PostgreSQL against 1 worker on SQLite, same users.
+     fan-out), N workers on PostgreSQL against 1 worker on SQLite, same users (3,000 by
+     default), the push tick at its default. Judged in the steady state, once a fifth of
+     the pushes has arrived (each worker's start: its first plans of the day, statements
+     compiled and prepared per pooled connection, would otherwise count once per worker in
+     a morning of a few hundred pushes each); the whole run is printed beside it.
 
 Usage (from the repository root; needs `pip install -e '.[test,postgres]'`):
     .venv/bin/python bench/bench_workers.py --workers 2 --database postgresql
-    .venv/bin/python bench/bench_workers.py --users 300 --rate 30      # quick, ~1 min
+    .venv/bin/python bench/bench_workers.py --users 300 --cpu-users 1000   # quick, ~1.5 min
 `--database-url postgresql://…` uses a server you have (the bench creates and drops its own
 databases there); otherwise pgserver starts a throwaway PostgreSQL under the temp folder.
 Goals: 0 duplicates; misses <= 2 x the push concurrency; rate >= 95 % of the limit and
@@ -54,6 +58,11 @@ from bot.storage.store import Store  # noqa: E402
 
 FIRST = 2_000_000
 RATE_GOAL, WINDOW_GOAL, CPU_GOAL = 0.95, 1.10, 1.5
+# The CPU runs judge the steady state: per push once WARM of the pushes have arrived, so that
+# each worker's one-off start (its first plans of the day, statements compiled and prepared
+# on each pooled connection) does not count once per worker; the whole run is printed too.
+WARM = 0.2
+DEFAULT_TICK_S = 60.0  # PUSH_TICK_SECONDS's default; the kill run ticks every second
 
 
 @dataclass
@@ -62,7 +71,9 @@ class FanOut:
     stale: set[int]
     times: list[float]  # monotonic arrival of every push at the server
     killed_at: float | None
-    cpu_s: float
+    cpu_s: float  # every worker, from healthy to done
+    warm_cpu_s: float  # every worker, from `warm` of the pushes arrived to done
+    warm_pushes: int  # pushes that arrived in that part
 
 
 async def seed(database_url: str, count: int) -> set[int]:
@@ -131,7 +142,15 @@ def cpu_of(worker: Worker) -> float:
 
 
 async def fan_out(
-    database_url: str, count: int, workers_n: int, rate: float, *, kill: bool, lease_s: float
+    database_url: str,
+    count: int,
+    workers_n: int,
+    rate: float,
+    *,
+    kill: bool,
+    lease_s: float,
+    tick_s: float = 1.0,
+    warm: float = 0.0,
 ) -> FanOut:
     ids = await seed(database_url, count)
     logs = Path(tempfile.mkdtemp(prefix="b12-bench-workers-"))
@@ -145,7 +164,7 @@ async def fan_out(
                 database_url,
                 logs,
                 env={
-                    "PUSH_TICK_SECONDS": "1",
+                    "PUSH_TICK_SECONDS": str(tick_s),
                     "RATE_LIMIT_PER_SECOND": str(rate),
                     "PUSH_LEASE_SECONDS": str(lease_s),
                 },
@@ -159,6 +178,13 @@ async def fan_out(
             def arrived() -> int:
                 return sum(1 for c in api.calls_of("sendMessage") if c.ok)
 
+            warm_at = count  # pushes arrived when CPU was read again
+            cpu_warm: dict[str, float] = {}
+            if warm and not kill:
+                while arrived() < warm * count:
+                    await asyncio.sleep(0.01)
+                cpu_warm = {w.name: cpu_of(w) for w in workers}
+                warm_at = arrived()
             if kill:
                 while arrived() < count // 3:
                     await asyncio.sleep(0.02)
@@ -168,9 +194,12 @@ async def fan_out(
             deadline = time.monotonic() + max(120.0, 3 * count / rate)
             while await not_done(database_url) and time.monotonic() < deadline:
                 await asyncio.sleep(0.5)
+            warm_cpu = 0.0
             for worker in workers:
                 if not worker.killed:
-                    cpu_spent += cpu_of(worker) - cpu_before[worker.name]
+                    spent = cpu_of(worker)
+                    cpu_spent += spent - cpu_before[worker.name]
+                    warm_cpu += spent - cpu_warm.get(worker.name, spent)
             delivered: collections.Counter[int] = collections.Counter()
             times = []
             for call in api.calls_of("sendMessage"):
@@ -184,7 +213,9 @@ async def fan_out(
         for worker in workers:
             worker.stop()
         shutil.rmtree(logs, ignore_errors=True)
-    return FanOut(delivered, await stale_claims(database_url), sorted(times), killed_at, cpu_spent)
+    stale = await stale_claims(database_url)
+    warm_pushes = sum(delivered.values()) - warm_at
+    return FanOut(delivered, stale, sorted(times), killed_at, cpu_spent, warm_cpu, warm_pushes)
 
 
 def most_in_any_second(times: list[float]) -> int:
@@ -255,29 +286,43 @@ async def run(args: argparse.Namespace) -> int:
 
         # 2. CPU per push: N workers on PostgreSQL, then one on SQLite
         async with fresh_database(admin) as url:
-            pg = await fan_out(
-                url, args.users, args.workers, args.cpu_rate, kill=False, lease_s=args.lease
-            )
+            pg = await cpu_run(url, args.cpu_users, args.workers, args)
     folder = Path(tempfile.mkdtemp(prefix="b12-bench-sqlite-"))
     try:
-        lite = await fan_out(
-            f"sqlite:///{folder / 'bot.sqlite3'}",
-            args.users,
-            1,
-            args.cpu_rate,
-            kill=False,
-            lease_s=args.lease,
-        )
+        lite = await cpu_run(f"sqlite:///{folder / 'bot.sqlite3'}", args.cpu_users, 1, args)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    pg_ms = 1000 * pg.cpu_s / max(1, sum(pg.delivered.values()))
-    lite_ms = 1000 * lite.cpu_s / max(1, sum(lite.delivered.values()))
-    print(f"\n2. CPU per push (workers' processes, at {args.cpu_rate:g} msg/s)")
-    print(f"   PostgreSQL, {args.workers} workers: {pg_ms:.2f} ms; SQLite, 1 worker: "
-          f"{lite_ms:.2f} ms; ratio {pg_ms / lite_ms:.2f} (goal <= {CPU_GOAL})")  # fmt: skip
+    pg_all, pg_ms = per_push_ms(pg)
+    lite_all, lite_ms = per_push_ms(lite)
+    print(f"\n2. CPU per push ({args.cpu_users} users due; every worker process, user + system, "
+          f"at {args.cpu_rate:g} msg/s, push tick at its default)")  # fmt: skip
+    print(f"   steady (after the first {WARM:.0%} of the pushes): PostgreSQL, {args.workers} "
+          f"workers: {pg_ms:.2f} ms; SQLite, 1 worker: {lite_ms:.2f} ms; "
+          f"ratio {pg_ms / lite_ms:.2f} (goal <= {CPU_GOAL})")  # fmt: skip
+    print(f"   whole run (from healthy, incl. each worker's first plans and statements): "
+          f"{pg_all:.2f} ms vs {lite_all:.2f} ms; ratio {pg_all / lite_all:.2f}")  # fmt: skip
     ok &= pg_ms <= CPU_GOAL * lite_ms
     print("\nall goals met" if ok else "\nsome goal missed")
     return 0 if ok else 1
+
+
+async def cpu_run(url: str, users: int, workers: int, args: argparse.Namespace) -> FanOut:
+    return await fan_out(
+        url,
+        users,
+        workers,
+        args.cpu_rate,
+        kill=False,
+        lease_s=args.lease,
+        tick_s=DEFAULT_TICK_S,
+        warm=WARM,
+    )
+
+
+def per_push_ms(run: FanOut) -> tuple[float, float]:
+    """CPU per push over the whole run and in the steady part."""
+    whole = 1000 * run.cpu_s / max(1, sum(run.delivered.values()))
+    return whole, 1000 * run.warm_cpu_s / max(1, run.warm_pushes)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -288,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=30, help="RATE_LIMIT_PER_SECOND")
     parser.add_argument("--cpu-rate", type=float, default=100, help="rate of the CPU runs")
+    parser.add_argument("--cpu-users", type=int, default=3000, help="users due in the CPU runs")
     parser.add_argument("--lease", type=float, default=10, help="PUSH_LEASE_SECONDS")
     args = parser.parse_args(argv)
     if args.workers < 2 or args.users < 30:

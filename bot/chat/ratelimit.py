@@ -131,12 +131,20 @@ class SendBudget(Protocol):
     implementation can be a single statement."""
 
     async def try_take(
-        self, chat: ChatKey | None, priority: Priority, now: float, *, overall: bool = True
+        self,
+        chat: ChatKey | None,
+        priority: Priority,
+        now: float,
+        *,
+        overall: bool = True,
+        want: int = 1,
     ) -> Wait:
         """Count one message to `chat` (None: the overall limit only; overall=False: an edit,
         `chat`'s limit only) if every limit has room at `now` (time.monotonic seconds) and
         return GO; otherwise count nothing and say how long to wait. A budget may keep part
-        of the overall rate for INTERACTIVE and pace BACKGROUND sends."""
+        of the overall rate for INTERACTIVE and pace BACKGROUND sends. `want`: how many
+        messages are about to ask (a budget whose answer costs a round trip may take that
+        many overall tokens at once and hand them out to the next callers)."""
         ...
 
 
@@ -204,7 +212,13 @@ class LocalSendBudget:
         self._chats: OrderedDict[ChatKey, _Window] = OrderedDict()
 
     async def try_take(
-        self, chat: ChatKey | None, priority: Priority, now: float, *, overall: bool = True
+        self,
+        chat: ChatKey | None,
+        priority: Priority,
+        now: float,
+        *,
+        overall: bool = True,
+        want: int = 1,
     ) -> Wait:
         return self.take_now(chat, priority, now, overall=overall)
 
@@ -276,6 +290,13 @@ class SharedSendBudget:
     built) and while the database does not answer, the process falls back to counting
     locally at `fallback_share` of the rate, so a database outage slows the sends instead of
     stopping them or overrunning Telegram's limit.
+
+    A background take asks for `want` overall tokens at once, in the current slot or, when
+    that is full, the next one; what it gets beyond the first send is this process's credit
+    for that slot (the database's answer says when it begins and ends), so the next messages
+    of the push go without a round trip, and a push message waiting for a booked slot waits
+    here without asking again. Credit left when its slot ends is dropped: a send never uses a
+    token of a slot that is over, nor one of a slot that has not begun.
     """
 
     def __init__(
@@ -285,14 +306,20 @@ class SharedSendBudget:
         private: Limit = PRIVATE,
         *,
         fallback_share: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._overall = overall
+        self._clock = clock  # the rate limiter's clock: credit times are on it
+        self._overall_scope = Scope(OVERALL_SCOPE, overall.count, overall.period_s, reserve=True)
         self._group = group
         self._private = LocalSendBudget(Limit(10**9, overall.period_s), group, private)
         share = max(1, int(overall.count * fallback_share))
         self._fallback = LocalSendBudget(Limit(share, overall.period_s), group, private)
         self._shared: SharedRateBudget | None = None
         self._failing = False
+        self._credit = 0  # overall tokens taken and not used yet
+        self._credit_from = 0.0  # ... usable from (the start of their slot)
+        self._credit_until = 0.0  # ... until (its end)
 
     def attach(self, shared: SharedRateBudget) -> None:
         """Count in the database from now on (called once the store is open)."""
@@ -301,6 +328,7 @@ class SharedSendBudget:
     async def detach(self) -> None:
         """Count locally again and close the database side (before the store closes)."""
         shared, self._shared = self._shared, None
+        self._credit = 0
         if shared is not None:
             await shared.close()
 
@@ -308,8 +336,31 @@ class SharedSendBudget:
     def attached(self) -> bool:
         return self._shared is not None
 
+    @property
+    def credit(self) -> int:
+        """Overall tokens this process holds for its next sends (for tests and logs)."""
+        return self._credit
+
+    def _use_credit(self, now: float) -> bool:
+        if self._credit > 0 and now < self._credit_until:
+            if now < self._credit_from:
+                return False  # booked for the next slot: not yet
+            self._credit -= 1
+            return True
+        self._credit = 0
+        return False
+
+    def _keep_credit(self, granted: int, start: float, until: float) -> None:
+        self._credit, self._credit_from, self._credit_until = granted, start, until
+
     async def try_take(
-        self, chat: ChatKey | None, priority: Priority, now: float, *, overall: bool = True
+        self,
+        chat: ChatKey | None,
+        priority: Priority,
+        now: float,
+        *,
+        overall: bool = True,
+        want: int = 1,
     ) -> Wait:
         shared = self._shared
         if shared is None:
@@ -322,29 +373,48 @@ class SharedSendBudget:
             if not overall:  # an edit in a private chat: nothing shared to count
                 self._private.count_chat(chat, now)
                 return GO
+        group = chat is not None and not private
+        background = priority is Priority.BACKGROUND
+        prepaid = overall and self._use_credit(now)
+        if overall and not prepaid and background and self._credit and now < self._credit_from:
+            return Wait(overall_s=self._credit_from - now)  # our next slot is booked already
         scopes = []
-        if overall:
-            scopes.append(
-                Scope(OVERALL_SCOPE, self._overall.count, self._overall.period_s, reserve=True)
-            )
-        if chat is not None and not private:
+        if overall and not prepaid:
+            scopes.append(self._overall_scope)
+        if group:
             scopes.append(Scope(chat_scope(chat), self._group.count, self._group.period_s))
-        if not scopes:  # an edit of an inline message: nothing counts
+        if not scopes:  # prepaid, or an edit of an inline message: nothing (more) to count
+            if private:
+                self._private.count_chat(chat, now)
             return GO
+        batch = background and not group  # the overall scope alone
         try:
-            taken = await shared.take(scopes, interactive=priority is Priority.INTERACTIVE)
+            taken = await shared.take(
+                scopes, interactive=not background, want=want if batch else 1, ahead=batch
+            )
         except (sa_exc.SQLAlchemyError, OSError) as exc:
             if not self._failing:
                 log.warning("shared send budget unavailable (%s): counting locally", exc)
             self._failing = True
+            if prepaid:
+                self._credit += 1  # not used after all
             return self._fallback.take_now(chat, priority, now, overall=overall)
         if self._failing:
             log.info("shared send budget answers again")
             self._failing = False
         if not taken.ok:
+            if prepaid:
+                self._credit += 1  # the group's limit refused: the overall token stays ours
             if taken.refused_by == OVERALL_SCOPE:
                 return Wait(overall_s=taken.wait_s)
             return Wait(chat_s=taken.wait_s)
+        if taken.start_s > 0:  # booked in the next slot: wait for it to begin
+            # on our clock it begins at most this late (decided after `now`, before `answered`)
+            answered = self._clock()
+            self._keep_credit(taken.granted, answered + taken.start_s, now + taken.until_s)
+            return Wait(overall_s=self._credit_from - now)
+        if batch and taken.granted > 1:
+            self._keep_credit(taken.granted - 1, now, now + taken.until_s)
         if private:
             self._private.count_chat(chat, now)
         return GO
@@ -416,6 +486,8 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
         # asks it again before then (a shared budget's answer costs a database round trip).
         self._full_until = [0.0, 0.0]
         self._abandoned = False
+        self._taking = False  # a budget answer is on its way: later arrivals queue behind it
+        self._sending = [0, 0]  # per priority: granted sends whose request has not returned
 
     async def initialize(self) -> None:
         self._abandoned = False
@@ -458,6 +530,7 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
                 await self._acquire(chat, priority, overall=overall)
             if record is not None:
                 record.started += 1
+            self._sending[priority] += 1
             try:
                 result = await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -468,6 +541,8 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
                     raise
                 retries += 1
                 continue
+            finally:
+                self._sending[priority] -= 1
             if record is not None:
                 record.delivered += 1
             return result
@@ -480,11 +555,20 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
         now = self._clock()
         idle = (
             not (self._queues[0] or self._queues[1])
+            and not self._taking
             and now >= self._paused_until
             and (not overall or now >= self._full_until[priority])
         )
         if idle:
-            wait = await self._budget.try_take(chat, priority, now, overall=overall)
+            self._taking = True
+            try:
+                wait = await self._budget.try_take(
+                    chat, priority, now, overall=overall, want=self._want(priority, 1)
+                )
+            finally:
+                self._taking = False
+                if self._queues[0] or self._queues[1]:
+                    self._wake.set()  # the dispatcher waited for this answer
             if wait.ok:
                 return  # nobody waits and there is room: the common case, no queueing
             self._note_full(priority, now, wait)
@@ -506,6 +590,10 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
     async def _dispatch(self) -> None:
         try:
             while self._queues[0] or self._queues[1]:
+                if self._taking:  # one question to the budget at a time (its answer may
+                    self._wake.clear()  # hold tokens for the waiting ones too)
+                    await self._wake.wait()
+                    continue
                 arrivals = self._arrivals
                 now = self._clock()
                 delay = self._paused_until - now
@@ -539,9 +627,17 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
                     if waiter.chat is not None:
                         blocked.add(waiter.chat)  # its chat's later requests keep their place
                     continue  # edits of other chats may still go
-                wait = await self._budget.try_take(
-                    waiter.chat, priority, now, overall=waiter.overall
-                )
+                self._taking = True
+                try:
+                    wait = await self._budget.try_take(
+                        waiter.chat,
+                        priority,
+                        now,
+                        overall=waiter.overall,
+                        want=self._want(priority, len(queue)),
+                    )
+                finally:
+                    self._taking = False
                 if wait.ok:
                     queue.remove(waiter)
                     if waiter.future.done():  # cancelled while the budget answered
@@ -556,6 +652,13 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
                     blocked.add(waiter.chat)
                     soonest = min(soonest, wait.chat_s)
         return 0.0 if granted else soonest
+
+    def _want(self, priority: Priority, waiting: int) -> int:
+        """Messages about to ask: `waiting` in the queue, and for the push one more for each
+        of its sends in flight (each is followed by the next of its batch)."""
+        if priority is Priority.BACKGROUND:
+            return waiting + self._sending[priority]
+        return waiting
 
     def _note_full(self, priority: Priority, now: float, wait: Wait) -> None:
         """The budget has no room for `priority` for `wait.overall_s`; none for a reply means

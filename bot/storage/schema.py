@@ -565,7 +565,8 @@ sa.Index("shopping_lists_start", shopping_lists.c.start_day)  # pruning with pla
 # (bot.storage.ratebudget; PostgreSQL only). A scope ('all', or one group chat) has a ring of
 # `ring` rows; the row of time slot N is ring N % size, reset when a newer slot comes round,
 # so the table never grows. `reserved`: sends of replies that found the slot full and wait for
-# this one (background sends leave them room).
+# this one (background sends leave them room). `granted` (revision 0006): how many sends the
+# last take of the slot was given (a take may ask for several; RETURNING shows only new values).
 send_budget = sa.Table(
     "send_budget",
     metadata,
@@ -574,6 +575,7 @@ send_budget = sa.Table(
     sa.Column("slot", BigId, nullable=False),
     sa.Column("sent", sa.Integer, nullable=False),
     sa.Column("reserved", sa.Integer, nullable=False),
+    sa.Column("granted", sa.Integer, nullable=False, server_default=sa.text("0")),
 )
 
 # --- revision 0004: recipe preferences -------------------------------------------------------

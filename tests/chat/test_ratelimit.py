@@ -14,14 +14,18 @@ import pytest
 from telegram.error import RetryAfter
 
 from bot.chat.ratelimit import (
+    GO,
     Limit,
     LocalSendBudget,
     Priority,
     PriorityRateLimiter,
     SendAbandoned,
+    SharedSendBudget,
+    Wait,
     background_sends,
     logging_requests,
 )
+from bot.storage.ratebudget import OVERALL_SCOPE, Scope, Taken
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 FREE = Limit(1000, 1.0)
@@ -204,3 +208,135 @@ async def test_a_shared_budget_can_keep_room_for_replies() -> None:
     assert not (await budget.try_take(3, Priority.BACKGROUND, now)).ok  # the last is kept
     assert (await budget.try_take(4, Priority.INTERACTIVE, now)).ok
     assert (await budget.try_take(5, Priority.INTERACTIVE, now)).overall_s > 0
+
+
+class ScriptedShared:
+    """Stands in for the database side of SharedSendBudget: answers each take from a script
+    and records what was asked (scope names, interactive, want, ahead)."""
+
+    def __init__(self, *answers: Taken) -> None:
+        self.answers = list(answers)
+        self.asked: list[tuple[list[str], bool, int, bool]] = []
+
+    async def take(
+        self, scopes: list[Scope], *, interactive: bool, want: int = 1, ahead: bool = False
+    ) -> Taken:
+        self.asked.append(([s.name for s in scopes], interactive, want, ahead))
+        return self.answers.pop(0)
+
+    async def close(self) -> None:
+        pass
+
+
+def shared_budget(db: ScriptedShared, clock: list[float]) -> SharedSendBudget:
+    budget = SharedSendBudget(Limit(100, 1.0), clock=lambda: clock[0])
+    budget.attach(db)  # type: ignore[arg-type]
+    return budget
+
+
+def granted(n: int, *, start_s: float = 0.0, slot_s: float = 0.05) -> Taken:
+    return Taken(True, 0.0, 0, granted=n, start_s=start_s, until_s=start_s + slot_s)
+
+
+BG, RE = Priority.BACKGROUND, Priority.INTERACTIVE
+
+
+async def test_the_push_takes_a_batch_and_sends_the_rest_without_asking_again() -> None:
+    db = ScriptedShared(granted(3, slot_s=0.05), granted(1))
+    budget = shared_budget(db, [10.0])
+    assert await budget.try_take(101, BG, 10.0, want=4) == GO
+    assert db.asked == [([OVERALL_SCOPE], False, 4, True)]
+    assert budget.credit == 2
+    assert await budget.try_take(102, BG, 10.01) == GO
+    assert await budget.try_take(103, RE, 10.02) == GO  # a reply may use it too
+    assert len(db.asked) == 1  # two sends, no round trip
+    assert await budget.try_take(104, BG, 10.03) == GO
+    assert len(db.asked) == 2
+
+
+async def test_credit_of_a_slot_that_is_over_is_never_used() -> None:
+    db = ScriptedShared(granted(3, slot_s=0.05), granted(1))
+    budget = shared_budget(db, [10.0])
+    assert await budget.try_take(101, BG, 10.0, want=3) == GO
+    assert await budget.try_take(102, BG, 10.06) == GO  # after the slot: asks again
+    assert len(db.asked) == 2 and budget.credit == 0
+
+
+async def test_a_booked_slot_is_waited_for_without_asking_then_used() -> None:
+    db = ScriptedShared(granted(2, start_s=0.03, slot_s=0.05), granted(1))
+    clock = [10.001]  # the answer came 1 ms after the question
+    budget = shared_budget(db, clock)
+    wait = await budget.try_take(101, BG, 10.0, want=2)
+    assert wait.overall_s == pytest.approx(0.031)  # from the answer: never early
+    assert await budget.try_take(101, BG, 10.02) == Wait(overall_s=pytest.approx(0.011))
+    assert len(db.asked) == 1  # the push waited without a round trip
+    assert await budget.try_take(101, BG, 10.04) == GO
+    assert await budget.try_take(102, BG, 10.05) == GO
+    assert len(db.asked) == 1 and budget.credit == 0
+    assert await budget.try_take(103, BG, 10.081) == GO  # the booked slot is over
+    assert len(db.asked) == 2
+
+
+async def test_a_reply_does_not_wait_for_the_push_booking() -> None:
+    db = ScriptedShared(granted(2, start_s=0.03), granted(1))
+    budget = shared_budget(db, [10.0])
+    assert not (await budget.try_take(101, BG, 10.0, want=2)).ok
+    assert await budget.try_take(7, RE, 10.001) == GO  # asks for the current slot itself
+    assert db.asked[1] == ([OVERALL_SCOPE], True, 1, False)
+    assert budget.credit == 2  # the push's booking is still there
+
+
+async def test_a_group_send_on_credit_asks_for_its_chat_only_and_keeps_it_if_refused() -> None:
+    refused = Taken(False, 2.0, 0, refused_by="chat:-100")
+    db = ScriptedShared(granted(3), refused, granted(1))
+    budget = shared_budget(db, [10.0])
+    assert await budget.try_take(101, BG, 10.0, want=3) == GO
+    assert await budget.try_take(-100, BG, 10.01) == Wait(chat_s=2.0)
+    assert db.asked[1] == (["chat:-100"], False, 1, False)
+    assert budget.credit == 2  # the group was refused: the overall token stays
+    assert await budget.try_take(-200, BG, 10.02) == GO
+    assert db.asked[2] == (["chat:-200"], False, 1, False)
+    assert budget.credit == 1
+
+
+class SlowBudget:
+    """A budget whose answer takes a while (a round trip): records how many questions were
+    on their way at once and what each asked for."""
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.wants: list[int] = []
+
+    async def try_take(
+        self,
+        chat: object,
+        priority: Priority,
+        now: float,
+        *,
+        overall: bool = True,
+        want: int = 1,
+    ) -> Wait:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        self.wants.append(want)
+        try:
+            await asyncio.sleep(0.005)
+        finally:
+            self.in_flight -= 1
+        return GO
+
+
+async def test_one_question_to_the_budget_at_a_time_and_it_says_how_many_wait() -> None:
+    budget = SlowBudget()
+    limiter = PriorityRateLimiter(budget)
+    api = FakeApi()
+
+    async def push(chat: int) -> None:
+        with background_sends():
+            await request(limiter, api, "sendMessage", chat)
+
+    await asyncio.gather(*(push(2000 + i) for i in range(8)))
+    assert len(api.sent) == 8
+    assert budget.most_in_flight == 1  # the others queued behind the first answer
+    assert budget.wants[0] == 1 and max(budget.wants) >= 7  # then: the queue asked as one
