@@ -279,6 +279,9 @@ def _is_private(chat: ChatKey) -> bool:
     return isinstance(chat, int) and chat > 0
 
 
+SEND_MARGIN_S = 0.01  # a shared-budget token is not used in the last 10 ms of its slot
+
+
 class SharedSendBudget:
     """The budget of several worker processes, counted in PostgreSQL
     (bot.storage.ratebudget): the overall limit and each group's, shared by every worker
@@ -408,13 +411,17 @@ class SharedSendBudget:
             if taken.refused_by == OVERALL_SCOPE:
                 return Wait(overall_s=taken.wait_s)
             return Wait(chat_s=taken.wait_s)
+        # Credit is used only up to SEND_MARGIN_S before its slot ends, so that a message
+        # reaches Telegram within its slot and a second never collects a straggler of the
+        # slot before it on top of its own (the budget's bound assumes sends in their slot).
         if taken.start_s > 0:  # booked in the next slot: wait for it to begin
             # on our clock it begins at most this late (decided after `now`, before `answered`)
             answered = self._clock()
-            self._keep_credit(taken.granted, answered + taken.start_s, now + taken.until_s)
+            until = now + taken.until_s - SEND_MARGIN_S
+            self._keep_credit(taken.granted, answered + taken.start_s, until)
             return Wait(overall_s=self._credit_from - now)
         if batch and taken.granted > 1:
-            self._keep_credit(taken.granted - 1, now, now + taken.until_s)
+            self._keep_credit(taken.granted - 1, now, now + taken.until_s - SEND_MARGIN_S)
         if private:
             self._private.count_chat(chat, now)
         return GO

@@ -254,11 +254,12 @@ async def test_the_push_takes_a_batch_and_sends_the_rest_without_asking_again() 
     assert len(db.asked) == 2
 
 
-async def test_credit_of_a_slot_that_is_over_is_never_used() -> None:
+async def test_credit_is_not_used_in_the_last_moments_of_its_slot() -> None:
     db = ScriptedShared(granted(3, slot_s=0.05), granted(1))
     budget = shared_budget(db, [10.0])
     assert await budget.try_take(101, BG, 10.0, want=3) == GO
-    assert await budget.try_take(102, BG, 10.06) == GO  # after the slot: asks again
+    # 5 ms before the slot ends: the message might reach Telegram in the next slot
+    assert await budget.try_take(102, BG, 10.045) == GO
     assert len(db.asked) == 2 and budget.credit == 0
 
 
