@@ -1,10 +1,11 @@
 """/language and the language of every update.
 
 Before every other handler (its own group, before flood control) `apply_language` sets the
-update's language: the user's stored choice when this process has seen it, else Telegram's
-`language_code`. Handlers that read the user (bot.chat.handlers.base) then set the stored one,
-so a choice made with /language wins over the phone's language. PTB handles each update in its
-own asyncio task, so the language never leaks from one user's update into another's.
+update's language: the user's stored choice (remembered by a process that is the database's
+only user; read per update by workers sharing PostgreSQL), else Telegram's `language_code`.
+Handlers that read the user (bot.chat.handlers.base) then set the stored one, so a choice
+made with /language wins over the phone's language. PTB handles each update in its own
+asyncio task, so the language never leaks from one user's update into another's.
 """
 
 from __future__ import annotations
@@ -36,18 +37,23 @@ LANGUAGE_CODE_MAX = 12  # "/language de-AT" at most; anything longer is not a co
 
 
 async def apply_language(update: object, context: Context) -> None:
-    """The update's language, before any text is rendered: the stored choice (read once per
-    user and process, then remembered), else Telegram's language_code."""
+    """The update's language, before any text is rendered: the stored choice, else Telegram's
+    language_code. On SQLite (one process per database) the choice is read once per user and
+    then remembered; on PostgreSQL another worker may have changed it a moment ago, so it is
+    read with every update (one primary-key read)."""
     tg_user = update.effective_user if isinstance(update, Update) else None
     if tg_user is None:
         set_language(None)
         return
     remembered = context.bot_data.setdefault(LANGUAGES_KEY, {})
-    known = remembered.get(tg_user.id)
-    if known is None and isinstance(context.bot_data.get("services"), Services):
-        stored = await services(context).store.get_user(tg_user.id)
+    container = context.bot_data.get("services")
+    shared = isinstance(container, Services) and container.store.dialect == "postgresql"
+    known = None if shared else remembered.get(tg_user.id)
+    if known is None and isinstance(container, Services):
+        stored = await container.store.get_user(tg_user.id)
         known = stored.language if stored is not None and stored.language else ""
-        remembered[tg_user.id] = known  # "": none stored (yet); base.py fills it in
+        if not shared:
+            remembered[tg_user.id] = known  # "": none stored (yet); base.py fills it in
     set_language(known or tg_user.language_code)
 
 

@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from ptb_offline import OfflineBot, OfflineChat, TgUser, answers, texts, visible_text
+from telegram import Update
+from telegram.ext import CallbackContext
 
 from bot.chat.handlers.base import LANGUAGES_KEY
+from bot.chat.handlers.language import apply_language
 from bot.chat.jobs.push import run_push_tick_now
-from bot.core.i18n import complete_languages
+from bot.core.i18n import complete_languages, current_language
+from bot.storage.store import Store
 
 
 def german(user_id: int = 777) -> TgUser:
@@ -72,6 +77,28 @@ async def test_language_command_switches_and_the_choice_beats_telegram(bot: Offl
     assert texts(calls)[0].startswith("✅ Ab jetzt schreibe ich auf Deutsch.")
     calls = await chat.send("/help")
     assert "<b>Was ich tue</b>" in texts(calls)[0]
+
+
+async def language_of_next_update(bot: OfflineBot, chat: OfflineChat) -> str | None:
+    """The language apply_language sets for this user's next message, before any handler."""
+    data = {"update_id": 1, "message": chat._message(text="hallo")}
+    update = Update.de_json(data, bot.app.bot)
+    await apply_language(update, CallbackContext.from_update(update, bot.app))
+    return current_language()
+
+
+async def test_one_process_remembers_the_choice_workers_on_postgresql_read_it_each_time(
+    bot: OfflineBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chat = bot.chat(german(779))
+    await onboard_in_german(chat)
+    # another worker stores English for this user (on SQLite no other process can: the
+    # remembered choice stays right, and this one keeps it without reading the store)
+    await bot.services.users.update(chat.user.id, language="en")
+    assert await language_of_next_update(bot, chat) == "de"
+    # workers sharing PostgreSQL: the first text of the next update is already English
+    monkeypatch.setattr(Store, "dialect", property(lambda self: "postgresql"))
+    assert await language_of_next_update(bot, chat) == "en"
 
 
 async def test_settings_has_a_language_button(bot: OfflineBot) -> None:
