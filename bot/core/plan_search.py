@@ -1,10 +1,11 @@
 """The exact search behind the planner: the options of a day, the branch-and-bound with its
 node budget, and the closest plan when nothing meets every rule.
 
-Split from bot.core.planner (which picks the candidates and builds the DayPlan) so each stays
-readable. `search` is exact: its bounds (B12, absorbed, fortified meals and µg, kcal still
-reachable; oily-fish meals so far) only drop choices that cannot be completed, so None means no
-feasible choice exists among the options, unless the SearchBudget ran out (`budget.hit`).
+Split from bot.core.planner (which picks the candidates; bot.core.plan_build makes the
+DayPlan) so each stays readable. `search` is exact: its bounds (B12, absorbed, fortified meals
+and µg, kcal still reachable; oily-fish meals so far) only drop choices that cannot be
+completed, so None means no feasible choice exists among the options, unless the SearchBudget
+ran out (`budget.hit`).
 """
 
 from __future__ import annotations

@@ -23,8 +23,9 @@ the node budget runs out (then the plan says so). When nothing meets the constra
 plan (most B12, then most absorbed) is returned with its shortfall and plain notes on how to
 close the gap.
 
-Several days: `bot.core.week`; another recipe for one meal: `bot.core.swap`; the stored form of
-a plan: `bot.core.plan_codec`.
+The DayPlan of the chosen meals, with its totals and notes: `bot.core.plan_build`. Several days:
+`bot.core.week`; another recipe for one meal: `bot.core.swap`; the stored form of a plan:
+`bot.core.plan_codec`.
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ from dataclasses import replace
 from bot.core.models import (
     KIND_DIET,
     LIFE_STAGE_NONE,
-    OVER_50,
     SLOT_ORDER,
     DayPlan,
     Diet,
@@ -51,10 +51,9 @@ from bot.core.models import (
     Slot,
 )
 from bot.core.nutrition import absorbed_ug
+from bot.core.plan_build import build_plan
 from bot.core.plan_rules import (
-    CLINICIAN_LINE,
     EPS,
-    MAX_OILY_FISH_MEALS_PER_7_DAYS,
     SAFE_FOOD_STAGES,
     PlanRules,
     as_profiles,
@@ -62,21 +61,20 @@ from bot.core.plan_rules import (
     oily_fish_left,
     oily_fish_recipe,
     plan_rules,
-    status_of,
     unsafe_item_ids,
 )
 from bot.core.plan_search import (
     BEST_EFFORT_PICKS,
-    BUDGET_NOTE,
     FORTIFIED_PICKS,
     Option,
     RecipeInfo,
     SearchBudget,
     best_effort,
-    kcal_note,
     search,
 )
+from bot.core.plan_search import BUDGET_NOTE as BUDGET_NOTE  # re-exported: tests
 from bot.core.plan_search import NODE_BUDGET as NODE_BUDGET  # re-exported: bench, tests
+from bot.core.plan_search import kcal_note as kcal_note  # re-exported: replan
 from bot.core.regions import for_region
 from bot.core.topups import TopUp, raises_absorbed_enough, suits, topup_for
 
@@ -549,151 +547,13 @@ class Planner:
         *,
         cut_short: bool = False,
     ) -> DayPlan:
-        """The DayPlan of a chosen option per slot, with totals and notes on any gap.
-        `cut_short`: the search ran out of its node budget, so a plan that misses a rule says
-        so (BUDGET_NOTE) instead of claiming that no combination fits."""
-        rules = plan_rules(profile)
-        meals: list[PlannedMeal] = []
-        for s in SLOT_ORDER:
-            opt = choice.get(s)
-            if opt is None:
-                continue
-            info, t = opt.recipe, opt.topup
-            meals.append(
-                PlannedMeal(
-                    slot=s,
-                    recipe_id=info.id,
-                    servings=servings,
-                    b12_ug=opt.b12,
-                    kcal=opt.kcal,
-                    protein_g=info.protein + (t.protein_g if t else 0.0),
-                    fortified_b12=bool(opt.fortified),
-                    topup_item=t.item_id if t else None,
-                    topup_grams=t.grams if t else 0.0,
-                    topup_b12_ug=t.b12_ug if t else 0.0,
-                    topup_kcal=t.kcal if t else 0.0,
-                    topup_label=t.label if t else "",
-                    fortified_ug=opt.fort_ug,
-                )
-            )
-        b12 = sum(m.b12_ug for m in meals)
-        absorbed = sum(absorbed_ug(m.b12_ug) for m in meals)
-        kcal = sum(m.kcal for m in meals)
-        fortified = sum(1 for m in meals if m.fortified_b12)
-        shortfall = max(0.0, rules.target - b12)
-        if shortfall <= EPS:
-            shortfall = 0.0
-        repeats = tuple(o.recipe.id for o in choice.values() if o.repeat)
-
-        notes: list[str] = []
-        for s in profile.slots:
-            if s not in choice:
-                notes.append(f"No {s.value} recipe fits your diet and exclusions.")
-        for m in meals:
-            if m.topup_item:
-                notes.append(f"Added {m.topup_label} to {m.slot.value} for B12.")
-        if repeats:
-            names = ", ".join(self._name(r) for r in repeats)
-            notes.append(
-                f"Repeats {names} from the last 7 days: not enough other recipes fit your "
-                "constraints."
-            )
-        if rules.clinician_managed:
-            notes.append(CLINICIAN_LINE)
-            return self._finish(profile, day, meals, rules, notes, shortfall, repeats)
-        if rules.safe_foods and any(o.recipe.oily for o in choice.values()):
-            notes.append(
-                f"Oily fish at most {MAX_OILY_FISH_MEALS_PER_7_DAYS} times in any 7 days "
-                "(NHS advice in pregnancy and breastfeeding)."
-            )
-        fix = self._gap_advice(profile, choice) if not feasible else ""
-        if cut_short and not feasible:
-            notes.append(BUDGET_NOTE)
-        none_fits = "" if cut_short else ": no combination of recipes you can eat reaches it"
-        if shortfall > 0:
-            notes.append(
-                f"This plan gives {b12:.1f} µg B12, {shortfall:.1f} µg short of your "
-                f"{rules.target:g} µg target{none_fits}." + fix
-            )
-        if absorbed < rules.absorbed_min - EPS:
-            notes.append(
-                f"Estimated absorbed B12 is {absorbed:.2f} µg, under half the target "
-                f"({rules.absorbed_min:.2f} µg); B12 spread over more meals is absorbed better."
-                + ("" if shortfall > 0 else fix)
-            )
-        if fortified < rules.fortified_min:
-            notes.append(
-                f"Only {fortified} meal(s) have fortified B12; the Vegan Society advises eating "
-                "fortified foods at least twice a day."
-                + ("" if shortfall > 0 or absorbed < rules.absorbed_min - EPS else fix)
-            )
-        outside = kcal_note(kcal, rules, cut_short)
-        if outside:
-            notes.append(outside)
-        fortified_ug = sum(m.fortified_ug for m in meals)
-        if profile.life_stage == OVER_50 and not fortified_ug > rules.fortified_ug_above + EPS:
-            notes.append(
-                f"{fortified_ug:.1f} µg of today's B12 comes from fortified foods; after 50 more "
-                f"than half the target ({rules.target / 2:.1f} µg) should (IOM 1998): a fortified "
-                "food or a supplement your clinician agrees closes it."
-            )
-        if len({m.recipe_id for m in meals}) < len(meals):
-            notes.append("Not enough different recipes fit: one recipe appears twice today.")
-        return self._finish(profile, day, meals, rules, notes, shortfall, repeats)
-
-    def _finish(
-        self,
-        profile: Profile,
-        day: dt.date,
-        meals: list[PlannedMeal],
-        rules: PlanRules,
-        notes: list[str],
-        shortfall: float,
-        repeats: tuple[str, ...],
-    ) -> DayPlan:
-        """The DayPlan with its totals and the status of every rule (what `target_status`
-        gives for it, computed from the same sums)."""
-        b12 = sum(m.b12_ug for m in meals)
-        absorbed = sum(absorbed_ug(m.b12_ug) for m in meals)
-        status = status_of(
-            profile,
-            rules.target,
-            total=b12,
-            absorbed=absorbed,
-            fortified_meals=sum(1 for m in meals if m.fortified_b12),
-            fortified_ug=sum(m.fortified_ug for m in meals),
-        )
-        return DayPlan(
-            date=day,
-            meals=tuple(meals),
-            target_ug=rules.target,
-            b12_ug=b12,
-            b12_absorbed_ug=absorbed,
-            kcal=sum(m.kcal for m in meals),
-            protein_g=sum(m.protein_g for m in meals),
-            shortfall_ug=shortfall,
-            notes=tuple(notes),
-            repeats=repeats,
-            status=status,
-            region=self.recipes.region,
-        )
-
-    def _name(self, recipe_id: str) -> str:
-        r = self.recipes.recipes.get(recipe_id)
-        return r.name if r else recipe_id
-
-    def _gap_advice(self, profile: Profile, choice: dict[Slot, Option]) -> str:
-        """What would close the gap: the richest allowed fortified item, else the clinician."""
-        items = self.allowed_topups(profile)
-        if not items:
-            return (
-                " Nothing in the recipe set that fits your diet and exclusions closes the gap:"
-                " discuss a B12 supplement with your clinician."
-            )
-        best = max(items, key=lambda t: (t.b12_ug, t.item_id))
-        return (
-            f" To close it: {best.label} adds {best.b12_ug:.1f} µg (best eaten with a meal that"
-            " has little B12); or discuss a B12 supplement with your clinician."
+        """The DayPlan of a chosen option per slot, with totals and notes on any gap
+        (`bot.core.plan_build.build_plan`). `cut_short`: the search ran out of its node
+        budget, so a plan that misses a rule says so instead of claiming that no combination
+        fits."""
+        topups = self.allowed_topups(profile) if not feasible else []
+        return build_plan(
+            self.recipes, profile, servings, day, choice, feasible, topups, cut_short=cut_short
         )
 
 
