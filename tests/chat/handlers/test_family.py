@@ -30,7 +30,7 @@ from ptb_offline import (
 )
 
 from bot.chat.handlers import family as family_handlers
-from bot.chat.handlers.family import GroupThrottle
+from bot.chat.handlers.family_group import GroupThrottle
 from bot.chat.jobs.family import run_group_push_tick_now
 from bot.chat.render.family import (
     GROUP_ALL_MET,
