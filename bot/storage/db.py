@@ -36,7 +36,6 @@ import contextlib
 import functools
 import logging
 import sqlite3
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar
@@ -50,6 +49,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from bot.storage import sqlite_io
 from bot.storage.errors import StorageStartError
+from bot.storage.pg_pool import pg_engine
 from bot.storage.sqlite_guard import FileLock, preflight
 
 log = logging.getLogger(__name__)
@@ -57,12 +57,6 @@ log = logging.getLogger(__name__)
 DEFAULT_DATABASE_URL = "sqlite:///data/bot.sqlite3"
 BUSY_TIMEOUT_MS = 5000
 PG_MIN_VERSION = 120000  # identity columns, partial unique indexes as ON CONFLICT targets
-PG_CONNECT_TIMEOUT_S = 10.0
-PG_POOL_SIZE = 5
-# A pooled connection idle longer than this is pinged before use (SQLAlchemy's pre-ping on
-# every checkout costs three round trips per transaction: BEGIN, ";", ROLLBACK, more than the
-# push's own statements); one used more recently is trusted unless asyncpg saw it close.
-PG_PING_IDLE_S = 30.0
 # Serialises migrations when two bots start on one PostgreSQL database at the same moment.
 PG_MIGRATION_LOCK = 4_812_012
 _READ_OPTION = "b12_read_only"
@@ -604,42 +598,6 @@ async def _open_sqlite(cls: type[Database], url: sa.URL, *, migrate: bool) -> Da
 # --- PostgreSQL -------------------------------------------------------------------------------
 
 
-def _pg_engine(url: sa.URL) -> AsyncEngine:
-    connect_args: dict[str, Any] = {}
-    if "timeout" not in url.query:
-        connect_args["timeout"] = PG_CONNECT_TIMEOUT_S
-    engine = create_async_engine(
-        url,
-        pool_size=PG_POOL_SIZE,
-        max_overflow=PG_POOL_SIZE,
-        connect_args=connect_args,
-    )
-    pool = engine.sync_engine.pool
-    event.listen(pool, "checkout", _check_out)
-    event.listen(pool, "checkin", _check_in)
-    return engine
-
-
-def _check_in(dbapi_conn: Any, record: Any) -> None:
-    record.info["idle_since"] = time.monotonic()
-
-
-def _check_out(dbapi_conn: Any, record: Any, proxy: Any) -> None:
-    """Pessimistic disconnect handling at a lower price than pool_pre_ping: a connection
-    asyncpg knows is closed (the server restarted, the socket saw EOF) is replaced at once,
-    one idle for PG_PING_IDLE_S is pinged first, and raising DisconnectionError makes the
-    pool throw it away and check out a fresh one."""
-    driver = getattr(dbapi_conn, "driver_connection", None)
-    if driver is not None and driver.is_closed():
-        raise sa.exc.DisconnectionError("the connection was closed")
-    idle_since = record.info.get("idle_since")
-    if idle_since is not None and time.monotonic() - idle_since > PG_PING_IDLE_S:
-        try:
-            dbapi_conn.ping()
-        except Exception as exc:
-            raise sa.exc.DisconnectionError(str(exc)) from exc
-
-
 def _pg_reason(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None) or exc
     cause = getattr(orig, "__cause__", None)
@@ -665,7 +623,7 @@ async def _open_postgresql(cls: type[Database], url: sa.URL, *, migrate: bool) -
         raise StorageStartError(
             "PostgreSQL needs the asyncpg driver: pip install -e '.[postgres]'"
         ) from None
-    engine = _pg_engine(url)
+    engine = pg_engine(url)
     database = cls(engine, url)
     try:
         try:

@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 import sqlalchemy as sa
 
-from bot.storage import db as db_module
+from bot.storage import pg_pool
 from bot.storage.db import Database
 
 
@@ -63,7 +63,7 @@ async def test_a_connection_idle_for_long_is_pinged_before_use(
     await pooled_then_dropped(pg)
     # a half-open connection: asyncpg has not seen the close (no EOF came through)
     monkeypatch.setattr(asyncpg.Connection, "is_closed", lambda self: False)
-    monkeypatch.setattr(db_module, "PG_PING_IDLE_S", 0.0)
+    monkeypatch.setattr(pg_pool, "PG_PING_IDLE_S", 0.0)
     for value in range(4):
         async with pg.transaction() as conn:
             assert await conn.scalar(sa.text("SELECT CAST(:v AS int)"), {"v": value}) == value
