@@ -50,32 +50,28 @@ async def pooled_then_dropped(database: Database) -> None:
     await asyncio.sleep(0.2)  # the close reaches the bot (as it does long before a next update)
 
 
+async def transactions_work(database: Database, count: int = 4) -> None:
+    """`count` transactions in a row: every pooled connection is checked out again in turn."""
+    for value in range(count):
+        async with database.transaction() as conn:
+            assert await conn.scalar(sa.text("SELECT CAST(:v AS int)"), {"v": value}) == value
+
+
 async def test_a_connection_the_server_closed_is_replaced_without_an_error(pg: Database) -> None:
     await pooled_then_dropped(pg)
-    for value in range(4):  # every pooled connection is checked out again in turn
-        async with pg.transaction() as conn:
-            assert await conn.scalar(sa.text("SELECT CAST(:v AS int)"), {"v": value}) == value
+    await transactions_work(pg)
 
 
-async def test_a_connection_idle_for_long_is_pinged_before_use(
-    pg: Database, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("idle_for_long", [True, False])
+async def test_a_half_open_connection_is_pinged_only_after_being_idle_for_long(
+    pg: Database, monkeypatch: pytest.MonkeyPatch, idle_for_long: bool
 ) -> None:
     await pooled_then_dropped(pg)
-    # a half-open connection: asyncpg has not seen the close (no EOF came through)
+    # half-open connections: asyncpg has not seen the close (no EOF came through)
     monkeypatch.setattr(asyncpg.Connection, "is_closed", lambda self: False)
-    monkeypatch.setattr(pg_pool, "PG_PING_IDLE_S", 0.0)
-    for value in range(4):
-        async with pg.transaction() as conn:
-            assert await conn.scalar(sa.text("SELECT CAST(:v AS int)"), {"v": value}) == value
-
-
-async def test_a_connection_used_a_moment_ago_is_trusted_without_a_round_trip(
-    pg: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    await pooled_then_dropped(pg)
-    monkeypatch.setattr(asyncpg.Connection, "is_closed", lambda self: False)
-    # not pinged: the dead connection reaches the statement, which fails (and is discarded)
-    with pytest.raises(sa.exc.DBAPIError):
-        for _ in range(4):
-            async with pg.transaction() as conn:
-                await conn.execute(sa.text("SELECT 1"))
+    if idle_for_long:  # pinged at checkout, found dead, replaced
+        monkeypatch.setattr(pg_pool, "PG_PING_IDLE_S", 0.0)
+        await transactions_work(pg)
+    else:  # used a moment ago: trusted without a round trip, so the statement finds it dead
+        with pytest.raises(sa.exc.DBAPIError):
+            await transactions_work(pg)
