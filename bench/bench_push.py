@@ -472,7 +472,17 @@ def print_goals(goals: list[tuple[str, str, str, bool]]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    args_given = sys.argv[1:] if argv is None else argv
+    if any(arg.split("=")[0] in ("--workers", "--database") for arg in args_given):
+        # several worker processes on PostgreSQL: bench_workers.py measures that shape
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import bench_workers
+
+        return bench_workers.main(args_given)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n", 1)[0],
+        epilog="--workers N --database postgresql: run bench/bench_workers.py instead",
+    )
     parser.add_argument("--users", type=int, default=10_000, help="users due (default 10000)")
     parser.add_argument("--rate", type=float, default=30.0, help="msg/s limit (default 30)")
     parser.add_argument(
