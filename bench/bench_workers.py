@@ -18,7 +18,7 @@ worker, a fake Bot API on 127.0.0.1 that also plays the load balancer — and me
 
 Usage (from the repository root; needs `pip install -e '.[test,postgres]'`):
     .venv/bin/python bench/bench_workers.py --workers 2 --database postgresql
-    .venv/bin/python bench/bench_workers.py --users 300 --cpu-users 1000   # quick, ~1.5 min
+    .venv/bin/python bench/bench_workers.py --users 300 --cpu-users 1000 --cpu-rounds 1  # ~1 min
 `--database-url postgresql://…` uses a server you have (the bench creates and drops its own
 databases there); otherwise pgserver starts a throwaway PostgreSQL under the temp folder.
 Goals: 0 duplicates; misses <= 2 x the push concurrency; rate >= 95 % of the limit and
