@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
 import pytest
-from e2e_bot import WAIT_S, buttons, onboard, running_bot, say, services_of, to_chat
+from e2e_bot import onboard, press, running_bot, say, services_of
 from fake_bot_api import FakeBotApi
 from fake_clock import Clock
 
@@ -19,18 +18,6 @@ from bot.services.tracking import tracking_store
 pytestmark = pytest.mark.usefixtures("e2e_database")
 
 ANA = 515151515
-
-
-async def press(api: FakeBotApi, message: dict[str, Any], label: str) -> dict[str, Any]:
-    """Tap the button labelled exactly `label`; return the message as the bot edited it."""
-    found = [data for text, data in buttons(message) if text == label]
-    assert found, f"no button {label!r}; buttons: {[t for t, _ in buttons(message)]}"
-    mark = api.mark()
-    api.user_taps(ANA, message["message_id"], found[0])
-    call = await api.wait_for("editMessageText", to_chat(ANA), timeout=WAIT_S, after=mark)
-    await api.wait_for("answerCallbackQuery", timeout=WAIT_S, after=mark)
-    assert call.result["message_id"] == message["message_id"]  # edited in place
-    return call.result
 
 
 async def test_lab_result_by_buttons_over_http(tmp_path: Path) -> None:

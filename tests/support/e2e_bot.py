@@ -143,6 +143,20 @@ async def tap(api: FakeBotApi, message: dict[str, Any], label: str) -> ApiCall:
     return changed
 
 
+async def press(api: FakeBotApi, message: dict[str, Any], label: str) -> dict[str, Any]:
+    """Tap the button labelled exactly `label`; returns the message as the bot edited it (in
+    place: a button flow keeps to one message)."""
+    found = [data for text, data in buttons(message) if text == label]
+    assert found, f"no button {label!r}; buttons: {[t for t, _ in buttons(message)]}"
+    chat_id = message["chat"]["id"]
+    mark = api.mark()
+    api.user_taps(chat_id, message["message_id"], found[0])
+    call = await api.wait_for("editMessageText", to_chat(chat_id), timeout=WAIT_S, after=mark)
+    await api.wait_for("answerCallbackQuery", timeout=WAIT_S, after=mark)
+    assert call.result["message_id"] == message["message_id"]  # edited in place
+    return call.result
+
+
 def meals_in(text: str) -> dict[str, str]:
     """Slot label -> recipe name, read from a plan message as the user sees it."""
     return dict(MEAL_LINE.findall(text))

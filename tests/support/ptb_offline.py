@@ -452,6 +452,43 @@ def answers(calls: list[Call]) -> list[str]:
     return [str(c.params.get("text", "")) for c in calls if c.method == "answerCallbackQuery"]
 
 
+def replies(calls: list[Call]) -> list[str]:
+    """The HTML of every message the bot sent or edited, checked as Telegram would."""
+    sent = texts(calls) + texts(calls, "editMessageText")
+    for text in sent:
+        check_html(text)
+    return sent
+
+
+def all_text(calls: list[Call]) -> str:
+    """Everything the bot sent or edited, as the user reads it."""
+    return "\n".join(visible_text(t) for t in replies(calls))
+
+
+def is_png(data: bytes) -> bool:
+    return data.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def newest_buttons(chat: OfflineChat) -> tuple[StoredMessage, list[tuple[str, str]]]:
+    """The newest message in `chat` that has buttons, and its (label, data) pairs."""
+    for message in reversed(chat.messages()):
+        buttons = Call("", {"reply_markup": message.reply_markup}).buttons
+        if buttons:
+            return message, buttons
+    raise AssertionError("no message with buttons")
+
+
+async def press(chat: OfflineChat, label: str) -> list[Call]:
+    """Tap the button labelled exactly `label` on the newest message with buttons; what the
+    bot sent or edited is checked as Telegram would."""
+    message, buttons = newest_buttons(chat)
+    data = next((d for text, d in buttons if text == label), None)
+    assert data is not None, f"no button {label!r} in {[t for t, _ in buttons]}"
+    calls = await chat.tap_data(data, message)
+    replies(calls)
+    return calls
+
+
 # --- the bot's real Application, offline -------------------------------------------------------
 
 

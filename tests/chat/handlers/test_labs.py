@@ -11,9 +11,11 @@ from ptb_offline import (
     Call,
     OfflineBot,
     OfflineChat,
+    all_text,
     answers,
-    check_html,
+    is_png,
     onboard,
+    press,
     texts,
     visible_text,
 )
@@ -23,37 +25,6 @@ from bot.core.labs import NG_L, PG_PER_PMOL, PMOL_L, Marker
 
 TODAY = dt.date(2026, 11, 24)  # the fake clock's day
 UTC = dt.UTC
-
-
-def replies(calls: list[Call]) -> list[str]:
-    """The HTML of every message the bot sent or edited, checked as Telegram would."""
-    sent = texts(calls) + texts(calls, "editMessageText")
-    for html in sent:
-        check_html(html)
-    return sent
-
-
-def is_png(data: bytes) -> bool:
-    return data.startswith(b"\x89PNG\r\n\x1a\n")
-
-
-def all_text(calls: list[Call]) -> str:
-    return "\n".join(visible_text(t) for t in replies(calls))
-
-
-async def press(chat: OfflineChat, label: str) -> list[Call]:
-    """Tap the button labelled exactly `label` on the newest message with buttons."""
-    for message in reversed(chat.messages()):
-        buttons = Call("", {"reply_markup": message.reply_markup}).buttons
-        if buttons:
-            data = next((d for text, d in buttons if text == label), None)
-            assert data is not None, f"no button {label!r} in {[t for t, _ in buttons]}"
-            calls = await chat.tap_data(data, message)
-            for call in calls:
-                if call.method in ("sendMessage", "editMessageText"):
-                    check_html(call.text)
-            return calls
-    raise AssertionError("no message with buttons")
 
 
 def shown(chat: OfflineChat) -> str:

@@ -12,9 +12,12 @@ from ptb_offline import (
     OfflineChat,
     StoredMessage,
     TgUser,
+    all_text,
     answers,
-    check_html,
+    newest_buttons,
     onboard,
+    press,
+    replies,
     texts,
     visible_text,
 )
@@ -24,38 +27,6 @@ from bot.core.reminders import ReminderKind
 
 TODAY = dt.date(2026, 11, 24)  # the fake clock's day (a Tuesday)
 UTC = dt.UTC
-
-
-def newest_buttons(chat: OfflineChat) -> tuple[object, list[tuple[str, str]]]:
-    for message in reversed(chat.messages()):
-        buttons = Call("", {"reply_markup": message.reply_markup}).buttons
-        if buttons:
-            return message, buttons
-    raise AssertionError("no message with buttons")
-
-
-def replies(calls: list[Call]) -> list[str]:
-    """The HTML of every message the bot sent or edited, checked as Telegram would."""
-    sent = texts(calls) + texts(calls, "editMessageText")
-    for html in sent:
-        check_html(html)
-    return sent
-
-
-def all_text(calls: list[Call]) -> str:
-    return "\n".join(visible_text(t) for t in replies(calls))
-
-
-async def press(chat: OfflineChat, label: str) -> list[Call]:
-    """Tap the button labelled exactly `label` on the newest message with buttons."""
-    message, buttons = newest_buttons(chat)
-    data = next((d for text, d in buttons if text == label), None)
-    assert data is not None, f"no button {label!r} in {[t for t, _ in buttons]}"
-    calls = await chat.tap_data(data, message)  # type: ignore[arg-type]
-    for call in calls:
-        if call.method in ("sendMessage", "editMessageText"):
-            check_html(call.text)
-    return calls
 
 
 def shown(chat: OfflineChat) -> str:

@@ -10,7 +10,17 @@ import re
 from pathlib import Path
 
 import pytest
-from ptb_offline import OfflineBot, answers, check_html, onboard, texts, visible_text
+from ptb_offline import (
+    OfflineBot,
+    all_text,
+    answers,
+    check_html,
+    is_png,
+    onboard,
+    replies,
+    texts,
+    visible_text,
+)
 
 from bot.chat.jobs.tracking import run_tracking_tick_now
 from bot.chat.render.format import fmt_ug as plan_fmt_ug
@@ -23,22 +33,6 @@ from bot.storage.tracking import EXTRA_SLOT, MealLog
 
 UTC = dt.UTC
 TODAY = dt.date(2026, 11, 24)
-
-
-def replies(calls: list) -> list[str]:  # type: ignore[type-arg]
-    """The HTML of every message the bot sent or edited, checked as Telegram would."""
-    sent = texts(calls) + texts(calls, "editMessageText")
-    for html in sent:
-        check_html(html)
-    return sent
-
-
-def all_text(calls: list) -> str:  # type: ignore[type-arg]
-    return "\n".join(visible_text(t) for t in replies(calls))
-
-
-def is_png(data: bytes) -> bool:
-    return data.startswith(b"\x89PNG\r\n\x1a\n")
 
 
 async def test_check_offs_on_the_plan_message_and_supplement_give_the_right_tally(
