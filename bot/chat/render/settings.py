@@ -159,74 +159,35 @@ def settings_summary(user: UserSettings, recipes: RecipeSet | None = None) -> st
     )
 
 
+def _settings_button(icon: str, label: str, *data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(f"{icon} {label}", callback_data=callback(*data))
+
+
 def render_settings(
     user: UserSettings, recipes: RecipeSet | None = None
 ) -> tuple[str, InlineKeyboardMarkup]:
     text = "⚙️ <b>" + _("Your settings") + f"</b>\n\n{settings_summary(user, recipes)}"
     pause = (
-        InlineKeyboardButton("⏸ " + _("Pause daily plan"), callback_data=callback("push", "off"))
+        _settings_button("⏸", _("Pause daily plan"), "push", "off")
         if user.push_enabled
-        else InlineKeyboardButton(
-            "▶️ " + _("Resume daily plan"), callback_data=callback("push", "on")
-        )
+        else _settings_button("▶️", _("Resume daily plan"), "push", "on")
     )
-    markup = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    "🥗 " + pgettext("button", "Diet"), callback_data=callback("menu", "diet")
-                ),
-                InlineKeyboardButton(
-                    "🎯 " + pgettext("button", "Target · life stage"),
-                    callback_data=callback("menu", "tgt"),
-                ),
-            ],
-            [
-                InlineKeyboardButton(
-                    "🛒 " + pgettext("button", "Food region"), callback_data=callback("menu", "reg")
-                ),
-                InlineKeyboardButton(
-                    "🩺 " + pgettext("button", "Absorption"), callback_data=callback("menu", "abs")
-                ),
-            ],
-            [
-                InlineKeyboardButton(
-                    "🍽 " + pgettext("button", "Meals"), callback_data=callback("menu", "meals")
-                ),
-                InlineKeyboardButton(
-                    "🚫 " + pgettext("button", "Exclusions"),
-                    callback_data=callback("menu", "excl"),
-                ),
-            ],
-            [
-                InlineKeyboardButton(
-                    "⏰ " + pgettext("button", "Time"), callback_data=callback("menu", "time")
-                ),
-                InlineKeyboardButton(
-                    "🌍 " + pgettext("button", "Time zone"), callback_data=callback("menu", "tz")
-                ),
-            ],
-            [
-                InlineKeyboardButton(
-                    "⚡ " + pgettext("button", "Daily energy"),
-                    callback_data=callback("kcal", "menu"),
-                ),
-                InlineKeyboardButton(
-                    "⏱ " + pgettext("button", "Cooking time"),
-                    callback_data=callback("cook", "menu"),
-                ),
-            ],
-            [
-                InlineKeyboardButton(
-                    "📬 " + pgettext("button", "Weekly summary"),
-                    callback_data=callback("wk", "menu"),
-                ),
-                # /language's choice (bot.chat.handlers.language)
-                InlineKeyboardButton("🌐 " + _("Language"), callback_data=callback("lang", "menu")),
-            ],
-            [pause],
-        ]
-    )
+    pages = [
+        _settings_button("🥗", pgettext("button", "Diet"), "menu", "diet"),
+        _settings_button("🎯", pgettext("button", "Target · life stage"), "menu", "tgt"),
+        _settings_button("🛒", pgettext("button", "Food region"), "menu", "reg"),
+        _settings_button("🩺", pgettext("button", "Absorption"), "menu", "abs"),
+        _settings_button("🍽", pgettext("button", "Meals"), "menu", "meals"),
+        _settings_button("🚫", pgettext("button", "Exclusions"), "menu", "excl"),
+        _settings_button("⏰", pgettext("button", "Time"), "menu", "time"),
+        _settings_button("🌍", pgettext("button", "Time zone"), "menu", "tz"),
+        _settings_button("⚡", pgettext("button", "Daily energy"), "kcal", "menu"),
+        _settings_button("⏱", pgettext("button", "Cooking time"), "cook", "menu"),
+        _settings_button("📬", pgettext("button", "Weekly summary"), "wk", "menu"),
+        _settings_button("🌐", _("Language"), "lang", "menu"),  # bot.chat.handlers.language
+    ]
+    rows = [pages[i : i + 2] for i in range(0, len(pages), 2)]
+    markup = InlineKeyboardMarkup([*rows, [pause]])
     return text, markup
 
 
