@@ -14,6 +14,7 @@ from bot.chat.handlers.base import (
     Context,
     command_args,
     edit,
+    onboarded_button,
     onboarded_user,
     replan_after_change,
     reply,
@@ -59,12 +60,10 @@ async def energy_command(update: Update, context: Context) -> None:
 
 async def on_energy(update: Update, context: Context) -> None:
     """⚡ Daily energy (page "menu"), Off, or a preset range."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    user = await onboarded_user(update, context)
-    if user is None:
+    button = await onboarded_button(update, context, maxsplit=2)
+    if button is None:
         return
-    choice = query.data.split(":", 2)[2]
+    query, (_prefix, _page, choice), user = button
     if choice == "menu":
         await query.answer()
         await edit(query, render_energy_question(user), energy_keyboard(user))

@@ -17,7 +17,6 @@ from bot.chat.handlers.base import (
     Context,
     edit,
     onboarded_button,
-    onboarded_user,
     replan_after_change,
     reply,
     services,
@@ -182,12 +181,10 @@ async def plan_action(
 
 async def on_cook(update: Update, context: Context) -> None:
     """⏱ Cooking time in /settings (page "menu"), or a choice: any / 15 / 30 / 45 min."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    user = await onboarded_user(update, context)
-    if user is None:
+    button = await onboarded_button(update, context, maxsplit=2)
+    if button is None:
         return
-    choice = query.data.split(":", 2)[2]
+    query, (_prefix, _page, choice), user = button
     if choice == "menu":
         await query.answer()
         await edit(query, render_cook_question(user), cook_keyboard(user))
