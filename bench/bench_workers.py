@@ -52,10 +52,9 @@ import psutil  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from fake_bot_api import FakeBotApi  # noqa: E402
 from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
-from workers import TOKEN, Worker, start_workers, wait_healthy  # noqa: E402
+from workers import TOKEN, Worker, add_due_users, start_workers, wait_healthy  # noqa: E402
 
 from bot.chat.jobs.push import PUSH_CONCURRENCY  # noqa: E402
-from bot.storage.schema import users  # noqa: E402
 from bot.storage.store import Store  # noqa: E402
 
 FIRST = 2_000_000
@@ -79,32 +78,13 @@ class FanOut:
 
 
 async def seed(database_url: str, count: int) -> set[int]:
-    """`count` onboarded users (UTC) whose push fell due 30 s ago, in one INSERT."""
+    """`count` onboarded users (UTC) whose push fell due 30 s ago."""
     due = (dt.datetime.now(dt.UTC) - dt.timedelta(seconds=30)).replace(microsecond=0)
-    ids = [FIRST + i for i in range(count)]
     store = await Store.open(database_url)
     try:
-        async with store.db.transaction() as conn:
-            await conn.execute(
-                sa.insert(users),
-                [
-                    {
-                        "user_id": uid,
-                        "chat_id": uid,
-                        "first_name": f"user{uid}",
-                        "timezone": "UTC",
-                        "push_time": due.time(),
-                        "onboarded": True,
-                        "next_push_utc": int(due.timestamp()),
-                        "created_utc": due,
-                        "updated_utc": due,
-                    }
-                    for uid in ids
-                ],
-            )
+        return await add_due_users(store, range(FIRST, FIRST + count), due)
     finally:
         await store.close()
-    return set(ids)
 
 
 async def query(database_url: str, sql: str) -> list[tuple[object, ...]]:

@@ -19,7 +19,15 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from fake_bot_api import FakeBotApi
-from workers import PUBLIC_URL, SECRET, TOKEN, health, start_workers, wait_healthy
+from workers import (
+    PUBLIC_URL,
+    SECRET,
+    TOKEN,
+    add_due_users,
+    health,
+    start_workers,
+    wait_healthy,
+)
 
 from bot.chat.jobs.push import PUSH_CONCURRENCY
 from bot.storage.schema import users
@@ -40,29 +48,6 @@ def pushed(api: FakeBotApi, ids: set[int]) -> collections.Counter[int]:
         if call.ok and chat in ids:
             counts[chat] += 1
     return counts
-
-
-async def add_due_users(store: Store, due: dt.datetime) -> set[int]:
-    """USERS onboarded users in UTC whose push fell due at `due`, in one INSERT (the rows
-    store_helpers.add_user writes one by one, 2,000 transactions)."""
-    ids = [FIRST + i for i in range(USERS)]
-    rows = [
-        {
-            "user_id": uid,
-            "chat_id": uid,
-            "first_name": f"user{uid}",
-            "timezone": "UTC",
-            "push_time": due.time(),
-            "onboarded": True,
-            "next_push_utc": int(due.timestamp()),
-            "created_utc": due,
-            "updated_utc": due,
-        }
-        for uid in ids
-    ]
-    async with store.db.transaction() as conn:
-        await conn.execute(sa.insert(users), rows)
-    return set(ids)
 
 
 async def not_done(store: Store) -> int:
@@ -93,7 +78,7 @@ async def test_two_workers_share_the_fan_out_and_one_killed_mid_way_loses_only_i
     workers = []
     try:
         due = (dt.datetime.now(dt.UTC) - dt.timedelta(seconds=30)).replace(microsecond=0)
-        ids = await add_due_users(store, due)
+        ids = await add_due_users(store, range(FIRST, FIRST + USERS), due)
         async with asyncio.timeout(55), api:
             workers = start_workers(
                 2,

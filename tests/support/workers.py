@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import os
 import signal
 import socket
@@ -17,11 +18,15 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sqlalchemy as sa
 from repo_paths import MAIN, REPO
+
+from bot.storage.schema import users
+from bot.storage.store import Store
 
 PUBLIC_URL = "https://b12.example/telegram-webhook"  # what the workers tell Telegram
 HOOK_PATH = "/telegram-webhook"
@@ -146,3 +151,25 @@ async def wait_healthy(workers: list[Worker], timeout: float = 30.0) -> None:
             raise TimeoutError(f"not healthy after {timeout:.0f} s: {[w.name for w in waiting]}")
         if waiting:
             await asyncio.sleep(0.2)
+
+
+async def add_due_users(store: Store, ids: Iterable[int], due: dt.datetime) -> set[int]:
+    """Onboarded users in UTC whose push fell due at `due`, in one INSERT (adding them one by
+    one through the store would take a transaction each)."""
+    rows = [
+        {
+            "user_id": uid,
+            "chat_id": uid,
+            "first_name": f"user{uid}",
+            "timezone": "UTC",
+            "push_time": due.time(),
+            "onboarded": True,
+            "next_push_utc": int(due.timestamp()),
+            "created_utc": due,
+            "updated_utc": due,
+        }
+        for uid in ids
+    ]
+    async with store.db.transaction() as conn:
+        await conn.execute(sa.insert(users), rows)
+    return {row["user_id"] for row in rows}
