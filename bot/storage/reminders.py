@@ -226,20 +226,31 @@ class ScheduledSends:
         lease; a worker killed mid-tick leaves it to expire, and then another worker takes the
         firing over (the tracking_sends ledger still decides whether it is sent)."""
         now = to_ts(now_utc)
-        until = to_ts(now_utc + lease)
-        r = reminders
-        stmt = (
-            _due_reminders(now, limit)
-            .where(sa.or_(r.c.lease_utc.is_(None), r.c.lease_utc <= now))
-            .with_for_update(of=r, skip_locked=True)
-        )
-        async with self.db.transaction() as conn:
-            rows = (await conn.execute(stmt)).all()
-            if rows:
-                await conn.execute(
-                    sa.update(r).where(r.c.id.in_([row.id for row in rows])).values(lease_utc=until)
-                )
+        rows = await self._claim(_due_reminders(now, limit), reminders.c.id, now_utc, lease)
         return [_due_reminder(row, now) for row in rows]
+
+    async def _claim(
+        self,
+        due: sa.Select[Any],
+        key: sa.Column[Any],
+        now_utc: dt.datetime,
+        lease: dt.timedelta,
+    ) -> list[sa.Row[Any]]:
+        """The rows of `due` that nobody holds (no lease, or an expired one), locked with
+        FOR UPDATE SKIP LOCKED and leased until now + `lease`, in one transaction."""
+        table = key.table
+        now = to_ts(now_utc)
+        stmt = due.where(
+            sa.or_(table.c.lease_utc.is_(None), table.c.lease_utc <= now)
+        ).with_for_update(of=table, skip_locked=True)
+        async with self.db.transaction() as conn:
+            rows = list((await conn.execute(stmt)).all())
+            if rows:
+                keys = [getattr(row, key.name) for row in rows]
+                await conn.execute(
+                    sa.update(table).where(key.in_(keys)).values(lease_utc=to_ts(now_utc + lease))
+                )
+        return rows
 
     async def advance_reminder(
         self, due: DueReminder, next_fire_utc: dt.datetime, *, fired: bool, now_utc: dt.datetime
@@ -493,21 +504,8 @@ class ScheduledSends:
     ) -> list[tuple[int, dt.datetime]]:
         """As claim_due_reminders, for evening checks: unleased due rows, locked with SKIP
         LOCKED and leased until now + `lease`; advance_evening ends the lease."""
-        now = to_ts(now_utc)
-        e = evening_schedule
-        stmt = (
-            _due_evenings(now, limit)
-            .where(sa.or_(e.c.lease_utc.is_(None), e.c.lease_utc <= now))
-            .with_for_update(of=e, skip_locked=True)
-        )
-        async with self.db.transaction() as conn:
-            rows = (await conn.execute(stmt)).all()
-            if rows:
-                await conn.execute(
-                    sa.update(e)
-                    .where(e.c.user_id.in_([r.user_id for r in rows]))
-                    .values(lease_utc=to_ts(now_utc + lease))
-                )
+        due = _due_evenings(to_ts(now_utc), limit)
+        rows = await self._claim(due, evening_schedule.c.user_id, now_utc, lease)
         return [(r.user_id, from_ts(r.next_fire_utc)) for r in rows]
 
     async def advance_evening(self, user_id: int, next_fire_utc: dt.datetime) -> None:
