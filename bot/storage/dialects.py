@@ -9,8 +9,9 @@ values with `tuple_`; RETURNING) is neutral Core.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg_dialect
@@ -18,6 +19,24 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 Insert = sqlite_dialect.Insert | pg_dialect.Insert
+
+
+T = TypeVar("T")
+
+
+def per_dialect(build: Callable[[sa.Connection], T]) -> Callable[[sa.Connection], T]:
+    """Build `build(conn)`'s statement once per dialect and keep it: SQLAlchemy caches the
+    compiled form per statement object, and the push asks for its statements per batch."""
+    built: dict[str, T] = {}
+
+    @functools.wraps(build)
+    def statement(conn: sa.Connection) -> T:
+        name = conn.dialect.name
+        if name not in built:
+            built[name] = build(conn)
+        return built[name]
+
+    return statement
 
 
 def insert_for(conn: AsyncConnection | sa.Connection) -> Callable[[sa.Table], Any]:

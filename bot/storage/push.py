@@ -27,7 +27,7 @@ from bot.core.schedule import (
     require_aware,
 )
 from bot.storage.db import Database
-from bot.storage.dialects import insert_or_ignore
+from bot.storage.dialects import insert_or_ignore, per_dialect
 from bot.storage.rows import from_ts, to_ts, user_from_row, utc_now
 from bot.storage.schema import PUSHABLE, pushes, users
 
@@ -146,24 +146,21 @@ _DEACTIVATE = sa.update(users).where(users.c.user_id == sa.bindparam("uid")).val
 _PUSHES_OF = sa.select(pushes).where(
     sa.tuple_(pushes.c.user_id, pushes.c.local_date).in_(sa.bindparam("keys", expanding=True))
 )
-_PER_DIALECT: dict[tuple[str, str], Any] = {}
 
 
+@per_dialect
 def _claim_statement(conn: sa.Connection) -> Any:
-    key = (conn.dialect.name, "claim")
-    if key not in _PER_DIALECT:
-        _PER_DIALECT[key] = insert_or_ignore(
-            conn,
-            pushes,
-            {
-                "user_id": sa.bindparam("uid", type_=pushes.c.user_id.type),
-                "local_date": sa.bindparam("day", type_=pushes.c.local_date.type),
-                "state": "sending",
-                "claimed_utc": sa.bindparam("claimed", type_=pushes.c.claimed_utc.type),
-            },
-            conflict=[pushes.c.user_id, pushes.c.local_date],
-        )
-    return _PER_DIALECT[key]
+    return insert_or_ignore(
+        conn,
+        pushes,
+        {
+            "user_id": sa.bindparam("uid", type_=pushes.c.user_id.type),
+            "local_date": sa.bindparam("day", type_=pushes.c.local_date.type),
+            "state": "sending",
+            "claimed_utc": sa.bindparam("claimed", type_=pushes.c.claimed_utc.type),
+        },
+        conflict=[pushes.c.user_id, pushes.c.local_date],
+    )
 
 
 class PushLedger:

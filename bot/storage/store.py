@@ -40,7 +40,7 @@ from bot.core.schedule import (
 )
 from bot.storage.account import Erased, erase_user
 from bot.storage.db import Database
-from bot.storage.dialects import insert_for, upsert
+from bot.storage.dialects import insert_for, per_dialect, upsert
 from bot.storage.push import PushLedger
 from bot.storage.rows import from_ts, to_ts, user_from_row, utc_now
 from bot.storage.schema import (
@@ -239,42 +239,37 @@ _BATCH_PLANS = sa.select(
 _BATCH_PRODUCTS = sa.select(
     user_products.c.user_id, user_products.c.ingredient_id, user_products.c.b12_per_100g
 ).where(user_products.c.user_id.in_(sa.bindparam("uids", expanding=True)))
-_PER_DIALECT: dict[tuple[str, str], Any] = {}
 
 
+@per_dialect
 def _save_new_plan_statement(conn: sa.Connection) -> Any:
-    key = (conn.dialect.name, "save_new_plan")
-    if key not in _PER_DIALECT:
-        _PER_DIALECT[key] = (
-            insert_for(conn)(plans)
-            .values(
-                owner=sa.bindparam("owner", type_=plans.c.owner.type),
-                day=sa.bindparam("day", type_=plans.c.day.type),
-                body=sa.bindparam("body", type_=plans.c.body.type),
-                updated_utc=sa.bindparam("stamp", type_=plans.c.updated_utc.type),
-            )
-            .on_conflict_do_nothing(index_elements=[plans.c.owner, plans.c.day])
-            .returning(plans.c.owner, plans.c.day)
+    return (
+        insert_for(conn)(plans)
+        .values(
+            owner=sa.bindparam("owner", type_=plans.c.owner.type),
+            day=sa.bindparam("day", type_=plans.c.day.type),
+            body=sa.bindparam("body", type_=plans.c.body.type),
+            updated_utc=sa.bindparam("stamp", type_=plans.c.updated_utc.type),
         )
-    return _PER_DIALECT[key]
+        .on_conflict_do_nothing(index_elements=[plans.c.owner, plans.c.day])
+        .returning(plans.c.owner, plans.c.day)
+    )
 
 
+@per_dialect
 def _save_plan_statement(conn: sa.Connection) -> Any:
-    key = (conn.dialect.name, "save_plan")
-    if key not in _PER_DIALECT:
-        _PER_DIALECT[key] = upsert(
-            conn,
-            plans,
-            {
-                "owner": sa.bindparam("owner", type_=plans.c.owner.type),
-                "day": sa.bindparam("day", type_=plans.c.day.type),
-                "body": sa.bindparam("body", type_=plans.c.body.type),
-                "updated_utc": sa.bindparam("stamp", type_=plans.c.updated_utc.type),
-            },
-            conflict=[plans.c.owner, plans.c.day],
-            update=["body", "updated_utc"],
-        )
-    return _PER_DIALECT[key]
+    return upsert(
+        conn,
+        plans,
+        {
+            "owner": sa.bindparam("owner", type_=plans.c.owner.type),
+            "day": sa.bindparam("day", type_=plans.c.day.type),
+            "body": sa.bindparam("body", type_=plans.c.body.type),
+            "updated_utc": sa.bindparam("stamp", type_=plans.c.updated_utc.type),
+        },
+        conflict=[plans.c.owner, plans.c.day],
+        update=["body", "updated_utc"],
+    )
 
 
 # --- the repository -------------------------------------------------------------------------
