@@ -41,7 +41,7 @@ from bot.chat.render.plans import (
     slot_word,
 )
 from bot.chat.render.preferences import card_keyboard
-from bot.core.i18n import _, current_language
+from bot.core.i18n import N_, _, current_language
 from bot.core.languages import localized_name
 from bot.core.models import DayPlan, Slot, UserSettings
 from bot.core.recipe_search import find_recipe, search_recipes
@@ -104,6 +104,21 @@ async def render_day(
     if first.endswith(fmt_day(plan.date)) and len(first) <= MAX_TITLE:
         title = first
     return render_plan(plan, svc.recipes, user, title=title, view=view)
+
+
+PLAN_CHANGED = N_("Your plan changed since this message. Send /today for the current one.")
+
+
+async def plan_as_shown(
+    query: CallbackQuery, svc: Services, user: UserSettings, day: dt.date, fingerprint: str
+) -> DayPlan | None:
+    """The stored plan of `day` if it is still the one the tapped message showed; otherwise
+    None, after telling the user (a button of an old message must not change a newer plan)."""
+    plan = await svc.plans.stored_plan(user, day)
+    if plan is None or plan_fingerprint(plan) != fingerprint:
+        await query.answer(_(PLAN_CHANGED), show_alert=True)
+        return None
+    return plan
 
 
 def tapped_message(query: CallbackQuery) -> Message | None:

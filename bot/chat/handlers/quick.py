@@ -13,8 +13,8 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.chat.handlers.base import Context, edit, onboarded_button, services
-from bot.chat.handlers.plans import render_day, tapped_message
-from bot.chat.render.format import parse_day_code, plan_fingerprint
+from bot.chat.handlers.plans import plan_as_shown, render_day, tapped_message
+from bot.chat.render.format import parse_day_code
 from bot.chat.render.quick import tired_answer
 from bot.core.i18n import _
 from bot.services.quick import SharedPlanError, tired_today
@@ -33,12 +33,7 @@ async def on_tired(update: Update, context: Context) -> None:
     if day != today:
         await query.answer(_("This plan is not today's. Send /today."), show_alert=True)
         return
-    current = await svc.plans.stored_plan(user, today)
-    if current is None or plan_fingerprint(current) != parts[3]:
-        await query.answer(
-            _("Your plan changed since this message. Send /today for the current one."),
-            show_alert=True,
-        )
+    if await plan_as_shown(query, svc, user, today, parts[3]) is None:
         return
     try:
         result = await tired_today(svc.plans, user)

@@ -13,16 +13,14 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.chat.handlers.base import Context, edit, onboarded_button, services
-from bot.chat.handlers.plans import render_day, tapped_message
+from bot.chat.handlers.plans import plan_as_shown, render_day, tapped_message
 from bot.chat.handlers.tracking import LATE_LOG_DAYS
-from bot.chat.render.format import parse_day_code, plan_fingerprint, recipe_name
+from bot.chat.render.format import parse_day_code, recipe_name
 from bot.chat.render.plans import slot_from_code, slot_label
-from bot.core.i18n import N_, _
+from bot.core.i18n import _
 from bot.services.undo import undo_swap, undo_tick
 
 log = logging.getLogger(__name__)
-
-STALE = N_("Your plan changed since this message. Send /today for the current one.")
 
 
 async def on_undo_tick(update: Update, context: Context) -> None:
@@ -38,9 +36,8 @@ async def on_undo_tick(update: Update, context: Context) -> None:
     if day is None or slot is None or day > today or (today - day).days > LATE_LOG_DAYS:
         await query.answer(_("This button is out of date. Send /today."), show_alert=True)
         return
-    plan = await svc.plans.stored_plan(user, day)
-    if plan is None or plan_fingerprint(plan) != parts[4]:
-        await query.answer(_(STALE), show_alert=True)
+    plan = await plan_as_shown(query, svc, user, day, parts[4])
+    if plan is None:
         return
     undone = await undo_tick(svc.plans, user, day, slot)
     log.info("user %s took back the tick of %s on %s", user.user_id, slot.value, day)
@@ -64,9 +61,8 @@ async def on_undo_swap(update: Update, context: Context) -> None:
     if day is None or slot is None or day < today:
         await query.answer(_("This button is out of date. Send /today."), show_alert=True)
         return
-    current = await svc.plans.stored_plan(user, day)
-    if current is None or plan_fingerprint(current) != parts[5]:
-        await query.answer(_(STALE), show_alert=True)
+    current = await plan_as_shown(query, svc, user, day, parts[5])
+    if current is None:
         return
     previous = parts[4]
     if previous not in svc.recipes.recipes:
