@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from babel.dates import format_skeleton
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
-from bot.core.i18n import N_, SOURCE_LANGUAGE, _, current_language, fmt_decimal, ngettext
+from bot.core.i18n import N_, SOURCE_LANGUAGE, _, current_language, ngettext
 from bot.core.labs import MARKERS, LabResult, Marker, classify
 from bot.core.models import LIFE_STAGE_PRESETS, UserSettings
 from bot.core.plan_rules import clinician_manages
-from bot.core.tally import WEEK_DAYS, DayTally, is_weekly_dose
+from bot.core.tally import WEEK_DAYS, DayTally, fmt_ug, is_weekly_dose
 
 REPORT_WEEKS = 13
 REPORT_DAYS = REPORT_WEEKS * WEEK_DAYS  # 91 days: "the last 3 months"
@@ -56,15 +56,6 @@ CLINICIAN_MANAGED_NOTE = N_(
     "the bot counts no day as on target from food."
 )
 MARKER_ORDER = (Marker.SERUM, Marker.HOLOTC, Marker.MMA, Marker.HOMOCYSTEINE)
-
-
-def fmt_ug(x: float) -> str:
-    """µg as bot.core.tally.fmt_ug writes them (0.6, 2.4, 0.05, 1,000), the local way."""
-    if x >= 100:
-        return fmt_decimal(x, 0)
-    if 0 < x < 0.095:
-        return fmt_decimal(x, 2)
-    return fmt_decimal(x, 1)
 
 
 def _day(day: dt.date) -> str:

@@ -23,8 +23,9 @@ from matplotlib.image import imread
 from matplotlib.lines import Line2D
 
 from bot.chat.render.charts import BLUE, GREY, ORANGE, VERMILLION, levels_chart
-from bot.core.i18n import N_, SOURCE_LANGUAGE, _, current_language, fmt_decimal
+from bot.core.i18n import N_, SOURCE_LANGUAGE, _, current_language
 from bot.core.report import ABOUT, CLINICIAN_MANAGED_NOTE, CLOSING, LAB_NOTE, Report
+from bot.core.tally import fmt_ug
 
 A4_IN = (8.27, 11.69)
 MARGIN_IN = 0.7
@@ -73,15 +74,6 @@ def _week_label(day: dt.date) -> str:
     if lang == SOURCE_LANGUAGE:
         return f"{day.day} {day:%b}"
     return format_skeleton("MMMd", day, locale=lang)
-
-
-def _ug(x: float) -> str:
-    """µg as bot.core.tally.fmt_ug writes them (0.6, 2.4, 0.05, 1,000), the local way."""
-    if x >= 100:
-        return fmt_decimal(x, 0)
-    if 0 < x < 0.095:
-        return fmt_decimal(x, 2)
-    return fmt_decimal(x, 1)
 
 
 class _Page:
@@ -184,7 +176,7 @@ def _intake_chart(page: _Page, report: Report, height_in: float) -> None:
             ax.text(
                 xi,
                 top * 0.97,
-                f"+{_ug(s)} µg",
+                f"+{fmt_ug(s)} µg",
                 rotation=90,
                 ha="center",
                 va="top",
@@ -210,7 +202,7 @@ def _intake_chart(page: _Page, report: Report, height_in: float) -> None:
         color=VERMILLION,
         linestyle="--",
         linewidth=2,
-        label=_("Target {amount} µg").format(amount=_ug(report.target_ug)),
+        label=_("Target {amount} µg").format(amount=fmt_ug(report.target_ug)),
         zorder=4,
     )
     ax.set_ylim(0, top)
@@ -254,7 +246,7 @@ def _first_page(report: Report, pages: int) -> _Page:
     page.line(_("Diet: {diet}").format(diet=_(diet) if diet else report.diet))
     page.line(
         _("Daily B12 target: {amount} µg ({source})").format(
-            amount=_ug(report.target_ug), source=report.target_source
+            amount=fmt_ug(report.target_ug), source=report.target_source
         )
     )
     if report.life_stage != "none":

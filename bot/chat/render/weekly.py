@@ -11,8 +11,9 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.chat.render.format import callback
-from bot.core.i18n import N_, _, fmt_day, fmt_decimal, ngettext, pgettext
+from bot.core.i18n import N_, _, fmt_day, ngettext, pgettext
 from bot.core.models import Diet, Slot
+from bot.core.tally import fmt_ug
 from bot.core.weekly import WeeklySummary
 
 FOOD_IDEAS: dict[Diet, str] = {  # _() at use
@@ -87,7 +88,9 @@ def render_weekly(summary: WeeklySummary) -> str:
     else:
         average = _("On average {food} µg a day from food (target {target} µg).")
     lines.append(
-        average.format(food=_ug(food), supplement=_ug(supplement), target=_ug(summary.target_ug))
+        average.format(
+            food=fmt_ug(food), supplement=fmt_ug(supplement), target=fmt_ug(summary.target_ug)
+        )
     )
     weak = summary.weakest
     if weak is not None:
@@ -107,15 +110,6 @@ def render_weekly(summary: WeeklySummary) -> str:
         lines.append(_("Every meal you ticked carried its share. Well done!"))
     lines.append(stop)
     return "\n".join(lines)
-
-
-def _ug(x: float) -> str:
-    """µg as bot.core.tally.fmt_ug writes them (0.6, 2.4, 0.05, 1,000), the local way."""
-    if x >= 100:
-        return fmt_decimal(x, 0)
-    if 0 < x < 0.095:
-        return fmt_decimal(x, 2)
-    return fmt_decimal(x, 1)
 
 
 def render_weekly_status(on: bool) -> str:
