@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import TypeVar
 
 from telegram import (
@@ -76,6 +77,27 @@ NOT_SET_UP_TOAST = N_("Let's set you up first: send /start.")
 START_CALLBACK = "v1:start"
 
 
+# The user as the language handler read them at the start of this update (workers on
+# PostgreSQL read it with every update): the first onboarded_user of the update takes it
+# instead of reading the same row again; later ones read (they may follow a write).
+_READ_AT_START: ContextVar[tuple[int, UserSettings | None] | None] = ContextVar(
+    "user_read_at_start", default=None
+)
+
+
+def user_read_at_start(user_id: int, stored: UserSettings | None) -> None:
+    _READ_AT_START.set((user_id, stored))
+
+
+async def _stored_user(context: Context, user_id: int) -> UserSettings | None:
+    read = _READ_AT_START.get()
+    if read is not None:
+        _READ_AT_START.set(None)
+        if read[0] == user_id:
+            return read[1]
+    return await services(context).store.get_user(user_id)
+
+
 async def onboarded_user(update: Update, context: Context) -> UserSettings | None:
     """The stored user if they finished /start; otherwise None after pointing them to /start.
 
@@ -85,7 +107,7 @@ async def onboarded_user(update: Update, context: Context) -> UserSettings | Non
     tg_user = update.effective_user
     if tg_user is None:
         raise RuntimeError("update without a user")
-    stored = await services(context).store.get_user(tg_user.id)
+    stored = await _stored_user(context, tg_user.id)
     if stored is not None:
         remember_language(context, tg_user.id, stored.language)
     if stored is not None and stored.onboarded:

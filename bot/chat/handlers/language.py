@@ -22,6 +22,7 @@ from bot.chat.handlers.base import (
     remember_language,
     reply,
     services,
+    user_read_at_start,
 )
 from bot.chat.render.language import (
     LANGUAGE_MENU,
@@ -52,7 +53,9 @@ async def apply_language(update: object, context: Context) -> None:
     if known is None and isinstance(container, Services):
         stored = await container.store.get_user(tg_user.id)
         known = stored.language if stored is not None and stored.language else ""
-        if not shared:
+        if shared:
+            user_read_at_start(tg_user.id, stored)  # the handler need not read it again
+        else:
             remembered[tg_user.id] = known  # "": none stored (yet); base.py fills it in
     set_language(known or tg_user.language_code)
 

@@ -101,6 +101,31 @@ async def test_one_process_remembers_the_choice_workers_on_postgresql_read_it_ea
     assert await language_of_next_update(bot, chat) == "en"
 
 
+async def test_workers_on_postgresql_read_the_user_once_per_command(
+    bot: OfflineBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chat = bot.chat(german(780))
+    await onboard_in_german(chat)
+    monkeypatch.setattr(Store, "dialect", property(lambda self: "postgresql"))
+    store = bot.services.store
+    reads: list[int] = []
+    read = store.get_user
+
+    async def counted(user_id: int) -> object:
+        reads.append(user_id)
+        return await read(user_id)
+
+    monkeypatch.setattr(store, "get_user", counted)
+    calls = await chat.send("/today")
+    assert visible_text(texts(calls)[0]).startswith("Heute · Di., 24. Nov.")
+    assert reads == [780]  # the language's read serves the command too
+    await bot.services.users.update(780, language="en")  # another worker, in between
+    reads.clear()
+    calls = await chat.send("/week")
+    assert reads == [780]
+    assert "Your week" in visible_text(texts(calls)[0])
+
+
 async def test_settings_has_a_language_button(bot: OfflineBot) -> None:
     chat = bot.chat(german(779))
     await onboard_in_german(chat)
