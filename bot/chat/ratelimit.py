@@ -311,7 +311,6 @@ class SharedSendBudget:
         fallback_share: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._overall = overall
         self._clock = clock  # the rate limiter's clock: credit times are on it
         self._overall_scope = Scope(OVERALL_SCOPE, overall.count, overall.period_s, reserve=True)
         self._group = group
