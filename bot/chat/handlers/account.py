@@ -20,6 +20,7 @@ from bot.chat.handlers.base import (
     Context,
     edit,
     onboarded_user,
+    private_only,
     remember_language,
     reply,
     services,
@@ -32,7 +33,6 @@ from bot.chat.render.account import (
     render_member_erased,
     render_privacy,
 )
-from bot.chat.render.format import esc
 from bot.core.i18n import _, use_language
 
 log = logging.getLogger(__name__)
@@ -99,17 +99,6 @@ async def on_delete(update: Update, context: Context) -> None:
             await context.bot.send_message(member.chat_id, text, parse_mode=ParseMode.HTML)
         except TelegramError as exc:  # their problem never fails the erasing
             log.info("could not tell user %s: %s", member.user_id, exc)
-
-
-async def private_only(update: Update, context: Context) -> None:
-    message = update.effective_message
-    command = (message.text or "/").split()[0].split("@")[0] if message else "/"
-    await reply(
-        update,
-        _("For your privacy, {command} works only in a private chat with me.").format(
-            command=esc(command[:20])
-        ),
-    )
 
 
 def register(application: Application) -> None:

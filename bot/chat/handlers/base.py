@@ -18,7 +18,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.chat.render.format import split_message
+from bot.chat.render.format import esc, split_message
 from bot.chat.render.replan import render_day_changes
 from bot.core.i18n import N_, _, set_language, telegram_language
 from bot.core.models import UserSettings
@@ -212,3 +212,16 @@ async def flow_tap(
         await edit(query, cancelled(), None)
         return None
     return query, user, step, draft
+
+
+async def private_only(update: Update, context: Context) -> None:
+    """The answer in a group to a command whose data stays private (health data, the account):
+    it works only in a private chat with the bot."""
+    message = update.effective_message
+    command = (message.text or "/").split()[0].split("@")[0] if message else "/"
+    await reply(
+        update,
+        _("For your privacy, {command} works only in a private chat with me.").format(
+            command=esc(command[:20])
+        ),
+    )

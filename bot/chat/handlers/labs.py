@@ -23,10 +23,11 @@ from bot.chat.handlers.base import (
     edit,
     flow_tap,
     onboarded_user,
+    private_only,
     reply,
     services,
 )
-from bot.chat.handlers.tracking import private_only, send_photo, tracking
+from bot.chat.handlers.tracking import send_photo, tracking
 from bot.chat.render.chart_pool import levels_png
 from bot.chat.render.format import esc, parse_count
 from bot.chat.render.labs import (

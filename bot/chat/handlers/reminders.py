@@ -23,10 +23,11 @@ from bot.chat.handlers.base import (
     flow_tap,
     onboarded_button,
     onboarded_user,
+    private_only,
     reply,
     services,
 )
-from bot.chat.handlers.tracking import private_only, today_tally, tracking
+from bot.chat.handlers.tracking import today_tally, tracking
 from bot.chat.render.format import esc, parse_count
 from bot.chat.render.pickers import local_number
 from bot.chat.render.reminders import (

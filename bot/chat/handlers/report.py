@@ -14,7 +14,7 @@ from telegram import Update
 from telegram.constants import ChatAction
 from telegram.ext import Application, CommandHandler, filters
 
-from bot.chat.handlers.base import Context, onboarded_user, reply, services
+from bot.chat.handlers.base import Context, onboarded_user, private_only, services
 from bot.chat.render.chart_pool import report_pdf
 from bot.services.report import report_for
 
@@ -25,7 +25,6 @@ CAPTION = (
     "supplement B12, doses, injections and lab results as you entered them. You can show it "
     "to your GP or MS team; talk to them about your results and any dose."
 )
-PRIVATE_ONLY = "For your privacy, /report works only in a private chat with me."
 
 
 def report_filename(day_iso: str) -> str:
@@ -50,11 +49,7 @@ async def report_command(update: Update, context: Context) -> None:
     )
 
 
-async def report_private_only(update: Update, context: Context) -> None:
-    await reply(update, PRIVATE_ONLY)
-
-
 def register(application: Application) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("report", report_command, filters=private))
-    application.add_handler(CommandHandler("report", report_private_only, filters=~private))
+    application.add_handler(CommandHandler("report", private_only, filters=~private))

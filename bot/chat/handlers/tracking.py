@@ -24,6 +24,7 @@ from bot.chat.handlers.base import (
     edit,
     onboarded_button,
     onboarded_user,
+    private_only,
     replan_after_change,
     reply,
     services,
@@ -568,18 +569,6 @@ async def on_faq(update: Update, context: Context) -> None:
         return
     await query.answer()
     await reply(update, answer)
-
-
-async def private_only(update: Update, context: Context) -> None:
-    """Health data stays out of groups: these commands answer only in a private chat."""
-    message = update.effective_message
-    command = (message.text or "/").split()[0].split("@")[0] if message else "/"
-    await reply(
-        update,
-        _("For your privacy, {command} works only in a private chat with me.").format(
-            command=esc(command)
-        ),
-    )
 
 
 PRIVATE_COMMANDS = {

@@ -16,6 +16,7 @@ from bot.chat.handlers.base import (
     edit,
     onboarded_button,
     onboarded_user,
+    private_only,
     reply,
     services,
 )
@@ -26,7 +27,6 @@ log = logging.getLogger(__name__)
 
 ON_WORDS = frozenset({"on", "yes", "start"})
 OFF_WORDS = frozenset({"off", "no", "stop"})
-PRIVATE_ONLY = "For your privacy, /weekly works only in a private chat with me."
 
 
 async def weekly_command(update: Update, context: Context) -> None:
@@ -68,12 +68,8 @@ async def on_weekly_button(update: Update, context: Context) -> None:
     await edit(query, *render_weekly_menu(on))
 
 
-async def weekly_private_only(update: Update, context: Context) -> None:
-    await reply(update, PRIVATE_ONLY)
-
-
 def register(application: Application) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("weekly", weekly_command, filters=private))
-    application.add_handler(CommandHandler("weekly", weekly_private_only, filters=~private))
+    application.add_handler(CommandHandler("weekly", private_only, filters=~private))
     application.add_handler(CallbackQueryHandler(on_weekly_button, pattern=r"^v1:wk:"))

@@ -126,6 +126,18 @@ async def test_workers_on_postgresql_read_the_user_once_per_command(
     assert "Your week" in visible_text(texts(calls)[0])
 
 
+async def test_private_only_commands_in_a_group_answer_in_the_users_language(
+    bot: OfflineBot,
+) -> None:
+    english = bot.group(TgUser(id=783, first_name="Ann", username=None))
+    deutsch = bot.group(german(784))
+    for command in ("/report", "/weekly", "/levels", "/remind", "/log", "/export"):
+        (text,) = texts(await english.send(command))
+        assert text == f"For your privacy, {command} works only in a private chat with me."
+        (text,) = texts(await deutsch.send(command))
+        assert command in text and "privat" in text.lower() and "For your privacy" not in text
+
+
 async def test_settings_has_a_language_button(bot: OfflineBot) -> None:
     chat = bot.chat(german(779))
     await onboard_in_german(chat)
